@@ -1,0 +1,54 @@
+"""What every agent type shares: identity, cash booked through the ledger, and accounts."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import EfficiencyRaceModel
+
+
+class MarketAgent(mesa.Agent):
+    """A Mesa agent with a name, cash and the step's accounts [USD].
+
+    Cash changes only through ``model.ledger.transfer``. The step's ``revenue_usd`` and
+    ``profit_usd`` are reset at the start of each step and read by the data collector; firm-only
+    columns are NaN for other agent types, so every agent reports the same columns.
+    """
+
+    agent_type = "agent"
+    model: EfficiencyRaceModel
+
+    # firm-only outputs, NaN elsewhere (tidy agents table)
+    cumulative_logical_flop = math.nan
+    loss = math.nan
+    relative_excess_loss = math.nan
+    elogical_flop_per_joule = math.nan
+    market_share = math.nan
+    price_usd_per_million_tokens = math.nan
+
+    def __init__(self, model: EfficiencyRaceModel, name: str, cash_usd: float) -> None:
+        super().__init__(model)
+        self.name = name
+        self.cash_usd = 0.0
+        model.ledger.transfer(0, "investors", self, "initial capital", cash_usd)
+        self.revenue_usd = 0.0
+        self.profit_usd = 0.0
+        self.cumulative_profit_usd = 0.0
+
+    def open_accounts(self) -> None:
+        """Start the step's income statement."""
+        self.revenue_usd = 0.0
+        self.profit_usd = 0.0
+
+    def pay(self, payee: MarketAgent | str, reason: str, usd: float) -> float:
+        """Pay up to ``usd`` [USD] from cash (never below zero); returns what was paid."""
+        amount = min(max(usd, 0.0), max(self.cash_usd, 0.0))
+        self.model.ledger.transfer(self.model.steps, self, payee, reason, amount)
+        return amount
+
+    def receive(self, payer: MarketAgent | str, reason: str, usd: float) -> None:
+        self.model.ledger.transfer(self.model.steps, payer, self, reason, usd)

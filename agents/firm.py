@@ -1,0 +1,216 @@
+"""AI firm (a lab): a fleet of chip cohorts, its own algorithmic efficiency, a strategy."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+from agents.base import MarketAgent
+from sim import law, markets
+from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams
+
+if TYPE_CHECKING:
+    from sim.model import EfficiencyRaceModel
+    from sim.policies import ActivePolicies
+
+
+class AIFirm(MarketAgent):
+    """Buys chips and energy, trains down the shared law, serves tokens, and does R&D.
+
+    It owns the last link of the efficiency chain, algorithmic and systems efficiency (logical
+    FLOP per physical FLOP), which doubles at its own rate plus what its R&D buys. Its fleet is
+    a queue of cohorts, each keeping the chip efficiency it was bought with until it ages out.
+    Its strategy is two shares: of the discretionary budget that buys chips (the rest is R&D),
+    and of compute spent training (the rest serves). An adaptive firm imitates more profitable
+    rivals at each review.
+    """
+
+    agent_type = "firm"
+
+    def __init__(self, model: EfficiencyRaceModel, params: FirmParams, name: str) -> None:
+        super().__init__(model, name, params.cash_usd)
+        self.params = params
+        self.region = params.region
+        self.chip_share = params.chip_share
+        self.training_share = params.training_share
+        self.log2_algorithmic_efficiency = math.log2(params.algorithmic_efficiency)
+        self.rnd_usd_per_year = 0.0
+        # fleet: cohorts (expiry step, FLOP/s, W, depreciation USD/step), and running sums
+        self.cohorts: deque[tuple[int, float, float, float]] = deque()
+        self.flop_per_second = 0.0
+        self.watts = 0.0
+        self.depreciation_usd_per_step = 0.0
+        self.cumulative_logical_flop = math.nan  # set once the fleet exists (see initial_fleet)
+        self.market_share = 0.0
+        self.profit_since_review_usd = 0.0
+        self.compute_logical_flop = 0.0
+        self.scarcity = 1.0  # price multiplier a capacity-bound firm learns (tatonnement)
+
+    # --- fleet -------------------------------------------------------------------------------
+    def add_cohort(
+        self,
+        chips: float,
+        flop_per_second: float,
+        flop_per_joule: float,
+        cost_usd: float,
+        life_steps: int,
+    ) -> None:
+        """Add ``chips`` accelerators of one design [FLOP/s per chip, FLOP/J] bought for ``cost_usd``."""
+        if chips <= 0:
+            return
+        flops = chips * flop_per_second
+        watts = flops / flop_per_joule
+        depreciation = cost_usd / life_steps
+        self.cohorts.append((self.model.steps + life_steps, flops, watts, depreciation))
+        self.flop_per_second += flops
+        self.watts += watts
+        self.depreciation_usd_per_step += depreciation
+
+    def age_fleet(self) -> None:
+        """Retire the cohorts whose lifetime is over."""
+        while self.cohorts and self.cohorts[0][0] <= self.model.steps:
+            _, flops, watts, depreciation = self.cohorts.popleft()
+            self.flop_per_second -= flops
+            self.watts -= watts
+            self.depreciation_usd_per_step -= depreciation
+        if not self.cohorts:  # no drift from repeated subtraction
+            self.flop_per_second = self.watts = self.depreciation_usd_per_step = 0.0
+
+    def fleet_log2_flop_per_joule(self, frontier_log2_flop_per_joule: float) -> float:
+        """log2 of the fleet's physical FLOP per IT joule [log2(FLOP/J)]."""
+        if self.params.fleet_at_frontier or self.watts <= 0:
+            return frontier_log2_flop_per_joule
+        return math.log2(self.flop_per_second / self.watts)
+
+    # --- decisions ---------------------------------------------------------------------------
+    def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> float:
+        p = self.params
+        extra = float(
+            markets.rnd_extra_rate(
+                self.rnd_usd_per_year,
+                p.rnd_max_extra_doublings_per_year,
+                p.rnd_half_saturation_usd_per_year,
+            )
+        )
+        return (
+            p.algorithmic_doublings_per_year
+            + extra
+            + policies.shock_doublings_per_year["algorithms"]
+        )
+
+    def decide(self, energy_usd_per_it_mwh: float, frontier_log2_fpj: float, dt: float) -> None:
+        """Plan the step: energy to run the fleet, budgets for chips and R&D, the token price.
+
+        Energy comes first (idle chips earn nothing), paid from cash; then a share
+        1 - exp(-spend_rate dt) of the remaining cash is the step's discretionary budget, split
+        by strategy between chips and R&D.
+        """
+        p = self.params
+        self.age_fleet()
+        need_it_mwh = self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH
+        energy_cost = need_it_mwh * energy_usd_per_it_mwh
+        if energy_cost > self.cash_usd:
+            need_it_mwh *= self.cash_usd / energy_cost
+            energy_cost = self.cash_usd
+        self.energy_need_it_mwh = need_it_mwh
+        budget = (self.cash_usd - energy_cost) * -math.expm1(-p.spend_rate_per_year * dt)
+        self.chip_budget_usd = budget * self.chip_share
+        self.rnd_budget_usd = budget - self.chip_budget_usd
+        # price tokens at the logit markup over the cost of a token from a fully used fleet
+        full_flop = (
+            self.watts
+            * dt
+            * SECONDS_PER_YEAR
+            * 2.0
+            ** (
+                self.fleet_log2_flop_per_joule(frontier_log2_fpj) + self.log2_algorithmic_efficiency
+            )
+        )
+        full_cost = (
+            self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH * energy_usd_per_it_mwh
+            + self.depreciation_usd_per_step
+        )
+        cost_per_flop = full_cost / full_flop if full_flop > 0 else math.inf
+        flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
+        market = self.model.scenario.market
+        markup = float(
+            markets.logit_markup(self.market_share, market.price_sensitivity, market.max_markup)
+        )
+        self.cost_usd_per_token = cost_per_flop * flop_per_token
+        self.price_usd_per_million_tokens = (
+            1e6 * self.cost_usd_per_token * (1.0 + markup) * self.scarcity
+        )
+
+    # --- after the markets clear -------------------------------------------------------------
+    def run_fleet(self, logical_flop: float, policies: ActivePolicies) -> None:
+        """Split the step's compute [logical FLOP] between training and serving; train."""
+        self.compute_logical_flop = logical_flop
+        training = logical_flop * self.training_share
+        if self.cumulative_logical_flop > policies.compute_threshold_flop:
+            training *= 1.0 - policies.compliance_delay_share
+        self.cumulative_logical_flop += training
+        self.serving_flop = logical_flop - logical_flop * self.training_share
+        flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
+        self.token_capacity = self.serving_flop / flop_per_token
+        self.update_quality()
+
+    def learn_scarcity(self, demanded_tokens: float) -> None:
+        """Raise the price next step while demand exceeds what the fleet can serve, and lower it
+        back towards the markup price when capacity is slack: a damped tatonnement,
+        p *= (demand/capacity)^(1/2), by at most 25% up or 20% down a step."""
+        if self.token_capacity <= 0:
+            return
+        ratio = demanded_tokens / self.token_capacity
+        factor = min(1.25, max(0.8, math.sqrt(ratio)))
+        self.scarcity = max(1.0, self.scarcity * factor)
+
+    def update_quality(self) -> None:
+        law_ = self.model.law
+        self.loss = float(
+            law.loss_from_compute(
+                self.cumulative_logical_flop, law_.loss_floor, law_.k_coefficient, law_.kappa
+            )
+        )
+        self.log_relative_excess_loss = -law_.kappa * math.log(
+            self.cumulative_logical_flop / self.model.scenario.law.reference_compute_flop
+        )
+        self.relative_excess_loss = math.exp(self.log_relative_excess_loss)
+
+    def settle(self, policies: ActivePolicies, energy_usd: float, dt: float) -> None:
+        """R&D, compliance, depreciation and the step's profit; then advance algorithms."""
+        subsidy_rate = policies.rnd_subsidy_rate["firms"]
+        gross = self.rnd_budget_usd / (1.0 - subsidy_rate)
+        subsidy = gross - self.rnd_budget_usd
+        self.receive("government", "R&D subsidy", subsidy)
+        rnd = self.pay("outside", "R&D", gross)
+        self.rnd_usd_per_year += (rnd / dt - self.rnd_usd_per_year) * min(1.0, dt)
+        compliance = 0.0
+        if self.cumulative_logical_flop > policies.compute_threshold_flop:
+            compliance = self.pay(
+                "government", "compliance", policies.compliance_cost_usd_per_year * dt
+            )
+        self.profit_usd = (
+            self.revenue_usd
+            + subsidy
+            - energy_usd
+            - rnd
+            - compliance
+            - self.depreciation_usd_per_step
+        )
+        self.cumulative_profit_usd += self.profit_usd
+        self.profit_since_review_usd += self.profit_usd
+        self.log2_algorithmic_efficiency += self.algorithmic_doublings_per_year(policies) * dt
+
+    def imitate(self, rival: AIFirm) -> None:
+        """Copy a more profitable rival's strategy, with noise (adaptive firms, at reviews)."""
+        if rival.profit_since_review_usd > self.profit_since_review_usd:
+            noise = self.params.imitation_noise
+            rng = self.model.rng
+            self.chip_share = min(1.0, max(0.0, rival.chip_share + noise * rng.standard_normal()))
+            self.training_share = min(
+                1.0, max(0.0, rival.training_share + noise * rng.standard_normal())
+            )
+
+    def should_exit(self) -> bool:
+        return self.cash_usd < self.params.exit_cash_usd and self.profit_usd <= 0.0

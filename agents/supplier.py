@@ -1,0 +1,145 @@
+"""Energy supplier: power capacity with lead times, scarcity prices, site efficiency (PUE)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+from agents.base import MarketAgent
+from sim import markets
+from sim.params import HOURS_PER_YEAR, SupplierParams
+
+if TYPE_CHECKING:
+    from sim.model import EfficiencyRaceModel
+    from sim.policies import ActivePolicies
+
+
+class EnergySupplier(MarketAgent):
+    """Sells grid energy to AI firms and owns the first link of the chain, site efficiency 1/PUE.
+
+    Its overhead PUE - 1 halves every ``pue_overhead_halving_years`` (faster with R&D), so PUE
+    falls towards but never below 1. It orders capacity when demand nears what it has, which
+    arrives after a lead time, and prices energy at cost plus a markup that rises steeply with
+    utilisation.
+    """
+
+    agent_type = "supplier"
+
+    def __init__(self, model: EfficiencyRaceModel, params: SupplierParams, name: str) -> None:
+        super().__init__(model, name, params.cash_usd)
+        self.params = params
+        self.capacity_mw = params.capacity_mw
+        self.pipeline: deque[tuple[int, float]] = deque()  # (arrival step, MW)
+        self.overhead_log2 = math.log2(params.pue - 1.0) if params.pue > 1.0 else -math.inf
+        self.utilisation = 0.5
+        self.capital_usd = params.capacity_mw * params.capex_usd_per_mw
+        self.rnd_usd_per_year = 0.0
+        self.price_usd_per_mwh = params.cost_usd_per_mwh
+        self.sold_mwh = 0.0
+        self.emissions_t_co2 = 0.0
+
+    # --- the efficiency link ---------------------------------------------------------------
+    @property
+    def pue(self) -> float:
+        return 1.0 + 2.0**self.overhead_log2
+
+    @property
+    def site_efficiency(self) -> float:
+        """IT joules per grid joule, 1/PUE [-]."""
+        return 1.0 / self.pue
+
+    def overhead_halvings_per_year(self, policies: ActivePolicies) -> float:
+        p = self.params
+        extra = float(
+            markets.rnd_extra_rate(
+                self.rnd_usd_per_year,
+                p.rnd_max_extra_doublings_per_year,
+                p.rnd_half_saturation_usd_per_year,
+            )
+        )
+        return max(
+            0.0,
+            1.0 / p.pue_overhead_halving_years + extra + policies.shock_doublings_per_year["site"],
+        )
+
+    def site_doublings_per_year(self, policies: ActivePolicies, dt: float) -> float:
+        """Doubling rate of 1/PUE over the coming step [doublings/yr] (exact over the step)."""
+        after = self.overhead_log2 - self.overhead_halvings_per_year(policies) * dt
+        pue_after = 1.0 + 2.0**after
+        return (math.log2(self.pue) - math.log2(pue_after)) / dt
+
+    # --- phases ----------------------------------------------------------------------------
+    def cost_usd_per_mwh(self, year_offset: float, policies: ActivePolicies) -> float:
+        p = self.params
+        fuel = p.cost_usd_per_mwh * (1.0 - p.cost_decline_per_year) ** year_offset
+        return fuel + policies.carbon_tax_usd_per_t_co2 * p.carbon_t_per_mwh
+
+    @property
+    def capital_charge_usd_per_mwh(self) -> float:
+        """Capital recovery priced into each MWh at full use: capex / (life x hours)."""
+        return self.params.capex_usd_per_mw / (self.params.asset_life_years * HOURS_PER_YEAR)
+
+    def post_offer(self, year_offset: float, policies: ActivePolicies, dt: float) -> None:
+        """Set this step's price [USD/MWh] and deliverable energy [MWh]."""
+        p = self.params
+        while self.pipeline and self.pipeline[0][0] <= self.model.steps:
+            self.capacity_mw += self.pipeline.popleft()[1]
+        self.unit_cost_usd_per_mwh = self.cost_usd_per_mwh(year_offset, policies)
+        self.price_usd_per_mwh = float(
+            markets.scarcity_price(
+                self.unit_cost_usd_per_mwh + self.capital_charge_usd_per_mwh,
+                self.utilisation,
+                p.base_markup,
+                p.scarcity_markup,
+            )
+        )
+        self.deliverable_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
+
+    def settle(
+        self, sold_mwh: float, demanded_mwh: float, policies: ActivePolicies, dt: float
+    ) -> None:
+        """Book the step's sales (already paid by firms), pay costs and tax, invest, advance."""
+        p, model = self.params, self.model
+        self.sold_mwh = sold_mwh
+        self.emissions_t_co2 = sold_mwh * p.carbon_t_per_mwh
+        fuel = sold_mwh * (
+            self.unit_cost_usd_per_mwh - policies.carbon_tax_usd_per_t_co2 * p.carbon_t_per_mwh
+        )
+        tax = policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2
+        self.pay("outside", "generation", fuel)
+        self.pay("government", "carbon tax", tax)
+        rnd_gross = self._do_rnd(policies.rnd_subsidy_rate["suppliers"], dt)
+        depreciation = self.capital_usd * dt / p.asset_life_years
+        self.capital_usd -= depreciation
+        self.profit_usd += self.revenue_usd - fuel - tax - rnd_gross - depreciation
+        self.cumulative_profit_usd += self.profit_usd
+        capacity_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
+        self.utilisation = demanded_mwh / capacity_mwh if capacity_mwh > 0 else 1.0
+        self._invest(demanded_mwh / (HOURS_PER_YEAR * dt), model)
+        self.overhead_log2 -= self.overhead_halvings_per_year(policies) * dt
+
+    def _do_rnd(self, subsidy_rate: float, dt: float) -> float:
+        own = self.params.rnd_share * self.revenue_usd
+        gross = own / (1.0 - subsidy_rate)
+        self.receive("government", "R&D subsidy", gross - own)
+        self.profit_usd += gross - own
+        paid = self.pay("outside", "R&D", gross)
+        self.rnd_usd_per_year += (paid / dt - self.rnd_usd_per_year) * min(1.0, dt)
+        return paid
+
+    def _invest(self, demand_mw: float, model: EfficiencyRaceModel) -> None:
+        p = self.params
+        planned = self.capacity_mw + sum(mw for _, mw in self.pipeline)
+        if demand_mw <= p.invest_above_utilisation * planned:
+            return
+        order_mw = p.capacity_growth_per_order * max(planned, demand_mw)
+        affordable_mw = self.cash_usd / p.capex_usd_per_mw if p.capex_usd_per_mw > 0 else order_mw
+        order_mw = min(order_mw, affordable_mw)
+        if order_mw <= 0:
+            return
+        self.capital_usd += self.pay(
+            "outside", "capacity investment", order_mw * p.capex_usd_per_mw
+        )
+        arrival = model.steps + max(1, round(p.lead_time_years * model.scenario.run.steps_per_year))
+        self.pipeline.append((arrival, order_mw))

@@ -1,0 +1,159 @@
+"""Markets as pure, vectorised functions: choice, pricing, rationing, concentration, growth.
+
+Agents decide by calling these; the model clears the three markets (energy, chips, AI services)
+with them. Nothing here imports Mesa, and every function is tested on hand-checkable cases.
+
+Choice follows the multinomial logit with an outside option (McFadden 1974; Berry 1994): an
+option with utility u is chosen with probability exp(u) / (1 + sum exp(u_j)). With utilities
+that fall by ``sensitivity * ln(price)`` and a fixed budget spread over the options, the profit-
+maximising price of an option with share s is ``cost * (1 + 1 / (sensitivity * (1 - s)))``
+(:func:`logit_markup`): market power rises with share, so margins are earned, not assumed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR
+
+FloatArray = NDArray[np.float64]
+
+
+def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
+    """Choice shares of options with the given utilities [-], optionally against an outside
+    option of utility 0. Stable for any magnitude (log-sum-exp); options with utility -inf get 0.
+
+    With ``outside_option`` the shares along ``axis`` sum to less than 1, the rest being the
+    outside option's.
+    """
+    u = np.asarray(utility, dtype=float)
+    top = np.max(u, axis=axis, keepdims=True, initial=-np.inf)
+    if outside_option:
+        top = np.maximum(top, 0.0)
+    else:
+        top = np.where(np.isfinite(top), top, 0.0)
+    weights = np.exp(u - top)
+    total = np.sum(weights, axis=axis, keepdims=True)
+    if outside_option:
+        total = total + np.exp(-top)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(total > 0, weights / total, 0.0)
+    return shares
+
+
+def logit_markup(share: ArrayLike, sensitivity: float, max_markup: float = np.inf) -> FloatArray:
+    """Profit-maximising markup (price/cost - 1) [-] of a seller with choice share ``share``
+    [0-1] when buyers' utility falls by ``sensitivity`` [-] times ln(price) and they spend a
+    fixed budget: 1 / (sensitivity * (1 - share)), capped at ``max_markup``.
+
+    Derivation: revenue s*W is fixed by the share, cost is c*s*W/p, and ds/dp = -sensitivity *
+    s * (1 - s) / p; the first-order condition gives c/p = sensitivity (1-s) / (1 + sensitivity
+    (1-s)).
+    """
+    s = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
+    with np.errstate(divide="ignore"):
+        markup = 1.0 / (sensitivity * (1.0 - s))
+    return np.minimum(markup, max_markup)
+
+
+def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
+    """Pro-rata rationing: each buyer gets its demand times min(1, supply / total demand).
+
+    ``demand`` [any unit] is non-negative, summed along ``axis`` per seller; ``supply`` is the
+    sellers' available quantity in the same unit. Never negative, never above demand, and the
+    total never above supply.
+    """
+    d = np.maximum(np.asarray(demand, dtype=float), 0.0)
+    total = np.sum(d, axis=axis, keepdims=True)
+    s = np.maximum(np.asarray(supply, dtype=float), 0.0)
+    s = np.expand_dims(s, axis) if s.ndim and s.ndim < d.ndim else s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(total > s, s / total, 1.0)
+    return d * fill
+
+
+def hhi(quantities: ArrayLike) -> float:
+    """Herfindahl-Hirschman index [0-1] of non-negative quantities (sales, energy, chips):
+    the sum of squared shares. Multiply by 10,000 for the antitrust scale. NaN when all are 0.
+    """
+    q = np.maximum(np.asarray(quantities, dtype=float), 0.0)
+    total = q.sum()
+    if total <= 0:
+        return float("nan")
+    return float(np.sum((q / total) ** 2))
+
+
+def logistic_growth(
+    years: ArrayLike, start: float, doublings_per_year: float, ceiling: float
+) -> FloatArray:
+    """A quantity that starts at ``start``, doubles ``doublings_per_year`` times a year while
+    small, and saturates at ``ceiling`` (same unit): x0 2^(g t) / (1 + x0 (2^(g t) - 1) / cap).
+    """
+    t = np.asarray(years, dtype=float)
+    growth = np.exp2(doublings_per_year * t)
+    return start * growth / (1.0 + start * (growth - 1.0) / ceiling)
+
+
+def rnd_extra_rate(
+    spend_usd_per_year: ArrayLike,
+    max_extra_doublings_per_year: ArrayLike,
+    half_saturation_usd: ArrayLike,
+) -> FloatArray:
+    """Extra doublings a year bought by R&D spending, with diminishing returns
+    (Michaelis-Menten): max_extra * S / (S + S_half) [doublings/yr]; 0 at S = 0, half the
+    maximum at S = S_half [USD/yr], and the next dollar always buys less than the last.
+    """
+    s = np.maximum(np.asarray(spend_usd_per_year, dtype=float), 0.0)
+    return np.asarray(max_extra_doublings_per_year) * s / (s + np.asarray(half_saturation_usd))
+
+
+def scarcity_price(
+    cost_usd_per_mwh: ArrayLike,
+    utilisation: ArrayLike,
+    base_markup: ArrayLike,
+    scarcity_markup: ArrayLike,
+) -> FloatArray:
+    """Energy price [USD/MWh]: cost times (1 + base + scarcity * u^4), u the utilisation of
+    capacity [0-1] last step, so prices stay near cost while capacity is slack and rise steeply
+    as demand nears capacity (scarcity pricing).
+    """
+    u = np.clip(np.asarray(utilisation, dtype=float), 0.0, 1.0)
+    return np.asarray(cost_usd_per_mwh) * (
+        1.0 + np.asarray(base_markup) + np.asarray(scarcity_markup) * u**4
+    )
+
+
+def chip_value_flop_per_usd(
+    flop_per_second: ArrayLike,
+    flop_per_joule: ArrayLike,
+    price_usd: ArrayLike,
+    lifetime_years: ArrayLike,
+    energy_usd_per_it_mwh: ArrayLike,
+) -> FloatArray:
+    """Physical FLOP a chip delivers over its life per dollar of total cost of ownership
+    [FLOP/USD]: price plus the energy to run it flat out (energy priced per IT MWh, i.e. grid
+    price times PUE).
+    """
+    flop = np.asarray(flop_per_second, dtype=float) * np.asarray(lifetime_years) * SECONDS_PER_YEAR
+    energy_mwh = flop / np.asarray(flop_per_joule) / JOULES_PER_MWH
+    return flop / (np.asarray(price_usd) + energy_mwh * np.asarray(energy_usd_per_it_mwh))
+
+
+def services_utility(
+    log_relative_excess_loss: ArrayLike,
+    price_usd_per_million_tokens: ArrayLike,
+    quality_sensitivity: float,
+    price_sensitivity: float,
+    reference_price_usd_per_million_tokens: float,
+) -> FloatArray:
+    """Buyers' utility [-] of a model: -theta ln X - beta ln(p / p_ref); the outside option has 0.
+
+    X is the model's relative excess loss against the reference model (X = 1 at the
+    reference compute), so a reference-quality model at the reference price ties with the
+    outside option; better or cheaper models win buyers from it, so the market grows with
+    quality and with falling prices.
+    """
+    return -quality_sensitivity * np.asarray(log_relative_excess_loss) - price_sensitivity * np.log(
+        np.asarray(price_usd_per_million_tokens) / reference_price_usd_per_million_tokens
+    )

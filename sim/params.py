@@ -1,0 +1,766 @@
+"""Parameters: the one source of truth.
+
+Every parameter of the model is a field of a frozen dataclass below, with its unit in its name,
+and metadata giving its allowed range, its unit, its meaning and its source. Scenario files map
+onto these classes one to one (:mod:`sim.scenario`); the docs, the CLI's ``--set`` and the
+dashboard's controls are generated from the same metadata. Instances validate themselves at
+construction and raise :class:`sim.errors.UserError` (a ``ValueError``) naming the field, the
+value and the allowed range. Variants are made with :func:`dataclasses.replace`.
+
+Sources are abbreviated; docs/model.md expands them:
+Hoffmann22 (arXiv 2203.15556), Besiroglu24 (arXiv 2404.10102), Kaplan20 (arXiv 2001.08361),
+Lu25 (arXiv 2501.02156), Lu26 (arXiv 2603.28507), EpochHW (Epoch AI, ML hardware data),
+Ho24 (Ho et al. 2024, algorithmic progress in language models), EpochTC (Epoch AI, frontier
+training compute and power), H100 (NVIDIA H100 SXM datasheet; market reports), MFU (PaLM,
+Llama 3, MegaScale reports), Uptime (Uptime Institute PUE survey), EIA (US EIA industrial
+electricity prices), Cottier24 (Cottier et al. 2024, cost of frontier models), a16z (a16z
+"LLMflation"; Epoch AI price per token), IEA (IEA, Energy and AI 2025), IPCC (IPCC AR5 life-cycle
+emission factors).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.errors import UserError
+
+HOURS_PER_YEAR = 8766.0  # Julian year, so that a year is the same length for every step size
+SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
+JOULES_PER_MWH = 3.6e9
+
+INF = math.inf
+
+
+def param(
+    default: Any,
+    unit: str,
+    doc: str,
+    *,
+    lo: float = -INF,
+    hi: float = INF,
+    lo_open: bool = False,
+    source: str = "",
+    choices: tuple[str, ...] = (),
+    key: bool = False,
+) -> Any:
+    """A dataclass field carrying its unit, allowed range, meaning and source.
+
+    ``key=True`` marks the few parameters the dashboard shows as controls.
+    """
+    meta = {
+        "unit": unit,
+        "doc": doc,
+        "lo": lo,
+        "hi": hi,
+        "lo_open": lo_open,
+        "source": source,
+        "choices": choices,
+        "key": key,
+    }
+    return field(default=default, metadata=meta)
+
+
+def _range_text(meta: dict[str, Any]) -> str:
+    lo, hi = meta["lo"], meta["hi"]
+    left = "(" if meta["lo_open"] else "["
+    return f"{left}{lo:g}, {hi:g}]"
+
+
+def check_fields(obj: Any, where: str) -> None:
+    """Validate every field of a parameter dataclass against its metadata."""
+    for f in dataclasses.fields(obj):
+        meta = f.metadata
+        if not meta:
+            continue
+        value = getattr(obj, f.name)
+        name = f"{where}.{f.name}"
+        if meta["choices"]:
+            if value not in meta["choices"]:
+                raise UserError(f"{name} = {value!r} is not one of {', '.join(meta['choices'])}")
+            continue
+        if isinstance(f.default, bool):
+            if not isinstance(value, bool):
+                raise UserError(f"{name} = {value!r} must be true or false")
+            continue
+        if isinstance(f.default, str):
+            if not isinstance(value, str):
+                raise UserError(f"{name} = {value!r} must be a string")
+            continue
+        if value is None and f.default is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserError(f"{name} = {value!r} must be a number [{meta['unit']}]")
+        if isinstance(f.default, int) and not isinstance(f.default, bool):
+            if not isinstance(value, int):
+                raise UserError(f"{name} = {value!r} must be a whole number")
+        lo, hi = meta["lo"], meta["hi"]
+        bad_lo = value <= lo if meta["lo_open"] else value < lo
+        if math.isnan(value) or bad_lo or value > hi:
+            raise UserError(
+                f"{name} = {value!r} is out of range {_range_text(meta)} [{meta['unit']}]"
+            )
+
+
+class _Validated:
+    """Mixin: validate all fields after construction."""
+
+    def __post_init__(self) -> None:
+        check_fields(self, type(self).__name__.removesuffix("Params").lower())
+
+
+# --------------------------------------------------------------------------------------------
+# Run and law
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunParams(_Validated):
+    """How long, from when and in what steps the simulation runs."""
+
+    start_year: float = param(2024.0, "calendar year", "Calendar year of step 0.", lo=1900, hi=2200)
+    years: float = param(20.0, "yr", "Simulated horizon.", lo=0.0, hi=500.0, lo_open=True, key=True)
+    steps_per_year: int = param(
+        12, "1/yr", "Steps per year (12 = monthly; MODEL.md section 2).", lo=1, hi=3650
+    )
+    seed: int = param(0, "-", "Root seed of the run's random numbers.", lo=0, hi=2**63 - 1)
+    target_relative_loss: float = param(
+        0.5,
+        "-",
+        "Target relative excess loss X* = (L* - E)/(L_ref - E) for the summary's "
+        "'doublings still needed' (Lu25 relative-loss equation).",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+    )
+
+    @property
+    def n_steps(self) -> int:
+        return max(1, round(self.years * self.steps_per_year))
+
+    @property
+    def dt_years(self) -> float:
+        return 1.0 / self.steps_per_year
+
+
+@dataclass(frozen=True)
+class LawParams(_Validated):
+    """The shared scaling law L(C) = E + K C^-kappa every firm moves along (MODEL.md section 1)."""
+
+    preset: str = param(
+        "besiroglu",
+        "-",
+        "Named fit of the loss law: hoffmann (Hoffmann22), besiroglu (Besiroglu24 refit) or "
+        "kaplan (Kaplan20 compute law; uses the Hoffmann22 split for model size).",
+        choices=("hoffmann", "besiroglu", "kaplan"),
+        key=True,
+    )
+    kappa: float | None = param(
+        None,
+        "-",
+        "Override of the compute exponent kappa (None: the preset's). Lu25 explores 0.05-0.3.",
+        lo=0.0,
+        hi=2.0,
+        lo_open=True,
+        key=True,
+    )
+    tau0_years: float = param(
+        1.0,
+        "yr",
+        "Years of today's resource rate already in today's model: C0 = E0 P0 tau0 (Lu25).",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+    )
+    reference_compute_flop: float = param(
+        1e24,
+        "logical FLOP",
+        "Compute of the reference model that defines relative excess loss X = 1 and the "
+        "buyers' quality benchmark (about GPT-4-class minus one order, EpochTC).",
+        lo=0.0,
+        hi=1e40,
+        lo_open=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The AI-services market, investors
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarketParams(_Validated):
+    """Buyers of AI services and investors: where money enters the sectors."""
+
+    spending_usd_per_year: float = param(
+        1.5e10,
+        "USD/yr",
+        "Buyers' potential spending on AI services at the start (2024 model-API and "
+        "subscription revenue, order of magnitude; company reports).",
+        lo=0.0,
+        hi=1e16,
+        lo_open=True,
+    )
+    spending_doublings_per_year: float = param(
+        1.0,
+        "doublings/yr",
+        "Early growth rate of potential spending (AI-lab revenues roughly tripled a year "
+        "2023-2025; company reports).",
+        lo=-5.0,
+        hi=10.0,
+    )
+    spending_ceiling_usd_per_year: float = param(
+        3e12,
+        "USD/yr",
+        "Logistic ceiling of potential spending (a few percent of world GDP).",
+        lo=0.0,
+        hi=1e17,
+        lo_open=True,
+    )
+    price_sensitivity: float = param(
+        2.0,
+        "-",
+        "Buyers' elasticity to price: utility falls by this times ln(price). Sets firms' "
+        "markups 1/(sensitivity (1 - share)).",
+        lo=0.0,
+        hi=50.0,
+        lo_open=True,
+        key=True,
+    )
+    max_markup: float = param(
+        4.0,
+        "-",
+        "Cap on a firm's markup over the cost of a token (price/cost - 1); the logit markup "
+        "grows without bound as a firm's share nears 1 (API gross margins of 50-75% are "
+        "markups of 1-3).",
+        lo=0.0,
+        hi=1e3,
+    )
+    quality_sensitivity: float = param(
+        6.0,
+        "-",
+        "Buyers' weight on quality: utility falls by this times ln(relative excess loss).",
+        lo=0.0,
+        hi=100.0,
+    )
+    reference_price_usd_per_million_tokens: float = param(
+        10.0,
+        "USD/Mtoken",
+        "Price at which the reference model ties with the outside option (2024 frontier API "
+        "prices; a16z).",
+        lo=0.0,
+        hi=1e6,
+        lo_open=True,
+    )
+    demand_noise: float = param(
+        0.05,
+        "-",
+        "Standard deviation of the log of a step's demand shock (stochastic; 0 switches off).",
+        lo=0.0,
+        hi=2.0,
+    )
+    investor_funding_usd_per_year: float = param(
+        4e10,
+        "USD/yr",
+        "Investor funding into AI firms at the start (2024 venture and corporate funding of "
+        "frontier labs, order of magnitude).",
+        lo=0.0,
+        hi=1e16,
+    )
+    investor_funding_doublings_per_year: float = param(
+        0.5, "doublings/yr", "Growth rate of investor funding.", lo=-5.0, hi=10.0
+    )
+    investor_funding_ceiling_usd_per_year: float = param(
+        1e12, "USD/yr", "Logistic ceiling of investor funding.", lo=0.0, hi=1e17, lo_open=True
+    )
+    chip_choice_sensitivity: float = param(
+        1.5,
+        "-",
+        "Firms' elasticity to a chip's lifetime FLOP per dollar when choosing vendors; sets a "
+        "vendor's markup 1/(sensitivity (1 - share)) (about 3x price over cost for a vendor "
+        "with 80% of the market, as reported for H100s).",
+        lo=0.0,
+        hi=50.0,
+        lo_open=True,
+    )
+    energy_choice_sensitivity: float = param(
+        4.0,
+        "-",
+        "Firms' elasticity to the price per IT MWh when choosing suppliers.",
+        lo=0.0,
+        hi=100.0,
+    )
+    funding_to_leaders: float = param(
+        0.5,
+        "-",
+        "Share of funding allocated by market share; the rest is split equally among active firms.",
+        lo=0.0,
+        hi=1.0,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Agents
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirmParams(_Validated):
+    """An AI firm (a lab): its starting position and its strategy."""
+
+    name: str = param("firm", "-", "Label; with count > 1 a number is appended.")
+    count: int = param(1, "-", "How many identical firms this entry stands for.", lo=1, hi=10**6)
+    region: str = param("us", "-", "Region, for export rules.")
+    cash_usd: float = param(5e9, "USD", "Cash at the start.", lo=0.0, hi=1e16)
+    chips: float = param(
+        5e4,
+        "chips",
+        "Accelerators in the fleet at the start, bought from the leading vendor over the "
+        "previous chip lifetime (H100-equivalents; company reports).",
+        lo=0.0,
+        hi=1e12,
+    )
+    initial_compute_flop: float | None = param(
+        None,
+        "logical FLOP",
+        "Training compute already in the firm's model. None: the papers' C0 = E0 P0 tau0, "
+        "tau0 years of the starting fleet at today's efficiency (Lu25).",
+        lo=0.0,
+        hi=1e45,
+        lo_open=True,
+    )
+    algorithmic_efficiency: float = param(
+        0.4,
+        "logical FLOP/physical FLOP",
+        "Logical FLOP per physical FLOP at the start: model FLOP utilisation times "
+        "algorithmic gains since the reference (MFU 0.3-0.55, 0.4 typical; MFU).",
+        lo=0.0,
+        hi=1e6,
+        lo_open=True,
+    )
+    algorithmic_doublings_per_year: float = param(
+        1.2,
+        "doublings/yr",
+        "Own doubling rate of algorithmic and systems efficiency without R&D (compute for "
+        "fixed performance halves every ~8 months, 5-14: Ho24).",
+        lo=-5.0,
+        hi=20.0,
+        key=True,
+    )
+    rnd_max_extra_doublings_per_year: float = param(
+        0.6,
+        "doublings/yr",
+        "Most R&D can add to the algorithmic doubling rate (diminishing returns).",
+        lo=0.0,
+        hi=20.0,
+    )
+    rnd_half_saturation_usd_per_year: float = param(
+        2e9,
+        "USD/yr",
+        "R&D spending that buys half of the maximum extra rate.",
+        lo=0.0,
+        hi=1e16,
+        lo_open=True,
+    )
+    spend_rate_per_year: float = param(
+        1.0,
+        "1/yr",
+        "How fast the firm spends its cash: each step it may spend 1 - exp(-rate dt) of it.",
+        lo=0.0,
+        hi=100.0,
+    )
+    chip_share: float = param(
+        0.7,
+        "-",
+        "Strategy: share of the budget left after energy that buys chips (the rest is R&D).",
+        lo=0.0,
+        hi=1.0,
+        key=True,
+    )
+    training_share: float = param(
+        0.5,
+        "-",
+        "Strategy: share of the fleet's compute spent on training (the rest serves tokens).",
+        lo=0.0,
+        hi=1.0,
+        key=True,
+    )
+    adaptive: bool = param(
+        False,
+        "-",
+        "Strategy is adaptive: at each review the firm may imitate a more profitable rival.",
+    )
+    review_every_years: float = param(
+        1.0,
+        "yr",
+        "Time between strategy reviews of an adaptive firm.",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+    )
+    imitation_noise: float = param(
+        0.05,
+        "-",
+        "Standard deviation of the perturbation added to an imitated strategy share.",
+        lo=0.0,
+        hi=1.0,
+    )
+    chip_lifetime_years: float = param(
+        4.0,
+        "yr",
+        "Years a chip cohort runs before it ages out (accounting lives of 4-6 years).",
+        lo=0.0,
+        hi=1e9,
+        lo_open=True,
+    )
+    fleet_at_frontier: bool = param(
+        False,
+        "-",
+        "Idealisation of the papers: the whole fleet always has the leading vendor's current "
+        "chip efficiency (mean-field reduction).",
+    )
+    exit_cash_usd: float = param(
+        1e6, "USD", "The firm exits when its cash falls below this and it makes a loss.", lo=0.0
+    )
+
+
+@dataclass(frozen=True)
+class VendorParams(_Validated):
+    """A hardware vendor and its current chip design."""
+
+    name: str = param("vendor", "-", "Label; with count > 1 a number is appended.")
+    count: int = param(1, "-", "How many identical vendors this entry stands for.", lo=1, hi=10**5)
+    cash_usd: float = param(1e10, "USD", "Cash at the start.", lo=0.0, hi=1e16)
+    flop_per_second_per_chip: float = param(
+        9.89e14,
+        "FLOP/s",
+        "Dense BF16 peak of the current design (H100 SXM: 989 TFLOP/s; H100).",
+        lo=0.0,
+        hi=1e30,
+        lo_open=True,
+    )
+    flop_per_joule: float = param(
+        1.41e12,
+        "FLOP/J",
+        "Chip energy efficiency of the current design (H100 SXM: 989 TFLOP/s at 700 W; H100).",
+        lo=0.0,
+        hi=1e40,
+        lo_open=True,
+    )
+    unit_cost_usd: float = param(
+        8000.0,
+        "USD/chip",
+        "Cost to make one chip of the current design, paid outside the sectors (fabrication; "
+        "market reports of ~75% gross margin on ~$30k H100s).",
+        lo=0.0,
+        hi=1e9,
+        lo_open=True,
+    )
+    flop_per_joule_doublings_per_year: float = param(
+        0.45,
+        "doublings/yr",
+        "Own doubling rate of FLOP per joule without R&D (x1.3-1.5 a year: EpochHW).",
+        lo=-5.0,
+        hi=20.0,
+        key=True,
+    )
+    flop_per_second_doublings_per_year: float = param(
+        0.37,
+        "doublings/yr",
+        "Doubling rate of FLOP/s per chip (x1.29 a year: EpochHW).",
+        lo=-5.0,
+        hi=20.0,
+    )
+    flop_per_dollar_doublings_per_year: float = param(
+        0.4,
+        "doublings/yr",
+        "Own doubling rate of FLOP/s per dollar of unit cost without R&D (x1.3-1.4 a year: "
+        "EpochHW).",
+        lo=-5.0,
+        hi=20.0,
+    )
+    rnd_max_extra_doublings_per_year: float = param(
+        0.2, "doublings/yr", "Most R&D can add to each hardware doubling rate.", lo=0.0, hi=20.0
+    )
+    rnd_half_saturation_usd_per_year: float = param(
+        1e10,
+        "USD/yr",
+        "R&D spending that buys half of the maximum extra rate.",
+        lo=0.0,
+        hi=1e16,
+        lo_open=True,
+    )
+    rnd_share: float = param(
+        0.15, "-", "Share of revenue spent on R&D (NVIDIA: ~10-20%).", lo=0.0, hi=1.0
+    )
+    capacity_chips_per_year: float = param(
+        2e6,
+        "chips/yr",
+        "Production capacity (2024 data-centre GPU shipments, a few million; market reports).",
+        lo=0.0,
+        hi=1e12,
+    )
+    capacity_doublings_per_year: float = param(
+        0.5, "doublings/yr", "Growth of production capacity.", lo=-5.0, hi=10.0
+    )
+    max_markup: float = param(
+        6.0, "-", "Cap on the markup over unit cost (price/cost - 1).", lo=0.0, hi=1e3
+    )
+
+
+@dataclass(frozen=True)
+class SupplierParams(_Validated):
+    """An energy supplier (power plus data-centre site)."""
+
+    name: str = param("supplier", "-", "Label; with count > 1 a number is appended.")
+    count: int = param(
+        1, "-", "How many identical suppliers this entry stands for.", lo=1, hi=10**5
+    )
+    cash_usd: float = param(2e9, "USD", "Cash at the start.", lo=0.0, hi=1e16)
+    capacity_mw: float = param(
+        1500.0,
+        "MW",
+        "Power capacity available to AI data centres (2024 AI load of a few GW in all; IEA).",
+        lo=0.0,
+        hi=1e9,
+        key=True,
+    )
+    cost_usd_per_mwh: float = param(
+        70.0,
+        "USD/MWh",
+        "Generation cost, paid outside the sectors (fuel, operations; industrial electricity "
+        "~$80/MWh, $50-170 by region: EIA).",
+        lo=0.0,
+        hi=1e5,
+    )
+    cost_decline_per_year: float = param(
+        0.01, "1/yr", "Fractional decline of generation cost per year.", lo=-1.0, hi=1.0
+    )
+    pue: float = param(
+        1.3,
+        "-",
+        "Power usage effectiveness of the sites (1.1-1.2 hyperscale, ~1.56 average: Uptime).",
+        lo=1.0,
+        hi=5.0,
+    )
+    pue_overhead_halving_years: float = param(
+        10.0,
+        "yr",
+        "Years for the overhead PUE - 1 to halve (site-efficiency gains; Uptime trend).",
+        lo=0.0,
+        hi=INF,
+        lo_open=True,
+    )
+    rnd_share: float = param(0.02, "-", "Share of revenue spent on site R&D.", lo=0.0, hi=1.0)
+    rnd_max_extra_doublings_per_year: float = param(
+        0.1,
+        "halvings/yr",
+        "Most R&D can add to the rate at which the overhead PUE - 1 halves.",
+        lo=0.0,
+        hi=20.0,
+    )
+    rnd_half_saturation_usd_per_year: float = param(
+        2e8,
+        "USD/yr",
+        "R&D spending that buys half of the maximum extra rate.",
+        lo=0.0,
+        hi=1e16,
+        lo_open=True,
+    )
+    carbon_t_per_mwh: float = param(
+        0.4,
+        "tCO2/MWh",
+        "Carbon intensity (gas ~0.45, coal ~0.9, wind/nuclear ~0.01: IPCC).",
+        lo=0.0,
+        hi=2.0,
+    )
+    base_markup: float = param(
+        0.15, "-", "Markup over cost when capacity is slack.", lo=0.0, hi=10.0
+    )
+    scarcity_markup: float = param(
+        1.0,
+        "-",
+        "Extra markup at full utilisation (scarcity pricing), rising with utilisation^4.",
+        lo=0.0,
+        hi=100.0,
+    )
+    invest_above_utilisation: float = param(
+        0.8, "-", "Utilisation above which the supplier orders new capacity.", lo=0.0, hi=1.0
+    )
+    capacity_growth_per_order: float = param(
+        0.25, "-", "New capacity ordered, as a share of current capacity.", lo=0.0, hi=10.0
+    )
+    lead_time_years: float = param(
+        2.0, "yr", "Years from ordering capacity to delivering it.", lo=0.0, hi=50.0
+    )
+    capex_usd_per_mw: float = param(
+        3e6,
+        "USD/MW",
+        "Cost of new capacity, paid outside (generation, grid connection and site; IEA), "
+        "recovered in the price over the asset life.",
+        lo=0.0,
+        hi=1e10,
+    )
+    asset_life_years: float = param(
+        20.0, "yr", "Depreciation life of capacity.", lo=0.0, hi=200.0, lo_open=True
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Policies: each lever is active from `from_year` for `for_years` years
+# --------------------------------------------------------------------------------------------
+
+
+def _schedule_fields() -> tuple[Any, Any]:
+    return (
+        param(2026.0, "calendar year", "First year the lever applies.", lo=1900, hi=2500),
+        param(INF, "yr", "Years the lever applies (inf: to the end).", lo=0.0, hi=INF),
+    )
+
+
+class _Scheduled(_Validated):
+    from_year: float
+    for_years: float
+
+    def active(self, year: float) -> bool:
+        """Whether the lever applies at calendar time ``year`` [calendar year]."""
+        return self.from_year <= year < self.from_year + self.for_years
+
+
+@dataclass(frozen=True)
+class EnergyCapParams(_Scheduled):
+    """Cap on the power delivered to AI, summed over suppliers."""
+
+    from_year: float = _schedule_fields()[0]
+    for_years: float = _schedule_fields()[1]
+    cap_mw: float = param(
+        2000.0, "MW", "Most power AI may draw, all firms together.", lo=0.0, key=True
+    )
+
+
+@dataclass(frozen=True)
+class CarbonTaxParams(_Scheduled):
+    """Tax on the carbon emitted to power AI, paid by suppliers and passed into prices."""
+
+    from_year: float = _schedule_fields()[0]
+    for_years: float = _schedule_fields()[1]
+    usd_per_t_co2: float = param(100.0, "USD/tCO2", "Tax rate.", lo=0.0, hi=1e5, key=True)
+
+
+@dataclass(frozen=True)
+class RndSubsidyParams(_Scheduled):
+    """Government pays a share of R&D spending in one sector."""
+
+    from_year: float = _schedule_fields()[0]
+    for_years: float = _schedule_fields()[1]
+    sector: str = param(
+        "firms", "-", "Sector subsidised.", choices=("firms", "vendors", "suppliers")
+    )
+    rate: float = param(
+        0.3, "-", "Share of gross R&D spending paid by government.", lo=0.0, hi=0.95
+    )
+
+
+@dataclass(frozen=True)
+class ExportControlParams(_Scheduled):
+    """A region's firms barred from chips above an efficiency threshold, or given a quota."""
+
+    from_year: float = _schedule_fields()[0]
+    for_years: float = _schedule_fields()[1]
+    region: str = param("cn", "-", "Region whose firms are restricted.")
+    max_flop_per_joule: float = param(
+        7e11,
+        "FLOP/J",
+        "Most efficient chip the region may buy: faster designs are sold downgraded to this "
+        "efficiency at the same price (half an H100, like the H20-class parts).",
+        lo=0.0,
+        hi=1e40,
+        lo_open=True,
+    )
+    quota_chips_per_year: float = param(
+        INF, "chips/yr", "Most chips each restricted firm may buy a year.", lo=0.0, hi=INF
+    )
+
+
+@dataclass(frozen=True)
+class ComputeThresholdParams(_Scheduled):
+    """Training runs above a compute threshold carry a compliance cost and a delay."""
+
+    from_year: float = _schedule_fields()[0]
+    for_years: float = _schedule_fields()[1]
+    threshold_flop: float = param(
+        1e26,
+        "logical FLOP",
+        "Training compute above which the rules apply (EU AI Act: 1e25).",
+        lo=0.0,
+    )
+    compliance_cost_usd_per_year: float = param(
+        5e8, "USD/yr", "Compliance cost of a firm above the threshold.", lo=0.0
+    )
+    delay_share: float = param(
+        0.2,
+        "-",
+        "Share of training compute lost to evaluation and delay above the threshold.",
+        lo=0.0,
+        hi=1.0,
+    )
+
+
+LINKS = ("site", "chip_flop_per_joule", "chip_flop_per_dollar", "algorithms")
+
+
+@dataclass(frozen=True)
+class EfficiencyShockParams(_Scheduled):
+    """A change to one link's doubling rate, for every agent that owns that link."""
+
+    from_year: float = _schedule_fields()[0]
+    for_years: float = _schedule_fields()[1]
+    link: str = param("chip_flop_per_joule", "-", "Link of the efficiency chain.", choices=LINKS)
+    delta_doublings_per_year: float = param(
+        -0.3, "doublings/yr", "Change added to the link's doubling rate.", lo=-20.0, hi=20.0
+    )
+
+
+@dataclass(frozen=True)
+class PolicyParams:
+    """The policy levers; a lever absent from the scenario is off."""
+
+    energy_cap: EnergyCapParams | None = None
+    carbon_tax: CarbonTaxParams | None = None
+    rnd_subsidy: tuple[RndSubsidyParams, ...] = ()
+    export_control: ExportControlParams | None = None
+    compute_threshold: ComputeThresholdParams | None = None
+    efficiency_shock: tuple[EfficiencyShockParams, ...] = ()
+
+
+POLICY_TYPES: dict[str, type] = {
+    "energy_cap": EnergyCapParams,
+    "carbon_tax": CarbonTaxParams,
+    "rnd_subsidy": RndSubsidyParams,
+    "export_control": ExportControlParams,
+    "compute_threshold": ComputeThresholdParams,
+    "efficiency_shock": EfficiencyShockParams,
+}
+"""Each lever's parameter class; levers that may appear several times are tuples above."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole simulation set-up: the one object the model, runs and experiments take."""
+
+    name: str = "unnamed"
+    description: str = ""
+    run: RunParams = field(default_factory=RunParams)
+    law: LawParams = field(default_factory=LawParams)
+    market: MarketParams = field(default_factory=MarketParams)
+    firms: tuple[FirmParams, ...] = (FirmParams(),)
+    vendors: tuple[VendorParams, ...] = (VendorParams(),)
+    suppliers: tuple[SupplierParams, ...] = (SupplierParams(),)
+    policies: PolicyParams = field(default_factory=PolicyParams)
+
+    def __post_init__(self) -> None:
+        for group in ("firms", "vendors", "suppliers"):
+            if not getattr(self, group):
+                raise UserError(f"{group}: a scenario needs at least one entry")

@@ -1,0 +1,62 @@
+"""Which policy levers apply at a given time, and with what values: a pure function of the
+scenario's :class:`sim.params.PolicyParams` and the calendar year."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sim.params import LINKS, PolicyParams
+
+
+@dataclass(frozen=True)
+class ActivePolicies:
+    """The levers in force during one step. Neutral values mean "off"."""
+
+    energy_cap_mw: float = math.inf
+    carbon_tax_usd_per_t_co2: float = 0.0
+    rnd_subsidy_rate: dict[str, float] = field(
+        default_factory=lambda: {"firms": 0.0, "vendors": 0.0, "suppliers": 0.0}
+    )
+    export_region: str | None = None
+    export_max_flop_per_joule: float = math.inf
+    export_quota_chips_per_year: float = math.inf
+    compute_threshold_flop: float = math.inf
+    compliance_cost_usd_per_year: float = 0.0
+    compliance_delay_share: float = 0.0
+    shock_doublings_per_year: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(LINKS, 0.0)
+    )
+
+
+def active_policies(policies: PolicyParams, year: float) -> ActivePolicies:
+    """The levers in force at calendar time ``year`` [calendar year]."""
+    kwargs: dict = {}
+    cap = policies.energy_cap
+    if cap is not None and cap.active(year):
+        kwargs["energy_cap_mw"] = cap.cap_mw
+    tax = policies.carbon_tax
+    if tax is not None and tax.active(year):
+        kwargs["carbon_tax_usd_per_t_co2"] = tax.usd_per_t_co2
+    subsidy = {"firms": 0.0, "vendors": 0.0, "suppliers": 0.0}
+    for lever in policies.rnd_subsidy:
+        if lever.active(year):
+            # several subsidies for one sector do not stack beyond 95% of the spending
+            subsidy[lever.sector] = min(0.95, subsidy[lever.sector] + lever.rate)
+    kwargs["rnd_subsidy_rate"] = subsidy
+    export = policies.export_control
+    if export is not None and export.active(year):
+        kwargs["export_region"] = export.region
+        kwargs["export_max_flop_per_joule"] = export.max_flop_per_joule
+        kwargs["export_quota_chips_per_year"] = export.quota_chips_per_year
+    threshold = policies.compute_threshold
+    if threshold is not None and threshold.active(year):
+        kwargs["compute_threshold_flop"] = threshold.threshold_flop
+        kwargs["compliance_cost_usd_per_year"] = threshold.compliance_cost_usd_per_year
+        kwargs["compliance_delay_share"] = threshold.delay_share
+    shocks = dict.fromkeys(LINKS, 0.0)
+    for shock in policies.efficiency_shock:
+        if shock.active(year):
+            shocks[shock.link] += shock.delta_doublings_per_year
+    kwargs["shock_doublings_per_year"] = shocks
+    return ActivePolicies(**kwargs)

@@ -1,0 +1,292 @@
+"""One run of a scenario: ``simulate(scenario, seed) -> RunResult``, the seam between the model
+and everything that uses it (the CLI, sweeps, comparisons, the dashboard, validation).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import law
+from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
+from sim.params import Scenario
+from sim.scenario import to_dict
+
+SECTORS = ("firms", "vendors", "suppliers")
+
+
+@dataclass
+class RunResult:
+    """The tidy outputs of one run.
+
+    ``model``: one row per step (columns in :data:`sim.model.MODEL_OUTPUTS` plus ``step``);
+    ``agents``: one row per agent per step (``step``, ``year``, ``agent_id`` and
+    :data:`sim.model.AGENT_OUTPUTS`). docs/outputs.md gives every column with its unit.
+    """
+
+    scenario: Scenario
+    seed: int | None
+    model: pd.DataFrame
+    agents: pd.DataFrame
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return summarise(self)
+
+
+def seed_of(
+    seed: int | np.random.SeedSequence | None, scenario: Scenario
+) -> int | np.random.SeedSequence:
+    return scenario.run.seed if seed is None else seed
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int | np.random.SeedSequence | None = None,
+    model: EfficiencyRaceModel | None = None,
+) -> RunResult:
+    """Run ``scenario`` for its horizon and return its tidy outputs.
+
+    ``seed`` (an int or a :class:`numpy.random.SeedSequence`) overrides ``scenario.run.seed``;
+    the same scenario and seed give identical results on any machine and in any process.
+    """
+    resolved = seed_of(seed, scenario)
+    m = model if model is not None else EfficiencyRaceModel(scenario, rng=resolved)
+    for _ in range(scenario.run.n_steps):
+        m.step()
+    return collect(m, resolved)
+
+
+def collect(m: EfficiencyRaceModel, seed: int | np.random.SeedSequence | None = None) -> RunResult:
+    """Tidy tables of what a model has collected so far."""
+    model_df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    model_df.insert(0, "step", np.arange(1, len(model_df) + 1))
+    agents = m.datacollector.get_agent_vars_dataframe().reset_index()
+    agents = agents.rename(columns={"Step": "step", "AgentID": "agent_id"})
+    year_of_step = dict(zip(model_df["step"], model_df["year"], strict=True))
+    agents.insert(1, "year", agents["step"].map(year_of_step))
+    firms = [f for f in m.agents if f.agent_type == "firm"]
+    extras = {
+        "initial_compute_flop": {f.unique_id: f.initial_compute_flop for f in firms},
+        "kappa": m.law.kappa,
+        "loss_floor": m.law.loss_floor,
+        "k_coefficient": m.law.k_coefficient,
+    }
+    seed_value = seed if isinstance(seed, int) or seed is None else None
+    return RunResult(m.scenario, seed_value, model_df, agents, extras)
+
+
+# ----------------------------------------------------------------------------------------------
+# summary: who is winning the race, and who earns the margins
+# ----------------------------------------------------------------------------------------------
+
+
+def summarise(result: RunResult) -> dict[str, Any]:
+    """The one-screen answer: the leader and why, sector profit shares, doublings to a target."""
+    sc = result.scenario
+    model, agents = result.model, result.agents
+    last_step = int(model["step"].iloc[-1])
+    firms = agents[agents["agent_type"] == "firm"]
+    final = firms[firms["step"] == last_step]
+    out: dict[str, Any] = {
+        "scenario": sc.name,
+        "seed": result.seed,
+        "years": [float(sc.run.start_year), float(model["year"].iloc[-1])],
+        "firms_active": int(model["n_firms_active"].iloc[-1]),
+        "firms_started": int(firms["agent_id"].nunique()),
+    }
+    if not final.empty:
+        leader = final.loc[final["loss"].idxmin()]
+        by_share = final.sort_values("market_share", ascending=False)
+        out["leader"] = {
+            "name": leader["name"],
+            "loss": float(leader["loss"]),
+            "relative_excess_loss": float(leader["relative_excess_loss"]),
+            "cumulative_logical_flop": float(leader["cumulative_logical_flop"]),
+            "market_share": float(leader["market_share"]),
+            "elogical_flop_per_joule": float(leader["elogical_flop_per_joule"]),
+        }
+        out["efficiency_by_link"] = _links_of_leader(result, int(leader["agent_id"]))
+        out["market_shares"] = {
+            str(r["name"]): float(r["market_share"]) for _, r in by_share.iterrows()
+        }
+    cumulative = {s: float(model[f"profit_{s}_usd"].sum()) for s in SECTORS}
+    total = sum(cumulative.values())
+    out["cumulative_profit_usd"] = cumulative
+    out["profit_share"] = {s: (v / total if total > 0 else math.nan) for s, v in cumulative.items()}
+    revenue = {s: float(model[f"revenue_{s}_usd"].sum()) for s in SECTORS}
+    out["margin"] = {
+        s: (cumulative[s] / revenue[s] if revenue[s] > 0 else math.nan) for s in SECTORS
+    }
+    out["final_hhi_ai_services"] = float(model["hhi_ai_services"].iloc[-1])
+    first, last = model.iloc[0], model.iloc[-1]
+    years = float(last["year"] - first["year"]) or 1.0
+    out["price_usd_per_million_tokens"] = [
+        float(first["price_usd_per_million_tokens"]),
+        float(last["price_usd_per_million_tokens"]),
+    ]
+    out["price_fall_per_year"] = _fold_per_year(
+        first["price_usd_per_million_tokens"], last["price_usd_per_million_tokens"], years
+    )
+    out["cost_usd_per_logical_flop"] = [
+        float(first["cost_usd_per_logical_flop"]),
+        float(last["cost_usd_per_logical_flop"]),
+    ]
+    out["energy_cap_binding_share"] = float(model["energy_cap_binding"].mean())
+    # doublings: achieved by the leader, and still needed for the target relative loss
+    if not final.empty:
+        kappa = float(result.extras["kappa"])
+        lead_id = int(final.loc[final["loss"].idxmin(), "agent_id"])
+        c_now = float(final.loc[final["agent_id"] == lead_id, "cumulative_logical_flop"].iloc[0])
+        c0 = float(result.extras["initial_compute_flop"].get(lead_id, math.nan))
+        x_now = float(final.loc[final["agent_id"] == lead_id, "relative_excess_loss"].iloc[0])
+        target = sc.run.target_relative_loss
+        out["compute_doublings_achieved"] = math.log2(c_now / c0)
+        out["target_relative_loss"] = target
+        out["doublings_still_needed"] = max(0.0, float(law.doublings_needed(x_now, target, kappa)))
+    return out
+
+
+def _fold_per_year(start: float, end: float, years: float) -> float:
+    if not (start > 0 and end > 0):
+        return math.nan
+    return float((start / end) ** (1.0 / years))
+
+
+def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, float]:
+    """The leader's efficiency by link, growth over the run [doublings/yr], from its Elogical."""
+    rows = result.agents[result.agents["agent_id"] == agent_id]
+    e = rows["elogical_flop_per_joule"].to_numpy()
+    years = rows["year"].to_numpy()
+    out = {"elogical_flop_per_joule": float(e[-1])}
+    if len(e) > 1 and e[0] > 0 and e[-1] > 0:
+        out["elogical_doublings_per_year"] = float(np.log2(e[-1] / e[0]) / (years[-1] - years[0]))
+    out.update(result.extras.get("links", {}).get(agent_id, {}))
+    return out
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    """The summary as one screen of text."""
+    lines = [
+        f"efficiency-race: scenario '{s['scenario']}', seed {s['seed']}, {s['years'][0]:.0f}-{s['years'][1]:.0f}"
+    ]
+    lines.append(f"firms active at the end: {s['firms_active']} of {s['firms_started']}")
+    if "leader" in s:
+        lead = s["leader"]
+        lines += [
+            "",
+            "Who is winning the race",
+            f"  leader (lowest loss): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
+            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP, "
+            f"market share {lead['market_share']:.1%}",
+        ]
+        links = s["efficiency_by_link"]
+        why = f"  why: Elogical {links['elogical_flop_per_joule']:.3g} logical FLOP/J"
+        if "elogical_doublings_per_year" in links:
+            why += f", {links['elogical_doublings_per_year']:.2f} doublings/yr over the run"
+        lines.append(why)
+        for key in ("site", "chip_flop_per_joule", "algorithms"):
+            if key in links:
+                lines.append(f"    {key:<22} {links[key]:.3g}")
+        shares = list(s["market_shares"].items())[:5]
+        lines.append("  market shares: " + ", ".join(f"{n} {v:.1%}" for n, v in shares))
+        lines.append(
+            f"  concentration (HHI of AI-services revenue): {s['final_hhi_ai_services']:.2f}"
+        )
+    lines += ["", "Who earns the margins (cumulative over the run)"]
+    for sector in SECTORS:
+        lines.append(
+            f"  {sector:<10} profit {s['cumulative_profit_usd'][sector]:>11.3g} USD   share "
+            f"{_pct(s['profit_share'][sector]):>7}   margin {_pct(s['margin'][sector]):>7}"
+        )
+    p0, p1 = s["price_usd_per_million_tokens"]
+    lines += [
+        "",
+        f"Price per million tokens: {p0:.3g} -> {p1:.3g} USD (falls {s['price_fall_per_year']:.2f}x a year)",
+        f"Cost per logical FLOP: {s['cost_usd_per_logical_flop'][0]:.3g} -> {s['cost_usd_per_logical_flop'][1]:.3g} USD",
+    ]
+    if s["energy_cap_binding_share"] > 0:
+        lines.append(f"Energy cap binding in {s['energy_cap_binding_share']:.0%} of steps")
+    if "compute_doublings_achieved" in s:
+        lines += [
+            "",
+            f"Compute doublings achieved by the leader: {s['compute_doublings_achieved']:.1f}; "
+            f"still needed for relative excess loss {s['target_relative_loss']:g}: {s['doublings_still_needed']:.1f}",
+        ]
+    return "\n".join(lines)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x != x else f"{x:.0%}"
+
+
+# ----------------------------------------------------------------------------------------------
+# writing a run to disk
+# ----------------------------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("efficiency-race", "mesa", "numpy", "pandas"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+def write_outputs(result: RunResult, out_dir: Path, figures: bool = True) -> list[Path]:
+    """Write model.csv, agents.csv, their Parquet twins, manifest.json and the figures."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (("model", result.model), ("agents", result.agents)):
+        csv, parquet = out_dir / f"{name}.csv", out_dir / f"{name}.parquet"
+        frame.to_csv(csv, index=False)
+        frame.to_parquet(parquet, index=False)
+        written += [csv, parquet]
+    manifest = {
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "parameters": to_dict(result.scenario),
+        "versions": versions(),
+        "columns": {
+            "model": {k: {"unit": u, "meaning": d} for k, (u, d) in MODEL_OUTPUTS.items()},
+            "agents": {k: {"unit": u, "meaning": d} for k, (u, d) in AGENT_OUTPUTS.items()},
+        },
+        "summary": summarise(result),
+    }
+    path = out_dir / "manifest.json"
+    path.write_text(to_json(manifest) + "\n")
+    written.append(path)
+    if figures:
+        from sim import figures as figs
+
+        written += figs.draw_all(result, out_dir)
+    return written
+
+
+def to_json(data: Any) -> str:
+    """Strict JSON (NaN and infinities become null)."""
+    return json.dumps(_plain(data), indent=2, allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return str(value)
