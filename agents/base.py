@@ -29,6 +29,11 @@ class MarketAgent(mesa.Agent):
     elogical_flop_per_joule = math.nan
     market_share = math.nan
     price_usd_per_million_tokens = math.nan
+    compute_logical_flop = math.nan
+    training_logical_flop = math.nan
+    site_efficiency = math.nan
+    chip_flop_per_joule = math.nan
+    algorithmic_efficiency = math.nan
 
     def __init__(self, model: EfficiencyRaceModel, name: str, cash_usd: float) -> None:
         super().__init__(model)

@@ -45,7 +45,13 @@ class AIFirm(MarketAgent):
         self.market_share = 0.0
         self.profit_since_review_usd = 0.0
         self.compute_logical_flop = 0.0
+        self.training_logical_flop = 0.0
+        self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
         self.scarcity = 1.0  # price multiplier a capacity-bound firm learns (tatonnement)
+
+    def open_accounts(self) -> None:
+        super().open_accounts()
+        self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
 
     # --- fleet -------------------------------------------------------------------------------
     def add_cohort(
@@ -102,18 +108,13 @@ class AIFirm(MarketAgent):
     def decide(self, energy_usd_per_it_mwh: float, frontier_log2_fpj: float, dt: float) -> None:
         """Plan the step: energy to run the fleet, budgets for chips and R&D, the token price.
 
-        Energy comes first (idle chips earn nothing), paid from cash; then a share
-        1 - exp(-spend_rate dt) of the remaining cash is the step's discretionary budget, split
-        by strategy between chips and R&D.
+        Energy to run the fleet comes first (idle chips earn nothing); a share
+        1 - exp(-spend_rate dt) of the cash left after it is the step's discretionary budget,
+        split by strategy between chips and R&D. Chips bought this step run this step.
         """
         p = self.params
         self.age_fleet()
-        need_it_mwh = self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH
-        energy_cost = need_it_mwh * energy_usd_per_it_mwh
-        if energy_cost > self.cash_usd:
-            need_it_mwh *= self.cash_usd / energy_cost
-            energy_cost = self.cash_usd
-        self.energy_need_it_mwh = need_it_mwh
+        energy_cost = min(self.energy_need_it_mwh_at_full(dt) * energy_usd_per_it_mwh, self.cash_usd)
         budget = (self.cash_usd - energy_cost) * -math.expm1(-p.spend_rate_per_year * dt)
         self.chip_budget_usd = budget * self.chip_share
         self.rnd_budget_usd = budget - self.chip_budget_usd
@@ -142,6 +143,16 @@ class AIFirm(MarketAgent):
             1e6 * self.cost_usd_per_token * (1.0 + markup) * self.scarcity
         )
 
+    def energy_need_it_mwh_at_full(self, dt: float) -> float:
+        """IT energy to run the whole fleet flat out for a step [MWh]."""
+        return self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH
+
+    def plan_energy(self, energy_usd_per_it_mwh: float, dt: float) -> None:
+        """Energy to run the fleet, new chips included, as far as cash allows [IT MWh]."""
+        need = self.energy_need_it_mwh_at_full(dt)
+        cost = need * energy_usd_per_it_mwh
+        self.energy_need_it_mwh = need * min(1.0, self.cash_usd / cost) if cost > 0 else 0.0
+
     # --- after the markets clear -------------------------------------------------------------
     def run_fleet(self, logical_flop: float, policies: ActivePolicies) -> None:
         """Split the step's compute [logical FLOP] between training and serving; train."""
@@ -150,19 +161,22 @@ class AIFirm(MarketAgent):
         if self.cumulative_logical_flop > policies.compute_threshold_flop:
             training *= 1.0 - policies.compliance_delay_share
         self.cumulative_logical_flop += training
+        self.training_logical_flop = training
         self.serving_flop = logical_flop - logical_flop * self.training_share
         flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
         self.token_capacity = self.serving_flop / flop_per_token
         self.update_quality()
 
-    def learn_scarcity(self, demanded_tokens: float) -> None:
-        """Raise the price next step while demand exceeds what the fleet can serve, and lower it
-        back towards the markup price when capacity is slack: a damped tatonnement,
-        p *= (demand/capacity)^(1/2), by at most 25% up or 20% down a step."""
+    def learn_scarcity(self, demanded_tokens: float, dt: float) -> None:
+        """Raise the price while demand exceeds what the fleet can serve, and lower it back
+        towards the markup price when capacity is slack: a damped tatonnement,
+        p *= (demand/capacity)^(1/2), by at most x2 up or /2 down a month, so the adjustment per
+        year does not depend on the step length."""
         if self.token_capacity <= 0:
             return
         ratio = demanded_tokens / self.token_capacity
-        factor = min(1.25, max(0.8, math.sqrt(ratio)))
+        limit = 2.0 ** (12.0 * dt)
+        factor = min(limit, max(1.0 / limit, math.sqrt(ratio)))
         self.scarcity = max(1.0, self.scarcity * factor)
 
     def update_quality(self) -> None:
@@ -184,6 +198,7 @@ class AIFirm(MarketAgent):
         subsidy = gross - self.rnd_budget_usd
         self.receive("government", "R&D subsidy", subsidy)
         rnd = self.pay("outside", "R&D", gross)
+        self.rnd_usd = rnd
         self.rnd_usd_per_year += (rnd / dt - self.rnd_usd_per_year) * min(1.0, dt)
         compliance = 0.0
         if self.cumulative_logical_flop > policies.compute_threshold_flop:

@@ -129,17 +129,19 @@ class EnergySupplier(MarketAgent):
         return paid
 
     def _invest(self, demand_mw: float, model: EfficiencyRaceModel) -> None:
+        """Order capacity when demand passes the threshold share of what is built or coming:
+        enough to bring demand back to the threshold with a margin (the order size), so the
+        orders placed do not depend on the step length."""
         p = self.params
         planned = self.capacity_mw + sum(mw for _, mw in self.pipeline)
         if demand_mw <= p.invest_above_utilisation * planned:
             return
-        order_mw = p.capacity_growth_per_order * max(planned, demand_mw)
-        affordable_mw = self.cash_usd / p.capex_usd_per_mw if p.capex_usd_per_mw > 0 else order_mw
-        order_mw = min(order_mw, affordable_mw)
+        target = demand_mw * (1.0 + p.capacity_growth_per_order) / p.invest_above_utilisation
+        order_mw = target - planned
+        if p.capex_usd_per_mw > 0:
+            order_mw = min(order_mw, self.cash_usd / p.capex_usd_per_mw)
         if order_mw <= 0:
             return
-        self.capital_usd += self.pay(
-            "outside", "capacity investment", order_mw * p.capex_usd_per_mw
-        )
+        self.capital_usd += self.pay("outside", "capacity investment", order_mw * p.capex_usd_per_mw)
         arrival = model.steps + max(1, round(p.lead_time_years * model.scenario.run.steps_per_year))
         self.pipeline.append((arrival, order_mw))

@@ -85,7 +85,7 @@ class HardwareVendor(MarketAgent):
         self.deliverable_chips = self.capacity_chips_per_year * dt
 
     def settle(self, chips_sold: float, share: float, policies: ActivePolicies, dt: float) -> None:
-        """Book the step's sales (already paid by firms), pay production and R&D, advance design."""
+        """Book the step's sales (already paid by firms), pay production and R&D."""
         p = self.params
         self.chips_sold = chips_sold
         production = chips_sold * self.unit_cost_usd
@@ -99,6 +99,10 @@ class HardwareVendor(MarketAgent):
         self.cumulative_profit_usd += self.profit_usd
         if not math.isnan(share):  # NaN: nobody bought chips this step; keep the last share
             self.share = share
+
+    def advance(self, policies: ActivePolicies, dt: float) -> None:
+        """Improve the design over the step just run, and grow capacity."""
+        p = self.params
         joule_rate, dollar_rate = self.rates(policies)
         self.log2_flop_per_joule += joule_rate * dt
         self.log2_flop_per_second += p.flop_per_second_doublings_per_year * dt

@@ -181,7 +181,12 @@ class EfficiencyRaceModel(mesa.Model):
         for f in firms:
             f.decide(usd_per_it_mwh, frontier.log2_flop_per_joule, dt)
 
-        # 3. energy market
+        # 3. chip market: chips bought now run this step
+        self._clear_chips(firms, vendors, usd_per_it_mwh, pol, dt)
+
+        # 4. energy market
+        for f in firms:
+            f.plan_energy(usd_per_it_mwh, dt)
         need_it = np.array([f.energy_need_it_mwh for f in firms])
         demand = np.outer(need_it, energy_weights * pue)  # grid MWh [firm, supplier]
         deliverable = np.array([s.deliverable_mwh for s in suppliers])
@@ -198,7 +203,7 @@ class EfficiencyRaceModel(mesa.Model):
                 s.revenue_usd += paid
                 f.energy_usd += paid
 
-        # 4. fleets run: exact integral over the step of exponentially improving links
+        # 5. fleets run: exact integral over the step of exponentially improving links
         site_rate = np.array([s.site_doublings_per_year(pol, dt) for s in suppliers])
         log2_site = np.log2([s.site_efficiency for s in suppliers])
         frontier_joule_rate = frontier.rates(pol)[0]
@@ -222,9 +227,12 @@ class EfficiencyRaceModel(mesa.Model):
                 )
                 * np.sum(energy_weights * 2.0**log2_site)
             )
+            f.site_efficiency = float(np.sum(energy_weights * 2.0**log2_site))
+            f.chip_flop_per_joule = 2.0 ** f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule)
+            f.algorithmic_efficiency = 2.0**f.log2_algorithmic_efficiency
             f.run_fleet(float(flop), pol)
 
-        # 5. AI-services market
+        # 6. AI-services market
         spending = markets.logistic_growth(
             offset + dt / 2,
             market.spending_usd_per_year,
@@ -250,13 +258,10 @@ class EfficiencyRaceModel(mesa.Model):
         served = np.minimum(demanded_tokens, capacity)
         revenue = served * prices / 1e6
         for f, r, s, d in zip(firms, revenue, shares, demanded_tokens, strict=True):
-            f.learn_scarcity(float(d))
+            f.learn_scarcity(float(d), dt)
             f.receive("buyers", "AI services", float(r))
             f.revenue_usd += float(r)
             f.market_share = float(s)
-
-        # 6. chip market
-        self._clear_chips(firms, vendors, usd_per_it_mwh, pol, dt)
 
         # 7. funding, settlement, advance
         funding = (
@@ -282,6 +287,8 @@ class EfficiencyRaceModel(mesa.Model):
         demanded = demand.sum(axis=0)
         for j, s in enumerate(suppliers):
             s.settle(float(sold[j]), float(demanded[j]), pol, dt)
+        for v in vendors:
+            v.advance(pol, dt)
         self._review_strategies(firms)
         self.year = year0 + dt
         self._record(firms, vendors, suppliers, delivered, demand, served, revenue, prices, cap_mwh)
@@ -323,11 +330,12 @@ class EfficiencyRaceModel(mesa.Model):
             orders *= scale[:, None]
         delivered = markets.ration(orders, [v.deliverable_chips for v in vendors], axis=0)
         for i, f in enumerate(firms):
-            life = max(1, round(f.params.chip_lifetime_years / dt))
+            life = max(1, round(f.params.chip_lifetime_years / dt)) + 1  # runs from this step
             for j, v in enumerate(vendors):
                 if delivered[i, j] <= 0:
                     continue
                 cost = f.pay(v, "chips", delivered[i, j] * price[j])
+                f.chips_usd += cost
                 v.revenue_usd += cost
                 f.add_cohort(cost / price[j], flops_offered[i, j], fpj_offered[i, j], cost, life)
         sold = delivered.sum(axis=0)
@@ -392,6 +400,10 @@ class EfficiencyRaceModel(mesa.Model):
             self.best_loss = best.loss
             self.best_relative_excess_loss = best.relative_excess_loss
             self.best_cumulative_logical_flop = best.cumulative_logical_flop
+        self.energy_spend_firms_usd = sum(f.energy_usd for f in firms)
+        self.chip_spend_firms_usd = sum(f.chips_usd for f in firms)
+        self.rnd_spend_firms_usd = sum(f.rnd_usd for f in firms)
+        self.compute_logical_flop = compute
         self.spending_captured_share = float(revenue.sum() / (self.spending_usd_per_year * dt))
 
 
@@ -446,7 +458,11 @@ MODEL_OUTPUTS = {
     ),
     "profit_share_vendors": ("-", "Vendors' share of total profit."),
     "profit_share_suppliers": ("-", "Suppliers' share of total profit."),
-    "n_firms_active": ("firms", "Firms still in the market."),
+    "energy_spend_firms_usd": ("USD", "Firms' spending on energy this step."),
+    "chip_spend_firms_usd": ("USD", "Firms' spending on chips this step."),
+    "rnd_spend_firms_usd": ("USD", "Firms' gross R&D spending this step."),
+    "compute_logical_flop": ("logical FLOP", "Logical compute produced by all fleets this step."),
+    "n_firms_active": ("firms", "Firms still in the market before exits this step."),
     "best_loss": ("nats/token", "Lowest loss among firms."),
     "best_relative_excess_loss": ("-", "Relative excess loss of the leader, (L - E)/(L_ref - E)."),
     "best_cumulative_logical_flop": ("logical FLOP", "Training compute of the leader."),
@@ -466,5 +482,10 @@ AGENT_OUTPUTS = {
         "Firms: logical FLOP per grid joule this step (site x chip x algorithms).",
     ),
     "market_share": ("-", "Firms: share of buyers' potential spending chosen this step."),
+    "compute_logical_flop": ("logical FLOP", "Firms: logical compute the fleet produced this step."),
+    "training_logical_flop": ("logical FLOP", "Firms: compute that went into training this step."),
+    "site_efficiency": ("IT J/grid J", "Firms: link 1, 1/PUE of the energy bought (weighted)."),
+    "chip_flop_per_joule": ("FLOP/J", "Firms: link 2, physical FLOP per IT joule of the fleet."),
+    "algorithmic_efficiency": ("logical FLOP/FLOP", "Firms: link 3, logical per physical FLOP."),
     "price_usd_per_million_tokens": ("USD/Mtoken", "Firms: price of its tokens."),
 }

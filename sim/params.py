@@ -590,7 +590,11 @@ class SupplierParams(_Validated):
         0.8, "-", "Utilisation above which the supplier orders new capacity.", lo=0.0, hi=1.0
     )
     capacity_growth_per_order: float = param(
-        0.25, "-", "New capacity ordered, as a share of current capacity.", lo=0.0, hi=10.0
+        0.25,
+        "-",
+        "Margin of an order: capacity is ordered up to demand x (1 + margin) / threshold.",
+        lo=0.0,
+        hi=10.0,
     )
     lead_time_years: float = param(
         2.0, "yr", "Years from ordering capacity to delivering it.", lo=0.0, hi=50.0

@@ -1,0 +1,607 @@
+"""Figures of one run: who wins the efficiency race, and who captures the value.
+
+Each ``<name>(result) -> Figure`` draws one figure of a :class:`sim.run.RunResult`;
+:func:`draw_all` saves them all as PNG files. They use matplotlib's object API only
+(:class:`matplotlib.figure.Figure`, never ``pyplot``): no global state and no GUI backend, so the
+CLI, worker processes and the dashboard's server threads can all draw at once.
+
+Conventions: time runs in calendar years (the ``year`` column, the end of each step); a quantity
+that spans orders of magnitude gets a log axis, and values a log axis cannot show (zero, negative,
+NaN) are left as gaps rather than clipped; each firm keeps one colour in every figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim import law
+from sim.params import HOURS_PER_YEAR
+from sim.run import SECTORS, RunResult
+
+DPI = 110
+"""Resolution of the saved PNG files [dots per inch]."""
+
+MEAN_FIELD_DOUBLINGS_PER_YEAR = 2.0
+"""g of the reference curves [doublings/yr]: about 2 doublings a year of Elogical in total today
+(MODEL.md section 2, the sum of the links' rates)."""
+
+HHI_HIGHLY_CONCENTRATED = 0.18
+"""HHI above which a market counts as highly concentrated [0-1]: 1,800 on the 10,000 scale of the
+US Department of Justice and FTC Merger Guidelines (2023), section 2.1."""
+
+LINK_COLUMNS = {
+    "site_efficiency": "site (1/PUE): energy supplier",
+    "chip_flop_per_joule": "chip FLOP/J: hardware vendor",
+    "algorithmic_efficiency": "algorithms and systems: AI firm",
+}
+"""Per-link efficiency columns of the agents table, if the run records them, and their legend."""
+
+SECTOR_COLORS = {"firms": "tab:blue", "vendors": "tab:orange", "suppliers": "tab:green"}
+SECTOR_LABELS = {
+    "firms": "AI firms",
+    "vendors": "hardware vendors",
+    "suppliers": "energy suppliers",
+}
+
+_LEGEND_OUTSIDE: dict[str, Any] = {
+    "loc": "upper left",
+    "bbox_to_anchor": (1.01, 1.0),
+    "fontsize": "small",
+    "frameon": False,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _figure(height_in: float = 4.8, width_in: float = 9.0) -> Figure:
+    return Figure(figsize=(width_in, height_in), layout="constrained")
+
+
+def _firms(result: RunResult) -> pd.DataFrame:
+    return result.agents[result.agents["agent_type"] == "firm"]
+
+
+def _firm_colors(firms: pd.DataFrame) -> dict[int, Any]:
+    """One colour per firm, by agent id, the same in every figure of a run."""
+    ids = sorted(int(i) for i in firms["agent_id"].unique())
+    palette = "tab10" if len(ids) <= 10 else "tab20"
+    from matplotlib import colormaps
+
+    cmap = colormaps[palette]
+    return {agent_id: cmap(i % cmap.N) for i, agent_id in enumerate(ids)}
+
+
+def _by_firm(firms: pd.DataFrame) -> list[tuple[int, str, pd.DataFrame]]:
+    """(agent id, name, rows in step order) for every firm, in agent-id order."""
+    return [
+        (int(agent_id), str(rows["name"].iloc[0]), rows.sort_values("step"))
+        for agent_id, rows in firms.groupby("agent_id", sort=True)
+    ]
+
+
+def _positive(values: Any) -> np.ndarray:
+    """The values as floats, with what a log axis cannot show (<= 0, NaN) made NaN."""
+    arr = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(arr) & (arr > 0.0), arr, np.nan)
+
+
+def _calendar_year(result: RunResult) -> np.ndarray:
+    """The calendar year each step falls in (by its midpoint)."""
+    dt = result.scenario.run.dt_years
+    return np.floor(result.model["year"].to_numpy(dtype=np.float64) - dt / 2.0).astype(int)
+
+
+def _fold_per_year(years: np.ndarray, values: np.ndarray) -> float:
+    """Factor by which a positive series falls each year, first to last valid value [-]."""
+    ok = np.isfinite(values) & (values > 0.0)
+    if ok.sum() < 2 or years[ok][-1] <= years[ok][0]:
+        return math.nan
+    first, last = values[ok][0], values[ok][-1]
+    return float((first / last) ** (1.0 / (years[ok][-1] - years[ok][0])))
+
+
+def _usd(value: float, _pos: object = None) -> str:
+    """Money for tick labels: $1.2T, $350B, $20M, -$4B."""
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= scale:
+            return f"{sign}${size / scale:.3g}{suffix}"
+    return f"{sign}${size:.3g}"
+
+
+def _plain_log_ticks(ax: Axes) -> None:
+    """Label a log y-axis in plain numbers (2,000 / 5,000 / 10,000) when it spans few decades."""
+    low, high = ax.get_ylim()
+    if not (0.0 < low < high) or math.log10(high / low) > 3.0:
+        return
+    plain = ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:.2g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_locator(ticker.LogLocator(base=10.0, subs=(2.0, 5.0)))
+    ax.yaxis.set_minor_formatter(plain)
+
+
+def _time_axis(ax: Axes, result: RunResult, label: bool = True) -> None:
+    run = result.scenario.run
+    ax.set_xlim(run.start_year, float(result.model["year"].iloc[-1]))
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    if label:
+        ax.set_xlabel("calendar year")
+    ax.grid(True, alpha=0.3)
+
+
+def _spans(result: RunResult, flags: np.ndarray) -> list[tuple[float, float]]:
+    """Contiguous (start, end) calendar times of the steps where ``flags`` is true."""
+    dt = result.scenario.run.dt_years
+    ends = result.model["year"].to_numpy(dtype=np.float64)
+    out: list[tuple[float, float]] = []
+    for end, flag in zip(ends, flags, strict=True):
+        if not flag:
+            continue
+        if out and abs(out[-1][1] - (end - dt)) < 1e-9:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((end - dt, end))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# 1. the race on the shared law
+# --------------------------------------------------------------------------------------------
+
+
+def loss_by_firm(result: RunResult) -> Figure:
+    """Each firm's excess loss L - E over time on a log axis, against the mean-field curve.
+
+    The reference is the papers' relative-loss equation (Lu 2025) for the firm that starts with
+    the most compute: ``L(t) - E = (L0 - E) * X(t)``, X from :func:`sim.law.relative_excess_loss`
+    with g = :data:`MEAN_FIELD_DOUBLINGS_PER_YEAR`. Each firm's line starts at its initial model
+    (``extras["initial_compute_flop"]``) at the start year.
+    """
+    extras = result.extras
+    kappa, floor, k = extras["kappa"], extras["loss_floor"], extras["k_coefficient"]
+    initial: dict[int, float] = extras.get("initial_compute_flop", {})
+    start = result.scenario.run.start_year
+    firms = _firms(result)
+    colors = _firm_colors(firms)
+    last_step = int(result.model["step"].iloc[-1])
+
+    fig = _figure()
+    ax = fig.add_subplot()
+    exits_x: list[float] = []
+    exits_y: list[float] = []
+    for agent_id, name, rows in _by_firm(firms):
+        years = rows["year"].to_numpy(dtype=np.float64)
+        excess = rows["loss"].to_numpy(dtype=np.float64) - floor
+        if agent_id in initial:
+            years = np.concatenate([[start], years])
+            excess = np.concatenate([[k * initial[agent_id] ** -kappa], excess])
+        excess = _positive(excess)
+        ax.plot(years, excess, color=colors[agent_id], linewidth=1.6, label=name)
+        if int(rows["step"].iloc[-1]) < last_step:
+            exits_x.append(float(years[-1]))
+            exits_y.append(float(excess[-1]))
+    if exits_x:
+        ax.scatter(exits_x, exits_y, marker="x", color="black", zorder=3, label="exit")
+
+    if initial:
+        first_id = max(initial, key=lambda i: initial[i])
+        first_name = firms.loc[firms["agent_id"] == first_id, "name"]
+        who = f"{first_name.iloc[0]}'s start" if len(first_name) else "largest start"
+        t = np.linspace(0.0, float(result.model["year"].iloc[-1]) - start, 200)
+        g = MEAN_FIELD_DOUBLINGS_PER_YEAR
+        x = np.asarray(
+            law.relative_excess_loss(t, g, kappa, tau0_years=result.scenario.law.tau0_years)
+        )
+        ax.plot(
+            start + t,
+            _positive(k * initial[first_id] ** -kappa * x),
+            color="black",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"mean field, g = {g:g}/yr\n(from {who})",
+        )
+
+    ax.set_yscale("log")
+    ax.set_ylabel("excess loss L − E [nats/token], log scale")
+    fig.suptitle("Who is winning the race? Loss on the shared scaling law", fontsize="large")
+    ax.set_title(
+        f"Each firm's loss above the floor E = {floor:.5g} nats/token (lower is better)",
+        fontsize="medium",
+    )
+    _time_axis(ax, result)
+    ax.grid(True, which="minor", axis="y", alpha=0.1)
+    ax.legend(**_LEGEND_OUTSIDE)
+    return fig
+
+
+def elogical_by_link(result: RunResult) -> Figure:
+    """Logical FLOP per joule per firm (log axis), and the leader's links when recorded.
+
+    The second panel appears when the agents table has the columns of :data:`LINK_COLUMNS`: the
+    leader's (lowest final loss) links, each normalised to 1 at the start, in doublings; their
+    sum is the leader's Elogical. Without them the figure keeps to what the data have.
+    """
+    firms = _firms(result)
+    colors = _firm_colors(firms)
+    links = [c for c in LINK_COLUMNS if c in result.agents.columns]
+    two_panels = len(links) > 0 and not firms.empty
+    fig = _figure(height_in=7.5 if two_panels else 4.8)
+    axes = fig.subplots(2, 1, sharex=True) if two_panels else [fig.add_subplot()]
+    ax = axes[0]
+    fig.suptitle("How fast does each firm turn joules into logical compute?", fontsize="large")
+
+    per_firm = _by_firm(firms)
+    for agent_id, name, rows in per_firm:
+        e = _positive(rows["elogical_flop_per_joule"])
+        ax.plot(rows["year"], e, color=colors[agent_id], linewidth=1.6, label=name)
+    if per_firm:
+        initial: dict[int, float] = result.extras.get("initial_compute_flop", {})
+        ref_id = max(initial, key=lambda i: initial[i]) if initial else per_firm[0][0]
+        rows = next((r for i, _, r in per_firm if i == ref_id), per_firm[0][2])
+        years = rows["year"].to_numpy(dtype=np.float64)
+        e0 = float(rows["elogical_flop_per_joule"].iloc[0])
+        if e0 > 0:
+            g = MEAN_FIELD_DOUBLINGS_PER_YEAR
+            ax.plot(
+                years,
+                e0 * np.exp2(g * (years - years[0])),
+                color="black",
+                linestyle="--",
+                linewidth=1.2,
+                label=f"mean field, g = {g:g}/yr\n(from {rows['name'].iloc[0]}'s start)",
+            )
+    ax.set_yscale("log")
+    ax.set_ylabel("Elogical [logical FLOP/J], log scale")
+    ax.set_title(
+        "Elogical per firm: site × chip × algorithms (higher is better)", fontsize="medium"
+    )
+    _time_axis(ax, result, label=not two_panels)
+    ax.legend(**_LEGEND_OUTSIDE)
+
+    if not two_panels:
+        _note_links(ax, result, per_firm)
+        return fig
+
+    final = firms[firms["step"] == firms["step"].max()]
+    leader_id = int(final.loc[final["loss"].idxmin(), "agent_id"])
+    rows = next(r for i, _, r in per_firm if i == leader_id)
+    ax2 = axes[1]
+    for column in links:
+        values = _positive(rows[column])
+        ax2.plot(rows["year"], values / values[0], linewidth=1.6, label=LINK_COLUMNS[column])
+    e = _positive(rows["elogical_flop_per_joule"])
+    ax2.plot(rows["year"], e / e[0], color="black", linewidth=2.0, label="Elogical (their product)")
+    ax2.set_yscale("log", base=2)
+    ax2.yaxis.set_major_locator(ticker.LogLocator(base=2.0, numticks=12))
+    ax2.yaxis.set_minor_locator(ticker.NullLocator())
+    ax2.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{math.log2(v):g}"))
+    ax2.set_ylabel("doublings since the start\n(log2 of value / start value)")
+    ax2.set_title(
+        f"The leader's chain of efficiency, link by link ({rows['name'].iloc[0]})",
+        fontsize="medium",
+    )
+    _time_axis(ax2, result)
+    ax2.legend(**_LEGEND_OUTSIDE)
+    return fig
+
+
+def _note_links(ax: Axes, result: RunResult, per_firm: Sequence[tuple[int, str, Any]]) -> None:
+    """Without per-link columns, print the leader's final links if the run gave them."""
+    links: dict[int, dict[str, float]] = result.extras.get("links", {})
+    if not links or not per_firm:
+        return
+    firms = _firms(result)
+    final = firms[firms["step"] == firms["step"].max()]
+    leader_id = int(final.loc[final["loss"].idxmin(), "agent_id"])
+    values = links.get(leader_id, {})
+    if not values:
+        return
+    name = next(n for i, n, _ in per_firm if i == leader_id)
+    text = "\n".join([f"{name} at the end:", *(f"{k}: {v:.3g}" for k, v in values.items())])
+    ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize="small",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "0.8"})
+
+
+# --------------------------------------------------------------------------------------------
+# 2. who captures the value
+# --------------------------------------------------------------------------------------------
+
+
+def value_capture(result: RunResult) -> Figure:
+    """Profit by sector: cumulative, per calendar year (diverging stacked bars), and margins.
+
+    Losses are drawn below zero rather than netted away, so a sector that loses money is seen
+    losing it; margins are per calendar year (profit / revenue), clipped at -100% and marked.
+    """
+    model = result.model
+    cal = _calendar_year(result)
+    fig = _figure(height_in=9.0)
+    ax_cum, ax_year, ax_margin = fig.subplots(3, 1)
+    fig.suptitle("Who captures the value? Profit by sector", fontsize="large")
+
+    for sector in SECTORS:
+        ax_cum.plot(
+            model["year"],
+            model[f"profit_{sector}_usd"].cumsum(),
+            color=SECTOR_COLORS[sector],
+            linewidth=1.8,
+            label=SECTOR_LABELS[sector],
+        )
+    ax_cum.axhline(0.0, color="0.3", linewidth=0.8)
+    ax_cum.yaxis.set_major_formatter(ticker.FuncFormatter(_usd))
+    ax_cum.set_ylabel("cumulative profit [USD]")
+    ax_cum.set_title("Cumulative profit since the start", fontsize="medium")
+    _time_axis(ax_cum, result, label=False)
+    ax_cum.legend(**_LEGEND_OUTSIDE)
+
+    frame = pd.DataFrame({"cal": cal})
+    for sector in SECTORS:
+        frame[f"profit_{sector}"] = model[f"profit_{sector}_usd"].to_numpy()
+        frame[f"revenue_{sector}"] = model[f"revenue_{sector}_usd"].to_numpy()
+    yearly = frame.groupby("cal", sort=True).sum()
+    years = yearly.index.to_numpy(dtype=np.float64) + 0.5
+    up = np.zeros(len(yearly))
+    down = np.zeros(len(yearly))
+    for sector in SECTORS:
+        profit = yearly[f"profit_{sector}"].to_numpy(dtype=np.float64)
+        gain, loss = np.maximum(profit, 0.0), np.minimum(profit, 0.0)
+        color = SECTOR_COLORS[sector]
+        ax_year.bar(years, gain, width=0.8, bottom=up, color=color, label=SECTOR_LABELS[sector])
+        ax_year.bar(years, loss, width=0.8, bottom=down, color=color, hatch="//", alpha=0.7)
+        up += gain
+        down += loss
+    ax_year.axhline(0.0, color="0.3", linewidth=0.8)
+    ax_year.yaxis.set_major_formatter(ticker.FuncFormatter(_usd))
+    ax_year.set_ylabel("profit per year [USD/yr]")
+    ax_year.set_title(
+        "Profit per calendar year: gains stacked up, losses (hatched) stacked down",
+        fontsize="medium",
+    )
+    _time_axis(ax_year, result, label=False)
+    ax_year.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    ax_year.legend(**_LEGEND_OUTSIDE)
+
+    clipped_x: list[float] = []
+    for sector in SECTORS:
+        revenue = yearly[f"revenue_{sector}"].to_numpy(dtype=np.float64)
+        profit = yearly[f"profit_{sector}"].to_numpy(dtype=np.float64)
+        margin = np.divide(profit, revenue, out=np.full_like(profit, np.nan), where=revenue > 0)
+        below = margin < -1.0
+        ax_margin.plot(
+            years,
+            np.where(below, np.nan, margin),
+            color=SECTOR_COLORS[sector],
+            marker="o",
+            markersize=3.5,
+            linewidth=1.6,
+            label=SECTOR_LABELS[sector],
+        )
+        if below.any():
+            ax_margin.scatter(years[below], np.full(below.sum(), -1.0), marker="v", s=30,
+                              color=SECTOR_COLORS[sector])
+            clipped_x += list(years[below])
+    ax_margin.axhline(0.0, color="0.3", linewidth=0.8)
+    ax_margin.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
+    ax_margin.set_ylabel("margin [profit / revenue]")
+    title = "Margin per calendar year"
+    if clipped_x:
+        ax_margin.set_ylim(bottom=-1.08)
+        title += " (▼: below −100%, drawn at the edge)"
+    ax_margin.set_title(title, fontsize="medium")
+    _time_axis(ax_margin, result)
+    ax_margin.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    ax_margin.legend(**_LEGEND_OUTSIDE)
+    return fig
+
+
+def prices(result: RunResult) -> Figure:
+    """Price per million tokens (average paid and each firm's) and cost per logical FLOP."""
+    model = result.model
+    years = model["year"].to_numpy(dtype=np.float64)
+    firms = _firms(result)
+    colors = _firm_colors(firms)
+    fig = _figure(height_in=7.5)
+    ax_price, ax_cost = fig.subplots(2, 1, sharex=True)
+    fig.suptitle("How cheap is AI getting? Prices and costs, log scales", fontsize="large")
+
+    for agent_id, name, rows in _by_firm(firms):
+        ax_price.plot(
+            rows["year"],
+            _positive(rows["price_usd_per_million_tokens"]),
+            color=colors[agent_id],
+            linewidth=0.9,
+            alpha=0.6,
+            label=name,
+        )
+    average = _positive(model["price_usd_per_million_tokens"])
+    fold = _fold_per_year(years, average)
+    ax_price.plot(
+        years,
+        average,
+        color="black",
+        linewidth=2.2,
+        label=f"average paid\n(÷{fold:.3g} a year)" if math.isfinite(fold) else "average paid",
+    )
+    ax_price.set_yscale("log")
+    ax_price.set_ylabel("price [USD per million tokens]")
+    ax_price.set_title("Price of AI services: each firm's list price and the average paid",
+                       fontsize="medium")
+    _time_axis(ax_price, result, label=False)
+    ax_price.legend(**_LEGEND_OUTSIDE)
+
+    cost = _positive(model["cost_usd_per_logical_flop"])
+    fold = _fold_per_year(years, cost)
+    ax_cost.plot(
+        years,
+        cost,
+        color="tab:red",
+        linewidth=2.0,
+        label=f"all firms\n(÷{fold:.3g} a year)" if math.isfinite(fold) else "all firms",
+    )
+    ax_cost.set_yscale("log")
+    ax_cost.set_ylabel("cost [USD per logical FLOP]")
+    ax_cost.set_title("Cost of compute: energy and chip depreciation per logical FLOP",
+                      fontsize="medium")
+    _time_axis(ax_cost, result)
+    ax_cost.legend(**_LEGEND_OUTSIDE)
+    return fig
+
+
+def market_shares(result: RunResult) -> Figure:
+    """Shares of buyers' spending per firm (stacked; the rest is the outside option) and HHI."""
+    model = result.model
+    firms = _firms(result)
+    colors = _firm_colors(firms)
+    fig = _figure(height_in=7.5)
+    ax_share, ax_hhi = fig.subplots(2, 1, sharex=True)
+    fig.suptitle("Is the market concentrating?", fontsize="large")
+
+    years = model["year"].to_numpy(dtype=np.float64)
+    per_firm = _by_firm(firms)
+    shares = (
+        firms.pivot_table(index="step", columns="agent_id", values="market_share", aggfunc="sum")
+        .reindex(index=model["step"], columns=[i for i, _, _ in per_firm])
+        .fillna(0.0)
+        .to_numpy(dtype=np.float64)
+    )
+    outside = np.clip(1.0 - shares.sum(axis=1), 0.0, 1.0)
+    ax_share.stackplot(
+        years,
+        *shares.T,
+        outside,
+        colors=[*(colors[i] for i, _, _ in per_firm), "0.88"],
+        labels=[*(n for _, n, _ in per_firm), "outside option\n(not buying AI)"],
+        linewidth=0.0,
+    )
+    ax_share.plot(
+        years,
+        model["spending_captured_share"],
+        color="black",
+        linestyle="--",
+        linewidth=1.2,
+        label="spending firms earned\n(chosen and served)",
+    )
+    ax_share.set_ylim(0.0, 1.0)
+    ax_share.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
+    ax_share.set_ylabel("share of buyers' spending")
+    ax_share.set_title("Market share of AI services, stacked", fontsize="medium")
+    _time_axis(ax_share, result, label=False)
+    ax_share.legend(**_LEGEND_OUTSIDE)
+
+    for column, label, color in (
+        ("hhi_ai_services", "AI services (revenue)", "tab:blue"),
+        ("hhi_chips", "chips (units sold)", "tab:orange"),
+        ("hhi_energy", "energy (MWh sold)", "tab:green"),
+    ):
+        ax_hhi.plot(years, model[column], color=color, linewidth=1.6, label=label)
+    ax_hhi.axhline(
+        HHI_HIGHLY_CONCENTRATED,
+        color="0.4",
+        linestyle=":",
+        linewidth=1.2,
+        label="highly concentrated\n(US merger guidelines)",
+    )
+    ax_hhi.set_ylim(0.0, 1.02)
+    ax_hhi.set_ylabel("HHI [0–1] (×10,000 for\nthe antitrust scale)")
+    ax_hhi.set_title("Concentration (Herfindahl index) of each market; 1 = monopoly",
+                     fontsize="medium")
+    _time_axis(ax_hhi, result)
+    ax_hhi.legend(**_LEGEND_OUTSIDE)
+    return fig
+
+
+def energy(result: RunResult) -> Figure:
+    """Power asked for, delivered, installed and capped [MW], and the share of demand served.
+
+    Steps in which an energy cap cut deliveries are shaded; the title gives their share.
+    """
+    model = result.model
+    dt = result.scenario.run.dt_years
+    years = model["year"].to_numpy(dtype=np.float64)
+    mw_per_mwh_step = 1.0 / (HOURS_PER_YEAR * dt)
+    demanded = model["energy_demand_mwh"].to_numpy(dtype=np.float64) * mw_per_mwh_step
+    delivered = model["power_delivered_mw"].to_numpy(dtype=np.float64)
+    cap = model["energy_cap_mw"].to_numpy(dtype=np.float64)
+    binding = model["energy_cap_binding"].to_numpy(dtype=np.float64) > 0.5
+    has_cap = bool(np.isfinite(cap).any())
+
+    fig = _figure(height_in=7.0)
+    ax_power, ax_served = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    if has_cap:
+        headline = f"the cap binds in {binding.mean():.0%} of steps"
+    else:
+        headline = "no energy cap in this run"
+    fig.suptitle(f"Is AI short of power? Energy for AI firms ({headline})", fontsize="large")
+
+    ax_power.plot(years, _positive(demanded), color="tab:purple", linewidth=1.2,
+                  linestyle="--", label="asked for by firms")
+    ax_power.plot(years, _positive(delivered), color="tab:blue", linewidth=1.6,
+                  label="delivered", zorder=3)
+    ax_power.plot(years, _positive(model["energy_capacity_mw"]), color="tab:green",
+                  linewidth=2.4, label="suppliers' installed capacity")
+    if has_cap:
+        ax_power.step(years, _positive(cap), where="pre", color="tab:red", linewidth=2.4,
+                      linestyle=(0, (4, 2)), label="energy cap")
+    ax_power.set_yscale("log")
+    _plain_log_ticks(ax_power)
+    ax_power.set_ylabel("average power [MW], log scale")
+    ax_power.set_title("Power asked for, delivered, installed and capped", fontsize="medium")
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served = np.where(demanded > 0, delivered / demanded, np.nan)
+    ax_served.plot(years, served, color="tab:blue", linewidth=1.6, label="demand served")
+    ax_served.set_ylim(0.0, 1.05)
+    ax_served.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
+    ax_served.set_ylabel("energy delivered /\nenergy asked for")
+    ax_served.set_title("Share of firms' energy demand served", fontsize="medium")
+
+    for ax in (ax_power, ax_served):
+        for i, (lo, hi) in enumerate(_spans(result, binding)):
+            ax.axvspan(lo, hi, color="tab:red", alpha=0.12, linewidth=0.0,
+                       label="cap binds" if i == 0 else None)
+        _time_axis(ax, result, label=ax is ax_served)
+        ax.legend(**_LEGEND_OUTSIDE)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# all of them
+# --------------------------------------------------------------------------------------------
+
+FIGURES: dict[str, Callable[[RunResult], Figure]] = {
+    "loss_by_firm.png": loss_by_firm,
+    "elogical_by_link.png": elogical_by_link,
+    "value_capture.png": value_capture,
+    "prices.png": prices,
+    "market_shares.png": market_shares,
+    "energy.png": energy,
+}
+"""File name -> the function that draws it; the dashboard shows the same figures."""
+
+
+def draw_all(result: RunResult, out_dir: Path) -> list[Path]:
+    """Draw every figure of :data:`FIGURES` for one run into ``out_dir`` as PNG files.
+
+    Returns the paths written, in the order of :data:`FIGURES`.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file_name, draw in FIGURES.items():
+        path = out_dir / file_name
+        draw(result).savefig(path, dpi=DPI)
+        written.append(path)
+    return written
