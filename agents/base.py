@@ -31,7 +31,6 @@ class MarketAgent(mesa.Agent):
     price_usd_per_million_tokens = math.nan
     compute_logical_flop = math.nan
     training_logical_flop = math.nan
-    site_efficiency = math.nan
     chip_flop_per_joule = math.nan
     algorithmic_efficiency = math.nan
 

@@ -45,6 +45,7 @@ class AIFirm(MarketAgent):
         self.market_share = 0.0
         self.profit_since_review_usd = 0.0
         self.compute_logical_flop = 0.0
+        self.site_efficiency = math.nan
         self.training_logical_flop = 0.0
         self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
         self.scarcity = 1.0  # price multiplier a capacity-bound firm learns (tatonnement)
@@ -114,7 +115,9 @@ class AIFirm(MarketAgent):
         """
         p = self.params
         self.age_fleet()
-        energy_cost = min(self.energy_need_it_mwh_at_full(dt) * energy_usd_per_it_mwh, self.cash_usd)
+        energy_cost = min(
+            self.energy_need_it_mwh_at_full(dt) * energy_usd_per_it_mwh, self.cash_usd
+        )
         budget = (self.cash_usd - energy_cost) * -math.expm1(-p.spend_rate_per_year * dt)
         self.chip_budget_usd = budget * self.chip_share
         self.rnd_budget_usd = budget - self.chip_budget_usd

@@ -142,6 +142,8 @@ class EnergySupplier(MarketAgent):
             order_mw = min(order_mw, self.cash_usd / p.capex_usd_per_mw)
         if order_mw <= 0:
             return
-        self.capital_usd += self.pay("outside", "capacity investment", order_mw * p.capex_usd_per_mw)
+        self.capital_usd += self.pay(
+            "outside", "capacity investment", order_mw * p.capex_usd_per_mw
+        )
         arrival = model.steps + max(1, round(p.lead_time_years * model.scenario.run.steps_per_year))
         self.pipeline.append((arrival, order_mw))

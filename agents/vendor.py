@@ -24,6 +24,7 @@ class HardwareVendor(MarketAgent):
     """
 
     agent_type = "vendor"
+    site_efficiency = math.nan  # a firm-only output (suppliers report their own 1/PUE)
 
     def __init__(
         self, model: EfficiencyRaceModel, params: VendorParams, name: str, share: float

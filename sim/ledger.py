@@ -10,6 +10,7 @@ kept too, so the sum over all accounts is zero by construction (double entry).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,7 +32,7 @@ class Ledger:
     _cash_at_step_start: dict[int, float] = field(default_factory=dict)
     keep_entries: bool = True
 
-    def open_step(self, agents: list[HasCash]) -> None:
+    def open_step(self, agents: Sequence[HasCash]) -> None:
         """Remember every agent's cash at the start of a step."""
         self._net_this_step.clear()
         self._cash_at_step_start = {a.unique_id: a.cash_usd for a in agents}
@@ -55,7 +56,7 @@ class Ledger:
             qid = payee if isinstance(payee, str) else payee.unique_id
             self.entries.append((step, pid, qid, reason, usd))
 
-    def imbalance_usd(self, agents: list[HasCash]) -> float:
+    def imbalance_usd(self, agents: Sequence[HasCash]) -> float:
         """Sum over agents of |change in cash - recorded net flow| since :meth:`open_step` [USD]."""
         total = 0.0
         for a in agents:
@@ -63,6 +64,6 @@ class Ledger:
             total += abs((a.cash_usd - start) - self._net_this_step.get(a.unique_id, 0.0))
         return total
 
-    def total_all_accounts(self, agents: list[HasCash]) -> float:
+    def total_all_accounts(self, agents: Sequence[HasCash]) -> float:
         """Sum of all balances, agents and external, less the agents' opening cash: zero."""
         return sum(self.external.values()) + sum(a.cash_usd for a in agents)

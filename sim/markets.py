@@ -29,10 +29,8 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
     """
     u = np.asarray(utility, dtype=float)
     top = np.max(u, axis=axis, keepdims=True, initial=-np.inf)
-    if outside_option:
-        top = np.maximum(top, 0.0)
-    else:
-        top = np.where(np.isfinite(top), top, 0.0)
+    # shift by the largest utility (the outside option's 0 included) so exp cannot overflow
+    top = np.maximum(top, 0.0) if outside_option else np.where(np.isfinite(top), top, 0.0)
     weights = np.exp(u - top)
     total = np.sum(weights, axis=axis, keepdims=True)
     if outside_option:

@@ -112,10 +112,8 @@ class EfficiencyRaceModel(mesa.Model):
         p = firm.params
         vendor = self.vendors[0]
         life_steps = max(1, round(p.chip_lifetime_years / self.dt))
-        if p.fleet_at_frontier or life_steps > 10_000:
-            n_cohorts = 1
-        else:
-            n_cohorts = life_steps
+        # a frontier fleet, or one that never ages out, needs no vintages
+        n_cohorts = 1 if p.fleet_at_frontier or life_steps > 10_000 else life_steps
         joule_rate = vendor.params.flop_per_joule_doublings_per_year
         for i in range(n_cohorts):
             age_years = (n_cohorts - 1 - i) * self.dt if n_cohorts > 1 else 0.0
@@ -291,7 +289,7 @@ class EfficiencyRaceModel(mesa.Model):
             v.advance(pol, dt)
         self._review_strategies(firms)
         self.year = year0 + dt
-        self._record(firms, vendors, suppliers, delivered, demand, served, revenue, prices, cap_mwh)
+        self._record(firms, vendors, suppliers, delivered, demand, served, revenue, cap_mwh)
         for f in firms:
             if f.should_exit():
                 f.pay("outside", "exit", f.cash_usd)
@@ -361,8 +359,16 @@ class EfficiencyRaceModel(mesa.Model):
                 f.profit_since_review_usd = 0.0
 
     def _record(
-        self, firms, vendors, suppliers, delivered, demand, served, revenue, prices, cap_mwh
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        firms: list[AIFirm],
+        vendors: list[HardwareVendor],
+        suppliers: list[EnergySupplier],
+        delivered: np.ndarray,
+        demand: np.ndarray,
+        served: np.ndarray,
+        revenue: np.ndarray,
+        cap_mwh: float,
+    ) -> None:
         dt = self.dt
         everyone = [*firms, *vendors, *suppliers]
         self.ledger_imbalance_usd = self.ledger.imbalance_usd(everyone)
@@ -482,7 +488,10 @@ AGENT_OUTPUTS = {
         "Firms: logical FLOP per grid joule this step (site x chip x algorithms).",
     ),
     "market_share": ("-", "Firms: share of buyers' potential spending chosen this step."),
-    "compute_logical_flop": ("logical FLOP", "Firms: logical compute the fleet produced this step."),
+    "compute_logical_flop": (
+        "logical FLOP",
+        "Firms: logical compute the fleet produced this step.",
+    ),
     "training_logical_flop": ("logical FLOP", "Firms: compute that went into training this step."),
     "site_efficiency": ("IT J/grid J", "Firms: link 1, 1/PUE of the energy bought (weighted)."),
     "chip_flop_per_joule": ("FLOP/J", "Firms: link 2, physical FLOP per IT joule of the fleet."),

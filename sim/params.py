@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,7 @@ def param(
     return field(default=default, metadata=meta)
 
 
-def _range_text(meta: dict[str, Any]) -> str:
+def _range_text(meta: Mapping[str, Any]) -> str:
     lo, hi = meta["lo"], meta["hi"]
     left = "(" if meta["lo_open"] else "["
     return f"{left}{lo:g}, {hi:g}]"
@@ -93,9 +94,8 @@ def check_fields(obj: Any, where: str) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UserError(f"{name} = {value!r} must be a number [{meta['unit']}]")
-        if isinstance(f.default, int) and not isinstance(f.default, bool):
-            if not isinstance(value, int):
-                raise UserError(f"{name} = {value!r} must be a whole number")
+        if isinstance(f.default, int) and not isinstance(value, int):
+            raise UserError(f"{name} = {value!r} must be a whole number")
         lo, hi = meta["lo"], meta["hi"]
         bad_lo = value <= lo if meta["lo_open"] else value < lo
         if math.isnan(value) or bad_lo or value > hi:

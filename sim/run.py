@@ -104,7 +104,7 @@ def summarise(result: RunResult) -> dict[str, Any]:
         "firms_started": int(firms["agent_id"].nunique()),
     }
     if not final.empty:
-        leader = final.loc[final["loss"].idxmin()]
+        leader = final.iloc[int(final["loss"].to_numpy().argmin())]
         by_share = final.sort_values("market_share", ascending=False)
         out["leader"] = {
             "name": leader["name"],
@@ -144,10 +144,10 @@ def summarise(result: RunResult) -> dict[str, Any]:
     # doublings: achieved by the leader, and still needed for the target relative loss
     if not final.empty:
         kappa = float(result.extras["kappa"])
-        lead_id = int(final.loc[final["loss"].idxmin(), "agent_id"])
-        c_now = float(final.loc[final["agent_id"] == lead_id, "cumulative_logical_flop"].iloc[0])
+        lead_id = int(leader["agent_id"])
+        c_now = float(leader["cumulative_logical_flop"])
         c0 = float(result.extras["initial_compute_flop"].get(lead_id, math.nan))
-        x_now = float(final.loc[final["agent_id"] == lead_id, "relative_excess_loss"].iloc[0])
+        x_now = float(leader["relative_excess_loss"])
         target = sc.run.target_relative_loss
         out["compute_doublings_achieved"] = math.log2(c_now / c0)
         out["target_relative_loss"] = target

@@ -126,9 +126,9 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check a TOML value against a field's type; ints are accepted where floats are."""
     allowed = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
     kinds = allowed or (annotation,)
-    if value is None or (isinstance(value, str) and value.lower() == "none"):
-        if type(None) in kinds:
-            return None
+    is_none = value is None or (isinstance(value, str) and value.lower() == "none")
+    if is_none and type(None) in kinds:
+        return None
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if float in kinds and isinstance(value, str):

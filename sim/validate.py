@@ -29,14 +29,20 @@ class Check:
         return {"name": self.name, "status": self.status, "detail": self.detail}
 
 
-def _banded(name: str, value: float, ok: tuple[float, float], plausible: tuple[float, float], what: str) -> Check:
+def _banded(
+    name: str, value: float, ok: tuple[float, float], plausible: tuple[float, float], what: str
+) -> Check:
     if ok[0] <= value <= ok[1]:
         status = "pass"
     elif plausible[0] <= value <= plausible[1]:
         status = "warn"
     else:
         status = "fail"
-    return Check(name, status, f"{what} {value:.3g} (observed {ok[0]:g}-{ok[1]:g}; plausible {plausible[0]:g}-{plausible[1]:g})")
+    return Check(
+        name,
+        status,
+        f"{what} {value:.3g} (observed {ok[0]:g}-{ok[1]:g}; plausible {plausible[0]:g}-{plausible[1]:g})",
+    )
 
 
 # --- reduction to the papers --------------------------------------------------------------------
@@ -45,16 +51,23 @@ def _banded(name: str, value: float, ok: tuple[float, float], plausible: tuple[f
 def mean_field_error(steps_per_year: int, years: float = 20.0) -> float:
     """Largest relative error, over all steps, of the mean-field scenario's cumulative compute
     and relative excess loss against the closed forms (MODEL.md items 5-6)."""
-    scenario = load_scenario("mean-field", {"run.steps_per_year": steps_per_year, "run.years": years})
+    scenario = load_scenario(
+        "mean-field", {"run.steps_per_year": steps_per_year, "run.years": years}
+    )
     result = simulate(scenario)
     firm = result.agents[result.agents["agent_type"] == "firm"]
     c0 = next(iter(result.extras["initial_compute_flop"].values()))
     t = firm["year"].to_numpy() - scenario.run.start_year
-    g = scenario.firms[0].algorithmic_doublings_per_year + scenario.vendors[0].flop_per_joule_doublings_per_year
+    g = (
+        scenario.firms[0].algorithmic_doublings_per_year
+        + scenario.vendors[0].flop_per_joule_doublings_per_year
+    )
     kappa = result.extras["kappa"]
     multiple = firm["cumulative_logical_flop"].to_numpy() / c0
     err_c = np.abs(multiple / law.compute_multiple(t, g, scenario.law.tau0_years) - 1.0)
-    err_x = np.abs(multiple ** (-kappa) / law.relative_excess_loss(t, g, kappa, scenario.law.tau0_years) - 1.0)
+    err_x = np.abs(
+        multiple ** (-kappa) / law.relative_excess_loss(t, g, kappa, scenario.law.tau0_years) - 1.0
+    )
     return float(max(err_c.max(), err_x.max()))
 
 
@@ -62,7 +75,11 @@ def check_reduction() -> Check:
     errors = {spy: mean_field_error(spy) for spy in (1, 12, 52)}
     worst = max(errors.values())
     detail = ", ".join(f"{spy}/yr: {e:.1e}" for spy, e in errors.items())
-    return Check("reduction to the papers (mean-field)", "pass" if worst < 1e-9 else "fail", f"max relative error {detail} (limit 1e-9)")
+    return Check(
+        "reduction to the papers (mean-field)",
+        "pass" if worst < 1e-9 else "fail",
+        f"max relative error {detail} (limit 1e-9)",
+    )
 
 
 # --- accounting --------------------------------------------------------------------------------
@@ -79,9 +96,18 @@ def accounting_errors(result: RunResult) -> dict[str, float]:
     # capacity is read at the end of the step, so allow for what arrived during it
     over_capacity = float(((m["energy_delivered_mwh"] - capacity_mwh) / capacity_mwh).max())
     cap_mwh = m["energy_cap_mw"] * HOURS_PER_YEAR * dt
-    over_cap = float(((m["energy_delivered_mwh"] - cap_mwh) / cap_mwh).max()) if m["energy_cap_mw"].notna().any() else -1.0
+    over_cap = (
+        float(((m["energy_delivered_mwh"] - cap_mwh) / cap_mwh).max())
+        if m["energy_cap_mw"].notna().any()
+        else -1.0
+    )
     min_cash = float(result.agents["cash_usd"].min())
-    return {"imbalance": imbalance, "over_capacity": over_capacity, "over_cap": over_cap, "min_cash": min_cash}
+    return {
+        "imbalance": imbalance,
+        "over_capacity": over_capacity,
+        "over_cap": over_cap,
+        "min_cash": min_cash,
+    }
 
 
 def check_accounting() -> Check:
@@ -91,7 +117,12 @@ def check_accounting() -> Check:
         for key in ("imbalance", "over_capacity", "over_cap"):
             worst[key] = max(worst[key], errs[key])
         worst["min_cash"] = min(worst["min_cash"], errs["min_cash"])
-    ok = worst["imbalance"] < 1e-9 and worst["over_capacity"] <= 1e-9 and worst["over_cap"] <= 1e-9 and worst["min_cash"] >= -1e-6
+    ok = (
+        worst["imbalance"] < 1e-9
+        and worst["over_capacity"] <= 1e-9
+        and worst["over_cap"] <= 1e-9
+        and worst["min_cash"] >= -1e-6
+    )
     detail = (
         f"ledger imbalance {worst['imbalance']:.1e} of flows; energy over capacity {max(worst['over_capacity'], 0):.1e}, "
         f"over cap {max(worst['over_cap'], 0):.1e}; lowest cash {worst['min_cash']:.3g} USD"
@@ -121,7 +152,9 @@ def headline(result: RunResult) -> dict[str, float]:
 
 def check_step_length(years: float = 10.0) -> Check:
     noise_free = {"market.demand_noise": 0.0, "run.years": years}
-    monthly = headline(simulate(load_scenario("baseline", {**noise_free, "run.steps_per_year": 12})))
+    monthly = headline(
+        simulate(load_scenario("baseline", {**noise_free, "run.steps_per_year": 12}))
+    )
     halved = headline(simulate(load_scenario("baseline", {**noise_free, "run.steps_per_year": 24})))
     changes = {k: abs(halved[k] / monthly[k] - 1.0) for k in monthly}
     worst_key = max(changes, key=changes.__getitem__)
@@ -140,7 +173,11 @@ def check_determinism() -> Check:
     same = a.model.equals(b.model) and a.agents.equals(b.agents)
     differs = not a.model.equals(c.model)
     status = "pass" if same and differs else "fail"
-    return Check("determinism (same seed identical, other seed differs)", status, f"seed 1 twice identical: {same}; seed 2 differs: {differs}")
+    return Check(
+        "determinism (same seed identical, other seed differs)",
+        status,
+        f"seed 1 twice identical: {same}; seed 2 differs: {differs}",
+    )
 
 
 # --- calibration -------------------------------------------------------------------------------
@@ -152,9 +189,16 @@ def calibration_checks() -> list[Check]:
     m, agents = result.model, result.agents
     firms = agents[agents["agent_type"] == "firm"].copy()
     firms["calendar_year"] = np.floor(firms["year"] - 1e-9).astype(int)
-    yearly = firms.groupby(["calendar_year", "agent_id"])["training_logical_flop"].sum().groupby("calendar_year").max()
+    yearly = (
+        firms.groupby(["calendar_year", "agent_id"])["training_logical_flop"]
+        .sum()
+        .groupby("calendar_year")
+        .max()
+    )
     years = len(yearly) - 1
-    compute_growth = float((yearly.iloc[-1] / yearly.iloc[0]) ** (1 / years)) if years > 0 else math.nan
+    compute_growth = (
+        float((yearly.iloc[-1] / yearly.iloc[0]) ** (1 / years)) if years > 0 else math.nan
+    )
     m = m.assign(calendar_year=np.floor(m["year"] - 1e-9).astype(int))
     cost = m.groupby("calendar_year")["cost_usd_per_logical_flop"].mean()
     cost_fall = float((cost.iloc[0] / cost.iloc[-1]) ** (1 / years))
@@ -165,11 +209,35 @@ def calibration_checks() -> list[Check]:
     chip = firms.groupby("calendar_year")["chip_flop_per_joule"].max()
     chip_growth = float((chip.iloc[-1] / chip.iloc[0]) ** (1 / years))
     return [
-        _banded("calibration: frontier training compute growth", compute_growth, (4, 5), (2.5, 8), "x per year"),
-        _banded("calibration: cost per logical FLOP fall (price at fixed capability)", cost_fall, (5, 20), (2.5, 100), "x per year"),
-        _banded("calibration: energy share of AI firms' spending", energy_share, (0.02, 0.06), (0.01, 0.15), "share"),
+        _banded(
+            "calibration: frontier training compute growth",
+            compute_growth,
+            (4, 5),
+            (2.5, 8),
+            "x per year",
+        ),
+        _banded(
+            "calibration: cost per logical FLOP fall (price at fixed capability)",
+            cost_fall,
+            (5, 20),
+            (2.5, 100),
+            "x per year",
+        ),
+        _banded(
+            "calibration: energy share of AI firms' spending",
+            energy_share,
+            (0.02, 0.06),
+            (0.01, 0.15),
+            "share",
+        ),
         _banded("calibration: AI power growth", power_growth, (1.6, 2.6), (1.2, 4), "x per year"),
-        _banded("calibration: fleet FLOP per joule growth", chip_growth, (1.3, 1.5), (1.15, 1.8), "x per year"),
+        _banded(
+            "calibration: fleet FLOP per joule growth",
+            chip_growth,
+            (1.3, 1.5),
+            (1.15, 1.8),
+            "x per year",
+        ),
     ]
 
 
