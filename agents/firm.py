@@ -48,7 +48,6 @@ class AIFirm(MarketAgent):
         self.site_efficiency = math.nan
         self.training_logical_flop = 0.0
         self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
-        self.scarcity = 1.0  # price multiplier a capacity-bound firm learns (tatonnement)
 
     def open_accounts(self) -> None:
         super().open_accounts()
@@ -142,9 +141,7 @@ class AIFirm(MarketAgent):
             markets.logit_markup(self.market_share, market.price_sensitivity, market.max_markup)
         )
         self.cost_usd_per_token = cost_per_flop * flop_per_token
-        self.price_usd_per_million_tokens = (
-            1e6 * self.cost_usd_per_token * (1.0 + markup) * self.scarcity
-        )
+        self.price_usd_per_million_tokens = 1e6 * self.cost_usd_per_token * (1.0 + markup)
 
     def energy_need_it_mwh_at_full(self, dt: float) -> float:
         """IT energy to run the whole fleet flat out for a step [MWh]."""
@@ -169,18 +166,6 @@ class AIFirm(MarketAgent):
         flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
         self.token_capacity = self.serving_flop / flop_per_token
         self.update_quality()
-
-    def learn_scarcity(self, demanded_tokens: float, dt: float) -> None:
-        """Raise the price while demand exceeds what the fleet can serve, and lower it back
-        towards the markup price when capacity is slack: a damped tatonnement,
-        p *= (demand/capacity)^(1/2), by at most x2 up or /2 down a month, so the adjustment per
-        year does not depend on the step length."""
-        if self.token_capacity <= 0:
-            return
-        ratio = demanded_tokens / self.token_capacity
-        limit = 2.0 ** (12.0 * dt)
-        factor = min(limit, max(1.0 / limit, math.sqrt(ratio)))
-        self.scarcity = max(1.0, self.scarcity * factor)
 
     def update_quality(self) -> None:
         law_ = self.model.law

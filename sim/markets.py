@@ -155,3 +155,52 @@ def services_utility(
     return -quality_sensitivity * np.asarray(log_relative_excess_loss) - price_sensitivity * np.log(
         np.asarray(price_usd_per_million_tokens) / reference_price_usd_per_million_tokens
     )
+
+
+def clearing_prices(
+    log_relative_excess_loss: ArrayLike,
+    floor_price_usd_per_million_tokens: ArrayLike,
+    capacity_tokens: ArrayLike,
+    spending_usd: float,
+    quality_sensitivity: float,
+    price_sensitivity: float,
+    reference_price_usd_per_million_tokens: float,
+    iterations: int = 12,
+) -> tuple[FloatArray, FloatArray]:
+    """Prices that clear the AI-services market within a step, and the spending shares.
+
+    Each firm charges its floor (its markup price) unless buyers' spending on it at that price
+    would buy more tokens than it can serve; then it charges the price at which that spending
+    buys exactly its capacity. Demand for firm f is s_f(p) * spending / p_f tokens, with
+    s_f the logit share of :func:`services_utility` against the outside option. The fixed
+    point is found by simultaneous Newton steps in log price, using
+    d ln(demand_f) / d ln(p_f) = -(1 + sensitivity (1 - s_f)) and ignoring cross effects
+    (a fixed number of steps, so results are deterministic). A firm with no capacity is out
+    of the market: share 0.
+
+    Returns ``(price_usd_per_million_tokens, share)``; shares leave the outside option's out.
+    """
+    floor = np.asarray(floor_price_usd_per_million_tokens, dtype=float)
+    capacity = np.asarray(capacity_tokens, dtype=float)
+    log_x = np.asarray(log_relative_excess_loss, dtype=float)
+    active = capacity > 0
+    log_p = np.log(floor)
+    log_floor = log_p.copy()
+    for _ in range(iterations + 1):
+        utility = services_utility(
+            log_x,
+            np.exp(log_p),
+            quality_sensitivity,
+            price_sensitivity,
+            reference_price_usd_per_million_tokens,
+        )
+        shares = logit_shares(np.where(active, utility, -np.inf))
+        with np.errstate(divide="ignore"):
+            log_demand = np.log(shares * spending_usd * 1e6) - log_p
+            excess = log_demand - np.log(np.where(active, capacity, 1.0))
+        step = excess / (1.0 + price_sensitivity * (1.0 - shares))
+        new = np.where(active, np.maximum(log_floor, log_p + step), log_floor)
+        if np.all(np.abs(new - log_p) <= 1e-12 * np.maximum(1.0, np.abs(log_p))):
+            break  # converged (or every firm at its floor)
+        log_p = new
+    return np.exp(log_p), shares

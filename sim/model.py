@@ -242,21 +242,21 @@ class EfficiencyRaceModel(mesa.Model):
                 market.demand_noise * self.rng.standard_normal() - market.demand_noise**2 / 2
             )
         self.spending_usd_per_year = float(spending)
-        prices = np.array([f.price_usd_per_million_tokens for f in firms])
-        utility = markets.services_utility(
+        prices, shares = markets.clearing_prices(
             np.array([f.log_relative_excess_loss for f in firms]),
-            prices,
+            np.array([f.price_usd_per_million_tokens for f in firms]),
+            np.array([f.token_capacity for f in firms]),
+            spending * dt,
             market.quality_sensitivity,
             market.price_sensitivity,
             market.reference_price_usd_per_million_tokens,
         )
-        shares = markets.logit_shares(utility)
         demanded_tokens = shares * spending * dt / prices * 1e6
         capacity = np.array([f.token_capacity for f in firms])
         served = np.minimum(demanded_tokens, capacity)
-        revenue = served * prices / 1e6
-        for f, r, s, d in zip(firms, revenue, shares, demanded_tokens, strict=True):
-            f.learn_scarcity(float(d), dt)
+        revenue = np.where(served > 0, served * prices / 1e6, 0.0)
+        for f, r, s, p in zip(firms, revenue, shares, prices, strict=True):
+            f.price_usd_per_million_tokens = float(p)
             f.receive("buyers", "AI services", float(r))
             f.revenue_usd += float(r)
             f.market_share = float(s)
