@@ -35,9 +35,7 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
     total = np.sum(weights, axis=axis, keepdims=True)
     if outside_option:
         total = total + np.exp(-top)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.where(total > 0, weights / total, 0.0)
-    return shares
+    return weights / np.where(total > 0, total, 1.0)  # all options at -inf: all shares 0
 
 
 def logit_markup(share: ArrayLike, sensitivity: float, max_markup: float = np.inf) -> FloatArray:
@@ -102,8 +100,9 @@ def rnd_extra_rate(
     (Michaelis-Menten): max_extra * S / (S + S_half) [doublings/yr]; 0 at S = 0, half the
     maximum at S = S_half [USD/yr], and the next dollar always buys less than the last.
     """
-    s = np.maximum(np.asarray(spend_usd_per_year, dtype=float), 0.0)
-    return np.asarray(max_extra_doublings_per_year) * s / (s + np.asarray(half_saturation_usd))
+    # plain operators, so that agents can call it on floats without numpy's overhead
+    s = spend_usd_per_year * (spend_usd_per_year > 0)  # type: ignore[operator]
+    return max_extra_doublings_per_year * s / (s + half_saturation_usd)  # type: ignore[operator,return-value]
 
 
 def scarcity_price(
@@ -195,9 +194,8 @@ def clearing_prices(
             reference_price_usd_per_million_tokens,
         )
         shares = logit_shares(np.where(active, utility, -np.inf))
-        with np.errstate(divide="ignore"):
-            log_demand = np.log(shares * spending_usd * 1e6) - log_p
-            excess = log_demand - np.log(np.where(active, capacity, 1.0))
+        log_demand = np.log(np.maximum(shares, 1e-300) * spending_usd * 1e6) - log_p
+        excess = log_demand - np.log(np.where(active, capacity, 1.0))
         step = excess / (1.0 + price_sensitivity * (1.0 - shares))
         new = np.where(active, np.maximum(log_floor, log_p + step), log_floor)
         if np.all(np.abs(new - log_p) <= 1e-12 * np.maximum(1.0, np.abs(log_p))):

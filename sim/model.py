@@ -31,9 +31,9 @@ import numpy as np
 from agents.firm import AIFirm
 from agents.supplier import EnergySupplier
 from agents.vendor import HardwareVendor
-from sim import law, markets
+from sim import law, markets, production
 from sim.ledger import Ledger
-from sim.params import HOURS_PER_YEAR, JOULES_PER_MWH, SECONDS_PER_YEAR, Scenario
+from sim.params import HOURS_PER_YEAR, SECONDS_PER_YEAR, Scenario
 from sim.policies import ActivePolicies, active_policies
 
 
@@ -69,6 +69,9 @@ class EfficiencyRaceModel(mesa.Model):
             )
         fit_name = scenario.law.preset if scenario.law.preset in law.CHINCHILLA_FITS else "hoffmann"
         self.fit = law.CHINCHILLA_FITS[fit_name]
+        # N_opt = G (C/6)^(beta/(alpha+beta)) as c * C^e, so firms can call it on floats cheaply
+        exponent = self.fit.data_exponent / (self.fit.param_exponent + self.fit.data_exponent)
+        self._optimal_params_form = (self.fit.g_coefficient / 6.0**exponent, exponent)
 
         n_vendors = sum(v.count for v in scenario.vendors)
         for vp in scenario.vendors:
@@ -140,7 +143,8 @@ class EfficiencyRaceModel(mesa.Model):
 
     def params_per_model(self, compute_flop: float) -> float:
         """Compute-optimal parameter count N_opt of a model trained with ``compute_flop`` [FLOP]."""
-        return float(self.fit.optimal_params(compute_flop))
+        coefficient, exponent = self._optimal_params_form
+        return coefficient * compute_flop**exponent
 
     # --- the step ----------------------------------------------------------------------------
     def _reset_outputs(self) -> None:
@@ -205,30 +209,30 @@ class EfficiencyRaceModel(mesa.Model):
         site_rate = np.array([s.site_doublings_per_year(pol, dt) for s in suppliers])
         log2_site = np.log2([s.site_efficiency for s in suppliers])
         frontier_joule_rate = frontier.rates(pol)[0]
-        for i, f in enumerate(firms):
-            rate = f.algorithmic_doublings_per_year(pol) + site_rate
-            if f.params.fleet_at_frontier:
-                rate = rate + frontier_joule_rate
-            log2_e = (
-                log2_site
-                + f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule)
-                + f.log2_algorithmic_efficiency
-            )
-            flop = np.sum(
-                delivered[i] * JOULES_PER_MWH * np.exp2(log2_e) * law.growth_integral(rate * dt)
-            )
-            f.elogical_flop_per_joule = float(
-                2.0
-                ** (
-                    f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule)
-                    + f.log2_algorithmic_efficiency
-                )
-                * np.sum(energy_weights * 2.0**log2_site)
-            )
-            f.site_efficiency = float(np.sum(energy_weights * 2.0**log2_site))
-            f.chip_flop_per_joule = 2.0 ** f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule)
-            f.algorithmic_efficiency = 2.0**f.log2_algorithmic_efficiency
-            f.run_fleet(float(flop), pol)
+        log2_chip = np.array(
+            [f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule) for f in firms]
+        )
+        log2_algo = np.array([f.log2_algorithmic_efficiency for f in firms])
+        firm_rate = np.array(
+            [
+                f.algorithmic_doublings_per_year(pol)
+                + (frontier_joule_rate if f.params.fleet_at_frontier else 0.0)
+                for f in firms
+            ]
+        )
+        flop = production.step_logical_flop(
+            delivered,
+            production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
+            firm_rate[:, None] + site_rate[None, :],
+            dt,
+        )
+        site = float(np.sum(energy_weights * np.exp2(log2_site)))
+        for f, chip, algo, compute in zip(firms, log2_chip, log2_algo, flop, strict=True):
+            f.site_efficiency = site
+            f.chip_flop_per_joule = 2.0**chip
+            f.algorithmic_efficiency = 2.0**algo
+            f.elogical_flop_per_joule = site * 2.0 ** (chip + algo)
+            f.run_fleet(float(compute), pol)
 
         # 6. AI-services market
         spending = markets.logistic_growth(
@@ -246,7 +250,7 @@ class EfficiencyRaceModel(mesa.Model):
             np.array([f.log_relative_excess_loss for f in firms]),
             np.array([f.price_usd_per_million_tokens for f in firms]),
             np.array([f.token_capacity for f in firms]),
-            spending * dt,
+            float(spending) * dt,
             market.quality_sensitivity,
             market.price_sensitivity,
             market.reference_price_usd_per_million_tokens,
