@@ -46,6 +46,7 @@ class AIFirm(MarketAgent):
         self.profit_since_review_usd = 0.0
         self.compute_logical_flop = 0.0
         self.site_efficiency = math.nan
+        self.energy_served_share = 1.0
         self.training_logical_flop = 0.0
         self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
 
@@ -118,8 +119,10 @@ class AIFirm(MarketAgent):
             self.energy_need_it_mwh_at_full(dt) * energy_usd_per_it_mwh, self.cash_usd
         )
         budget = (self.cash_usd - energy_cost) * -math.expm1(-p.spend_rate_per_year * dt)
-        self.chip_budget_usd = budget * self.chip_share
-        self.rnd_budget_usd = budget - self.chip_budget_usd
+        # chips that cannot be powered earn nothing: buy in proportion to the share of last
+        # step's energy demand that was served (the rest of the chip budget stays in cash)
+        self.chip_budget_usd = budget * self.chip_share * self.energy_served_share
+        self.rnd_budget_usd = budget * (1.0 - self.chip_share)
         # price tokens at the logit markup over the cost of a token from a fully used fleet
         full_flop = (
             self.watts

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from sim.policies import ActivePolicies
 
 
+UTILISATION_MEMORY_YEARS = 0.25
+
+
 class EnergySupplier(MarketAgent):
     """Sells grid energy to AI firms and owns the first link of the chain, site efficiency 1/PUE.
 
@@ -115,7 +118,11 @@ class EnergySupplier(MarketAgent):
         self.profit_usd += self.revenue_usd - fuel - tax - rnd_gross - depreciation
         self.cumulative_profit_usd += self.profit_usd
         capacity_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
-        self.utilisation = demanded_mwh / capacity_mwh if capacity_mwh > 0 else 1.0
+        now = demanded_mwh / capacity_mwh if capacity_mwh > 0 else 1.0
+        # prices follow utilisation smoothed over ~3 months (exact exponential weights, so the
+        # smoothing is the same for any step length); unsmoothed, suppliers and firms'
+        # choices chase each other from step to step (a cobweb)
+        self.utilisation += (now - self.utilisation) * -math.expm1(-dt / UTILISATION_MEMORY_YEARS)
         self._invest(demanded_mwh / (HOURS_PER_YEAR * dt), model)
         self.overhead_log2 -= self.overhead_halvings_per_year(policies) * dt
 
@@ -138,12 +145,13 @@ class EnergySupplier(MarketAgent):
             return
         target = demand_mw * (1.0 + p.capacity_growth_per_order) / p.invest_above_utilisation
         order_mw = target - planned
-        if p.capex_usd_per_mw > 0:
-            order_mw = min(order_mw, self.cash_usd / p.capex_usd_per_mw)
+        own_share = 1.0 - p.capex_financed_share
+        if p.capex_usd_per_mw > 0 and own_share > 0:
+            order_mw = min(order_mw, self.cash_usd / (own_share * p.capex_usd_per_mw))
         if order_mw <= 0:
             return
-        self.capital_usd += self.pay(
-            "outside", "capacity investment", order_mw * p.capex_usd_per_mw
-        )
+        capex = order_mw * p.capex_usd_per_mw
+        self.receive("investors", "project finance", capex * p.capex_financed_share)
+        self.capital_usd += self.pay("outside", "capacity investment", capex)
         arrival = model.steps + max(1, round(p.lead_time_years * model.scenario.run.steps_per_year))
         self.pipeline.append((arrival, order_mw))

@@ -200,6 +200,8 @@ class EfficiencyRaceModel(mesa.Model):
             delivered *= cap_mwh / uncapped_total
         for i, f in enumerate(firms):
             f.energy_usd = 0.0
+            asked = float(demand[i].sum())
+            f.energy_served_share = float(delivered[i].sum()) / asked if asked > 0 else 1.0
             for j, s in enumerate(suppliers):
                 paid = f.pay(s, "energy", delivered[i, j] * price[j])
                 s.revenue_usd += paid

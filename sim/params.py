@@ -607,6 +607,14 @@ class SupplierParams(_Validated):
         lo=0.0,
         hi=1e10,
     )
+    capex_financed_share: float = param(
+        0.7,
+        "-",
+        "Share of new capacity paid by investors (project finance); the supplier pays the rest "
+        "from cash.",
+        lo=0.0,
+        hi=1.0,
+    )
     asset_life_years: float = param(
         20.0, "yr", "Depreciation life of capacity.", lo=0.0, hi=200.0, lo_open=True
     )
