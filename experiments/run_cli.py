@@ -16,7 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "earns the margins; write model.csv, agents.csv (and Parquet twins), manifest.json and "
         "figures to --out.",
     )
-    run.add_argument("scenario", help="shipped scenario name (e.g. baseline) or path to a .toml file")
+    run.add_argument(
+        "scenario", help="shipped scenario name (e.g. baseline) or path to a .toml file"
+    )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
     run.add_argument("--years", type=float, help="simulated years (overrides run.years)")
     run.add_argument(
@@ -69,7 +71,10 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         print(format_summary(summary))
         figures = [p.name for p in written if p.suffix == ".png"]
-        print(f"\nWrote {len(written)} files to {out}/" + (f" (figures: {', '.join(figures)})" if figures else ""))
+        print(
+            f"\nWrote {len(written)} files to {out}/"
+            + (f" (figures: {', '.join(figures)})" if figures else "")
+        )
     return 0
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib import ticker
+from matplotlib import colormaps, ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -77,8 +77,6 @@ def _firm_colors(firms: pd.DataFrame) -> dict[int, Any]:
     """One colour per firm, by agent id, the same in every figure of a run."""
     ids = sorted(int(i) for i in firms["agent_id"].unique())
     palette = "tab10" if len(ids) <= 10 else "tab20"
-    from matplotlib import colormaps
-
     cmap = colormaps[palette]
     return {agent_id: cmap(i % cmap.N) for i, agent_id in enumerate(ids)}
 
@@ -86,15 +84,28 @@ def _firm_colors(firms: pd.DataFrame) -> dict[int, Any]:
 def _by_firm(firms: pd.DataFrame) -> list[tuple[int, str, pd.DataFrame]]:
     """(agent id, name, rows in step order) for every firm, in agent-id order."""
     return [
-        (int(agent_id), str(rows["name"].iloc[0]), rows.sort_values("step"))
-        for agent_id, rows in firms.groupby("agent_id", sort=True)
+        (int(rows["agent_id"].iloc[0]), str(rows["name"].iloc[0]), rows.sort_values("step"))
+        for _, rows in firms.groupby("agent_id", sort=True)
     ]
+
+
+def _leader_id(firms: pd.DataFrame) -> int:
+    """The firm with the lowest loss at the last step any firm was in (as in the summary)."""
+    final = firms[firms["step"] == firms["step"].max()]
+    return int(final["agent_id"].to_numpy()[np.argmin(final["loss"].to_numpy())])
 
 
 def _positive(values: Any) -> np.ndarray:
     """The values as floats, with what a log axis cannot show (<= 0, NaN) made NaN."""
     arr = np.asarray(values, dtype=np.float64)
     return np.where(np.isfinite(arr) & (arr > 0.0), arr, np.nan)
+
+
+def _relative(values: Any) -> np.ndarray:
+    """A positive series divided by its first valid value (NaN where a log axis cannot go)."""
+    arr = _positive(values)
+    valid = arr[np.isfinite(arr)]
+    return arr / valid[0] if len(valid) else arr
 
 
 def _calendar_year(result: RunResult) -> np.ndarray:
@@ -231,8 +242,9 @@ def elogical_by_link(result: RunResult) -> Figure:
     """Logical FLOP per joule per firm (log axis), and the leader's links when recorded.
 
     The second panel appears when the agents table has the columns of :data:`LINK_COLUMNS`: the
-    leader's (lowest final loss) links, each normalised to 1 at the start, in doublings; their
-    sum is the leader's Elogical. Without them the figure keeps to what the data have.
+    leader's (lowest final loss) links, each normalised to 1 at its first step, in doublings; their
+    doublings add up to the leader's Elogical's. Without them the figure keeps to what the data
+    have (and prints the leader's final links if ``extras["links"]`` gives them).
     """
     firms = _firms(result)
     colors = _firm_colors(firms)
@@ -275,15 +287,18 @@ def elogical_by_link(result: RunResult) -> Figure:
         _note_links(ax, result, per_firm)
         return fig
 
-    final = firms[firms["step"] == firms["step"].max()]
-    leader_id = int(final.loc[final["loss"].idxmin(), "agent_id"])
+    leader_id = _leader_id(firms)
     rows = next(r for i, _, r in per_firm if i == leader_id)
     ax2 = axes[1]
     for column in links:
-        values = _positive(rows[column])
-        ax2.plot(rows["year"], values / values[0], linewidth=1.6, label=LINK_COLUMNS[column])
-    e = _positive(rows["elogical_flop_per_joule"])
-    ax2.plot(rows["year"], e / e[0], color="black", linewidth=2.0, label="Elogical (their product)")
+        ax2.plot(rows["year"], _relative(rows[column]), linewidth=1.6, label=LINK_COLUMNS[column])
+    ax2.plot(
+        rows["year"],
+        _relative(rows["elogical_flop_per_joule"]),
+        color="black",
+        linewidth=2.0,
+        label="Elogical (their product)",
+    )
     ax2.set_yscale("log", base=2)
     ax2.yaxis.set_major_locator(ticker.LogLocator(base=2.0, numticks=12))
     ax2.yaxis.set_minor_locator(ticker.NullLocator())
@@ -304,15 +319,21 @@ def _note_links(ax: Axes, result: RunResult, per_firm: Sequence[tuple[int, str, 
     if not links or not per_firm:
         return
     firms = _firms(result)
-    final = firms[firms["step"] == firms["step"].max()]
-    leader_id = int(final.loc[final["loss"].idxmin(), "agent_id"])
+    leader_id = _leader_id(firms)
     values = links.get(leader_id, {})
     if not values:
         return
     name = next(n for i, n, _ in per_firm if i == leader_id)
     text = "\n".join([f"{name} at the end:", *(f"{k}: {v:.3g}" for k, v in values.items())])
-    ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize="small",
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "0.8"})
+    ax.text(
+        0.02,
+        0.97,
+        text,
+        transform=ax.transAxes,
+        va="top",
+        fontsize="small",
+        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "0.8"},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,10 +353,12 @@ def value_capture(result: RunResult) -> Figure:
     ax_cum, ax_year, ax_margin = fig.subplots(3, 1)
     fig.suptitle("Who captures the value? Profit by sector", fontsize="large")
 
+    # cumulative profit is zero at the start, before the first step
+    start = [result.scenario.run.start_year]
     for sector in SECTORS:
         ax_cum.plot(
-            model["year"],
-            model[f"profit_{sector}_usd"].cumsum(),
+            np.concatenate([start, model["year"].to_numpy(dtype=np.float64)]),
+            np.concatenate([[0.0], model[f"profit_{sector}_usd"].cumsum().to_numpy()]),
             color=SECTOR_COLORS[sector],
             linewidth=1.8,
             label=SECTOR_LABELS[sector],
@@ -363,6 +386,7 @@ def value_capture(result: RunResult) -> Figure:
         ax_year.bar(years, loss, width=0.8, bottom=down, color=color, hatch="//", alpha=0.7)
         up += gain
         down += loss
+    ax_year.use_sticky_edges = False  # stacked bars would pin the limits to their bases
     ax_year.axhline(0.0, color="0.3", linewidth=0.8)
     ax_year.yaxis.set_major_formatter(ticker.FuncFormatter(_usd))
     ax_year.set_ylabel("profit per year [USD/yr]")
@@ -374,7 +398,7 @@ def value_capture(result: RunResult) -> Figure:
     ax_year.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     ax_year.legend(**_LEGEND_OUTSIDE)
 
-    clipped_x: list[float] = []
+    clipped = False
     for sector in SECTORS:
         revenue = yearly[f"revenue_{sector}"].to_numpy(dtype=np.float64)
         profit = yearly[f"profit_{sector}"].to_numpy(dtype=np.float64)
@@ -390,14 +414,19 @@ def value_capture(result: RunResult) -> Figure:
             label=SECTOR_LABELS[sector],
         )
         if below.any():
-            ax_margin.scatter(years[below], np.full(below.sum(), -1.0), marker="v", s=30,
-                              color=SECTOR_COLORS[sector])
-            clipped_x += list(years[below])
+            ax_margin.scatter(
+                years[below],
+                np.full(below.sum(), -1.0),
+                marker="v",
+                s=30,
+                color=SECTOR_COLORS[sector],
+            )
+            clipped = True
     ax_margin.axhline(0.0, color="0.3", linewidth=0.8)
     ax_margin.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
     ax_margin.set_ylabel("margin [profit / revenue]")
     title = "Margin per calendar year"
-    if clipped_x:
+    if clipped:
         ax_margin.set_ylim(bottom=-1.08)
         title += " (▼: below −100%, drawn at the edge)"
     ax_margin.set_title(title, fontsize="medium")
@@ -437,8 +466,9 @@ def prices(result: RunResult) -> Figure:
     )
     ax_price.set_yscale("log")
     ax_price.set_ylabel("price [USD per million tokens]")
-    ax_price.set_title("Price of AI services: each firm's list price and the average paid",
-                       fontsize="medium")
+    ax_price.set_title(
+        "Price of AI services: each firm's list price and the average paid", fontsize="medium"
+    )
     _time_axis(ax_price, result, label=False)
     ax_price.legend(**_LEGEND_OUTSIDE)
 
@@ -453,8 +483,9 @@ def prices(result: RunResult) -> Figure:
     )
     ax_cost.set_yscale("log")
     ax_cost.set_ylabel("cost [USD per logical FLOP]")
-    ax_cost.set_title("Cost of compute: energy and chip depreciation per logical FLOP",
-                      fontsize="medium")
+    ax_cost.set_title(
+        "Cost of compute: energy and chip depreciation per logical FLOP", fontsize="medium"
+    )
     _time_axis(ax_cost, result)
     ax_cost.legend(**_LEGEND_OUTSIDE)
     return fig
@@ -478,10 +509,12 @@ def market_shares(result: RunResult) -> Figure:
         .to_numpy(dtype=np.float64)
     )
     outside = np.clip(1.0 - shares.sum(axis=1), 0.0, 1.0)
+    # a share holds over its whole step: draw it from the step's start to its end
+    areas = np.column_stack([shares, outside])
     ax_share.stackplot(
-        years,
-        *shares.T,
-        outside,
+        np.concatenate([[result.scenario.run.start_year], years]),
+        *np.vstack([areas[:1], areas]).T,
+        step="pre",
         colors=[*(colors[i] for i, _, _ in per_firm), "0.88"],
         labels=[*(n for _, n, _ in per_firm), "outside option\n(not buying AI)"],
         linewidth=0.0,
@@ -493,6 +526,7 @@ def market_shares(result: RunResult) -> Figure:
         linestyle="--",
         linewidth=1.2,
         label="spending firms earned\n(chosen and served)",
+        clip_on=False,  # often exactly 100%, the top edge
     )
     ax_share.set_ylim(0.0, 1.0)
     ax_share.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
@@ -512,12 +546,13 @@ def market_shares(result: RunResult) -> Figure:
         color="0.4",
         linestyle=":",
         linewidth=1.2,
-        label="highly concentrated\n(US merger guidelines)",
+        label="highly concentrated\n(> 1,800: US merger\nguidelines 2023)",
     )
     ax_hhi.set_ylim(0.0, 1.02)
     ax_hhi.set_ylabel("HHI [0–1] (×10,000 for\nthe antitrust scale)")
-    ax_hhi.set_title("Concentration (Herfindahl index) of each market; 1 = monopoly",
-                     fontsize="medium")
+    ax_hhi.set_title(
+        "Concentration (Herfindahl index) of each market; 1 = monopoly", fontsize="medium"
+    )
     _time_axis(ax_hhi, result)
     ax_hhi.legend(**_LEGEND_OUTSIDE)
     return fig
@@ -546,19 +581,41 @@ def energy(result: RunResult) -> Figure:
         headline = "no energy cap in this run"
     fig.suptitle(f"Is AI short of power? Energy for AI firms ({headline})", fontsize="large")
 
-    ax_power.plot(years, _positive(demanded), color="tab:purple", linewidth=1.2,
-                  linestyle="--", label="asked for by firms")
-    ax_power.plot(years, _positive(delivered), color="tab:blue", linewidth=1.6,
-                  label="delivered", zorder=3)
-    ax_power.plot(years, _positive(model["energy_capacity_mw"]), color="tab:green",
-                  linewidth=2.4, label="suppliers' installed capacity")
+    ax_power.plot(
+        years,
+        _positive(demanded),
+        color="tab:purple",
+        linewidth=1.2,
+        linestyle="--",
+        label="asked for by firms",
+    )
+    ax_power.plot(
+        years, _positive(delivered), color="tab:blue", linewidth=1.6, label="delivered", zorder=3
+    )
+    ax_power.plot(
+        years,
+        _positive(model["energy_capacity_mw"]),
+        color="tab:green",
+        linewidth=2.4,
+        label="suppliers' installed capacity",
+    )
     if has_cap:
-        ax_power.step(years, _positive(cap), where="pre", color="tab:red", linewidth=2.4,
-                      linestyle=(0, (4, 2)), label="energy cap")
+        ax_power.step(
+            years,
+            _positive(cap),
+            where="pre",
+            color="tab:red",
+            linewidth=2.4,
+            linestyle=(0, (4, 2)),
+            label="energy cap",
+        )
     ax_power.set_yscale("log")
     _plain_log_ticks(ax_power)
     ax_power.set_ylabel("average power [MW], log scale")
-    ax_power.set_title("Power asked for, delivered, installed and capped", fontsize="medium")
+    ax_power.set_title(
+        "Power asked for, delivered, installed" + (" and capped" if has_cap else ""),
+        fontsize="medium",
+    )
 
     with np.errstate(divide="ignore", invalid="ignore"):
         served = np.where(demanded > 0, delivered / demanded, np.nan)
@@ -570,8 +627,14 @@ def energy(result: RunResult) -> Figure:
 
     for ax in (ax_power, ax_served):
         for i, (lo, hi) in enumerate(_spans(result, binding)):
-            ax.axvspan(lo, hi, color="tab:red", alpha=0.12, linewidth=0.0,
-                       label="cap binds" if i == 0 else None)
+            ax.axvspan(
+                lo,
+                hi,
+                color="tab:red",
+                alpha=0.12,
+                linewidth=0.0,
+                label="cap binds" if i == 0 else None,
+            )
         _time_axis(ax, result, label=ax is ax_served)
         ax.legend(**_LEGEND_OUTSIDE)
     return fig
