@@ -207,6 +207,12 @@ def format_summary(s: dict[str, Any]) -> str:
             f"  {sector:<10} profit {s['cumulative_profit_usd'][sector]:>11.3g} USD   share "
             f"{_pct(s['profit_share'][sector]):>7}   margin {_pct(s['margin'][sector]):>7}"
         )
+    losers = [k for k, v in s["cumulative_profit_usd"].items() if v < 0]
+    if losers:
+        lines.append(
+            f"  ({' and '.join(losers)} lost money over the run, so the other sectors' shares "
+            "of the total exceed 100%)"
+        )
     p0, p1 = s["price_usd_per_million_tokens"]
     lines += [
         "",
