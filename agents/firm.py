@@ -43,10 +43,11 @@ class AIFirm(MarketAgent):
         self.depreciation_usd_per_step = 0.0
         self.cumulative_logical_flop = math.nan  # set once the fleet exists (see initial_fleet)
         self.market_share = 0.0
-        self.profit_since_review_usd = 0.0
+        self.recent_profit_usd_per_year = 0.0  # profit rate smoothed over about a year
         self.compute_logical_flop = 0.0
         self.site_efficiency = math.nan
         self.energy_served_share = 1.0
+        self.step_doublings_per_year = 0.0
         self.training_logical_flop = 0.0
         self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
 
@@ -62,14 +63,17 @@ class AIFirm(MarketAgent):
         flop_per_joule: float,
         cost_usd: float,
         life_steps: int,
+        first_step: int | None = None,
     ) -> None:
-        """Add ``chips`` accelerators of one design [FLOP/s per chip, FLOP/J] bought for ``cost_usd``."""
+        """Add ``chips`` accelerators of one design [FLOP/s per chip, FLOP/J] bought for
+        ``cost_usd``, running ``life_steps`` steps from ``first_step`` (default: this step)."""
         if chips <= 0:
             return
         flops = chips * flop_per_second
         watts = flops / flop_per_joule
         depreciation = cost_usd / life_steps
-        self.cohorts.append((self.model.steps + life_steps, flops, watts, depreciation))
+        start = self.model.steps if first_step is None else first_step
+        self.cohorts.append((start + life_steps, flops, watts, depreciation))
         self.flop_per_second += flops
         self.watts += watts
         self.depreciation_usd_per_step += depreciation
@@ -205,12 +209,15 @@ class AIFirm(MarketAgent):
             - self.depreciation_usd_per_step
         )
         self.cumulative_profit_usd += self.profit_usd
-        self.profit_since_review_usd += self.profit_usd
-        self.log2_algorithmic_efficiency += self.algorithmic_doublings_per_year(policies) * dt
+        self.recent_profit_usd_per_year += (
+            self.profit_usd / dt - self.recent_profit_usd_per_year
+        ) * -math.expm1(-dt)
+        # advance at the rate the step's compute was integrated with (set in the fleet phase)
+        self.log2_algorithmic_efficiency += self.step_doublings_per_year * dt
 
     def imitate(self, rival: AIFirm) -> None:
         """Copy a more profitable rival's strategy, with noise (adaptive firms, at reviews)."""
-        if rival.profit_since_review_usd > self.profit_since_review_usd:
+        if rival.recent_profit_usd_per_year > self.recent_profit_usd_per_year:
             noise = self.params.imitation_noise
             rng = self.model.rng
             self.chip_share = min(1.0, max(0.0, rival.chip_share + noise * rng.standard_normal()))

@@ -41,6 +41,7 @@ class EnergySupplier(MarketAgent):
         self.price_usd_per_mwh = params.cost_usd_per_mwh
         self.sold_mwh = 0.0
         self.emissions_t_co2 = 0.0
+        self.step_halvings_per_year = self.step_doublings_per_year = 0.0
 
     # --- the efficiency link ---------------------------------------------------------------
     @property
@@ -66,11 +67,12 @@ class EnergySupplier(MarketAgent):
             1.0 / p.pue_overhead_halving_years + extra + policies.shock_doublings_per_year["site"],
         )
 
-    def site_doublings_per_year(self, policies: ActivePolicies, dt: float) -> float:
-        """Doubling rate of 1/PUE over the coming step [doublings/yr] (exact over the step)."""
-        after = self.overhead_log2 - self.overhead_halvings_per_year(policies) * dt
-        pue_after = 1.0 + 2.0**after
-        return (math.log2(self.pue) - math.log2(pue_after)) / dt
+    def fix_step_rate(self, policies: ActivePolicies, dt: float) -> None:
+        """Fix this step's overhead halving rate and the doubling rate of 1/PUE it implies
+        [doublings/yr]; the fleet integrates the step with it and :meth:`settle` advances by it."""
+        self.step_halvings_per_year = self.overhead_halvings_per_year(policies)
+        after = self.overhead_log2 - self.step_halvings_per_year * dt
+        self.step_doublings_per_year = (math.log2(self.pue) - math.log2(1.0 + 2.0**after)) / dt
 
     # --- phases ----------------------------------------------------------------------------
     def cost_usd_per_mwh(self, year_offset: float, policies: ActivePolicies) -> float:
@@ -100,9 +102,19 @@ class EnergySupplier(MarketAgent):
         self.deliverable_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
 
     def settle(
-        self, sold_mwh: float, demanded_mwh: float, policies: ActivePolicies, dt: float
+        self,
+        sold_mwh: float,
+        demanded_mwh: float,
+        cap_share_mwh: float,
+        policies: ActivePolicies,
+        dt: float,
     ) -> None:
-        """Book the step's sales (already paid by firms), pay costs and tax, invest, advance."""
+        """Book the step's sales (already paid by firms), pay costs and tax, invest, advance.
+
+        ``demanded_mwh`` is what firms asked of this supplier; ``cap_share_mwh`` its share of an
+        energy cap (inf without one). Scarcity is measured against what it may sell, capacity or
+        cap share, so a binding cap raises its price (the cap's rent); it invests only for
+        demand it may serve."""
         p, model = self.params, self.model
         self.sold_mwh = sold_mwh
         self.emissions_t_co2 = sold_mwh * p.carbon_t_per_mwh
@@ -118,13 +130,14 @@ class EnergySupplier(MarketAgent):
         self.profit_usd += self.revenue_usd - fuel - tax - rnd_gross - depreciation
         self.cumulative_profit_usd += self.profit_usd
         capacity_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
-        now = demanded_mwh / capacity_mwh if capacity_mwh > 0 else 1.0
+        sellable_mwh = min(capacity_mwh, cap_share_mwh)
+        now = demanded_mwh / sellable_mwh if sellable_mwh > 0 else 1.0
         # prices follow utilisation smoothed over ~3 months (exact exponential weights, so the
         # smoothing is the same for any step length); unsmoothed, suppliers and firms'
         # choices chase each other from step to step (a cobweb)
         self.utilisation += (now - self.utilisation) * -math.expm1(-dt / UTILISATION_MEMORY_YEARS)
-        self._invest(demanded_mwh / (HOURS_PER_YEAR * dt), model)
-        self.overhead_log2 -= self.overhead_halvings_per_year(policies) * dt
+        self._invest(min(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt), model)
+        self.overhead_log2 -= self.step_halvings_per_year * dt
 
     def _do_rnd(self, subsidy_rate: float, dt: float) -> float:
         own = self.params.rnd_share * self.revenue_usd

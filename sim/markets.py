@@ -198,7 +198,15 @@ def clearing_prices(
         excess = log_demand - np.log(np.where(active, capacity, 1.0))
         step = excess / (1.0 + price_sensitivity * (1.0 - shares))
         new = np.where(active, np.maximum(log_floor, log_p + step), log_floor)
-        if np.all(np.abs(new - log_p) <= 1e-12 * np.maximum(1.0, np.abs(log_p))):
-            break  # converged (or every firm at its floor)
+        converged = np.all(np.abs(new - log_p) <= 1e-12 * np.maximum(1.0, np.abs(log_p)))
         log_p = new
-    return np.exp(log_p), shares
+        if converged:
+            break  # (or every firm at its floor)
+    utility = services_utility(
+        log_x,
+        np.exp(log_p),
+        quality_sensitivity,
+        price_sensitivity,
+        reference_price_usd_per_million_tokens,
+    )
+    return np.exp(log_p), logit_shares(np.where(active, utility, -np.inf))

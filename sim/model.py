@@ -124,7 +124,14 @@ class EfficiencyRaceModel(mesa.Model):
             chips = p.chips / n_cohorts
             flop_per_joule = vendor.flop_per_joule * 2.0 ** (-joule_rate * age_years)
             cost = chips * vendor.price_usd * remaining / life_steps
-            firm.add_cohort(chips, vendor.flop_per_second_per_chip, flop_per_joule, cost, remaining)
+            firm.add_cohort(
+                chips,
+                vendor.flop_per_second_per_chip,
+                flop_per_joule,
+                cost,
+                remaining,
+                first_step=1,
+            )
         if p.initial_compute_flop is not None:
             firm.cumulative_logical_flop = p.initial_compute_flop
         else:
@@ -208,16 +215,20 @@ class EfficiencyRaceModel(mesa.Model):
                 f.energy_usd += paid
 
         # 5. fleets run: exact integral over the step of exponentially improving links
-        site_rate = np.array([s.site_doublings_per_year(pol, dt) for s in suppliers])
+        for s in suppliers:
+            s.fix_step_rate(pol, dt)
+        site_rate = np.array([s.step_doublings_per_year for s in suppliers])
         log2_site = np.log2([s.site_efficiency for s in suppliers])
         frontier_joule_rate = frontier.rates(pol)[0]
         log2_chip = np.array(
             [f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule) for f in firms]
         )
         log2_algo = np.array([f.log2_algorithmic_efficiency for f in firms])
+        for f in firms:
+            f.step_doublings_per_year = f.algorithmic_doublings_per_year(pol)
         firm_rate = np.array(
             [
-                f.algorithmic_doublings_per_year(pol)
+                f.step_doublings_per_year
                 + (frontier_joule_rate if f.params.fleet_at_frontier else 0.0)
                 for f in firms
             ]
@@ -289,18 +300,20 @@ class EfficiencyRaceModel(mesa.Model):
             f.settle(pol, f.energy_usd, dt)
         sold = delivered.sum(axis=0)
         demanded = demand.sum(axis=0)
+        # each supplier's share of the cap, in proportion to what firms asked of it
+        cap_share = cap_mwh * demanded / max(float(demanded.sum()), 1e-300)
         for j, s in enumerate(suppliers):
-            s.settle(float(sold[j]), float(demanded[j]), pol, dt)
+            s.settle(float(sold[j]), float(demanded[j]), float(cap_share[j]), pol, dt)
         for v in vendors:
             v.advance(pol, dt)
         self._review_strategies(firms)
         self.year = year0 + dt
         self._record(firms, vendors, suppliers, delivered, demand, served, revenue, cap_mwh)
+        self.datacollector.collect(self)
         for f in firms:
             if f.should_exit():
                 f.pay("outside", "exit", f.cash_usd)
                 f.remove()
-        self.datacollector.collect(self)
 
     def _clear_chips(
         self,
@@ -334,7 +347,7 @@ class EfficiencyRaceModel(mesa.Model):
             orders *= scale[:, None]
         delivered = markets.ration(orders, [v.deliverable_chips for v in vendors], axis=0)
         for i, f in enumerate(firms):
-            life = max(1, round(f.params.chip_lifetime_years / dt)) + 1  # runs from this step
+            life = max(1, round(f.params.chip_lifetime_years / dt))  # runs from this step on
             for j, v in enumerate(vendors):
                 if delivered[i, j] <= 0:
                     continue
@@ -350,19 +363,18 @@ class EfficiencyRaceModel(mesa.Model):
         self.hhi_chips = markets.hhi(sold)
 
     def _review_strategies(self, firms: list[AIFirm]) -> None:
-        adaptive = [f for f in firms if f.params.adaptive]
-        if not adaptive or len(firms) < 2:
+        """At its reviews, an adaptive firm looks at one random rival and imitates it if the
+        rival's recent profit rate is higher."""
+        if len(firms) < 2:
             return
-        for f in adaptive:
-            every = max(1, round(f.params.review_every_years / self.dt))
-            if self.steps % every:
+        for f in firms:
+            if not f.params.adaptive:
+                continue
+            if self.steps % max(1, round(f.params.review_every_years / self.dt)):
                 continue
             rival = firms[int(self.rng.integers(len(firms)))]
             if rival is not f:
                 f.imitate(rival)
-        for f in adaptive:
-            if self.steps % max(1, round(f.params.review_every_years / self.dt)) == 0:
-                f.profit_since_review_usd = 0.0
 
     def _record(
         self,

@@ -317,8 +317,8 @@ class FirmParams(_Validated):
     chips: float = param(
         5e4,
         "chips",
-        "Accelerators in the fleet at the start, bought from the leading vendor over the "
-        "previous chip lifetime (H100-equivalents; company reports).",
+        "Accelerators in the fleet at the start, bought from the first vendor listed (the "
+        "incumbent) evenly over the previous chip lifetime (H100-equivalents; company reports).",
         lo=0.0,
         hi=1e12,
     )
@@ -731,7 +731,12 @@ class EfficiencyShockParams(_Scheduled):
     for_years: float = _schedule_fields()[1]
     link: str = param("chip_flop_per_joule", "-", "Link of the efficiency chain.", choices=LINKS)
     delta_doublings_per_year: float = param(
-        -0.3, "doublings/yr", "Change added to the link's doubling rate.", lo=-20.0, hi=20.0
+        -0.3,
+        "doublings/yr",
+        "Change added to the link's doubling rate; for the site link, to the rate at which "
+        "the PUE overhead (PUE - 1) halves, since 1/PUE cannot exceed 1.",
+        lo=-20.0,
+        hi=20.0,
     )
 
 

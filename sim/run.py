@@ -101,7 +101,7 @@ def summarise(result: RunResult) -> dict[str, Any]:
         "seed": result.seed,
         "years": [float(sc.run.start_year), float(model["year"].iloc[-1])],
         "firms_active": int(model["n_firms_active"].iloc[-1]),
-        "firms_started": int(firms["agent_id"].nunique()),
+        "firms_started": len(result.extras["initial_compute_flop"]),
     }
     if not final.empty:
         leader = final.iloc[int(final["loss"].to_numpy().argmin())]
@@ -208,7 +208,7 @@ def format_summary(s: dict[str, Any]) -> str:
             f"{_pct(s['profit_share'][sector]):>7}   margin {_pct(s['margin'][sector]):>7}"
         )
     losers = [k for k, v in s["cumulative_profit_usd"].items() if v < 0]
-    if losers:
+    if losers and all(v == v for v in s["profit_share"].values()):
         lines.append(
             f"  ({' and '.join(losers)} lost money over the run, so the other sectors' shares "
             "of the total exceed 100%)"
