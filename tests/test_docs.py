@@ -1,0 +1,122 @@
+"""The docs are generated from the code and cover all of it.
+
+If a test here fails after you changed parameters, outputs, scenarios or the CLI, run
+``python docs/_generate.py`` and commit the docs it rewrites.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS
+from sim.params import POLICY_TYPES
+from sim.run import simulate, summarise
+from sim.scenario import GROUPS, SECTIONS, load_scenario, shipped_names
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def block(filename: str, name: str) -> str:
+    """The text of one generated block of a docs file."""
+    text = (DOCS / filename).read_text()
+    match = re.search(
+        rf"<!-- BEGIN GENERATED: {re.escape(name)} -->\n(.*?)<!-- END GENERATED -->", text, re.S
+    )
+    assert match, f"docs/{filename} has no generated block '{name}'"
+    return match.group(1)
+
+
+def documented_names(text: str) -> set[str]:
+    """Names written as the first cell of a markdown table row: | `name` | or | **`name`** |."""
+    return set(re.findall(r"^\| (?:\*\*)?`([^`]+)`", text, re.M))
+
+
+def test_generated_docs_are_up_to_date() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(DOCS / "_generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, f"run `python docs/_generate.py`:\n{proc.stderr}"
+
+
+@pytest.mark.parametrize("section", [*SECTIONS, *GROUPS])
+def test_every_parameter_is_in_the_model_docs(section: str) -> None:
+    cls = {**SECTIONS, **GROUPS}[section]
+    names = documented_names(block("model.md", f"params-{section}"))
+    missing = {f.name for f in dataclasses.fields(cls)} - names
+    assert not missing, f"[{section}] parameters missing from docs/model.md: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("lever", list(POLICY_TYPES))
+def test_every_policy_parameter_is_in_the_model_docs(lever: str) -> None:
+    text = block("model.md", "params-policies")
+    part = re.search(rf"#### `\[\[?policies\.{lever}\]\]?`\n(.*?)(?=\n#### |\Z)", text, re.S)
+    assert part, f"policy lever '{lever}' has no table in docs/model.md"
+    missing = {f.name for f in dataclasses.fields(POLICY_TYPES[lever])} - documented_names(
+        part.group(1)
+    )
+    assert not missing, f"policies.{lever} parameters missing from docs/model.md: {missing}"
+
+
+def test_every_source_abbreviation_is_expanded() -> None:
+    sys.path.insert(0, str(DOCS))
+    try:
+        from _generate import source_abbreviations
+    finally:
+        sys.path.remove(str(DOCS))
+    text = (DOCS / "model.md").read_text()
+    sources = text.partition("\n## Sources")[2]
+    assert sources, "docs/model.md has no '## Sources' section"
+    abbreviations = source_abbreviations()
+    assert len(abbreviations) > 10
+    missing = [a for a in abbreviations if f"**{a}**" not in sources]
+    assert not missing, f"abbreviations of sim/params.py not expanded in docs/model.md: {missing}"
+
+
+@pytest.fixture(scope="module")
+def short_run():  # type: ignore[no-untyped-def]
+    """One year of the baseline: every column and summary key a real run produces."""
+    return simulate(load_scenario("baseline", {"run.years": 1.0}))
+
+
+def test_every_output_column_is_in_the_outputs_docs(short_run) -> None:  # type: ignore[no-untyped-def]
+    model_cols = documented_names(block("outputs.md", "outputs-model"))
+    agent_cols = documented_names(block("outputs.md", "outputs-agents"))
+    assert set(MODEL_OUTPUTS) | {"step"} <= model_cols
+    assert set(AGENT_OUTPUTS) | {"step", "year", "agent_id"} <= agent_cols
+    assert not set(short_run.model.columns) - model_cols
+    assert not set(short_run.agents.columns) - agent_cols
+
+
+def test_every_summary_key_is_in_the_outputs_docs(short_run) -> None:  # type: ignore[no-untyped-def]
+    summary = summarise(short_run)
+    text = (DOCS / "outputs.md").read_text().partition("## The summary")[2]
+    keys = documented_names(text)
+    assert not set(summary) - keys, f"summary keys not in docs/outputs.md: {set(summary) - keys}"
+    for key in summary.get("leader", {}):
+        assert f"`{key}`" in text, f"summary key leader.{key} not in docs/outputs.md"
+
+
+def test_every_shipped_scenario_is_listed() -> None:
+    names = documented_names(block("scenarios.md", "scenarios-shipped"))
+    assert set(shipped_names()) <= names
+
+
+def test_every_subcommand_has_its_usage() -> None:
+    from experiments.cli import build_parser
+
+    text = block("cli.md", "cli-usage")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name in commands:
+        assert f"$ effrace {name} --help" in text, f"effrace {name} missing from docs/cli.md"

@@ -1,0 +1,117 @@
+"""Every lesson in docs/lessons runs as a script, draws what it promises and prints its key numbers.
+
+A lesson is a jupytext "percent" script (docs/lessons/README.md). Each is run here as a teacher
+would run it, ``python docs/lessons/NN_name.py --out DIR``, in a subprocess with warnings as
+errors, from an empty working folder so that nothing it writes can land outside ``--out``.
+The figures it must write are the ones its own "Figures you should see" section lists, and
+the key numbers its debrief cites (K1, K2, ...) must be in the block it prints.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LESSONS_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
+LESSONS = sorted(LESSONS_DIR.glob("[0-9]*.py"))
+PARTS = ("## PREDICT", "## RUN", "## DEBRIEF", "## EXERCISES", "## Figures you should see")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TIMEOUT_S = 180  # each lesson takes seconds; the bound only stops a hung run
+
+
+def _markdown_section(text: str, heading: str) -> str:
+    """The commented markdown from ``# <heading>`` to the next cell marker."""
+    start = text.index(f"# {heading}")
+    end = text.find("# %%", start)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _figures_promised(text: str) -> set[str]:
+    return set(re.findall(r"`([\w.-]+\.png)`", _markdown_section(text, PARTS[-1])))
+
+
+def _key_numbers_cited(text: str) -> set[str]:
+    """K labels the debrief cites, ranges such as K1-K12 expanded."""
+    debrief = _markdown_section(text, "## DEBRIEF")
+    cited = set(re.findall(r"\bK(\d+)\b", debrief))
+    for low, high in re.findall(r"\bK(\d+)`?-`?K(\d+)\b", debrief):
+        cited.update(str(n) for n in range(int(low), int(high) + 1))
+    return {f"K{n}" for n in cited}
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height [px] from a PNG's IHDR chunk, after checking the signature."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == PNG_SIGNATURE, f"{path.name} is not a PNG file"
+    assert head[12:16] == b"IHDR", f"{path.name} has no IHDR chunk first"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_there_are_at_least_four_lessons() -> None:
+    names = [p.name for p in LESSONS]
+    assert len(names) >= 4, names
+    numbers = [name.split("_", 1)[0] for name in names]
+    assert len(set(numbers)) == len(numbers), f"two lessons share a number: {names}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_has_the_four_parts_in_order(lesson: Path) -> None:
+    text = lesson.read_text(encoding="utf-8")
+    positions = []
+    for part in PARTS:
+        marker = f"# {part}"
+        assert marker in text, f"{lesson.name}: no '{part}' heading"
+        positions.append(text.index(marker))
+        # each part heading opens a markdown cell (or follows the lesson's title in one)
+        cell_start = text.rfind("# %%", 0, text.index(marker))
+        assert text.startswith("# %% [markdown]", cell_start), f"{lesson.name}: {part}"
+    assert positions == sorted(positions), f"{lesson.name}: parts out of order"
+    assert len(re.findall(r"^\d\. \*\*\((easy|medium|hard)\)", text.replace("# ", ""), re.M)) >= 3
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_is_a_headless_percent_script(lesson: Path) -> None:
+    text = lesson.read_text(encoding="utf-8")
+    assert "# %% [markdown]" in text and re.search(r"^# %%$", text, re.M)
+    assert "pyplot" not in text and "plt." not in text, "use matplotlib.figure.Figure, not pyplot"
+    assert "--out" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path) -> None:
+    text = lesson.read_text(encoding="utf-8")
+    number = lesson.name.split("_", 1)[0]
+    workdir, out = tmp_path / "cwd", tmp_path / "figures"
+    workdir.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(lesson), "--out", str(out)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0, f"{lesson.name} failed:\n{done.stderr[-3000:]}"
+    assert list(workdir.iterdir()) == [], "the lesson wrote outside --out"
+
+    promised = _figures_promised(text)
+    written = {p.name for p in out.glob("*.png")}
+    assert promised, f"{lesson.name} lists no figures"
+    assert written == promised, f"written {sorted(written)}, listed {sorted(promised)}"
+    for name in written:
+        width, height = _png_size(out / name)
+        assert width >= 400 and height >= 300, f"{name} is {width}x{height} px"
+
+    header = f"=== KEY NUMBERS (lesson {number}) ==="
+    assert header in done.stdout, f"{lesson.name} printed no key-numbers block"
+    block = done.stdout.split(header, 1)[1]
+    printed = set(re.findall(r"^(K\d+): \S", block, re.M))
+    cited = _key_numbers_cited(text)
+    assert cited, f"{lesson.name}: the debrief cites no key numbers"
+    assert cited <= printed, f"cited but not printed: {sorted(cited - printed)}"
