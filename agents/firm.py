@@ -141,7 +141,7 @@ class AIFirm(MarketAgent):
             self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH * energy_usd_per_it_mwh
             + self.depreciation_usd_per_step
         )
-        cost_per_flop = full_cost / full_flop if full_flop > 0 else math.inf
+        cost_per_flop = full_cost / full_flop if full_flop > 0 else math.nan  # no fleet: no offer
         flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
         market = self.model.scenario.market
         markup = float(

@@ -178,35 +178,47 @@ def clearing_prices(
     of the market: share 0.
 
     Returns ``(price_usd_per_million_tokens, share)``; shares leave the outside option's out.
+    A firm without capacity or without a finite positive floor price offers nothing: its
+    price is NaN and its share 0.
     """
     floor = np.asarray(floor_price_usd_per_million_tokens, dtype=float)
     capacity = np.asarray(capacity_tokens, dtype=float)
     log_x = np.asarray(log_relative_excess_loss, dtype=float)
-    active = capacity > 0
-    log_p = np.log(floor)
+    active = (capacity > 0) & np.isfinite(floor) & (floor > 0)
+    log_p = np.log(np.where(active, floor, 1.0))
     log_floor = log_p.copy()
     for _ in range(iterations + 1):
-        utility = services_utility(
-            log_x,
-            np.exp(log_p),
-            quality_sensitivity,
-            price_sensitivity,
-            reference_price_usd_per_million_tokens,
+        shares = logit_shares(
+            np.where(
+                active,
+                _utility(
+                    log_x,
+                    log_p,
+                    quality_sensitivity,
+                    price_sensitivity,
+                    reference_price_usd_per_million_tokens,
+                ),
+                -np.inf,
+            )
         )
-        shares = logit_shares(np.where(active, utility, -np.inf))
         log_demand = np.log(np.maximum(shares, 1e-300) * spending_usd * 1e6) - log_p
         excess = log_demand - np.log(np.where(active, capacity, 1.0))
         step = excess / (1.0 + price_sensitivity * (1.0 - shares))
         new = np.where(active, np.maximum(log_floor, log_p + step), log_floor)
+        if np.array_equal(new, log_p):  # nobody short of capacity, or exactly converged
+            return np.where(active, np.exp(log_p), np.nan), shares
         converged = np.all(np.abs(new - log_p) <= 1e-12 * np.maximum(1.0, np.abs(log_p)))
         log_p = new
         if converged:
-            break  # (or every firm at its floor)
-    utility = services_utility(
-        log_x,
-        np.exp(log_p),
-        quality_sensitivity,
-        price_sensitivity,
-        reference_price_usd_per_million_tokens,
+            break
+    utility = _utility(
+        log_x, log_p, quality_sensitivity, price_sensitivity, reference_price_usd_per_million_tokens
     )
-    return np.exp(log_p), logit_shares(np.where(active, utility, -np.inf))
+    return np.where(active, np.exp(log_p), np.nan), logit_shares(np.where(active, utility, -np.inf))
+
+
+def _utility(
+    log_x: FloatArray, log_p: FloatArray, theta: float, beta: float, p_ref: float
+) -> FloatArray:
+    """:func:`services_utility` with the price already in logs."""
+    return -theta * log_x - beta * (log_p - np.log(p_ref))

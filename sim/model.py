@@ -24,6 +24,7 @@ balance are model outputs checked by tests and ``effrace validate``.
 from __future__ import annotations
 
 import math
+import operator
 
 import mesa
 import numpy as np
@@ -89,7 +90,9 @@ class EfficiencyRaceModel(mesa.Model):
         self._reset_outputs()
         self.datacollector = mesa.DataCollector(
             model_reporters={name: name for name in MODEL_OUTPUTS},
-            agent_reporters={name: name for name in AGENT_OUTPUTS},
+            # attrgetter rather than attribute names: Mesa wraps names in closures that
+            # cannot be pickled, and a model must pickle (checkpoints, process pools)
+            agent_reporters={name: operator.attrgetter(name) for name in AGENT_OUTPUTS},
         )
 
     # --- set-up ------------------------------------------------------------------------------
@@ -268,7 +271,10 @@ class EfficiencyRaceModel(mesa.Model):
             market.price_sensitivity,
             market.reference_price_usd_per_million_tokens,
         )
-        demanded_tokens = shares * spending * dt / prices * 1e6
+        offered = np.isfinite(prices)  # a firm with no serving capacity offers no tokens
+        demanded_tokens = np.where(
+            offered, shares * spending * dt * 1e6 / np.where(offered, prices, 1.0), 0.0
+        )
         capacity = np.array([f.token_capacity for f in firms])
         served = np.minimum(demanded_tokens, capacity)
         revenue = np.where(served > 0, served * prices / 1e6, 0.0)
@@ -301,7 +307,10 @@ class EfficiencyRaceModel(mesa.Model):
         sold = delivered.sum(axis=0)
         demanded = demand.sum(axis=0)
         # each supplier's share of the cap, in proportion to what firms asked of it
-        cap_share = cap_mwh * demanded / max(float(demanded.sum()), 1e-300)
+        if math.isfinite(cap_mwh):
+            cap_share = cap_mwh * demanded / max(float(demanded.sum()), 1e-300)
+        else:
+            cap_share = np.full(len(suppliers), math.inf)
         for j, s in enumerate(suppliers):
             s.settle(float(sold[j]), float(demanded[j]), float(cap_share[j]), pol, dt)
         for v in vendors:

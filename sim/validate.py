@@ -90,8 +90,10 @@ def accounting_errors(result: RunResult) -> dict[str, float]:
     most negative cash [USD]."""
     m = result.model
     dt = 1.0 / result.scenario.run.steps_per_year
+    # relative to the money in play: the agents' cash plus the step's sales
+    cash = result.agents.groupby("step")["cash_usd"].sum().reindex(m["step"]).to_numpy()
     flows = m[["revenue_firms_usd", "revenue_vendors_usd", "revenue_suppliers_usd"]].sum(axis=1)
-    imbalance = float((m["ledger_imbalance_usd"] / flows.clip(lower=1.0)).max())
+    imbalance = float((m["ledger_imbalance_usd"] / (flows + cash).clip(lower=1.0)).max())
     capacity_mwh = m["energy_capacity_mw"] * HOURS_PER_YEAR * dt
     # capacity is read at the end of the step, so allow for what arrived during it
     over_capacity = float(((m["energy_delivered_mwh"] - capacity_mwh) / capacity_mwh).max())
