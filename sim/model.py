@@ -55,6 +55,7 @@ class EfficiencyRaceModel(mesa.Model):
         self,
         scenario: Scenario,
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+        collect_agents: bool = True,
     ) -> None:
         super().__init__(rng=scenario.run.seed if rng is None else rng)
         self.scenario = scenario
@@ -92,7 +93,11 @@ class EfficiencyRaceModel(mesa.Model):
             model_reporters={name: name for name in MODEL_OUTPUTS},
             # attrgetter rather than attribute names: Mesa wraps names in closures that
             # cannot be pickled, and a model must pickle (checkpoints, process pools)
-            agent_reporters={name: operator.attrgetter(name) for name in AGENT_OUTPUTS},
+            agent_reporters=(
+                {name: operator.attrgetter(name) for name in AGENT_OUTPUTS}
+                if collect_agents
+                else None
+            ),
         )
 
     # --- set-up ------------------------------------------------------------------------------

@@ -65,12 +65,26 @@ def simulate(
     return collect(m, resolved)
 
 
+def simulate_model_table(
+    scenario: Scenario, seed: int | np.random.SeedSequence | None = None
+) -> RunResult:
+    """:func:`simulate` without the agents table (empty): faster, for sweeps that read only
+    model-level columns."""
+    resolved = seed_of(seed, scenario)
+    return simulate(
+        scenario, seed, EfficiencyRaceModel(scenario, rng=resolved, collect_agents=False)
+    )
+
+
 def collect(m: EfficiencyRaceModel, seed: int | np.random.SeedSequence | None = None) -> RunResult:
     """Tidy tables of what a model has collected so far."""
     model_df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     model_df.insert(0, "step", np.arange(1, len(model_df) + 1))
-    agents = m.datacollector.get_agent_vars_dataframe().reset_index()
-    agents = agents.rename(columns={"Step": "step", "AgentID": "agent_id"})
+    if m.datacollector.agent_reporters:
+        agents = m.datacollector.get_agent_vars_dataframe().reset_index()
+        agents = agents.rename(columns={"Step": "step", "AgentID": "agent_id"})
+    else:
+        agents = pd.DataFrame(columns=["step", "agent_id", *AGENT_OUTPUTS])
     year_of_step = dict(zip(model_df["step"], model_df["year"], strict=True))
     agents.insert(1, "year", agents["step"].map(year_of_step))
     firms = [f for f in m.agents if f.agent_type == "firm"]

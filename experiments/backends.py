@@ -1,0 +1,430 @@
+"""Where a sweep's runs execute: in this process, on a local process pool, or on Dask.
+
+Every backend runs the same :class:`experiments.outputs.Runner` on the same tasks; a run depends
+only on its scenario and seed, so results are identical bit for bit whatever the backend and
+the number of workers (the store sorts by run_id). Workers receive the runner once, import the
+model before the first task (so start-up is not part of the per-run cost) and take tasks in
+small chunks; at most a few chunks per worker are in flight, so memory stays flat.
+
+Importing Mesa switches the process-wide multiprocessing start method to ``spawn``; the process
+pool asks for the ``spawn`` context explicitly, so it behaves the same whether or not Mesa has
+been imported, on every platform.
+
+:func:`execute` runs a sweep into a store: it creates or resumes the store, runs the missing
+runs on a backend with a progress bar on stderr, and returns a :class:`SweepReport`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from experiments.outputs import Runner, RunRecord, RunTask, model_code_hash
+from experiments.store import Store, runs_schema
+from experiments.sweep import Design, SweepSpec, iter_tasks, make_design, run_seeds
+from sim.errors import UserError
+
+CHUNKS_IN_FLIGHT_PER_WORKER = 2
+MAX_CHUNK_RUNS = 8
+
+
+def available_cores() -> int:
+    """Cores this process may use (its CPU affinity where the platform reports it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class Backend(Protocol):
+    """Runs chunks of tasks and yields their records as they finish, in any order."""
+
+    name: str
+    workers: int
+
+    def start(self, runner: Runner) -> None: ...
+
+    def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialBackend:
+    """Runs every task in this process, one after the other."""
+
+    name = "serial"
+    workers = 1
+
+    def start(self, runner: Runner) -> None:
+        self.runner = runner
+        runner.warm_up()
+
+    def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]:
+        for chunk in chunks:
+            yield self.runner.run_chunk(chunk)
+
+    def close(self) -> None:
+        pass
+
+
+# ---- process pool ------------------------------------------------------------------------
+
+_WORKER_RUNNER: Runner | None = None
+
+
+def _init_worker(runner: Runner) -> None:
+    """Pool initializer: keep the runner and import the model, once per worker process."""
+    global _WORKER_RUNNER
+    _WORKER_RUNNER = runner
+    runner.warm_up()
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+def _worker_run_chunk(tasks: Sequence[RunTask]) -> list[RunRecord]:
+    if _WORKER_RUNNER is None:
+        raise RuntimeError("worker used before its initializer ran")
+    return _WORKER_RUNNER.run_chunk(tasks)
+
+
+def _bounded(
+    submit: Any, chunks: Iterable[Sequence[RunTask]], window: int
+) -> Iterator[list[RunRecord]]:
+    """Keep at most ``window`` chunks in flight; yield results as they complete."""
+    pending: set[Future[list[RunRecord]]] = set()
+    source = iter(chunks)
+    for chunk in itertools.islice(source, window):
+        pending.add(submit(chunk))
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield future.result()
+            nxt = next(source, None)
+            if nxt is not None:
+                pending.add(submit(nxt))
+
+
+class ProcessBackend:
+    """A pool of ``workers`` local processes started with the ``spawn`` method."""
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or available_cores()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self, runner: Runner) -> None:
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(runner,),
+        )
+        # start every worker and let it import the model before the clock starts
+        wait([self._pool.submit(_worker_ready) for _ in range(self.workers)])
+
+    def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]:
+        if self._pool is None:
+            raise RuntimeError("start() the backend first")
+        pool = self._pool
+        yield from _bounded(
+            lambda c: pool.submit(_worker_run_chunk, c),
+            chunks,
+            CHUNKS_IN_FLIGHT_PER_WORKER * self.workers,
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+# ---- Dask --------------------------------------------------------------------------------
+
+
+def _dask_warm(simulate: str) -> int:
+    from experiments.outputs import resolve_simulate
+
+    resolve_simulate(simulate)
+    return os.getpid()
+
+
+def _dask_run_chunk(runner: Runner, tasks: Sequence[RunTask]) -> list[RunRecord]:
+    return runner.run_chunk(tasks)
+
+
+class DaskBackend:
+    """A Dask distributed cluster: ``"local"`` starts a LocalCluster of ``workers`` single-thread
+    processes on this machine; any other value is a scheduler address (``tcp://host:8786``),
+    e.g. of a cluster started with dask-jobqueue, whose workers must have this package."""
+
+    name = "dask"
+
+    def __init__(self, cluster: str = "local", workers: int | None = None) -> None:
+        self.cluster_spec = cluster
+        self.workers = workers or available_cores()
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def start(self, runner: Runner) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        try:
+            if self.cluster_spec == "local":
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.cluster_spec, timeout="20s")
+        except (OSError, ValueError) as exc:  # unreachable, or not an address
+            self.close()
+            raise UserError(f"--cluster {self.cluster_spec}: cannot connect: {exc}") from None
+        self._client.wait_for_workers(1)
+        self.workers = max(1, sum(self._client.nthreads().values()))
+        self._client.run(_dask_warm, runner.simulate_path)
+        self._runner = self._client.scatter(runner, broadcast=True, hash=False)
+
+    def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]:
+        from dask.distributed import as_completed
+
+        client = self._client
+        window = CHUNKS_IN_FLIGHT_PER_WORKER * self.workers
+        source = iter(chunks)
+        first = [
+            client.submit(_dask_run_chunk, self._runner, c, pure=False)
+            for c in itertools.islice(source, window)
+        ]
+        queue = as_completed(first)
+        for future in queue:
+            result = future.result()
+            future.release()
+            yield result
+            nxt = next(source, None)
+            if nxt is not None:
+                queue.add(client.submit(_dask_run_chunk, self._runner, nxt, pure=False))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_backend(workers: int | None = None, cluster: str | None = None) -> Backend:
+    """The backend the CLI options ask for: Dask if ``cluster``, else processes (serial for 1)."""
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers {workers}: must be at least 1")
+    if cluster:
+        return DaskBackend(cluster, workers)
+    if workers == 1:
+        return SerialBackend()
+    return ProcessBackend(workers)
+
+
+# ---- running a sweep into a store --------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepReport:
+    """What :func:`execute` did [counts of runs; seconds]."""
+
+    out: Path
+    n_runs: int
+    done_before: int
+    ran: int
+    failed: int
+    seconds: float
+    startup_seconds: float
+    backend: str
+    workers: int
+
+    @property
+    def runs_per_second(self) -> float:
+        return self.ran / self.seconds if self.seconds > 0 else float("nan")
+
+    def summary(self) -> str:
+        """One paragraph for the terminal."""
+        if self.ran == 0:
+            return f"all {_runs(self.n_runs)} were already in {self.out}; nothing to run"
+        resumed = f" (resumed: {self.done_before} were done)" if self.done_before else ""
+        failed = f", {self.failed} failed (see status and error)" if self.failed else ""
+        return (
+            f"{_runs(self.ran)} in {self.seconds:.1f} s ({self.runs_per_second:.2f} runs/s on "
+            f"{self.workers} {self.backend} worker{'s' if self.workers > 1 else ''}, after "
+            f"{self.startup_seconds:.1f} s start-up){failed}{resumed}; results in {self.out}"
+        )
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
+def manifest_for(
+    spec: SweepSpec, n_points: int, seeds: np.ndarray, fingerprint: str
+) -> dict[str, Any]:
+    """The manifest of a new store for ``spec``."""
+    return {
+        "kind": "sweep",
+        "name": spec.name,
+        "fingerprint": fingerprint,
+        "sweep_file": spec.origin,
+        "sweep_text": spec.text,
+        "scenarios": list(spec.scenarios),
+        "design": spec.design,
+        "samples": spec.samples,
+        "levels": spec.levels,
+        "replications": spec.replications,
+        "root_seed": spec.seed,
+        "seeds": spec.seeds,
+        "fixed": dict(spec.fixed),
+        "factors": [dataclasses.asdict(f) for f in spec.factors],
+        "series": list(spec.outputs.series),
+        "metrics": spec.outputs.metric_columns,
+        "simulate": spec.simulate,
+        "model_code": model_code_hash(spec.simulate),
+        "n_points": n_points,
+        "n_runs": len(seeds),
+        "run_seeds": seeds.tolist(),
+    }
+
+
+def _chunks(tasks: Iterator[RunTask], size: int) -> Iterator[list[RunTask]]:
+    while chunk := list(itertools.islice(tasks, size)):
+        yield chunk
+
+
+def open_store(spec: SweepSpec, design: Design, out: str | Path) -> Store:
+    """Create the store of ``spec`` at ``out``, or open it; UserError if it holds another sweep."""
+    fingerprint = spec.fingerprint()
+    store = Store(out)
+    if store.exists():
+        if store.manifest.get("fingerprint") != fingerprint:
+            raise UserError(
+                f"--out {out} holds results of another sweep ('{store.manifest.get('name')}', "
+                "or this file or its scenarios have changed); choose another --out or delete it"
+            )
+        return store
+    seeds = run_seeds(spec, len(design.points))
+    return Store.create(out, manifest_for(spec, len(design.points), seeds, fingerprint))
+
+
+def runs_done(store: Store, spec: SweepSpec, *, resume: bool) -> np.ndarray:
+    """The mask of runs already in a store whose write lock this process holds.
+
+    An unfinished store needs ``resume`` (so that a second start never mixes with a first by
+    accident), and may not be resumed with other model code (its runs would not match).
+    """
+    if resume:
+        store.clean_partial()
+    done = store.done_mask()
+    if done.all() or not done.any():  # finished, or nothing to mix with
+        return done
+    if not resume:
+        raise UserError(
+            f"--out {store.root} holds an unfinished run of this sweep ({int(done.sum())} of "
+            f"{done.size} runs done); pass --resume to finish it"
+        )
+    if store.manifest.get("model_code") != model_code_hash(spec.simulate):
+        raise UserError(
+            f"--out {store.root} was started with other model code (sim/ or agents/ changed "
+            "since); new runs would not match its runs: choose another --out or delete it"
+        )
+    return done
+
+
+def execute(
+    spec: SweepSpec,
+    out: str | Path,
+    *,
+    backend: Backend | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+    flush_runs: int = 50,
+    flush_seconds: float = 5.0,
+) -> SweepReport:
+    """Run the runs of ``spec`` missing from the store at ``out`` on ``backend`` (serial if None)."""
+    design = make_design(spec)
+    store = open_store(spec, design, out)
+    with store.locked():
+        done = runs_done(store, spec, resume=resume)
+        return _run_missing(
+            spec, design, store, done, backend or SerialBackend(), quiet, flush_runs, flush_seconds
+        )
+
+
+def _run_missing(
+    spec: SweepSpec,
+    design: Design,
+    store: Store,
+    done: np.ndarray,
+    backend: Backend,
+    quiet: bool,
+    flush_runs: int,
+    flush_seconds: float,
+) -> SweepReport:
+    seeds = np.asarray(store.manifest["run_seeds"], dtype=np.int64)
+    n_runs, done_before = int(done.size), int(done.sum())
+    todo = n_runs - done_before
+    if todo == 0:
+        return SweepReport(store.root, n_runs, done_before, 0, 0, 0.0, 0.0, backend.name, 0)
+    if isinstance(backend, ProcessBackend):
+        backend.workers = min(backend.workers, todo)  # no idle processes to start
+    schema = runs_schema(design.points, spec.outputs.metric_columns)
+    failed = ran = 0
+    t0 = time.perf_counter()
+    with store.writer(
+        schema, spec.outputs.series, flush_runs=flush_runs, flush_seconds=flush_seconds
+    ) as writer:
+        try:
+            backend.start(spec.runner())
+            t1 = time.perf_counter()
+            chunk = max(1, min(MAX_CHUNK_RUNS, todo // (backend.workers * 8)))
+            tasks = _chunks(iter_tasks(spec, design, seeds, skip=done), chunk)
+            with tqdm(
+                total=n_runs,
+                initial=done_before,
+                unit="run",
+                desc=spec.name,
+                file=sys.stderr,
+                disable=quiet,
+                dynamic_ncols=True,
+            ) as progress:
+                for records in backend.map_unordered(tasks):
+                    for record in records:
+                        writer.add(record)
+                        failed += record.row["status"] != "ok"
+                    ran += len(records)
+                    progress.update(len(records))
+        finally:
+            backend.close()
+    t2 = time.perf_counter()
+    return SweepReport(
+        store.root,
+        n_runs,
+        done_before,
+        ran,
+        failed,
+        t2 - t1,
+        t1 - t0,
+        backend.name,
+        backend.workers,
+    )

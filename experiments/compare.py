@@ -1,0 +1,226 @@
+"""Paired policy comparisons with common random numbers.
+
+``effrace compare BASE POLICY [POLICY ...] --replications N`` runs every scenario N times; the
+r-th replication of every arm uses the same seed (common random numbers), so the paired
+difference ``metric(policy, r) - metric(base, r)`` removes the noise the arms share and its mean
+has a much narrower confidence interval than the difference of two independent means. Reported
+per policy and metric: the mean of each arm, the mean paired difference with a 95% Student-t
+confidence interval, and the relative change. Fan charts show, per chosen series, the median and
+the 5-95% band over replications of the paired difference against time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.outputs import DEFAULT_SIMULATE, Outputs
+from experiments.sweep import SweepSpec, check_values, parameter_type
+
+CONFIDENCE = 0.95
+FAN_QUANTILES = (0.05, 0.5, 0.95)
+
+
+def compare_spec(
+    base: str,
+    policies: Sequence[str],
+    *,
+    replications: int = 20,
+    years: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    series: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    simulate: str = DEFAULT_SIMULATE,
+) -> SweepSpec:
+    """The sweep behind a comparison: one design point per scenario, common seeds."""
+    from sim.errors import UserError
+
+    if replications < 2:
+        raise UserError(f"--replications {replications}: a confidence interval needs at least 2")
+    if not policies:
+        raise UserError("compare needs at least one policy scenario after the base")
+    fixed = dict(overrides or {})
+    for key in fixed:
+        parameter_type(key, "--set")
+    if years is not None:
+        fixed["run.years"] = years
+    arms = (base, *policies)
+    if len(set(arms)) != len(arms):
+        raise UserError("compare: a scenario is named twice")
+    spec = SweepSpec(
+        scenarios=arms,
+        replications=replications,
+        seed=seed,
+        fixed=fixed,
+        outputs=Outputs.parse(
+            list(series) if series is not None else None,
+            list(metrics) if metrics is not None else None,
+            "compare",
+        ),
+        name="compare-" + "-".join(_label(a) for a in arms),
+        origin="compare",
+        simulate=simulate,
+    )
+    check_values(spec)
+    return spec
+
+
+def _label(ref: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_.-]+", "_", Path(ref).stem if ref.endswith(".toml") else ref)
+
+
+def _t_quantile(n: int) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+
+
+def paired_differences(
+    runs: pd.DataFrame, base: str, metric_columns: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per policy and metric: arm means and the mean paired difference with its 95% CI.
+
+    ``runs`` is a comparison's runs table (scenario, replication, status, metrics). Pairs where
+    either run failed or the metric is NaN (e.g. a target never reached) are left out; ``n``
+    counts the pairs used. Returns the summary table and the per-replication differences.
+    """
+    ok = runs[runs["status"] == "ok"]
+    base_rows = ok[ok["scenario"] == base].set_index("replication")
+    summary, paired = [], []
+    for policy in [s for s in runs["scenario"].unique() if s != base]:
+        arm = ok[ok["scenario"] == policy].set_index("replication")
+        common = base_rows.index.intersection(arm.index)
+        for metric in metric_columns:
+            b = base_rows.loc[common, metric].to_numpy(dtype=float)
+            p = arm.loc[common, metric].to_numpy(dtype=float)
+            keep = np.isfinite(b) & np.isfinite(p)
+            d = p[keep] - b[keep]
+            n = int(d.size)
+            mean = float(d.mean()) if n else math.nan
+            sd = float(d.std(ddof=1)) if n > 1 else math.nan
+            half = _t_quantile(n) * sd / math.sqrt(n) if n > 1 else math.nan
+            base_mean = float(b[keep].mean()) if n else math.nan
+            summary.append(
+                {
+                    "policy": policy,
+                    "metric": metric,
+                    "n": n,
+                    "base_mean": base_mean,
+                    "policy_mean": float(p[keep].mean()) if n else math.nan,
+                    "diff_mean": mean,
+                    "diff_sd": sd,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "relative_change": mean / abs(base_mean) if base_mean else math.nan,
+                }
+            )
+            paired.append(
+                pd.DataFrame(
+                    {
+                        "policy": policy,
+                        "metric": metric,
+                        "replication": common[keep],
+                        "difference": d,
+                    }
+                )
+            )
+    differences = pd.concat(paired, ignore_index=True) if paired else pd.DataFrame()
+    return pd.DataFrame(summary), differences
+
+
+def fan_data(
+    series: pd.DataFrame, runs: pd.DataFrame, base: str, columns: Sequence[str]
+) -> pd.DataFrame:
+    """Quantiles over replications of each policy's paired difference of each series, by step.
+
+    Long table: policy, series, step, year, q05, q50, q95, mean.
+    """
+    meta = runs[runs["status"] == "ok"][["run_id", "scenario", "replication"]]
+    frame = series.merge(meta, on="run_id")
+    year_of_step = frame.groupby("step")["year"].first()
+    out = []
+    for column in columns:
+        wide = frame.pivot(index="step", columns=["scenario", "replication"], values=column)
+        if base not in wide.columns.get_level_values(0):
+            continue
+        for policy in [s for s in wide.columns.get_level_values(0).unique() if s != base]:
+            policy_wide = pd.DataFrame(wide[policy])
+            diff = policy_wide - pd.DataFrame(wide[base]).reindex(columns=policy_wide.columns)
+            values = diff.to_numpy(dtype=float)
+            finite = np.isfinite(values).any(axis=1)
+            quantiles = np.full((values.shape[0], len(FAN_QUANTILES)), np.nan)
+            means = np.full(values.shape[0], np.nan)
+            if finite.any():
+                quantiles[finite] = np.nanquantile(values[finite], FAN_QUANTILES, axis=1).T
+                means[finite] = np.nanmean(values[finite], axis=1)
+            out.append(
+                pd.DataFrame(
+                    {
+                        "policy": policy,
+                        "series": column,
+                        "step": diff.index.to_numpy(),
+                        "year": year_of_step.reindex(diff.index).to_numpy(),
+                        "q05": quantiles[:, 0],
+                        "q50": quantiles[:, 1],
+                        "q95": quantiles[:, 2],
+                        "mean": means,
+                    }
+                )
+            )
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
+    """One PNG per series: median and 5-95% band of each policy's paired difference over time."""
+    from matplotlib.figure import Figure
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for column, group in fan.groupby("series", sort=False):
+        if group["q50"].isna().all():
+            continue  # undefined at every step (e.g. profit shares while total profit <= 0)
+        fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+        ax = fig.subplots()
+        for i, (policy, rows) in enumerate(group.groupby("policy", sort=False)):
+            color = f"C{i}"
+            ax.fill_between(rows["year"], rows["q05"], rows["q95"], color=color, alpha=0.25, lw=0)
+            ax.plot(rows["year"], rows["q50"], color=color, label=f"{_label(str(policy))} (median)")
+        ax.axhline(0.0, color="0.3", lw=0.8)
+        ax.set_xlabel("year")
+        ax.set_ylabel(f"{column}: policy - {_label(base)}")
+        ax.set_title(f"Paired difference of {column} (median, 5-95% over replications)")
+        ax.legend(loc="best", fontsize="small")
+        path = out_dir / f"fan_{column}.png"
+        fig.savefig(path, dpi=110)
+        written.append(path)
+    return written
+
+
+def format_table(summary: pd.DataFrame, base: str) -> str:
+    """The comparison as a text table for the terminal."""
+    lines = []
+    for policy, rows in summary.groupby("policy", sort=False):
+        lines.append(f"{_label(str(policy))} vs {_label(base)} (paired, {CONFIDENCE:.0%} CI):")
+        header = (
+            f"  {'metric':<40} {'base':>11} {'policy':>11} {'difference':>11} "
+            f"{'CI low':>11} {'CI high':>11} {'n':>4}"
+        )
+        lines.append(header)
+        for row in rows.to_dict("records"):
+            low, high = row["ci_low"], row["ci_high"]
+            mark = " *" if np.isfinite(low) and (low > 0 or high < 0) else ""
+            lines.append(
+                f"  {row['metric']:<40} {row['base_mean']:>11.4g} {row['policy_mean']:>11.4g} "
+                f"{row['diff_mean']:>11.4g} {low:>11.4g} {high:>11.4g} {row['n']:>4}{mark}"
+            )
+        lines.append("")
+    lines.append("* the interval excludes zero")
+    return "\n".join(lines)

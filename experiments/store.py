@@ -1,0 +1,293 @@
+"""The results store of a sweep: runs stream to disk as they finish (docs/sweeps.md).
+
+Layout of a store directory::
+
+    OUT/manifest.json              the sweep file, versions, root seed, design, every run's seed
+    OUT/runs/part-00000.parquet    one row per run: run_id, point_id, scenario, replication,
+                                   seed, the factors, status, error, the metrics
+    OUT/timeseries/part-00000.parquet   run_id, step, year and the chosen series, per step
+    OUT/.lock                      held by the one process writing the store
+
+Runs are buffered and written in small batches (parts). A batch's timeseries part is written
+before its runs part, each to a hidden temporary file renamed into place, so a runs part is the
+commit mark: after a crash, the runs parts list exactly the runs that are done, and a resume
+deletes temporary files and timeseries parts without their runs part, then computes only the
+runs that are missing. Memory holds one batch, whatever the number of runs.
+
+Read back with :meth:`Store.runs` and :meth:`Store.series`, or with
+``pandas.read_parquet(OUT / "runs")`` and any Parquet reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from experiments.outputs import RunRecord
+from sim.errors import UserError
+
+FORMAT = "efficiency-race sweep store 1"
+MANIFEST = "manifest.json"
+RUNS = "runs"
+SERIES = "timeseries"
+LOCK = ".lock"
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that determine the results."""
+    out = {"python": platform.python_version()}
+    for package in ("efficiency-race", "numpy", "pandas", "pyarrow", "mesa", "SALib", "dask"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def runs_schema(design_points: pd.DataFrame, metric_columns: Sequence[str]) -> pa.Schema:
+    """Schema of the runs table: identifiers, the factors' types, status, error, metrics."""
+    fields = [
+        pa.field("run_id", pa.int64()),
+        pa.field("point_id", pa.int64()),
+        pa.field("scenario", pa.string()),
+        pa.field("replication", pa.int64()),
+        pa.field("seed", pa.int64()),
+    ]
+    for column in design_points.columns.drop(["point_id", "scenario"]):
+        dtype = design_points[column].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = pa.bool_()
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = pa.int64()
+        elif pd.api.types.is_float_dtype(dtype):
+            kind = pa.float64()
+        else:
+            kind = pa.string()
+        fields.append(pa.field(column, kind))
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    fields += [pa.field(c, pa.float64()) for c in metric_columns]
+    return pa.schema(fields)
+
+
+class Store:
+    """A sweep's results directory (see the module docstring for its layout)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._manifest: dict[str, Any] | None = None
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest, read once."""
+        if self._manifest is None:
+            path = self.root / MANIFEST
+            try:
+                self._manifest = json.loads(path.read_text(encoding="utf-8"))
+            except OSError:
+                raise UserError(f"{self.root} is not a sweep store (no {MANIFEST})") from None
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path}: damaged manifest: {exc}") from None
+        return self._manifest
+
+    def exists(self) -> bool:
+        """Whether the directory holds a store (a manifest)."""
+        return (self.root / MANIFEST).is_file()
+
+    @classmethod
+    def create(cls, root: str | Path, manifest: Mapping[str, Any]) -> Store:
+        """Start an empty store with its manifest; UserError if ``root`` is in use."""
+        root = Path(root)
+        if root.exists() and any(root.iterdir()):
+            raise UserError(f"--out {root}: the folder exists and is not empty")
+        (root / RUNS).mkdir(parents=True, exist_ok=True)
+        (root / SERIES).mkdir(exist_ok=True)
+        full = {
+            "format": FORMAT,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": versions(),
+            **manifest,
+        }
+        text = json.dumps(full, indent=1, default=_json_default)
+        _write_atomic(root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+        store = cls(root)
+        store._manifest = json.loads(text)
+        return store
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's write lock: one writing process at a time. The operating system
+        releases it when the process ends, however it ends (POSIX ``flock``)."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            yield
+            return
+        with (self.root / LOCK).open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(
+                    f"--out {self.root}: another process is writing this sweep now"
+                ) from None
+            yield
+
+    # ---- parts --------------------------------------------------------------------------
+
+    def _parts(self, folder: str) -> dict[int, Path]:
+        out = {}
+        for path in (self.root / folder).glob("part-*.parquet"):
+            number = path.stem.removeprefix("part-")
+            if number.isdigit():
+                out[int(number)] = path
+        return out
+
+    def clean_partial(self) -> None:
+        """Delete what an interrupted writer left: temporary files and uncommitted series."""
+        for folder in (RUNS, SERIES):
+            for tmp in (self.root / folder).glob(".*.tmp"):
+                tmp.unlink()
+        committed = self._parts(RUNS)
+        for number, path in self._parts(SERIES).items():
+            if number not in committed:
+                path.unlink()
+
+    def done_mask(self) -> np.ndarray:
+        """Boolean array over run_id: true for runs already in the store."""
+        done = np.zeros(int(self.manifest["n_runs"]), dtype=bool)
+        for path in self._parts(RUNS).values():
+            ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_numpy()
+            done[ids] = True
+        return done
+
+    def writer(
+        self,
+        schema: pa.Schema,
+        series_columns: Sequence[str],
+        *,
+        flush_runs: int = 50,
+        flush_seconds: float = 5.0,
+    ) -> StoreWriter:
+        """A writer appending parts after the existing ones."""
+        first = max([*self._parts(RUNS), *self._parts(SERIES)], default=-1) + 1
+        return StoreWriter(self, schema, series_columns, first, flush_runs, flush_seconds)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def _read(self, folder: str, columns: Sequence[str] | None, sort: list[str]) -> pd.DataFrame:
+        paths = [str(p) for _, p in sorted(self._parts(folder).items())]
+        if not paths:
+            return pd.DataFrame(columns=list(columns or sort))
+        table = ds.dataset(paths, format="parquet").to_table(
+            columns=list(columns) if columns else None
+        )
+        frame = table.to_pandas()
+        keys = [k for k in sort if k in frame.columns]
+        return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
+
+    def runs(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The runs table, one row per run, sorted by run_id."""
+        return self._read(RUNS, columns, ["run_id"])
+
+    def series(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The time series, one row per run and step, sorted by run_id and step."""
+        return self._read(SERIES, columns, ["run_id", "step"])
+
+    def iter_series(self, columns: Sequence[str] | None = None) -> Any:
+        """The time series part by part (pandas frames), to reduce stores larger than memory."""
+        for _, path in sorted(self._parts(SERIES).items()):
+            yield pq.read_table(path, columns=list(columns) if columns else None).to_pandas()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return repr(value)
+
+
+class StoreWriter:
+    """Buffers finished runs and writes them as parts every ``flush_runs`` runs or
+    ``flush_seconds`` seconds, whichever comes first; use it as a context manager."""
+
+    def __init__(
+        self,
+        store: Store,
+        schema: pa.Schema,
+        series_columns: Sequence[str],
+        first_part: int,
+        flush_runs: int,
+        flush_seconds: float,
+    ) -> None:
+        self.store = store
+        self.schema = schema
+        self.series_columns = ["step", "year", *series_columns]
+        self.part = first_part
+        self.flush_runs = flush_runs
+        self.flush_seconds = flush_seconds
+        self._rows: list[dict[str, Any]] = []
+        self._series: list[tuple[int, dict[str, np.ndarray]]] = []
+        self._last_flush = time.monotonic()
+        self.written = 0
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+    def add(self, record: RunRecord) -> None:
+        """Buffer one run; flush if the batch is full or old."""
+        self._rows.append(record.row)
+        if record.series is not None:
+            self._series.append((int(record.row["run_id"]), record.series))
+        if (
+            len(self._rows) >= self.flush_runs
+            or time.monotonic() - self._last_flush >= self.flush_seconds
+        ):
+            self.flush()
+
+    def _series_table(self) -> pa.Table:
+        lengths = [len(s["step"]) for _, s in self._series]
+        arrays = {"run_id": np.repeat([rid for rid, _ in self._series], lengths).astype(np.int64)}
+        for column in self.series_columns:
+            arrays[column] = np.concatenate([s[column] for _, s in self._series])
+        return pa.table(arrays)
+
+    def flush(self) -> None:
+        """Write the buffered runs as one part (series first, runs last: the commit)."""
+        self._last_flush = time.monotonic()
+        if not self._rows:
+            return
+        name = f"part-{self.part:05d}.parquet"
+        if self._series:
+            table = self._series_table()
+            _write_atomic(self.store.root / SERIES / name, lambda p: pq.write_table(table, p))
+        runs = pa.Table.from_pylist(self._rows, schema=self.schema)
+        _write_atomic(self.store.root / RUNS / name, lambda p: pq.write_table(runs, p))
+        self.written += len(self._rows)
+        self.part += 1
+        self._rows = []
+        self._series = []

@@ -1,0 +1,588 @@
+"""Sweep files: a base scenario, factors, a design, replications and outputs (docs/sweeps.md).
+
+A sweep file is TOML::
+
+    scenario = "baseline"            # shipped name, or a path relative to this file
+    design = "sobol"                 # grid | list | lhs | sobol | morris
+    samples = 128                    # lhs: points; sobol: N (N*(D+2) points); morris: trajectories
+    replications = 1                 # runs per design point, seeds spawned from `seed`
+    seed = 2024
+
+    [set]                            # fixed overrides, every run
+    run.years = 10
+
+    [factors]                        # any scenario parameter, as a dotted key
+    law.kappa = { min = 0.1, max = 0.3 }
+    vendors.flop_per_joule_doublings_per_year = { min = 0.2, max = 0.8 }
+    suppliers.capacity_mw = { min = 500, max = 5000, scale = "log" }
+
+    [outputs]
+    series = ["best_loss", "price_usd_per_million_tokens"]
+    metrics = ["loss_at_year:2030", "years_to_loss:2.3", "peak_margin", "hhi:chips"]
+
+Runs are numbered ``run_id = point_id * replications + replication``. Seeds: with
+``seeds = "common"`` (the default: common random numbers across design points, which sharpens
+comparisons and sensitivity indices) replication r of every point uses the seed of
+``SeedSequence(seed).spawn(replications)[r]``; with ``seeds = "independent"`` run i uses
+``SeedSequence(seed).spawn(n_runs)[i]``. The seed stored and passed to the model is that child's
+first 64-bit word shifted right by one (a non-negative int64), so any run can be rerun alone.
+Randomised designs (lhs, sobol, morris) draw from ``SeedSequence([seed, 1])``.
+
+Every mistake raises :class:`sim.errors.UserError` with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import hashlib
+import itertools
+import json
+import math
+import re
+import tomllib
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
+from sim.errors import UserError
+from sim.params import POLICY_TYPES
+from sim.scenario import GROUPS, REPEATED_POLICIES, SECTIONS, apply_overrides, from_dict, load_raw
+
+DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
+SEED_MODES = ("common", "independent")
+TOP_KEYS = (
+    "scenario",
+    "description",
+    "design",
+    "samples",
+    "levels",
+    "replications",
+    "seed",
+    "seeds",
+    "set",
+    "factors",
+    "outputs",
+)
+FACTOR_KEYS = ("min", "max", "levels", "scale", "values")
+OUTPUT_KEYS = ("series", "metrics")
+SALIB_DESIGNS = ("sobol", "morris")
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters addressed by dotted keys
+# --------------------------------------------------------------------------------------------
+
+
+def parameter_keys() -> list[str]:
+    """Every dotted key a sweep may set: ``section.key``, ``group.key``, ``policies.lever.key``."""
+    keys = [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+    keys += [f"{g}.{f.name}" for g, cls in GROUPS.items() for f in dataclasses.fields(cls)]
+    keys += [
+        f"policies.{lever}.{f.name}"
+        for lever, cls in POLICY_TYPES.items()
+        for f in dataclasses.fields(cls)
+    ]
+    return keys
+
+
+def parameter_type(dotted: str, where: str) -> Any:
+    """The annotated type of the parameter a dotted key names; UserError if it names none."""
+    parts = dotted.split(".")
+    cls: type | None = None
+    head = parts[0]
+    if head in SECTIONS and len(parts) == 2:
+        cls = SECTIONS[head]
+    elif head in GROUPS and (len(parts) == 2 or (len(parts) == 3 and parts[1].isdigit())):
+        cls = GROUPS[head]
+    elif head == "policies" and len(parts) in (3, 4) and parts[1] in POLICY_TYPES:
+        indexed = len(parts) == 4 and parts[1] in REPEATED_POLICIES and parts[2].isdigit()
+        cls = POLICY_TYPES[parts[1]] if len(parts) == 3 or indexed else None
+    names = {f.name for f in dataclasses.fields(cls)} if cls is not None else set()
+    if cls is None or parts[-1] not in names:
+        plain = ".".join(p for p in parts if not p.isdigit())
+        close = difflib.get_close_matches(plain, parameter_keys(), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise UserError(f"{where}: '{dotted}' is not a scenario parameter{hint}")
+    return typing.get_type_hints(cls)[parts[-1]]
+
+
+def _flatten(table: Mapping[str, Any], is_leaf: typing.Callable[[Any], bool]) -> dict[str, Any]:
+    """``{"law": {"kappa": x}}`` -> ``{"law.kappa": x}`` (TOML's dotted keys, quoted or not)."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, Mapping) and not is_leaf(value):
+            for sub, leaf in _flatten(value, is_leaf).items():
+                out[f"{key}.{sub}"] = leaf
+        else:
+            out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Factors and the sweep specification
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Factor:
+    """One scenario parameter the sweep varies.
+
+    ``levels`` are explicit values (grid and list designs); ``lo``/``hi`` a range [the
+    parameter's unit] sampled by lhs, sobol and morris (or cut into ``n_levels`` evenly spaced
+    levels by a grid), on a ``linear`` or ``log`` scale. ``integer`` parameters take whole values.
+    """
+
+    key: str
+    levels: tuple[Any, ...] = ()
+    lo: float = math.nan
+    hi: float = math.nan
+    scale: str = "linear"
+    integer: bool = False
+
+    @property
+    def has_range(self) -> bool:
+        return not (math.isnan(self.lo) or math.isnan(self.hi))
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map coordinates in [0, 1] onto the factor's range [the parameter's unit]."""
+        if self.integer:
+            whole = np.floor(self.lo + u * (self.hi - self.lo + 1.0))
+            return np.minimum(whole, self.hi).astype(np.int64)
+        if self.scale == "log":
+            return np.asarray(self.lo * (self.hi / self.lo) ** u, dtype=np.float64)
+        return np.asarray(self.lo + u * (self.hi - self.lo), dtype=np.float64)
+
+    def grid_levels(self, n: int) -> tuple[Any, ...]:
+        """``n`` evenly spaced levels over the range (geometrically on a log scale)."""
+        return tuple(self.from_unit(np.linspace(0.0, 1.0, n)).tolist())
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepSpec:
+    """A parsed sweep: what to run, how to sample it, what to keep.
+
+    ``scenarios`` are scenario names or absolute paths; ``fixed`` maps dotted keys to values
+    applied to every run; ``simulate`` is the model function as ``module:function``.
+    """
+
+    scenarios: tuple[str, ...]
+    factors: tuple[Factor, ...] = ()
+    design: str = "grid"
+    samples: int = 0
+    levels: int = 4
+    replications: int = 1
+    seed: int = 0
+    seeds: str = "common"
+    fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    outputs: Outputs = dataclasses.field(default_factory=Outputs)
+    name: str = "sweep"
+    text: str = ""
+    origin: str = "sweep"
+    simulate: str = DEFAULT_SIMULATE
+
+    @property
+    def factor_keys(self) -> list[str]:
+        return [f.key for f in self.factors]
+
+    @functools.cached_property
+    def raw_scenarios(self) -> dict[str, dict[str, Any]]:
+        """Each scenario's table as read (base merged), read once; workers receive these."""
+        out = {}
+        for ref in self.scenarios:
+            raw, path = load_raw(ref)
+            raw.setdefault("name", path.stem)
+            out[ref] = raw
+        return out
+
+    def runner(self) -> Runner:
+        """The per-run function of this sweep."""
+        return Runner(self.raw_scenarios, self.fixed, self.factor_keys, self.outputs, self.simulate)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the results (not comments or file layout)."""
+        data = {
+            "scenarios": self.raw_scenarios,
+            "factors": [dataclasses.asdict(f) for f in self.factors],
+            "design": self.design,
+            "samples": self.samples,
+            "levels": self.levels,
+            "replications": self.replications,
+            "seed": self.seed,
+            "seeds": self.seeds,
+            "fixed": dict(self.fixed),
+            "series": list(self.outputs.series),
+            "metrics": [list(m) for m in self.outputs.metrics],
+            "simulate": self.simulate,
+        }
+        text = json.dumps(data, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a sweep file
+# --------------------------------------------------------------------------------------------
+
+
+def _suggest(word: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _whole(raw: Mapping[str, Any], key: str, default: int, lo: int, where: str) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise UserError(f"{where}: {key} = {value!r} must be a whole number >= {lo}")
+    return value
+
+
+def _choice(raw: Mapping[str, Any], key: str, options: Sequence[str], where: str) -> str:
+    value = raw.get(key, options[0])
+    if value not in options:
+        raise UserError(
+            f"{where}: {key} = {value!r} is not one of {', '.join(options)}"
+            f"{_suggest(str(value), options)}"
+        )
+    return str(value)
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and check a sweep file; UserError with one line naming the file and key if wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"sweep file {path}: cannot read: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    return parse_sweep(raw, text=text, origin=str(path), base_dir=path.parent, name=path.stem)
+
+
+def _scenario_refs(value: Any, base_dir: Path | None, where: str) -> tuple[str, ...]:
+    refs = [value] if isinstance(value, str) else value
+    if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
+        raise UserError(f"{where}: scenario = {value!r} must be a scenario name or path, or a list")
+    out = []
+    for ref in refs:
+        candidate = base_dir / ref if base_dir is not None else Path(ref)
+        is_path = ref.endswith(".toml") or "/" in ref
+        out.append(str(candidate.resolve()) if is_path and candidate.exists() else ref)
+    return tuple(out)
+
+
+def parse_sweep(
+    raw: Mapping[str, Any],
+    *,
+    text: str = "",
+    origin: str = "sweep",
+    base_dir: Path | None = None,
+    name: str = "sweep",
+    simulate: str = DEFAULT_SIMULATE,
+) -> SweepSpec:
+    """Build a :class:`SweepSpec` from a sweep file's table (see the module docstring)."""
+    where = origin
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise UserError(f"{where}: unknown key '{key}'{_suggest(key, TOP_KEYS)}")
+    if "scenario" not in raw:
+        raise UserError(f'{where}: missing scenario = "<name or path>", e.g. scenario = "baseline"')
+    scenarios = _scenario_refs(raw["scenario"], base_dir, where)
+    design = _choice(raw, "design", DESIGNS, where)
+    replications = _whole(raw, "replications", 1, 1, where)
+    seed = _whole(raw, "seed", 0, 0, where)
+    seeds = _choice(raw, "seeds", SEED_MODES, where)
+    levels = _whole(raw, "levels", 4, 2, where)
+
+    fixed_table = raw.get("set", {})
+    if not isinstance(fixed_table, Mapping):
+        raise UserError(f"{where}: [set] must be a table of parameter = value")
+    fixed = _flatten(fixed_table, lambda _: False)
+    factor_table = raw.get("factors", {})
+    if not isinstance(factor_table, Mapping):
+        raise UserError(f"{where}: [factors] must be a table of parameter = levels or range")
+    factor_specs = _flatten(factor_table, lambda v: any(k in v for k in FACTOR_KEYS))
+    for key in [*fixed, *factor_specs]:
+        if key.split(".")[0] == "run" and key.endswith(".seed"):
+            raise UserError(f"{where}: {key}: seeds come from the sweep's seed and replications")
+    for key in fixed:
+        parameter_type(key, f"{where}: set")
+    both = sorted(set(fixed) & set(factor_specs))
+    if both:
+        raise UserError(f"{where}: '{both[0]}' is both in [set] and in [factors]")
+    factors = tuple(_parse_factor(key, spec, design, where) for key, spec in factor_specs.items())
+
+    samples = _whole(raw, "samples", 0, 0, where)
+    _check_design(design, factors, samples, levels, scenarios, where)
+
+    outputs_table = raw.get("outputs", {})
+    if not isinstance(outputs_table, Mapping):
+        raise UserError(f"{where}: [outputs] must be a table with series and metrics")
+    for key in outputs_table:
+        if key not in OUTPUT_KEYS:
+            raise UserError(f"{where}: outputs: unknown key '{key}'{_suggest(key, OUTPUT_KEYS)}")
+    outputs = Outputs.parse(
+        outputs_table.get("series"), outputs_table.get("metrics"), f"{where}: outputs"
+    )
+    spec = SweepSpec(
+        scenarios=scenarios,
+        factors=factors,
+        design=design,
+        samples=samples,
+        levels=levels,
+        replications=replications,
+        seed=seed,
+        seeds=seeds,
+        fixed=fixed,
+        outputs=outputs,
+        name=name,
+        text=text,
+        origin=origin,
+        simulate=simulate,
+    )
+    check_values(spec)
+    return spec
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError(f"{where} = {value!r} must be a number")
+    return float(value)
+
+
+def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
+    kind = parameter_type(key, f"{origin}: factors")
+    where = f"{origin}: factors.{key}"
+    kinds = typing.get_args(kind) or (kind,)
+    integer = int in kinds and float not in kinds
+    numeric = int in kinds or float in kinds
+    if isinstance(spec, list):
+        spec = {"values": spec}
+    if not isinstance(spec, Mapping):
+        raise UserError(
+            f"{where} = {spec!r} must be a list of values or a range {{ min = .., max = .. }}"
+        )
+    for k in spec:
+        if k not in FACTOR_KEYS:
+            raise UserError(f"{where}: unknown key '{k}'{_suggest(k, FACTOR_KEYS)}")
+    if "values" in spec:
+        values = spec["values"]
+        if not isinstance(values, list) or not values:
+            raise UserError(f"{where}: values must be a non-empty list")
+        extra = sorted(set(spec) - {"values"})
+        if extra:
+            raise UserError(f"{where}: give either values or a range, not both ('{extra[0]}')")
+        if float in kinds:
+            values = [
+                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
+            ]
+        return Factor(key, levels=tuple(values), integer=integer)
+    if not numeric:
+        raise UserError(f"{where}: a range needs a numeric parameter; give a list of values")
+    if "min" not in spec or "max" not in spec:
+        raise UserError(f"{where}: a range needs both min and max")
+    lo, hi = _number(spec["min"], f"{where}.min"), _number(spec["max"], f"{where}.max")
+    if not lo < hi:
+        raise UserError(f"{where}: min = {lo:g} must be below max = {hi:g}")
+    scale = spec.get("scale", "linear")
+    if scale not in ("linear", "log"):
+        raise UserError(f"{where}: scale = {scale!r} must be 'linear' or 'log'")
+    if scale == "log" and lo <= 0:
+        raise UserError(f"{where}: a log scale needs min > 0")
+    if integer and not (lo.is_integer() and hi.is_integer()):
+        raise UserError(f"{where}: a whole-number parameter needs whole min and max")
+    factor = Factor(key, lo=lo, hi=hi, scale=str(scale), integer=integer)
+    if "levels" in spec:
+        n = spec["levels"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+            raise UserError(f"{where}: levels = {n!r} must be a whole number >= 2")
+        if design in ("grid", "list"):
+            factor = dataclasses.replace(factor, levels=factor.grid_levels(n))
+    elif design in ("grid", "list"):
+        raise UserError(
+            f"{where}: design '{design}' needs levels: a list of values or levels = n with the range"
+        )
+    return factor
+
+
+def _check_design(
+    design: str,
+    factors: Sequence[Factor],
+    samples: int,
+    levels: int,
+    scenarios: Sequence[str],
+    where: str,
+) -> None:
+    if design in ("lhs", "sobol", "morris"):
+        if not factors:
+            raise UserError(f"{where}: design '{design}' needs at least one factor in [factors]")
+        bad = next((f for f in factors if not f.has_range), None)
+        if bad:
+            raise UserError(
+                f"{where}: factors.{bad.key}: design '{design}' needs a range "
+                "{ min = .., max = .. }, not a list of values"
+            )
+        if samples < 1:
+            raise UserError(f"{where}: design '{design}' needs samples = n (n >= 1)")
+    if design == "sobol" and (samples < 2 or samples & (samples - 1)):
+        power = 2 ** max(1, round(math.log2(max(samples, 1))))
+        raise UserError(
+            f"{where}: samples = {samples}: the Sobol design needs a power of 2 (try {power})"
+        )
+    if design == "morris" and levels % 2:
+        raise UserError(f"{where}: levels = {levels}: Morris needs an even number of levels")
+    if design in SALIB_DESIGNS and len(scenarios) > 1:
+        raise UserError(f"{where}: design '{design}' analyses one scenario; give one scenario")
+    if design == "list" and factors:
+        lengths = {len(f.levels) for f in factors}
+        if len(lengths) > 1:
+            raise UserError(
+                f"{where}: design 'list' pairs the factors' values row by row; "
+                f"their lists differ in length ({', '.join(str(n) for n in sorted(lengths))})"
+            )
+
+
+def check_values(spec: SweepSpec) -> None:
+    """Build each scenario at every level and range end, so bad values fail before any run."""
+    probes: list[tuple[str, dict[str, Any]]] = [("set", {})]
+    for factor in spec.factors:
+        values = factor.levels or (factor.from_unit(np.array([0.0, 1.0])).tolist())
+        probes += [(f"factors.{factor.key}", {factor.key: v}) for v in values]
+    try:
+        tables = spec.raw_scenarios
+    except UserError as exc:
+        raise UserError(f"{spec.origin}: scenario: {exc}") from None
+    for ref, table in tables.items():
+        for label, overrides in probes:
+            try:
+                scenario = from_dict(apply_overrides(table, {**spec.fixed, **overrides}), ref)
+            except UserError as exc:
+                message = re.sub(r"^--set \S+: ", "", str(exc).removeprefix(f"{ref}: "))
+                raise UserError(f"{spec.origin}: {label}: {message}") from None
+        _check_metric_years(spec, scenario)
+
+
+def _check_metric_years(spec: SweepSpec, scenario: Any) -> None:
+    if any(f.key in ("run.years", "run.start_year") for f in spec.factors):
+        return
+    start = scenario.run.start_year
+    end = start + scenario.run.n_steps / scenario.run.steps_per_year
+    for metric in spec.outputs.metrics:
+        if metric.kind == "loss_at_year" and not start < metric.arg <= end:
+            raise UserError(
+                f"{spec.origin}: outputs.metrics: loss_at_year:{metric.arg:g} is outside the "
+                f"runs ({start:g} to {end:g})"
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Designs and seeds
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Design:
+    """The design points of a sweep.
+
+    ``points`` has one row per point (``point_id``, ``scenario`` and one column per factor, in
+    parameter units); ``unit`` holds the SALib sample in [0, 1]^D (sobol, morris, lhs) in the same
+    row order, which the analyses read; ``problem`` is the matching SALib problem.
+    """
+
+    points: pd.DataFrame
+    unit: np.ndarray | None
+    problem: dict[str, Any] | None
+
+
+def design_seed(root: int) -> int:
+    """Seed of a randomised design (lhs, sobol, morris), independent of the runs' seeds."""
+    return int(np.random.SeedSequence([root, 1]).generate_state(1, np.uint32)[0])
+
+
+def make_design(spec: SweepSpec) -> Design:
+    """Design points of a sweep, a pure function of the spec (so a resume rebuilds them)."""
+    keys = spec.factor_keys
+    unit: np.ndarray | None = None
+    problem: dict[str, Any] | None = None
+    if not spec.factors:
+        rows: list[tuple[Any, ...]] = [()]
+    elif spec.design == "grid":
+        rows = list(itertools.product(*(f.levels for f in spec.factors)))
+    elif spec.design == "list":
+        rows = list(zip(*(f.levels for f in spec.factors), strict=True))
+    else:
+        problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+        unit = _salib_sample(spec, problem)
+        columns = [f.from_unit(unit[:, j]) for j, f in enumerate(spec.factors)]
+        rows = list(zip(*(c.tolist() for c in columns), strict=True))
+    points = pd.DataFrame(
+        [(scenario, *row) for scenario in spec.scenarios for row in rows],
+        columns=["scenario", *keys],
+    )
+    points.insert(0, "point_id", np.arange(len(points), dtype=np.int64))
+    return Design(points, unit, problem)
+
+
+def _salib_sample(spec: SweepSpec, problem: dict[str, Any]) -> np.ndarray:
+    seed = design_seed(spec.seed)
+    if spec.design == "sobol":
+        from SALib.sample import sobol
+
+        return np.asarray(
+            sobol.sample(problem, spec.samples, calc_second_order=False, scramble=True, seed=seed)
+        )
+    if spec.design == "morris":
+        from SALib.sample import morris
+
+        return np.asarray(morris.sample(problem, spec.samples, num_levels=spec.levels, seed=seed))
+    from SALib.sample import latin
+
+    return np.asarray(latin.sample(problem, spec.samples, seed=seed))
+
+
+def run_seed(root: int, index: int) -> int:
+    """Seed of child ``index`` of ``SeedSequence(root)``, as a non-negative int64."""
+    child = np.random.SeedSequence(root, spawn_key=(index,))
+    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def run_seeds(spec: SweepSpec, n_points: int) -> np.ndarray:
+    """Seed of every run, by run_id [int64]."""
+    if spec.seeds == "common":
+        per_rep = np.array([run_seed(spec.seed, r) for r in range(spec.replications)], np.int64)
+        return np.tile(per_rep, n_points)
+    return np.array(
+        [run_seed(spec.seed, i) for i in range(n_points * spec.replications)], dtype=np.int64
+    )
+
+
+def experiments_table(spec: SweepSpec, design: Design) -> pd.DataFrame:
+    """One row per run: run_id, point_id, scenario, replication, seed and the factors' values."""
+    reps = spec.replications
+    table = design.points.loc[design.points.index.repeat(reps)].reset_index(drop=True)
+    table.insert(0, "run_id", np.arange(len(table), dtype=np.int64))
+    table.insert(3, "replication", np.tile(np.arange(reps, dtype=np.int64), len(design.points)))
+    table.insert(4, "seed", run_seeds(spec, len(design.points)))
+    return table
+
+
+def iter_tasks(
+    spec: SweepSpec, design: Design, seeds: np.ndarray, skip: np.ndarray | None = None
+) -> Iterator[RunTask]:
+    """The sweep's runs in run_id order, without those where ``skip`` is true."""
+    reps = spec.replications
+    keys = spec.factor_keys
+    records = design.points[["scenario", *keys]].itertuples(index=False, name=None)
+    for point_id, (scenario, *values) in enumerate(records):
+        for rep in range(reps):
+            run_id = point_id * reps + rep
+            if skip is not None and skip[run_id]:
+                continue
+            yield RunTask(run_id, point_id, rep, int(seeds[run_id]), scenario, tuple(values))

@@ -1,0 +1,185 @@
+"""``effrace sweep``, ``effrace compare`` and ``effrace sensitivity`` (docs/sweeps.md).
+
+Each command runs its runs into a results store (``--out``, default ``results/<name>``) on local
+processes (all cores by default; ``--workers 1`` runs in this process) or on a Dask cluster
+(``--cluster local`` or a scheduler address), with a progress bar on stderr (``--quiet`` hides
+it) and a summary on stdout. ``--resume`` finishes an interrupted store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments import compare as compare_mod
+from experiments import sensitivity as sensitivity_mod
+from experiments.backends import SweepReport, execute, make_backend
+from experiments.outputs import DEFAULT_SIMULATE
+from experiments.store import Store
+from experiments.sweep import SweepSpec, load_sweep
+
+
+def _execution_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores; 1 runs in this process; with --cluster "
+        "local, the cluster's workers)",
+    )
+    parser.add_argument(
+        "--cluster",
+        metavar="local|ADDRESS",
+        help="run on Dask: 'local' starts a local cluster, an address (tcp://host:8786) "
+        "connects to a running scheduler",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="results store (default results/NAME)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="finish an interrupted store: run only missing runs"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_SIMULATE,
+        metavar="MODULE:FUNCTION",
+        help=f"model function to call (default {DEFAULT_SIMULATE})",
+    )
+
+
+def add_parser(sub: Any) -> None:
+    """Register the sweep, compare and sensitivity sub-commands."""
+    p = sub.add_parser(
+        "sweep",
+        help="run a sweep file: factors, designs, replications, into a results store",
+        description="Run every run of a sweep file into a results store (docs/sweeps.md).",
+    )
+    p.add_argument("file", type=Path, help="sweep file (TOML)")
+    _execution_options(p)
+    p.set_defaults(func=cmd_sweep)
+
+    c = sub.add_parser(
+        "compare",
+        help="paired comparison of policy scenarios against a base, with confidence intervals",
+        description="Run BASE and each POLICY with common random numbers and report the paired "
+        "differences of the metrics with 95%% confidence intervals, and fan charts.",
+    )
+    c.add_argument("base", help="base scenario (name or path)")
+    c.add_argument("policies", nargs="+", metavar="POLICY", help="policy scenarios")
+    c.add_argument("--replications", type=int, default=20, metavar="N", help="seeds (default 20)")
+    c.add_argument("--years", type=float, metavar="Y", help="horizon of every arm [yr]")
+    c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    c.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override in every arm"
+    )
+    c.add_argument(
+        "--metric", action="append", metavar="SPEC", help="metric to compare (repeatable)"
+    )
+    c.add_argument("--series", action="append", metavar="COLUMN", help="series for fan charts")
+    c.add_argument("--json", action="store_true", help="print the table as JSON")
+    _execution_options(c)
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser(
+        "sensitivity",
+        help="Sobol indices or Morris screening of a sweep file's metrics and series",
+        description="Run a sweep file with design = 'sobol' or 'morris' (what is missing of "
+        "it) and compute sensitivity indices with confidence intervals, and their figures.",
+    )
+    s.add_argument("file", type=Path, help="sweep file (TOML)")
+    _execution_options(s)
+    s.set_defaults(func=cmd_sensitivity)
+
+
+def _run(spec: SweepSpec, args: argparse.Namespace) -> tuple[Path, SweepReport]:
+    out = args.out or Path("results") / spec.name
+    backend = make_backend(args.workers, args.cluster)
+    report = execute(spec, out, backend=backend, resume=args.resume, quiet=args.quiet)
+    return out, report
+
+
+def _load(args: argparse.Namespace) -> SweepSpec:
+    import dataclasses
+
+    spec = load_sweep(args.file)
+    return dataclasses.replace(spec, simulate=args.model)
+
+
+def describe(runs: pd.DataFrame, metrics: list[str]) -> str:
+    """Mean, standard deviation and range of each metric over the successful runs."""
+    ok = runs[runs["status"] == "ok"]
+    lines = [f"  {'metric':<40} {'mean':>11} {'sd':>11} {'min':>11} {'max':>11} {'NaN':>5}"]
+    for m in metrics:
+        v = ok[m].astype(float)
+        lines.append(
+            f"  {m:<40} {v.mean():>11.4g} {v.std():>11.4g} {v.min():>11.4g} {v.max():>11.4g} "
+            f"{int(v.isna().sum()):>5}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    spec = _load(args)
+    out, report = _run(spec, args)
+    print(f"sweep '{spec.name}': {report.summary()}")
+    metrics = spec.outputs.metric_columns
+    if metrics:
+        print(describe(Store(out).runs(["status", *metrics]), metrics))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from experiments.api import SweepResults, comparison_of
+    from sim.scenario import parse_overrides
+
+    spec = compare_mod.compare_spec(
+        args.base,
+        args.policies,
+        replications=args.replications,
+        years=args.years,
+        overrides=parse_overrides(args.set),
+        seed=args.seed,
+        series=args.series,
+        metrics=args.metric,
+        simulate=args.model,
+    )
+    out, report = _run(spec, args)
+    comparison = comparison_of(SweepResults.load(out, report), args.base)
+    comparison.summary.to_csv(out / "differences.csv", index=False)
+    figures = compare_mod.fan_charts(comparison.fan, args.base, out / "figures")
+    if args.json:
+        records = comparison.summary.to_dict(orient="records")
+        clean = [
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in r.items()
+            }
+            for r in records
+        ]
+        print(json.dumps(clean, indent=1))
+        return 0
+    print(f"compare: {report.summary()}")
+    print(comparison.table())
+    print(f"fan charts: {', '.join(str(p) for p in figures)}")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    spec = _load(args)
+    sensitivity_mod.require_design(spec)
+    out, report = _run(spec, args)
+    print(f"sensitivity '{spec.name}': {report.summary()}")
+    result = sensitivity_mod.analyse(Store(out), spec)
+    written = sensitivity_mod.write(result, out / "sensitivity")
+    title = "Sobol indices" if result.method == "sobol" else "Morris screening"
+    print(f"{title} ({sensitivity_mod.CONFIDENCE:.0%} CI):")
+    print(sensitivity_mod.format_table(result))
+    print(f"written: {', '.join(str(p) for p in written)}")
+    return 0

@@ -1,0 +1,125 @@
+"""Paired comparisons: hand-checked statistics, common random numbers, the real model end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.api import compare
+from experiments.cli import main
+from experiments.compare import compare_spec, fan_data, paired_differences
+from sim.errors import UserError
+
+T_975_2DF = 4.302652729911275  # Student t, 97.5% quantile, 2 degrees of freedom
+
+
+def test_paired_differences_by_hand() -> None:
+    runs = pd.DataFrame(
+        {
+            "scenario": ["base"] * 4 + ["pol"] * 4,
+            "replication": [0, 1, 2, 3] * 2,
+            "status": ["ok"] * 7 + ["error"],
+            "m": [1.0, 2.0, 3.0, 9.0, 2.0, 4.0, 6.0, np.nan],
+            "never": [1.0, np.nan, 3.0, 4.0, 1.0, 2.0, np.nan, 4.0],
+        }
+    )
+    summary, differences = paired_differences(runs, "base", ["m", "never"])
+    row = summary.set_index("metric").loc["m"]
+    # replication 3 failed in the policy arm: pairs are (1, 2), (2, 4), (3, 6) -> d = 1, 2, 3
+    assert row["n"] == 3
+    assert row["base_mean"] == pytest.approx(2.0) and row["policy_mean"] == pytest.approx(4.0)
+    assert row["diff_mean"] == pytest.approx(2.0) and row["diff_sd"] == pytest.approx(1.0)
+    half = T_975_2DF / np.sqrt(3)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((2.0 - half, 2.0 + half))
+    assert row["relative_change"] == pytest.approx(1.0)
+    assert summary.set_index("metric").loc["never", "n"] == 1  # only replication 0 has both
+    assert np.isnan(summary.set_index("metric").loc["never", "ci_low"])
+    assert differences[differences["metric"] == "m"]["difference"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_fan_data_quantiles_by_step() -> None:
+    runs = pd.DataFrame(
+        {
+            "run_id": [0, 1, 2, 3],
+            "scenario": ["base", "base", "pol", "pol"],
+            "replication": [0, 1, 0, 1],
+            "status": "ok",
+        }
+    )
+    series = pd.DataFrame(
+        {
+            "run_id": [0, 0, 1, 1, 2, 2, 3, 3],
+            "step": [1, 2] * 4,
+            "year": [2024.5, 2025.0] * 4,
+            "x": [1.0, 1.0, 2.0, 2.0, 2.0, 4.0, 2.0, 6.0],
+        }
+    )
+    fan = fan_data(series, runs, "base", ["x"])
+    # differences: step 1 -> (1, 0), step 2 -> (3, 4)
+    assert fan["year"].tolist() == [2024.5, 2025.0]
+    assert fan["q50"].tolist() == pytest.approx([0.5, 3.5])
+    assert fan["q05"].tolist() == pytest.approx([0.05, 3.05])
+    assert fan["mean"].tolist() == pytest.approx([0.5, 3.5])
+
+
+@pytest.fixture
+def cap_scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "tight_cap.toml"
+    path.write_text('base = "baseline"\n[policies.energy_cap]\nfrom_year = 2024\ncap_mw = 300\n')
+    return path
+
+
+def test_compare_uses_common_random_numbers_and_finds_the_cap(cap_scenario: Path) -> None:
+    result = compare(
+        "baseline",
+        [str(cap_scenario)],
+        replications=3,
+        years=1,
+        metrics=["cap_binding_share", "final:price_usd_per_million_tokens"],
+        series=["price_usd_per_million_tokens"],
+    )
+    experiments = result.results.experiments
+    seeds = experiments.pivot(index="replication", columns="scenario", values="seed")
+    assert (seeds["baseline"] == seeds[str(cap_scenario)]).all()
+    assert seeds["baseline"].nunique() == 3
+    summary = result.summary.set_index("metric")
+    assert summary.loc["cap_binding_share", "diff_mean"] == pytest.approx(1.0)
+    price = summary.loc["final_price_usd_per_million_tokens"]
+    assert price["ci_low"] > 0  # scarce energy raises the price of tokens
+    assert "*" in result.table()
+    assert set(result.fan["series"]) == {"price_usd_per_million_tokens"}
+    assert len(result.fan) == 12
+
+
+def test_compare_cli_prints_the_table_writes_fan_charts_and_json(
+    cap_scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", str(cap_scenario), "--replications", "2", "--years", "1"]
+    args += ["--workers", "1", "--out", str(out), "--quiet", "--series", "best_loss"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "tight_cap vs baseline (paired, 95% CI)" in text
+    assert "cap_binding_share" in text
+    assert (out / "figures" / "fan_best_loss.png").stat().st_size > 10_000
+    assert (out / "differences.csv").exists()
+    assert main([*args, "--json"]) == 0  # the store is complete: nothing runs again
+    records = json.loads(capsys.readouterr().out)
+    by_metric = {r["metric"]: r for r in records}
+    assert by_metric["cap_binding_share"]["diff_mean"] == pytest.approx(1.0)
+    assert by_metric["final_profit_share_firms"]["n"] >= 0
+
+
+def test_compare_mistakes() -> None:
+    with pytest.raises(UserError, match="at least 2"):
+        compare_spec("baseline", ["baseline"], replications=1)
+    with pytest.raises(UserError, match="named twice"):
+        compare_spec("baseline", ["baseline"], replications=2)
+    with pytest.raises(UserError, match="did you mean 'baseline'"):
+        compare_spec("baseline", ["baselin"], replications=2)
+    with pytest.raises(UserError, match=r"did you mean 'law\.kappa'"):
+        compare_spec("baseline", ["x"], replications=2, overrides={"law.kapa": 0.2})
