@@ -164,18 +164,21 @@ def clearing_prices(
     quality_sensitivity: float,
     price_sensitivity: float,
     reference_price_usd_per_million_tokens: float,
-    iterations: int = 12,
+    iterations: int = 50,
 ) -> tuple[FloatArray, FloatArray]:
     """Prices that clear the AI-services market within a step, and the spending shares.
 
     Each firm charges its floor (its markup price) unless buyers' spending on it at that price
     would buy more tokens than it can serve; then it charges the price at which that spending
-    buys exactly its capacity. Demand for firm f is s_f(p) * spending / p_f tokens, with
-    s_f the logit share of :func:`services_utility` against the outside option. The fixed
-    point is found by simultaneous Newton steps in log price, using
-    d ln(demand_f) / d ln(p_f) = -(1 + sensitivity (1 - s_f)) and ignoring cross effects
-    (a fixed number of steps, so results are deterministic). A firm with no capacity is out
-    of the market: share 0.
+    buys exactly its capacity. Demand for firm f is s_f(p) * spending / p_f tokens, with s_f the
+    logit share of :func:`services_utility` against the outside option.
+
+    Solved by Newton's method in log prices over the capacity-bound firms B. With utility
+    falling by beta ln p, the Jacobian of log demand is J = -(1 + beta) I + beta 1 s_B^T, a
+    rank-one update of a multiple of the identity, so the Newton step has a closed form
+    (Sherman-Morrison): step_f = (e_f + beta (s.e) / (1 + beta - beta sum s_B)) / (1 + beta),
+    e the excess of log demand over log capacity. Prices are then kept at or above the floors.
+    It converges to machine precision in a few iterations (quadratically).
 
     Returns ``(price_usd_per_million_tokens, share)``; shares leave the outside option's out.
     A firm without capacity or without a finite positive floor price offers nothing: its
@@ -185,36 +188,33 @@ def clearing_prices(
     capacity = np.asarray(capacity_tokens, dtype=float)
     log_x = np.asarray(log_relative_excess_loss, dtype=float)
     active = (capacity > 0) & np.isfinite(floor) & (floor > 0)
-    log_p = np.log(np.where(active, floor, 1.0))
-    log_floor = log_p.copy()
-    for _ in range(iterations + 1):
-        shares = logit_shares(
-            np.where(
-                active,
-                _utility(
-                    log_x,
-                    log_p,
-                    quality_sensitivity,
-                    price_sensitivity,
-                    reference_price_usd_per_million_tokens,
-                ),
-                -np.inf,
-            )
-        )
-        log_demand = np.log(np.maximum(shares, 1e-300) * spending_usd * 1e6) - log_p
-        excess = log_demand - np.log(np.where(active, capacity, 1.0))
-        step = excess / (1.0 + price_sensitivity * (1.0 - shares))
-        new = np.where(active, np.maximum(log_floor, log_p + step), log_floor)
-        if np.array_equal(new, log_p):  # nobody short of capacity, or exactly converged
-            return np.where(active, np.exp(log_p), np.nan), shares
-        converged = np.all(np.abs(new - log_p) <= 1e-12 * np.maximum(1.0, np.abs(log_p)))
-        log_p = new
-        if converged:
-            break
-    utility = _utility(
-        log_x, log_p, quality_sensitivity, price_sensitivity, reference_price_usd_per_million_tokens
+    log_floor = np.log(np.where(active, floor, 1.0))
+    log_capacity = np.log(np.where(active, capacity, 1.0))
+    log_budget = np.log(spending_usd * 1e6) if spending_usd > 0 else -np.inf
+    theta, beta, p_ref = (
+        quality_sensitivity,
+        price_sensitivity,
+        reference_price_usd_per_million_tokens,
     )
-    return np.where(active, np.exp(log_p), np.nan), logit_shares(np.where(active, utility, -np.inf))
+    log_p = log_floor
+    for _ in range(iterations):
+        shares = logit_shares(np.where(active, _utility(log_x, log_p, theta, beta, p_ref), -np.inf))
+        excess = np.log(np.maximum(shares, 1e-300)) + log_budget - log_p - log_capacity
+        bound = active & ((excess > 0) | (log_p > log_floor))
+        if not bound.any():
+            break  # nobody short of capacity: every firm at its floor
+        e = np.where(bound, excess, 0.0)
+        s_bound = np.where(bound, shares, 0.0)
+        common = beta * float(np.sum(s_bound * e)) / (1.0 + beta - beta * float(np.sum(s_bound)))
+        new = np.where(bound, np.maximum(log_floor, log_p + (e + common) / (1.0 + beta)), log_p)
+        if np.max(np.abs(new - log_p)) <= 1e-13 * max(1.0, float(np.max(np.abs(log_p)))):
+            log_p = new
+            shares = logit_shares(
+                np.where(active, _utility(log_x, log_p, theta, beta, p_ref), -np.inf)
+            )
+            break
+        log_p = new
+    return np.where(active, np.exp(log_p), np.nan), shares
 
 
 def _utility(
