@@ -143,7 +143,7 @@ class AIFirm(MarketAgent):
         )
         cost_per_flop = full_cost / full_flop if full_flop > 0 else math.nan  # no fleet: no offer
         flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
-        market = self.model.scenario.market
+        market = self.model.config.market
         markup = float(
             markets.logit_markup(self.market_share, market.price_sensitivity, market.max_markup)
         )
@@ -182,7 +182,7 @@ class AIFirm(MarketAgent):
             )
         )
         self.log_relative_excess_loss = -law_.kappa * math.log(
-            self.cumulative_logical_flop / self.model.scenario.law.reference_compute_flop
+            self.cumulative_logical_flop / self.model.config.law.reference_compute_flop
         )
         self.relative_excess_loss = math.exp(self.log_relative_excess_loss)
 

@@ -166,5 +166,5 @@ class EnergySupplier(MarketAgent):
         capex = order_mw * p.capex_usd_per_mw
         self.receive("investors", "project finance", capex * p.capex_financed_share)
         self.capital_usd += self.pay("outside", "capacity investment", capex)
-        arrival = model.steps + max(1, round(p.lead_time_years * model.scenario.run.steps_per_year))
+        arrival = model.steps + max(1, round(p.lead_time_years * model.config.run.steps_per_year))
         self.pipeline.append((arrival, order_mw))

@@ -59,7 +59,7 @@ class HardwareVendor(MarketAgent):
         return float(
             markets.logit_markup(
                 self.share,
-                self.model.scenario.market.chip_choice_sensitivity,
+                self.model.config.market.chip_choice_sensitivity,
                 self.params.max_markup,
             )
         )

@@ -58,7 +58,7 @@ class EfficiencyRaceModel(mesa.Model):
         collect_agents: bool = True,
     ) -> None:
         super().__init__(rng=scenario.run.seed if rng is None else rng)
-        self.scenario = scenario
+        self.config = scenario  # not `scenario`: Mesa >= 3.4 owns Model.scenario
         self.dt = scenario.run.dt_years
         self.ledger = Ledger(keep_entries=False)
         self.law = law.get_law(scenario.law.preset)
@@ -87,8 +87,8 @@ class EfficiencyRaceModel(mesa.Model):
                 self._initial_fleet(AIFirm(self, fp, name))
 
         self.policies = active_policies(scenario.policies, scenario.run.start_year)
-        self.year = scenario.run.start_year
         self._reset_outputs()
+        self.year = scenario.run.start_year
         self.datacollector = mesa.DataCollector(
             model_reporters={name: name for name in MODEL_OUTPUTS},
             # attrgetter rather than attribute names: Mesa wraps names in closures that
@@ -151,7 +151,7 @@ class EfficiencyRaceModel(mesa.Model):
                 + firm.log2_algorithmic_efficiency
             )
             firm.cumulative_logical_flop = max(
-                e0 * grid_joules_per_year * self.scenario.law.tau0_years, 1.0
+                e0 * grid_joules_per_year * self.config.law.tau0_years, 1.0
             )
         firm.initial_compute_flop = firm.cumulative_logical_flop
         firm.update_quality()
@@ -167,7 +167,7 @@ class EfficiencyRaceModel(mesa.Model):
             setattr(self, name, math.nan)
 
     def step(self) -> None:
-        scenario, dt = self.scenario, self.dt
+        scenario, dt = self.config, self.dt
         year0 = (
             scenario.run.start_year + (self.steps - 1) * dt
         )  # Mesa has already counted this step
@@ -350,7 +350,7 @@ class EfficiencyRaceModel(mesa.Model):
             flops_offered, fpj_offered, price, lifetime[:, None], usd_per_it_mwh
         )
         weights = markets.logit_shares(
-            self.scenario.market.chip_choice_sensitivity * np.log(value), outside_option=False
+            self.config.market.chip_choice_sensitivity * np.log(value), outside_option=False
         )
         budget = np.array([f.chip_budget_usd for f in firms])
         orders = budget[:, None] * weights / price

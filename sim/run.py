@@ -95,7 +95,7 @@ def collect(m: EfficiencyRaceModel, seed: int | np.random.SeedSequence | None = 
         "k_coefficient": m.law.k_coefficient,
     }
     seed_value = seed if isinstance(seed, int) or seed is None else None
-    return RunResult(m.scenario, seed_value, model_df, agents, extras)
+    return RunResult(m.config, seed_value, model_df, agents, extras)
 
 
 # ----------------------------------------------------------------------------------------------
