@@ -148,7 +148,7 @@ def _time_axis(ax: Axes, result: RunResult, label: bool = True) -> None:
     run = result.scenario.run
     ax.set_xlim(run.start_year, float(result.model["year"].iloc[-1]))
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    ax.xaxis.get_major_formatter().set_useOffset(False)  # "2024", not "+2.024e3"
+    ax.xaxis.set_major_formatter(ticker.ScalarFormatter(useOffset=False))  # "2024", not "+2.024e3"
     if label:
         ax.set_xlabel("calendar year")
     ax.grid(True, alpha=0.3)
