@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
+
+from sim import markets
 
 if TYPE_CHECKING:
     from sim.model import EfficiencyRaceModel
@@ -21,6 +23,7 @@ class MarketAgent(mesa.Agent):
 
     agent_type = "agent"
     model: EfficiencyRaceModel
+    params: Any  # the agent's parameter dataclass (FirmParams, VendorParams, SupplierParams)
 
     # firm-only outputs, NaN elsewhere (tidy agents table)
     cumulative_logical_flop = math.nan
@@ -42,6 +45,7 @@ class MarketAgent(mesa.Agent):
         self.revenue_usd = 0.0
         self.profit_usd = 0.0
         self.cumulative_profit_usd = 0.0
+        self.rnd_usd_per_year = 0.0
 
     def open_accounts(self) -> None:
         """Start the step's income statement."""
@@ -56,3 +60,27 @@ class MarketAgent(mesa.Agent):
 
     def receive(self, payer: MarketAgent | str, reason: str, usd: float) -> None:
         self.model.ledger.transfer(self.model.steps, payer, self, reason, usd)
+
+    # --- R&D: every agent type owns a link of the efficiency chain and funds its progress ----
+    def do_rnd(self, own_usd: float, subsidy_rate: float, dt: float) -> tuple[float, float]:
+        """Spend ``own_usd`` [USD] of its own on R&D; a subsidy pays ``subsidy_rate`` of the
+        gross. Returns (gross spent, subsidy received) [USD]. The spending rate that buys
+        progress is smoothed over about a year (exact exponential weights, so the smoothing
+        does not depend on the step length)."""
+        gross = own_usd / (1.0 - subsidy_rate)
+        subsidy = gross - own_usd
+        self.receive("government", "R&D subsidy", subsidy)
+        spent = self.pay("outside", "R&D", gross)
+        self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)
+        return spent, subsidy
+
+    def rnd_extra_doublings_per_year(self) -> float:
+        """What the smoothed R&D spending adds to the agent's own doubling rate [1/yr]."""
+        p = self.params
+        return float(
+            markets.rnd_extra_rate(
+                self.rnd_usd_per_year,
+                p.rnd_max_extra_doublings_per_year,
+                p.rnd_half_saturation_usd_per_year,
+            )
+        )

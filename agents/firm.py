@@ -35,7 +35,6 @@ class AIFirm(MarketAgent):
         self.chip_share = params.chip_share
         self.training_share = params.training_share
         self.log2_algorithmic_efficiency = math.log2(params.algorithmic_efficiency)
-        self.rnd_usd_per_year = 0.0
         # fleet: cohorts (expiry step, FLOP/s, W, depreciation USD/step), and running sums
         self.cohorts: deque[tuple[int, float, float, float]] = deque()
         self.flop_per_second = 0.0
@@ -97,13 +96,7 @@ class AIFirm(MarketAgent):
     # --- decisions ---------------------------------------------------------------------------
     def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> float:
         p = self.params
-        extra = float(
-            markets.rnd_extra_rate(
-                self.rnd_usd_per_year,
-                p.rnd_max_extra_doublings_per_year,
-                p.rnd_half_saturation_usd_per_year,
-            )
-        )
+        extra = self.rnd_extra_doublings_per_year()
         return (
             p.algorithmic_doublings_per_year
             + extra
@@ -188,13 +181,8 @@ class AIFirm(MarketAgent):
 
     def settle(self, policies: ActivePolicies, energy_usd: float, dt: float) -> None:
         """R&D, compliance, depreciation and the step's profit; then advance algorithms."""
-        subsidy_rate = policies.rnd_subsidy_rate["firms"]
-        gross = self.rnd_budget_usd / (1.0 - subsidy_rate)
-        subsidy = gross - self.rnd_budget_usd
-        self.receive("government", "R&D subsidy", subsidy)
-        rnd = self.pay("outside", "R&D", gross)
+        rnd, subsidy = self.do_rnd(self.rnd_budget_usd, policies.rnd_subsidy_rate["firms"], dt)
         self.rnd_usd = rnd
-        self.rnd_usd_per_year += (rnd / dt - self.rnd_usd_per_year) * min(1.0, dt)
         compliance = 0.0
         if self.cumulative_logical_flop > policies.compute_threshold_flop:
             compliance = self.pay(

@@ -37,7 +37,6 @@ class EnergySupplier(MarketAgent):
         self.overhead_log2 = math.log2(params.pue - 1.0) if params.pue > 1.0 else -math.inf
         self.utilisation = 0.5
         self.capital_usd = params.capacity_mw * params.capex_usd_per_mw
-        self.rnd_usd_per_year = 0.0
         self.price_usd_per_mwh = params.cost_usd_per_mwh
         self.sold_mwh = 0.0
         self.emissions_t_co2 = 0.0
@@ -55,13 +54,7 @@ class EnergySupplier(MarketAgent):
 
     def overhead_halvings_per_year(self, policies: ActivePolicies) -> float:
         p = self.params
-        extra = float(
-            markets.rnd_extra_rate(
-                self.rnd_usd_per_year,
-                p.rnd_max_extra_doublings_per_year,
-                p.rnd_half_saturation_usd_per_year,
-            )
-        )
+        extra = self.rnd_extra_doublings_per_year()
         return max(
             0.0,
             1.0 / p.pue_overhead_halving_years + extra + policies.shock_doublings_per_year["site"],
@@ -124,10 +117,12 @@ class EnergySupplier(MarketAgent):
         tax = policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2
         self.pay("outside", "generation", fuel)
         self.pay("government", "carbon tax", tax)
-        rnd_gross = self._do_rnd(policies.rnd_subsidy_rate["suppliers"], dt)
+        rnd_gross, subsidy = self.do_rnd(
+            p.rnd_share * self.revenue_usd, policies.rnd_subsidy_rate["suppliers"], dt
+        )
         depreciation = self.capital_usd * dt / p.asset_life_years
         self.capital_usd -= depreciation
-        self.profit_usd += self.revenue_usd - fuel - tax - rnd_gross - depreciation
+        self.profit_usd = self.revenue_usd + subsidy - fuel - tax - rnd_gross - depreciation
         self.cumulative_profit_usd += self.profit_usd
         capacity_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
         sellable_mwh = min(capacity_mwh, cap_share_mwh)
@@ -138,15 +133,6 @@ class EnergySupplier(MarketAgent):
         self.utilisation += (now - self.utilisation) * -math.expm1(-dt / UTILISATION_MEMORY_YEARS)
         self._invest(min(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt), model)
         self.overhead_log2 -= self.step_halvings_per_year * dt
-
-    def _do_rnd(self, subsidy_rate: float, dt: float) -> float:
-        own = self.params.rnd_share * self.revenue_usd
-        gross = own / (1.0 - subsidy_rate)
-        self.receive("government", "R&D subsidy", gross - own)
-        self.profit_usd += gross - own
-        paid = self.pay("outside", "R&D", gross)
-        self.rnd_usd_per_year += (paid / dt - self.rnd_usd_per_year) * min(1.0, dt)
-        return paid
 
     def _invest(self, demand_mw: float, model: EfficiencyRaceModel) -> None:
         """Order capacity when demand passes the threshold share of what is built or coming:

@@ -38,7 +38,6 @@ class HardwareVendor(MarketAgent):
         )
         self.capacity_chips_per_year = params.capacity_chips_per_year
         self.share = share
-        self.rnd_usd_per_year = 0.0
         self.chips_sold = 0.0
         self.price_usd = self.unit_cost_usd * (1.0 + self.markup)
 
@@ -67,13 +66,7 @@ class HardwareVendor(MarketAgent):
     def rates(self, policies: ActivePolicies) -> tuple[float, float]:
         """This step's doubling rates of FLOP/J and of FLOP/s per dollar [doublings/yr]."""
         p = self.params
-        extra = float(
-            markets.rnd_extra_rate(
-                self.rnd_usd_per_year,
-                p.rnd_max_extra_doublings_per_year,
-                p.rnd_half_saturation_usd_per_year,
-            )
-        )
+        extra = self.rnd_extra_doublings_per_year()
         shocks = policies.shock_doublings_per_year
         return (
             p.flop_per_joule_doublings_per_year + extra + shocks["chip_flop_per_joule"],
@@ -91,12 +84,10 @@ class HardwareVendor(MarketAgent):
         self.chips_sold = chips_sold
         production = chips_sold * self.unit_cost_usd
         self.pay("outside", "fabrication", production)
-        own = p.rnd_share * self.revenue_usd
-        gross = own / (1.0 - policies.rnd_subsidy_rate["vendors"])
-        self.receive("government", "R&D subsidy", gross - own)
-        rnd = self.pay("outside", "R&D", gross)
-        self.rnd_usd_per_year += (rnd / dt - self.rnd_usd_per_year) * min(1.0, dt)
-        self.profit_usd = self.revenue_usd + (gross - own) - production - rnd
+        rnd, subsidy = self.do_rnd(
+            p.rnd_share * self.revenue_usd, policies.rnd_subsidy_rate["vendors"], dt
+        )
+        self.profit_usd = self.revenue_usd + subsidy - production - rnd
         self.cumulative_profit_usd += self.profit_usd
         if not math.isnan(share):  # NaN: nobody bought chips this step; keep the last share
             self.share = share

@@ -80,45 +80,18 @@
 # `K1`, `K2`, ... and printed together at the end; the debrief refers to them by label.
 
 # %%
-import argparse
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
+from _lesson import Lesson
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from sim import law, markets
 from sim.params import JOULES_PER_MWH, FirmParams, SupplierParams, VendorParams
 
-parser = argparse.ArgumentParser(description="Lesson 1: scaling laws and diminishing returns.")
-parser.add_argument(
-    "--out", type=Path, default=Path("lesson_output/01"), help="folder for the PNG figures"
-)
-args, _ = parser.parse_known_args()  # parse_known_args: Jupyter adds arguments of its own
-OUT: Path = args.out
-OUT.mkdir(parents=True, exist_ok=True)
-
-KEY: dict[str, str] = {}
-
-
-def key(label: str, text: str) -> None:
-    """Record a key number for the debrief and print it."""
-    KEY[label] = text
-    print(f"{label}: {text}")
-
-
-def save(fig: Figure, name: str) -> None:
-    """Save a figure as PNG into the output folder; in Jupyter, also show it below the cell."""
-    path = OUT / name
-    fig.savefig(path, dpi=110)
-    print(f"saved {path}")
-    ipython = sys.modules.get("IPython")
-    if ipython is not None and ipython.get_ipython() is not None:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path)))
+lesson = Lesson("01", "Lesson 1: scaling laws and diminishing returns.")
+OUT, key, save = lesson.out, lesson.key, lesson.save
 
 
 PRESETS = ("hoffmann", "besiroglu", "kaplan")
@@ -452,10 +425,7 @@ fig.suptitle("Lesson 1, figure 4: the physical burden of each step down the curv
 save(fig, "04_physical_burden.png")
 
 # %%
-print("\n=== KEY NUMBERS (lesson 01) ===")
-for label, text in KEY.items():
-    print(f"{label}: {text}")
-print(f"figures in {OUT}")
+lesson.print_key_numbers()
 
 # %% [markdown]
 # ## DEBRIEF (15 min)

@@ -72,11 +72,9 @@
 # printed together at the end for the debrief.
 
 # %%
-import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
+from _lesson import Lesson
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
@@ -85,33 +83,8 @@ from sim.params import SECONDS_PER_YEAR
 from sim.run import simulate
 from sim.scenario import load_scenario
 
-parser = argparse.ArgumentParser(description="Lesson 2: efficiency doublings, turtle and hare.")
-parser.add_argument(
-    "--out", type=Path, default=Path("lesson_output/02"), help="folder for the PNG figures"
-)
-args, _ = parser.parse_known_args()  # parse_known_args: Jupyter adds arguments of its own
-OUT: Path = args.out
-OUT.mkdir(parents=True, exist_ok=True)
-
-KEY: dict[str, str] = {}
-
-
-def key(label: str, text: str) -> None:
-    """Record a key number for the debrief and print it."""
-    KEY[label] = text
-    print(f"{label}: {text}")
-
-
-def save(fig: Figure, name: str) -> None:
-    """Save a figure as PNG into the output folder; in Jupyter, also show it below the cell."""
-    path = OUT / name
-    fig.savefig(path, dpi=110)
-    print(f"saved {path}")
-    ipython = sys.modules.get("IPython")
-    if ipython is not None and ipython.get_ipython() is not None:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path)))
+lesson = Lesson("02", "Lesson 2: efficiency doublings, turtle and hare.")
+OUT, key, save = lesson.out, lesson.key, lesson.save
 
 
 KAPPA = law.get_law("besiroglu").kappa
@@ -471,10 +444,7 @@ fig.suptitle("Lesson 2, figure 4: front-load GPUs or invest in efficiency? (MODE
 save(fig, "04_front_loading.png")
 
 # %%
-print("\n=== KEY NUMBERS (lesson 02) ===")
-for label, text in KEY.items():
-    print(f"{label}: {text}")
-print(f"figures in {OUT}")
+lesson.print_key_numbers()
 
 # %% [markdown]
 # ## DEBRIEF (15 min)

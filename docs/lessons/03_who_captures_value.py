@@ -67,11 +67,10 @@
 
 # %%
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _lesson import Lesson
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
@@ -79,35 +78,15 @@ from sim import figures, law
 from sim.run import SECTORS, format_summary, simulate
 from sim.scenario import load_scenario
 
-parser = argparse.ArgumentParser(description="Lesson 3: who wins and who captures the value.")
-parser.add_argument(
-    "--out", type=Path, default=Path("lesson_output/03"), help="folder for the PNG figures"
-)
-parser.add_argument("--years", type=float, default=None, help="horizon (default: scenario's)")
-parser.add_argument("--seed", type=int, default=0, help="seed (default 0, as `effrace run`)")
-args, _ = parser.parse_known_args()  # parse_known_args: Jupyter adds arguments of its own
-OUT: Path = args.out
-OUT.mkdir(parents=True, exist_ok=True)
 
-KEY: dict[str, str] = {}
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--years", type=float, default=None, help="horizon (default: scenario's)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default 0, as `effrace run`)")
 
 
-def key(label: str, text: str) -> None:
-    """Record a key number for the debrief and print it."""
-    KEY[label] = text
-    print(f"{label}: {text}")
-
-
-def save(fig: Figure, name: str) -> None:
-    """Save a figure as PNG into the output folder; in Jupyter, also show it below the cell."""
-    path = OUT / name
-    fig.savefig(path, dpi=110)
-    print(f"saved {path}")
-    ipython = sys.modules.get("IPython")
-    if ipython is not None and ipython.get_ipython() is not None:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path)))
+lesson = Lesson("03", "Lesson 3: who wins and who captures the value.", _options)
+args = lesson.args
+OUT, key, save = lesson.out, lesson.key, lesson.save
 
 
 def percent(share: float) -> str:
@@ -447,10 +426,7 @@ fig.suptitle("Lesson 3, figure 5: why tokens get cheaper more slowly than comput
 save(fig, "05_price_vs_cost.png")
 
 # %%
-print("\n=== KEY NUMBERS (lesson 03) ===")
-for label, text in KEY.items():
-    print(f"{label}: {text}")
-print(f"figures in {OUT}")
+lesson.print_key_numbers()
 
 # %% [markdown]
 # ## DEBRIEF (15 min)

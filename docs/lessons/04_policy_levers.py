@@ -73,11 +73,10 @@
 
 # %%
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _lesson import Lesson
 from matplotlib import colormaps, ticker
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
@@ -85,35 +84,15 @@ from matplotlib.figure import Figure
 from sim.run import SECTORS, simulate
 from sim.scenario import load_scenario, to_dict
 
-parser = argparse.ArgumentParser(description="Lesson 4: policy levers and side effects.")
-parser.add_argument(
-    "--out", type=Path, default=Path("lesson_output/04"), help="folder for the PNG figures"
-)
-parser.add_argument("--years", type=float, default=10.0, help="horizon of every run [yr]")
-parser.add_argument("--seed", type=int, default=1, help="the common seed of every run")
-args, _ = parser.parse_known_args()  # parse_known_args: Jupyter adds arguments of its own
-OUT: Path = args.out
-OUT.mkdir(parents=True, exist_ok=True)
 
-KEY: dict[str, str] = {}
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--years", type=float, default=10.0, help="horizon of every run [yr]")
+    parser.add_argument("--seed", type=int, default=1, help="the common seed of every run")
 
 
-def key(label: str, text: str) -> None:
-    """Record a key number for the debrief and print it."""
-    KEY[label] = text
-    print(f"{label}: {text}")
-
-
-def save(fig: Figure, name: str) -> None:
-    """Save a figure as PNG into the output folder; in Jupyter, also show it below the cell."""
-    path = OUT / name
-    fig.savefig(path, dpi=110)
-    print(f"saved {path}")
-    ipython = sys.modules.get("IPython")
-    if ipython is not None and ipython.get_ipython() is not None:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path)))
+lesson = Lesson("04", "Lesson 4: policy levers and side effects.", _options)
+args = lesson.args
+OUT, key, save = lesson.out, lesson.key, lesson.save
 
 
 ARMS = (
@@ -502,10 +481,7 @@ fig.suptitle("Lesson 4, figure 4: two ways to cut emissions")
 save(fig, "04_carbon_tax.png")
 
 # %%
-print("\n=== KEY NUMBERS (lesson 04) ===")
-for label, text in KEY.items():
-    print(f"{label}: {text}")
-print(f"figures in {OUT}")
+lesson.print_key_numbers()
 
 # %% [markdown]
 # ## DEBRIEF (15 min)
