@@ -67,8 +67,9 @@ class MarketAgent(mesa.Agent):
         gross. Returns (gross spent, subsidy received) [USD]. The spending rate that buys
         progress is smoothed over about a year (exact exponential weights, so the smoothing
         does not depend on the step length)."""
-        gross = own_usd / (1.0 - subsidy_rate)
-        subsidy = gross - own_usd
+        own = min(own_usd, max(self.cash_usd, 0.0))  # the subsidy matches only what is spent
+        gross = own / (1.0 - subsidy_rate)
+        subsidy = gross - own
         self.receive("government", "R&D subsidy", subsidy)
         spent = self.pay("outside", "R&D", gross)
         self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)

@@ -7,7 +7,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from agents.base import MarketAgent
-from sim import law, markets
+from sim import law, markets, production
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class AIFirm(MarketAgent):
         self.site_efficiency = math.nan
         self.energy_served_share = 1.0
         self.step_doublings_per_year = 0.0
+        self.above_threshold = False
         self.training_logical_flop = 0.0
         self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
 
@@ -121,27 +122,27 @@ class AIFirm(MarketAgent):
         self.chip_budget_usd = budget * self.chip_share * self.energy_served_share
         self.rnd_budget_usd = budget * (1.0 - self.chip_share)
         # price tokens at the logit markup over the cost of a token from a fully used fleet
-        full_flop = (
-            self.watts
-            * dt
-            * SECONDS_PER_YEAR
-            * 2.0
-            ** (
-                self.fleet_log2_flop_per_joule(frontier_log2_fpj) + self.log2_algorithmic_efficiency
-            )
+        it_mwh = self.energy_need_it_mwh_at_full(dt)
+        log2_efficiency = (
+            self.fleet_log2_flop_per_joule(frontier_log2_fpj) + self.log2_algorithmic_efficiency
         )
-        full_cost = (
-            self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH * energy_usd_per_it_mwh
-            + self.depreciation_usd_per_step
+        cost_per_flop = production.cost_usd_per_logical_flop(
+            it_mwh,
+            energy_usd_per_it_mwh,
+            self.depreciation_usd_per_step,
+            it_mwh * JOULES_PER_MWH * 2.0**log2_efficiency,
         )
-        cost_per_flop = full_cost / full_flop if full_flop > 0 else math.nan  # no fleet: no offer
-        flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
         market = self.model.config.market
         markup = float(
             markets.logit_markup(self.market_share, market.price_sensitivity, market.max_markup)
         )
-        self.cost_usd_per_token = cost_per_flop * flop_per_token
-        self.price_usd_per_million_tokens = 1e6 * self.cost_usd_per_token * (1.0 + markup)
+        cost_per_token = cost_per_flop * self.flop_per_token()
+        self.price_usd_per_million_tokens = 1e6 * cost_per_token * (1.0 + markup)
+
+    def flop_per_token(self) -> float:
+        """Logical FLOP to serve a token with the firm's current (compute-optimal) model."""
+        n_params = self.model.params_per_model(self.cumulative_logical_flop)
+        return float(production.inference_flop_per_token(n_params))
 
     def energy_need_it_mwh_at_full(self, dt: float) -> float:
         """IT energy to run the whole fleet flat out for a step [MWh]."""
@@ -158,13 +159,13 @@ class AIFirm(MarketAgent):
         """Split the step's compute [logical FLOP] between training and serving; train."""
         self.compute_logical_flop = logical_flop
         training = logical_flop * self.training_share
-        if self.cumulative_logical_flop > policies.compute_threshold_flop:
+        self.above_threshold = self.cumulative_logical_flop > policies.compute_threshold_flop
+        if self.above_threshold:
             training *= 1.0 - policies.compliance_delay_share
         self.cumulative_logical_flop += training
         self.training_logical_flop = training
         self.serving_flop = logical_flop - logical_flop * self.training_share
-        flop_per_token = 2.0 * self.model.params_per_model(self.cumulative_logical_flop)
-        self.token_capacity = self.serving_flop / flop_per_token
+        self.token_capacity = self.serving_flop / self.flop_per_token()
         self.update_quality()
 
     def update_quality(self) -> None:
@@ -179,19 +180,19 @@ class AIFirm(MarketAgent):
         )
         self.relative_excess_loss = math.exp(self.log_relative_excess_loss)
 
-    def settle(self, policies: ActivePolicies, energy_usd: float, dt: float) -> None:
+    def settle(self, policies: ActivePolicies, dt: float) -> None:
         """R&D, compliance, depreciation and the step's profit; then advance algorithms."""
         rnd, subsidy = self.do_rnd(self.rnd_budget_usd, policies.rnd_subsidy_rate["firms"], dt)
         self.rnd_usd = rnd
         compliance = 0.0
-        if self.cumulative_logical_flop > policies.compute_threshold_flop:
+        if self.above_threshold:  # the same test as the training delay, this step
             compliance = self.pay(
                 "government", "compliance", policies.compliance_cost_usd_per_year * dt
             )
         self.profit_usd = (
             self.revenue_usd
             + subsidy
-            - energy_usd
+            - self.energy_usd
             - rnd
             - compliance
             - self.depreciation_usd_per_step

@@ -115,12 +115,12 @@ class EnergySupplier(MarketAgent):
             self.unit_cost_usd_per_mwh - policies.carbon_tax_usd_per_t_co2 * p.carbon_t_per_mwh
         )
         tax = policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2
-        self.pay("outside", "generation", fuel)
-        self.pay("government", "carbon tax", tax)
+        fuel = self.pay("outside", "generation", fuel)
+        tax = self.pay("government", "carbon tax", tax)
         rnd_gross, subsidy = self.do_rnd(
             p.rnd_share * self.revenue_usd, policies.rnd_subsidy_rate["suppliers"], dt
         )
-        depreciation = self.capital_usd * dt / p.asset_life_years
+        depreciation = self.capital_usd * -math.expm1(-dt / p.asset_life_years)  # exact decay
         self.capital_usd -= depreciation
         self.profit_usd = self.revenue_usd + subsidy - fuel - tax - rnd_gross - depreciation
         self.cumulative_profit_usd += self.profit_usd

@@ -82,8 +82,7 @@ class HardwareVendor(MarketAgent):
         """Book the step's sales (already paid by firms), pay production and R&D."""
         p = self.params
         self.chips_sold = chips_sold
-        production = chips_sold * self.unit_cost_usd
-        self.pay("outside", "fabrication", production)
+        production = self.pay("outside", "fabrication", chips_sold * self.unit_cost_usd)
         rnd, subsidy = self.do_rnd(
             p.rnd_share * self.revenue_usd, policies.rnd_subsidy_rate["vendors"], dt
         )

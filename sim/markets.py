@@ -12,6 +12,8 @@ maximising price of an option with share s is ``cost * (1 + 1 / (sensitivity * (
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -53,6 +55,33 @@ def logit_markup(share: ArrayLike, sensitivity: float, max_markup: float = np.in
     return np.minimum(markup, max_markup)
 
 
+def clear_energy(
+    need_it_mwh: ArrayLike,
+    supplier_weights: ArrayLike,
+    pue: ArrayLike,
+    deliverable_mwh: ArrayLike,
+    cap_mwh: float,
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Clear the energy market for one step.
+
+    Firms need ``need_it_mwh`` [IT MWh] each and split it over suppliers by
+    ``supplier_weights`` (logit shares, summing to 1); at supplier j that is need x weight x
+    PUE_j grid MWh. Each supplier rations pro rata to what it can deliver
+    (``deliverable_mwh``), then an energy cap ``cap_mwh`` [grid MWh per step, inf for none]
+    scales every delivery down alike. Returns (demand, delivered, cap_binding), both
+    [firm, supplier] in grid MWh.
+    """
+    demand = np.outer(
+        np.asarray(need_it_mwh, dtype=float), np.asarray(supplier_weights) * np.asarray(pue)
+    )
+    delivered = ration(demand, deliverable_mwh, axis=0)
+    total = float(delivered.sum())
+    binding = total > cap_mwh
+    if binding:
+        delivered *= cap_mwh / total
+    return demand, delivered, binding
+
+
 def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
     """Pro-rata rationing: each buyer gets its demand times min(1, supply / total demand).
 
@@ -89,6 +118,22 @@ def logistic_growth(
     t = np.asarray(years, dtype=float)
     growth = np.exp2(doublings_per_year * t)
     return start * growth / (1.0 + start * (growth - 1.0) / ceiling)
+
+
+def logistic_integral(
+    start_years: float, end_years: float, start: float, doublings_per_year: float, ceiling: float
+) -> float:
+    """Integral of :func:`logistic_growth` from ``start_years`` to ``end_years`` [unit x yr]:
+    F(t) = cap / (g ln2) * ln(1 + x0 (2^(g t) - 1) / cap), exact for any step length, and
+    x0 (t1 - t0) at g = 0."""
+    if doublings_per_year == 0.0:
+        return start * (end_years - start_years)
+    rate = doublings_per_year * math.log(2.0)
+
+    def antiderivative(t: float) -> float:
+        return ceiling / rate * math.log1p(start * math.expm1(rate * t) / ceiling)
+
+    return antiderivative(end_years) - antiderivative(start_years)
 
 
 def rnd_extra_rate(
@@ -207,13 +252,12 @@ def clearing_prices(
         s_bound = np.where(bound, shares, 0.0)
         common = beta * float(np.sum(s_bound * e)) / (1.0 + beta - beta * float(np.sum(s_bound)))
         new = np.where(bound, np.maximum(log_floor, log_p + (e + common) / (1.0 + beta)), log_p)
-        if np.max(np.abs(new - log_p)) <= 1e-13 * max(1.0, float(np.max(np.abs(log_p)))):
-            log_p = new
-            shares = logit_shares(
-                np.where(active, _utility(log_x, log_p, theta, beta, p_ref), -np.inf)
-            )
-            break
+        converged = np.max(np.abs(new - log_p)) <= 1e-13 * max(1.0, float(np.max(np.abs(log_p))))
         log_p = new
+        if converged:
+            break
+    if bound.any():  # prices moved since the shares were computed: shares to match them
+        shares = logit_shares(np.where(active, _utility(log_x, log_p, theta, beta, p_ref), -np.inf))
     return np.where(active, np.exp(log_p), np.nan), shares
 
 

@@ -4,18 +4,22 @@ Each step of ``dt`` years:
 
 1. policies in force are looked up; suppliers and vendors post offers (prices, deliverable
    energy and chips);
-2. firms decide (energy to run their fleets, budgets for chips and R&D, token prices);
-3. the energy market clears: firms split demand over suppliers by a logit on the price per IT
-   MWh; suppliers ration pro rata when demand exceeds capacity, and so does an energy cap;
-4. fleets run: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
-   algorithmic efficiency, integrated exactly over the step (:func:`sim.law.growth_integral`);
-   training moves it down the shared law;
-5. the AI-services market clears: buyers split their spending over firms and an outside option
-   by a logit on quality and price; firms serve up to their token capacity;
-6. the chip market clears: firms split their chip budgets over vendors by a logit on lifetime
-   FLOP per dollar (export rules apply), vendors ration pro rata; chips arrive for next step;
+2. firms decide: budgets for chips and R&D, and token prices (the logit markup over the cost of
+   a token);
+3. the chip market clears: firms split their chip budgets over vendors by a logit on lifetime
+   FLOP per dollar (export rules apply), vendors ration pro rata; chips run from this step;
+4. the energy market clears (:func:`sim.markets.clear_energy`): firms ask for the energy to run
+   their fleets and split it over suppliers by a logit on the price per IT MWh; suppliers
+   ration pro rata when demand exceeds capacity, and so does an energy cap;
+5. fleets run: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
+   algorithmic efficiency, integrated exactly over the step
+   (:func:`sim.production.step_logical_flop`); training moves it down the shared law;
+6. the AI-services market clears within the step (:func:`sim.markets.clearing_prices`):
+   buyers split their spending over firms and an outside option by a logit on quality and
+   price; a firm short of capacity charges the price that clears it;
 7. investors fund firms; accounts settle (R&D, compliance, costs, investment, profits);
-   efficiency links advance; firms that ran out of money exit; data are collected.
+   efficiency links advance at the rates the step was integrated with; data are collected;
+   firms that ran out of money exit.
 
 Every dollar goes through :class:`sim.ledger.Ledger`; the step's ledger imbalance and energy
 balance are model outputs checked by tests and ``effrace validate``.
@@ -75,6 +79,7 @@ class EfficiencyRaceModel(mesa.Model):
         exponent = self.fit.data_exponent / (self.fit.param_exponent + self.fit.data_exponent)
         self._optimal_params_form = (self.fit.g_coefficient / 6.0**exponent, exponent)
 
+        self.initial_compute_flop: dict[int, float] = {}  # C0 of every firm, by agent id
         n_vendors = sum(v.count for v in scenario.vendors)
         for vp in scenario.vendors:
             for name in _names(vp.name, vp.count):
@@ -154,6 +159,7 @@ class EfficiencyRaceModel(mesa.Model):
                 e0 * grid_joules_per_year * self.config.law.tau0_years, 1.0
             )
         firm.initial_compute_flop = firm.cumulative_logical_flop
+        self.initial_compute_flop[firm.unique_id] = firm.cumulative_logical_flop
         firm.update_quality()
 
     def params_per_model(self, compute_flop: float) -> float:
@@ -176,6 +182,7 @@ class EfficiencyRaceModel(mesa.Model):
         firms = list(self.firms)
         vendors, suppliers = self.vendors, self.suppliers
         everyone = [*firms, *vendors, *suppliers]
+        self._reset_outputs()  # nothing carries over from the last step (e.g. once all firms exit)
         self.ledger.open_step(everyone)
         for agent in everyone:
             agent.open_accounts()
@@ -204,17 +211,16 @@ class EfficiencyRaceModel(mesa.Model):
         # 4. energy market
         for f in firms:
             f.plan_energy(usd_per_it_mwh, dt)
-        need_it = np.array([f.energy_need_it_mwh for f in firms])
-        demand = np.outer(need_it, energy_weights * pue)  # grid MWh [firm, supplier]
-        deliverable = np.array([s.deliverable_mwh for s in suppliers])
-        delivered = markets.ration(demand, deliverable, axis=0)
         cap_mwh = pol.energy_cap_mw * HOURS_PER_YEAR * dt
-        uncapped_total = float(delivered.sum())
-        self.energy_cap_binding = float(uncapped_total > cap_mwh)
-        if uncapped_total > cap_mwh:
-            delivered *= cap_mwh / uncapped_total
+        demand, delivered, binding = markets.clear_energy(
+            [f.energy_need_it_mwh for f in firms],
+            energy_weights,
+            pue,
+            [s.deliverable_mwh for s in suppliers],
+            cap_mwh,
+        )
+        self.energy_cap_binding = float(binding)
         for i, f in enumerate(firms):
-            f.energy_usd = 0.0
             asked = float(demand[i].sum())
             f.energy_served_share = float(delivered[i].sum()) / asked if asked > 0 else 1.0
             for j, s in enumerate(suppliers):
@@ -256,11 +262,16 @@ class EfficiencyRaceModel(mesa.Model):
             f.run_fleet(float(compute), pol)
 
         # 6. AI-services market
-        spending = markets.logistic_growth(
-            offset + dt / 2,
-            market.spending_usd_per_year,
-            market.spending_doublings_per_year,
-            market.spending_ceiling_usd_per_year,
+        # buyers' potential spending this step, as a rate [USD/yr]: the exact mean over the step
+        spending = (
+            markets.logistic_integral(
+                offset,
+                offset + dt,
+                market.spending_usd_per_year,
+                market.spending_doublings_per_year,
+                market.spending_ceiling_usd_per_year,
+            )
+            / dt
         )
         if market.demand_noise > 0:
             spending *= math.exp(
@@ -290,14 +301,12 @@ class EfficiencyRaceModel(mesa.Model):
             f.market_share = float(s)
 
         # 7. funding, settlement, advance
-        funding = (
-            markets.logistic_growth(
-                offset + dt / 2,
-                market.investor_funding_usd_per_year,
-                market.investor_funding_doublings_per_year,
-                market.investor_funding_ceiling_usd_per_year,
-            )
-            * dt
+        funding = markets.logistic_integral(
+            offset,
+            offset + dt,
+            market.investor_funding_usd_per_year,
+            market.investor_funding_doublings_per_year,
+            market.investor_funding_ceiling_usd_per_year,
         )
         if firms:
             total_share = float(shares.sum())
@@ -308,7 +317,7 @@ class EfficiencyRaceModel(mesa.Model):
             for f, w in zip(firms, weight, strict=True):
                 f.receive("investors", "funding", float(funding * w))
         for f in firms:
-            f.settle(pol, f.energy_usd, dt)
+            f.settle(pol, dt)
         sold = delivered.sum(axis=0)
         demanded = demand.sum(axis=0)
         # each supplier's share of the cap, in proportion to what firms asked of it

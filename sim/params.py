@@ -531,12 +531,13 @@ class SupplierParams(_Validated):
         70.0,
         "USD/MWh",
         "Generation cost, paid outside the sectors (fuel, operations; industrial electricity "
-        "~$80/MWh, $50-170 by region: EIA).",
+        "~$80/MWh, $50-170 by region: EIA). Positive: firms choose suppliers on log prices.",
         lo=0.0,
         hi=1e5,
+        lo_open=True,
     )
     cost_decline_per_year: float = param(
-        0.01, "1/yr", "Fractional decline of generation cost per year.", lo=-1.0, hi=1.0
+        0.01, "1/yr", "Fractional decline of generation cost per year.", lo=-1.0, hi=0.99
     )
     pue: float = param(
         1.3,

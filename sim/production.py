@@ -11,6 +11,8 @@ evenly over the step. Pure numpy; no Mesa.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -24,6 +26,23 @@ def log2_elogical(
     """log2 of logical FLOP per grid joule: the sum of the links' log2 efficiencies
     (site [IT J/grid J], chip [FLOP/IT J], algorithms [logical FLOP/FLOP])."""
     return np.asarray(log2_site) + np.asarray(log2_chip) + np.asarray(log2_algorithms)
+
+
+def inference_flop_per_token(params: ArrayLike) -> NDArray[np.float64]:
+    """Logical FLOP to serve one token with a model of ``params`` parameters: 2 N (a forward
+    pass; Kaplan et al. 2020, section 2.1)."""
+    return 2.0 * np.asarray(params, dtype=float)
+
+
+def cost_usd_per_logical_flop(
+    it_energy_mwh: float, energy_usd_per_it_mwh: float, depreciation_usd: float, logical_flop: float
+) -> float:
+    """What a step's compute costs per logical FLOP [USD/FLOP]: its energy (per IT MWh, grid
+    price x PUE) plus the chips' depreciation, over the logical FLOP produced. NaN without
+    compute (nothing to sell)."""
+    if logical_flop <= 0:
+        return math.nan
+    return (it_energy_mwh * energy_usd_per_it_mwh + depreciation_usd) / logical_flop
 
 
 def step_logical_flop(

@@ -87,9 +87,8 @@ def collect(m: EfficiencyRaceModel, seed: int | np.random.SeedSequence | None = 
         agents = pd.DataFrame(columns=["step", "agent_id", *AGENT_OUTPUTS])
     year_of_step = dict(zip(model_df["step"], model_df["year"], strict=True))
     agents.insert(1, "year", agents["step"].map(year_of_step))
-    firms = [f for f in m.agents if f.agent_type == "firm"]
     extras = {
-        "initial_compute_flop": {f.unique_id: f.initial_compute_flop for f in firms},
+        "initial_compute_flop": dict(m.initial_compute_flop),
         "kappa": m.law.kappa,
         "loss_floor": m.law.loss_floor,
         "k_coefficient": m.law.k_coefficient,

@@ -394,3 +394,32 @@ def test_clearing_prices_properties(
     # for no more (within the 12 Newton steps that ignore cross effects)
     np.testing.assert_allclose(ratio[above_floor], 1.0, rtol=0.01)
     assert np.all(ratio[~above_floor] <= 1.01)
+
+
+def test_logistic_integral_is_exact_and_continuous_at_zero_growth() -> None:
+    # by hand: g = 0 gives start * (t1 - t0); tiny g is continuous with it
+    assert markets.logistic_integral(1.0, 3.0, 5.0, 0.0, 100.0) == 10.0
+    assert markets.logistic_integral(1.0, 3.0, 5.0, 1e-12, 100.0) == pytest.approx(10.0, rel=1e-9)
+    # far below the ceiling it is the exponential integral x0 (2^(g t1) - 2^(g t0)) / (g ln 2)
+    exact = (2.0**3 - 2.0**1) / math.log(2.0)
+    assert markets.logistic_integral(1.0, 3.0, 1.0, 1.0, 1e30) == pytest.approx(exact, rel=1e-12)
+    # summing steps equals one long step (exact integration, any step length)
+    steps = sum(markets.logistic_integral(k / 12, (k + 1) / 12, 1.5, 1.0, 40.0) for k in range(120))
+    assert steps == pytest.approx(markets.logistic_integral(0.0, 10.0, 1.5, 1.0, 40.0), rel=1e-12)
+
+
+def test_clear_energy_rations_per_supplier_then_caps() -> None:
+    # two firms need 10 and 30 IT MWh, split 50/50 over suppliers with PUE 1 and 2
+    demand, delivered, binding = markets.clear_energy(
+        [10.0, 30.0], [0.5, 0.5], [1.0, 2.0], [100.0, 20.0], math.inf
+    )
+    np.testing.assert_allclose(demand, [[5.0, 10.0], [15.0, 30.0]])
+    # supplier 2 has 20 for 40 asked: half each; supplier 1 is slack
+    np.testing.assert_allclose(delivered, [[5.0, 5.0], [15.0, 15.0]])
+    assert not binding
+    _, capped, binding = markets.clear_energy(
+        [10.0, 30.0], [0.5, 0.5], [1.0, 2.0], [100.0, 20.0], 20.0
+    )
+    assert binding
+    assert capped.sum() == pytest.approx(20.0, rel=1e-15)
+    np.testing.assert_allclose(capped, delivered * 0.5)

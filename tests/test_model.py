@@ -505,3 +505,29 @@ def test_the_hare_overtakes_the_turtle() -> None:
 def test_validate_checks_pass(check: Callable[[], validate.Check]) -> None:
     result = check()
     assert result.status == "pass", result.detail
+
+
+def test_free_energy_is_a_user_error_not_a_crash() -> None:
+    from sim.errors import UserError
+
+    with pytest.raises(UserError, match="cost_usd_per_mwh"):
+        load_scenario("baseline", {"suppliers.cost_usd_per_mwh": 0.0})
+
+
+def test_exited_firms_are_counted_and_outputs_do_not_go_stale() -> None:
+    from sim.run import simulate
+
+    broke = {
+        "market.investor_funding_usd_per_year": 0.0,
+        "market.spending_usd_per_year": 1e3,
+        "firms.cash_usd": 1e7,
+        "firms.exit_cash_usd": 5e6,
+        "run.years": 4.0,
+    }
+    result = simulate(load_scenario("baseline", broke))
+    summary = result.summary()
+    assert summary["firms_started"] == 8
+    model = result.model
+    gone = model[model["n_firms_active"] == 0]
+    assert not gone.empty, "every firm should have exited in this set-up"
+    assert gone["best_loss"].isna().all()  # nothing carried over from before the exits
