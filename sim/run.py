@@ -174,15 +174,41 @@ def _fold_per_year(start: float, end: float, years: float) -> float:
     return float((start / end) ** (1.0 / years))
 
 
-def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, float]:
-    """The leader's efficiency by link, growth over the run [doublings/yr], from its Elogical."""
-    rows = result.agents[result.agents["agent_id"] == agent_id]
-    e = rows["elogical_flop_per_joule"].to_numpy()
-    years = rows["year"].to_numpy()
-    out = {"elogical_flop_per_joule": float(e[-1])}
-    if len(e) > 1 and e[0] > 0 and e[-1] > 0:
-        out["elogical_doublings_per_year"] = float(np.log2(e[-1] / e[0]) / (years[-1] - years[0]))
-    out.update(result.extras.get("links", {}).get(agent_id, {}))
+LINKS = {
+    "site_efficiency": "site (1/PUE, supplier)",
+    "chip_flop_per_joule": "chips (FLOP/J, vendor)",
+    "algorithmic_efficiency": "algorithms (logical/physical FLOP, firm)",
+}
+"""The efficiency chain's links as agents-table columns, with what they are and who owns them."""
+
+
+def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
+    """The leader's efficiency by link: each link's value at the end, its doublings a year over
+    the run, and the same for Elogical, their product; and the best rival's, for comparison."""
+    firms = result.agents[result.agents["agent_type"] == "firm"]
+
+    def growth(rows: pd.DataFrame, column: str) -> tuple[float, float]:
+        values = rows[column].to_numpy(dtype=float)
+        years = rows["year"].to_numpy(dtype=float)
+        ok = np.isfinite(values) & (values > 0)
+        if ok.sum() < 2:
+            return float(values[-1]), math.nan
+        first, last = np.flatnonzero(ok)[[0, -1]]
+        rate = np.log2(values[last] / values[first]) / (years[last] - years[first])
+        return float(values[last]), float(rate)
+
+    def links_of(rows: pd.DataFrame) -> dict[str, list[float]]:
+        columns = ["elogical_flop_per_joule", *LINKS]
+        return {c: list(growth(rows, c)) for c in columns if c in rows}
+
+    rows = firms[firms["agent_id"] == agent_id]
+    out: dict[str, Any] = {"leader": links_of(rows)}
+    final = firms[firms["step"] == firms["step"].max()]
+    rivals = final[final["agent_id"] != agent_id]
+    if not rivals.empty:
+        runner_up = rivals.iloc[int(rivals["loss"].to_numpy().argmin())]
+        rival_rows = firms[firms["agent_id"] == runner_up["agent_id"]]
+        out["runner_up"] = {"name": str(runner_up["name"]), **links_of(rival_rows)}
     return out
 
 
@@ -201,14 +227,7 @@ def format_summary(s: dict[str, Any]) -> str:
             f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP, "
             f"market share {lead['market_share']:.1%}",
         ]
-        links = s["efficiency_by_link"]
-        why = f"  why: Elogical {links['elogical_flop_per_joule']:.3g} logical FLOP/J"
-        if "elogical_doublings_per_year" in links:
-            why += f", {links['elogical_doublings_per_year']:.2f} doublings/yr over the run"
-        lines.append(why)
-        for key in ("site", "chip_flop_per_joule", "algorithms"):
-            if key in links:
-                lines.append(f"    {key:<22} {links[key]:.3g}")
+        lines += _format_links(s["efficiency_by_link"])
         shares = list(s["market_shares"].items())[:5]
         lines.append("  market shares: " + ", ".join(f"{n} {v:.1%}" for n, v in shares))
         lines.append(
@@ -241,6 +260,25 @@ def format_summary(s: dict[str, Any]) -> str:
             f"still needed for relative excess loss {s['target_relative_loss']:g}: {s['doublings_still_needed']:.1f}",
         ]
     return "\n".join(lines)
+
+
+def _format_links(links: dict[str, Any]) -> list[str]:
+    """'why': the leader's efficiency by link against the runner-up's, in doublings a year."""
+    lead, rival = links["leader"], links.get("runner_up")
+    header = "  why, efficiency by link (value at the end; doublings/yr over the run)"
+    if rival:
+        header += f", against the runner-up {rival['name']}"
+    lines = [header + ":"]
+    names = {"elogical_flop_per_joule": "Elogical (logical FLOP/J, product)", **LINKS}
+    for column, label in names.items():
+        if column not in lead:
+            continue
+        value, rate = lead[column]
+        text = f"    {label:<42} {value:9.3g}  {rate:5.2f}/yr"
+        if rival and column in rival:
+            text += f"   vs {rival[column][0]:9.3g}  {rival[column][1]:5.2f}/yr"
+        lines.append(text)
+    return lines
 
 
 def _pct(x: float) -> str:
