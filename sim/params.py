@@ -780,5 +780,10 @@ class Scenario:
 
     def __post_init__(self) -> None:
         for group in ("firms", "vendors", "suppliers"):
-            if not getattr(self, group):
+            entries = getattr(self, group)
+            if not entries:
                 raise UserError(f"{group}: a scenario needs at least one entry")
+            names = [e.name for e in entries]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise UserError(f"{group}: two entries are named '{twice[0]}'; names must differ")

@@ -328,3 +328,13 @@ def test_to_dict_lists_every_parameter() -> None:
     assert len(data["firms"]) == 8
     assert set(data["firms"][0]) == {f.name for f in dataclasses.fields(FirmParams)}
     assert set(data["policies"]) == {"carbon_tax"}  # levers that are off are left out
+
+
+def test_entry_names_must_differ_and_a_folder_is_not_a_scenario(tmp_path: Path) -> None:
+    (tmp_path / "twins.toml").write_text(
+        'base = "baseline"\n[[vendors]]\nname = "V"\n[[vendors]]\nname = "V"\n'
+    )
+    with pytest.raises(UserError, match="vendors: two entries are named 'V'"):
+        load_scenario(tmp_path / "twins.toml")
+    with pytest.raises(UserError, match="is a folder, not a scenario file"):
+        load_scenario(tmp_path)
