@@ -44,7 +44,6 @@ class MarketAgent(mesa.Agent):
         model.ledger.transfer(0, "investors", self, "initial capital", cash_usd)
         self.revenue_usd = 0.0
         self.profit_usd = 0.0
-        self.cumulative_profit_usd = 0.0
         self.rnd_usd_per_year = 0.0
 
     def open_accounts(self) -> None:

@@ -197,7 +197,6 @@ class AIFirm(MarketAgent):
             - compliance
             - self.depreciation_usd_per_step
         )
-        self.cumulative_profit_usd += self.profit_usd
         self.recent_profit_usd_per_year += (
             self.profit_usd / dt - self.recent_profit_usd_per_year
         ) * -math.expm1(-dt)

@@ -123,7 +123,6 @@ class EnergySupplier(MarketAgent):
         depreciation = self.capital_usd * -math.expm1(-dt / p.asset_life_years)  # exact decay
         self.capital_usd -= depreciation
         self.profit_usd = self.revenue_usd + subsidy - fuel - tax - rnd_gross - depreciation
-        self.cumulative_profit_usd += self.profit_usd
         capacity_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
         sellable_mwh = min(capacity_mwh, cap_share_mwh)
         now = demanded_mwh / sellable_mwh if sellable_mwh > 0 else 1.0

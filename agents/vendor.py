@@ -87,7 +87,6 @@ class HardwareVendor(MarketAgent):
             p.rnd_share * self.revenue_usd, policies.rnd_subsidy_rate["vendors"], dt
         )
         self.profit_usd = self.revenue_usd + subsidy - production - rnd
-        self.cumulative_profit_usd += self.profit_usd
         if not math.isnan(share):  # NaN: nobody bought chips this step; keep the last share
             self.share = share
 

@@ -65,5 +65,6 @@ class Ledger:
         return total
 
     def total_all_accounts(self, agents: Sequence[HasCash]) -> float:
-        """Sum of all balances, agents and external, less the agents' opening cash: zero."""
+        """Sum of all balances, agents' and external accounts': zero, since agents' starting cash
+        is booked from ``investors`` like every other flow (double entry)."""
         return sum(self.external.values()) + sum(a.cash_usd for a in agents)

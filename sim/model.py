@@ -158,7 +158,6 @@ class EfficiencyRaceModel(mesa.Model):
             firm.cumulative_logical_flop = max(
                 e0 * grid_joules_per_year * self.config.law.tau0_years, 1.0
             )
-        firm.initial_compute_flop = firm.cumulative_logical_flop
         self.initial_compute_flop[firm.unique_id] = firm.cumulative_logical_flop
         firm.update_quality()
 
