@@ -1,86 +1,190 @@
-"""What every agent type shares: identity, cash booked through the ledger, and accounts."""
+"""What every agent type shares: agents of one type held as rows of arrays, and Mesa agents
+that are views on those rows.
+
+An :class:`AgentTable` holds the state of all agents of one type as a structure of arrays (one
+array per quantity, one row per agent), so that decisions and markets run over all of them at
+once. It is built from parameter dataclasses alone and its methods take what the agents may see
+(prices, the law, the step length, the policies in force, the ledger to pay through): it can be
+constructed and tested without a model.
+
+A :class:`MarketAgent` is the Mesa face of one row: it lives in the model's AgentSets, and
+``firm.cash_usd`` or ``firm.loss`` read the row's values, so users inspect, iterate and collect
+agents the Mesa way while the work is vectorised.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
+import numpy as np
+from numpy.typing import NDArray
 
 from sim import markets
+from sim.ledger import Accounts, Ledger
 
 if TYPE_CHECKING:
-    from sim.model import EfficiencyRaceModel
+    import sim.model
+
+FloatArray = NDArray[np.float64]
+
+#: firm-only output columns; other agent types report NaN (one tidy agents table)
+FIRM_ONLY_OUTPUTS = (
+    "cumulative_logical_flop",
+    "loss",
+    "relative_excess_loss",
+    "elogical_flop_per_joule",
+    "market_share",
+    "compute_logical_flop",
+    "training_logical_flop",
+    "site_efficiency",
+    "chip_flop_per_joule",
+    "algorithmic_efficiency",
+    "price_usd_per_million_tokens",
+)
 
 
-class MarketAgent(mesa.Agent):
-    """A Mesa agent with a name, cash and the step's accounts [USD].
+def column(params: Sequence[Any], name: str, dtype: type = float) -> NDArray[Any]:
+    """The parameter ``name`` of every row as an array."""
+    return np.array([getattr(p, name) for p in params], dtype=dtype)
 
-    Cash changes only through ``model.ledger.transfer``. The step's ``revenue_usd`` and
-    ``profit_usd`` are reset at the start of each step and read by the data collector; firm-only
-    columns are NaN for other agent types, so every agent reports the same columns.
+
+class AgentTable:
+    """All agents of one type as rows of arrays, with their cash in :class:`Accounts`.
+
+    Every array attribute whose first dimension is the number of agents is a per-agent
+    quantity; :meth:`keep` drops rows from all of them at once (agents that exit).
     """
 
-    agent_type = "agent"
-    model: EfficiencyRaceModel
-    params: Any  # the agent's parameter dataclass (FirmParams, VendorParams, SupplierParams)
+    kind: ClassVar[str] = "agent"
 
-    # firm-only outputs, NaN elsewhere (tidy agents table)
-    cumulative_logical_flop = math.nan
-    loss = math.nan
-    relative_excess_loss = math.nan
-    elogical_flop_per_joule = math.nan
-    market_share = math.nan
-    price_usd_per_million_tokens = math.nan
-    compute_logical_flop = math.nan
-    training_logical_flop = math.nan
-    chip_flop_per_joule = math.nan
-    algorithmic_efficiency = math.nan
+    def __init__(self, params: Sequence[Any], names: Sequence[str]) -> None:
+        self.params = list(params)
+        self.names = list(names)
+        # starting cash is booked from investors by the model, through the ledger
+        self.accounts = Accounts(self.kind, np.zeros(len(self.params)))
+        self.profit_usd = np.zeros(len(self.params))
+        self.rnd_usd_per_year = np.zeros(len(self.params))
+        self.rnd_max_extra = column(params, "rnd_max_extra_doublings_per_year")
+        self.rnd_half_saturation = column(params, "rnd_half_saturation_usd_per_year")
+        self.views: list[MarketAgent] = []
 
-    def __init__(self, model: EfficiencyRaceModel, name: str, cash_usd: float) -> None:
-        super().__init__(model)
-        self.name = name
-        self.cash_usd = 0.0
-        model.ledger.transfer(0, "investors", self, "initial capital", cash_usd)
-        self.revenue_usd = 0.0
-        self.profit_usd = 0.0
-        self.rnd_usd_per_year = 0.0
+    def __len__(self) -> int:
+        return len(self.params)
 
-    def open_accounts(self) -> None:
-        """Start the step's income statement."""
-        self.revenue_usd = 0.0
-        self.profit_usd = 0.0
+    @property
+    def cash_usd(self) -> FloatArray:
+        return self.accounts.cash_usd
 
-    def pay(self, payee: MarketAgent | str, reason: str, usd: float) -> float:
-        """Pay up to ``usd`` [USD] from cash (never below zero); returns what was paid."""
-        amount = min(max(usd, 0.0), max(self.cash_usd, 0.0))
-        self.model.ledger.transfer(self.model.steps, self, payee, reason, amount)
-        return amount
+    def revenue_usd(self) -> FloatArray:
+        """Sales this step [USD]: what buyers paid the agents for their product."""
+        raise NotImplementedError
 
-    def receive(self, payer: MarketAgent | str, reason: str, usd: float) -> None:
-        self.model.ledger.transfer(self.model.steps, payer, self, reason, usd)
+    def keep(self, rows: NDArray[np.bool_]) -> list[MarketAgent]:
+        """Keep the agents of ``rows`` and drop the others; returns the views of those dropped."""
+        n = len(self)
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
+                setattr(self, name, value[rows])
+        self.accounts.keep(rows)
+        idx = np.flatnonzero(rows)
+        dropped = [v for i, v in enumerate(self.views) if not rows[i]]
+        self.params = [self.params[i] for i in idx]
+        self.names = [self.names[i] for i in idx]
+        self.views = [self.views[i] for i in idx]
+        for row, view in enumerate(self.views):
+            view.row = row
+        return dropped
 
     # --- R&D: every agent type owns a link of the efficiency chain and funds its progress ----
-    def do_rnd(self, own_usd: float, subsidy_rate: float, dt: float) -> tuple[float, float]:
-        """Spend ``own_usd`` [USD] of its own on R&D; a subsidy pays ``subsidy_rate`` of the
+    def do_rnd(
+        self, ledger: Ledger, own_usd: FloatArray, subsidy_rate: float, dt: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """Spend ``own_usd`` [USD] of their own on R&D; a subsidy pays ``subsidy_rate`` of the
         gross. Returns (gross spent, subsidy received) [USD]. The spending rate that buys
         progress is smoothed over about a year (exact exponential weights, so the smoothing
         does not depend on the step length)."""
-        own = min(own_usd, max(self.cash_usd, 0.0))  # the subsidy matches only what is spent
+        own = np.minimum(own_usd, np.maximum(self.cash_usd, 0.0))  # the subsidy matches spending
         gross = own / (1.0 - subsidy_rate)
         subsidy = gross - own
-        self.receive("government", "R&D subsidy", subsidy)
-        spent = self.pay("outside", "R&D", gross)
+        ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
+        spent = ledger.transfer("R&D", gross, self.accounts, "outside")
         self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)
         return spent, subsidy
 
-    def rnd_extra_doublings_per_year(self) -> float:
-        """What the smoothed R&D spending adds to the agent's own doubling rate [1/yr]."""
-        p = self.params
-        return float(
-            markets.rnd_extra_rate(
-                self.rnd_usd_per_year,
-                p.rnd_max_extra_doublings_per_year,
-                p.rnd_half_saturation_usd_per_year,
-            )
+    def rnd_extra_doublings_per_year(self) -> FloatArray:
+        """What the smoothed R&D spending adds to each agent's own doubling rate [1/yr]."""
+        return markets.rnd_extra_rate(
+            self.rnd_usd_per_year, self.rnd_max_extra, self.rnd_half_saturation
         )
+
+    def outputs(self) -> dict[str, Any]:
+        """The agents' rows of the tidy agents table (columns of :data:`sim.model.AGENT_OUTPUTS`)."""
+        nan = np.full(len(self), math.nan)
+        out: dict[str, Any] = dict.fromkeys(FIRM_ONLY_OUTPUTS, nan)
+        out.update(
+            agent_type=self.kind,
+            name=self.names,
+            cash_usd=self.cash_usd.copy(),
+            revenue_usd=self.revenue_usd(),
+            profit_usd=self.profit_usd.copy(),
+        )
+        return out
+
+
+class MarketAgent(mesa.Agent):
+    """A Mesa agent that is a view on one row of its :class:`AgentTable`.
+
+    Reading ``agent.x`` returns row ``agent.row`` of the table's array ``x`` (or the value of
+    the table's method ``x``, for quantities such as ``revenue_usd``); assigning to an existing
+    array name writes into the row. An agent that has left the market keeps its name but reads
+    NaN.
+    """
+
+    agent_type: ClassVar[str] = "agent"
+    model: sim.model.EfficiencyRaceModel
+
+    def __init__(self, model: mesa.Model, table: AgentTable, row: int) -> None:
+        super().__init__(model)
+        self.table = table
+        self.row: int | None = row
+        self.name = table.names[row]
+        self.params = table.params[row]
+        table.views.append(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: the row's value of the table's quantity
+        if name.startswith("__") or name in ("table", "row"):
+            raise AttributeError(name)
+        value = getattr(self.table, name, None)
+        if value is None and name in FIRM_ONLY_OUTPUTS:
+            return math.nan  # a firm-only output, for one tidy agents table
+        if value is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        if callable(value):
+            value = value()
+        if isinstance(value, np.ndarray) and value.ndim and len(value) == len(self.table):
+            if self.row is None:
+                return math.nan
+            item = value[self.row]
+            return item.item() if isinstance(item, np.generic) else item
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        table = self.__dict__.get("table")
+        target = getattr(table, name, None) if table is not None else None
+        if isinstance(target, np.ndarray) and self.row is not None:
+            target[self.row] = value
+        else:
+            super().__setattr__(name, value)
+
+    @property
+    def cash_usd(self) -> float:
+        return math.nan if self.row is None else float(self.table.cash_usd[self.row])
+
+    def detach(self) -> None:
+        """Leave the market: the view no longer has a row."""
+        self.row = None
+        self.remove()

@@ -1,198 +1,304 @@
-"""AI firm (a lab): a fleet of chip cohorts, its own algorithmic efficiency, a strategy."""
+"""AI firms (labs): fleets of chip cohorts, their own algorithmic efficiency, a strategy."""
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from agents.base import MarketAgent
+import numpy as np
+from numpy.typing import NDArray
+
+from agents.base import AgentTable, FloatArray, MarketAgent, column
 from sim import law, markets, production
-from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams
+from sim.ledger import Ledger
+from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
+from sim.policies import ActivePolicies
 
-if TYPE_CHECKING:
-    from sim.model import EfficiencyRaceModel
-    from sim.policies import ActivePolicies
+#: a lifetime longer than this many steps never ages out (an idealised, permanent fleet)
+PERMANENT_STEPS = 10_000
 
 
-class AIFirm(MarketAgent):
-    """Buys chips and energy, trains down the shared law, serves tokens, and does R&D.
+class Firms(AgentTable):
+    """All AI firms, one row each: they buy chips and energy, train down the shared law, serve
+    tokens and do R&D.
 
-    It owns the last link of the efficiency chain, algorithmic and systems efficiency (logical
-    FLOP per physical FLOP), which doubles at its own rate plus what its R&D buys. Its fleet is
-    a queue of cohorts, each keeping the chip efficiency it was bought with until it ages out.
-    Its strategy is two shares: of the discretionary budget that buys chips (the rest is R&D),
-    and of compute spent training (the rest serves). An adaptive firm imitates more profitable
-    rivals at each review.
+    A firm owns the last link of the efficiency chain, algorithmic and systems efficiency
+    (logical FLOP per physical FLOP), which doubles at its own rate plus what its R&D buys. Its
+    fleet is a set of cohorts, each keeping the chip efficiency it was bought with until it ages
+    out: cohorts are held by the step they expire at, in a ring of slots (``fleet_*`` arrays,
+    one row per firm), so buying and ageing are array operations. Its strategy is two shares:
+    of the discretionary budget that buys chips (the rest is R&D), and of compute spent
+    training (the rest serves). An adaptive firm imitates more profitable rivals at reviews.
     """
 
-    agent_type = "firm"
+    kind = "firm"
 
-    def __init__(self, model: EfficiencyRaceModel, params: FirmParams, name: str) -> None:
-        super().__init__(model, name, params.cash_usd)
-        self.params = params
-        self.region = params.region
-        self.chip_share = params.chip_share
-        self.training_share = params.training_share
-        self.log2_algorithmic_efficiency = math.log2(params.algorithmic_efficiency)
-        # fleet: cohorts (expiry step, FLOP/s, W, depreciation USD/step), and running sums
-        self.cohorts: deque[tuple[int, float, float, float]] = deque()
-        self.flop_per_second = 0.0
-        self.watts = 0.0
-        self.depreciation_usd_per_step = 0.0
-        self.cumulative_logical_flop = math.nan  # set once the fleet exists (see initial_fleet)
-        self.market_share = 0.0
-        self.recent_profit_usd_per_year = 0.0  # profit rate smoothed over about a year
-        self.compute_logical_flop = 0.0
-        self.site_efficiency = math.nan
-        self.energy_served_share = 1.0
-        self.step_doublings_per_year = 0.0
-        self.above_threshold = False
-        self.training_logical_flop = 0.0
-        self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
+    def __init__(
+        self,
+        params: Sequence[FirmParams],
+        names: Sequence[str],
+        fit: law.ChinchillaFit,
+        compute_law: law.ComputeLaw,
+        reference_compute_flop: float,
+        dt: float,
+    ) -> None:
+        super().__init__(params, names)
+        n = len(params)
+        self.fit, self.law, self.reference_compute_flop = fit, compute_law, reference_compute_flop
+        self.region = column(params, "region", object)
+        self.chip_share = column(params, "chip_share")
+        self.training_share = column(params, "training_share")
+        self.spend_rate = column(params, "spend_rate_per_year")
+        self.own_doublings_per_year = column(params, "algorithmic_doublings_per_year")
+        self.fleet_at_frontier = column(params, "fleet_at_frontier", bool)
+        self.adaptive = column(params, "adaptive", bool)
+        self.imitation_noise = column(params, "imitation_noise")
+        self.exit_cash_usd = column(params, "exit_cash_usd")
+        self.review_every_steps = np.maximum(
+            1, np.round(column(params, "review_every_years") / dt)
+        ).astype(int)
+        self.lifetime_years = column(params, "chip_lifetime_years")
+        life = np.maximum(1, np.round(self.lifetime_years / dt)).astype(int)
+        self.life_steps = life
+        self.permanent = life > PERMANENT_STEPS
+        # slots 0..ring-1 hold cohorts by expiry step modulo ring; the last slot never expires
+        self.ring = int(max([1, *life[~self.permanent]])) + 1
+        self.fleet_flop_per_second = np.zeros((n, self.ring + 1))
+        self.fleet_watts = np.zeros((n, self.ring + 1))
+        self.fleet_depreciation_usd = np.zeros((n, self.ring + 1))
+        self.flop_per_second = np.zeros(n)
+        self.watts = np.zeros(n)
+        self.depreciation_usd_per_step = np.zeros(n)
+        self.log2_algorithmic_efficiency = np.log2(column(params, "algorithmic_efficiency"))
+        self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
+        self.loss = np.full(n, math.nan)
+        self.log_relative_excess_loss = np.full(n, math.nan)
+        self.market_share = np.zeros(n)
+        self.recent_profit_usd_per_year = np.zeros(n)  # profit rate smoothed over about a year
+        self.compute_logical_flop = np.zeros(n)
+        self.training_logical_flop = np.zeros(n)
+        self.token_capacity = np.zeros(n)
+        self.site_efficiency = np.full(n, math.nan)
+        self.chip_flop_per_joule = np.full(n, math.nan)
+        self.algorithmic_efficiency = np.full(n, math.nan)
+        self.elogical_flop_per_joule = np.full(n, math.nan)
+        self.energy_served_share = np.ones(n)
+        self.step_doublings_per_year = np.zeros(n)
+        self.above_threshold = np.zeros(n, dtype=bool)
+        self.price_usd_per_million_tokens = np.full(n, math.nan)
+        self.chip_budget_usd = np.zeros(n)
+        self.rnd_budget_usd = np.zeros(n)
+        self.energy_need_it_mwh = np.zeros(n)
+        self.rnd_usd = np.zeros(n)
 
-    def open_accounts(self) -> None:
-        super().open_accounts()
-        self.energy_usd = self.chips_usd = self.rnd_usd = 0.0
+    # --- accounts read from the ledger ---------------------------------------------------------
+    def revenue_usd(self) -> FloatArray:
+        return self.accounts.inflow("AI services")
+
+    def energy_usd(self) -> FloatArray:
+        return self.accounts.outflow("energy")
+
+    def chips_usd(self) -> FloatArray:
+        return self.accounts.outflow("chips")
 
     # --- fleet -------------------------------------------------------------------------------
-    def add_cohort(
+    def add_cohorts(
         self,
-        chips: float,
-        flop_per_second: float,
-        flop_per_joule: float,
-        cost_usd: float,
-        life_steps: int,
-        first_step: int | None = None,
+        step: int,
+        flop_per_second: FloatArray,
+        watts: FloatArray,
+        depreciation_usd_per_step: FloatArray,
+        life_steps: NDArray[np.int_] | None = None,
     ) -> None:
-        """Add ``chips`` accelerators of one design [FLOP/s per chip, FLOP/J] bought for
-        ``cost_usd``, running ``life_steps`` steps from ``first_step`` (default: this step)."""
-        if chips <= 0:
-            return
-        flops = chips * flop_per_second
-        watts = flops / flop_per_joule
-        depreciation = cost_usd / life_steps
-        start = self.model.steps if first_step is None else first_step
-        self.cohorts.append((start + life_steps, flops, watts, depreciation))
-        self.flop_per_second += flops
-        self.watts += watts
-        self.depreciation_usd_per_step += depreciation
+        """Add one cohort per firm [FLOP/s, W, USD of depreciation per step] that runs from
+        ``step`` for ``life_steps`` steps (default: each firm's chip lifetime)."""
+        life = self.life_steps if life_steps is None else life_steps
+        slot = np.where(self.permanent, self.ring, (step + life) % self.ring)
+        rows = np.arange(len(self))
+        self.fleet_flop_per_second[rows, slot] += flop_per_second
+        self.fleet_watts[rows, slot] += watts
+        self.fleet_depreciation_usd[rows, slot] += depreciation_usd_per_step
+        self.sum_fleet()
 
-    def age_fleet(self) -> None:
-        """Retire the cohorts whose lifetime is over."""
-        while self.cohorts and self.cohorts[0][0] <= self.model.steps:
-            _, flops, watts, depreciation = self.cohorts.popleft()
-            self.flop_per_second -= flops
-            self.watts -= watts
-            self.depreciation_usd_per_step -= depreciation
-        if not self.cohorts:  # no drift from repeated subtraction
-            self.flop_per_second = self.watts = self.depreciation_usd_per_step = 0.0
+    def buy_starting_fleet(
+        self,
+        flop_per_second_per_chip: float,
+        flop_per_joule: float,
+        price_usd: float,
+        flop_per_joule_doublings_per_year: float,
+        dt: float,
+    ) -> None:
+        """The fleets firms start with: bought evenly over the last chip lifetime from one
+        vendor [FLOP/s per chip, FLOP/J and USD per chip today], each cohort with the design of
+        its purchase date (back-cast at the vendor's rate [doublings/yr]), so a fleet ages out
+        evenly rather than all at once. A frontier fleet, or one that never ages out, is one
+        cohort of today's design."""
+        life = self.life_steps
+        n_cohorts = np.where(self.fleet_at_frontier | self.permanent, 1, life)[:, None]
+        age = np.arange(int(n_cohorts.max(initial=1)))[None, :]  # steps since purchase
+        exists = np.broadcast_to(age < n_cohorts, (len(self), age.shape[1]))
+        remaining = np.where(n_cohorts > 1, life[:, None] - age, life[:, None])
+        chips = column(self.params, "chips")[:, None] / n_cohorts
+        fpj = flop_per_joule * np.exp2(
+            -flop_per_joule_doublings_per_year * np.where(n_cohorts > 1, age * dt, 0.0)
+        )
+        flops = chips * flop_per_second_per_chip
+        cost = chips * price_usd * remaining / life[:, None]
+        # expiry step 1 + remaining (they run from step 1)
+        slot = np.where(self.permanent[:, None], self.ring, (1 + remaining) % self.ring)
+        rows = np.broadcast_to(np.arange(len(self))[:, None], slot.shape)
+        for target, value in (
+            (self.fleet_flop_per_second, flops),
+            (self.fleet_watts, flops / fpj),
+            (self.fleet_depreciation_usd, cost / remaining),
+        ):
+            target[rows[exists], slot[exists]] = np.broadcast_to(value, slot.shape)[exists]
+        self.sum_fleet()
 
-    def fleet_log2_flop_per_joule(self, frontier_log2_flop_per_joule: float) -> float:
-        """log2 of the fleet's physical FLOP per IT joule [log2(FLOP/J)]."""
-        if self.params.fleet_at_frontier or self.watts <= 0:
-            return frontier_log2_flop_per_joule
-        return math.log2(self.flop_per_second / self.watts)
+    def set_starting_model(
+        self, site_efficiency: float, frontier_log2_flop_per_joule: float, tau0_years: float
+    ) -> None:
+        """Each firm's starting training compute: its parameter, or the papers'
+        C0 = E0 * P0 * tau0, tau0 years of today's fleet at today's efficiency
+        (``site_efficiency`` [IT J/grid J] of the energy it buys)."""
+        e0 = site_efficiency * np.exp2(
+            self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
+            + self.log2_algorithmic_efficiency
+        )
+        grid_joules_per_year = self.watts / site_efficiency * SECONDS_PER_YEAR
+        c0 = np.maximum(e0 * grid_joules_per_year * tau0_years, 1.0)
+        given = [p.initial_compute_flop for p in self.params]
+        self.cumulative_logical_flop = np.array(
+            [c if g is None else g for g, c in zip(given, c0, strict=True)], dtype=float
+        )
+        self.update_quality()
+
+    def age_fleet(self, step: int) -> None:
+        """Retire the cohorts whose lifetime ends at ``step``."""
+        slot = step % self.ring
+        self.fleet_flop_per_second[:, slot] = 0.0
+        self.fleet_watts[:, slot] = 0.0
+        self.fleet_depreciation_usd[:, slot] = 0.0
+        self.sum_fleet()
+
+    def sum_fleet(self) -> None:
+        self.flop_per_second = self.fleet_flop_per_second.sum(axis=1)
+        self.watts = self.fleet_watts.sum(axis=1)
+        self.depreciation_usd_per_step = self.fleet_depreciation_usd.sum(axis=1)
+
+    def fleet_log2_flop_per_joule(self, frontier_log2_flop_per_joule: float) -> FloatArray:
+        """log2 of each fleet's physical FLOP per IT joule [log2(FLOP/J)]."""
+        own = self.watts > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fleet = np.log2(self.flop_per_second / np.where(own, self.watts, 1.0))
+        return np.where(self.fleet_at_frontier | ~own, frontier_log2_flop_per_joule, fleet)
+
+    def energy_need_it_mwh_at_full(self, dt: float) -> FloatArray:
+        """IT energy to run each whole fleet flat out for a step [MWh]."""
+        return self.watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
+
+    def flop_per_token(self) -> FloatArray:
+        """Logical FLOP to serve a token with each firm's current (compute-optimal) model."""
+        return production.inference_flop_per_token(
+            self.fit.optimal_params(self.cumulative_logical_flop)
+        )
 
     # --- decisions ---------------------------------------------------------------------------
-    def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> float:
-        p = self.params
-        extra = self.rnd_extra_doublings_per_year()
+    def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> FloatArray:
         return (
-            p.algorithmic_doublings_per_year
-            + extra
+            self.own_doublings_per_year
+            + self.rnd_extra_doublings_per_year()
             + policies.shock_doublings_per_year["algorithms"]
         )
 
-    def decide(self, energy_usd_per_it_mwh: float, frontier_log2_fpj: float, dt: float) -> None:
-        """Plan the step: energy to run the fleet, budgets for chips and R&D, the token price.
+    def decide(
+        self,
+        step: int,
+        energy_usd_per_it_mwh: float,
+        frontier_log2_flop_per_joule: float,
+        market: MarketParams,
+        dt: float,
+    ) -> None:
+        """Plan the step: budgets for chips and R&D, and the token price.
 
         Energy to run the fleet comes first (idle chips earn nothing); a share
         1 - exp(-spend_rate dt) of the cash left after it is the step's discretionary budget,
-        split by strategy between chips and R&D. Chips bought this step run this step.
+        split by strategy between chips and R&D. Chips bought this step run this step. Tokens
+        are priced at the logit markup over the cost of a token from a fully used fleet.
         """
-        p = self.params
-        self.age_fleet()
-        energy_cost = min(
-            self.energy_need_it_mwh_at_full(dt) * energy_usd_per_it_mwh, self.cash_usd
-        )
-        budget = (self.cash_usd - energy_cost) * -math.expm1(-p.spend_rate_per_year * dt)
+        self.age_fleet(step)
+        cash = self.cash_usd
+        it_mwh = self.energy_need_it_mwh_at_full(dt)
+        energy_cost = np.minimum(it_mwh * energy_usd_per_it_mwh, cash)
+        budget = (cash - energy_cost) * -np.expm1(-self.spend_rate * dt)
         # chips that cannot be powered earn nothing: buy in proportion to the share of last
         # step's energy demand that was served (the rest of the chip budget stays in cash)
         self.chip_budget_usd = budget * self.chip_share * self.energy_served_share
         self.rnd_budget_usd = budget * (1.0 - self.chip_share)
-        # price tokens at the logit markup over the cost of a token from a fully used fleet
-        it_mwh = self.energy_need_it_mwh_at_full(dt)
         log2_efficiency = (
-            self.fleet_log2_flop_per_joule(frontier_log2_fpj) + self.log2_algorithmic_efficiency
+            self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
+            + self.log2_algorithmic_efficiency
         )
         cost_per_flop = production.cost_usd_per_logical_flop(
             it_mwh,
             energy_usd_per_it_mwh,
             self.depreciation_usd_per_step,
-            it_mwh * JOULES_PER_MWH * 2.0**log2_efficiency,
+            it_mwh * JOULES_PER_MWH * np.exp2(log2_efficiency),
         )
-        market = self.model.config.market
-        markup = float(
-            markets.logit_markup(self.market_share, market.price_sensitivity, market.max_markup)
+        markup = markets.logit_markup(
+            self.market_share, market.price_sensitivity, market.max_markup
         )
-        cost_per_token = cost_per_flop * self.flop_per_token()
-        self.price_usd_per_million_tokens = 1e6 * cost_per_token * (1.0 + markup)
-
-    def flop_per_token(self) -> float:
-        """Logical FLOP to serve a token with the firm's current (compute-optimal) model."""
-        n_params = self.model.params_per_model(self.cumulative_logical_flop)
-        return float(production.inference_flop_per_token(n_params))
-
-    def energy_need_it_mwh_at_full(self, dt: float) -> float:
-        """IT energy to run the whole fleet flat out for a step [MWh]."""
-        return self.watts * dt * SECONDS_PER_YEAR / JOULES_PER_MWH
+        self.price_usd_per_million_tokens = (
+            1e6 * cost_per_flop * self.flop_per_token() * (1 + markup)
+        )
 
     def plan_energy(self, energy_usd_per_it_mwh: float, dt: float) -> None:
-        """Energy to run the fleet, new chips included, as far as cash allows [IT MWh]."""
+        """Energy to run each fleet, new chips included, as far as cash allows [IT MWh]."""
         need = self.energy_need_it_mwh_at_full(dt)
         cost = need * energy_usd_per_it_mwh
-        self.energy_need_it_mwh = need * min(1.0, self.cash_usd / cost) if cost > 0 else 0.0
+        afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
+        self.energy_need_it_mwh = np.where(cost > 0, need * afford, 0.0)
 
     # --- after the markets clear -------------------------------------------------------------
-    def run_fleet(self, logical_flop: float, policies: ActivePolicies) -> None:
+    def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
         """Split the step's compute [logical FLOP] between training and serving; train."""
         self.compute_logical_flop = logical_flop
         training = logical_flop * self.training_share
         self.above_threshold = self.cumulative_logical_flop > policies.compute_threshold_flop
-        if self.above_threshold:
-            training *= 1.0 - policies.compliance_delay_share
-        self.cumulative_logical_flop += training
+        training = np.where(
+            self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
+        )
+        self.cumulative_logical_flop = self.cumulative_logical_flop + training
         self.training_logical_flop = training
-        self.serving_flop = logical_flop - logical_flop * self.training_share
-        self.token_capacity = self.serving_flop / self.flop_per_token()
+        serving = logical_flop - logical_flop * self.training_share
+        self.token_capacity = serving / self.flop_per_token()
         self.update_quality()
 
     def update_quality(self) -> None:
-        law_ = self.model.law
-        self.loss = float(
-            law.loss_from_compute(
-                self.cumulative_logical_flop, law_.loss_floor, law_.k_coefficient, law_.kappa
-            )
+        """Loss on the shared law and relative excess loss against the reference model."""
+        c, shared = self.cumulative_logical_flop, self.law
+        self.loss = np.asarray(
+            law.loss_from_compute(c, shared.loss_floor, shared.k_coefficient, shared.kappa)
         )
-        self.log_relative_excess_loss = -law_.kappa * math.log(
-            self.cumulative_logical_flop / self.model.config.law.reference_compute_flop
-        )
-        self.relative_excess_loss = math.exp(self.log_relative_excess_loss)
+        self.log_relative_excess_loss = -shared.kappa * np.log(c / self.reference_compute_flop)
 
-    def settle(self, policies: ActivePolicies, dt: float) -> None:
+    @property
+    def relative_excess_loss(self) -> FloatArray:
+        return np.exp(self.log_relative_excess_loss)
+
+    def settle(self, ledger: Ledger, policies: ActivePolicies, dt: float) -> None:
         """R&D, compliance, depreciation and the step's profit; then advance algorithms."""
-        rnd, subsidy = self.do_rnd(self.rnd_budget_usd, policies.rnd_subsidy_rate["firms"], dt)
+        rnd, subsidy = self.do_rnd(
+            ledger, self.rnd_budget_usd, policies.rnd_subsidy_rate["firms"], dt
+        )
         self.rnd_usd = rnd
-        compliance = 0.0
-        if self.above_threshold:  # the same test as the training delay, this step
-            compliance = self.pay(
-                "government", "compliance", policies.compliance_cost_usd_per_year * dt
-            )
+        # the same test as the training delay, this step
+        due = np.where(self.above_threshold, policies.compliance_cost_usd_per_year * dt, 0.0)
+        compliance = ledger.transfer("compliance", due, self.accounts, "government")
         self.profit_usd = (
-            self.revenue_usd
+            self.revenue_usd()
             + subsidy
-            - self.energy_usd
+            - self.energy_usd()
             - rnd
             - compliance
             - self.depreciation_usd_per_step
@@ -201,17 +307,54 @@ class AIFirm(MarketAgent):
             self.profit_usd / dt - self.recent_profit_usd_per_year
         ) * -math.expm1(-dt)
         # advance at the rate the step's compute was integrated with (set in the fleet phase)
-        self.log2_algorithmic_efficiency += self.step_doublings_per_year * dt
+        self.log2_algorithmic_efficiency = (
+            self.log2_algorithmic_efficiency + self.step_doublings_per_year * dt
+        )
 
-    def imitate(self, rival: AIFirm) -> None:
-        """Copy a more profitable rival's strategy, with noise (adaptive firms, at reviews)."""
-        if rival.recent_profit_usd_per_year > self.recent_profit_usd_per_year:
-            noise = self.params.imitation_noise
-            rng = self.model.rng
-            self.chip_share = min(1.0, max(0.0, rival.chip_share + noise * rng.standard_normal()))
-            self.training_share = min(
-                1.0, max(0.0, rival.training_share + noise * rng.standard_normal())
+    def review_strategies(self, step: int, rng: np.random.Generator) -> None:
+        """At its reviews, an adaptive firm looks at one random rival and, if the rival's recent
+        profit rate is higher, copies its strategy with noise. Firms review in turn, so a firm
+        may copy a strategy a rival adopted earlier in the same review."""
+        n = len(self)
+        if n < 2:
+            return
+        due = self.adaptive & (step % self.review_every_steps == 0)
+        for i in np.flatnonzero(due):
+            j = int(rng.integers(n))
+            if j == i or self.recent_profit_usd_per_year[j] <= self.recent_profit_usd_per_year[i]:
+                continue
+            noise = self.imitation_noise[i]
+            self.chip_share[i] = min(
+                1.0, max(0.0, self.chip_share[j] + noise * rng.standard_normal())
+            )
+            self.training_share[i] = min(
+                1.0, max(0.0, self.training_share[j] + noise * rng.standard_normal())
             )
 
-    def should_exit(self) -> bool:
-        return self.cash_usd < self.params.exit_cash_usd and self.profit_usd <= 0.0
+    def leaving(self) -> NDArray[np.bool_]:
+        """Firms that ran out of money and lost money this step."""
+        return (self.cash_usd < self.exit_cash_usd) & (self.profit_usd <= 0.0)
+
+    def outputs(self) -> dict[str, object]:
+        out = super().outputs()
+        for name in (
+            "cumulative_logical_flop",
+            "loss",
+            "elogical_flop_per_joule",
+            "market_share",
+            "compute_logical_flop",
+            "training_logical_flop",
+            "site_efficiency",
+            "chip_flop_per_joule",
+            "algorithmic_efficiency",
+            "price_usd_per_million_tokens",
+        ):
+            out[name] = getattr(self, name).copy()
+        out["relative_excess_loss"] = self.relative_excess_loss
+        return out
+
+
+class AIFirm(MarketAgent):
+    """One AI firm: a view on its row of :class:`Firms` (``firm.cash_usd``, ``firm.loss``...)."""
+
+    agent_type = "firm"

@@ -61,7 +61,7 @@ def n_agents(scenario: Scenario) -> int:
 
 def simulation_only(scenario: Scenario) -> None:
     """Step the model over the horizon without collecting data."""
-    model = EfficiencyRaceModel(scenario)
+    model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     model.datacollector.collect = lambda _model: None
     for _ in range(scenario.run.n_steps):
         model.step()
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
 
     baseline = load_scenario("baseline", {"run.years": args.years})
     large = with_firms(baseline, args.firms)
-    model = EfficiencyRaceModel(large)
+    model = EfficiencyRaceModel(large, rng=large.run.seed)
     built = sum(1 for a in model.agents if a.agent_type == "firm")
     assert built == args.firms, f"count={args.firms} built {built} firms"
 

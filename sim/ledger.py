@@ -1,70 +1,140 @@
-"""The ledger: every dollar that moves between accounts, with payer, payee and reason.
+"""The ledger: every dollar that moves between accounts, booked in batches, with reasons.
 
-Agents' cash changes only through :meth:`Ledger.transfer`, and :meth:`Ledger.imbalance_usd`
-checks, every step, that each agent's cash moved by exactly its recorded net flow, so a code
-path that touched cash without booking it shows up as an imbalance. Accounts outside the
-sectors (buyers, investors, government, outside costs) are named by strings; their balances are
-kept too, so the sum over all accounts is zero by construction (double entry).
+Agents of one type hold their cash in one array (a column of their :class:`Accounts`); money
+moves only through :meth:`Ledger.transfer`, which moves a whole vector or matrix of payments at
+once: from each agent of one type to an outside account (``"buyers"``, ``"investors"``,
+``"government"``, ``"outside"``), the other way, or from each agent of one type to each agent of
+another (a ``[payer, payee]`` matrix). Every payment is also booked against its reason in the
+payer's and payee's accounts for the step, so income statements are read from the ledger and
+never written by hand.
+
+:meth:`Ledger.imbalance_usd` checks, every step, that each agent's cash moved by exactly its
+booked net flow, so a code path that touched cash without booking it shows up as an imbalance.
+The outside accounts keep balances too: the sum over all accounts is zero (double entry).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
 EXTERNAL = ("buyers", "investors", "government", "outside")
 
 
-class HasCash(Protocol):
-    unique_id: int
-    cash_usd: float
+class Accounts:
+    """The cash of every agent of one type [USD] and what came in and went out this step, by
+    reason [USD]. ``inflow("chips")`` is an array over the agents (zeros when nothing moved)."""
+
+    def __init__(self, kind: str, cash_usd: ArrayLike) -> None:
+        self.kind = kind
+        self.cash_usd = np.array(cash_usd, dtype=float)
+        self.inflows: dict[str, FloatArray] = {}
+        self.outflows: dict[str, FloatArray] = {}
+
+    def __len__(self) -> int:
+        return len(self.cash_usd)
+
+    def inflow(self, reason: str) -> FloatArray:
+        return self.inflows.get(reason, np.zeros(len(self)))
+
+    def outflow(self, reason: str) -> FloatArray:
+        return self.outflows.get(reason, np.zeros(len(self)))
+
+    def net_flow(self) -> FloatArray:
+        total = np.zeros(len(self))
+        for flow in self.inflows.values():
+            total += flow
+        for flow in self.outflows.values():
+            total -= flow
+        return total
+
+    def open_step(self) -> None:
+        self.inflows = {}
+        self.outflows = {}
+
+    def keep(self, rows: NDArray[np.bool_]) -> None:
+        """Keep only the accounts of ``rows`` (agents that leave take nothing with them)."""
+        self.cash_usd = self.cash_usd[rows]
+        self.inflows = {k: v[rows] for k, v in self.inflows.items()}
+        self.outflows = {k: v[rows] for k, v in self.outflows.items()}
+
+
+def _book(flows: dict[str, FloatArray], reason: str, amounts: FloatArray) -> None:
+    if reason in flows:
+        flows[reason] = flows[reason] + amounts
+    else:
+        flows[reason] = amounts
 
 
 @dataclass
 class Ledger:
-    """Double-entry record of money flows. ``entries`` holds (step, payer, payee, reason, usd)."""
+    """Double-entry record of money flows between agents' :class:`Accounts` and the outside.
 
-    entries: list[tuple[int, Any, Any, str, float]] = field(default_factory=list)
+    ``totals`` holds the run's cumulative flows by (payer, payee, reason) [USD], payers and
+    payees named by account kind ("firm", "vendor", "supplier") or outside account.
+    """
+
     external: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    _net_this_step: dict[int, float] = field(default_factory=lambda: defaultdict(float))
-    _cash_at_step_start: dict[int, float] = field(default_factory=dict)
-    keep_entries: bool = True
+    totals: dict[tuple[str, str, str], float] = field(default_factory=lambda: defaultdict(float))
+    _cash_at_step_start: dict[str, FloatArray] = field(default_factory=dict)
 
-    def open_step(self, agents: Sequence[HasCash]) -> None:
-        """Remember every agent's cash at the start of a step."""
-        self._net_this_step.clear()
-        self._cash_at_step_start = {a.unique_id: a.cash_usd for a in agents}
+    def open_step(self, *accounts: Accounts) -> None:
+        """Start a step: remember every agent's cash and clear the step's flows."""
+        for acc in accounts:
+            acc.open_step()
+            self._cash_at_step_start[acc.kind] = acc.cash_usd.copy()
 
     def transfer(
-        self, step: int, payer: HasCash | str, payee: HasCash | str, reason: str, usd: float
-    ) -> None:
-        """Move ``usd`` [USD] (>= 0) from payer to payee; an agent or an external account name."""
-        if not usd > 0.0:
-            if usd < 0.0 or usd != usd:
-                raise ValueError(f"transfer of {usd!r} USD for {reason}: amounts must be >= 0")
-            return
+        self, reason: str, usd: ArrayLike, payer: Accounts | str, payee: Accounts | str
+    ) -> FloatArray:
+        """Move ``usd`` [USD, >= 0] from ``payer`` to ``payee`` and return what was paid.
+
+        With two agent types, ``usd`` is a ``[payer, payee]`` matrix; with one agent type and an
+        outside account, a vector over that type's agents. An agent pays at most the cash it has
+        (a matrix row is scaled down alike); outside accounts pay whatever is asked.
+        """
+        amounts = np.asarray(usd, dtype=float)
+        if not np.all(amounts >= 0.0):  # NaN fails too
+            raise ValueError(f"transfer for {reason}: amounts must be >= 0, got {usd!r}")
+        if isinstance(payer, Accounts):
+            paid_by = amounts.sum(axis=1) if amounts.ndim == 2 else amounts
+            cash = np.maximum(payer.cash_usd, 0.0)
+            if np.any(paid_by > cash):
+                scale = np.where(paid_by > cash, cash / np.where(paid_by > 0, paid_by, 1.0), 1.0)
+                amounts = amounts * (scale[:, None] if amounts.ndim == 2 else scale)
+                paid_by = amounts.sum(axis=1) if amounts.ndim == 2 else amounts
+            payer.cash_usd -= paid_by
+            _book(payer.outflows, reason, paid_by)
+        received = amounts.sum(axis=0) if amounts.ndim == 2 else amounts
+        if isinstance(payee, Accounts):
+            payee.cash_usd += received
+            _book(payee.inflows, reason, received)
+        total = float(received.sum())
         for account, sign in ((payer, -1.0), (payee, 1.0)):
             if isinstance(account, str):
-                self.external[account] += sign * usd
-            else:
-                account.cash_usd += sign * usd
-                self._net_this_step[account.unique_id] += sign * usd
-        if self.keep_entries:
-            pid = payer if isinstance(payer, str) else payer.unique_id
-            qid = payee if isinstance(payee, str) else payee.unique_id
-            self.entries.append((step, pid, qid, reason, usd))
+                self.external[account] += sign * total
+        self.totals[(_name(payer), _name(payee), reason)] += total
+        return amounts
 
-    def imbalance_usd(self, agents: Sequence[HasCash]) -> float:
-        """Sum over agents of |change in cash - recorded net flow| since :meth:`open_step` [USD]."""
+    def imbalance_usd(self, *accounts: Accounts) -> float:
+        """Sum over agents of |change in cash - booked net flow| this step [USD]."""
         total = 0.0
-        for a in agents:
-            start = self._cash_at_step_start.get(a.unique_id, 0.0)
-            total += abs((a.cash_usd - start) - self._net_this_step.get(a.unique_id, 0.0))
+        for acc in accounts:
+            start = self._cash_at_step_start.get(acc.kind)
+            if start is None or len(start) != len(acc):
+                start = np.zeros(len(acc))
+            total += float(np.sum(np.abs(acc.cash_usd - start - acc.net_flow())))
         return total
 
-    def total_all_accounts(self, agents: Sequence[HasCash]) -> float:
-        """Sum of all balances, agents' and external accounts': zero, since agents' starting cash
-        is booked from ``investors`` like every other flow (double entry)."""
-        return sum(self.external.values()) + sum(a.cash_usd for a in agents)
+    def total_all_accounts(self, *accounts: Accounts) -> float:
+        """Sum of all balances, agents' and outside accounts': zero, since agents' starting
+        cash is booked from ``investors`` like every other flow (double entry)."""
+        return sum(self.external.values()) + sum(float(a.cash_usd.sum()) for a in accounts)
+
+
+def _name(account: Accounts | str) -> str:
+    return account if isinstance(account, str) else account.kind

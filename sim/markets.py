@@ -13,6 +13,7 @@ maximising price of an option with share s is ``cost * (1 + 1 / (sensitivity * (
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,7 +41,9 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
     return weights / np.where(total > 0, total, 1.0)  # all options at -inf: all shares 0
 
 
-def logit_markup(share: ArrayLike, sensitivity: float, max_markup: float = np.inf) -> FloatArray:
+def logit_markup(
+    share: ArrayLike, sensitivity: float, max_markup: ArrayLike = np.inf
+) -> FloatArray:
     """Profit-maximising markup (price/cost - 1) [-] of a seller with choice share ``share``
     [0-1] when buyers' utility falls by ``sensitivity`` [-] times ln(price) and they spend a
     fixed budget: 1 / (sensitivity * (1 - share)), capped at ``max_markup``.
@@ -196,8 +199,12 @@ def services_utility(
     outside option; better or cheaper models win buyers from it, so the market grows with
     quality and with falling prices.
     """
-    return -quality_sensitivity * np.asarray(log_relative_excess_loss) - price_sensitivity * np.log(
-        np.asarray(price_usd_per_million_tokens) / reference_price_usd_per_million_tokens
+    return _utility(
+        np.asarray(log_relative_excess_loss, dtype=float),
+        np.log(np.asarray(price_usd_per_million_tokens, dtype=float)),
+        quality_sensitivity,
+        price_sensitivity,
+        reference_price_usd_per_million_tokens,
     )
 
 
@@ -266,3 +273,102 @@ def _utility(
 ) -> FloatArray:
     """:func:`services_utility` with the price already in logs."""
     return -theta * log_x - beta * (log_p - np.log(p_ref))
+
+
+# ----------------------------------------------------------------------------------------------
+# settlements: what each market's clearing moves, as arrays (the model books them in the ledger)
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChipSettlement:
+    """What the chip market moved in one step, ``[firm, vendor]`` arrays."""
+
+    chips: FloatArray  # chips delivered [chips]
+    payments_usd: FloatArray  # what firms pay vendors [USD]
+    flop_per_second_per_chip: FloatArray  # design delivered (downgraded where restricted) [FLOP/s]
+    flop_per_joule: FloatArray  # [FLOP/J]
+
+
+def clear_chips(
+    budget_usd: ArrayLike,
+    price_usd: ArrayLike,
+    flop_per_second_per_chip: ArrayLike,
+    flop_per_joule: ArrayLike,
+    lifetime_years: ArrayLike,
+    deliverable_chips: ArrayLike,
+    energy_usd_per_it_mwh: float,
+    choice_sensitivity: float,
+    restricted: ArrayLike,
+    max_flop_per_joule: float = math.inf,
+    quota_chips: float = math.inf,
+) -> ChipSettlement:
+    """Clear the chip market for one step.
+
+    Each firm splits its chip budget ``budget_usd`` [USD] over vendors by a logit on the
+    lifetime FLOP per dollar of total cost of ownership (:func:`chip_value_flop_per_usd`, with
+    sensitivity ``choice_sensitivity`` on its log). Firms flagged ``restricted`` (an export
+    control) are offered each design downgraded to ``max_flop_per_joule`` [FLOP/J] at the same
+    price and watts per chip, and may buy at most ``quota_chips`` [chips] in the step; vendors
+    ration pro rata to ``deliverable_chips``.
+    """
+    budget = np.asarray(budget_usd, dtype=float)
+    price = np.asarray(price_usd, dtype=float)
+    fpj = np.asarray(flop_per_joule, dtype=float)
+    limited = np.asarray(restricted, dtype=bool)[:, None]
+    fpj_offered = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
+    # same watts per chip, downgraded to the limit
+    flops_offered = np.asarray(flop_per_second_per_chip, dtype=float) * fpj_offered / fpj
+    value = chip_value_flop_per_usd(
+        flops_offered,
+        fpj_offered,
+        price,
+        np.asarray(lifetime_years, dtype=float)[:, None],
+        energy_usd_per_it_mwh,
+    )
+    weights = logit_shares(choice_sensitivity * np.log(value), outside_option=False)
+    orders = budget[:, None] * weights / price
+    if math.isfinite(quota_chips) and limited.any():
+        total = orders.sum(axis=1, keepdims=True)
+        over = limited & (total > quota_chips)
+        orders = orders * np.where(over, quota_chips / np.maximum(total, 1e-300), 1.0)
+    chips = ration(orders, deliverable_chips, axis=0)
+    return ChipSettlement(chips, chips * price, flops_offered, fpj_offered)
+
+
+@dataclass(frozen=True)
+class ServicesSettlement:
+    """What the AI-services market moved in one step, arrays over firms."""
+
+    price_usd_per_million_tokens: FloatArray  # NaN where a firm offered nothing
+    share: FloatArray  # share of buyers' potential spending chosen [-]
+    tokens: FloatArray  # tokens served [tokens]
+    revenue_usd: FloatArray  # what buyers paid [USD]
+
+
+def clear_services(
+    log_relative_excess_loss: ArrayLike,
+    floor_price_usd_per_million_tokens: ArrayLike,
+    capacity_tokens: ArrayLike,
+    spending_usd: float,
+    quality_sensitivity: float,
+    price_sensitivity: float,
+    reference_price_usd_per_million_tokens: float,
+) -> ServicesSettlement:
+    """Clear the AI-services market for one step (:func:`clearing_prices`) and settle it:
+    buyers spend their chosen share of ``spending_usd`` [USD] on each firm at its price; a firm
+    serves at most its capacity [tokens]."""
+    prices, shares = clearing_prices(
+        log_relative_excess_loss,
+        floor_price_usd_per_million_tokens,
+        capacity_tokens,
+        spending_usd,
+        quality_sensitivity,
+        price_sensitivity,
+        reference_price_usd_per_million_tokens,
+    )
+    offered = np.isfinite(prices)  # a firm with no serving capacity offers no tokens
+    demanded = np.where(offered, shares * spending_usd * 1e6 / np.where(offered, prices, 1.0), 0.0)
+    served = np.minimum(demanded, np.asarray(capacity_tokens, dtype=float))
+    revenue = np.where(served > 0, served * np.where(offered, prices, 0.0) / 1e6, 0.0)
+    return ServicesSettlement(prices, shares, served, revenue)

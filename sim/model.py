@@ -1,49 +1,77 @@
-"""The market model: a Mesa model whose step runs the efficiency race in explicit phases.
+"""The market model: a Mesa model whose step runs the efficiency race as a list of phases.
 
-Each step of ``dt`` years:
+Agents of each type are rows of arrays (:mod:`agents`), so every phase works on all agents of a
+type at once. Each step of ``dt`` years:
 
-1. policies in force are looked up; suppliers and vendors post offers (prices, deliverable
-   energy and chips);
-2. firms decide: budgets for chips and R&D, and token prices (the logit markup over the cost of
-   a token);
-3. the chip market clears: firms split their chip budgets over vendors by a logit on lifetime
-   FLOP per dollar (export rules apply), vendors ration pro rata; chips run from this step;
-4. the energy market clears (:func:`sim.markets.clear_energy`): firms ask for the energy to run
-   their fleets and split it over suppliers by a logit on the price per IT MWh; suppliers
-   ration pro rata when demand exceeds capacity, and so does an energy cap;
-5. fleets run: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
+1. offers: suppliers and vendors post prices and what they can deliver;
+2. decisions: firms set budgets for chips and R&D and price their tokens (the logit markup over
+   the cost of a token);
+3. the chip market clears (:func:`sim.markets.clear_chips`); chips bought now run this step;
+4. the energy market clears (:func:`sim.markets.clear_energy`): suppliers ration pro rata when
+   demand exceeds capacity, and so does an energy cap;
+5. production: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
    algorithmic efficiency, integrated exactly over the step
    (:func:`sim.production.step_logical_flop`); training moves it down the shared law;
-6. the AI-services market clears within the step (:func:`sim.markets.clearing_prices`):
-   buyers split their spending over firms and an outside option by a logit on quality and
-   price; a firm short of capacity charges the price that clears it;
-7. investors fund firms; accounts settle (R&D, compliance, costs, investment, profits);
-   efficiency links advance at the rates the step was integrated with; data are collected;
-   firms that ran out of money exit.
+6. the AI-services market clears within the step (:func:`sim.markets.clear_services`);
+7. finance: investors fund firms;
+8. settlement: R&D, compliance, costs, investment and profits; efficiency links advance at the
+   rates the step was integrated with;
+9. strategy reviews, the step's record, and exits of firms that ran out of money.
 
-Every dollar goes through :class:`sim.ledger.Ledger`; the step's ledger imbalance and energy
+Every dollar moves through :class:`sim.ledger.Ledger`; the step's ledger imbalance and energy
 balance are model outputs checked by tests and ``effrace validate``.
 """
 
 from __future__ import annotations
 
 import math
-import operator
+from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
-from agents.firm import AIFirm
-from agents.supplier import EnergySupplier
-from agents.vendor import HardwareVendor
+from agents.base import AgentTable, MarketAgent
+from agents.firm import AIFirm, Firms
+from agents.supplier import EnergySupplier, Suppliers
+from agents.vendor import HardwareVendor, Vendors
 from sim import law, markets, production
-from sim.ledger import Ledger
-from sim.params import HOURS_PER_YEAR, SECONDS_PER_YEAR, Scenario
+from sim.ledger import Accounts, Ledger
+from sim.params import HOURS_PER_YEAR, Scenario
 from sim.policies import ActivePolicies, active_policies
+
+Seed = int | np.random.SeedSequence | np.random.Generator
 
 
 def _names(name: str, count: int) -> list[str]:
     return [name] if count == 1 else [f"{name} {i + 1}" for i in range(count)]
+
+
+def _expand(entries: tuple[Any, ...]) -> tuple[list[Any], list[str]]:
+    """One row per agent: an entry with ``count`` n stands for n numbered copies."""
+    params, names = [], []
+    for entry in entries:
+        for name in _names(entry.name, entry.count):
+            params.append(entry)
+            names.append(name)
+    return params, names
+
+
+@dataclass(frozen=True)
+class Offers:
+    """What suppliers and vendors offer at the start of a step."""
+
+    energy_weights: np.ndarray  # firms' split of energy over suppliers (logit on USD per IT MWh)
+    usd_per_it_mwh: float  # the average price of an IT MWh at that split [USD/MWh]
+    frontier: int  # the vendor with the most efficient design
+
+
+@dataclass(frozen=True)
+class EnergySettlement:
+    demand_mwh: np.ndarray  # [firm, supplier] grid MWh asked
+    delivered_mwh: np.ndarray  # [firm, supplier] grid MWh delivered
+    cap_mwh: float  # the cap in force this step [grid MWh], inf for none
 
 
 class EfficiencyRaceModel(mesa.Model):
@@ -51,20 +79,32 @@ class EfficiencyRaceModel(mesa.Model):
 
     Parameters
     ----------
-    scenario : the whole set-up (:class:`sim.params.Scenario`).
-    rng : seed or generator for the model's random numbers; default ``scenario.run.seed``.
+    scenario : the whole set-up (:class:`sim.params.Scenario`), or the name or path of a
+        scenario file (:func:`sim.scenario.load_scenario`).
+    rng : seed or generator for the model's random numbers; ``None`` draws fresh entropy (as
+        Mesa does) and records it in ``model.seed``, so the run can be repeated.
+    collect_agents : keep the agents table (one row per agent per step); sweeps that read
+        model-level columns only switch it off.
     """
 
     def __init__(
         self,
-        scenario: Scenario,
-        rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+        scenario: Scenario | str = "baseline",
+        *,
+        rng: Seed | None = None,
         collect_agents: bool = True,
     ) -> None:
-        super().__init__(rng=scenario.run.seed if rng is None else rng)
+        if isinstance(scenario, str):
+            from sim.scenario import load_scenario
+
+            scenario = load_scenario(scenario)
+        if rng is None:
+            rng = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+        super().__init__(rng=rng)
+        self.seed = rng if isinstance(rng, int) else None
         self.config = scenario  # not `scenario`: Mesa >= 3.4 owns Model.scenario
         self.dt = scenario.run.dt_years
-        self.ledger = Ledger(keep_entries=False)
+        self.ledger = Ledger()
         self.law = law.get_law(scenario.law.preset)
         if scenario.law.kappa is not None:
             self.law = law.ComputeLaw(
@@ -75,37 +115,50 @@ class EfficiencyRaceModel(mesa.Model):
             )
         fit_name = scenario.law.preset if scenario.law.preset in law.CHINCHILLA_FITS else "hoffmann"
         self.fit = law.CHINCHILLA_FITS[fit_name]
-        # N_opt = G (C/6)^(beta/(alpha+beta)) as c * C^e, so firms can call it on floats cheaply
-        exponent = self.fit.data_exponent / (self.fit.param_exponent + self.fit.data_exponent)
-        self._optimal_params_form = (self.fit.g_coefficient / 6.0**exponent, exponent)
 
-        self.initial_compute_flop: dict[int, float] = {}  # C0 of every firm, by agent id
-        n_vendors = sum(v.count for v in scenario.vendors)
-        for vp in scenario.vendors:
-            for name in _names(vp.name, vp.count):
-                HardwareVendor(self, vp, name, share=1.0 / n_vendors)
-        for sp in scenario.suppliers:
-            for name in _names(sp.name, sp.count):
-                EnergySupplier(self, sp, name)
-        for fp in scenario.firms:
-            for name in _names(fp.name, fp.count):
-                self._initial_fleet(AIFirm(self, fp, name))
-
-        self.policies = active_policies(scenario.policies, scenario.run.start_year)
-        self._reset_outputs()
-        self.year = scenario.run.start_year
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: name for name in MODEL_OUTPUTS},
-            # attrgetter rather than attribute names: Mesa wraps names in closures that
-            # cannot be pickled, and a model must pickle (checkpoints, process pools)
-            agent_reporters=(
-                {name: operator.attrgetter(name) for name in AGENT_OUTPUTS}
-                if collect_agents
-                else None
-            ),
+        self.vendor_table = Vendors(
+            *_expand(scenario.vendors), scenario.market.chip_choice_sensitivity
         )
+        self.supplier_table = Suppliers(*_expand(scenario.suppliers), scenario.run.steps_per_year)
+        self.firm_table = Firms(
+            *_expand(scenario.firms),
+            self.fit,
+            self.law,
+            scenario.law.reference_compute_flop,
+            self.dt,
+        )
+        # Mesa agents are views on the rows, created in this order (their unique ids)
+        for table, cls in (
+            (self.vendor_table, HardwareVendor),
+            (self.supplier_table, EnergySupplier),
+            (self.firm_table, AIFirm),
+        ):
+            for row in range(len(table)):
+                cls(self, table, row)
+        self.tables: tuple[AgentTable, ...] = (
+            self.vendor_table,
+            self.supplier_table,
+            self.firm_table,
+        )
+        for table in self.tables:
+            self.ledger.transfer(
+                "initial capital", [p.cash_usd for p in table.params], "investors", table.accounts
+            )
+        self._initial_fleet()
+        self.initial_compute_flop: dict[int, float] = {
+            v.unique_id: float(c)
+            for v, c in zip(
+                self.firm_table.views, self.firm_table.cumulative_logical_flop, strict=True
+            )
+        }
+        self.policies = active_policies(scenario.policies, scenario.run.start_year)
+        self.year = scenario.run.start_year
+        self._reset_outputs()
+        self.collect_agents = collect_agents
+        self._agent_records: list[dict[str, Any]] = []
+        self.datacollector = mesa.DataCollector(model_reporters={k: k for k in MODEL_OUTPUTS})
 
-    # --- set-up ------------------------------------------------------------------------------
+    # --- Mesa views --------------------------------------------------------------------------
     @property
     def firms(self) -> mesa.agent.AgentSet:
         return self.agents_by_type.get(AIFirm, mesa.agent.AgentSet([], random=self.random))
@@ -118,149 +171,156 @@ class EfficiencyRaceModel(mesa.Model):
     def suppliers(self) -> list[EnergySupplier]:
         return list(self.agents_by_type[EnergySupplier])
 
-    def _initial_fleet(self, firm: AIFirm) -> None:
-        """Give a firm its starting fleet and its starting model.
+    @property
+    def accounts(self) -> tuple[Accounts, ...]:
+        """Every agent type's cash and flows (:class:`sim.ledger.Accounts`)."""
+        return tuple(t.accounts for t in self.tables)
 
-        The fleet was bought evenly over the last chip lifetime from the first vendor, each
-        cohort with the design of its purchase date (back-cast at the vendor's own rate), so it
-        ages out evenly rather than all at once.
-        """
-        p = firm.params
-        vendor = self.vendors[0]
-        life_steps = max(1, round(p.chip_lifetime_years / self.dt))
-        # a frontier fleet, or one that never ages out, needs no vintages
-        n_cohorts = 1 if p.fleet_at_frontier or life_steps > 10_000 else life_steps
-        joule_rate = vendor.params.flop_per_joule_doublings_per_year
-        for i in range(n_cohorts):
-            age_years = (n_cohorts - 1 - i) * self.dt if n_cohorts > 1 else 0.0
-            remaining = life_steps - (n_cohorts - 1 - i) if n_cohorts > 1 else life_steps
-            chips = p.chips / n_cohorts
-            flop_per_joule = vendor.flop_per_joule * 2.0 ** (-joule_rate * age_years)
-            cost = chips * vendor.price_usd * remaining / life_steps
-            firm.add_cohort(
-                chips,
-                vendor.flop_per_second_per_chip,
-                flop_per_joule,
-                cost,
-                remaining,
-                first_step=1,
-            )
-        if p.initial_compute_flop is not None:
-            firm.cumulative_logical_flop = p.initial_compute_flop
-        else:
-            # the papers' C0 = E0 * P0 * tau0: tau0 years of today's fleet at today's efficiency
-            supplier = self.suppliers[0]
-            grid_joules_per_year = firm.watts / supplier.site_efficiency * SECONDS_PER_YEAR
-            e0 = supplier.site_efficiency * 2.0 ** (
-                firm.fleet_log2_flop_per_joule(vendor.log2_flop_per_joule)
-                + firm.log2_algorithmic_efficiency
-            )
-            firm.cumulative_logical_flop = max(
-                e0 * grid_joules_per_year * self.config.law.tau0_years, 1.0
-            )
-        self.initial_compute_flop[firm.unique_id] = firm.cumulative_logical_flop
-        firm.update_quality()
-
-    def params_per_model(self, compute_flop: float) -> float:
-        """Compute-optimal parameter count N_opt of a model trained with ``compute_flop`` [FLOP]."""
-        coefficient, exponent = self._optimal_params_form
-        return coefficient * compute_flop**exponent
+    # --- set-up ------------------------------------------------------------------------------
+    def _initial_fleet(self) -> None:
+        """Give every firm its starting fleet, from the first vendor, and its starting model."""
+        vendors, site = self.vendor_table, float(self.supplier_table.site_efficiency[0])
+        self.firm_table.buy_starting_fleet(
+            float(vendors.flop_per_second_per_chip[0]),
+            float(vendors.flop_per_joule[0]),
+            float(vendors.price_usd[0]),
+            float(vendors.joule_doublings_per_year[0]),
+            self.dt,
+        )
+        self.firm_table.set_starting_model(
+            site, float(vendors.log2_flop_per_joule[0]), self.config.law.tau0_years
+        )
 
     # --- the step ----------------------------------------------------------------------------
-    def _reset_outputs(self) -> None:
-        for name in MODEL_OUTPUTS:
-            setattr(self, name, math.nan)
-
     def step(self) -> None:
-        scenario, dt = self.config, self.dt
-        year0 = (
-            scenario.run.start_year + (self.steps - 1) * dt
-        )  # Mesa has already counted this step
-        offset = year0 - scenario.run.start_year
-        self.policies = pol = active_policies(scenario.policies, year0)
-        firms = list(self.firms)
-        vendors, suppliers = self.vendors, self.suppliers
-        everyone = [*firms, *vendors, *suppliers]
-        self._reset_outputs()  # nothing carries over from the last step (e.g. once all firms exit)
-        self.ledger.open_step(everyone)
-        for agent in everyone:
-            agent.open_accounts()
-
-        # 1. offers
-        for s in suppliers:
-            s.post_offer(offset, pol, dt)
-        for v in vendors:
-            v.post_offer(dt)
-        market = scenario.market
-        price = np.array([s.price_usd_per_mwh for s in suppliers])
-        pue = np.array([s.pue for s in suppliers])
-        energy_weights = markets.logit_shares(
-            -market.energy_choice_sensitivity * np.log(price * pue), outside_option=False
+        """One step of ``dt`` years, phase by phase (the module docstring says what each does)."""
+        policies = self._open_step()
+        offers = self._post_offers(policies)
+        self.firm_table.decide(
+            self.steps,
+            offers.usd_per_it_mwh,
+            self._frontier_log2_fpj(offers),
+            self.config.market,
+            self.dt,
         )
-        usd_per_it_mwh = float(np.sum(energy_weights * price * pue))
-        frontier = max(vendors, key=lambda v: v.log2_flop_per_joule)
+        self._chip_market(offers, policies)
+        energy = self._energy_market(offers, policies)
+        self._production(offers, energy, policies)
+        services = self._services_market()
+        self._finance(services)
+        self._settle(energy, policies)
+        self.firm_table.review_strategies(self.steps, self.rng)
+        self._record(energy, services)
+        self._exits()
+        if self.steps >= self.config.run.n_steps:
+            self.running = False
 
-        # 2. firms decide
-        for f in firms:
-            f.decide(usd_per_it_mwh, frontier.log2_flop_per_joule, dt)
+    def _open_step(self) -> ActivePolicies:
+        self._reset_outputs()  # nothing carries over from the last step (e.g. once all firms exit)
+        run = self.config.run
+        self.year = run.start_year + (self.steps - 1) * self.dt  # Mesa has counted this step
+        self.policies = active_policies(self.config.policies, self.year)
+        self.ledger.open_step(*self.accounts)
+        return self.policies
 
-        # 3. chip market: chips bought now run this step
-        self._clear_chips(firms, vendors, usd_per_it_mwh, pol, dt)
+    def _post_offers(self, policies: ActivePolicies) -> Offers:
+        suppliers = self.supplier_table
+        suppliers.post_offer(self.steps, self.year - self.config.run.start_year, policies, self.dt)
+        self.vendor_table.post_offer(self.dt)
+        price_it = suppliers.price_usd_per_mwh * suppliers.pue
+        weights = markets.logit_shares(
+            -self.config.market.energy_choice_sensitivity * np.log(price_it), outside_option=False
+        )
+        return Offers(
+            weights,
+            float(np.sum(weights * price_it)),
+            int(np.argmax(self.vendor_table.log2_flop_per_joule)),
+        )
 
-        # 4. energy market
-        for f in firms:
-            f.plan_energy(usd_per_it_mwh, dt)
-        cap_mwh = pol.energy_cap_mw * HOURS_PER_YEAR * dt
+    def _frontier_log2_fpj(self, offers: Offers) -> float:
+        return float(self.vendor_table.log2_flop_per_joule[offers.frontier])
+
+    def _chip_market(self, offers: Offers, policies: ActivePolicies) -> None:
+        firms, vendors, dt = self.firm_table, self.vendor_table, self.dt
+        deal = markets.clear_chips(
+            firms.chip_budget_usd,
+            vendors.price_usd,
+            vendors.flop_per_second_per_chip,
+            vendors.flop_per_joule,
+            firms.lifetime_years,
+            vendors.deliverable_chips,
+            offers.usd_per_it_mwh,
+            self.config.market.chip_choice_sensitivity,
+            firms.region == policies.export_region,
+            policies.export_max_flop_per_joule,
+            policies.export_quota_chips_per_year * dt,
+        )
+        paid = self.ledger.transfer("chips", deal.payments_usd, firms.accounts, vendors.accounts)
+        flops = paid / vendors.price_usd * deal.flop_per_second_per_chip
+        firms.add_cohorts(
+            self.steps,
+            flops.sum(axis=1),
+            (flops / deal.flop_per_joule).sum(axis=1),
+            paid.sum(axis=1) / firms.life_steps,
+        )
+        sold = deal.chips.sum(axis=0)
+        vendors.settle(self.ledger, sold, policies, dt)
+        self.hhi_chips = markets.hhi(sold)
+
+    def _energy_market(self, offers: Offers, policies: ActivePolicies) -> EnergySettlement:
+        firms, suppliers = self.firm_table, self.supplier_table
+        firms.plan_energy(offers.usd_per_it_mwh, self.dt)
+        cap_mwh = policies.energy_cap_mw * HOURS_PER_YEAR * self.dt
         demand, delivered, binding = markets.clear_energy(
-            [f.energy_need_it_mwh for f in firms],
-            energy_weights,
-            pue,
-            [s.deliverable_mwh for s in suppliers],
+            firms.energy_need_it_mwh,
+            offers.energy_weights,
+            suppliers.pue,
+            suppliers.deliverable_mwh,
             cap_mwh,
         )
         self.energy_cap_binding = float(binding)
-        for i, f in enumerate(firms):
-            asked = float(demand[i].sum())
-            f.energy_served_share = float(delivered[i].sum()) / asked if asked > 0 else 1.0
-            for j, s in enumerate(suppliers):
-                paid = f.pay(s, "energy", delivered[i, j] * price[j])
-                s.revenue_usd += paid
-                f.energy_usd += paid
-
-        # 5. fleets run: exact integral over the step of exponentially improving links
-        for s in suppliers:
-            s.fix_step_rate(pol, dt)
-        site_rate = np.array([s.step_doublings_per_year for s in suppliers])
-        log2_site = np.log2([s.site_efficiency for s in suppliers])
-        frontier_joule_rate = frontier.rates(pol)[0]
-        log2_chip = np.array(
-            [f.fleet_log2_flop_per_joule(frontier.log2_flop_per_joule) for f in firms]
+        asked = demand.sum(axis=1)
+        firms.energy_served_share = np.where(
+            asked > 0, delivered.sum(axis=1) / np.where(asked > 0, asked, 1.0), 1.0
         )
-        log2_algo = np.array([f.log2_algorithmic_efficiency for f in firms])
-        for f in firms:
-            f.step_doublings_per_year = f.algorithmic_doublings_per_year(pol)
-        firm_rate = np.array(
-            [
-                f.step_doublings_per_year
-                + (frontier_joule_rate if f.params.fleet_at_frontier else 0.0)
-                for f in firms
-            ]
+        self.ledger.transfer(
+            "energy",
+            delivered * suppliers.price_usd_per_mwh[None, :],
+            firms.accounts,
+            suppliers.accounts,
+        )
+        return EnergySettlement(demand, delivered, cap_mwh)
+
+    def _production(
+        self, offers: Offers, energy: EnergySettlement, policies: ActivePolicies
+    ) -> None:
+        """Fleets run: the exact integral over the step of exponentially improving links."""
+        firms, suppliers, vendors = self.firm_table, self.supplier_table, self.vendor_table
+        suppliers.fix_step_rate(policies, self.dt)
+        log2_site = np.log2(suppliers.site_efficiency)
+        log2_chip = firms.fleet_log2_flop_per_joule(self._frontier_log2_fpj(offers))
+        log2_algo = firms.log2_algorithmic_efficiency
+        firms.step_doublings_per_year = firms.algorithmic_doublings_per_year(policies)
+        frontier_rate = float(vendors.rates(policies)[0][offers.frontier])
+        firm_rate = firms.step_doublings_per_year + np.where(
+            firms.fleet_at_frontier, frontier_rate, 0.0
         )
         flop = production.step_logical_flop(
-            delivered,
+            energy.delivered_mwh,
             production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
-            firm_rate[:, None] + site_rate[None, :],
-            dt,
+            firm_rate[:, None] + suppliers.step_doublings_per_year[None, :],
+            self.dt,
         )
-        site = float(np.sum(energy_weights * np.exp2(log2_site)))
-        for f, chip, algo, compute in zip(firms, log2_chip, log2_algo, flop, strict=True):
-            f.site_efficiency = site
-            f.chip_flop_per_joule = 2.0**chip
-            f.algorithmic_efficiency = 2.0**algo
-            f.elogical_flop_per_joule = site * 2.0 ** (chip + algo)
-            f.run_fleet(float(compute), pol)
+        site = float(np.sum(offers.energy_weights * np.exp2(log2_site)))
+        firms.site_efficiency = np.full(len(firms), site)
+        firms.chip_flop_per_joule = np.exp2(log2_chip)
+        firms.algorithmic_efficiency = np.exp2(log2_algo)
+        firms.elogical_flop_per_joule = site * np.exp2(log2_chip + log2_algo)
+        firms.run_fleets(flop, policies)
 
-        # 6. AI-services market
+    def _services_market(self) -> markets.ServicesSettlement:
+        market, dt, firms = self.config.market, self.dt, self.firm_table
+        offset = self.year - self.config.run.start_year
         # buyers' potential spending this step, as a rate [USD/yr]: the exact mean over the step
         spending = (
             markets.logistic_integral(
@@ -276,162 +336,108 @@ class EfficiencyRaceModel(mesa.Model):
             spending *= math.exp(
                 market.demand_noise * self.rng.standard_normal() - market.demand_noise**2 / 2
             )
-        self.spending_usd_per_year = float(spending)
-        prices, shares = markets.clearing_prices(
-            np.array([f.log_relative_excess_loss for f in firms]),
-            np.array([f.price_usd_per_million_tokens for f in firms]),
-            np.array([f.token_capacity for f in firms]),
-            float(spending) * dt,
+        self.spending_usd_per_year = spending
+        deal = markets.clear_services(
+            firms.log_relative_excess_loss,
+            firms.price_usd_per_million_tokens,
+            firms.token_capacity,
+            spending * dt,
             market.quality_sensitivity,
             market.price_sensitivity,
             market.reference_price_usd_per_million_tokens,
         )
-        offered = np.isfinite(prices)  # a firm with no serving capacity offers no tokens
-        demanded_tokens = np.where(
-            offered, shares * spending * dt * 1e6 / np.where(offered, prices, 1.0), 0.0
-        )
-        capacity = np.array([f.token_capacity for f in firms])
-        served = np.minimum(demanded_tokens, capacity)
-        revenue = np.where(served > 0, served * prices / 1e6, 0.0)
-        for f, r, s, p in zip(firms, revenue, shares, prices, strict=True):
-            f.price_usd_per_million_tokens = float(p)
-            f.receive("buyers", "AI services", float(r))
-            f.revenue_usd += float(r)
-            f.market_share = float(s)
+        firms.price_usd_per_million_tokens = deal.price_usd_per_million_tokens
+        firms.market_share = deal.share
+        self.ledger.transfer("AI services", deal.revenue_usd, "buyers", firms.accounts)
+        return deal
 
-        # 7. funding, settlement, advance
+    def _finance(self, services: markets.ServicesSettlement) -> None:
+        """Investors fund firms: part in proportion to buyers' choices, the rest equally."""
+        market, firms = self.config.market, self.firm_table
+        if not len(firms):
+            return
+        offset = self.year - self.config.run.start_year
         funding = markets.logistic_integral(
             offset,
-            offset + dt,
+            offset + self.dt,
             market.investor_funding_usd_per_year,
             market.investor_funding_doublings_per_year,
             market.investor_funding_ceiling_usd_per_year,
         )
-        if firms:
-            total_share = float(shares.sum())
-            lead = (
-                shares / total_share if total_share > 0 else np.full(len(firms), 1.0 / len(firms))
-            )
-            weight = market.funding_to_leaders * lead + (1 - market.funding_to_leaders) / len(firms)
-            for f, w in zip(firms, weight, strict=True):
-                f.receive("investors", "funding", float(funding * w))
-        for f in firms:
-            f.settle(pol, dt)
-        sold = delivered.sum(axis=0)
-        demanded = demand.sum(axis=0)
+        shares = services.share
+        total = float(shares.sum())
+        lead = shares / total if total > 0 else np.full(len(firms), 1.0 / len(firms))
+        weight = market.funding_to_leaders * lead + (1 - market.funding_to_leaders) / len(firms)
+        self.ledger.transfer("funding", funding * weight, "investors", firms.accounts)
+
+    def _settle(self, energy: EnergySettlement, policies: ActivePolicies) -> None:
+        self.firm_table.settle(self.ledger, policies, self.dt)
+        demanded = energy.demand_mwh.sum(axis=0)
         # each supplier's share of the cap, in proportion to what firms asked of it
-        if math.isfinite(cap_mwh):
-            cap_share = cap_mwh * demanded / max(float(demanded.sum()), 1e-300)
+        if math.isfinite(energy.cap_mwh):
+            cap_share = energy.cap_mwh * demanded / max(float(demanded.sum()), 1e-300)
         else:
-            cap_share = np.full(len(suppliers), math.inf)
-        for j, s in enumerate(suppliers):
-            s.settle(float(sold[j]), float(demanded[j]), float(cap_share[j]), pol, dt)
-        for v in vendors:
-            v.advance(pol, dt)
-        self._review_strategies(firms)
-        self.year = year0 + dt
-        self._record(firms, vendors, suppliers, delivered, demand, served, revenue, cap_mwh)
-        self.datacollector.collect(self)
-        for f in firms:
-            if f.should_exit():
-                f.pay("outside", "exit", f.cash_usd)
-                f.remove()
+            cap_share = np.full(len(self.supplier_table), math.inf)
+        self.supplier_table.settle(
+            self.ledger,
+            self.steps,
+            energy.delivered_mwh.sum(axis=0),
+            demanded,
+            cap_share,
+            policies,
+            self.dt,
+        )
+        self.vendor_table.advance(policies, self.dt)
 
-    def _clear_chips(
-        self,
-        firms: list[AIFirm],
-        vendors: list[HardwareVendor],
-        usd_per_it_mwh: float,
-        pol: ActivePolicies,
-        dt: float,
-    ) -> None:
-        price = np.array([v.price_usd for v in vendors])
-        flops = np.array([v.flop_per_second_per_chip for v in vendors])
-        fpj = np.array([v.flop_per_joule for v in vendors])
-        restricted = np.array([f.region == pol.export_region for f in firms], dtype=bool)
-        fpj_offered = np.where(
-            restricted[:, None], np.minimum(fpj, pol.export_max_flop_per_joule), fpj
-        )
-        flops_offered = flops * fpj_offered / fpj  # same watts per chip, downgraded to the limit
-        lifetime = np.array([f.params.chip_lifetime_years for f in firms])
-        value = markets.chip_value_flop_per_usd(
-            flops_offered, fpj_offered, price, lifetime[:, None], usd_per_it_mwh
-        )
-        weights = markets.logit_shares(
-            self.config.market.chip_choice_sensitivity * np.log(value), outside_option=False
-        )
-        budget = np.array([f.chip_budget_usd for f in firms])
-        orders = budget[:, None] * weights / price
-        if restricted.any() and math.isfinite(pol.export_quota_chips_per_year):
-            quota = pol.export_quota_chips_per_year * dt
-            total = orders.sum(axis=1)
-            scale = np.where(restricted & (total > quota), quota / np.maximum(total, 1e-300), 1.0)
-            orders *= scale[:, None]
-        delivered = markets.ration(orders, [v.deliverable_chips for v in vendors], axis=0)
-        for i, f in enumerate(firms):
-            life = max(1, round(f.params.chip_lifetime_years / dt))  # runs from this step on
-            for j, v in enumerate(vendors):
-                if delivered[i, j] <= 0:
-                    continue
-                cost = f.pay(v, "chips", delivered[i, j] * price[j])
-                f.chips_usd += cost
-                v.revenue_usd += cost
-                f.add_cohort(cost / price[j], flops_offered[i, j], fpj_offered[i, j], cost, life)
-        sold = delivered.sum(axis=0)
-        total = sold.sum()
-        shares = sold / total if total > 0 else np.full(len(vendors), np.nan)
-        for v, n, s in zip(vendors, sold, shares, strict=True):
-            v.settle(float(n), float(s), pol, dt)
-        self.hhi_chips = markets.hhi(sold)
-
-    def _review_strategies(self, firms: list[AIFirm]) -> None:
-        """At its reviews, an adaptive firm looks at one random rival and imitates it if the
-        rival's recent profit rate is higher."""
-        if len(firms) < 2:
+    def _exits(self) -> None:
+        """Firms that ran out of money leave; their remaining cash goes outside."""
+        firms = self.firm_table
+        leaving = firms.leaving()
+        if not leaving.any():
             return
-        for f in firms:
-            if not f.params.adaptive:
-                continue
-            if self.steps % max(1, round(f.params.review_every_years / self.dt)):
-                continue
-            rival = firms[int(self.rng.integers(len(firms)))]
-            if rival is not f:
-                f.imitate(rival)
+        self.ledger.transfer(
+            "exit", np.where(leaving, firms.cash_usd, 0.0), firms.accounts, "outside"
+        )
+        for view in firms.keep(~leaving):
+            view.detach()
 
-    def _record(
-        self,
-        firms: list[AIFirm],
-        vendors: list[HardwareVendor],
-        suppliers: list[EnergySupplier],
-        delivered: np.ndarray,
-        demand: np.ndarray,
-        served: np.ndarray,
-        revenue: np.ndarray,
-        cap_mwh: float,
-    ) -> None:
-        dt = self.dt
-        everyone = [*firms, *vendors, *suppliers]
-        self.ledger_imbalance_usd = self.ledger.imbalance_usd(everyone)
+    # --- records -----------------------------------------------------------------------------
+    def _reset_outputs(self) -> None:
+        for name in MODEL_OUTPUTS:
+            setattr(self, name, math.nan)
+
+    def _record(self, energy: EnergySettlement, services: markets.ServicesSettlement) -> None:
+        self.year = self.year + self.dt
+        dt, firms, suppliers = self.dt, self.firm_table, self.supplier_table
+        delivered = energy.delivered_mwh
+        self.ledger_imbalance_usd = self.ledger.imbalance_usd(*self.accounts)
         self.energy_delivered_mwh = float(delivered.sum())
-        self.energy_demand_mwh = float(demand.sum())
-        self.energy_capacity_mw = float(sum(s.capacity_mw for s in suppliers))
-        self.energy_cap_mw = cap_mwh / (HOURS_PER_YEAR * dt) if math.isfinite(cap_mwh) else math.nan
+        self.energy_demand_mwh = float(energy.demand_mwh.sum())
+        self.energy_capacity_mw = float(suppliers.capacity_mw.sum())
+        self.energy_cap_mw = (
+            energy.cap_mwh / (HOURS_PER_YEAR * dt) if math.isfinite(energy.cap_mwh) else math.nan
+        )
         self.power_delivered_mw = self.energy_delivered_mwh / (HOURS_PER_YEAR * dt)
-        self.emissions_t_co2 = float(sum(s.emissions_t_co2 for s in suppliers))
-        tokens = float(served.sum())
+        self.emissions_t_co2 = float(suppliers.emissions_t_co2.sum())
+        tokens = float(services.tokens.sum())
+        revenue = services.revenue_usd
         self.tokens_served = tokens
         self.price_usd_per_million_tokens = (
             float(revenue.sum() / tokens * 1e6) if tokens > 0 else math.nan
         )
-        compute = sum(f.compute_logical_flop for f in firms)
-        cost = sum(f.energy_usd + f.depreciation_usd_per_step for f in firms)
+        compute = float(firms.compute_logical_flop.sum())
+        cost = float(np.sum(firms.energy_usd() + firms.depreciation_usd_per_step))
         self.cost_usd_per_logical_flop = cost / compute if compute > 0 else math.nan
         self.hhi_ai_services = markets.hhi(revenue)
         self.hhi_energy = markets.hhi(delivered.sum(axis=0))
         totals = {}
-        for sector, group in (("firms", firms), ("vendors", vendors), ("suppliers", suppliers)):
-            rev = sum(a.revenue_usd for a in group)
-            profit = sum(a.profit_usd for a in group)
+        for sector, table in (
+            ("firms", firms),
+            ("vendors", self.vendor_table),
+            ("suppliers", suppliers),
+        ):
+            rev = float(table.revenue_usd().sum())
+            profit = float(table.profit_usd.sum())
             totals[sector] = profit
             setattr(self, f"revenue_{sector}_usd", rev)
             setattr(self, f"profit_{sector}_usd", profit)
@@ -441,16 +447,36 @@ class EfficiencyRaceModel(mesa.Model):
             share = profit / total_profit if total_profit > 0 else math.nan
             setattr(self, f"profit_share_{sector}", share)
         self.n_firms_active = len(firms)
-        if firms:
-            best = min(firms, key=lambda f: f.loss)
-            self.best_loss = best.loss
-            self.best_relative_excess_loss = best.relative_excess_loss
-            self.best_cumulative_logical_flop = best.cumulative_logical_flop
-        self.energy_spend_firms_usd = sum(f.energy_usd for f in firms)
-        self.chip_spend_firms_usd = sum(f.chips_usd for f in firms)
-        self.rnd_spend_firms_usd = sum(f.rnd_usd for f in firms)
+        if len(firms):
+            best = int(np.argmin(firms.loss))
+            self.best_loss = float(firms.loss[best])
+            self.best_relative_excess_loss = float(firms.relative_excess_loss[best])
+            self.best_cumulative_logical_flop = float(firms.cumulative_logical_flop[best])
+        self.energy_spend_firms_usd = float(firms.energy_usd().sum())
+        self.chip_spend_firms_usd = float(firms.chips_usd().sum())
+        self.rnd_spend_firms_usd = float(firms.rnd_usd.sum())
         self.compute_logical_flop = compute
         self.spending_captured_share = float(revenue.sum() / (self.spending_usd_per_year * dt))
+        self.datacollector.collect(self)
+        if self.collect_agents:
+            for agents in self.tables:
+                record = agents.outputs()
+                record["step"] = self.steps
+                record["agent_id"] = [v.unique_id for v in agents.views]
+                self._agent_records.append(record)
+
+    def agents_dataframe(self) -> pd.DataFrame:
+        """One row per agent per step so far: ``step``, ``agent_id`` and :data:`AGENT_OUTPUTS`
+        (empty when the model does not collect agents)."""
+        records = [r for r in self._agent_records if len(r["agent_id"])]
+        columns = ["step", "agent_id", *AGENT_OUTPUTS]
+        if not records:
+            return pd.DataFrame(columns=columns)
+        data = {}
+        for name in columns:
+            parts = [np.broadcast_to(r[name], len(r["agent_id"])) for r in records]
+            data[name] = np.concatenate(parts)
+        return pd.DataFrame(data, columns=columns)
 
 
 MODEL_OUTPUTS = {
@@ -538,3 +564,5 @@ AGENT_OUTPUTS = {
     "algorithmic_efficiency": ("logical FLOP/FLOP", "Firms: link 3, logical per physical FLOP."),
     "price_usd_per_million_tokens": ("USD/Mtoken", "Firms: price of its tokens."),
 }
+
+__all__ = ["AGENT_OUTPUTS", "MODEL_OUTPUTS", "EfficiencyRaceModel", "MarketAgent"]

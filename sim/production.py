@@ -11,8 +11,6 @@ evenly over the step. Pure numpy; no Mesa.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -35,14 +33,17 @@ def inference_flop_per_token(params: ArrayLike) -> NDArray[np.float64]:
 
 
 def cost_usd_per_logical_flop(
-    it_energy_mwh: float, energy_usd_per_it_mwh: float, depreciation_usd: float, logical_flop: float
-) -> float:
+    it_energy_mwh: ArrayLike,
+    energy_usd_per_it_mwh: ArrayLike,
+    depreciation_usd: ArrayLike,
+    logical_flop: ArrayLike,
+) -> NDArray[np.float64]:
     """What a step's compute costs per logical FLOP [USD/FLOP]: its energy (per IT MWh, grid
     price x PUE) plus the chips' depreciation, over the logical FLOP produced. NaN without
     compute (nothing to sell)."""
-    if logical_flop <= 0:
-        return math.nan
-    return (it_energy_mwh * energy_usd_per_it_mwh + depreciation_usd) / logical_flop
+    flop = np.asarray(logical_flop, dtype=float)
+    cost = np.asarray(it_energy_mwh) * energy_usd_per_it_mwh + np.asarray(depreciation_usd)
+    return np.where(flop > 0, cost / np.where(flop > 0, flop, 1.0), np.nan)
 
 
 def step_logical_flop(

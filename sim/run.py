@@ -80,11 +80,7 @@ def collect(m: EfficiencyRaceModel, seed: int | np.random.SeedSequence | None = 
     """Tidy tables of what a model has collected so far."""
     model_df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     model_df.insert(0, "step", np.arange(1, len(model_df) + 1))
-    if m.datacollector.agent_reporters:
-        agents = m.datacollector.get_agent_vars_dataframe().reset_index()
-        agents = agents.rename(columns={"Step": "step", "AgentID": "agent_id"})
-    else:
-        agents = pd.DataFrame(columns=["step", "agent_id", *AGENT_OUTPUTS])
+    agents = m.agents_dataframe()
     year_of_step = dict(zip(model_df["step"], model_df["year"], strict=True))
     agents.insert(1, "year", agents["step"].map(year_of_step))
     extras = {

@@ -12,6 +12,7 @@ import pickle
 from typing import Any
 
 import mesa
+import numpy as np
 import pytest
 
 from agents.base import MarketAgent
@@ -61,15 +62,21 @@ def of_type(model: EfficiencyRaceModel, cls: type[MarketAgent]) -> list[Any]:
 
 
 def state(agent: MarketAgent) -> str:
-    """Everything an agent holds but its model, as exact text (repr round-trips floats, and
-    NaN compares equal to NaN here)."""
-    return repr({k: v for k, v in sorted(vars(agent).items()) if k != "model"})
+    """Everything an agent holds, as exact text: its row of every array of its table (repr
+    round-trips floats, and NaN compares equal to NaN here)."""
+    table = agent.table
+    row = {
+        name: repr(np.asarray(value[agent.row]).tolist())
+        for name, value in sorted(vars(table).items())
+        if isinstance(value, np.ndarray) and value.ndim and len(value) == len(table)
+    }
+    return repr((agent.unique_id, agent.name, agent.cash_usd, row))
 
 
 def test_constructed_from_its_params(cls: type[MarketAgent]) -> None:
     agent_type, group = AGENT_TYPES[cls]
     scenario = small_scenario()
-    model = EfficiencyRaceModel(scenario)
+    model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     agents = of_type(model, cls)
     entries = getattr(scenario, group)
     # an entry with count > 1 stands for numbered copies
@@ -88,11 +95,11 @@ def test_constructed_from_its_params(cls: type[MarketAgent]) -> None:
         assert agent.cash_usd == agent.params.cash_usd >= 0.0
         assert agent.revenue_usd == 0.0
         assert agent.profit_usd == 0.0
-    assert model.ledger.total_all_accounts(list(model.agents)) == 0.0
+    assert model.ledger.total_all_accounts(*model.accounts) == 0.0
 
 
 def test_cash_never_negative_in_the_baseline(cls: type[MarketAgent]) -> None:
-    model = EfficiencyRaceModel(load_scenario("baseline"))
+    model = EfficiencyRaceModel(load_scenario("baseline"), rng=0)
     for _ in range(STEPS):
         model.step()
         for agent in of_type(model, cls):
@@ -102,7 +109,7 @@ def test_cash_never_negative_in_the_baseline(cls: type[MarketAgent]) -> None:
 
 
 def test_pickles_and_continues_identically(cls: type[MarketAgent]) -> None:
-    model = EfficiencyRaceModel(load_scenario("baseline"))
+    model = EfficiencyRaceModel(load_scenario("baseline"), rng=0)
     for _ in range(6):
         model.step()
     copy = pickle.loads(pickle.dumps(model))
@@ -123,7 +130,7 @@ def test_same_seed_same_agents(cls: type[MarketAgent]) -> None:
 
 
 def test_reports_every_output_column(cls: type[MarketAgent]) -> None:
-    model = EfficiencyRaceModel(small_scenario())
+    model = EfficiencyRaceModel(small_scenario(), rng=0)
     model.step()
     for agent in of_type(model, cls):
         for column in AGENT_OUTPUTS:
@@ -139,7 +146,7 @@ def test_reports_every_output_column(cls: type[MarketAgent]) -> None:
                     assert value == pytest.approx(1.0 / agent.pue, rel=1e-15) and value <= 1.0
                 else:
                     assert math.isnan(value), column
-    table = model.datacollector.get_agent_vars_dataframe()
-    assert list(table.columns) == list(AGENT_OUTPUTS)
+    table = model.agents_dataframe()
+    assert list(table.columns) == ["step", "agent_id", *AGENT_OUTPUTS]
     rows = table[table["agent_type"] == AGENT_TYPES[cls][0]]
     assert len(rows) == len(of_type(model, cls))

@@ -19,7 +19,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from sim import law, validate
-from sim.ledger import Ledger
+from sim.ledger import Accounts, Ledger
 from sim.model import EfficiencyRaceModel
 from sim.params import HOURS_PER_YEAR, Scenario
 from sim.run import RunResult, simulate
@@ -56,7 +56,7 @@ def run_checked(
     scenario: Scenario, check: Callable[[EfficiencyRaceModel], None]
 ) -> EfficiencyRaceModel:
     """Step a model over the scenario's horizon, calling ``check(model)`` after every step."""
-    model = EfficiencyRaceModel(scenario)
+    model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     for _ in range(scenario.run.n_steps):
         model.step()
         check(model)
@@ -114,7 +114,7 @@ def money_balances(model: EfficiencyRaceModel) -> None:
     assert model.ledger_imbalance_usd <= 1e-12 * scale, f"step {model.steps}"
     # double entry: agents' cash and the external accounts sum to zero
     gross = sum(abs(v) for v in model.ledger.external.values())
-    total = model.ledger.total_all_accounts(list(model.agents))
+    total = model.ledger.total_all_accounts(*model.accounts)
     assert abs(total) <= 1e-12 * gross, f"step {model.steps}: {total} USD unaccounted"
 
 
@@ -128,28 +128,32 @@ def test_ledger_balances_every_step_of_the_baseline() -> None:
     assert model.steps == 240
 
 
-def test_ledger_catches_unbooked_cash() -> None:
-    @dataclasses.dataclass
-    class Account:
-        unique_id: int
-        cash_usd: float = 0.0
-
-    a, b = Account(1), Account(2)
+def test_ledger_books_batched_transfers_and_catches_unbooked_cash() -> None:
+    firms, vendors = Accounts("firm", [0.0, 0.0]), Accounts("vendor", [0.0])
     ledger = Ledger()
-    ledger.transfer(0, "investors", a, "capital", 100.0)
-    ledger.open_step([a, b])
-    ledger.transfer(1, a, b, "sale", 30.0)
-    assert (a.cash_usd, b.cash_usd) == (70.0, 30.0)
-    assert ledger.imbalance_usd([a, b]) == 0.0
-    assert ledger.total_all_accounts([a, b]) == 0.0
-    assert ledger.entries[-1] == (1, 1, 2, "sale", 30.0)
-    b.cash_usd += 5.0  # a code path that touched cash without booking it
-    assert ledger.imbalance_usd([a, b]) == 5.0
-    assert ledger.total_all_accounts([a, b]) == 5.0
+    ledger.transfer("capital", [100.0, 50.0], "investors", firms)
+    ledger.open_step(firms, vendors)
+    paid = ledger.transfer("chips", [[30.0], [80.0]], firms, vendors)
+    # a payer pays at most its cash: the second firm's 80 is cut to the 50 it has
+    np.testing.assert_array_equal(paid, [[30.0], [50.0]])
+    np.testing.assert_array_equal(firms.cash_usd, [70.0, 0.0])
+    np.testing.assert_array_equal(vendors.cash_usd, [80.0])
+    np.testing.assert_array_equal(vendors.inflow("chips"), [80.0])
+    np.testing.assert_array_equal(firms.outflow("chips"), [30.0, 50.0])
+    np.testing.assert_array_equal(firms.inflow("chips"), [0.0, 0.0])  # nothing came in
+    assert ledger.imbalance_usd(firms, vendors) == 0.0
+    assert ledger.total_all_accounts(firms, vendors) == 0.0
+    assert ledger.totals[("firm", "vendor", "chips")] == 80.0
+    ledger.transfer("tax", [10.0, 0.0], firms, "government")
+    assert ledger.external["government"] == 10.0
+    assert ledger.total_all_accounts(firms, vendors) == 0.0
+    vendors.cash_usd += 5.0  # a code path that touched cash without booking it
+    assert ledger.imbalance_usd(firms, vendors) == 5.0
+    assert ledger.total_all_accounts(firms, vendors) == 5.0
     with pytest.raises(ValueError, match="must be >= 0"):
-        ledger.transfer(1, a, b, "refund", -1.0)
+        ledger.transfer("refund", [-1.0, 0.0], firms, "outside")
     with pytest.raises(ValueError, match="must be >= 0"):
-        ledger.transfer(1, a, b, "refund", math.nan)
+        ledger.transfer("refund", [math.nan, 0.0], firms, "outside")
 
 
 def test_energy_within_capacity_and_cap_every_step() -> None:
@@ -342,7 +346,7 @@ def test_every_shipped_scenario_runs(name: str) -> None:
 @cache
 def outcome(name: str) -> tuple[RunResult, EfficiencyRaceModel]:
     scenario = load_scenario(name)
-    model = EfficiencyRaceModel(scenario)
+    model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     return simulate(scenario, model=model), model
 
 

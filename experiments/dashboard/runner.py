@@ -100,7 +100,7 @@ class PanelRunner:
     _last_png: tuple[str | None, bytes | None] = field(init=False, default=(None, None))
 
     def __post_init__(self) -> None:
-        self.model = EfficiencyRaceModel(self.scenario)
+        self.model = EfficiencyRaceModel(self.scenario, rng=self.scenario.run.seed)
         self.initial = self.snapshot(draw=False)
 
     @property
