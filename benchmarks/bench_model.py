@@ -1,22 +1,22 @@
-"""How fast the market model runs: agent-steps per second and wall time.
+"""How fast the market model runs: CPU seconds per case, optionally against another checkout.
 
-    python benchmarks/bench_model.py [--repeat 5] [--firms 1000] [--profile]
+    python benchmarks/bench_model.py [--repeat 5] [--firms 1000] [--huge 10000] [--profile]
+    python benchmarks/bench_model.py --against ../old-checkout     # ratios in the same run
 
 Cases (20 years of monthly steps unless ``--years`` says otherwise):
 
 - ``baseline, simulation only``: the model's steps with data collection switched off;
-- ``baseline, with data collection``: :func:`sim.run.simulate`, i.e. the steps, Mesa's
-  DataCollector and the tidy tables;
-- ``baseline, with outputs``: the same plus model/agents CSV and Parquet and manifest.json
-  (no figures);
-- ``N firms, simulation only`` and ``N firms, with data collection``: the baseline with its
-  firms replaced by one entry of ``count = N`` (the first baseline firm, its cash and chips
-  scaled by 8/N so the market is the baseline's size).
+- ``baseline, with data collection``: :func:`sim.run.simulate`, i.e. the steps, data collection
+  and the tidy tables;
+- ``N firms, simulation only``: the baseline with its firms replaced by one entry of
+  ``count = N`` (the first baseline firm, its cash and chips scaled by 8/N so the market is the
+  baseline's size); ``--huge`` adds a single run of a larger N.
 
-Each figure is the median of ``--repeat`` runs (the large case runs fewer times; see
-``--repeat-large``). Targets from the issue: the baseline's 20 years in under 0.1 s of
-simulation on one core, 1,000 firms in under 10 s. ``--profile`` adds cProfile's top 10
-functions by own time for the baseline and the large case.
+Each figure is the median CPU time (``time.process_time``) of ``--repeat`` runs in a fresh
+process, so a busy machine disturbs it less than wall time would. With ``--against DIR`` the
+same cases run on the code in DIR (another checkout, e.g. ``git worktree add ../old HEAD~5``) in
+the same session, and the ratio old/new is printed: the figure to report, since both sides
+see the same machine. ``--profile`` adds cProfile's top 10 functions for the baseline.
 """
 
 from __future__ import annotations
@@ -25,24 +25,22 @@ import argparse
 import cProfile
 import dataclasses
 import io
+import json
+import os
 import platform
 import pstats
 import statistics
-import tempfile
+import subprocess
+import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sim.model import EfficiencyRaceModel
-from sim.params import Scenario
-from sim.run import simulate, write_outputs
-from sim.scenario import load_scenario
-
-BASELINE_TARGET_S = 0.1
-LARGE_TARGET_S = 10.0
+HERE = Path(__file__).resolve().parent
+TARGETS_S = {"baseline, simulation only": 0.020, "1000 firms, simulation only": 0.7}
 
 
-def with_firms(scenario: Scenario, count: int) -> Scenario:
+def with_firms(scenario: Any, count: int) -> Any:
     """The scenario with its firms replaced by ``count`` copies of its first firm, whose cash
     and chips are scaled so that all of them together hold what the original firms held."""
     first = scenario.firms[0]
@@ -53,115 +51,104 @@ def with_firms(scenario: Scenario, count: int) -> Scenario:
     return dataclasses.replace(scenario, name=f"{count} firms", firms=(firm,))
 
 
-def n_agents(scenario: Scenario) -> int:
-    return sum(
-        p.count for group in (scenario.firms, scenario.vendors, scenario.suppliers) for p in group
-    )
+def _simulation_only(scenario: Any) -> None:
+    from sim.model import EfficiencyRaceModel
 
-
-def simulation_only(scenario: Scenario) -> None:
-    """Step the model over the horizon without collecting data."""
     model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     model.datacollector.collect = lambda _model: None
     for _ in range(scenario.run.n_steps):
         model.step()
 
 
-def with_collection(scenario: Scenario) -> None:
+def _with_collection(scenario: Any) -> None:
+    from sim.run import simulate
+
     simulate(scenario)
 
 
-def with_outputs(scenario: Scenario) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        write_outputs(simulate(scenario), Path(folder), figures=False)
+def child(case: str, firms: int, years: float, repeat: int) -> None:
+    """Time one case in this process and print its CPU seconds as JSON."""
+    from sim.scenario import load_scenario
 
-
-def median_seconds(work: Callable[[Scenario], None], scenario: Scenario, repeat: int) -> float:
+    scenario = load_scenario("baseline", {"run.years": years})
+    if firms:
+        scenario = with_firms(scenario, firms)
+    work = _with_collection if case == "collection" else _simulation_only
+    work(load_scenario("baseline", {"run.years": 1.0}))  # warm-up: imports, caches
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         work(scenario)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        times.append(time.process_time() - start)
+    print(json.dumps({"seconds": statistics.median(times)}))
 
 
-def report(label: str, scenario: Scenario, seconds: float, target: float | None = None) -> None:
-    agent_steps = n_agents(scenario) * scenario.run.n_steps
-    line = (
-        f"{label:<36} {seconds:9.3f} s  {agent_steps / seconds:>12,.0f} agent-steps/s"
-        f"  ({n_agents(scenario)} agents x {scenario.run.n_steps} steps)"
-    )
-    if target is not None:
-        line += f"  target < {target:g} s: {'met' if seconds < target else 'NOT met'}"
-    print(line, flush=True)
+def measure(code: Path, case: str, firms: int, years: float, repeat: int) -> float:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    args = [sys.executable, str(HERE / "bench_model.py"), "--child", case]
+    args += ["--firms", str(firms), "--years", str(years), "--repeat", str(repeat)]
+    out = subprocess.run(args, env=env, cwd=code, capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
 
 
-def profile(label: str, work: Callable[[Scenario], None], scenario: Scenario) -> None:
+def profile_baseline() -> None:
+    from sim.scenario import load_scenario
+
     profiler = cProfile.Profile()
     profiler.enable()
-    work(scenario)
+    _simulation_only(load_scenario("baseline"))
     profiler.disable()
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(10)
     body = text.getvalue()
-    # drop pstats' preamble; keep the header line and the table
-    start = body.find("   ncalls")
-    print(f"\n--- profile: {label} (top 10 by own time) ---")
-    print(body[start:].rstrip() if start >= 0 else body.rstrip())
+    print("\n--- profile: baseline, simulation only (top 10 by own time) ---")
+    print(body[body.find("   ncalls") :].rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5, help="runs per baseline figure (median)")
-    parser.add_argument("--repeat-large", type=int, default=3, help="runs per large figure")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--firms", type=int, default=1000, help="firms in the large case")
+    parser.add_argument("--huge", type=int, default=10_000, help="firms in the single huge run")
     parser.add_argument("--years", type=float, default=20.0, help="simulated years")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
     parser.add_argument("--profile", action="store_true", help="print cProfile hotspots")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.firms, args.years, args.repeat)
+        return
 
-    baseline = load_scenario("baseline", {"run.years": args.years})
-    large = with_firms(baseline, args.firms)
-    model = EfficiencyRaceModel(large, rng=large.run.seed)
-    built = sum(1 for a in model.agents if a.agent_type == "firm")
-    assert built == args.firms, f"count={args.firms} built {built} firms"
-
+    here = HERE.parent
+    cases = [
+        ("baseline, simulation only", "simulation", 0, args.repeat),
+        ("baseline, with data collection", "collection", 0, args.repeat),
+        (f"{args.firms} firms, simulation only", "simulation", args.firms, 3),
+        (f"{args.huge} firms, simulation only", "simulation", args.huge, 1),
+    ]
     print(
-        f"efficiency-race benchmark: Python {platform.python_version()}, "
-        f"{platform.machine()}, median of {args.repeat} (large: {args.repeat_large}) runs"
+        f"efficiency-race benchmark: Python {platform.python_version()}, {platform.machine()}, "
+        f"{args.years:g} years monthly; CPU seconds, median of the repeats"
     )
-    simulation_only(baseline)  # warm-up: imports, caches
-    report(
-        "baseline, simulation only",
-        baseline,
-        median_seconds(simulation_only, baseline, args.repeat),
-        BASELINE_TARGET_S,
-    )
-    report(
-        "baseline, with data collection",
-        baseline,
-        median_seconds(with_collection, baseline, args.repeat),
-    )
-    report(
-        "baseline, with outputs (no figures)",
-        baseline,
-        median_seconds(with_outputs, baseline, args.repeat),
-    )
-    report(
-        f"{args.firms} firms, simulation only",
-        large,
-        median_seconds(simulation_only, large, args.repeat_large),
-        LARGE_TARGET_S,
-    )
-    report(
-        f"{args.firms} firms, with data collection",
-        large,
-        median_seconds(with_collection, large, args.repeat_large),
-        LARGE_TARGET_S,
-    )
+    header = f"{'case':<36} {'this':>9}"
+    if args.against:
+        header += f" {'against':>9} {'speed-up':>9}"
+    print(header + "  target")
+    for label, case, firms, repeat in cases:
+        new = measure(here, case, firms, args.years, repeat)
+        line = f"{label:<36} {new:9.3f}"
+        if args.against:
+            if firms > 2000:
+                line += f" {'(skipped)':>9} {'':>9}"  # the old code needs minutes here
+            else:
+                old = measure(args.against.resolve(), case, firms, args.years, repeat)
+                line += f" {old:9.3f} {old / new:8.1f}x"
+        target = TARGETS_S.get(label)
+        if target is not None:
+            line += f"  < {target:g} s: {'met' if new < target else 'NOT met'}"
+        print(line, flush=True)
     if args.profile:
-        profile("baseline, simulation only", simulation_only, baseline)
-        profile("baseline, with data collection", with_collection, baseline)
-        profile(f"{args.firms} firms, with data collection", with_collection, large)
+        profile_baseline()
 
 
 if __name__ == "__main__":

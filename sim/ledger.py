@@ -98,25 +98,29 @@ class Ledger:
         (a matrix row is scaled down alike); outside accounts pay whatever is asked.
         """
         amounts = np.asarray(usd, dtype=float)
-        if not np.all(amounts >= 0.0):  # NaN fails too
+        matrix = amounts.ndim == 2
+        if not (amounts >= 0.0).all():  # NaN fails too
             raise ValueError(f"transfer for {reason}: amounts must be >= 0, got {usd!r}")
         if isinstance(payer, Accounts):
-            paid_by = amounts.sum(axis=1) if amounts.ndim == 2 else amounts
-            cash = np.maximum(payer.cash_usd, 0.0)
-            if np.any(paid_by > cash):
-                scale = np.where(paid_by > cash, cash / np.where(paid_by > 0, paid_by, 1.0), 1.0)
-                amounts = amounts * (scale[:, None] if amounts.ndim == 2 else scale)
-                paid_by = amounts.sum(axis=1) if amounts.ndim == 2 else amounts
+            paid_by = amounts.sum(axis=1) if matrix else amounts
+            cash = payer.cash_usd
+            short = paid_by > cash
+            if short.any():
+                have = np.maximum(cash, 0.0)
+                scale = np.where(short, have / np.where(paid_by > 0, paid_by, 1.0), 1.0)
+                amounts = amounts * (scale[:, None] if matrix else scale)
+                paid_by = amounts.sum(axis=1) if matrix else amounts
             payer.cash_usd -= paid_by
             _book(payer.outflows, reason, paid_by)
-        received = amounts.sum(axis=0) if amounts.ndim == 2 else amounts
+        received = amounts.sum(axis=0) if matrix else amounts
         if isinstance(payee, Accounts):
             payee.cash_usd += received
             _book(payee.inflows, reason, received)
         total = float(received.sum())
-        for account, sign in ((payer, -1.0), (payee, 1.0)):
-            if isinstance(account, str):
-                self.external[account] += sign * total
+        if isinstance(payer, str):
+            self.external[payer] -= total
+        if isinstance(payee, str):
+            self.external[payee] += total
         self.totals[(_name(payer), _name(payee), reason)] += total
         return amounts
 
