@@ -126,7 +126,7 @@ class AgentTable:
         out: dict[str, Any] = dict.fromkeys(FIRM_ONLY_OUTPUTS, nan)
         out.update(
             agent_type=self.kind,
-            name=self.names,
+            name=np.array(self.names, dtype=object),
             cash_usd=self.cash_usd.copy(),
             revenue_usd=self.revenue_usd(),
             profit_usd=self.profit_usd.copy(),

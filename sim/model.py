@@ -461,22 +461,23 @@ class EfficiencyRaceModel(mesa.Model):
         if self.collect_agents:
             for agents in self.tables:
                 record = agents.outputs()
-                record["step"] = self.steps
                 record["agent_id"] = [v.unique_id for v in agents.views]
                 self._agent_records.append(record)
 
     def agents_dataframe(self) -> pd.DataFrame:
         """One row per agent per step so far: ``step``, ``agent_id`` and :data:`AGENT_OUTPUTS`
         (empty when the model does not collect agents)."""
-        records = [r for r in self._agent_records if len(r["agent_id"])]
-        columns = ["step", "agent_id", *AGENT_OUTPUTS]
-        if not records:
-            return pd.DataFrame(columns=columns)
-        data = {}
-        for name in columns:
-            parts = [np.broadcast_to(r[name], len(r["agent_id"])) for r in records]
-            data[name] = np.concatenate(parts)
-        return pd.DataFrame(data, columns=columns)
+        records = self._agent_records
+        counts = [len(r["agent_id"]) for r in records]
+        per_step = len(self.tables)
+        data: dict[str, Any] = {
+            "step": np.repeat(np.arange(len(records)) // per_step + 1, counts),
+            "agent_type": np.repeat([r["agent_type"] for r in records], counts),
+        }
+        for name in ["agent_id", *AGENT_OUTPUTS]:
+            if name not in data:
+                data[name] = np.concatenate([r[name] for r in records]) if records else []
+        return pd.DataFrame(data, columns=["step", "agent_id", *AGENT_OUTPUTS])
 
 
 MODEL_OUTPUTS = {
