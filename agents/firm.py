@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.base import AgentTable, FloatArray, MarketAgent, column
+from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
 from sim import law, markets, production
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
@@ -337,20 +337,8 @@ class Firms(AgentTable):
 
     def outputs(self) -> dict[str, object]:
         out = super().outputs()
-        for name in (
-            "cumulative_logical_flop",
-            "loss",
-            "elogical_flop_per_joule",
-            "market_share",
-            "compute_logical_flop",
-            "training_logical_flop",
-            "site_efficiency",
-            "chip_flop_per_joule",
-            "algorithmic_efficiency",
-            "price_usd_per_million_tokens",
-        ):
-            out[name] = getattr(self, name).copy()
-        out["relative_excess_loss"] = self.relative_excess_loss
+        for name in FIRM_ONLY_OUTPUTS:
+            out[name] = np.array(getattr(self, name))  # a copy: rows change next step
         return out
 
 

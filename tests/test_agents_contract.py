@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pytest
 
-from agents.base import MarketAgent
+from agents.base import FIRM_ONLY_OUTPUTS, MarketAgent
 from agents.firm import AIFirm
 from agents.supplier import EnergySupplier
 from agents.vendor import HardwareVendor
@@ -29,19 +29,7 @@ AGENT_TYPES: dict[type[MarketAgent], tuple[str, str]] = {
     HardwareVendor: ("vendor", "vendors"),
     EnergySupplier: ("supplier", "suppliers"),
 }
-FIRM_ONLY = [
-    "cumulative_logical_flop",
-    "loss",
-    "relative_excess_loss",
-    "elogical_flop_per_joule",
-    "market_share",
-    "compute_logical_flop",
-    "training_logical_flop",
-    "site_efficiency",
-    "chip_flop_per_joule",
-    "algorithmic_efficiency",
-    "price_usd_per_million_tokens",
-]
+FIRM_ONLY = FIRM_ONLY_OUTPUTS
 STEPS = 24  # two years of the baseline
 
 pytestmark = pytest.mark.parametrize("cls", list(AGENT_TYPES), ids=lambda c: c.__name__)
