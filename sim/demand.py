@@ -100,11 +100,19 @@ class Shares(NamedTuple):
     none: FloatArray  # the share of tasks not bought at all (no AI)
 
 
-def _log_partition(z: FloatArray, z_open: FloatArray) -> FloatArray:
-    """ln(exp(z_open) + 1 + sum_f exp(z_f)) over the last axis, stable for any magnitude; the
-    1 is not buying. Options at -inf count 0."""
+def _partition(z: FloatArray, z_open: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(top, total) with ``top + ln(total) = ln(exp(z_open) + 1 + sum_f exp(z_f))`` over the
+    last axis and 1 <= total <= n + 2, stable for any magnitude; the 1 is not buying. Options at
+    -inf count 0. Shares are ``exp(z - top) / total``, accurate to rounding even when z is
+    huge (``exp(z - top - ln total)`` would lose the digits of ``top``)."""
     top = np.maximum(np.max(z, axis=-1, initial=-np.inf), np.maximum(z_open, 0.0))
     total = np.sum(np.exp(z - top[..., None]), axis=-1) + np.exp(z_open - top) + np.exp(-top)
+    return top, total
+
+
+def _log_partition(z: FloatArray, z_open: FloatArray) -> FloatArray:
+    """ln(exp(z_open) + 1 + sum_f exp(z_f)) over the last axis (see :func:`_partition`)."""
+    top, total = _partition(z, z_open)
     return top + np.log(total)
 
 
@@ -131,11 +139,11 @@ def choice_shares(
     more than ~745 mu gets exactly 1 and not buying exactly 0.
     """
     z, z_open = _scaled(utility_usd_per_task, open_utility_usd_per_task, noise_usd_per_task)
-    log_total = _log_partition(z, z_open)
+    top, total = _partition(z, z_open)
     return Shares(
-        firm=np.exp(z - log_total[..., None]),
-        open=np.exp(z_open - log_total),
-        none=np.exp(-log_total),
+        firm=np.exp(z - top[..., None]) / total[..., None],
+        open=np.exp(z_open - top) / total,
+        none=np.exp(-top) / total,
     )
 
 
@@ -274,7 +282,8 @@ def bertrand_nash_prices_usd_per_token(
     z_open = open_utility_usd_per_task / mu
     markup = np.ones_like(z0)  # in units of mu: the competitive-fringe markup, 1
     iterations = 0
-    for iterations in range(1, max_iterations + 1):  # noqa: B007 (reported)
+    while iterations < max_iterations:
+        iterations += 1
         z = np.where(active, z0 - markup, -np.inf)
         log_total = _log_partition(z, np.asarray(z_open))
         # ln D_f = ln(total - exp(z_f)), computed as log_total + log1p(-s_f) for accuracy
