@@ -334,3 +334,26 @@ def test_clearing_invariants(n: int, seed: int, mu: float, open_utility: float) 
     # the surplus is that of the cleared prices
     cs = demand.consumer_surplus_usd_per_year(g - T * price, mu, m, open_utility)
     assert out.consumer_surplus_usd == pytest.approx(float(cs), rel=1e-12, abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_a_capacity_cut_lowers_tokens_and_surplus(n: int, seed: int) -> None:
+    # firms at their Nash prices; every capacity scaled down alike (an energy cap): tokens and
+    # consumer surplus fall step by step. Spending need not fall for a mild cut (in a nearly
+    # saturated market aggregate demand is inelastic, so scarcity raises revenue) but falls for
+    # a deep one, where the taken options are priced out toward not buying
+    rng = np.random.default_rng(seed)
+    g, cost = rng.uniform(0.2, 2.0, n), rng.uniform(1e-6, 5e-5, n)
+    mu, u_open, m, tokens = 10 ** rng.uniform(-2, 0), rng.uniform(-1, 1), 1e8, 1e4
+    floor = demand.bertrand_nash_prices_usd_per_token(g, cost, mu, tokens, u_open)[0]
+    free = demand.clear_services_market(g, floor, np.full(n, np.inf), m, tokens, mu, u_open)
+    capacity = free.tokens * rng.uniform(0.2, 1.5, n)
+    previous = free
+    for factor in (1.0, 0.5, 0.1, 0.01):
+        out = demand.clear_services_market(g, floor, capacity * factor, m, tokens, mu, u_open)
+        assert out.tokens.sum() <= previous.tokens.sum() * (1 + 1e-12)
+        assert out.consumer_surplus_usd <= previous.consumer_surplus_usd * (1 + 1e-12)
+        previous = out
+    deep = demand.clear_services_market(g, floor, capacity * 1e-3, m, tokens, mu, u_open)
+    assert deep.spending_usd.sum() < free.spending_usd.sum()
