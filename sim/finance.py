@@ -144,3 +144,44 @@ def dividends_usd(
     profit = np.maximum(np.asarray(profit_usd, dtype=float), 0.0)
     room = np.maximum(np.asarray(cash_usd, dtype=float) - np.asarray(buffer_usd), 0.0)
     return np.minimum(payout_share * profit, room)
+
+
+# --------------------------------------------------------------------------------------------
+# Who earns what: total surplus and shares that stay defined
+# --------------------------------------------------------------------------------------------
+
+
+def total_surplus_usd(
+    consumer_surplus_usd: ArrayLike,
+    profit_usd: ArrayLike,
+    government_revenue_usd: ArrayLike,
+    carbon_t_co2: ArrayLike,
+    social_cost_usd_per_t_co2: float = 190.0,
+) -> FloatArray:
+    """Total surplus [USD]: consumers' surplus plus every sector's profit (summed over the last
+    axis of ``profit_usd``, e.g. firms, vendors, suppliers) plus government revenue (taxes
+    less subsidies) minus carbon damages, emissions [tCO2] times the social cost of carbon
+    [USD/tCO2]. Transfers between the parties (prices, taxes, dividends) cancel; what remains
+    is value created less damage done. Default social cost: US EPA (2023), 190 USD/tCO2
+    (2020 dollars, 2 % discount rate)."""
+    return (
+        np.asarray(consumer_surplus_usd, dtype=float)
+        + np.sum(np.asarray(profit_usd, dtype=float), axis=-1)
+        + np.asarray(government_revenue_usd, dtype=float)
+        - np.asarray(carbon_t_co2, dtype=float) * social_cost_usd_per_t_co2
+    )
+
+
+def surplus_shares(parts_usd: ArrayLike) -> FloatArray:
+    """Each party's share of the gains [-] (parties along the last axis: consumers, firms,
+    vendors, suppliers, government, investors, and carbon damages as a negative part):
+    ``x_i / sum_j max(x_j, 0)``.
+
+    The denominator is the gross gain of the parties that gain, which is never negative, so a
+    share is never taken of a negative total: gainers' shares sum to 1, a party that loses has
+    a negative share (its loss as a fraction of what the gainers gained), and when nobody
+    gains every share is 0 rather than NaN. Equals the plain share of total surplus whenever no
+    part is negative."""
+    x = np.asarray(parts_usd, dtype=float)
+    gross = np.sum(np.maximum(x, 0.0), axis=-1, keepdims=True)
+    return np.where(gross > 0, x / np.where(gross > 0, gross, 1.0), 0.0)

@@ -132,3 +132,39 @@ def test_dividends_never_breach_the_buffer(
     paid = float(finance.dividends_usd(profit, cash, buffer, share))
     assert 0.0 <= paid <= max(profit, 0.0) * share + 1e-9
     assert cash - paid >= min(cash, buffer) - 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# Who earns what
+# --------------------------------------------------------------------------------------------
+
+
+def test_total_surplus_closed_form() -> None:
+    # 10 consumers + (3 - 1 + 2) profits + 1 government - 2 tCO2 x 0.5 = 14
+    total = finance.total_surplus_usd(10.0, [3.0, -1.0, 2.0], 1.0, 2.0, 0.5)
+    assert total == pytest.approx(14.0)
+
+
+def test_surplus_shares_stay_defined() -> None:
+    # no losers: plain shares of the total
+    np.testing.assert_allclose(finance.surplus_shares([6.0, 3.0, 1.0]), [0.6, 0.3, 0.1])
+    # a loser: gainers still sum to 1, the loser's share is its loss over the gross gain
+    np.testing.assert_allclose(finance.surplus_shares([6.0, -3.0, 4.0]), [0.6, -0.3, 0.4])
+    # a negative total is never the denominator; nobody gains: zeros, not NaN
+    np.testing.assert_allclose(finance.surplus_shares([1.0, -5.0]), [1.0, -5.0])
+    np.testing.assert_array_equal(
+        finance.surplus_shares([[0.0, -1.0], [2.0, 2.0]]), [[0, 0], [0.5, 0.5]]
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e12, 1e12), min_size=1, max_size=7))
+def test_surplus_shares_invariants(parts: list[float]) -> None:
+    shares = finance.surplus_shares(parts)
+    assert np.all(np.isfinite(shares))
+    gains = shares[np.array(parts) > 0]
+    if gains.size:
+        assert gains.sum() == pytest.approx(1.0, rel=1e-12)
+        assert np.all(np.sign(shares) == np.sign(parts))
+    else:
+        np.testing.assert_array_equal(shares, 0.0)
