@@ -16,12 +16,12 @@ multinomial logit (McFadden 1974) with money-metric utility, so:
 - tasks, tokens and spending follow from the shares (:func:`services_demand`); tokens never exceed
   ``M * T`` and a firm's spending never exceeds what its share of tasks is worth to buyers plus
   the taste shocks, so the exogenous envelope is an upper bound, not a spending path;
-- consumer surplus is the expected maximum utility (Small and Rosen 1981; Train 2009, eq. 3.10):
+- consumer surplus is the expected maximum utility (Small and Rosen 1981; Train 2009, section 3.5):
   ``CS = mu * M * ln(exp(u_open/mu) + 1 + sum_f exp(u_f/mu))`` [USD/yr], measured against a world
   where the only option is not buying (:func:`consumer_surplus_usd_per_year`);
 - a single-product firm's profit-maximising price per task exceeds its cost per task by
-  ``mu / (1 - s_f)`` (:func:`logit_markup_usd_per_token`; Anderson, de Palma and Thisse 1992,
-  ch. 7), so margins grow with market share and with taste dispersion, and are earned, not
+  ``mu / (1 - s_f)`` (:func:`logit_markup_usd_per_token`; Anderson, de Palma and Thisse
+  1992), so margins grow with market share and with taste dispersion, and are earned, not
   assumed; :func:`bertrand_nash_prices_usd_per_token` solves all firms' conditions at once.
 
 Quantities per year may be given per step instead, as long as ``M`` and capacities use the same
@@ -56,10 +56,12 @@ def task_success(
     Derivation: the excess loss is the KL divergence per token from the true distribution p to
     the model's q. A task succeeds if its ``n`` decisive tokens follow the true distribution; the
     model's probability of the successful set S relative to an ideal model's is
-    ``E_p[q/p | S] >= exp(E_p[ln(q/p) | S]) = exp(-n (L - E))`` (Jensen), so
-    ``loss_scale = 1 / n`` [nats/token] is the inverse of the number of decisive tokens in a
-    task: the "all steps must be right" model of multi-step task success (its compounding is
-    what makes longer tasks need better models; Kwa et al. 2025, METR task-horizon study).
+    ``E_p[q/p | S] >= exp(E_p[ln(q/p) | S]) ~ exp(-n (L - E))`` (Jensen; the last step takes
+    the per-token divergence on S to be the average one), so ``loss_scale = 1 / n``
+    [nats/token] is the inverse of the number of decisive tokens in a task: the "every step
+    must be right" model of multi-step tasks, whose success falls exponentially with task
+    length at a constant per-step hazard (METR's task-length data, Kwa et al. 2025, fit that
+    form; Ord 2025).
     Negative excess losses (numerical noise) count as 0.
     """
     x = np.maximum(np.asarray(excess_loss_nats_per_token, dtype=float), 0.0)
@@ -180,7 +182,7 @@ def consumer_surplus_usd_per_year(
 ) -> FloatArray:
     """Buyers' surplus [USD/yr] against a world with no AI at all (only not buying):
     ``mu * M * ln(exp(u_open/mu) + 1 + sum_f exp(u_f/mu))``, the expected maximum of the
-    Gumbel-perturbed utilities (Small and Rosen 1981; Train 2009, eq. 3.10).
+    Gumbel-perturbed utilities (Small and Rosen 1981; Train 2009, section 3.5).
 
     Never negative (adding options never hurts a buyer), rises with every firm's quality and
     falls with every price. The surplus due to the frontier firms alone is this minus the same
@@ -203,7 +205,7 @@ def logit_markup_usd_per_token(
     ``mu / (T (1 - s))``, with s its share of potential tasks [0-1], mu the taste-shock scale
     [USD/task] and T [tokens/task]. Infinite at s = 1.
 
-    Derivation (Anderson, de Palma and Thisse 1992, ch. 7): profit per year is
+    Derivation (Anderson, de Palma and Thisse 1992): profit per year is
     ``M s (P - C)`` with P, C price and cost per task; ``ds/dP = -s (1 - s) / mu``, so the
     first-order condition ``s - (P - C) s (1 - s) / mu = 0`` gives ``P - C = mu / (1 - s)``;
     divide by T for the markup per token. The markup does not depend on the cost (in logit the
