@@ -180,8 +180,12 @@ def breakthrough_doublings(
     steps has the same distribution as one full step: the step length changes the draws, not
     their law. One Poisson and one gamma draw per firm whatever the values, so the stream of
     random numbers consumed does not depend on which firms innovate. Negative rates count 0.
+    ``mean_size_doublings = 0`` is the deterministic limit: exactly ``rate * dt``, no draws (for
+    the mean-field reduction and for switching the stochastic channel off).
     """
     rate = np.maximum(np.asarray(rate_doublings_per_year, dtype=float), 0.0)
+    if mean_size_doublings <= 0.0:
+        return rate * dt_years
     count = rng.poisson(rate * dt_years / mean_size_doublings)
     return rng.gamma(count.astype(float), mean_size_doublings)
 

@@ -127,6 +127,14 @@ def test_breakthroughs_are_seeded_and_zero_without_research() -> None:
     assert a[2] == 0.0
 
 
+def test_breakthroughs_of_size_zero_are_the_deterministic_rate() -> None:
+    rng = np.random.default_rng(3)
+    state = rng.bit_generator.state
+    got = innovation.breakthrough_doublings([0.6, 0.0, -1.0], 0.25, 0.0, rng)
+    np.testing.assert_array_equal(got, [0.15, 0.0, 0.0])
+    assert rng.bit_generator.state == state  # no random numbers consumed
+
+
 def test_breakthroughs_two_half_steps_match_one_step_in_law() -> None:
     rng = np.random.default_rng(99)
     n = 200_000
