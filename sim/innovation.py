@@ -1,0 +1,325 @@
+"""Innovation as pure, vectorised functions (arrays over firms): R&D chosen at the margin,
+stochastic breakthroughs, spillovers toward the frontier, and ideas that get harder to find.
+
+A firm's algorithmic efficiency is tracked in doublings (log2). R&D spending ``S`` [USD/yr]
+adds ``m S / (S + h)`` doublings a year (:func:`rnd_extra_doublings_per_year`; diminishing
+returns, Michaelis-Menten), with ``m`` [doublings/yr] the most R&D can add and ``h`` [USD/yr]
+the spending that buys half of it. A firm spends where the marginal dollar still pays: with
+``V`` [USD/doubling] the value of a doubling to the firm (:func:`rnd_value_usd_per_doubling`),
+the optimum is ``S* = max(0, sqrt(V m h / (1 - subsidy)) - h)``
+(:func:`optimal_rnd_spend_usd_per_year`). The doublings actually bought arrive as Poisson
+breakthroughs of random size whose mean is the deterministic rate
+(:func:`breakthrough_doublings`), so leads can be won by luck. Followers catch up toward the
+frontier with a lag (:func:`catch_up_log2_efficiency`), faster toward models whose weights are
+open (:func:`spillover_targets`). And each doubling makes the next harder to buy
+(:func:`ideas_harder_factor`; Jones 1995, Bloom et al. 2020).
+
+Randomness comes only through an ``rng: np.random.Generator`` argument. Nothing here imports
+Mesa.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+LN2 = math.log(2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# R&D at the margin
+# --------------------------------------------------------------------------------------------
+
+
+def rnd_extra_doublings_per_year(
+    spend_usd_per_year: ArrayLike,
+    max_extra_doublings_per_year: ArrayLike,
+    half_saturation_usd_per_year: ArrayLike,
+) -> FloatArray:
+    """Extra doublings a year bought by R&D spending [doublings/yr]: ``m S / (S + h)``
+    (Michaelis-Menten, the same form as ``sim.markets.rnd_extra_rate``): 0 at S = 0, m/2 at
+    S = h [USD/yr], m as S grows without bound, and each dollar buys less than the one before.
+    Negative spending counts as 0."""
+    s = np.maximum(np.asarray(spend_usd_per_year, dtype=float), 0.0)
+    h = np.asarray(half_saturation_usd_per_year, dtype=float)
+    return np.asarray(max_extra_doublings_per_year, dtype=float) * s / (s + h)
+
+
+def rnd_value_usd_per_doubling(
+    compute_spend_usd_per_year: ArrayLike,
+    discount_rate_per_year: ArrayLike = 0.12,
+    erosion_rate_per_year: ArrayLike = 1.0,
+    horizon_years: ArrayLike = 5.0,
+) -> FloatArray:
+    """What one extra doubling of algorithmic efficiency is worth to a firm [USD/doubling]:
+    ``X ln2 (1 - e^(-rho H)) / rho`` with ``rho = discount + erosion`` (``X ln2 H`` at rho = 0).
+
+    Derivation (envelope argument): a firm that spends ``X`` [USD/yr] on compute (chips and
+    energy) gets the same logical compute for ``X 2^-d`` after ``d`` more doublings, saving
+    ``X (1 - 2^-d) ~ X ln2 d`` a year for small d. The saving lasts while the lead lasts:
+    rivals catch up at ``erosion_rate_per_year`` [1/yr] (the spillover rate lambda of
+    :func:`catch_up_log2_efficiency`, so open weights lower the private value of R&D), it is
+    discounted at ``discount_rate_per_year`` [1/yr] (the investors' hurdle rate), and counted
+    for at most ``horizon_years`` [yr] (the planning horizon). This values efficiency at its
+    cost saving only, a lower bound: better models also win buyers. Negative spending counts
+    as 0.
+    """
+    x = np.maximum(np.asarray(compute_spend_usd_per_year, dtype=float), 0.0)
+    rho = np.asarray(discount_rate_per_year, dtype=float) + np.asarray(erosion_rate_per_year)
+    horizon = np.asarray(horizon_years, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        years = np.where(rho > 0, -np.expm1(-rho * horizon) / np.where(rho > 0, rho, 1.0), horizon)
+    return x * LN2 * years
+
+
+def rnd_marginal_return(
+    spend_usd_per_year: ArrayLike,
+    value_usd_per_doubling: ArrayLike,
+    max_extra_doublings_per_year: ArrayLike,
+    half_saturation_usd_per_year: ArrayLike,
+    subsidy_rate: ArrayLike = 0.0,
+) -> FloatArray:
+    """Value the next dollar of R&D returns per dollar of the firm's own money [USD/USD]:
+    ``V m h / (S + h)^2 / (1 - subsidy)``, the derivative of ``V m S / (S + h)`` in S over the
+    share of the dollar the firm pays (``subsidy_rate`` [0-1) is the share a subsidy pays).
+    Above 1 the firm should spend more, below 1 less."""
+    s = np.maximum(np.asarray(spend_usd_per_year, dtype=float), 0.0)
+    h = np.asarray(half_saturation_usd_per_year, dtype=float)
+    gain = np.asarray(value_usd_per_doubling) * np.asarray(max_extra_doublings_per_year) * h
+    return gain / (s + h) ** 2 / (1.0 - np.asarray(subsidy_rate, dtype=float))
+
+
+def optimal_rnd_spend_usd_per_year(
+    value_usd_per_doubling: ArrayLike,
+    max_extra_doublings_per_year: ArrayLike,
+    half_saturation_usd_per_year: ArrayLike,
+    subsidy_rate: ArrayLike = 0.0,
+) -> FloatArray:
+    """R&D spending that maximises ``V m S / (S + h) - (1 - subsidy) S`` [USD/yr]:
+    ``S* = max(0, sqrt(V m h / (1 - subsidy)) - h)``.
+
+    Derivation: the objective is concave in S; its derivative ``V m h / (S + h)^2 - (1 -
+    subsidy)`` vanishes at ``(S + h)^2 = V m h / (1 - subsidy)``, where the marginal return
+    (:func:`rnd_marginal_return`) is exactly 1; if that root is negative (``V m < h (1 -
+    subsidy)``: even the first dollar does not pay) the optimum is the corner S = 0. ``V``
+    [USD/doubling] from :func:`rnd_value_usd_per_doubling`, ``m`` [doublings/yr] (times
+    :func:`ideas_harder_factor` where ideas get harder), ``h`` [USD/yr]. The firm never spends
+    more than this, however much cash it holds: spending far past saturation cannot pay.
+    """
+    h = np.asarray(half_saturation_usd_per_year, dtype=float)
+    gain = np.maximum(
+        np.asarray(value_usd_per_doubling, dtype=float) * np.asarray(max_extra_doublings_per_year),
+        0.0,
+    )
+    return np.maximum(np.sqrt(gain * h / (1.0 - np.asarray(subsidy_rate, dtype=float))) - h, 0.0)
+
+
+def rnd_break_even_spend_usd_per_year(
+    value_usd_per_doubling: ArrayLike,
+    max_extra_doublings_per_year: ArrayLike,
+    half_saturation_usd_per_year: ArrayLike,
+    subsidy_rate: ArrayLike = 0.0,
+) -> FloatArray:
+    """R&D spending at which the whole programme just pays for itself [USD/yr]:
+    ``V m S / (S + h) = (1 - subsidy) S`` gives ``S = max(0, V m / (1 - subsidy) - h)``.
+    Spending beyond it loses money on R&D as a whole; the optimum
+    (:func:`optimal_rnd_spend_usd_per_year`) is always at or below it (AM-GM:
+    ``sqrt(V m h / (1 - subsidy)) <= (V m / (1 - subsidy) + h) / 2``). The yardstick for
+    reporting firms' R&D against."""
+    h = np.asarray(half_saturation_usd_per_year, dtype=float)
+    gain = np.asarray(value_usd_per_doubling, dtype=float) * np.asarray(
+        max_extra_doublings_per_year
+    )
+    return np.maximum(gain / (1.0 - np.asarray(subsidy_rate, dtype=float)) - h, 0.0)
+
+
+def ideas_harder_factor(
+    doublings_reached: ArrayLike, difficulty_per_doubling: ArrayLike = 0.2
+) -> FloatArray:
+    """Research productivity left after ``doublings_reached`` [doublings] of efficiency gained
+    since the reference level [-]: ``2^(-phi a) = A^(-phi)`` with ``A = 2^a`` the efficiency
+    level and ``phi`` = ``difficulty_per_doubling`` [-]. Multiply R&D's maximum extra rate by it.
+
+    Jones (1995) and Bloom, Jones, Van Reenen and Webb (2020): ideas production
+    ``dA/dt / A = alpha S^lambda A^-phi``, so at constant effort the growth rate falls as the
+    level rises. Default from Bloom et al.'s Moore's-law case: sustaining the doubling of chip
+    density took 18 times the researchers in ~2014 as in 1971, over ~22 doublings, so
+    ``phi = log2(18) / 22 = 0.19``: research productivity halves every ~5 doublings. Levels below
+    the reference (``a < 0``, followers) find ideas easier (factor above 1): the advantage of
+    backwardness.
+    """
+    return np.exp2(
+        -np.asarray(difficulty_per_doubling, dtype=float)
+        * np.asarray(doublings_reached, dtype=float)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Stochastic outcomes
+# --------------------------------------------------------------------------------------------
+
+
+def breakthrough_doublings(
+    rate_doublings_per_year: ArrayLike,
+    dt_years: float,
+    mean_size_doublings: float,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Doublings a firm's research yields over a step [doublings], drawn as Poisson
+    breakthroughs of exponential size: ``N ~ Poisson(rate dt / size)`` breakthroughs, each of
+    size ``Exp(mean_size_doublings)``, so the total is ``Gamma(N, size)`` (0 when N = 0).
+
+    The expectation is exactly ``rate * dt`` (``rate_doublings_per_year`` [doublings/yr], e.g.
+    the R&D rate), the variance ``2 size rate dt``: luck matters more when breakthroughs are
+    large and rare. A compound Poisson process is infinitely divisible, so the sum over two half
+    steps has the same distribution as one full step: the step length changes the draws, not
+    their law. One Poisson and one gamma draw per firm whatever the values, so the stream of
+    random numbers consumed does not depend on which firms innovate. Negative rates count 0.
+    ``mean_size_doublings = 0`` is the deterministic limit: exactly ``rate * dt``, no draws (for
+    the mean-field reduction and for switching the stochastic channel off).
+    """
+    rate = np.maximum(np.asarray(rate_doublings_per_year, dtype=float), 0.0)
+    if mean_size_doublings <= 0.0:
+        return rate * dt_years
+    count = rng.poisson(rate * dt_years / mean_size_doublings)
+    return rng.gamma(count.astype(float), mean_size_doublings)
+
+
+# --------------------------------------------------------------------------------------------
+# Spillovers
+# --------------------------------------------------------------------------------------------
+
+
+def catch_up_log2_efficiency(
+    log2_efficiency: ArrayLike,
+    target_log2_efficiency: ArrayLike,
+    catch_up_rate_per_year: ArrayLike,
+    dt_years: float,
+    own_doublings_per_year: ArrayLike = 0.0,
+    target_doublings_per_year: ArrayLike = 0.0,
+) -> FloatArray:
+    """A follower's log2 efficiency after a step [doublings], exact for any ``dt_years``.
+
+    Solves ``da/dt = g + lambda max(a*(t) - a, 0)`` with ``a*(t) = a*_0 + g* t``: the firm
+    grows at its own rate g (``own_doublings_per_year``) and, while behind the target (the
+    frontier's level, ``target_log2_efficiency``, itself growing at g* =
+    ``target_doublings_per_year``), closes the gap at ``catch_up_rate_per_year`` lambda [1/yr].
+    With gap ``G = a* - a`` and drift ``c = g* - g``:
+
+    - behind (G > 0): ``G(t) = G0 e^(-lambda t) + c (1 - e^(-lambda t)) / lambda``, relaxing to
+      the steady lag ``c / lambda`` doublings (``1 / lambda`` years when g = 0: lambda is the
+      inverse of the mean imitation lag); if c < 0 it reaches 0 at
+      ``t0 = ln(1 + lambda G0 / |c|) / lambda`` and the firm then pulls ahead at rate |c|;
+    - ahead (G <= 0): ``G(t) = G0 + c t``; if c > 0 it falls behind at ``t1 = -G0 / c`` and
+      catching up starts from there.
+
+    Integrated exactly, so two half steps equal one full step (the target moves on by g* dt/2
+    in between), and lambda = 0 gives pure own growth.
+    """
+    a = np.asarray(log2_efficiency, dtype=float)
+    target = np.asarray(target_log2_efficiency, dtype=float)
+    lam = np.asarray(catch_up_rate_per_year, dtype=float)
+    g_own = np.asarray(own_doublings_per_year, dtype=float)
+    g_target = np.asarray(target_doublings_per_year, dtype=float)
+    drift = g_target - g_own
+    gap0 = target - a
+
+    def relax(gap: FloatArray, years: FloatArray) -> FloatArray:
+        # gap e^(-lambda t) + c (1 - e^(-lambda t)) / lambda, continuous at lambda = 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            span = np.where(lam > 0, -np.expm1(-lam * years) / np.where(lam > 0, lam, 1.0), years)
+        return gap * np.exp(-lam * years) + drift * span
+
+    t = np.full(np.broadcast(a, target, lam, drift).shape, float(dt_years))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # behind: time to close the gap when the drift favours the follower (c < 0)
+        closes = (gap0 > 0) & (drift < 0)
+        speed = np.where(closes, -drift, 1.0)
+        t0 = np.where(
+            lam > 0,
+            np.log1p(lam * np.where(closes, gap0, 0.0) / speed) / np.where(lam > 0, lam, 1.0),
+            np.where(closes, gap0, 0.0) / speed,
+        )
+        behind_end = np.where(closes & (t0 < t), drift * (t - np.minimum(t0, t)), relax(gap0, t))
+        # ahead: time to fall behind when the target is faster (c > 0)
+        opens = (gap0 <= 0) & (drift > 0)
+        t1 = np.where(opens, -gap0 / np.where(opens, drift, 1.0), np.inf)
+        ahead_end = np.where(
+            opens & (t1 < t),
+            relax(np.zeros_like(t), t - np.minimum(t1, t)),
+            gap0 + drift * t,
+        )
+    gap = np.where(gap0 > 0, behind_end, ahead_end)
+    return target + g_target * dt_years - gap
+
+
+def frontier_log2_efficiency(
+    log2_efficiency: ArrayLike, open_weights: ArrayLike
+) -> tuple[float, float]:
+    """(closed frontier, open frontier) [doublings]: the highest log2 efficiency of all firms,
+    and of the firms whose weights are open (-inf if none are)."""
+    a = np.asarray(log2_efficiency, dtype=float)
+    is_open = np.asarray(open_weights, dtype=bool)
+    return float(np.max(a, initial=-np.inf)), float(np.max(a[is_open], initial=-np.inf))
+
+
+class SpilloverTarget(NamedTuple):
+    """Per firm: what it catches up toward, how fast, and how fast the target moves."""
+
+    target_log2_efficiency: FloatArray  # [doublings]
+    catch_up_rate_per_year: FloatArray  # [1/yr]
+    target_doublings_per_year: FloatArray  # [doublings/yr]
+
+
+def spillover_targets(
+    log2_efficiency: ArrayLike,
+    closed_frontier_log2_efficiency: float,
+    open_frontier_log2_efficiency: float,
+    closed_rate_per_year: float = 1.0,
+    open_rate_per_year: float = 4.0,
+    closed_frontier_doublings_per_year: float = 0.0,
+    open_frontier_doublings_per_year: float = 0.0,
+) -> SpilloverTarget:
+    """Combine the two spillover channels into one target per firm for
+    :func:`catch_up_log2_efficiency`.
+
+    Knowledge leaks from the frontier at ``closed_rate_per_year`` (papers, staff moving,
+    distillation of outputs), and much faster, ``open_rate_per_year``, from the best model whose
+    weights are open. A follower below both feels ``da/dt = lc (a_c - a) + lo (a_o - a)``,
+    which is relaxation at ``lc + lo`` toward the rate-weighted target
+    ``(lc a_c + lo a_o) / (lc + lo)`` (moving at the weighted rate); a firm between the two
+    frontiers feels only the closed channel; the frontier firm none. The regime is fixed for
+    the step (a follower that passes the open frontier during a step switches at the next),
+    so this is exact within a regime and first-order at the switch.
+
+    Defaults: open models have trailed the closed frontier by about a year (Epoch AI 2024,
+    "How far behind are open models?", 5-22 months), so the closed channel is ~1/yr; with
+    weights open a follower can fine-tune or distil within months, ~4/yr (a 3-month lag).
+    """
+    a = np.asarray(log2_efficiency, dtype=float)
+    a_c, a_o = closed_frontier_log2_efficiency, open_frontier_log2_efficiency
+    lc, lo = closed_rate_per_year, open_rate_per_year
+    below_open = a < a_o
+    below_closed = a < a_c
+    both = lc + lo
+    weighted = (lc * a_c + lo * a_o) / both if both > 0 and np.isfinite(a_o) else a_c
+    weighted_rate = (
+        (lc * closed_frontier_doublings_per_year + lo * open_frontier_doublings_per_year) / both
+        if both > 0
+        else closed_frontier_doublings_per_year
+    )
+    target = np.where(below_open, weighted, np.where(below_closed, a_c, a))
+    rate = np.where(below_open, both, np.where(below_closed, lc, 0.0))
+    moving = np.where(
+        below_open, weighted_rate, np.where(below_closed, closed_frontier_doublings_per_year, 0.0)
+    )
+    return SpilloverTarget(
+        target_log2_efficiency=target,
+        catch_up_rate_per_year=rate,
+        target_doublings_per_year=moving,
+    )
