@@ -43,6 +43,9 @@ FIRM_ONLY_OUTPUTS = (
     "chip_flop_per_joule",
     "algorithmic_efficiency",
     "price_usd_per_million_tokens",
+    "rnd_usd",
+    "rnd_optimal_usd_per_year",
+    "rnd_break_even_usd_per_year",
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
-from sim import law, markets, production
+from sim import finance, innovation, law, production
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
 from sim.policies import ActivePolicies
@@ -54,6 +54,9 @@ class Firms(AgentTable):
         self.adaptive = column(params, "adaptive", bool)
         self.imitation_noise = column(params, "imitation_noise")
         self.exit_cash_usd = column(params, "exit_cash_usd")
+        self.open_weights = column(params, "open_weights", bool)
+        self.rnd_horizon_years = column(params, "rnd_horizon_years")
+        self.breakthrough_mean_size = column(params, "breakthrough_mean_size_doublings")
         self.review_every_steps = np.maximum(
             1, np.round(column(params, "review_every_years") / dt)
         ).astype(int)
@@ -75,6 +78,12 @@ class Firms(AgentTable):
         self.log_relative_excess_loss = np.full(n, math.nan)
         self.market_share = np.zeros(n)
         self.recent_profit_usd_per_year = np.zeros(n)  # profit rate smoothed over about a year
+        self.recent_revenue_usd_per_year = np.zeros(n)  # likewise revenue
+        self.revenue_growth_per_year = np.zeros(n)  # of the smoothed revenue
+        self.loss_streak_years = np.zeros(n)  # years of continuous (smoothed) losses
+        self.cost_usd_per_token = np.full(n, math.nan)  # marginal cost of a token this step
+        self.rnd_optimal_usd_per_year = np.zeros(n)  # R&D where its marginal return is 1
+        self.rnd_break_even_usd_per_year = np.zeros(n)  # R&D where the programme just pays
         self.compute_logical_flop = np.zeros(n)
         self.training_logical_flop = np.zeros(n)
         self.token_capacity = np.zeros(n)
@@ -205,9 +214,15 @@ class Firms(AgentTable):
 
     # --- decisions ---------------------------------------------------------------------------
     def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> FloatArray:
+        """The rate the step's compute is integrated with [doublings/yr]: the firm's own rate,
+        shocks in force, and what R&D buys where it pays off deterministically (breakthroughs of
+        mean size 0); random breakthroughs come as jumps at the end of the step."""
+        deterministic = np.where(
+            self.breakthrough_mean_size > 0, 0.0, self.rnd_extra_doublings_per_year()
+        )
         return (
             self.own_doublings_per_year
-            + self.rnd_extra_doublings_per_year()
+            + deterministic
             + policies.shock_doublings_per_year["algorithms"]
         )
 
@@ -217,14 +232,19 @@ class Firms(AgentTable):
         energy_usd_per_it_mwh: float,
         frontier_log2_flop_per_joule: float,
         market: MarketParams,
+        policies: ActivePolicies,
         dt: float,
     ) -> None:
-        """Plan the step: budgets for chips and R&D, and the token price.
+        """Plan the step: budgets for chips and R&D, and the marginal cost of a token.
 
         Energy to run the fleet comes first (idle chips earn nothing); a share
-        1 - exp(-spend_rate dt) of the cash left after it is the step's discretionary budget,
-        split by strategy between chips and R&D. Chips bought this step run this step. Tokens
-        are priced at the logit markup over the cost of a token from a fully used fleet.
+        1 - exp(-spend_rate dt) of the cash left after it is the step's discretionary budget.
+        ``chip_share`` of it buys chips (chips bought this step run this step); R&D gets at
+        most the rest, and never more than the spending at which its marginal return is 1
+        (:func:`sim.innovation.optimal_rnd_spend_usd_per_year`): an extra doubling saves a
+        share ln 2 of the firm's compute spending, kept while its lead lasts (rivals catch up
+        at the spillover rate) and discounted at investors' hurdle rate. What is not spent
+        stays in cash.
         """
         self.age_fleet(step)
         cash = self.cash_usd
@@ -234,7 +254,21 @@ class Firms(AgentTable):
         # chips that cannot be powered earn nothing: buy in proportion to the share of last
         # step's energy demand that was served (the rest of the chip budget stays in cash)
         self.chip_budget_usd = budget * self.chip_share * self.energy_served_share
-        self.rnd_budget_usd = budget * (1.0 - self.chip_share)
+        compute_spend = (self.depreciation_usd_per_step + it_mwh * energy_usd_per_it_mwh) / dt
+        erosion = market.spillover_closed_per_year + np.where(
+            self.open_weights, market.spillover_open_per_year, 0.0
+        )
+        value = innovation.rnd_value_usd_per_doubling(
+            compute_spend, market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
+        )
+        subsidy = policies.rnd_subsidy_rate["firms"]
+        args = (value, self.rnd_max_extra, self.rnd_half_saturation, subsidy)
+        self.rnd_optimal_usd_per_year = innovation.optimal_rnd_spend_usd_per_year(*args)
+        self.rnd_break_even_usd_per_year = innovation.rnd_break_even_spend_usd_per_year(*args)
+        # the firm's own money pays (1 - subsidy) of gross R&D; the budget limits its own money
+        self.rnd_budget_usd = np.minimum(
+            budget * (1.0 - self.chip_share), (1.0 - subsidy) * self.rnd_optimal_usd_per_year * dt
+        )
         log2_efficiency = (
             self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
             + self.log2_algorithmic_efficiency
@@ -245,12 +279,7 @@ class Firms(AgentTable):
             self.depreciation_usd_per_step,
             it_mwh * JOULES_PER_MWH * np.exp2(log2_efficiency),
         )
-        markup = markets.logit_markup(
-            self.market_share, market.price_sensitivity, market.max_markup
-        )
-        self.price_usd_per_million_tokens = (
-            1e6 * cost_per_flop * self.flop_per_token() * (1 + markup)
-        )
+        self.cost_usd_per_token = cost_per_flop * self.flop_per_token()
 
     def plan_energy(self, energy_usd_per_it_mwh: float, dt: float) -> None:
         """Energy to run each fleet, new chips included, as far as cash allows [IT MWh]."""
@@ -287,7 +316,7 @@ class Firms(AgentTable):
         return np.exp(self.log_relative_excess_loss)
 
     def settle(self, ledger: Ledger, policies: ActivePolicies, dt: float) -> None:
-        """R&D, compliance, depreciation and the step's profit; then advance algorithms."""
+        """R&D, compliance, depreciation and the step's profit; what investors see of it."""
         rnd, subsidy = self.do_rnd(
             ledger, self.rnd_budget_usd, policies.rnd_subsidy_rate["firms"], dt
         )
@@ -303,13 +332,89 @@ class Firms(AgentTable):
             - compliance
             - self.depreciation_usd_per_step
         )
-        self.recent_profit_usd_per_year += (
-            self.profit_usd / dt - self.recent_profit_usd_per_year
-        ) * -math.expm1(-dt)
-        # advance at the rate the step's compute was integrated with (set in the fleet phase)
-        self.log2_algorithmic_efficiency = (
-            self.log2_algorithmic_efficiency + self.step_doublings_per_year * dt
+        revenue_before = self.recent_revenue_usd_per_year
+        self.recent_profit_usd_per_year = finance.smooth(
+            self.recent_profit_usd_per_year, self.profit_usd / dt, dt, 1.0
         )
+        self.recent_revenue_usd_per_year = finance.smooth(
+            revenue_before, self.revenue_usd() / dt, dt, 1.0
+        )
+        self.revenue_growth_per_year = finance.growth_rate_per_year(
+            self.recent_revenue_usd_per_year, revenue_before, dt
+        )
+        self.loss_streak_years = finance.loss_streak_years(
+            self.loss_streak_years, self.recent_profit_usd_per_year, dt
+        )
+
+    def advance_algorithms(self, market: MarketParams, rng: np.random.Generator, dt: float) -> None:
+        """Algorithms move on over the step just run: each firm at the rate its compute was
+        integrated with, plus its random R&D breakthroughs, while followers catch up toward the
+        best closed algorithms and, faster, toward the best open-weight ones (exact over the
+        step; :func:`sim.innovation.catch_up_log2_efficiency`)."""
+        a = self.log2_algorithmic_efficiency
+        rate = self.step_doublings_per_year
+        closed, opened = innovation.frontier_log2_efficiency(a, self.open_weights)
+        best = rate[np.argmax(a)] if len(a) else 0.0
+        best_open = rate[self.open_weights][np.argmax(a[self.open_weights])] if np.isfinite(opened) else 0.0
+        target = innovation.spillover_targets(
+            a,
+            closed,
+            opened,
+            market.spillover_closed_per_year,
+            market.spillover_open_per_year,
+            best,
+            best_open,
+        )
+        moved = innovation.catch_up_log2_efficiency(
+            a,
+            target.target_log2_efficiency,
+            target.catch_up_rate_per_year,
+            dt,
+            rate,
+            target.target_doublings_per_year,
+        )
+        random = self.breakthrough_mean_size > 0
+        jumps = innovation.breakthrough_doublings(
+            np.where(random, self.rnd_extra_doublings_per_year(), 0.0),
+            dt,
+            self.breakthrough_mean_size,
+            rng,
+        )
+        self.log2_algorithmic_efficiency = moved + np.where(random, jumps, 0.0)
+
+    def capital_usd(self, step: int) -> FloatArray:
+        """What investors see a firm employ [USD]: cash plus the book value of its fleet (each
+        cohort's depreciation for the steps it has left)."""
+        left = (np.arange(self.ring) - step) % self.ring
+        book = self.fleet_depreciation_usd[:, : self.ring] @ left
+        book += self.fleet_depreciation_usd[:, self.ring] * self.life_steps
+        return self.cash_usd + book
+
+    def fund_and_pay_out(self, ledger: Ledger, step: int, market: MarketParams, supply_usd: float, dt: float) -> FloatArray:
+        """Raise funding where expected returns beat investors' hurdle; returns it [USD]."""
+        capital = self.capital_usd(step)
+        expected = finance.expected_return_per_year(
+            self.recent_profit_usd_per_year,
+            capital,
+            self.revenue_growth_per_year,
+            self.loss_streak_years,
+            market.max_growth_per_year,
+            market.growth_patience_years,
+        )
+        wanted = finance.funding_demand_usd_per_year(
+            capital, expected, market.hurdle_rate_per_year, market.funding_adjustment_years
+        )
+        funding = finance.allocate_funding_usd_per_year(wanted, supply_usd / dt) * dt
+        return ledger.transfer("funding", funding, "investors", self.accounts)
+
+    def pay_dividends(self, ledger: Ledger, market: MarketParams, dt: float) -> FloatArray:
+        """Profitable firms pay out a share of the step's profit above a cash buffer [USD]."""
+        costs_per_year = (
+            self.energy_usd() + self.rnd_usd + self.depreciation_usd_per_step
+        ) / dt
+        buffer = finance.cash_buffer_usd(costs_per_year, market.cash_buffer_years)
+        due = finance.dividends_usd(self.profit_usd, self.cash_usd, buffer, market.payout_share)
+        return ledger.transfer("dividends", due, self.accounts, "investors")
 
     def review_strategies(self, step: int, rng: np.random.Generator) -> None:
         """At its reviews, an adaptive firm looks at one random rival and, if the rival's recent

@@ -10,8 +10,10 @@ more columns of the results table (``peak_margin`` gives one column per sector,
                            (NaN if it never does), linear between steps
 ``years_to_relative_loss:X``  the same for the relative excess loss X = (L - E)/(L_ref - E)
 ``peak_margin[:sector]``   highest profit/revenue of a sector over the run [-]
-``final_profit_share[:sector]``  the sector's share of all three sectors' profit over the
-                           last year of the run [-] (NaN when that total is not positive)
+``surplus_share[:party]``  a party's share of the gains over the run [-] (consumers, firms,
+                           vendors, suppliers, government, investors): its cumulative
+                           surplus over the sum of the parties' that gain; defined in
+                           every run (``sim.finance.surplus_shares``)
 ``hhi[:market]``           concentration (Herfindahl-Hirschman, 0-1) of ai_services, chips or
                            energy at the last step [-]
 ``cap_binding_share``      share of steps with the energy cap binding [-]
@@ -41,6 +43,7 @@ import pandas as pd
 from sim.errors import UserError
 
 SECTORS = ("firms", "vendors", "suppliers")
+PARTIES = ("consumers", "firms", "vendors", "suppliers", "government", "investors")
 MARKETS = ("ai_services", "chips", "energy")
 
 
@@ -57,16 +60,16 @@ DEFAULT_SIMULATE = "sim.run:simulate_model_table"  # sweeps read model-level col
 DEFAULT_SERIES = (
     "best_loss",
     "price_usd_per_million_tokens",
-    "profit_share_firms",
-    "profit_share_vendors",
-    "profit_share_suppliers",
+    "surplus_share_consumers",
+    "surplus_share_firms",
+    "surplus_share_vendors",
 )
 DEFAULT_METRICS = (
     "final:best_loss",
     "final:best_relative_excess_loss",
     "final:price_usd_per_million_tokens",
     "peak_margin",
-    "final_profit_share",
+    "surplus_share",
     "hhi",
     "cap_binding_share",
 )
@@ -116,12 +119,15 @@ def peak_margin(model: pd.DataFrame, start_year: float, sector: str) -> float:
     return float(np.nanmax(values)) if np.isfinite(values).any() else math.nan
 
 
-def final_profit_share(model: pd.DataFrame, start_year: float, sector: str) -> float:
-    """``sector``'s share of the three sectors' total profit over the run's last year [-]."""
-    last = model["year"].to_numpy() > model["year"].iloc[-1] - 1.0 + 1e-9
-    profits = {s: float(model[f"profit_{s}_usd"].to_numpy()[last].sum()) for s in SECTORS}
-    total = sum(profits.values())
-    return profits[sector] / total if total > 0 else math.nan
+def surplus_share(model: pd.DataFrame, start_year: float, party: str) -> float:
+    """``party``'s share of the gains over the run [-] (:func:`sim.run.cumulative_surplus`,
+    :func:`sim.finance.surplus_shares`): never NaN, negative for a party that lost."""
+    from sim import finance
+    from sim.run import cumulative_surplus
+
+    parts = cumulative_surplus(model)
+    shares = dict(zip(parts, finance.surplus_shares(list(parts.values())), strict=True))
+    return float(shares[party])
 
 
 def hhi(model: pd.DataFrame, start_year: float, market: str) -> float:
@@ -155,7 +161,7 @@ def _reducer(how: str) -> Callable[[pd.DataFrame, float, str], float]:
 @dataclasses.dataclass(frozen=True)
 class _Kind:
     func: Callable[[pd.DataFrame, float, Any], float]
-    arg: str  # "year", "number", "sector", "market", "column" or "none"
+    arg: str  # "year", "number", "sector", "party", "market", "column" or "none"
     required: bool
 
 
@@ -164,7 +170,7 @@ METRICS: dict[str, _Kind] = {
     "years_to_loss": _Kind(years_to_loss, "number", True),
     "years_to_relative_loss": _Kind(years_to_relative_loss, "number", True),
     "peak_margin": _Kind(peak_margin, "sector", False),
-    "final_profit_share": _Kind(final_profit_share, "sector", False),
+    "surplus_share": _Kind(surplus_share, "party", False),
     "hhi": _Kind(hhi, "market", False),
     "cap_binding_share": _Kind(cap_binding_share, "none", False),
     "final": _Kind(_reducer("final"), "column", True),
@@ -214,7 +220,7 @@ def parse_metric(text: Any, where: str) -> list[Metric]:
             raise UserError(f"{where}: metric '{name}' needs an argument, e.g. '{name}:{example}'")
         if kind.arg == "none":
             return [Metric(name, name, None)]
-        expand = SECTORS if kind.arg == "sector" else MARKETS
+        expand = {"sector": SECTORS, "party": PARTIES}.get(kind.arg, MARKETS)
         return [Metric(f"{name}_{o}", name, o) for o in expand]
     if kind.arg == "none":
         raise UserError(f"{where}: metric '{name}' takes no argument")
@@ -224,7 +230,9 @@ def parse_metric(text: Any, where: str) -> list[Metric]:
         except ValueError:
             raise UserError(f"{where}: '{text}': '{arg_text}' is not a number") from None
         return [Metric(_column_name(text), name, value)]
-    options = {"sector": SECTORS, "market": MARKETS}.get(kind.arg) or model_columns()
+    options = {"sector": SECTORS, "market": MARKETS, "party": PARTIES}.get(
+        kind.arg
+    ) or model_columns()
     if arg_text not in options:
         raise UserError(
             f"{where}: '{text}': unknown {kind.arg} '{arg_text}'{_suggest(arg_text, options)}"

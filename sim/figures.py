@@ -517,21 +517,12 @@ def market_shares(result: RunResult) -> Figure:
         *np.vstack([areas[:1], areas]).T,
         step="pre",
         colors=[*(colors[i] for i, _, _ in per_firm), "0.88"],
-        labels=[*(n for _, n, _ in per_firm), "outside option\n(not buying AI)"],
+        labels=[*(n for _, n, _ in per_firm), "outside options\n(open model, no AI)"],
         linewidth=0.0,
-    )
-    ax_share.plot(
-        years,
-        model["spending_captured_share"],
-        color="black",
-        linestyle="--",
-        linewidth=1.2,
-        label="spending firms earned\n(chosen and served)",
-        clip_on=False,  # often exactly 100%, the top edge
     )
     ax_share.set_ylim(0.0, 1.0)
     ax_share.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
-    ax_share.set_ylabel("share of buyers' spending")
+    ax_share.set_ylabel("share of potential tasks")
     ax_share.set_title("Market share of AI services, stacked", fontsize="medium")
     _time_axis(ax_share, result, label=False)
     ax_share.legend(**_LEGEND_OUTSIDE)

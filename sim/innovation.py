@@ -167,7 +167,7 @@ def ideas_harder_factor(
 def breakthrough_doublings(
     rate_doublings_per_year: ArrayLike,
     dt_years: float,
-    mean_size_doublings: float,
+    mean_size_doublings: ArrayLike,
     rng: np.random.Generator,
 ) -> FloatArray:
     """Doublings a firm's research yields over a step [doublings], drawn as Poisson
@@ -180,14 +180,17 @@ def breakthrough_doublings(
     steps has the same distribution as one full step: the step length changes the draws, not
     their law. One Poisson and one gamma draw per firm whatever the values, so the stream of
     random numbers consumed does not depend on which firms innovate. Negative rates count 0.
-    ``mean_size_doublings = 0`` is the deterministic limit: exactly ``rate * dt``, no draws (for
-    the mean-field reduction and for switching the stochastic channel off).
+    ``mean_size_doublings = 0`` (per firm) is the deterministic limit: exactly ``rate * dt``;
+    when no firm draws, no random numbers are used (the mean-field reduction).
     """
     rate = np.maximum(np.asarray(rate_doublings_per_year, dtype=float), 0.0)
-    if mean_size_doublings <= 0.0:
+    size = np.asarray(mean_size_doublings, dtype=float)
+    if not np.any(size > 0.0):
         return rate * dt_years
-    count = rng.poisson(rate * dt_years / mean_size_doublings)
-    return rng.gamma(count.astype(float), mean_size_doublings)
+    random = size > 0.0
+    count = rng.poisson(np.where(random, rate * dt_years / np.where(random, size, 1.0), 0.0))
+    drawn = rng.gamma(np.asarray(count, dtype=float), np.where(random, size, 1.0))
+    return np.where(random, drawn, rate * dt_years)
 
 
 # --------------------------------------------------------------------------------------------

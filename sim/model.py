@@ -12,11 +12,14 @@ type at once. Each step of ``dt`` years:
 5. production: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
    algorithmic efficiency, integrated exactly over the step
    (:func:`sim.production.step_logical_flop`); training moves it down the shared law;
-6. the AI-services market clears within the step (:func:`sim.markets.clear_services`);
-7. finance: investors fund firms;
-8. settlement: R&D, compliance, costs, investment and profits; efficiency links advance at the
-   rates the step was integrated with;
-9. strategy reviews, the step's record, and exits of firms that ran out of money.
+6. the AI-services market clears within the step (:func:`sim.demand.clear_services_market`):
+   buyers choose among the firms, an open model and not buying; firms price at the
+   Bertrand-Nash equilibrium, above it where capacity binds;
+7. finance: investors fund firms whose expected returns beat their hurdle;
+8. settlement: R&D, compliance, costs, investment and profits; dividends; efficiency links
+   advance (algorithms with random breakthroughs and spillovers toward the frontier);
+9. strategy reviews, the step's record (value capture included), and exits of firms that ran
+   out of money.
 
 Every dollar moves through :class:`sim.ledger.Ledger`; the step's ledger imbalance and energy
 balance are model outputs checked by tests and ``effrace validate``.
@@ -36,7 +39,7 @@ from agents.base import AgentTable, MarketAgent
 from agents.firm import AIFirm, Firms
 from agents.supplier import EnergySupplier, Suppliers
 from agents.vendor import HardwareVendor, Vendors
-from sim import law, markets, production
+from sim import demand, finance, law, markets, production
 from sim.ledger import Accounts, Ledger
 from sim.params import HOURS_PER_YEAR, Scenario
 from sim.policies import ActivePolicies, active_policies
@@ -152,6 +155,7 @@ class EfficiencyRaceModel(mesa.Model):
             )
         }
         self.policies = active_policies(scenario.policies, scenario.run.start_year)
+        self._government_balance = 0.0
         self.year = scenario.run.start_year
         self._reset_outputs()
         self.collect_agents = collect_agents
@@ -201,16 +205,19 @@ class EfficiencyRaceModel(mesa.Model):
             offers.usd_per_it_mwh,
             self._frontier_log2_fpj(offers),
             self.config.market,
+            policies,
             self.dt,
         )
         self._chip_market(offers, policies)
         energy = self._energy_market(offers, policies)
         self._production(offers, energy, policies)
         services = self._services_market()
-        self._finance(services)
+        funding = self._funding()
         self._settle(energy, policies)
+        dividends = self.firm_table.pay_dividends(self.ledger, self.config.market, self.dt)
+        self.firm_table.advance_algorithms(self.config.market, self.rng, self.dt)
         self.firm_table.review_strategies(self.steps, self.rng)
-        self._record(energy, services)
+        self._record(energy, services, funding, dividends)
         self._exits()
         if self.steps >= self.config.run.n_steps:
             self.running = False
@@ -318,57 +325,65 @@ class EfficiencyRaceModel(mesa.Model):
         firms.elogical_flop_per_joule = site * np.exp2(log2_chip + log2_algo)
         firms.run_fleets(flop, policies)
 
-    def _services_market(self) -> markets.ServicesSettlement:
+    def _services_market(self) -> demand.ServicesMarket:
+        """Buyers choose among the firms' models, the open model and not buying (a logit on
+        dollars of value per task); firms price at the Bertrand-Nash equilibrium over their
+        costs, and a firm short of capacity charges the price that clears it."""
         market, dt, firms = self.config.market, self.dt, self.firm_table
         offset = self.year - self.config.run.start_year
-        # buyers' potential spending this step, as a rate [USD/yr]: the exact mean over the step
-        spending = (
-            markets.logistic_integral(
-                offset,
-                offset + dt,
-                market.spending_usd_per_year,
-                market.spending_doublings_per_year,
-                market.spending_ceiling_usd_per_year,
-            )
-            / dt
+        # potential tasks this step: the exact integral of the envelope over the step
+        tasks = markets.logistic_integral(
+            offset,
+            offset + dt,
+            market.potential_tasks_per_year,
+            market.potential_tasks_doublings_per_year,
+            market.potential_tasks_ceiling_per_year,
         )
         if market.demand_noise > 0:
-            spending *= math.exp(
+            tasks *= math.exp(
                 market.demand_noise * self.rng.standard_normal() - market.demand_noise**2 / 2
             )
-        self.spending_usd_per_year = spending
-        deal = markets.clear_services(
-            firms.log_relative_excess_loss,
-            firms.price_usd_per_million_tokens,
-            firms.token_capacity,
-            spending * dt,
-            market.quality_sensitivity,
-            market.price_sensitivity,
-            market.reference_price_usd_per_million_tokens,
+        self.potential_tasks_per_year = tasks / dt
+        value, tokens, mu = market.value_usd_per_task, market.tokens_per_task, market.taste_noise_usd_per_task
+        floor_loss = self.law.loss_floor
+        gross = value * demand.task_success(firms.loss - floor_loss, market.loss_scale_nats_per_token)
+        open_utility = self._open_model_utility(offset + dt / 2)
+        nash = demand.bertrand_nash_prices_usd_per_token(
+            gross, firms.cost_usd_per_token, mu, tokens, open_utility
         )
-        firms.price_usd_per_million_tokens = deal.price_usd_per_million_tokens
-        firms.market_share = deal.share
-        self.ledger.transfer("AI services", deal.revenue_usd, "buyers", firms.accounts)
+        deal = demand.clear_services_market(
+            gross, nash.price_usd_per_token, firms.token_capacity, tasks, tokens, mu, open_utility
+        )
+        firms.price_usd_per_million_tokens = deal.price_usd_per_token * 1e6
+        firms.market_share = deal.shares.firm
+        self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
-    def _finance(self, services: markets.ServicesSettlement) -> None:
-        """Investors fund firms: part in proportion to buyers' choices, the rest equally."""
+    def _open_model_utility(self, years: float) -> float:
+        """What a task done by the open model is worth to a buyer, net of its price
+        [USD/task], ``years`` after the start."""
+        m = self.config.market
+        compute = m.open_model_compute_flop * 2.0 ** (m.open_model_doublings_per_year * years)
+        excess = float(self.law.loss(compute)) - self.law.loss_floor
+        price = m.open_model_price_usd_per_million_tokens / 1e6 * 2.0 ** (
+            -years / m.open_model_price_halving_years
+        )
+        success = float(demand.task_success(excess, m.loss_scale_nats_per_token))
+        return m.value_usd_per_task * success - m.tokens_per_task * price
+
+    def _funding(self) -> np.ndarray:
+        """Investors fund firms whose expected returns beat their hurdle, within the capital
+        available this step (an upper bound)."""
         market, firms = self.config.market, self.firm_table
-        if not len(firms):
-            return
         offset = self.year - self.config.run.start_year
-        funding = markets.logistic_integral(
+        supply = markets.logistic_integral(
             offset,
             offset + self.dt,
             market.investor_funding_usd_per_year,
             market.investor_funding_doublings_per_year,
             market.investor_funding_ceiling_usd_per_year,
         )
-        shares = services.share
-        total = float(shares.sum())
-        lead = shares / total if total > 0 else np.full(len(firms), 1.0 / len(firms))
-        weight = market.funding_to_leaders * lead + (1 - market.funding_to_leaders) / len(firms)
-        self.ledger.transfer("funding", funding * weight, "investors", firms.accounts)
+        return firms.fund_and_pay_out(self.ledger, self.steps, market, supply, self.dt)
 
     def _settle(self, energy: EnergySettlement, policies: ActivePolicies) -> None:
         self.firm_table.settle(self.ledger, policies, self.dt)
@@ -406,7 +421,13 @@ class EfficiencyRaceModel(mesa.Model):
         for name in MODEL_OUTPUTS:
             setattr(self, name, math.nan)
 
-    def _record(self, energy: EnergySettlement, services: markets.ServicesSettlement) -> None:
+    def _record(
+        self,
+        energy: EnergySettlement,
+        services: demand.ServicesMarket,
+        funding: np.ndarray,
+        dividends: np.ndarray,
+    ) -> None:
         self.year = self.year + self.dt
         dt, firms, suppliers = self.dt, self.firm_table, self.supplier_table
         delivered = energy.delivered_mwh
@@ -420,7 +441,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.power_delivered_mw = self.energy_delivered_mwh / (HOURS_PER_YEAR * dt)
         self.emissions_t_co2 = float(suppliers.emissions_t_co2.sum())
         tokens = float(services.tokens.sum())
-        revenue = services.revenue_usd
+        revenue = services.spending_usd
         self.tokens_served = tokens
         self.price_usd_per_million_tokens = (
             float(revenue.sum() / tokens * 1e6) if tokens > 0 else math.nan
@@ -442,10 +463,6 @@ class EfficiencyRaceModel(mesa.Model):
             setattr(self, f"revenue_{sector}_usd", rev)
             setattr(self, f"profit_{sector}_usd", profit)
             setattr(self, f"margin_{sector}", profit / rev if rev > 0 else math.nan)
-        total_profit = sum(totals.values())
-        for sector, profit in totals.items():
-            share = profit / total_profit if total_profit > 0 else math.nan
-            setattr(self, f"profit_share_{sector}", share)
         self.n_firms_active = len(firms)
         if len(firms):
             best = int(np.argmin(firms.loss))
@@ -456,13 +473,59 @@ class EfficiencyRaceModel(mesa.Model):
         self.chip_spend_firms_usd = float(firms.chips_usd().sum())
         self.rnd_spend_firms_usd = float(firms.rnd_usd.sum())
         self.compute_logical_flop = compute
-        self.spending_captured_share = float(revenue.sum() / (self.spending_usd_per_year * dt))
+        self.spending_usd_per_year = float(revenue.sum()) / dt
+        self._record_value_capture(services, totals, float(funding.sum()), float(dividends.sum()))
         self.datacollector.collect(self)
         if self.collect_agents:
             for agents in self.tables:
                 record = agents.outputs()
                 record["agent_id"] = [v.unique_id for v in agents.views]
                 self._agent_records.append(record)
+
+    def _record_value_capture(
+        self,
+        services: demand.ServicesMarket,
+        profit: dict[str, float],
+        funding: float,
+        dividends: float,
+    ) -> None:
+        """Who gains what this step: buyers' surplus, each sector's profit (firms' net of the
+        dividends they pay investors), government revenue and carbon damages, and each party's
+        share of the gains (:func:`sim.finance.surplus_shares`, defined in every step)."""
+        market, ledger = self.config.market, self.ledger
+        self.consumer_surplus_usd = float(services.consumer_surplus_usd)
+        self.outside_option_share = float(services.shares.open + services.shares.none)
+        self.open_model_share = float(services.shares.open)
+        self.investor_funding_usd = funding
+        self.dividends_usd = dividends
+        government = ledger.external["government"]
+        self.government_revenue_usd = government - self._government_balance
+        self._government_balance = government
+        self.carbon_damages_usd = self.emissions_t_co2 * market.social_cost_usd_per_t_co2
+        parts = {
+            "consumers": self.consumer_surplus_usd,
+            "firms": profit["firms"] - dividends,
+            "vendors": profit["vendors"],
+            "suppliers": profit["suppliers"],
+            "government": self.government_revenue_usd,
+            "investors": dividends,
+        }
+        self.total_surplus_usd = float(
+            finance.total_surplus_usd(
+                self.consumer_surplus_usd,
+                np.array(list(profit.values())),
+                self.government_revenue_usd,
+                self.emissions_t_co2,
+                market.social_cost_usd_per_t_co2,
+            )
+        )
+        shares = finance.surplus_shares([*parts.values(), -self.carbon_damages_usd])
+        for party, share in zip(parts, shares, strict=False):
+            setattr(self, f"surplus_share_{party}", float(share))
+        equity = sum(float(t.cash_usd.sum()) for t in self.tables)
+        equity += float(np.sum(self.firm_table.capital_usd(self.steps) - self.firm_table.cash_usd))
+        equity += float(self.supplier_table.capital_usd.sum())
+        self.investors_net_return_usd = ledger.external["investors"] + equity
 
     def agents_dataframe(self) -> pd.DataFrame:
         """One row per agent per step so far: ``step``, ``agent_id`` and :data:`AGENT_OUTPUTS`
@@ -493,13 +556,19 @@ MODEL_OUTPUTS = {
     "energy_cap_mw": ("MW", "Energy cap in force (NaN when none)."),
     "energy_cap_binding": ("0/1", "1 when the cap cut deliveries this step."),
     "emissions_t_co2": ("tCO2", "Emissions of the energy delivered this step."),
-    "spending_usd_per_year": (
-        "USD/yr",
-        "Buyers' potential spending on AI services (after the demand shock).",
+    "potential_tasks_per_year": (
+        "tasks/yr",
+        "Potential tasks buyers could give AI services this step (the envelope, after the shock).",
     ),
-    "spending_captured_share": (
+    "spending_usd_per_year": ("USD/yr", "Buyers' spending on the firms' AI services this step."),
+    "outside_option_share": (
         "-",
-        "Share of potential spending that firms earned (the rest went to the outside option or was unserved).",
+        "Share of potential tasks that went to the open model or were not bought at all.",
+    ),
+    "open_model_share": ("-", "Share of potential tasks done by the open model."),
+    "consumer_surplus_usd": (
+        "USD",
+        "Buyers' surplus this step against a world with no AI (Small-Rosen log-sum).",
     ),
     "tokens_served": ("tokens", "Tokens served this step, all firms."),
     "price_usd_per_million_tokens": ("USD/Mtoken", "Average price paid for tokens this step."),
@@ -525,12 +594,29 @@ MODEL_OUTPUTS = {
     "margin_firms": ("-", "Profit / revenue of the AI firms (NaN without revenue)."),
     "margin_vendors": ("-", "Profit / revenue of the vendors."),
     "margin_suppliers": ("-", "Profit / revenue of the suppliers."),
-    "profit_share_firms": (
-        "-",
-        "Firms' share of the three sectors' total profit (NaN when the total is <= 0).",
+    "investor_funding_usd": ("USD", "Funding investors put into firms this step."),
+    "dividends_usd": ("USD", "Dividends firms paid investors this step."),
+    "investors_net_return_usd": (
+        "USD",
+        "Investors' cumulative net return: what they received less what they paid in, plus "
+        "the book value of what they own (agents' cash, fleets and power plants).",
     ),
-    "profit_share_vendors": ("-", "Vendors' share of total profit."),
-    "profit_share_suppliers": ("-", "Suppliers' share of total profit."),
+    "government_revenue_usd": ("USD", "Taxes and compliance fees less subsidies this step."),
+    "carbon_damages_usd": ("USD", "Emissions this step times the social cost of carbon."),
+    "total_surplus_usd": (
+        "USD",
+        "Consumer surplus + every sector's profit + government revenue - carbon damages.",
+    ),
+    "surplus_share_consumers": (
+        "-",
+        "Buyers' share of the step's gains: a party's part over the sum of the parts that "
+        "gain (a loser's share is negative; all 0 when nobody gains).",
+    ),
+    "surplus_share_firms": ("-", "AI firms' share of the gains (profit less dividends)."),
+    "surplus_share_vendors": ("-", "Hardware vendors' share of the gains (profit)."),
+    "surplus_share_suppliers": ("-", "Energy suppliers' share of the gains (profit)."),
+    "surplus_share_government": ("-", "Government's share of the gains (net revenue)."),
+    "surplus_share_investors": ("-", "Investors' share of the gains (dividends)."),
     "energy_spend_firms_usd": ("USD", "Firms' spending on energy this step."),
     "chip_spend_firms_usd": ("USD", "Firms' spending on chips this step."),
     "rnd_spend_firms_usd": ("USD", "Firms' gross R&D spending this step."),
@@ -564,6 +650,15 @@ AGENT_OUTPUTS = {
     "chip_flop_per_joule": ("FLOP/J", "Firms: link 2, physical FLOP per IT joule of the fleet."),
     "algorithmic_efficiency": ("logical FLOP/FLOP", "Firms: link 3, logical per physical FLOP."),
     "price_usd_per_million_tokens": ("USD/Mtoken", "Firms: price of its tokens."),
+    "rnd_usd": ("USD", "Firms: gross R&D spending this step."),
+    "rnd_optimal_usd_per_year": (
+        "USD/yr",
+        "Firms: R&D spending at which the next dollar returns a dollar (the most it will spend).",
+    ),
+    "rnd_break_even_usd_per_year": (
+        "USD/yr",
+        "Firms: R&D spending at which the R&D programme as a whole just pays for itself.",
+    ),
 }
 
 __all__ = ["AGENT_OUTPUTS", "MODEL_OUTPUTS", "EfficiencyRaceModel", "MarketAgent"]

@@ -194,83 +194,120 @@ class LawParams(_Validated):
 class MarketParams(_Validated):
     """Buyers of AI services and investors: where money enters the sectors."""
 
-    spending_usd_per_year: float = param(
-        1.5e10,
-        "USD/yr",
-        "Buyers' potential spending on AI services at the start (2024 model-API and "
-        "subscription revenue, order of magnitude; company reports).",
+    potential_tasks_per_year: float = param(
+        1e11,
+        "tasks/yr",
+        "Potential tasks buyers could give AI services at the start: the upper envelope of "
+        "demand (times tokens_per_task, about 1e15 tokens a year, the 2024 industry token volume "
+        "in order of magnitude; company reports).",
         lo=0.0,
         hi=1e16,
         lo_open=True,
     )
-    spending_doublings_per_year: float = param(
+    potential_tasks_doublings_per_year: float = param(
         1.0,
         "doublings/yr",
-        "Early growth rate of potential spending (AI-lab revenues roughly tripled a year "
+        "Early growth of the potential tasks (AI-lab revenues roughly tripled a year "
         "2023-2025; company reports).",
         lo=-5.0,
         hi=10.0,
     )
-    spending_ceiling_usd_per_year: float = param(
+    potential_tasks_ceiling_per_year: float = param(
         3e12,
-        "USD/yr",
-        "Logistic ceiling of potential spending (a few percent of world GDP).",
+        "tasks/yr",
+        "Logistic ceiling of the potential tasks (times value_usd_per_task, a willingness to "
+        "pay of a few percent of world GDP).",
         lo=0.0,
         hi=1e17,
         lo_open=True,
     )
-    price_sensitivity: float = param(
-        2.0,
-        "-",
-        "Buyers' elasticity to price: utility falls by this times ln(price). Sets firms' "
-        "markups 1/(sensitivity (1 - share)).",
+    value_usd_per_task: float = param(
+        1.0,
+        "USD/task",
+        "What a task done right is worth to its buyer.",
         lo=0.0,
-        hi=50.0,
+        hi=1e6,
+        lo_open=True,
+    )
+    tokens_per_task: float = param(
+        1e4,
+        "tokens/task",
+        "Tokens a task takes (a chat turn ~1e3, an agentic task 1e5 and more).",
+        lo=0.0,
+        hi=1e9,
+        lo_open=True,
+    )
+    loss_scale_nats_per_token: float = param(
+        0.1,
+        "nats/token",
+        "Task success is exp(-(L - E)/scale): a model 0.095 nats above the floor (1e25 FLOP "
+        "on the Besiroglu24 law) succeeds on 39% of tasks (SWE-bench Verified, late 2024).",
+        lo=0.0,
+        hi=10.0,
         lo_open=True,
         key=True,
     )
-    max_markup: float = param(
-        4.0,
-        "-",
-        "Cap on a firm's markup over the cost of a token (price/cost - 1); the logit markup "
-        "grows without bound as a firm's share nears 1 (API gross margins of 50-75% are "
-        "markups of 1-3).",
-        lo=0.0,
-        hi=1e3,
-    )
-    quality_sensitivity: float = param(
-        6.0,
-        "-",
-        "Buyers' weight on quality: utility falls by this times ln(relative excess loss).",
-        lo=0.0,
-        hi=100.0,
-    )
-    reference_price_usd_per_million_tokens: float = param(
-        10.0,
-        "USD/Mtoken",
-        "Price at which the reference model ties with the outside option (2024 frontier API "
-        "prices; a16z).",
+    taste_noise_usd_per_task: float = param(
+        0.1,
+        "USD/task",
+        "Scale of buyers' idiosyncratic tastes (Gumbel): sets markups mu/(1 - share) per task "
+        "(API gross margins of 50-75%).",
         lo=0.0,
         hi=1e6,
+        lo_open=True,
+        key=True,
+    )
+    open_model_compute_flop: float = param(
+        1e24,
+        "logical FLOP",
+        "Training compute of the open-weight model buyers can always use, at the start "
+        "(Llama-3-class, about a year behind the frontier; Epoch AI 2024).",
+        lo=0.0,
+        hi=1e40,
+        lo_open=True,
+    )
+    open_model_doublings_per_year: float = param(
+        2.0,
+        "doublings/yr",
+        "Growth of the open model's compute-equivalent (open models trail the frontier by "
+        "about a year; Epoch AI 2024).",
+        lo=-5.0,
+        hi=20.0,
+    )
+    open_model_price_usd_per_million_tokens: float = param(
+        1.0,
+        "USD/Mtoken",
+        "Price of the open model at the start (hosted open models in 2024: 0.5-1 USD/Mtoken).",
+        lo=0.0,
+        hi=1e6,
+    )
+    open_model_price_halving_years: float = param(
+        1.0,
+        "yr",
+        "The open model's price halves this often (serving costs fall; a16z).",
+        lo=0.0,
+        hi=100.0,
         lo_open=True,
     )
     demand_noise: float = param(
         0.05,
         "-",
-        "Standard deviation of the log of a step's demand shock (stochastic; 0 switches off).",
+        "Standard deviation of the log of a step's shock to the potential tasks (stochastic; "
+        "0 switches off).",
         lo=0.0,
         hi=2.0,
     )
     investor_funding_usd_per_year: float = param(
         4e10,
         "USD/yr",
-        "Investor funding into AI firms at the start (2024 venture and corporate funding of "
-        "frontier labs, order of magnitude).",
+        "Capital investors can put into AI firms at the start, an upper bound: firms get it only "
+        "where expected returns beat the hurdle (2024 venture and corporate funding of frontier "
+        "labs, order of magnitude).",
         lo=0.0,
         hi=1e16,
     )
     investor_funding_doublings_per_year: float = param(
-        0.5, "doublings/yr", "Growth rate of investor funding.", lo=-5.0, hi=10.0
+        0.5, "doublings/yr", "Growth rate of the capital available.", lo=-5.0, hi=10.0
     )
     investor_funding_ceiling_usd_per_year: float = param(
         1e12, "USD/yr", "Logistic ceiling of investor funding.", lo=0.0, hi=1e17, lo_open=True
@@ -292,12 +329,76 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=100.0,
     )
-    funding_to_leaders: float = param(
+    hurdle_rate_per_year: float = param(
+        0.12,
+        "1/yr",
+        "Return investors require; capital flows to firms whose expected return beats it "
+        "(cost of capital of software and semiconductors 9-12%/yr in 2024; Damodaran).",
+        lo=0.0,
+        hi=2.0,
+        lo_open=True,
+        key=True,
+    )
+    funding_adjustment_years: float = param(
+        2.0,
+        "yr",
+        "Years investors take to close the gap between a firm's value and its capital "
+        "(Tobin's q with adjustment costs; Hayashi 1982).",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+    )
+    max_growth_per_year: float = param(
+        1.0,
+        "1/yr",
+        "Most revenue growth investors extrapolate when they value a firm (Gordon 1959).",
+        lo=0.0,
+        hi=10.0,
+    )
+    growth_patience_years: float = param(
+        3.0,
+        "yr",
+        "Investors' credit for growth decays as exp(-years of losses / patience).",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+    )
+    payout_share: float = param(
         0.5,
         "-",
-        "Share of funding allocated by market share; the rest is split equally among active firms.",
+        "Share of profit a firm pays out as dividends (Lintner 1956), above its cash buffer.",
         lo=0.0,
         hi=1.0,
+    )
+    cash_buffer_years: float = param(
+        1.0,
+        "yr",
+        "Cash a firm keeps before paying dividends, in years of its costs.",
+        lo=0.0,
+        hi=10.0,
+    )
+    social_cost_usd_per_t_co2: float = param(
+        190.0,
+        "USD/tCO2",
+        "Social cost of carbon, subtracted from total surplus (US EPA 2023).",
+        lo=0.0,
+        hi=1e4,
+    )
+    spillover_closed_per_year: float = param(
+        1.0,
+        "1/yr",
+        "Rate at which followers' algorithms catch up toward the best closed model's "
+        "(papers, staff moving, distillation; open models trail by about a year, Epoch AI 2024).",
+        lo=0.0,
+        hi=100.0,
+    )
+    spillover_open_per_year: float = param(
+        4.0,
+        "1/yr",
+        "Rate of catching up toward the best open-weight firm's algorithms (fine-tuning and "
+        "distillation within months).",
+        lo=0.0,
+        hi=100.0,
     )
 
 
@@ -363,6 +464,30 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=1e16,
         lo_open=True,
+    )
+    rnd_horizon_years: float = param(
+        5.0,
+        "yr",
+        "Planning horizon over which the firm values an extra doubling of its algorithms "
+        "(what it saves on compute, discounted at the hurdle rate and eroded by spillovers).",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+    )
+    breakthrough_mean_size_doublings: float = param(
+        0.5,
+        "doublings",
+        "R&D pays off in Poisson breakthroughs of exponential size with this mean, whose "
+        "expected total is the R&D rate (0: deterministic; Ho24: big advances are worth about "
+        "a doubling of compute).",
+        lo=0.0,
+        hi=10.0,
+    )
+    open_weights: bool = param(
+        False,
+        "-",
+        "Strategy: the firm releases its weights, so followers catch up toward its algorithms "
+        "faster (and its lead erodes faster).",
     )
     spend_rate_per_year: float = param(
         1.0,

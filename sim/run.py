@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import law
+from sim import finance, law
 from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
 from sim.params import Scenario
 from sim.scenario import to_dict
@@ -99,7 +99,8 @@ def collect(m: EfficiencyRaceModel, seed: int | np.random.SeedSequence | None = 
 
 
 def summarise(result: RunResult) -> dict[str, Any]:
-    """The one-screen answer: the leader and why, sector profit shares, doublings to a target."""
+    """The one-screen answer: the leader and why, who gains what (levels and shares of total
+    surplus), prices, doublings to a target."""
     sc = result.scenario
     model, agents = result.model, result.agents
     last_step = int(model["step"].iloc[-1])
@@ -113,8 +114,10 @@ def summarise(result: RunResult) -> dict[str, Any]:
         "firms_started": len(result.extras["initial_compute_flop"]),
     }
     if not final.empty:
-        leader = final.iloc[int(final["loss"].to_numpy().argmin())]
+        # the leader is the firm buyers choose most at the end
+        leader = final.iloc[int(final["market_share"].to_numpy().argmax())]
         by_share = final.sort_values("market_share", ascending=False)
+        out["lead_changes"] = _lead_changes(firms)
         out["leader"] = {
             "name": leader["name"],
             "loss": float(leader["loss"]),
@@ -128,13 +131,17 @@ def summarise(result: RunResult) -> dict[str, Any]:
             str(r["name"]): float(r["market_share"]) for _, r in by_share.iterrows()
         }
     cumulative = {s: float(model[f"profit_{s}_usd"].sum()) for s in SECTORS}
-    total = sum(cumulative.values())
     out["cumulative_profit_usd"] = cumulative
-    out["profit_share"] = {s: (v / total if total > 0 else math.nan) for s, v in cumulative.items()}
     revenue = {s: float(model[f"revenue_{s}_usd"].sum()) for s in SECTORS}
     out["margin"] = {
         s: (cumulative[s] / revenue[s] if revenue[s] > 0 else math.nan) for s in SECTORS
     }
+    out["surplus_usd"] = surplus = cumulative_surplus(model)
+    shares = finance.surplus_shares(list(surplus.values()))
+    out["surplus_share"] = dict(zip(surplus, (float(x) for x in shares), strict=True))
+    out["investors_net_return_usd"] = float(model["investors_net_return_usd"].iloc[-1])
+    out["dividends_usd"] = float(model["dividends_usd"].sum())
+    out["investor_funding_usd"] = float(model["investor_funding_usd"].sum())
     out["final_hhi_ai_services"] = float(model["hhi_ai_services"].iloc[-1])
     first, last = model.iloc[0], model.iloc[-1]
     years = float(last["year"] - first["year"]) or 1.0
@@ -162,6 +169,28 @@ def summarise(result: RunResult) -> dict[str, Any]:
         out["target_relative_loss"] = target
         out["doublings_still_needed"] = max(0.0, float(law.doublings_needed(x_now, target, kappa)))
     return out
+
+
+def cumulative_surplus(model: pd.DataFrame) -> dict[str, float]:
+    """Each party's gain over the run [USD]: buyers' surplus, firms' profit less the dividends
+    they paid, the other sectors' profit, government revenue, investors' dividends, and carbon
+    damages (negative); their sum is the total surplus."""
+    dividends = float(model["dividends_usd"].sum())
+    return {
+        "consumers": float(model["consumer_surplus_usd"].sum()),
+        "firms": float(model["profit_firms_usd"].sum()) - dividends,
+        "vendors": float(model["profit_vendors_usd"].sum()),
+        "suppliers": float(model["profit_suppliers_usd"].sum()),
+        "government": float(model["government_revenue_usd"].sum()),
+        "investors": dividends,
+        "carbon damages": -float(model["carbon_damages_usd"].sum()),
+    }
+
+
+def _lead_changes(firms: pd.DataFrame) -> int:
+    """How often the firm with the largest market share changed during the run."""
+    top = firms.loc[firms.groupby("step")["market_share"].idxmax(), "agent_id"].to_numpy()
+    return int(np.count_nonzero(top[1:] != top[:-1]))
 
 
 def _fold_per_year(start: float, end: float, years: float) -> float:
@@ -219,7 +248,7 @@ def format_summary(s: dict[str, Any]) -> str:
         lines += [
             "",
             "Who is winning the race",
-            f"  leader (lowest loss): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
+            f"  leader (largest market share): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
             f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP, "
             f"market share {lead['market_share']:.1%}",
         ]
@@ -227,20 +256,25 @@ def format_summary(s: dict[str, Any]) -> str:
         shares = list(s["market_shares"].items())[:5]
         lines.append("  market shares: " + ", ".join(f"{n} {v:.1%}" for n, v in shares))
         lines.append(
-            f"  concentration (HHI of AI-services revenue): {s['final_hhi_ai_services']:.2f}"
+            f"  concentration (HHI of AI-services revenue): {s['final_hhi_ai_services']:.2f}; "
+            f"the lead changed hands {s['lead_changes']} times"
         )
-    lines += ["", "Who earns the margins (cumulative over the run)"]
-    for sector in SECTORS:
-        lines.append(
-            f"  {sector:<10} profit {s['cumulative_profit_usd'][sector]:>11.3g} USD   share "
-            f"{_pct(s['profit_share'][sector]):>7}   margin {_pct(s['margin'][sector]):>7}"
-        )
-    losers = [k for k, v in s["cumulative_profit_usd"].items() if v < 0]
-    if losers and all(v == v for v in s["profit_share"].values()):
-        lines.append(
-            f"  ({' and '.join(losers)} lost money over the run, so the other sectors' shares "
-            "of the total exceed 100%)"
-        )
+    lines += ["", "Who gains what (cumulative over the run; share of the gains)"]
+    for party, value in s["surplus_usd"].items():
+        margin = s["margin"].get(party)
+        text = f"  {party:<15} {value:>11.3g} USD   share {_pct(s['surplus_share'][party]):>6}"
+        if margin is not None:
+            text += f"   margin {_pct(margin):>6}"
+        lines.append(text)
+    lines.append(
+        f"  total surplus   {sum(s['surplus_usd'].values()):>11.3g} USD   (a share is of the "
+        "gains of those who gain; a loser's is negative)"
+    )
+    lines.append(
+        f"  investors paid in {s['investor_funding_usd']:.3g} USD, received "
+        f"{s['dividends_usd']:.3g} USD in dividends; net return with what they own "
+        f"{s['investors_net_return_usd']:.3g} USD"
+    )
     p0, p1 = s["price_usd_per_million_tokens"]
     lines += [
         "",

@@ -55,8 +55,9 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
             5e8 * np.ones(n) - 1e6 * tax_rate,
         ]
     )
-    total = profits.sum(axis=0)
-    shares = np.where(total > 0, profits / np.where(total > 0, total, 1.0), np.nan)
+    consumers = 3e9 * (1.0 + years_in)
+    parts = np.vstack([consumers, profits])
+    shares = parts / np.maximum(parts, 0.0).sum(axis=0)
     model = pd.DataFrame(
         {
             "year": run.start_year + years_in,
@@ -77,9 +78,14 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
             "margin_firms": 0.1 + 0.2 * chip_share + 0.01 * noise,
             "margin_vendors": 0.6 + 0.01 * years_in,
             "margin_suppliers": 0.15 - 0.001 * tax_rate,
-            "profit_share_firms": shares[0],
-            "profit_share_vendors": shares[1],
-            "profit_share_suppliers": shares[2],
+            "consumer_surplus_usd": consumers,
+            "dividends_usd": np.zeros(n),
+            "government_revenue_usd": np.zeros(n),
+            "carbon_damages_usd": np.zeros(n),
+            "surplus_share_consumers": shares[0],
+            "surplus_share_firms": shares[1],
+            "surplus_share_vendors": shares[2],
+            "surplus_share_suppliers": shares[3],
             "best_loss": loss,
             "best_relative_excess_loss": relative,
             "n_firms_active": np.full(n, float(len(scenario.firms))),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from experiments.outputs import PARTIES
 from experiments.backends import DaskBackend, ProcessBackend, SerialBackend, execute, make_backend
 from experiments.store import Store
 from experiments.sweep import load_sweep
@@ -30,8 +31,8 @@ run.years = 1
 law.kappa = { min = 0.12, max = 0.25 }
 firms.chip_share = { min = 0.4, max = 0.8 }
 [outputs]
-series = ["best_loss", "price_usd_per_million_tokens", "profit_share_vendors"]
-metrics = ["final:best_loss", "peak_margin", "final_profit_share", "hhi", "cap_binding_share"]
+series = ["best_loss", "price_usd_per_million_tokens", "surplus_share_vendors"]
+metrics = ["final:best_loss", "peak_margin", "surplus_share", "hhi", "cap_binding_share"]
 """
 
 
@@ -56,12 +57,11 @@ def test_serial_results_are_real_model_runs(serial_store: Path) -> None:
     first = runs[runs["point_id"] == 0]
     assert first["law.kappa"].nunique() == 1 and first["seed"].nunique() == 2
     assert runs["final_best_loss"].between(1.5, 4.0).all()
-    shares = runs[
-        ["final_profit_share_firms", "final_profit_share_vendors", "final_profit_share_suppliers"]
-    ]
-    defined = shares.notna().all(axis=1)  # NaN where the sectors lost money in all
-    assert defined.any()
-    assert shares[defined].sum(axis=1).to_numpy() == pytest.approx(1.0)
+    shares = runs[[f"surplus_share_{p}" for p in PARTIES]]
+    assert shares.notna().all().all()  # defined in every run
+    # gainers' shares sum to 1, losers' are negative: the sum is at most 1
+    assert (shares.sum(axis=1) <= 1.0 + 1e-12).all()
+    assert (shares.clip(lower=0.0).sum(axis=1) <= 1.0 + 1e-12).all()
 
 
 def test_process_pool_gives_identical_results(serial_store: Path, tmp_path: Path) -> None:

@@ -523,7 +523,7 @@ def test_exited_firms_are_counted_and_outputs_do_not_go_stale() -> None:
 
     broke = {
         "market.investor_funding_usd_per_year": 0.0,
-        "market.spending_usd_per_year": 1e3,
+        "market.potential_tasks_per_year": 1e3,
         "firms.cash_usd": 1e7,
         "firms.exit_cash_usd": 5e6,
         "run.years": 4.0,

@@ -34,9 +34,17 @@ MODEL_COLUMNS = [
     "energy_delivered_mwh",
     "price_usd_per_million_tokens",
     "hhi_ai_services",
-    "profit_share_firms",
-    "profit_share_vendors",
-    "profit_share_suppliers",
+    "consumer_surplus_usd",
+    "total_surplus_usd",
+    "outside_option_share",
+    "investor_funding_usd",
+    "dividends_usd",
+    "surplus_share_consumers",
+    "surplus_share_firms",
+    "surplus_share_vendors",
+    "surplus_share_suppliers",
+    "surplus_share_government",
+    "surplus_share_investors",
 ]
 AGENT_COLUMNS = [
     "year",
@@ -56,7 +64,8 @@ SUMMARY_KEYS = [
     "leader",
     "market_shares",
     "cumulative_profit_usd",
-    "profit_share",
+    "surplus_usd",
+    "surplus_share",
     "margin",
     "price_usd_per_million_tokens",
 ]
@@ -189,7 +198,15 @@ def test_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     for key in SUMMARY_KEYS:
         assert key in summary, key
     assert summary["scenario"] == "baseline" and summary["out"] == str(tmp_path)
-    assert set(summary["profit_share"]) == {"firms", "vendors", "suppliers"}
+    assert set(summary["surplus_share"]) == {
+        "consumers",
+        "firms",
+        "vendors",
+        "suppliers",
+        "government",
+        "investors",
+        "carbon damages",
+    }
     assert summary["years"] == [2024.0, pytest.approx(2026.0)]
     assert not list(tmp_path.glob("*.png"))  # --no-figures
 

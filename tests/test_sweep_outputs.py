@@ -26,7 +26,11 @@ def table() -> pd.DataFrame:
             "margin_suppliers": [np.nan] * 5,
             "profit_firms_usd": [100.0, 1.0, 1.0, 1.0, 1.0],
             "profit_vendors_usd": [0.0, 2.0, 2.0, 2.0, 2.0],
-            "profit_suppliers_usd": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "profit_suppliers_usd": [0.0, 0.0, 0.0, 0.0, -3.0],
+            "consumer_surplus_usd": [10.0, 10.0, 10.0, 10.0, 10.0],
+            "dividends_usd": [0.0, 0.0, 0.0, 0.0, 4.0],
+            "government_revenue_usd": [0.0] * 5,
+            "carbon_damages_usd": [1.0] * 5,
             "hhi_ai_services": [0.5, 0.4, 0.3, 0.25, 0.2],
             "hhi_chips": [1.0] * 5,
             "hhi_energy": [0.6] * 5,
@@ -58,9 +62,12 @@ def test_years_to_a_target_is_linear_between_steps_and_nan_if_never_reached() ->
 def test_sector_metrics() -> None:
     assert value("peak_margin:firms") == pytest.approx(0.3)  # NaN steps are skipped
     assert math.isnan(value("peak_margin:suppliers"))
-    # the last year is the four steps after 2024.25: firms 4, vendors 8, suppliers 0
-    assert value("final_profit_share:firms") == pytest.approx(4.0 / 12.0)
-    assert value("final_profit_share:vendors") == pytest.approx(8.0 / 12.0)
+    # over the run: consumers 50, firms 104 - 4 paid out, vendors 8, investors 4 gain (162);
+    # suppliers lose 3 and carbon damages 5, as negative shares of the gains
+    assert value("surplus_share:consumers") == pytest.approx(50.0 / 162.0)
+    assert value("surplus_share:firms") == pytest.approx(100.0 / 162.0)
+    assert value("surplus_share:investors") == pytest.approx(4.0 / 162.0)
+    assert value("surplus_share:suppliers") == pytest.approx(-3.0 / 162.0)
     assert value("hhi:ai_services") == pytest.approx(0.2)
     assert value("cap_binding_share") == pytest.approx(0.4)
 

@@ -69,23 +69,29 @@ def test_the_starting_fleet_is_bought_evenly_over_a_lifetime() -> None:
     assert table.flop_per_second[0] == pytest.approx(1100 * 1e15)
 
 
-def test_decide_prices_tokens_at_the_markup_over_cost() -> None:
-    p = FirmParams(chips=1000.0, spend_rate_per_year=0.0, chip_share=0.5)
+def test_decide_costs_tokens_and_caps_rnd_where_it_stops_paying() -> None:
+    p = FirmParams(chips=1000.0, spend_rate_per_year=100.0, chip_share=0.0)
     table = firms(p)
-    table.accounts.cash_usd[:] = 1e9
+    table.accounts.cash_usd[:] = 1e12  # far more than R&D can use
     table.add_cohorts(1, np.array([1e18]), np.array([1e6]), np.array([1000.0]))
     table.cumulative_logical_flop = np.array([1e24])
     table.update_quality()
     market = load_scenario("baseline").market
-    table.decide(1, 100.0, 40.0, market, DT)
+    table.decide(1, 100.0, 40.0, market, ActivePolicies(), DT)
     it_mwh = 1e6 * DT * SECONDS_PER_YEAR / JOULES_PER_MWH
     flop = it_mwh * JOULES_PER_MWH * 1e12 * p.algorithmic_efficiency
     cost_per_flop = (it_mwh * 100.0 + 1000.0) / flop
-    markup = 1.0 / (market.price_sensitivity * (1.0 - 0.0))  # no share yet
     per_token = 2.0 * FIT.optimal_params(1e24)
-    expected = 1e6 * cost_per_flop * per_token * (1 + min(markup, market.max_markup))
-    assert table.price_usd_per_million_tokens[0] == pytest.approx(expected, rel=1e-12)
-    assert table.chip_budget_usd[0] == 0.0  # spends nothing at a zero spending rate
+    assert table.cost_usd_per_token[0] == pytest.approx(cost_per_flop * per_token, rel=1e-12)
+    # R&D: a doubling saves ln 2 of the compute spending while the lead lasts
+    spend = (1000.0 + it_mwh * 100.0) / DT
+    rho = market.hurdle_rate_per_year + market.spillover_closed_per_year
+    value = spend * math.log(2) * -math.expm1(-rho * p.rnd_horizon_years) / rho
+    m, h = p.rnd_max_extra_doublings_per_year, p.rnd_half_saturation_usd_per_year
+    optimal = max(0.0, math.sqrt(value * m * h) - h)
+    assert table.rnd_optimal_usd_per_year[0] == pytest.approx(optimal, rel=1e-12)
+    # all the budget may go to R&D (chip share 0), yet it spends no more than pays
+    assert table.rnd_budget_usd[0] == pytest.approx(optimal * DT, rel=1e-12)
 
 
 def test_supplier_capacity_arrives_after_its_lead_time() -> None:
