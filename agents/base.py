@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from sim import markets
+from sim import innovation
 from sim.ledger import Accounts, Ledger
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class AgentTable:
 
     def rnd_extra_doublings_per_year(self) -> FloatArray:
         """What the smoothed R&D spending adds to each agent's own doubling rate [1/yr]."""
-        return markets.rnd_extra_rate(
+        return innovation.rnd_extra_doublings_per_year(
             self.rnd_usd_per_year, self.rnd_max_extra, self.rnd_half_saturation
         )
 

@@ -78,7 +78,7 @@ class Firms(AgentTable):
         self.log_relative_excess_loss = np.full(n, math.nan)
         self.market_share = np.zeros(n)
         self.recent_profit_usd_per_year = np.zeros(n)  # profit rate smoothed over about a year
-        self.recent_revenue_usd_per_year = np.zeros(n)  # likewise revenue
+        self.recent_revenue_usd_per_year = np.full(n, math.nan)  # from the first step's revenue
         self.revenue_growth_per_year = np.zeros(n)  # of the smoothed revenue
         self.loss_streak_years = np.zeros(n)  # years of continuous (smoothed) losses
         self.cost_usd_per_token = np.full(n, math.nan)  # marginal cost of a token this step
@@ -336,8 +336,9 @@ class Firms(AgentTable):
         self.recent_profit_usd_per_year = finance.smooth(
             self.recent_profit_usd_per_year, self.profit_usd / dt, dt, 1.0
         )
-        self.recent_revenue_usd_per_year = finance.smooth(
-            revenue_before, self.revenue_usd() / dt, dt, 1.0
+        revenue = self.revenue_usd() / dt
+        self.recent_revenue_usd_per_year = np.where(
+            np.isnan(revenue_before), revenue, finance.smooth(revenue_before, revenue, dt, 1.0)
         )
         self.revenue_growth_per_year = finance.growth_rate_per_year(
             self.recent_revenue_usd_per_year, revenue_before, dt
@@ -355,7 +356,9 @@ class Firms(AgentTable):
         rate = self.step_doublings_per_year
         closed, opened = innovation.frontier_log2_efficiency(a, self.open_weights)
         best = rate[np.argmax(a)] if len(a) else 0.0
-        best_open = rate[self.open_weights][np.argmax(a[self.open_weights])] if np.isfinite(opened) else 0.0
+        best_open = (
+            rate[self.open_weights][np.argmax(a[self.open_weights])] if np.isfinite(opened) else 0.0
+        )
         target = innovation.spillover_targets(
             a,
             closed,
@@ -390,13 +393,19 @@ class Firms(AgentTable):
         book += self.fleet_depreciation_usd[:, self.ring] * self.life_steps
         return self.cash_usd + book
 
-    def fund_and_pay_out(self, ledger: Ledger, step: int, market: MarketParams, supply_usd: float, dt: float) -> FloatArray:
+    def fund_and_pay_out(
+        self, ledger: Ledger, step: int, market: MarketParams, supply_usd: float, dt: float
+    ) -> FloatArray:
         """Raise funding where expected returns beat investors' hurdle; returns it [USD]."""
         capital = self.capital_usd(step)
+        # growth is credited in proportion to the business that grows: revenue growth of a firm
+        # whose revenue is a tenth of its capital adds a tenth of that growth to its return
+        revenue = np.nan_to_num(self.recent_revenue_usd_per_year)
+        scale = np.minimum(1.0, revenue / np.maximum(capital, 1.0))
         expected = finance.expected_return_per_year(
             self.recent_profit_usd_per_year,
             capital,
-            self.revenue_growth_per_year,
+            self.revenue_growth_per_year * scale,
             self.loss_streak_years,
             market.max_growth_per_year,
             market.growth_patience_years,
@@ -409,9 +418,7 @@ class Firms(AgentTable):
 
     def pay_dividends(self, ledger: Ledger, market: MarketParams, dt: float) -> FloatArray:
         """Profitable firms pay out a share of the step's profit above a cash buffer [USD]."""
-        costs_per_year = (
-            self.energy_usd() + self.rnd_usd + self.depreciation_usd_per_step
-        ) / dt
+        costs_per_year = (self.energy_usd() + self.rnd_usd + self.depreciation_usd_per_step) / dt
         buffer = finance.cash_buffer_usd(costs_per_year, market.cash_buffer_years)
         due = finance.dividends_usd(self.profit_usd, self.cash_usd, buffer, market.payout_share)
         return ledger.transfer("dividends", due, self.accounts, "investors")

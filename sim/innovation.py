@@ -42,7 +42,7 @@ def rnd_extra_doublings_per_year(
     half_saturation_usd_per_year: ArrayLike,
 ) -> FloatArray:
     """Extra doublings a year bought by R&D spending [doublings/yr]: ``m S / (S + h)``
-    (Michaelis-Menten, the same form as ``sim.markets.rnd_extra_rate``): 0 at S = 0, m/2 at
+    (Michaelis-Menten; every agent type's R&D uses it): 0 at S = 0, m/2 at
     S = h [USD/yr], m as S grows without bound, and each dollar buys less than the one before.
     Negative spending counts as 0."""
     s = np.maximum(np.asarray(spend_usd_per_year, dtype=float), 0.0)

@@ -139,20 +139,6 @@ def logistic_integral(
     return antiderivative(end_years) - antiderivative(start_years)
 
 
-def rnd_extra_rate(
-    spend_usd_per_year: ArrayLike,
-    max_extra_doublings_per_year: ArrayLike,
-    half_saturation_usd: ArrayLike,
-) -> FloatArray:
-    """Extra doublings a year bought by R&D spending, with diminishing returns
-    (Michaelis-Menten): max_extra * S / (S + S_half) [doublings/yr]; 0 at S = 0, half the
-    maximum at S = S_half [USD/yr], and the next dollar always buys less than the last.
-    """
-    # plain operators, so that agents can call it on floats without numpy's overhead
-    s = spend_usd_per_year * (spend_usd_per_year > 0)  # type: ignore[operator]
-    return max_extra_doublings_per_year * s / (s + half_saturation_usd)  # type: ignore[operator,return-value]
-
-
 def scarcity_price(
     cost_usd_per_mwh: ArrayLike,
     utilisation: ArrayLike,

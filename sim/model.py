@@ -344,9 +344,15 @@ class EfficiencyRaceModel(mesa.Model):
                 market.demand_noise * self.rng.standard_normal() - market.demand_noise**2 / 2
             )
         self.potential_tasks_per_year = tasks / dt
-        value, tokens, mu = market.value_usd_per_task, market.tokens_per_task, market.taste_noise_usd_per_task
+        value, tokens, mu = (
+            market.value_usd_per_task,
+            market.tokens_per_task,
+            market.taste_noise_usd_per_task,
+        )
         floor_loss = self.law.loss_floor
-        gross = value * demand.task_success(firms.loss - floor_loss, market.loss_scale_nats_per_token)
+        gross = value * demand.task_success(
+            firms.loss - floor_loss, market.loss_scale_nats_per_token
+        )
         open_utility = self._open_model_utility(offset + dt / 2)
         nash = demand.bertrand_nash_prices_usd_per_token(
             gross, firms.cost_usd_per_token, mu, tokens, open_utility
@@ -365,8 +371,10 @@ class EfficiencyRaceModel(mesa.Model):
         m = self.config.market
         compute = m.open_model_compute_flop * 2.0 ** (m.open_model_doublings_per_year * years)
         excess = float(self.law.loss(compute)) - self.law.loss_floor
-        price = m.open_model_price_usd_per_million_tokens / 1e6 * 2.0 ** (
-            -years / m.open_model_price_halving_years
+        price = (
+            m.open_model_price_usd_per_million_tokens
+            / 1e6
+            * 2.0 ** (-years / m.open_model_price_halving_years)
         )
         success = float(demand.task_success(excess, m.loss_scale_nats_per_token))
         return m.value_usd_per_task * success - m.tokens_per_task * price

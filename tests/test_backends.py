@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.outputs import PARTIES
 from experiments.backends import DaskBackend, ProcessBackend, SerialBackend, execute, make_backend
+from experiments.outputs import PARTIES
 from experiments.store import Store
 from experiments.sweep import load_sweep
 from sim.errors import UserError

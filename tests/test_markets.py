@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim import markets
+from sim import innovation, markets
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR
 
 LN2 = math.log(2.0)
@@ -251,21 +251,27 @@ def test_logistic_growth_saturates_at_the_ceiling() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# rnd_extra_rate
+# rnd_extra_doublings_per_year (sim.innovation)
 # --------------------------------------------------------------------------------------------
 
 
-def test_rnd_extra_rate_values() -> None:
-    assert markets.rnd_extra_rate(2e9, 0.6, 2e9) == pytest.approx(0.3, rel=1e-15)  # half
-    assert markets.rnd_extra_rate(0.0, 0.6, 2e9) == 0.0
-    assert markets.rnd_extra_rate(-1e9, 0.6, 2e9) == 0.0  # no negative R&D
-    assert markets.rnd_extra_rate(6e9, 0.6, 2e9) == pytest.approx(0.45, rel=1e-15)  # 3/4
-    assert markets.rnd_extra_rate(1e30, 0.6, 2e9) == pytest.approx(0.6, rel=1e-12)  # saturates
+def test_rnd_extra_doublings_values() -> None:
+    assert innovation.rnd_extra_doublings_per_year(2e9, 0.6, 2e9) == pytest.approx(
+        0.3, rel=1e-15
+    )  # half
+    assert innovation.rnd_extra_doublings_per_year(0.0, 0.6, 2e9) == 0.0
+    assert innovation.rnd_extra_doublings_per_year(-1e9, 0.6, 2e9) == 0.0  # no negative R&D
+    assert innovation.rnd_extra_doublings_per_year(6e9, 0.6, 2e9) == pytest.approx(
+        0.45, rel=1e-15
+    )  # 3/4
+    assert innovation.rnd_extra_doublings_per_year(1e30, 0.6, 2e9) == pytest.approx(
+        0.6, rel=1e-12
+    )  # saturates
 
 
-def test_rnd_extra_rate_is_concave() -> None:
+def test_rnd_extra_doublings_is_concave() -> None:
     spend = np.linspace(0.0, 2e10, 201)
-    rate = markets.rnd_extra_rate(spend, 0.6, 2e9)
+    rate = innovation.rnd_extra_doublings_per_year(spend, 0.6, 2e9)
     assert np.all(np.diff(rate) > 0)  # more R&D buys more
     assert np.all(np.diff(rate, 2) < 0)  # but the next dollar buys less than the last
 

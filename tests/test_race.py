@@ -55,18 +55,23 @@ def test_an_energy_cap_lowers_tokens_spending_and_consumer_surplus() -> None:
     after = base["year"] > 2027.0
     for column in ("tokens_served", "spending_usd_per_year", "consumer_surplus_usd"):
         assert capped.loc[after, column].sum() < base.loc[after, column].sum(), column
-    assert capped.loc[after, "energy_delivered_mwh"].sum() < 0.5 * base.loc[
-        after, "energy_delivered_mwh"
-    ].sum()
+    assert (
+        capped.loc[after, "energy_delivered_mwh"].sum()
+        < 0.5 * base.loc[after, "energy_delivered_mwh"].sum()
+    )
 
 
 def test_buyers_leave_for_the_outside_options_when_offers_are_poor() -> None:
-    scenario = load_scenario("baseline", {"run.years": 1})
-    good = simulate(scenario, seed=0).model
-    # every firm's model far behind the open one: most tasks go outside
-    poor = simulate(load_scenario("baseline", {"run.years": 1, "firms.initial_compute_flop": 1e20}), seed=0).model
-    assert poor["outside_option_share"].iloc[0] > 0.5
-    assert good["outside_option_share"].iloc[0] < poor["outside_option_share"].iloc[0]
+    good = simulate(load_scenario("baseline", {"run.years": 1}), seed=0).model
+    # an open model far ahead of every firm's, for almost nothing: it takes most tasks
+    better_open = {"market.open_model_compute_flop": 1e32, "run.years": 1}
+    poor = simulate(load_scenario("baseline", better_open), seed=0).model
+    assert (poor["open_model_share"] > 0.5).all()
+    # tasks that take so many tokens that no offer is worth its price: most are not bought
+    long_tasks = {"market.tokens_per_task": 1e8, "run.years": 1}
+    idle = simulate(load_scenario("baseline", long_tasks), seed=0).model
+    assert (idle["outside_option_share"] - idle["open_model_share"] > 0.5).all()
+    assert (good["outside_option_share"] < 0.1).all()
 
 
 def test_investors_stop_funding_when_returns_fall_below_the_hurdle() -> None:

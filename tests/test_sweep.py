@@ -104,7 +104,7 @@ def test_sobol_design_is_saltelli_without_second_order(tmp_path: Path) -> None:
         [factors]
         law.kappa = { min = 0.1, max = 0.3 }
         vendors.flop_per_joule_doublings_per_year = { min = 0.2, max = 0.8 }
-        market.spending_doublings_per_year = { min = 0.5, max = 1.5 }
+        market.potential_tasks_doublings_per_year = { min = 0.5, max = 1.5 }
         """,
     )
     design = make_design(load_sweep(path))

@@ -503,7 +503,7 @@ lesson.print_key_numbers()
 # 5. **(hard)** Front-loading costs money now; efficiency costs R&D every year. A turtle at
 #    $g = 0.5$ can spend \$100 billion today on a tenfold fleet ($F = 10$), or spend the same
 #    present value (5% discount rate) on R&D spread evenly over the horizon, which raises its
-#    rate by `markets.rnd_extra_rate(usd_per_year, 0.6, 2e9)` doublings a year (the model's
+#    rate by `innovation.rnd_extra_doublings_per_year(usd_per_year, 0.6, 2e9)` doublings a year (the model's
 #    diminishing returns: at most 0.6 more). With `law.relative_excess_loss`, which strategy
 #    gives the lower excess loss at $T$ = 2, 5, 10 and 20 years? Where is the switch, and why
 #    does it exist at all when lesson 2's message is "efficiency wins"?
