@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -56,6 +57,18 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
     return out
+
+
+def nan_to_null(table: pa.Table) -> pa.Table:
+    """The table with NaN in floating-point columns written as Parquet null, the one missing
+    value of every table the project writes (pandas reads null back as NaN; DuckDB, polars and
+    SQL aggregates skip it)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_floating(column.type):
+            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def _write_atomic(path: Path, write: Any) -> None:
@@ -283,9 +296,9 @@ class StoreWriter:
             return
         name = f"part-{self.part:05d}.parquet"
         if self._series:
-            table = self._series_table()
+            table = nan_to_null(self._series_table())
             _write_atomic(self.store.root / SERIES / name, lambda p: pq.write_table(table, p))
-        runs = pa.Table.from_pylist(self._rows, schema=self.schema)
+        runs = nan_to_null(pa.Table.from_pylist(self._rows, schema=self.schema))
         _write_atomic(self.store.root / RUNS / name, lambda p: pq.write_table(runs, p))
         self.written += len(self._rows)
         self.part += 1

@@ -36,6 +36,7 @@ from sim.params import (
     Scenario,
     SupplierParams,
     VendorParams,
+    plain_scalar,
 )
 
 SECTIONS: dict[str, type] = {"run": RunParams, "law": LawParams, "market": MarketParams}
@@ -128,6 +129,7 @@ def _field_types(cls: type) -> dict[str, Any]:
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check a TOML value against a field's type; ints are accepted where floats are."""
+    value = plain_scalar(value)
     allowed = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
     kinds = allowed or (annotation,)
     is_none = value is None or (isinstance(value, str) and value.lower() == "none")
@@ -320,6 +322,57 @@ def parse_overrides(items: typing.Iterable[str]) -> dict[str, Any]:
             raise UserError(f"--set {item!r}: expected section.key=value, e.g. run.years=5")
         out[key.strip()] = parse_value(text.strip())
     return out
+
+
+KEYWORD_SEPARATOR = "__"
+"""What stands for each dot of a parameter's dotted key in a Python keyword (``law__kappa``)."""
+
+
+def overrides_from_kwargs(kwargs: Mapping[str, Any]) -> dict[str, object]:
+    """Keyword arguments naming scenario parameters, as the dotted overrides of
+    :func:`load_scenario` and :func:`apply_overrides`.
+
+    A keyword cannot hold a dot, so a double underscore stands for each one: ``law__kappa=0.2``
+    is ``law.kappa``, ``firms__chip_share`` sets every firm entry, ``firms__2__chip_share`` the
+    third, ``policies__carbon_tax__usd_per_t_co2`` switches the lever on. A key already dotted
+    (``**{"law.kappa": 0.2}``) passes as it is. Numpy scalars become Python numbers. Raises
+    :class:`UserError` naming the keyword when it names no parameter; values are checked when
+    the scenario is built.
+    """
+    out: dict[str, object] = {}
+    for keyword, value in kwargs.items():
+        dotted = keyword.replace(KEYWORD_SEPARATOR, ".")
+        _check_dotted(dotted, keyword)
+        if dotted in out:
+            raise UserError(f"{keyword}: the parameter '{dotted}' is given twice")
+        out[dotted] = plain_scalar(value)
+    return out
+
+
+def _check_dotted(dotted: str, keyword: str) -> None:
+    """UserError unless ``dotted`` names a parameter (the forms :func:`_set_dotted` accepts)."""
+    parts = dotted.split(".")
+    head, n = parts[0], len(parts)
+    cls: type | None = None
+    if head in SECTIONS and n == 2:
+        cls = SECTIONS[head]
+    elif head in GROUPS and (n == 2 or (n == 3 and parts[1].isdigit())):
+        cls = GROUPS[head]
+    elif head == "policies" and n in (3, 4) and parts[1] in POLICY_TYPES:
+        if n == 3 or (parts[1] in REPEATED_POLICIES and parts[2].isdigit()):
+            cls = POLICY_TYPES[parts[1]]
+    elif head in ("name", "description") and n == 1:
+        return
+    if cls is None:
+        raise UserError(
+            f"{keyword}: not a scenario parameter; spell section.key as section__key, e.g. "
+            f"law__kappa, run__years, firms__chip_share, firms__0__chip_share or "
+            f"policies__carbon_tax__usd_per_t_co2"
+            f"{_suggest(head, [*SECTIONS, *GROUPS, 'policies'])}"
+        )
+    names = [f.name for f in dataclasses.fields(cls)]
+    if parts[-1] not in names:
+        raise UserError(f"{keyword}: unknown key '{parts[-1]}'{_suggest(parts[-1], names)}")
 
 
 def to_dict(scenario: Scenario) -> dict[str, Any]:
