@@ -81,6 +81,7 @@ class ParameterInfo(NamedTuple):
     unit: str
     lo: float
     hi: float
+    lo_open: bool  # the lower bound itself is not allowed
     choices: tuple[str, ...]
     doc: str
 
@@ -115,6 +116,7 @@ def info(key: str) -> ParameterInfo:
         meta.get("unit", "-"),
         float(meta.get("lo", -math.inf)),
         float(meta.get("hi", math.inf)),
+        bool(meta.get("lo_open", False)),
         tuple(meta.get("choices", ())),
         meta.get("doc", ""),
     )
@@ -160,11 +162,12 @@ def _parameter(key: str, spec: Any, where: str) -> Any:
         if not options:
             raise UserError(f"{where}.{key}: give the values to choose from, e.g. ['us', 'cn']")
         return _ema.CategoricalParameter(name, options)
+    allowed = f"{'(' if p.lo_open else '['}{p.lo:g}, {p.hi:g}] [{p.unit}]"
     if spec is None:
-        if not (math.isfinite(p.lo) and math.isfinite(p.hi)):
+        if not (math.isfinite(p.lo) and math.isfinite(p.hi)) or p.lo_open:
             raise UserError(
-                f"{where}.{key}: its allowed range [{p.lo:g}, {p.hi:g}] [{p.unit}] is not "
-                "finite; give a range (lo, hi)"
+                f"{where}.{key}: its allowed range {allowed} is open or not finite; "
+                "give a range (lo, hi)"
             )
         lo, hi = p.lo, p.hi
     else:
@@ -174,11 +177,8 @@ def _parameter(key: str, spec: Any, where: str) -> Any:
             raise UserError(f"{where}.{key} = {spec!r}: give a range (lo, hi) or None") from None
     if not lo < hi:
         raise UserError(f"{where}.{key}: lo = {lo:g} must be below hi = {hi:g}")
-    if lo < p.lo or hi > p.hi:
-        raise UserError(
-            f"{where}.{key}: ({lo:g}, {hi:g}) leaves the allowed range "
-            f"[{p.lo:g}, {p.hi:g}] [{p.unit}]"
-        )
+    if lo < p.lo or (p.lo_open and lo == p.lo) or hi > p.hi:
+        raise UserError(f"{where}.{key}: ({lo:g}, {hi:g}) leaves the allowed range {allowed}")
     if p.kind is int:
         return _ema.IntegerParameter(name, int(lo), int(hi))
     return _ema.RealParameter(name, lo, hi)
