@@ -142,7 +142,8 @@ class SweepResults:
         for each dot: ``law__kappa``), then EMA's ``scenario`` (the design point: runs of one
         point share it), ``policy`` (the scenario file's name) and ``model``. Run ids and seeds
         stay in :attr:`experiments`. ``outcomes``: each metric as an array of shape (runs,),
-        each series as (runs, steps) with ``TIME``. If EMA Workbench is installed, the outcomes
+        each series as (runs, steps) with ``TIME`` (``_series`` appended to a series named like a
+        metric, as ``hhi_chips``). If EMA Workbench is installed, the outcomes
         are declared to it (``ScalarOutcome``, ``TimeSeriesOutcome``), which ``save_results``
         needs.
         """
@@ -161,6 +162,8 @@ class SweepResults:
             for column in ["year", *self.manifest["series"]]:
                 wide = self.series.pivot(index="run_id", columns="step", values=column)
                 key = "TIME" if column == "year" else column
+                if key in self.outcomes.columns:  # a metric has the name (hhi:chips)
+                    key = f"{key}_series"
                 outcomes[key] = wide.reindex(index).to_numpy(dtype=float)
                 series.append(key)
         if importlib.util.find_spec("ema_workbench") is not None:

@@ -304,9 +304,11 @@ def model(
         declared.append(_ema.IntegerParameter("seed", *SEED_RANGE))
     ema_model.uncertainties = declared
     ema_model.levers = [_parameter(k, v, "levers") for k, v in (levers or {}).items()]
-    ema_model.outcomes = [_ema.ScalarOutcome(c) for c in metrics] + (
-        [_ema.TimeSeriesOutcome(c) for c in ("TIME", *kept)] if kept else []
-    )
+    register_outcomes(metrics, [series_name(c, metrics) for c in ("TIME", *kept)])
+    ema_model.outcomes = [_ema.ScalarOutcome(c) for c in metrics] + [
+        _ema.TimeSeriesOutcome(series_name(c, metrics), variable_name=c)
+        for c in (("TIME", *kept) if kept else ())
+    ]
     return ema_model
 
 
@@ -317,8 +319,18 @@ def _defaults() -> list[str]:
 
 
 def register_outcomes(scalars: Sequence[str], series: Sequence[str]) -> None:
-    """Declare outcomes to EMA (its ``save_results`` looks each one up by name)."""
+    """Declare outcomes to EMA, whose ``save_results`` looks each one's class up by name in
+    its process-wide register; the latest declaration of a name wins (EMA's own constructors
+    refuse a name declared before with another class)."""
+    from ema_workbench.em_framework.outcomes import register
+
     for column in scalars:
-        _ema.ScalarOutcome(column)
+        register.outcomes[column] = _ema.ScalarOutcome
     for column in series:
-        _ema.TimeSeriesOutcome(column)
+        register.outcomes[column] = _ema.TimeSeriesOutcome
+
+
+def series_name(column: str, scalars: Sequence[str]) -> str:
+    """The outcome name of a kept series: the model column's, with ``_series`` appended when a
+    scalar outcome has that name already (``hhi:chips`` and the series ``hhi_chips``)."""
+    return f"{column}_series" if column in scalars else column

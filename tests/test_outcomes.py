@@ -72,10 +72,8 @@ def test_profit_capture_equals_profit_share_when_every_sector_profits() -> None:
 
 def test_a_metric_is_one_catalogue_entry() -> None:
     assert {"cumulative_profit", "profit_capture", "sum"} <= set(METRICS)
-    assert [m.column for m in parse_metric("sum:profit_firms_usd", "t")] == [
-        "sum_profit_firms_usd"
-    ]
-    with pytest.raises(UserError, match="unknown metric 'profit_captur'.*did you mean"):
+    assert [m.column for m in parse_metric("sum:profit_firms_usd", "t")] == ["sum_profit_firms_usd"]
+    with pytest.raises(UserError, match=r"unknown metric 'profit_captur'.*did you mean"):
         outcomes(_table([1.0], [1.0], [1.0]), ["profit_captur"])
 
 

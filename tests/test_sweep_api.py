@@ -67,6 +67,9 @@ def test_results_feed_ema_workbench_and_salib(tmp_path: Path) -> None:
     assert outcomes["best_loss"].shape == (n_runs, 12)
     assert outcomes["TIME"][0, -1] == pytest.approx(2025.0)
     np.testing.assert_array_equal(outcomes["best_loss"][:, -1], outcomes["final_best_loss"])
+    # the metric hhi:chips keeps its name; the series of the same name gets "_series"
+    assert outcomes["hhi_chips"].shape == (n_runs,)
+    np.testing.assert_array_equal(outcomes["hhi_chips_series"][:, -1], outcomes["hhi_chips"])
     # SALib: one value per design point (the mean over replications), in point order
     means = res.outcomes.groupby(res.experiments["point_id"]).mean()
     problem = res.salib_problem()
