@@ -52,7 +52,7 @@ import pandas as pd
 
 from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
 from sim.errors import UserError
-from sim.params import POLICY_TYPES
+from sim.params import POLICY_TYPES, plain_scalar
 from sim.scenario import GROUPS, REPEATED_POLICIES, SECTIONS, apply_overrides, from_dict, load_raw
 
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
@@ -236,7 +236,7 @@ def _suggest(word: str, options: Sequence[str]) -> str:
 
 
 def _whole(raw: Mapping[str, Any], key: str, default: int, lo: int, where: str) -> int:
-    value = raw.get(key, default)
+    value = plain_scalar(raw.get(key, default))
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
         raise UserError(f"{where}: {key} = {value!r} must be a whole number >= {lo}")
     return value
@@ -352,6 +352,7 @@ def parse_sweep(
 
 
 def _number(value: Any, where: str) -> float:
+    value = plain_scalar(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"{where} = {value!r} must be a number")
     return float(value)
@@ -400,7 +401,7 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
         raise UserError(f"{where}: a whole-number parameter needs whole min and max")
     factor = Factor(key, lo=lo, hi=hi, scale=str(scale), integer=integer)
     if "levels" in spec:
-        n = spec["levels"]
+        n = plain_scalar(spec["levels"])
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise UserError(f"{where}: levels = {n!r} must be a whole number >= 2")
         if design in ("grid", "list"):
