@@ -10,9 +10,9 @@
 >>> cmp.summary
 
 Results follow EMA Workbench's shape: a table of inputs (``experiments``) and a table of
-outcomes, one row per run, in the same order, so SALib takes
-``X = res.experiments[res.factors].to_numpy()`` and ``Y = res.outcomes[metric].to_numpy()``
-and EMA Workbench takes ``res.to_ema()``. ``out=None`` keeps nothing on disk.
+outcomes, one row per run, in the same order; ``res.to_ema()`` gives exactly EMA's pair, and
+SALib takes ``res.salib_problem()`` with one value per design point (``res.point_means()``).
+``out=None`` keeps nothing on disk.
 """
 
 from __future__ import annotations

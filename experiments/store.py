@@ -14,8 +14,10 @@ commit mark: after a crash, the runs parts list exactly the runs that are done, 
 deletes temporary files and timeseries parts without their runs part, then computes only the
 runs that are missing. Memory holds one batch, whatever the number of runs.
 
-Read back with :meth:`Store.runs` and :meth:`Store.series`, or with
-``pandas.read_parquet(OUT / "runs")`` and any Parquet reader.
+Read back with :meth:`Store.runs` and :meth:`Store.series`, or with any Parquet reader and one
+glob per table: ``OUT/runs/*.parquet`` and ``OUT/timeseries/*.parquet`` (DuckDB, polars;
+pandas takes the folders). Missing values are Parquet nulls (:func:`nan_to_null`), as in a
+run's outputs, so every reader agrees on means and counts.
 """
 
 from __future__ import annotations
