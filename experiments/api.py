@@ -180,7 +180,12 @@ class SweepResults:
         ``num_resamples``, ``conf_level``, ``num_levels``); Y is one value per ``point_id``,
         the mean over its replications (:meth:`point_means`).
         """
-        salib = self.manifest.get("salib")
+        if "salib" not in self.manifest:
+            raise UserError(
+                f"sweep '{self.manifest.get('name')}' was stored before SALib problems were "
+                "recorded in manifests; run it again into a new --out"
+            )
+        salib = self.manifest["salib"]
         if not salib:
             raise UserError(
                 f"sweep '{self.manifest.get('name')}' (design '{self.manifest.get('design')}') "

@@ -75,6 +75,7 @@ DEFAULT_METRICS = (
     "final:price_usd_per_million_tokens",
     "peak_margin",
     "final_profit_share",
+    "profit_capture",
     "hhi",
     "cap_binding_share",
 )
