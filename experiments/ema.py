@@ -20,7 +20,8 @@ field's type says; ``choices`` and booleans become categorical and boolean param
 are checked against the allowed range and unit in :mod:`sim.params` (:func:`describe` lists
 them). ``multiplier(lo, hi)`` varies a parameter of a group (firms, vendors, suppliers) by a
 common factor applied to each entry's own value, so entries keep their differences; its EMA
-name ends in ``__multiplier``.
+name ends in ``__multiplier`` (the scenario key ``firms.cash_usd.multiplier``, which
+``--set`` and sweep files take too).
 
 Outcomes are metric names of the sweep catalogue (:mod:`experiments.outputs`), registered as
 ``ScalarOutcome``; ``series`` adds model columns as ``TimeSeriesOutcome`` with ``TIME``.
@@ -215,21 +216,17 @@ class ScenarioFunction:
         self.seed = seed
 
     def overrides(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Dotted overrides of one experiment; multipliers expanded to every entry."""
-        from sim.scenario import apply_overrides, from_dict, overrides_from_kwargs
+        """Dotted overrides of one experiment (``firms__cash_usd__multiplier`` is
+        ``firms.cash_usd.multiplier``, which scales each entry's own value)."""
+        from sim.scenario import overrides_from_kwargs
 
-        plain = {k: v for k, v in inputs.items() if not k.endswith(MULTIPLIER_SUFFIX)}
-        out = {**self.fixed, **overrides_from_kwargs(plain)}
-        times = {
-            k.removesuffix(MULTIPLIER_SUFFIX): v
-            for k, v in inputs.items()
-            if k.endswith(MULTIPLIER_SUFFIX)
-        }
-        if times:
-            base = from_dict(apply_overrides(self.raw, out), origin="ema")
-            for key, factor in overrides_from_kwargs(times).items():
-                out.update(multiplied(base, key, float(factor)))  # type: ignore[arg-type]
-        return out
+        return {**self.fixed, **overrides_from_kwargs(inputs)}
+
+    def check(self) -> None:
+        """Build the scenario with the fixed overrides alone (UserError if one is wrong)."""
+        from sim.scenario import apply_overrides, from_dict
+
+        from_dict(apply_overrides(self.raw, self.fixed), origin="ema")
 
     def __call__(self, **inputs: Any) -> dict[str, Any]:
         from sim.run import simulate_model_table
@@ -245,24 +242,6 @@ class ScenarioFunction:
             for column in self.series:
                 out[column] = result.model[column].to_numpy(dtype=float)
         return out
-
-
-def multiplied(scenario: Any, key: str, factor: float) -> dict[str, Any]:
-    """Overrides that scale a group parameter (``firms.cash_usd`` or ``firms.2.cash_usd``)
-    of each entry by ``factor``; entries whose value is None (a derived default) keep it."""
-    parts = key.split(".")
-    entries = getattr(scenario, parts[0])
-    indices = [int(parts[1])] if len(parts) == 3 else range(len(entries))
-    out: dict[str, Any] = {}
-    for i in indices:
-        value = getattr(entries[i], parts[-1])
-        if value is None:
-            continue
-        scaled = value * factor
-        out[f"{parts[0]}.{i}.{parts[-1]}"] = (
-            round(scaled) if isinstance(value, int) and not isinstance(value, bool) else scaled
-        )
-    return out
 
 
 def model(
@@ -297,7 +276,7 @@ def model(
     function = ScenarioFunction(
         scenario, fixed_all, list(outcomes) if outcomes else _defaults(), kept, seed
     )
-    function.overrides({})  # fixed overrides are checked now, not in the first experiment
+    function.check()  # fixed overrides are checked now, not in the first experiment
     ema_model = _ema.Model(name, function=function)
     declared = [_parameter(k, v, "uncertainties") for k, v in (uncertainties or {}).items()]
     if vary_seed:

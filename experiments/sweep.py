@@ -53,7 +53,15 @@ import pandas as pd
 from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
 from sim.errors import UserError
 from sim.params import POLICY_TYPES, plain_scalar
-from sim.scenario import GROUPS, REPEATED_POLICIES, SECTIONS, apply_overrides, from_dict, load_raw
+from sim.scenario import (
+    GROUPS,
+    MULTIPLIER,
+    REPEATED_POLICIES,
+    SECTIONS,
+    apply_overrides,
+    from_dict,
+    load_raw,
+)
 
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
 SEED_MODES = ("common", "independent")
@@ -93,8 +101,15 @@ def parameter_keys() -> list[str]:
 
 
 def parameter_type(dotted: str, where: str) -> Any:
-    """The annotated type of the parameter a dotted key names; UserError if it names none."""
+    """The annotated type of the parameter a dotted key names; UserError if it names none.
+    A group parameter's multiplier (``firms.cash_usd.multiplier``) is a float."""
     parts = dotted.split(".")
+    if parts[0] in GROUPS and parts[-1] == MULTIPLIER and len(parts) in (3, 4):
+        kind = parameter_type(".".join(parts[:-1]), where)
+        kinds = typing.get_args(kind) or (kind,)
+        if not ({int, float} & set(kinds)) or bool in kinds:
+            raise UserError(f"{where}: '{dotted}': only a numeric parameter has a multiplier")
+        return float
     cls: type | None = None
     head = parts[0]
     if head in SECTIONS and len(parts) == 2:

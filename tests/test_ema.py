@@ -131,15 +131,18 @@ def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
 
 
 def test_multiplier_keeps_each_entrys_own_value() -> None:
-    scenario = load_scenario("baseline")
-    scaled = ema.multiplied(scenario, "firms.cash_usd", 1.5)
-    assert scaled == {
-        f"firms.{i}.cash_usd": pytest.approx(f.cash_usd * 1.5) for i, f in enumerate(scenario.firms)
+    function = ema.ScenarioFunction("baseline", {"run.years": 1}, ["final:best_loss"], (), 1)
+    overrides = function.overrides({"firms__cash_usd__multiplier": 1.5, "law__kappa": 0.2})
+    assert overrides == {
+        "run.years": 1,
+        "firms.cash_usd.multiplier": 1.5,
+        "law.kappa": 0.2,
     }
-    assert len({f.cash_usd for f in scenario.firms}) > 1  # entries differ, and keep differing
-    assert ema.multiplied(scenario, "firms.2.cash_usd", 2.0) == {
-        "firms.2.cash_usd": pytest.approx(scenario.firms[2].cash_usd * 2.0)
-    }
+    base, scaled = load_scenario("baseline"), load_scenario("baseline", overrides)
+    assert len({f.cash_usd for f in base.firms}) > 1  # entries differ, and keep differing
+    assert [f.cash_usd for f in scaled.firms] == pytest.approx(
+        [f.cash_usd * 1.5 for f in base.firms]
+    )
 
 
 def test_parameters_come_from_the_metadata() -> None:

@@ -116,3 +116,55 @@ def test_a_sweep_table_may_hold_numpy_numbers() -> None:
     )
     points = make_design(spec).points["law.kappa"]
     assert len(points) == 3 and points.between(0.125, 0.25).all()
+
+
+def test_a_multiplier_scales_each_entrys_own_value() -> None:
+    from sim.scenario import parse_overrides
+
+    base = load_scenario("baseline")
+    scaled = load_scenario(
+        "baseline",
+        {
+            **parse_overrides(["firms.cash_usd.multiplier=1.5"]),
+            "firms.2.chips.multiplier": np.float32(2.0),
+            "vendors.count.multiplier": 3,  # whole-number fields stay whole
+        },
+    )
+    assert [f.cash_usd for f in scaled.firms] == pytest.approx(
+        [1.5 * f.cash_usd for f in base.firms]
+    )
+    assert scaled.firms[2].chips == 2 * base.firms[2].chips
+    assert scaled.firms[1].chips == base.firms[1].chips
+    assert [v.count for v in scaled.vendors] == [3 * v.count for v in base.vendors]
+    # a value set first is what the multiplier scales
+    both = load_scenario("baseline", {"firms.cash_usd": 1e9, "firms.cash_usd.multiplier": 2})
+    assert {f.cash_usd for f in both.firms} == {2e9}
+    assert overrides_from_kwargs({"firms__cash_usd__multiplier": 2}) == {
+        "firms.cash_usd.multiplier": 2
+    }
+    with pytest.raises(UserError, match="a multiplier must be a number >= 0"):
+        load_scenario("baseline", {"firms.cash_usd.multiplier": -1})
+    with pytest.raises(UserError, match="adaptive is not a number"):
+        load_scenario("baseline", {"firms.adaptive.multiplier": 2})
+    with pytest.raises(UserError, match=r"law\.kappa\.multiplier: not a parameter"):
+        load_scenario("baseline", {"law.kappa.multiplier": 2})
+
+
+def test_a_sweep_factor_may_be_a_multiplier() -> None:
+    from experiments import api
+    from sim.errors import UserError as Error
+
+    res = api.sweep(
+        {
+            "scenario": "baseline",
+            "set": {"run.years": 0.5},
+            "factors": {"firms.cash_usd.multiplier": [0.5, 2.0]},
+            "outputs": {"metrics": ["final:best_loss", "cumulative_profit:firms"], "series": []},
+        }
+    )
+    assert res.experiments["firms.cash_usd.multiplier"].tolist() == [0.5, 2.0]
+    assert (res.status["status"] == "ok").all()
+    profits = res.outcomes["cumulative_profit_firms"]
+    assert profits.iloc[0] != profits.iloc[1]  # richer firms spend differently
+    with pytest.raises(Error, match="only a numeric parameter has a multiplier"):
+        api.sweep({"scenario": "baseline", "factors": {"firms.adaptive.multiplier": [1, 2]}})
