@@ -10,8 +10,8 @@ market, named as the sweep store names its columns (``peak_margin`` gives
 >>> from sim.scenario import load_scenario
 >>> from experiments.outcomes import outcomes
 >>> result = simulate(load_scenario("baseline", {"run.years": 3}), seed=1)
->>> outcomes(result, ["loss_at_year:2026", "profit_capture:vendors"])  # doctest: +SKIP
-{'loss_at_year_2026': 2.03..., 'profit_capture_vendors': 0.41...}
+>>> sorted(outcomes(result, ["loss_at_year:2026", "profit_capture:vendors"]))
+['loss_at_year_2026', 'profit_capture_vendors']
 """
 
 from __future__ import annotations
