@@ -15,9 +15,17 @@ more columns of the results table (``peak_margin`` gives one column per sector,
 ``hhi[:market]``           concentration (Herfindahl-Hirschman, 0-1) of ai_services, chips or
                            energy at the last step [-]
 ``cap_binding_share``      share of steps with the energy cap binding [-]
+``cumulative_profit[:sector]``  the sector's profit summed over the run [USD]
+``profit_capture[:sector]``  the sector's cumulative profit over the sum of the three sectors'
+                           absolute cumulative profits [-1, 1]; defined in every run (see
+                           :func:`profit_capture`)
 ``final:COLUMN``           any model column at the last step (``mean:``, ``max:``, ``min:``
-                           over the run)
+                           over the run; ``sum:`` its total over the run, for per-step flows
+                           such as ``sum:emissions_t_co2``)
 =========================  =================================================================
+
+Adding a metric is one function ``f(model, start_year, arg) -> float`` and one line in
+:data:`METRICS` naming the kind of argument it takes.
 
 :class:`Runner` turns one :class:`RunTask` (scenario, overrides, seed) into one results row and
 its series; it is built once per sweep and shipped once to each worker.
@@ -67,6 +75,7 @@ DEFAULT_METRICS = (
     "final:price_usd_per_million_tokens",
     "peak_margin",
     "final_profit_share",
+    "profit_capture",
     "hhi",
     "cap_binding_share",
 )
@@ -134,6 +143,25 @@ def cap_binding_share(model: pd.DataFrame, start_year: float, _: None) -> float:
     return float(model["energy_cap_binding"].mean())
 
 
+def cumulative_profit(model: pd.DataFrame, start_year: float, sector: str) -> float:
+    """``sector``'s profit summed over the run [USD]."""
+    return float(model[f"profit_{sector}_usd"].to_numpy(dtype=float).sum())
+
+
+def profit_capture(model: pd.DataFrame, start_year: float, sector: str) -> float:
+    """``sector``'s cumulative profit over the sum of the three sectors' absolute cumulative
+    profits [-1, 1].
+
+    When every sector makes a profit this is its share of the total profit; a sector that
+    loses money gets a negative value, and the three values sum to (total profit) / (sum of
+    absolute profits), below 1. Unlike a share of total profit it is defined when the total is
+    zero or negative (NaN only if all three cumulative profits are exactly zero).
+    """
+    totals = {s: cumulative_profit(model, start_year, s) for s in SECTORS}
+    scale = sum(abs(v) for v in totals.values())
+    return totals[sector] / scale if scale > 0 else math.nan
+
+
 def _reducer(how: str) -> Callable[[pd.DataFrame, float, str], float]:
     def reduce(model: pd.DataFrame, start_year: float, column: str) -> float:
         values = model[column].to_numpy(dtype=float)
@@ -145,10 +173,14 @@ def _reducer(how: str) -> Callable[[pd.DataFrame, float, str], float]:
             "mean": np.nanmean,
             "max": np.nanmax,
             "min": np.nanmin,
+            "sum": np.nansum,
         }
         return float(reducers[how](values))
 
-    reduce.__doc__ = f"{how} of a model column over the run [the column's unit]."
+    reduce.__doc__ = (
+        f"{how} of a model column over the run [the column's unit]; NaN steps are skipped, "
+        "and a column that is NaN at every step gives NaN."
+    )
     return reduce
 
 
@@ -167,11 +199,15 @@ METRICS: dict[str, _Kind] = {
     "final_profit_share": _Kind(final_profit_share, "sector", False),
     "hhi": _Kind(hhi, "market", False),
     "cap_binding_share": _Kind(cap_binding_share, "none", False),
+    "cumulative_profit": _Kind(cumulative_profit, "sector", False),
+    "profit_capture": _Kind(profit_capture, "sector", False),
     "final": _Kind(_reducer("final"), "column", True),
     "mean": _Kind(_reducer("mean"), "column", True),
     "max": _Kind(_reducer("max"), "column", True),
     "min": _Kind(_reducer("min"), "column", True),
+    "sum": _Kind(_reducer("sum"), "column", True),
 }
+"""The metric catalogue: name -> function of one run's model table, and its argument's kind."""
 
 
 class Metric(NamedTuple):
