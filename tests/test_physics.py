@@ -293,3 +293,64 @@ def test_step_gain_is_vectorised_over_agents_and_finite_for_huge_gains() -> None
     assert log2_mean.shape == (3,)
     assert log2_mean[0] == 0.0
     np.testing.assert_allclose(log2_mean, law.log2_growth_integral(rates), rtol=1e-12)
+
+
+# --- a frontier run: the chain integrated step by step ------------------------------------------
+
+
+def _frontier_compute(steps_per_year: int, years: float, chip_ceiling: float, beta: float) -> float:
+    """Cumulative logical compute [FLOP] of constant power through site, chip and algorithm
+    links, each advanced exactly and each step integrated with Gauss-Legendre."""
+    dt = 1.0 / steps_per_year
+    power_j_per_year = 1e17  # ~3 GW
+    site, chip, algo = math.log2(1 / 1.3), math.log2(1.41e12), math.log2(0.4)
+    chip_max = math.log2(chip_ceiling)
+    g_site, g_chip, g_algo = 0.1, 0.45, 1.2
+    total = 0.0
+    for _ in range(round(years * steps_per_year)):
+        bound = g_site + g_chip / min(1.0, 2.0) + g_algo * 2.0 ** (-beta * (algo - math.log2(0.4)))
+        t, w = physics.step_nodes(dt, bound * dt)
+        gain = (
+            physics.ceiling_log2_level(t, site, 0.0, g_site, 1.0)
+            - site
+            + physics.ceiling_log2_level(t, chip, chip_max, g_chip, 2.0)
+            - chip
+            + physics.ideas_log2_level(t, algo, math.log2(0.4), g_algo, beta)
+            - algo
+        )
+        total += (
+            power_j_per_year * dt * 2.0 ** (site + chip + algo) * physics.step_mean_gain(gain, w)
+        )
+        site = physics.ceiling_log2_level(dt, site, 0.0, g_site, 1.0)
+        chip = physics.ceiling_log2_level(dt, chip, chip_max, g_chip, 2.0)
+        algo = physics.ideas_log2_level(dt, algo, math.log2(0.4), g_algo, beta)
+    return total
+
+
+def test_a_frontier_run_does_not_depend_on_the_step_length() -> None:
+    monthly = _frontier_compute(12, 20.0, physics.DEFAULT_CHIP_CEILING_FLOP_PER_JOULE, 0.2)
+    fortnightly = _frontier_compute(24, 20.0, physics.DEFAULT_CHIP_CEILING_FLOP_PER_JOULE, 0.2)
+    yearly = _frontier_compute(1, 20.0, physics.DEFAULT_CHIP_CEILING_FLOP_PER_JOULE, 0.2)
+    assert monthly == pytest.approx(fortnightly, rel=1e-11)
+    assert monthly == pytest.approx(yearly, rel=1e-11)
+
+
+def test_a_frontier_run_without_ceilings_is_the_papers_closed_form() -> None:
+    # site overhead still halves (its ceiling is physics), so compare chip x algorithms only:
+    # with the site rate 0 the chain is E0 2**((0.45 + 1.2) t) and C = P E0 t phi(g t)
+    dt, years, power = 1.0 / 12, 20.0, 1e17
+    chip, algo = math.log2(1.41e12), math.log2(0.4)
+    total = 0.0
+    for _ in range(round(years / dt)):
+        t, w = physics.step_nodes(dt, 1.65 * dt)
+        gain = (
+            physics.ceiling_log2_level(t, chip, math.inf, 0.45, 2.0)
+            - chip
+            + physics.ideas_log2_level(t, algo, algo, 1.2, 0.0)
+            - algo
+        )
+        total += power * dt * 2.0 ** (chip + algo) * physics.step_mean_gain(gain, w)
+        chip = physics.ceiling_log2_level(dt, chip, math.inf, 0.45, 2.0)
+        algo = physics.ideas_log2_level(dt, algo, algo, 1.2, 0.0)
+    expected = power * 1.41e12 * 0.4 * years * law.growth_integral(1.65 * years)
+    assert total == pytest.approx(expected, rel=1e-12)
