@@ -373,6 +373,61 @@ def ideas_log2_level(
     return _finish(np.where(harder, x0 + gained, unbounded))
 
 
+def ideas_rate_from_research(
+    research_usd_per_year: ArrayLike,
+    reference_research_usd_per_year: ArrayLike,
+    doublings_per_year_at_reference: ArrayLike,
+    research_elasticity: ArrayLike = 1.0,
+) -> FloatOrArray:
+    """Rate the research input buys at the reference level, ``g_ref (S/S_ref)**lambda``.
+
+    The S**lambda term of Jones's (1995) idea production function; lambda < 1 is "stepping on
+    toes" (duplicated effort), lambda = 1 the baseline of Bloom et al. 2020. Feed the result to
+    :func:`ideas_log2_level` as ``doublings_per_year_at_reference``.
+
+    Parameters
+    ----------
+    research_usd_per_year : array_like
+        Research input S [USD/yr], >= 0.
+    reference_research_usd_per_year : array_like
+        S_ref [USD/yr], > 0: the input at which g_ref was measured.
+    doublings_per_year_at_reference : array_like
+        g_ref [doublings/yr], >= 0.
+    research_elasticity : array_like, default 1
+        lambda [-], in (0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        [doublings/yr], >= 0.
+    """
+    ratio = _f(research_usd_per_year) / _f(reference_research_usd_per_year)
+    return _finish(_f(doublings_per_year_at_reference) * ratio ** _f(research_elasticity))
+
+
+def ideas_steady_doublings_per_year(
+    research_doublings_per_year: ArrayLike,
+    difficulty_per_doubling: ArrayLike,
+    research_elasticity: ArrayLike = 1.0,
+) -> FloatOrArray:
+    """Long-run doubling rate when research input grows at n doublings a year, ``lambda n/beta``.
+
+    Jones 1995: growth is sustained only by growing research; Bloom et al. 2020 read it the
+    other way round (research input grew while growth held steady). With beta = 0.2 and
+    lambda = 1, the ~1.2 doublings/yr of algorithmic progress (Ho et al. 2024) needs research
+    input growing ~0.24 doublings (x1.18) a year.
+
+    Returns
+    -------
+    float or ndarray
+        [doublings/yr]; ``inf`` at beta = 0 with growing input (no difficulty).
+    """
+    n, beta = _f(research_doublings_per_year), _f(difficulty_per_doubling)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = _f(research_elasticity) * n / beta
+    return _finish(np.where(n == 0.0, 0.0, rate))
+
+
 # --------------------------------------------------------------------------------------------
 # Site efficiency: PUE >= 1 as a ceiling
 # --------------------------------------------------------------------------------------------

@@ -354,3 +354,19 @@ def test_a_frontier_run_without_ceilings_is_the_papers_closed_form() -> None:
         algo = physics.ideas_log2_level(dt, algo, algo, 1.2, 0.0)
     expected = power * 1.41e12 * 0.4 * years * law.growth_integral(1.65 * years)
     assert total == pytest.approx(expected, rel=1e-12)
+
+
+def test_research_input_and_the_jones_steady_state() -> None:
+    assert physics.ideas_rate_from_research(4e9, 2e9, 1.2, 0.5) == pytest.approx(1.2 * math.sqrt(2))
+    assert physics.ideas_rate_from_research(2e9, 2e9, 1.2) == 1.2
+    assert physics.ideas_steady_doublings_per_year(0.24, 0.2) == pytest.approx(1.2)
+    # research growing at n doublings a year: the rate settles at lambda n / beta
+    n, beta, lam, dt = 0.3, 0.2, 0.8, 0.25
+    x, rate = 0.0, 0.0
+    for k in range(int(400 / dt)):
+        # research held at its mid-step value within each step
+        g = physics.ideas_rate_from_research(2.0 ** (n * (k + 0.5) * dt), 1.0, 0.5, lam)
+        x = physics.ideas_log2_level(dt, x, 0.0, g, beta)
+        g_now = physics.ideas_rate_from_research(2.0 ** (n * (k + 1) * dt), 1.0, 0.5, lam)
+        rate = physics.ideas_doublings_per_year(x, 0.0, g_now, beta)
+    assert rate == pytest.approx(physics.ideas_steady_doublings_per_year(n, beta, lam), rel=1e-3)
