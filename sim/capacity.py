@@ -28,9 +28,9 @@ Defaults and their sources (orders of magnitude; scenario files should set regio
   2023 and 2024 editions); ~2,600 GW waited in the queues at the end of 2023 against 1,280 GW
   installed. Default 4 years for new generation plus connection, 2 years for capacity on sites
   already connected.
-- Capex of power capacity: ~USD 1-1.5M/MW for gas combined cycle or utility solar, 6-10M for
-  nuclear (EIA, "Capital Cost and Performance Characteristics", 2024), plus grid connection
-  and site; the model's existing USD 3M/MW covers the three together.
+- Capex of power capacity: roughly USD 1-2.5M/MW for gas combined cycle or utility solar,
+  ~7-8M for new nuclear (EIA, "Capital Cost and Performance Characteristics", 2024), plus grid
+  connection and site; the model's existing USD 3M/MW covers the three together.
 - US data-centre load: ~176 TWh in 2023 (4.4% of US electricity, ~20 GW average), 325-580 TWh
   projected for 2028 (Shehabi et al., LBNL "2024 United States Data Center Energy Usage
   Report"). A regional AI grid limit of the order of 100 GW is a scenario choice, not a
