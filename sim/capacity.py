@@ -255,12 +255,17 @@ def capex_usd(
     h1 = np.where(finite, 1.0 - k1 / k_max_safe, 1.0)
     h2 = np.where(finite, 1.0 - k2 / k_max_safe, 1.0)
     reached = h2 <= 0.0
-    h1p, h2p = np.maximum(h1, 1e-300), np.maximum(h2, 1e-300)
+    h1p = np.maximum(h1, 1e-300)
+    # ln(h2/h1) from the added share itself, so small additions keep their precision
+    added_share = np.where(finite, (k2 - k1) / k_max_safe, 0.0) / h1p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log1p(-np.minimum(added_share, 1.0))  # ln(h2/h1), -inf at the limit
     one = np.abs(eta - 1.0) < 1e-12
     eta_safe = np.where(one, 2.0, eta)
-    with np.errstate(over="ignore"):
-        power = (h2p ** (1.0 - eta_safe) - h1p ** (1.0 - eta_safe)) / (eta_safe - 1.0)
-    curve = m0 * k_max_safe * np.where(one, np.log(h1p / h2p), power)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # (h2**(1-eta) - h1**(1-eta))/(eta-1) = h1**(1-eta) expm1((1-eta) ln(h2/h1))/(eta-1)
+        power = h1p ** (1.0 - eta_safe) * np.expm1((1.0 - eta_safe) * log_ratio) / (eta_safe - 1.0)
+    curve = m0 * k_max_safe * np.where(one, -log_ratio, power)
     flat = m0 * (k2 - k1)
     out = np.where(finite, np.where(reached & (eta >= 1.0), np.inf, curve), flat)
     return _finish(out)
@@ -297,11 +302,16 @@ def affordable_capacity(
     spend = budget / (m0 * k_max_safe)  # budget in units of m0 K_max [-]
     one = np.abs(eta - 1.0) < 1e-12
     eta_safe = np.where(one, 2.0, eta)
+    # h2/h1 = (1 + z)**(-1/(eta-1)), z = spend (eta-1) h1**(eta-1); exp(-spend) at eta = 1.
+    # h1 - h2 = -h1 expm1(ln(h2/h1)) keeps its precision for small budgets.
     with np.errstate(divide="ignore", over="ignore"):
-        base = h1 ** (1.0 - eta_safe) + spend * (eta_safe - 1.0)
-        h2_power = np.where(base > 0.0, np.maximum(base, 0.0) ** (1.0 / (1.0 - eta_safe)), 0.0)
-    h2 = np.where(one, h1 * np.exp(-spend), h2_power)
-    added = np.maximum(k_max_safe * (h1 - h2), 0.0)
+        z = spend * (eta_safe - 1.0) * h1 ** (eta_safe - 1.0)
+        log_ratio = np.where(
+            one, -spend, np.where(z > -1.0, -np.log1p(z) / (eta_safe - 1.0), -np.inf)
+        )
+    freed = -h1 * np.expm1(log_ratio)  # h1 - h2
+    # never past the limit, rounding included
+    added = np.clip(k_max_safe * freed, 0.0, np.maximum(k_max_safe - k1, 0.0))
     return _finish(np.where(finite, added, budget / m0))
 
 
