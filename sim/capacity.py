@@ -1,5 +1,7 @@
 """Capacity that must be built: order pipelines with lead times, and regional supply curves.
 
+Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+
 Pure, vectorised numpy (no Mesa). The same rules serve energy suppliers (generation and grid
 connection [MW]) and hardware vendors (fab and packaging capacity [chips/yr]).
 

@@ -1,5 +1,7 @@
 """Finite data: the stock of training tokens, synthetic data, and data-constrained scaling.
 
+Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+
 Pure, vectorised numpy (no Mesa). The loss of a training run with compute C follows the
 compute-optimal law L(C) of :mod:`sim.law` while the compute-optimal dataset D_opt(C) fits in
 the unique tokens U available; beyond that, tokens must be repeated and repeated tokens are

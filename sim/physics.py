@@ -1,5 +1,7 @@
 """Physics binds: ceilings on the efficiency links, and the exact integral of a step's gain.
 
+Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+
 Pure, vectorised numpy (no Mesa). Every level is carried as log2 of the link's efficiency, so
 nothing overflows however long the run (the horizon may be 500 years) and ceilings compare
 exactly. Arguments broadcast like numpy arrays; a scalar in gives a ``float`` out.

@@ -1,5 +1,7 @@
 """A vendor's product choice: general-purpose or specialised (Lu 2026, arXiv 2603.20654).
 
+Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+
 The science is in :mod:`sim.law` (item 9): the threshold S_c = 1 - 1/R, the Amdahl-style run
 time T(x) of a unit of work with a budget share x on a specialised substrate R times as
 efficient on bounded work, and the buyers' optimal share x*(S, R). This module adds only what a
