@@ -2,24 +2,28 @@
 
 >>> from experiments import api
 >>> model = api.run("baseline", seed=1, overrides={"run.years": 5})       # one run's model table
+>>> result = api.run("baseline", seed=1, full=True)                      # the whole RunResult
+>>> api.outcomes(result, ["loss_at_year:2034", "surplus_share"])       # scalars by name
 >>> res = api.sweep("experiments/sweeps/baseline_lhs.toml", workers=2)   # a SweepResults
 >>> res.experiments.head(); res.outcomes.describe()                      # inputs, outcomes
 >>> cmp = api.compare("baseline", ["energy_cap"], replications=20)      # paired differences
 >>> cmp.summary
 
 Results follow EMA Workbench's shape: a table of inputs (``experiments``) and a table of
-outcomes, one row per run, in the same order, so SALib takes
-``X = res.experiments[res.factors].to_numpy()`` and ``Y = res.outcomes[metric].to_numpy()``
-and EMA Workbench takes ``res.to_ema()``. ``out=None`` keeps nothing on disk.
+outcomes, one row per run, in the same order; ``res.to_ema()`` gives exactly EMA's pair, and
+SALib takes ``res.salib_problem()`` with one value per design point (``res.point_means()``).
+``out=None`` keeps nothing on disk.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import importlib.util
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -27,9 +31,47 @@ import pandas as pd
 from experiments import compare as compare_mod
 from experiments import sensitivity as sensitivity_mod
 from experiments.backends import SweepReport, execute, make_backend
+from experiments.outcomes import outcomes
 from experiments.outputs import DEFAULT_SIMULATE, resolve_simulate
 from experiments.store import Store
 from experiments.sweep import SweepSpec, load_sweep, parse_sweep
+from sim.errors import UserError
+
+__all__ = [
+    "Comparison",
+    "SweepResults",
+    "compare",
+    "comparison_of",
+    "outcomes",
+    "run",
+    "sensitivity",
+    "sweep",
+]
+
+
+FULL_SIMULATE = "sim.run:simulate"  # with the agents table
+
+
+@overload
+def run(
+    scenario: str | Path = ...,
+    *,
+    seed: int | None = ...,
+    overrides: Mapping[str, Any] | None = ...,
+    model: str | None = ...,
+    full: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def run(
+    scenario: str | Path = ...,
+    *,
+    seed: int | None = ...,
+    overrides: Mapping[str, Any] | None = ...,
+    model: str | None = ...,
+    full: Literal[True],
+) -> Any: ...
 
 
 def run(
@@ -37,12 +79,17 @@ def run(
     *,
     seed: int | None = None,
     overrides: Mapping[str, Any] | None = None,
-    model: str = DEFAULT_SIMULATE,
-) -> pd.DataFrame:
-    """One run's model table (one row per step); ``sim.run.simulate`` gives the agents too."""
+    model: str | None = None,
+    full: bool = False,
+) -> Any:
+    """One run's model table (one row per step), or with ``full=True`` the whole
+    :class:`sim.run.RunResult` (model and agents tables, scenario, seed), which
+    :func:`outcomes` reduces to scalars."""
     from sim.scenario import load_scenario
 
-    return resolve_simulate(model)(load_scenario(scenario, overrides), seed=seed).model
+    simulate = resolve_simulate(model or (FULL_SIMULATE if full else DEFAULT_SIMULATE))
+    result = simulate(load_scenario(scenario, overrides), seed=seed)
+    return result if full else result.model
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,19 +130,79 @@ class SweepResults:
             report=report,
         )
 
+    BOOKKEEPING = ("run_id", "point_id", "replication", "seed")
+    """Columns of :attr:`experiments` that identify a run rather than describe its inputs."""
+
     def to_ema(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-        """``(experiments, outcomes)`` as EMA Workbench returns them from ``perform_experiments``:
-        scalar outcomes as arrays of shape (runs,), series as (runs, steps), with ``TIME``."""
+        """``(experiments, outcomes)`` shaped exactly as EMA Workbench's
+        ``perform_experiments`` returns them, so ``save_results``, ``feature_scoring`` and
+        ``prim`` take them as they are.
+
+        ``experiments``: one row per run, the factors (named as EMA names parameters, ``__``
+        for each dot: ``law__kappa``), then EMA's ``scenario`` (the design point: runs of one
+        point share it), ``policy`` (the scenario file's name) and ``model``. Run ids and seeds
+        stay in :attr:`experiments`. ``outcomes``: each metric as an array of shape (runs,),
+        each series as (runs, steps) with ``TIME`` (``_series`` appended to a series named like a
+        metric, as ``hhi_chips``). If EMA Workbench is installed, the outcomes
+        are declared to it (``ScalarOutcome``, ``TimeSeriesOutcome``), which ``save_results``
+        needs.
+        """
+        ema_exps = pd.DataFrame(index=pd.RangeIndex(len(self.experiments)))
+        for key in self.factors:
+            ema_exps[key.replace(".", "__")] = self.experiments[key].to_numpy()
+        ema_exps["scenario"] = pd.Categorical(self.experiments["point_id"].to_numpy())
+        ema_exps["policy"] = pd.Categorical(self.experiments["scenario"].astype(str))
+        ema_exps["model"] = pd.Categorical(["effrace"] * len(self.experiments))
         outcomes: dict[str, np.ndarray] = {
-            c: self.outcomes[c].to_numpy() for c in self.outcomes.columns
+            c: self.outcomes[c].to_numpy(dtype=float) for c in self.outcomes.columns
         }
+        series: list[str] = []
         if not self.series.empty:
             index = self.experiments.index
             for column in ["year", *self.manifest["series"]]:
                 wide = self.series.pivot(index="run_id", columns="step", values=column)
                 key = "TIME" if column == "year" else column
+                if key in self.outcomes.columns:  # a metric has the name (hhi:chips)
+                    key = f"{key}_series"
                 outcomes[key] = wide.reindex(index).to_numpy(dtype=float)
-        return self.experiments.reset_index(), outcomes
+                series.append(key)
+        if importlib.util.find_spec("ema_workbench") is not None:
+            from experiments.ema import register_outcomes
+
+            register_outcomes(list(self.outcomes.columns), series)
+        return ema_exps, outcomes
+
+    def salib_problem(self) -> dict[str, Any]:
+        """The SALib ``problem`` of this sweep (names, bounds in the factors' units, ``dists``).
+
+        The manifest's ``salib`` entry also holds ``analyze``, the keyword arguments that
+        reproduce this project's indices exactly (``calc_second_order``, bootstrap ``seed``,
+        ``num_resamples``, ``conf_level``, ``num_levels``); Y is one value per ``point_id``,
+        the mean over its replications (:meth:`point_means`).
+        """
+        if "salib" not in self.manifest:
+            raise UserError(
+                f"sweep '{self.manifest.get('name')}' was stored before SALib problems were "
+                "recorded in manifests; run it again into a new --out"
+            )
+        salib = self.manifest["salib"]
+        if not salib:
+            raise UserError(
+                f"sweep '{self.manifest.get('name')}' (design '{self.manifest.get('design')}') "
+                "has no SALib problem: only lhs, sobol and morris designs sample one"
+            )
+        return copy.deepcopy(salib["problem"])
+
+    def point_means(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Outcomes averaged over replications, one row per design point (index point_id), with
+        the factors' values: SALib's X and Y. Failed runs are left out of the means."""
+        ok = self.status["status"] == "ok"
+        chosen = list(columns) if columns is not None else list(self.outcomes.columns)
+        table = self.experiments[["point_id", *self.factors]].join(self.outcomes[chosen])
+        factors = table.groupby("point_id")[self.factors].first()
+        means = table[ok].groupby("point_id")[chosen].mean()
+        n_points = int(self.manifest.get("n_points", len(factors)))
+        return factors.join(means).reindex(range(n_points)).rename_axis("point_id")
 
 
 def _spec(sweep_file: str | Path | Mapping[str, Any] | SweepSpec, model: str | None) -> SweepSpec:

@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from experiments.outputs import Runner, RunRecord, RunTask, model_code_hash
+from experiments.sensitivity import salib_manifest
 from experiments.store import Store, runs_schema
 from experiments.sweep import Design, SweepSpec, iter_tasks, make_design, run_seeds
 from sim.errors import UserError
@@ -116,6 +118,18 @@ def _bounded(
                 pending.add(submit(nxt))
 
 
+MAIN_GUARD_HINT = (
+    "worker processes re-import the script that started them, so a script that runs a "
+    "sweep with workers > 1 must run it under 'if __name__ == \"__main__\":' (or use "
+    "workers=1)"
+)
+
+
+def _in_worker_start_up() -> bool:
+    """Whether this is a spawned worker still importing its parent's main script."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
 class ProcessBackend:
     """A pool of ``workers`` local processes started with the ``spawn`` method."""
 
@@ -133,7 +147,11 @@ class ProcessBackend:
             initargs=(runner,),
         )
         # start every worker and let it import the model before the clock starts
-        wait([self._pool.submit(_worker_ready) for _ in range(self.workers)])
+        ready = [self._pool.submit(_worker_ready) for _ in range(self.workers)]
+        wait(ready)
+        if any(isinstance(f.exception(), BrokenProcessPool) for f in ready):
+            self.close()
+            raise UserError(f"the worker processes stopped while starting: {MAIN_GUARD_HINT}")
 
     def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]:
         if self._pool is None:
@@ -301,6 +319,7 @@ def manifest_for(
         "metrics": spec.outputs.metric_columns,
         "simulate": spec.simulate,
         "model_code": model_code_hash(spec.simulate),
+        "salib": salib_manifest(spec),
         "n_points": n_points,
         "n_runs": len(seeds),
         "run_seeds": seeds.tolist(),
@@ -362,6 +381,8 @@ def execute(
     flush_seconds: float = 5.0,
 ) -> SweepReport:
     """Run the runs of ``spec`` missing from the store at ``out`` on ``backend`` (serial if None)."""
+    if _in_worker_start_up():  # a script without a main guard, re-imported by a worker
+        raise SystemExit(f"effrace: this worker stops: {MAIN_GUARD_HINT}")
     design = make_design(spec)
     store = open_store(spec, design, out)
     with store.locked():

@@ -17,9 +17,14 @@ more columns of the results table (``peak_margin`` gives one column per sector,
 ``hhi[:market]``           concentration (Herfindahl-Hirschman, 0-1) of ai_services, chips or
                            energy at the last step [-]
 ``cap_binding_share``      share of steps with the energy cap binding [-]
+``cumulative_profit[:sector]``  the sector's profit summed over the run [USD]
 ``final:COLUMN``           any model column at the last step (``mean:``, ``max:``, ``min:``
-                           over the run)
+                           over the run; ``sum:`` its total over the run, for per-step flows
+                           such as ``sum:emissions_t_co2``)
 =========================  =================================================================
+
+Adding a metric is one function ``f(model, start_year, arg) -> float`` and one line in
+:data:`METRICS` naming the kind of argument it takes.
 
 :class:`Runner` turns one :class:`RunTask` (scenario, overrides, seed) into one results row and
 its series; it is built once per sweep and shipped once to each worker.
@@ -140,6 +145,11 @@ def cap_binding_share(model: pd.DataFrame, start_year: float, _: None) -> float:
     return float(model["energy_cap_binding"].mean())
 
 
+def cumulative_profit(model: pd.DataFrame, start_year: float, sector: str) -> float:
+    """``sector``'s profit summed over the run [USD]."""
+    return float(model[f"profit_{sector}_usd"].to_numpy(dtype=float).sum())
+
+
 def _reducer(how: str) -> Callable[[pd.DataFrame, float, str], float]:
     def reduce(model: pd.DataFrame, start_year: float, column: str) -> float:
         values = model[column].to_numpy(dtype=float)
@@ -151,10 +161,14 @@ def _reducer(how: str) -> Callable[[pd.DataFrame, float, str], float]:
             "mean": np.nanmean,
             "max": np.nanmax,
             "min": np.nanmin,
+            "sum": np.nansum,
         }
         return float(reducers[how](values))
 
-    reduce.__doc__ = f"{how} of a model column over the run [the column's unit]."
+    reduce.__doc__ = (
+        f"{how} of a model column over the run [the column's unit]; NaN steps are skipped, "
+        "and a column that is NaN at every step gives NaN."
+    )
     return reduce
 
 
@@ -173,11 +187,14 @@ METRICS: dict[str, _Kind] = {
     "surplus_share": _Kind(surplus_share, "party", False),
     "hhi": _Kind(hhi, "market", False),
     "cap_binding_share": _Kind(cap_binding_share, "none", False),
+    "cumulative_profit": _Kind(cumulative_profit, "sector", False),
     "final": _Kind(_reducer("final"), "column", True),
     "mean": _Kind(_reducer("mean"), "column", True),
     "max": _Kind(_reducer("max"), "column", True),
     "min": _Kind(_reducer("min"), "column", True),
+    "sum": _Kind(_reducer("sum"), "column", True),
 }
+"""The metric catalogue: name -> function of one run's model table, and its argument's kind."""
 
 
 class Metric(NamedTuple):

@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from experiments.store import Store
-from experiments.sweep import Design, SweepSpec, design_seed, make_design
+from experiments.sweep import SALIB_DESIGNS, Design, SweepSpec, design_seed, make_design
 from sim.errors import UserError
 
 CONFIDENCE = 0.95
@@ -45,33 +45,66 @@ class SensitivityResult(NamedTuple):
     notes: list[str]
 
 
+def salib_problem(spec: SweepSpec) -> dict[str, Any] | None:
+    """The SALib ``problem`` of a sampled sweep (lhs, sobol, morris) in the factors' units:
+    names (dotted keys), bounds and distributions (``unif``, or ``logunif`` for
+    ``scale = "log"``); None for grid and list designs. Whole-number factors are sampled
+    uniformly on [min, max + 1) and rounded down."""
+    if spec.design not in ("lhs", *SALIB_DESIGNS) or not spec.factors:
+        return None
+    return {
+        "num_vars": len(spec.factors),
+        "names": spec.factor_keys,
+        "bounds": [[f.lo, f.hi] for f in spec.factors],
+        "dists": ["logunif" if f.scale == "log" else "unif" for f in spec.factors],
+    }
+
+
+def analyze_kwargs(spec: SweepSpec) -> dict[str, Any]:
+    """Keyword arguments of ``SALib.analyze.sobol.analyze`` or ``morris.analyze`` that
+    reproduce this project's indices exactly (the bootstrap seed included); {} otherwise."""
+    common = {"num_resamples": RESAMPLES, "conf_level": CONFIDENCE, "seed": analysis_seed(spec)}
+    if spec.design == "sobol":
+        return {"calc_second_order": False, **common}
+    if spec.design == "morris":
+        return {"num_levels": spec.levels, **common}
+    return {}
+
+
+def analysis_seed(spec: SweepSpec) -> int:
+    """Seed of the bootstrap confidence intervals: the design's seed plus one."""
+    return design_seed(spec.seed) + 1
+
+
+def salib_manifest(spec: SweepSpec) -> dict[str, Any] | None:
+    """What a store's manifest records for SALib (docs/sweeps.md): the problem, the sampler and
+    its settings, and the analysis keyword arguments; None for grid and list designs."""
+    problem = salib_problem(spec)
+    if problem is None:
+        return None
+    return {
+        "problem": problem,
+        "sampler": spec.design if spec.design != "lhs" else "latin",
+        "samples": spec.samples,
+        "calc_second_order": False if spec.design == "sobol" else None,
+        "sample_seed": design_seed(spec.seed),
+        "analyze": analyze_kwargs(spec),
+        "Y": "one value per point_id, in point_id order: the mean over its replications",
+    }
+
+
 def _analyse(spec: SweepSpec, design: Design, y: np.ndarray) -> dict[str, np.ndarray]:
     """One output vector (one value per design point) through SALib."""
-    seed = design_seed(spec.seed) + 1
+    kwargs = analyze_kwargs(spec)
     if spec.design == "sobol":
         from SALib.analyze import sobol
 
-        res = sobol.analyze(
-            design.problem,
-            y,
-            calc_second_order=False,
-            num_resamples=RESAMPLES,
-            conf_level=CONFIDENCE,
-            seed=seed,
-        )
+        res = sobol.analyze(design.problem, y, **kwargs)
         keys = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         from SALib.analyze import morris
 
-        res = morris.analyze(
-            design.problem,
-            design.unit,
-            y,
-            num_resamples=RESAMPLES,
-            conf_level=CONFIDENCE,
-            num_levels=spec.levels,
-            seed=seed,
-        )
+        res = morris.analyze(design.problem, design.unit, y, **kwargs)
         keys = ("mu", "mu_star", "sigma", "mu_star_conf")
     return {k: np.asarray(res[k], dtype=float) for k in keys}
 

@@ -14,8 +14,10 @@ commit mark: after a crash, the runs parts list exactly the runs that are done, 
 deletes temporary files and timeseries parts without their runs part, then computes only the
 runs that are missing. Memory holds one batch, whatever the number of runs.
 
-Read back with :meth:`Store.runs` and :meth:`Store.series`, or with
-``pandas.read_parquet(OUT / "runs")`` and any Parquet reader.
+Read back with :meth:`Store.runs` and :meth:`Store.series`, or with any Parquet reader and one
+glob per table: ``OUT/runs/*.parquet`` and ``OUT/timeseries/*.parquet`` (DuckDB, polars;
+pandas takes the folders). Missing values are Parquet nulls (:func:`nan_to_null`), as in a
+run's outputs, so every reader agrees on means and counts.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -56,6 +59,18 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
     return out
+
+
+def nan_to_null(table: pa.Table) -> pa.Table:
+    """The table with NaN in floating-point columns written as Parquet null, the one missing
+    value of every table the project writes (pandas reads null back as NaN; DuckDB, polars and
+    SQL aggregates skip it)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_floating(column.type):
+            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def _write_atomic(path: Path, write: Any) -> None:
@@ -283,9 +298,9 @@ class StoreWriter:
             return
         name = f"part-{self.part:05d}.parquet"
         if self._series:
-            table = self._series_table()
+            table = nan_to_null(self._series_table())
             _write_atomic(self.store.root / SERIES / name, lambda p: pq.write_table(table, p))
-        runs = pa.Table.from_pylist(self._rows, schema=self.schema)
+        runs = nan_to_null(pa.Table.from_pylist(self._rows, schema=self.schema))
         _write_atomic(self.store.root / RUNS / name, lambda p: pq.write_table(runs, p))
         self.written += len(self._rows)
         self.part += 1

@@ -52,8 +52,16 @@ import pandas as pd
 
 from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
 from sim.errors import UserError
-from sim.params import POLICY_TYPES
-from sim.scenario import GROUPS, REPEATED_POLICIES, SECTIONS, apply_overrides, from_dict, load_raw
+from sim.params import POLICY_TYPES, plain_scalar
+from sim.scenario import (
+    GROUPS,
+    MULTIPLIER,
+    REPEATED_POLICIES,
+    SECTIONS,
+    apply_overrides,
+    from_dict,
+    load_raw,
+)
 
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
 SEED_MODES = ("common", "independent")
@@ -93,8 +101,15 @@ def parameter_keys() -> list[str]:
 
 
 def parameter_type(dotted: str, where: str) -> Any:
-    """The annotated type of the parameter a dotted key names; UserError if it names none."""
+    """The annotated type of the parameter a dotted key names; UserError if it names none.
+    A group parameter's multiplier (``firms.cash_usd.multiplier``) is a float."""
     parts = dotted.split(".")
+    if parts[0] in GROUPS and parts[-1] == MULTIPLIER and len(parts) in (3, 4):
+        kind = parameter_type(".".join(parts[:-1]), where)
+        kinds = typing.get_args(kind) or (kind,)
+        if not ({int, float} & set(kinds)) or bool in kinds:
+            raise UserError(f"{where}: '{dotted}': only a numeric parameter has a multiplier")
+        return float
     cls: type | None = None
     head = parts[0]
     if head in SECTIONS and len(parts) == 2:
@@ -236,7 +251,7 @@ def _suggest(word: str, options: Sequence[str]) -> str:
 
 
 def _whole(raw: Mapping[str, Any], key: str, default: int, lo: int, where: str) -> int:
-    value = raw.get(key, default)
+    value = plain_scalar(raw.get(key, default))
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
         raise UserError(f"{where}: {key} = {value!r} must be a whole number >= {lo}")
     return value
@@ -352,6 +367,7 @@ def parse_sweep(
 
 
 def _number(value: Any, where: str) -> float:
+    value = plain_scalar(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"{where} = {value!r} must be a number")
     return float(value)
@@ -400,7 +416,7 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
         raise UserError(f"{where}: a whole-number parameter needs whole min and max")
     factor = Factor(key, lo=lo, hi=hi, scale=str(scale), integer=integer)
     if "levels" in spec:
-        n = spec["levels"]
+        n = plain_scalar(spec["levels"])
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise UserError(f"{where}: levels = {n!r} must be a whole number >= 2")
         if design in ("grid", "list"):

@@ -88,6 +88,10 @@ class EfficiencyRaceModel(mesa.Model):
         Mesa does) and records it in ``model.seed``, so the run can be repeated.
     collect_agents : keep the agents table (one row per agent per step); sweeps that read
         model-level columns only switch it off.
+    **kwargs : scenario parameters as keywords, a double underscore for each dot
+        (``law__kappa=0.2``, ``firms__2__chip_share=0.5``;
+        :func:`sim.scenario.overrides_from_kwargs`), so that Mesa's ``batch_run`` and SolaraViz
+        can set them; each is kept as an attribute of the model (``model.law__kappa``).
     """
 
     def __init__(
@@ -96,16 +100,23 @@ class EfficiencyRaceModel(mesa.Model):
         *,
         rng: Seed | None = None,
         collect_agents: bool = True,
+        **kwargs: Any,
     ) -> None:
-        if isinstance(scenario, str):
-            from sim.scenario import load_scenario
+        from sim import scenario as scenarios
 
-            scenario = load_scenario(scenario)
+        overrides = scenarios.overrides_from_kwargs(kwargs)
+        if isinstance(scenario, str):
+            scenario = scenarios.load_scenario(scenario, overrides)
+        elif overrides:
+            raw = scenarios.apply_overrides(scenarios.to_dict(scenario), overrides)
+            scenario = scenarios.from_dict(raw, scenario.name)
         if rng is None:
             rng = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
         super().__init__(rng=rng)
         self.seed = rng if isinstance(rng, int) else None
         self.config = scenario  # not `scenario`: Mesa >= 3.4 owns Model.scenario
+        for keyword, value in kwargs.items():
+            setattr(self, keyword, value)  # as Mesa's batch_run reports model parameters
         self.dt = scenario.run.dt_years
         self.ledger = Ledger()
         self.law = law.get_law(scenario.law.preset)

@@ -70,6 +70,14 @@ def _range_text(meta: Mapping[str, Any]) -> str:
     return f"{left}{lo:g}, {hi:g}]"
 
 
+def plain_scalar(value: Any) -> Any:
+    """A numpy scalar (``np.int64``, ``np.float32``, ``np.bool_``) as the Python number it
+    holds; any other value unchanged, so values from numpy arrays pass wherever numbers do."""
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        return value.item()
+    return value
+
+
 def check_fields(obj: Any, where: str) -> None:
     """Validate every field of a parameter dataclass against its metadata."""
     for f in dataclasses.fields(obj):
@@ -108,6 +116,10 @@ class _Validated:
     """Mixin: validate all fields after construction."""
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if plain_scalar(value) is not value:  # numpy scalars stored as plain numbers
+                object.__setattr__(self, f.name, plain_scalar(value))
         check_fields(self, type(self).__name__.removesuffix("Params").lower())
 
 

@@ -36,6 +36,7 @@ from sim.params import (
     Scenario,
     SupplierParams,
     VendorParams,
+    plain_scalar,
 )
 
 SECTIONS: dict[str, type] = {"run": RunParams, "law": LawParams, "market": MarketParams}
@@ -128,6 +129,7 @@ def _field_types(cls: type) -> dict[str, Any]:
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Check a TOML value against a field's type; ints are accepted where floats are."""
+    value = plain_scalar(value)
     allowed = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
     kinds = allowed or (annotation,)
     is_none = value is None or (isinstance(value, str) and value.lower() == "none")
@@ -224,8 +226,9 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
 
     ``overrides`` maps dotted keys to values, as ``effrace run --set`` and sweep factors give
     them: ``run.years``, ``law.kappa``, ``firms.chip_share`` (every firm), ``firms.2.chip_share``
-    (the third entry), ``policies.carbon_tax.usd_per_t_co2`` (switches the lever on with its
-    defaults for the other keys).
+    (the third entry), ``firms.cash_usd.multiplier`` (each firm's own value times a factor),
+    ``policies.carbon_tax.usd_per_t_co2`` (switches the lever on with its defaults for the
+    other keys).
     """
     raw, path = load_raw(name_or_path)
     raw.setdefault("name", path.stem)
@@ -256,19 +259,24 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     if head in SECTIONS and len(parts) == 2:
         _check_key(SECTIONS[head], parts[1], dotted)
         raw.setdefault(head, {})[parts[1]] = value
-    elif head in GROUPS and len(parts) in (2, 3):
+    elif head in GROUPS and len(parts) - (parts[-1] == MULTIPLIER) in (2, 3):
+        times = parts[-1] == MULTIPLIER
+        path = parts[:-1] if times else parts
         entries = raw.setdefault(head, [{}])
-        if len(parts) == 2:
+        if len(path) == 2:
             targets = entries
         else:
-            if not parts[1].isdigit() or int(parts[1]) >= len(entries):
+            if not path[1].isdigit() or int(path[1]) >= len(entries):
                 raise UserError(
-                    f"--set {dotted}: '{parts[1]}' is not an entry of {head} (0 to {len(entries) - 1})"
+                    f"--set {dotted}: '{path[1]}' is not an entry of {head} (0 to {len(entries) - 1})"
                 )
-            targets = [entries[int(parts[1])]]
-        _check_key(GROUPS[head], parts[-1], dotted)
-        for entry in targets:
-            entry[parts[-1]] = value
+            targets = [entries[int(path[1])]]
+        _check_key(GROUPS[head], path[-1], dotted)
+        if times:
+            _multiply(targets, GROUPS[head], path[-1], value, dotted)
+        else:
+            for entry in targets:
+                entry[path[-1]] = value
     elif head == "policies" and len(parts) in (3, 4):
         lever = parts[1]
         if lever not in POLICY_TYPES:
@@ -297,6 +305,28 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
         )
 
 
+MULTIPLIER = "multiplier"
+"""Last part of a key that scales a group parameter: ``firms.cash_usd.multiplier = 1.5``
+multiplies each firm entry's own cash by 1.5, so entries that differ keep differing."""
+
+
+def _multiply(entries: list[dict[str, Any]], cls: type, key: str, factor: Any, dotted: str) -> None:
+    """Scale ``key`` of each entry (its value in the table, or the field's default) by
+    ``factor``; whole-number fields are rounded, and a None (derived) value stays None."""
+    factor = plain_scalar(factor)
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor >= 0:
+        raise UserError(f"--set {dotted} = {factor!r}: a multiplier must be a number >= 0")
+    field = next(f for f in dataclasses.fields(cls) if f.name == key)
+    for entry in entries:
+        value = plain_scalar(entry.get(key, field.default))
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserError(f"--set {dotted}: {key} is not a number, so it has no multiplier")
+        whole = _field_types(cls)[key] is int
+        entry[key] = round(value * factor) if whole else value * factor
+
+
 def _check_key(cls: type, key: str, dotted: str) -> None:
     names = [f.name for f in dataclasses.fields(cls)]
     if key not in names:
@@ -320,6 +350,60 @@ def parse_overrides(items: typing.Iterable[str]) -> dict[str, Any]:
             raise UserError(f"--set {item!r}: expected section.key=value, e.g. run.years=5")
         out[key.strip()] = parse_value(text.strip())
     return out
+
+
+KEYWORD_SEPARATOR = "__"
+"""What stands for each dot of a parameter's dotted key in a Python keyword (``law__kappa``)."""
+
+
+def overrides_from_kwargs(kwargs: Mapping[str, Any]) -> dict[str, object]:
+    """Keyword arguments naming scenario parameters, as the dotted overrides of
+    :func:`load_scenario` and :func:`apply_overrides`.
+
+    A keyword cannot hold a dot, so a double underscore stands for each one: ``law__kappa=0.2``
+    is ``law.kappa``, ``firms__chip_share`` sets every firm entry, ``firms__2__chip_share`` the
+    third, ``firms__cash_usd__multiplier=1.5`` scales each firm's own cash,
+    ``policies__carbon_tax__usd_per_t_co2`` switches the lever on. A key already dotted
+    (``**{"law.kappa": 0.2}``) passes as it is. Numpy scalars become Python numbers. Raises
+    :class:`UserError` naming the keyword when it names no parameter; values are checked when
+    the scenario is built.
+    """
+    out: dict[str, object] = {}
+    for keyword, value in kwargs.items():
+        dotted = keyword.replace(KEYWORD_SEPARATOR, ".")
+        _check_dotted(dotted, keyword)
+        if dotted in out:
+            raise UserError(f"{keyword}: the parameter '{dotted}' is given twice")
+        out[dotted] = plain_scalar(value)
+    return out
+
+
+def _check_dotted(dotted: str, keyword: str) -> None:
+    """UserError unless ``dotted`` names a parameter (the forms :func:`_set_dotted` accepts)."""
+    parts = dotted.split(".")
+    head, n = parts[0], len(parts)
+    cls: type | None = None
+    if head in SECTIONS and n == 2:
+        cls = SECTIONS[head]
+    elif head in GROUPS and parts[-1] == MULTIPLIER and (n == 3 or (n == 4 and parts[1].isdigit())):
+        cls, parts = GROUPS[head], parts[:-1]
+    elif head in GROUPS and (n == 2 or (n == 3 and parts[1].isdigit())):
+        cls = GROUPS[head]
+    elif head == "policies" and n in (3, 4) and parts[1] in POLICY_TYPES:
+        if n == 3 or (parts[1] in REPEATED_POLICIES and parts[2].isdigit()):
+            cls = POLICY_TYPES[parts[1]]
+    elif head in ("name", "description") and n == 1:
+        return
+    if cls is None:
+        raise UserError(
+            f"{keyword}: not a scenario parameter; spell section.key as section__key, e.g. "
+            f"law__kappa, run__years, firms__chip_share, firms__0__chip_share or "
+            f"policies__carbon_tax__usd_per_t_co2"
+            f"{_suggest(head, [*SECTIONS, *GROUPS, 'policies'])}"
+        )
+    names = [f.name for f in dataclasses.fields(cls)]
+    if parts[-1] not in names:
+        raise UserError(f"{keyword}: unknown key '{parts[-1]}'{_suggest(parts[-1], names)}")
 
 
 def to_dict(scenario: Scenario) -> dict[str, Any]:

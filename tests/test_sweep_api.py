@@ -52,15 +52,31 @@ def test_results_feed_ema_workbench_and_salib(tmp_path: Path) -> None:
     res = api.sweep(SOBOL, out=tmp_path / "out")
     experiments, outcomes = res.to_ema()
     n_runs = len(res.experiments)
-    assert list(experiments["run_id"]) == list(range(n_runs))
+    # EMA's columns: inputs, then scenario (the design point), policy and model
+    assert list(experiments.columns) == [
+        "law__kappa",
+        "firms__chip_share",
+        "scenario",
+        "policy",
+        "model",
+    ]
+    assert experiments["scenario"].tolist() == res.experiments["point_id"].tolist()
+    assert set(experiments["policy"]) == {"baseline"}
+    np.testing.assert_array_equal(experiments["law__kappa"], res.experiments["law.kappa"])
     assert outcomes["final_best_loss"].shape == (n_runs,)
     assert outcomes["best_loss"].shape == (n_runs, 12)
     assert outcomes["TIME"][0, -1] == pytest.approx(2025.0)
     np.testing.assert_array_equal(outcomes["best_loss"][:, -1], outcomes["final_best_loss"])
+    # the metric hhi:chips keeps its name; the series of the same name gets "_series"
+    assert outcomes["hhi_chips"].shape == (n_runs,)
+    np.testing.assert_array_equal(outcomes["hhi_chips_series"][:, -1], outcomes["hhi_chips"])
     # SALib: one value per design point (the mean over replications), in point order
     means = res.outcomes.groupby(res.experiments["point_id"]).mean()
-    problem = {"num_vars": 2, "names": res.factors, "bounds": [[0.12, 0.25], [0.4, 0.8]]}
-    indices = sobol.analyze(problem, means["final_best_loss"].to_numpy(), calc_second_order=False)
+    problem = res.salib_problem()
+    assert problem["bounds"] == [[0.12, 0.25], [0.4, 0.8]]
+    indices = sobol.analyze(
+        problem, means["final_best_loss"].to_numpy(), **res.manifest["salib"]["analyze"]
+    )
     assert indices["ST"].shape == (2,)
 
 

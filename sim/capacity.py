@@ -1,0 +1,335 @@
+"""Capacity that must be built: order pipelines with lead times, and regional supply curves.
+
+Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+
+Pure, vectorised numpy (no Mesa). The same rules serve energy suppliers (generation and grid
+connection [MW]) and hardware vendors (fab and packaging capacity [chips/yr]).
+
+**Pipelines independent of the step length.** An order placed at a steady rate over a step
+[t0, t0 + dt] arrives at the same steady rate over [t0 + L, t0 + L + dt], L the lead time: a
+*tranche* (amount, arrival start a, arrival end b). Capacity delivered by time t is
+``amount * clip((t - a)/(b - a), 0, 1)`` (a step at a for a = b), and its integral over a step
+has a closed form, so capacity and the energy (or chips) it can deliver within a step are the
+same whether the orders were placed monthly or daily. Rounding lead times to whole steps, as
+the present agents do, is not needed.
+
+**Regional supply curve.** New capacity costs more per unit the closer a region is to its limit
+K_max (grid, siting, permits):
+
+    marginal capex m(K) = m0 * (1 - K/K_max)**(-eta)      [USD per MW]
+
+with K the capacity built or ordered in the region (so orders in the pipeline count) and eta
+>= 1 the steepness. The cost of going from K1 to K2 is the closed-form integral, infinite at
+K_max, so no finite budget takes a region to its limit and AI power can never exceed it.
+K_max = inf gives the flat cost m0 per MW exactly (today's model).
+
+Defaults and their sources (orders of magnitude; scenario files should set regional values):
+
+- Grid connection lead time 3-5 years in the US: projects built in 2022 took a median 5 years
+  from interconnection request to operation, against 3 in 2015 (Rand et al., LBNL "Queued Up",
+  2023 and 2024 editions); ~2,600 GW waited in the queues at the end of 2023 against 1,280 GW
+  installed. Default 4 years for new generation plus connection, 2 years for capacity on sites
+  already connected.
+- Capex of power capacity: roughly USD 1-2.5M/MW for gas combined cycle or utility solar,
+  ~7-8M for new nuclear (EIA, "Capital Cost and Performance Characteristics", 2024), plus grid
+  connection and site; the model's existing USD 3M/MW covers the three together.
+- US data-centre load: ~176 TWh in 2023 (4.4% of US electricity, ~20 GW average), 325-580 TWh
+  projected for 2028 (Shehabi et al., LBNL "2024 United States Data Center Energy Usage
+  Report"). A regional AI grid limit of the order of 100 GW is a scenario choice, not a
+  measurement.
+- Fabs: a leading-edge fab costs USD 10-20B and takes 2-3 years to build and equip (SIA and
+  BCG, "Strengthening the Global Semiconductor Supply Chain", 2021); TSMC Arizona took about
+  four years from announcement to volume. Advanced packaging (CoWoS), the binding stage in
+  2023-2024, was expanded within 1-2 years. Default lead time 2.5 years.
+- Capex per chip a year of capacity, derived (an estimate, not a quote): USD 20B for ~100k
+  wafers a month is USD 200k per wafer-month of capacity; about 30 good 814 mm^2 dies per
+  300 mm wafer is 360 chips a year per wafer-month, i.e. ~USD 550 per (chip/yr) of logic,
+  roughly tripled by packaging and high-bandwidth memory: default USD 1,500 per (chip/yr).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatOrArray = float | NDArray[np.float64]
+
+GRID_LEAD_TIME_YEARS = 4.0  # LBNL "Queued Up": median ~5 yr request-to-operation (2022 builds)
+SITE_LEAD_TIME_YEARS = 2.0  # capacity on a site that already has its connection
+FAB_LEAD_TIME_YEARS = 2.5  # SIA/BCG 2021: 2-3 yr to build and equip a fab
+FAB_CAPEX_USD_PER_CHIP_PER_YEAR = 1500.0  # derived in the module docstring
+POWER_CAPEX_USD_PER_MW = 3e6  # generation + grid connection + site (the model's default)
+SUPPLY_CURVE_STEEPNESS = 1.0  # eta: marginal cost doubles at half the limit (assumption)
+
+
+def _f(value: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
+
+
+def _finish(value: ArrayLike) -> FloatOrArray:
+    arr = np.asarray(value, dtype=np.float64)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+# --------------------------------------------------------------------------------------------
+# Pipelines
+# --------------------------------------------------------------------------------------------
+
+
+def order_tranche(
+    order_start_years: ArrayLike, dt_years: ArrayLike, lead_time_years: ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
+    """Arrival window (a, b) [yr] of an order placed evenly over [t0, t0 + dt]:
+    ``(t0 + L, t0 + dt + L)``."""
+    t0, dt, lead = _f(order_start_years), _f(dt_years), _f(lead_time_years)
+    return _finish(t0 + lead), _finish(t0 + dt + lead)
+
+
+def tranche_delivered(
+    years: ArrayLike,
+    amount: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+) -> FloatOrArray:
+    """Part of a tranche delivered by time t [amount's unit]: ``amount * clip((t-a)/(b-a), 0, 1)``,
+    a step at a when a = b (delivered from a on)."""
+    t, amount = _f(years), _f(amount)
+    a, b = _f(arrival_start_years), _f(arrival_end_years)
+    width = b - a
+    ramp = np.clip((t - a) / np.where(width > 0.0, width, 1.0), 0.0, 1.0)
+    return _finish(amount * np.where(width > 0.0, ramp, (t >= a).astype(float)))
+
+
+def _delivered_antiderivative(
+    t: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """G(t) = integral of clip((s - a)/(b - a), 0, 1) ds from -inf to t [yr]."""
+    width = b - a
+    inside = np.clip(t, a, b) - a
+    ramp = np.where(width > 0.0, inside**2 / (2.0 * np.where(width > 0.0, width, 1.0)), 0.0)
+    return ramp + np.maximum(t - b, 0.0)
+
+
+def tranche_delivered_integral(
+    start_years: ArrayLike,
+    end_years: ArrayLike,
+    amount: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+) -> FloatOrArray:
+    """Integral over [t0, t1] of :func:`tranche_delivered` [amount's unit x yr], exact.
+
+    For capacity in MW this is MW-years available within the step (x 8766 h/yr for MWh); for
+    fab capacity in chips/yr it is the chips it can make in the step.
+    """
+    a, b, amount = _f(arrival_start_years), _f(arrival_end_years), _f(amount)
+    g1 = _delivered_antiderivative(_f(end_years), a, b)
+    g0 = _delivered_antiderivative(_f(start_years), a, b)
+    return _finish(amount * (g1 - g0))
+
+
+def capacity_over_step(
+    start_years: float,
+    dt_years: float,
+    built: ArrayLike,
+    amounts: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+    owners: ArrayLike,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Capacity of each owner over a step, from what is built and the tranches in its pipeline.
+
+    Parameters
+    ----------
+    start_years : float
+        t0 [yr since the run's start].
+    dt_years : float
+        Step length [yr].
+    built : array_like
+        Capacity already delivered at t0, one per owner [MW or chips/yr].
+    amounts, arrival_start_years, arrival_end_years : array_like
+        The tranches in all pipelines (flat arrays) [capacity unit, yr, yr].
+    owners : array_like of int
+        Owner index of each tranche, in [0, len(built)).
+
+    Returns
+    -------
+    (capacity_at_end, mean_capacity, arrived) : tuple of ndarray
+        Capacity at t0 + dt per owner, its mean over the step per owner (capacity-years / dt:
+        what the step can deliver), and a mask of the tranches now fully delivered (drop them
+        after adding their amount to ``built``; partly delivered tranches stay in the pipeline
+        and are counted in ``built`` only once complete).
+    """
+    base = _f(built)
+    n = base.shape[0]
+    amount = _f(amounts)
+    a, b, who = _f(arrival_start_years), _f(arrival_end_years), np.asarray(owners, dtype=np.intp)
+    t1 = start_years + dt_years
+    at_end = _f(tranche_delivered(t1, amount, a, b))
+    integral = _f(tranche_delivered_integral(start_years, t1, amount, a, b))
+    capacity_at_end = base + np.bincount(who, weights=at_end, minlength=n)
+    mean_capacity = base + np.bincount(who, weights=integral, minlength=n) / dt_years
+    arrived = b <= t1
+    return capacity_at_end, mean_capacity, arrived
+
+
+def capacity_order(
+    demand: ArrayLike,
+    planned: ArrayLike,
+    invest_above_utilisation: ArrayLike,
+    growth_per_order: ArrayLike,
+) -> FloatOrArray:
+    """Capacity to order when demand passes a share of capacity built or coming [unit].
+
+    ``max(0, demand (1 + margin) / threshold - planned)`` when demand > threshold x planned,
+    else 0: the suppliers' rule, vectorised, for vendors too. The rule restores a level, so
+    the total ordered does not depend on the step length; place the order as one lump
+    (``order_tranche(t0, 0.0, lead)``) rather than spread over the step.
+
+    Parameters
+    ----------
+    demand : array_like
+        Demand at this step's rate [MW or chips/yr].
+    planned : array_like
+        Capacity built plus in the pipeline [same].
+    invest_above_utilisation : array_like
+        Threshold utilisation [-], in (0, 1].
+    growth_per_order : array_like
+        Margin ordered above the threshold [-], >= 0.
+    """
+    d, k = _f(demand), _f(planned)
+    threshold = _f(invest_above_utilisation)
+    target = d * (1.0 + _f(growth_per_order)) / threshold
+    return _finish(np.where(d > threshold * k, np.maximum(target - k, 0.0), 0.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Regional supply curve
+# --------------------------------------------------------------------------------------------
+
+
+def marginal_capex_usd_per_unit(
+    committed: ArrayLike, limit: ArrayLike, base_usd_per_unit: ArrayLike, steepness: ArrayLike
+) -> FloatOrArray:
+    """Marginal cost of new capacity, ``m0 (1 - K/K_max)**(-eta)`` [USD per MW or per chip/yr].
+
+    Parameters
+    ----------
+    committed : array_like
+        K, capacity built or ordered in the region [MW or chips/yr], >= 0.
+    limit : array_like
+        K_max [same], > 0; ``inf`` gives m0 exactly.
+    base_usd_per_unit : array_like
+        m0 [USD per unit], >= 0: the cost far from the limit.
+    steepness : array_like
+        eta [-], >= 1 for a limit no budget reaches.
+
+    Returns
+    -------
+    float or ndarray
+        [USD per unit]; ``inf`` at or above the limit.
+    """
+    k, k_max, eta = _f(committed), _f(limit), _f(steepness)
+    headroom = np.where(np.isinf(k_max), 1.0, 1.0 - k / k_max)
+    with np.errstate(divide="ignore"):
+        scale = np.where(headroom > 0.0, np.maximum(headroom, 0.0) ** -eta, np.inf)
+    return _finish(_f(base_usd_per_unit) * scale)
+
+
+def capex_usd(
+    committed_from: ArrayLike,
+    committed_to: ArrayLike,
+    limit: ArrayLike,
+    base_usd_per_unit: ArrayLike,
+    steepness: ArrayLike,
+) -> FloatOrArray:
+    """Cost of taking a region's committed capacity from K1 to K2 [USD], the integral of
+    :func:`marginal_capex_usd_per_unit`.
+
+    ``m0 K_max / (eta - 1) [(1 - K2/K_max)**(1-eta) - (1 - K1/K_max)**(1-eta)]`` for eta != 1,
+    ``m0 K_max ln((1 - K1/K_max)/(1 - K2/K_max))`` for eta = 1, ``m0 (K2 - K1)`` for
+    K_max = inf; ``inf`` when K2 reaches K_max (eta >= 1).
+    """
+    k1, k2, k_max = _f(committed_from), _f(committed_to), _f(limit)
+    m0, eta = _f(base_usd_per_unit), _f(steepness)
+    finite = np.isfinite(k_max)
+    k_max_safe = np.where(finite, k_max, 1.0)
+    h1 = np.where(finite, 1.0 - k1 / k_max_safe, 1.0)
+    h2 = np.where(finite, 1.0 - k2 / k_max_safe, 1.0)
+    reached = h2 <= 0.0
+    h1p = np.maximum(h1, 1e-300)
+    # ln(h2/h1) from the added share itself, so small additions keep their precision
+    added_share = np.where(finite, (k2 - k1) / k_max_safe, 0.0) / h1p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log1p(-np.minimum(added_share, 1.0))  # ln(h2/h1), -inf at the limit
+    one = np.abs(eta - 1.0) < 1e-12
+    eta_safe = np.where(one, 2.0, eta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # (h2**(1-eta) - h1**(1-eta))/(eta-1) = h1**(1-eta) expm1((1-eta) ln(h2/h1))/(eta-1)
+        power = h1p ** (1.0 - eta_safe) * np.expm1((1.0 - eta_safe) * log_ratio) / (eta_safe - 1.0)
+    curve = m0 * k_max_safe * np.where(one, -log_ratio, power)
+    flat = m0 * (k2 - k1)
+    out = np.where(finite, np.where(reached & (eta >= 1.0), np.inf, curve), flat)
+    return _finish(out)
+
+
+def affordable_capacity(
+    committed: ArrayLike,
+    budget_usd: ArrayLike,
+    limit: ArrayLike,
+    base_usd_per_unit: ArrayLike,
+    steepness: ArrayLike,
+) -> FloatOrArray:
+    """Capacity a budget adds to a region on its supply curve [MW or chips/yr], the inverse of
+    :func:`capex_usd`.
+
+    ``K_max (1 - h2) - K1`` with ``h2 = (h1**(1-eta) + B (eta-1)/(m0 K_max))**(-1/(eta-1))``,
+    ``h2 = h1 exp(-B/(m0 K_max))`` at eta = 1, and ``B/m0`` for K_max = inf. Always leaves
+    K1 + added < K_max for eta >= 1 (short of underflow, where it stops at K_max).
+
+    Parameters
+    ----------
+    committed : array_like
+        K1 [unit], < limit.
+    budget_usd : array_like
+        B [USD], >= 0.
+    limit, base_usd_per_unit, steepness
+        As in :func:`marginal_capex_usd_per_unit`; m0 > 0.
+    """
+    k1, budget, k_max = _f(committed), _f(budget_usd), _f(limit)
+    m0, eta = _f(base_usd_per_unit), _f(steepness)
+    finite = np.isfinite(k_max)
+    k_max_safe = np.where(finite, k_max, 1.0)
+    h1 = np.where(finite, np.maximum(1.0 - k1 / k_max_safe, 0.0), 1.0)
+    spend = budget / (m0 * k_max_safe)  # budget in units of m0 K_max [-]
+    one = np.abs(eta - 1.0) < 1e-12
+    eta_safe = np.where(one, 2.0, eta)
+    # h2/h1 = (1 + z)**(-1/(eta-1)), z = spend (eta-1) h1**(eta-1); exp(-spend) at eta = 1.
+    # h1 - h2 = -h1 expm1(ln(h2/h1)) keeps its precision for small budgets.
+    with np.errstate(divide="ignore", over="ignore"):
+        z = spend * (eta_safe - 1.0) * h1 ** (eta_safe - 1.0)
+        log_ratio = np.where(
+            one, -spend, np.where(z > -1.0, -np.log1p(z) / (eta_safe - 1.0), -np.inf)
+        )
+    freed = -h1 * np.expm1(log_ratio)  # h1 - h2
+    # never past the limit, rounding included
+    added = np.clip(k_max_safe * freed, 0.0, np.maximum(k_max_safe - k1, 0.0))
+    return _finish(np.where(finite, added, budget / m0))
+
+
+def headroom_share(committed: ArrayLike, limit: ArrayLike) -> FloatOrArray:
+    """Share of a region's limit still free, ``max(0, 1 - K/K_max)`` [-] (1 for no limit)."""
+    k, k_max = _f(committed), _f(limit)
+    return _finish(np.where(np.isinf(k_max), 1.0, np.maximum(1.0 - k / k_max, 0.0)))
+
+
+def fab_capex_usd(
+    order_chips_per_year: ArrayLike,
+    capex_usd_per_chip_per_year: ArrayLike = FAB_CAPEX_USD_PER_CHIP_PER_YEAR,
+) -> FloatOrArray:
+    """Cost of new fab and packaging capacity [USD]: ``order x capex per (chip/yr)``.
+
+    A vendor's capacity has no regional limit by default (foundries serve the world); pass a
+    limit to :func:`capex_usd` for a scenario in which it has one.
+    """
+    return _finish(_f(order_chips_per_year) * _f(capex_usd_per_chip_per_year))

@@ -1,0 +1,422 @@
+"""Finite data: the stock of training tokens, synthetic data, and data-constrained scaling.
+
+Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+
+Pure, vectorised numpy (no Mesa). The loss of a training run with compute C follows the
+compute-optimal law L(C) of :mod:`sim.law` while the compute-optimal dataset D_opt(C) fits in
+the unique tokens U available; beyond that, tokens must be repeated and repeated tokens are
+worth less (Muennighoff et al. 2023), so the loss bends away from L(C) toward a floor set by U.
+
+Data-constrained scaling (Muennighoff et al. 2023, "Scaling Data-Constrained Language Models",
+NeurIPS 2023, arXiv 2305.16264, eqs. 5-6 and section 3):
+
+    L(N, D) = E + A / N'**alpha + B / D'**beta            (the Chinchilla form, sim.law)
+    D' = U_D + U_D R_D* (1 - exp(-R_D / R_D*)),  R_D = D/U_D - 1 (repetitions past one epoch)
+    N' = U_N + U_N R_N* (1 - exp(-R_N / R_N*)),  R_N = N/U_N - 1,  U_N = min(N_u(U_D), N)
+
+with R_D* = 15.4 and R_N* = 5.3 fitted by Muennighoff et al., and N_u(U) the compute-optimal
+parameter count for a dataset of U tokens (``G (G U)**(beta/alpha)`` in the notation of
+:mod:`sim.law`). Four epochs of a dataset are worth 3.73 unique ones; the value of repeats
+decays with a half-life of about R_D* ln 2 = 10.7 epochs. We apply their decay constants to
+the project's Chinchilla fits (they refit A, B, E themselves): an assumption, written down.
+
+A compute-optimal run with compute C and unique tokens U chooses N and D = C/(6N) to
+minimise that loss (:func:`data_limited_loss`). When D_opt(C) <= U the optimum is the
+unconstrained one exactly (the data-constrained loss is never below the Chinchilla loss at
+the same N, D and equals it there), so the law is recovered to the last bit. Otherwise the
+optimum uses every token at least once (D >= U) and is found by a vectorised grid plus
+golden-section search over ln(D/U) (the loss is flat at its minimum, so it is found to
+rounding).
+
+:func:`effective_compute_flop` is the logical compute that would reach the same loss on the
+unconstrained law, so a firm's cumulative-compute bookkeeping keeps working:
+``loss = law.loss(effective_compute_flop(C, U))``. :func:`data_limited_share` is the share of
+a run's compute that the data limit makes ineffective, 1 - C_eff/C.
+
+Sources for the stock (:data:`PUBLIC_TEXT_TOKENS_2024`): Villalobos et al. 2024, "Will we run
+out of data? Limits of LLM scaling based on human-generated data", ICML 2024, arXiv 2211.04325:
+an effective stock of quality public human text of about 3e14 tokens (90% interval 1e14 to
+1e15), fully used by 2026-2032 on current trends; its growth is slow (about 3% a year, as
+summarised by Kim et al. 2025, arXiv 2509.14786, from Villalobos et al. 2024).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sim.law import TOKENS_PER_PARAM_FLOP, ChinchillaFit
+
+FloatOrArray = float | NDArray[np.float64]
+
+# Muennighoff et al. 2023 (arXiv 2305.16264), section 3.1 / eq. 5-6: fitted decay constants.
+DATA_REPEAT_DECAY = 15.4  # R_D*: repetitions past which repeated tokens are worth 1/e as much
+PARAM_EXCESS_DECAY = 5.3  # R_N*: the same for parameters beyond the data's optimal model size
+
+# Villalobos et al. 2024 (arXiv 2211.04325): effective stock of quality public human text.
+PUBLIC_TEXT_TOKENS_2024 = 3e14
+# About 3% a year (Kim et al. 2025, arXiv 2509.14786, citing Villalobos et al. 2024).
+PUBLIC_TEXT_DOUBLINGS_PER_YEAR = math.log2(1.03)
+
+_GRID_POINTS = 65
+_GOLDEN_ITERATIONS = 64  # 0.618**64 ~ 4e-14 of the bracket
+_INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
+# Search ln(D/U) up to ln(D_opt/U) plus this: past 40 R_D* repetitions a repeat adds e^-40.
+_EXTRA_LOG_EPOCHS = math.log1p(40.0 * DATA_REPEAT_DECAY)
+
+
+def _f(value: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
+
+
+def _finish(value: ArrayLike) -> FloatOrArray:
+    arr = np.asarray(value, dtype=np.float64)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+# --------------------------------------------------------------------------------------------
+# The stock of tokens
+# --------------------------------------------------------------------------------------------
+
+
+def public_text_tokens(
+    years: ArrayLike,
+    tokens_at_start: ArrayLike = PUBLIC_TEXT_TOKENS_2024,
+    doublings_per_year: ArrayLike = PUBLIC_TEXT_DOUBLINGS_PER_YEAR,
+) -> FloatOrArray:
+    """Usable public human text after ``years`` [tokens]: ``U0 * 2**(g t)``.
+
+    Parameters
+    ----------
+    years : array_like
+        Time since the start [yr].
+    tokens_at_start : array_like, default 3e14
+        U0 [tokens] (Villalobos et al. 2024).
+    doublings_per_year : array_like, default log2(1.03)
+        Growth of the stock g [doublings/yr].
+    """
+    with np.errstate(over="ignore"):
+        return _finish(_f(tokens_at_start) * np.exp2(_f(doublings_per_year) * _f(years)))
+
+
+def synthetic_tokens(
+    compute_flop: ArrayLike, flop_per_token: ArrayLike, token_value: ArrayLike = 1.0
+) -> FloatOrArray:
+    """Unique-token equivalents bought by spending compute on synthetic data [tokens].
+
+    ``value * compute / flop_per_token``. Generating a token with a model of N parameters takes
+    2N FLOP (:func:`sim.production.inference_flop_per_token`); filtering that keeps one in k
+    candidates multiplies the cost by k. ``token_value`` < 1 says a synthetic token teaches
+    less than a fresh human one (an assumption: model-collapse results, Shumailov et al. 2024,
+    Nature 631, say its value falls when models train on their own output).
+
+    Parameters
+    ----------
+    compute_flop : array_like
+        Compute spent generating [logical FLOP], >= 0.
+    flop_per_token : array_like
+        Cost of one kept synthetic token [FLOP/token], > 0.
+    token_value : array_like, default 1
+        Unique-token equivalents per synthetic token [-], in [0, 1].
+    """
+    return _finish(_f(token_value) * _f(compute_flop) / _f(flop_per_token))
+
+
+# --------------------------------------------------------------------------------------------
+# Muennighoff et al. 2023
+# --------------------------------------------------------------------------------------------
+
+
+def effective_repeated(
+    total: ArrayLike, unique: ArrayLike, decay: ArrayLike = DATA_REPEAT_DECAY
+) -> FloatOrArray:
+    """Effective count of a repeated resource, ``U + U R* (1 - exp(-R/R*))``, R = total/U - 1.
+
+    Muennighoff et al. 2023, eq. 5 (tokens, R* = R_D* = 15.4) and eq. 6 (parameters,
+    R* = R_N* = 5.3). Equals ``total`` when total <= unique (nothing repeated); saturates at
+    ``U (1 + R*)``.
+
+    Parameters
+    ----------
+    total : array_like
+        D or N used [tokens or params], >= 0.
+    unique : array_like
+        U_D or U_N [same unit], > 0.
+    decay : array_like, default 15.4
+        R* [-], > 0.
+    """
+    d, u, r_star = _f(total), _f(unique), _f(decay)
+    repeats = np.maximum(d / u - 1.0, 0.0)
+    repeated = u + u * r_star * -np.expm1(-repeats / r_star)
+    return _finish(np.where(d <= u, d, repeated))
+
+
+def unique_params_for_tokens(unique_tokens: ArrayLike, fit: ChinchillaFit) -> FloatOrArray:
+    """Compute-optimal parameter count for a dataset of U tokens, ``N_u = G (G U)**(beta/alpha)``.
+
+    The model size whose compute-optimal dataset is exactly U (Muennighoff et al.'s U_N
+    before the min with N) [params].
+    """
+    g = fit.g_coefficient
+    ratio = fit.data_exponent / fit.param_exponent
+    return _finish(g * (g * _f(unique_tokens)) ** ratio)
+
+
+def compute_where_data_binds(unique_tokens: ArrayLike, fit: ChinchillaFit) -> FloatOrArray:
+    """Compute whose compute-optimal dataset equals U, ``C_u = 6 (G U)**((alpha+beta)/alpha)``
+    [logical FLOP]: below it data does not bind."""
+    alpha, beta = fit.param_exponent, fit.data_exponent
+    return _finish(
+        TOKENS_PER_PARAM_FLOP * (fit.g_coefficient * _f(unique_tokens)) ** ((alpha + beta) / alpha)
+    )
+
+
+def data_constrained_loss(
+    params: ArrayLike,
+    tokens: ArrayLike,
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: ArrayLike = DATA_REPEAT_DECAY,
+    param_decay: ArrayLike = PARAM_EXCESS_DECAY,
+) -> FloatOrArray:
+    """Loss of a run with N params on D tokens drawn from U unique ones [nats/token].
+
+    ``E + A N'**-alpha + B D'**-beta`` with N', D' of :func:`effective_repeated` and
+    U_N = min(N_u(U), N) (Muennighoff et al. 2023, eq. 5-6 on the Chinchilla form).
+
+    Parameters
+    ----------
+    params : array_like
+        N [params], > 0.
+    tokens : array_like
+        D [tokens], > 0.
+    unique_tokens : array_like
+        U [tokens], > 0.
+    fit : ChinchillaFit
+        E, A, B, alpha, beta (e.g. ``sim.law.CHINCHILLA_FITS["besiroglu"]``).
+    data_decay, param_decay : array_like
+        R_D* and R_N* [-].
+    """
+    n, d, u = _f(params), _f(tokens), _f(unique_tokens)
+    unique_params = np.minimum(_f(unique_params_for_tokens(u, fit)), n)
+    n_eff = _f(effective_repeated(n, unique_params, param_decay))
+    d_eff = _f(effective_repeated(d, u, data_decay))
+    return _finish(
+        fit.loss_floor
+        + fit.a_coefficient * n_eff ** (-fit.param_exponent)
+        + fit.b_coefficient * d_eff ** (-fit.data_exponent)
+    )
+
+
+def data_limited_loss_floor(
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: ArrayLike = DATA_REPEAT_DECAY,
+    param_decay: ArrayLike = PARAM_EXCESS_DECAY,
+) -> FloatOrArray:
+    """Lowest loss any compute reaches with U unique tokens [nats/token]:
+    ``E + A (N_u (1 + R_N*))**-alpha + B (U (1 + R_D*))**-beta`` (both repeats saturated)."""
+    u = _f(unique_tokens)
+    n_max = _f(unique_params_for_tokens(u, fit)) * (1.0 + _f(param_decay))
+    d_max = u * (1.0 + _f(data_decay))
+    return _finish(
+        fit.loss_floor
+        + fit.a_coefficient * n_max ** (-fit.param_exponent)
+        + fit.b_coefficient * d_max ** (-fit.data_exponent)
+    )
+
+
+def _minimise(
+    objective: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Vectorised minimiser of ``objective`` over x in [lo, hi] (same shape): a grid of 65
+    points, then golden-section search between the best point's neighbours. ``objective``
+    takes x with one trailing axis more than ``lo`` and returns values of the same shape."""
+    frac = np.linspace(0.0, 1.0, _GRID_POINTS)
+    grid = lo[..., None] + (hi - lo)[..., None] * frac
+    best = np.argmin(objective(grid), axis=-1)
+    step = (hi - lo) / (_GRID_POINTS - 1)
+    a = np.maximum(lo + (best - 1) * step, lo)
+    b = np.minimum(lo + (best + 1) * step, hi)
+    for _ in range(_GOLDEN_ITERATIONS):
+        c = b - _INV_PHI * (b - a)
+        d = a + _INV_PHI * (b - a)
+        left = objective(c[..., None])[..., 0] < objective(d[..., None])[..., 0]
+        b = np.where(left, d, b)  # the minimum lies in [a, d]
+        a = np.where(left, a, c)  # or in [c, b]
+    return 0.5 * (a + b)
+
+
+def _optimal_log_epochs(
+    compute_flop: NDArray[np.float64],
+    unique_tokens: NDArray[np.float64],
+    fit: ChinchillaFit,
+    data_decay: NDArray[np.float64],
+    param_decay: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """ln(D*/U) of the loss-minimising run, searched over [0, ln(D_opt/U) + ln(1 + 40 R_D*)]."""
+    d_opt = _f(fit.optimal_tokens(compute_flop))
+    hi = np.log(np.maximum(d_opt / unique_tokens, 1.0)) + _EXTRA_LOG_EPOCHS
+
+    def loss_at(log_epochs: NDArray[np.float64]) -> NDArray[np.float64]:
+        tokens = unique_tokens[..., None] * np.exp(log_epochs)
+        params = compute_flop[..., None] / (TOKENS_PER_PARAM_FLOP * tokens)
+        return _f(
+            data_constrained_loss(
+                params,
+                tokens,
+                unique_tokens[..., None],
+                fit,
+                data_decay[..., None],
+                param_decay[..., None],
+            )
+        )
+
+    return _minimise(loss_at, np.zeros_like(hi), hi)
+
+
+def data_limited_run(
+    compute_flop: ArrayLike,
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: ArrayLike = DATA_REPEAT_DECAY,
+    param_decay: ArrayLike = PARAM_EXCESS_DECAY,
+) -> tuple[FloatOrArray, FloatOrArray, FloatOrArray]:
+    """The best run with compute C and U unique tokens: (loss, params, tokens).
+
+    Parameters
+    ----------
+    compute_flop : array_like
+        Training compute C [logical FLOP], > 0.
+    unique_tokens : array_like
+        U [tokens], > 0 (``inf``: data never binds).
+    fit : ChinchillaFit
+        The Chinchilla form whose compute-optimal frontier is L(C).
+    data_decay, param_decay : array_like
+        R_D*, R_N* [-] (Muennighoff et al. 2023: 15.4, 5.3).
+
+    Returns
+    -------
+    (loss [nats/token], params [params], tokens [tokens]) : floats or ndarrays
+        Exactly the compute-optimal (L(C), N_opt, D_opt) where D_opt(C) <= U.
+    """
+    c, u = np.broadcast_arrays(_f(compute_flop), _f(unique_tokens))
+    r_d, r_n = np.broadcast_arrays(_f(data_decay), _f(param_decay), c)[:2]
+    r_d, r_n = np.broadcast_to(r_d, c.shape), np.broadcast_to(r_n, c.shape)
+    d_opt = _f(fit.optimal_tokens(c))
+    binds = d_opt > u
+    u_safe = np.where(binds, u, 1.0)
+    c_safe = np.where(binds, c, 1.0)
+    log_epochs = _optimal_log_epochs(c_safe, u_safe, fit, r_d, r_n)
+    tokens = u_safe * np.exp(log_epochs)
+    params = c_safe / (TOKENS_PER_PARAM_FLOP * tokens)
+    loss = _f(data_constrained_loss(params, tokens, u_safe, fit, r_d, r_n))
+    return (
+        _finish(np.where(binds, loss, _f(fit.loss(c)))),
+        _finish(np.where(binds, params, _f(fit.optimal_params(c)))),
+        _finish(np.where(binds, tokens, d_opt)),
+    )
+
+
+def data_limited_loss(
+    compute_flop: ArrayLike,
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: ArrayLike = DATA_REPEAT_DECAY,
+    param_decay: ArrayLike = PARAM_EXCESS_DECAY,
+) -> FloatOrArray:
+    """Loss of the best run with compute C when only U unique tokens exist [nats/token].
+
+    L(C) of the fit exactly while D_opt(C) <= U; above, the minimum over N (D = C/(6N)) of
+    :func:`data_constrained_loss`, which bends away from L(C) toward
+    :func:`data_limited_loss_floor`. Arguments as in :func:`data_limited_run`.
+    """
+    return data_limited_run(compute_flop, unique_tokens, fit, data_decay, param_decay)[0]
+
+
+def effective_compute_flop(
+    compute_flop: ArrayLike,
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: ArrayLike = DATA_REPEAT_DECAY,
+    param_decay: ArrayLike = PARAM_EXCESS_DECAY,
+) -> FloatOrArray:
+    """Logical compute that reaches the data-limited loss on the unconstrained law [FLOP].
+
+    ``C_eff = (K / (L_data(C, U) - E))**(1/kappa)``; exactly C where data does not bind, and
+    <= C always, so ``fit.loss(C_eff)`` is the data-limited loss and a firm's relative excess
+    loss can still be computed from a compute. Arguments as in :func:`data_limited_run`.
+    """
+    c = _f(compute_flop)
+    loss = _f(data_limited_loss(c, unique_tokens, fit, data_decay, param_decay))
+    law = fit.compute_law()
+    excess = np.maximum(loss - law.loss_floor, np.finfo(float).tiny)
+    log_c = (math.log(law.k_coefficient) - np.log(excess)) / law.kappa
+    binds = _f(fit.optimal_tokens(c)) > _f(unique_tokens)
+    return _finish(np.where(binds, np.minimum(np.exp(log_c), c), c))
+
+
+def data_limited_share(
+    compute_flop: ArrayLike,
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: ArrayLike = DATA_REPEAT_DECAY,
+    param_decay: ArrayLike = PARAM_EXCESS_DECAY,
+) -> FloatOrArray:
+    """Share of a run's compute made ineffective by the data limit, ``1 - C_eff/C`` [-].
+
+    0 exactly while data does not bind; rises toward 1 as compute grows past
+    :func:`compute_where_data_binds`. Arguments as in :func:`data_limited_run`.
+    """
+    c = _f(compute_flop)
+    return _finish(
+        1.0 - _f(effective_compute_flop(c, unique_tokens, fit, data_decay, param_decay)) / c
+    )
+
+
+def best_synthetic_share(
+    compute_flop: ArrayLike,
+    human_tokens: ArrayLike,
+    flop_per_synthetic_token: ArrayLike,
+    synthetic_token_value: ArrayLike,
+    fit: ChinchillaFit,
+) -> FloatOrArray:
+    """Share of a budget C best spent generating synthetic data rather than training [-].
+
+    Minimises ``data_limited_loss((1 - s) C, U + synthetic_tokens(s C, cost, value))`` over
+    s in [0, 0.99]; 0 exactly where data does not bind at s = 0.
+
+    Parameters
+    ----------
+    compute_flop : array_like
+        Total budget C [logical FLOP], > 0.
+    human_tokens : array_like
+        Unique human tokens U [tokens], > 0.
+    flop_per_synthetic_token : array_like
+        Cost per kept synthetic token [FLOP/token], > 0.
+    synthetic_token_value : array_like
+        Unique-token equivalents per synthetic token [-], in [0, 1].
+    fit : ChinchillaFit
+        The Chinchilla form.
+    """
+    c, u, cost, value = np.broadcast_arrays(
+        _f(compute_flop), _f(human_tokens), _f(flop_per_synthetic_token), _f(synthetic_token_value)
+    )
+    binds = _f(fit.optimal_tokens(c)) > u
+
+    def loss_at(share: NDArray[np.float64]) -> NDArray[np.float64]:
+        spent = c[..., None] * share
+        tokens = u[..., None] + _f(synthetic_tokens(spent, cost[..., None], value[..., None]))
+        return _f(data_limited_loss(c[..., None] - spent, tokens, fit))
+
+    share = _minimise(loss_at, np.zeros(c.shape), np.full(c.shape, 0.99))
+    # the grid's first point is s = 0: keep it when nothing beats it
+    zero_loss = _f(data_limited_loss(c, u, fit))
+    best_loss = loss_at(share[..., None])[..., 0]
+    share = np.where(best_loss < zero_loss, share, 0.0)
+    return _finish(np.where(binds, share, 0.0))

@@ -1,0 +1,170 @@
+"""Finite data and data-constrained scaling (sim/data.py): hand values, the law's limit, invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import data, law
+
+FIT = law.CHINCHILLA_FITS["besiroglu"]
+BUDGET = settings(max_examples=40, deadline=None)
+
+
+def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
+
+
+fits = st.sampled_from(sorted(law.CHINCHILLA_FITS))
+log10_compute = floats(20.0, 40.0)
+log10_tokens = floats(11.0, 16.0)
+
+
+# --- Muennighoff et al. 2023 by hand ---------------------------------------------------------
+
+
+def test_repeated_tokens_by_hand() -> None:
+    # four epochs: R_D = 3, D' = U (1 + 15.4 (1 - e^(-3/15.4))) = 3.7259 U ("almost as good as
+    # unique", Muennighoff et al. 2023 section 5)
+    assert data.effective_repeated(4e9, 1e9) == pytest.approx(
+        1e9 * (1 + 15.4 * (1 - math.exp(-3 / 15.4))), rel=1e-14
+    )
+    assert data.effective_repeated(4e9, 1e9) == pytest.approx(3.7259e9, rel=1e-4)
+    # R_D = R_D*: U (1 + R* (1 - 1/e))
+    assert data.effective_repeated(16.4, 1.0) == pytest.approx(1 + 15.4 * (1 - math.exp(-1)))
+    # nothing repeated: the count itself; saturation at U (1 + R*)
+    assert data.effective_repeated(0.5, 1.0) == 0.5
+    assert data.effective_repeated(1e9, 1.0) == pytest.approx(16.4, rel=1e-12)
+    assert data.effective_repeated(1e9, 1.0, data.PARAM_EXCESS_DECAY) == pytest.approx(6.3)
+
+
+def test_data_constrained_loss_by_hand() -> None:
+    n, d, u = 1e11, 1e13, 1e12
+    n_u = FIT.g_coefficient * (FIT.g_coefficient * u) ** (FIT.data_exponent / FIT.param_exponent)
+    un = min(n_u, n)
+    n_eff = un + un * 5.3 * (1 - math.exp(-(n / un - 1) / 5.3)) if n > un else n
+    d_eff = u + u * 15.4 * (1 - math.exp(-(d / u - 1) / 15.4))
+    expected = 1.8172 + 482.01 * n_eff**-0.3478 + 2085.43 * d_eff**-0.3658
+    assert data.data_constrained_loss(n, d, u, FIT) == pytest.approx(expected, rel=1e-14)
+
+
+def test_where_data_binds() -> None:
+    u = 3e14
+    c_bind = data.compute_where_data_binds(u, FIT)
+    assert FIT.optimal_tokens(c_bind) == pytest.approx(u, rel=1e-12)
+    assert data.unique_params_for_tokens(u, FIT) == pytest.approx(
+        FIT.optimal_params(c_bind), rel=1e-12
+    )
+    # Villalobos et al. 2024: a stock of ~4e14 tokens is used up by non-overtrained runs of ~5e28
+    assert 1e28 < c_bind < 1e29
+
+
+def test_stock_and_synthetic_tokens() -> None:
+    assert data.public_text_tokens(0.0) == 3e14
+    assert data.public_text_tokens(10.0) == pytest.approx(3e14 * 1.03**10, rel=1e-12)
+    # 1e24 FLOP at 2 * 1e12 params * 10 candidates per kept token, worth half a human token
+    assert data.synthetic_tokens(1e24, 2e13, 0.5) == pytest.approx(2.5e10)
+
+
+# --- the unconstrained law is recovered ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(law.CHINCHILLA_FITS))
+def test_equals_the_law_while_data_is_ample(name: str) -> None:
+    fit = law.CHINCHILLA_FITS[name]
+    compute = np.logspace(20, 30, 21)
+    ample = 10.0 * np.asarray(fit.optimal_tokens(compute))
+    loss, params, tokens = data.data_limited_run(compute, ample, fit)
+    np.testing.assert_allclose(loss, fit.loss(compute), rtol=1e-12)
+    np.testing.assert_allclose(params, fit.optimal_params(compute), rtol=1e-12)
+    np.testing.assert_allclose(tokens, fit.optimal_tokens(compute), rtol=1e-12)
+    np.testing.assert_array_equal(data.effective_compute_flop(compute, ample, fit), compute)
+    np.testing.assert_array_equal(data.data_limited_share(compute, ample, fit), 0.0)
+    assert data.data_limited_loss(1e25, math.inf, fit) == fit.loss(1e25)
+
+
+def test_continuous_where_data_starts_to_bind() -> None:
+    u = 3e14
+    c_bind = float(data.compute_where_data_binds(u, FIT))
+    for excess in (1e-9, 1e-6, 1e-4):
+        c = c_bind * (1 + excess)
+        assert data.data_limited_loss(c, u, FIT) == pytest.approx(FIT.loss(c), rel=1e-9)
+
+
+def test_loss_bends_away_from_the_law_when_data_binds() -> None:
+    u = 3e14
+    compute = np.logspace(29, 36, 8)
+    loss = np.asarray(data.data_limited_loss(compute, u, FIT))
+    gap = loss - np.asarray(FIT.loss(compute))
+    assert np.all(gap > 0) and np.all(np.diff(gap) > 0)  # the gap opens as compute grows
+    floor = data.data_limited_loss_floor(u, FIT)
+    assert loss[-1] == pytest.approx(floor, rel=1e-9)  # and the curve flattens onto the floor
+    share = np.asarray(data.data_limited_share(compute, u, FIT))
+    assert np.all(np.diff(share) > 0) and share[0] > 0 and share[-1] > 0.99
+
+
+# --- invariants ------------------------------------------------------------------------------
+
+
+@BUDGET
+@given(name=fits, lc1=log10_compute, lc2=log10_compute, lu=log10_tokens)
+def test_monotone_in_compute(name: str, lc1: float, lc2: float, lu: float) -> None:
+    fit = law.CHINCHILLA_FITS[name]
+    small, large = sorted((10.0**lc1, 10.0**lc2))
+    u = 10.0**lu
+    assert data.data_limited_loss(large, u, fit) <= data.data_limited_loss(small, u, fit) + 1e-12
+    assert data.effective_compute_flop(large, u, fit) >= data.effective_compute_flop(
+        small, u, fit
+    ) * (1 - 1e-9)
+
+
+@BUDGET
+@given(name=fits, lc=log10_compute, lu1=log10_tokens, lu2=log10_tokens)
+def test_monotone_in_data(name: str, lc: float, lu1: float, lu2: float) -> None:
+    fit = law.CHINCHILLA_FITS[name]
+    few, many = sorted((10.0**lu1, 10.0**lu2))
+    c = 10.0**lc
+    assert data.data_limited_loss(c, many, fit) <= data.data_limited_loss(c, few, fit) + 1e-12
+
+
+@BUDGET
+@given(name=fits, lc=log10_compute, lu=log10_tokens)
+def test_bounded_by_the_law_and_the_floors(name: str, lc: float, lu: float) -> None:
+    fit = law.CHINCHILLA_FITS[name]
+    c, u = 10.0**lc, 10.0**lu
+    loss = data.data_limited_loss(c, u, fit)
+    assert loss >= fit.loss(c) - 1e-12  # never better than unlimited data
+    assert loss >= data.data_limited_loss_floor(u, fit) - 1e-12 > fit.loss_floor
+    c_eff = data.effective_compute_flop(c, u, fit)
+    assert 0.0 < c_eff <= c
+    assert fit.loss(c_eff) == pytest.approx(loss, rel=1e-9)
+    share = data.data_limited_share(c, u, fit)
+    assert 0.0 <= share <= 1.0  # 1.0 once C_eff/C is below rounding
+
+
+def test_vectorised_over_firms() -> None:
+    compute = np.array([1e26, 1e30, 1e34])
+    loss = data.data_limited_loss(compute, 3e14, FIT)
+    one_by_one = [data.data_limited_loss(c, 3e14, FIT) for c in compute]
+    np.testing.assert_allclose(loss, one_by_one, rtol=1e-13)
+
+
+@pytest.mark.slow
+def test_synthetic_data_is_used_only_when_data_binds_and_helps() -> None:
+    u = 3e14
+    compute = np.array([1e27, 1e32])
+    share = np.asarray(data.best_synthetic_share(compute, u, 2e14, 0.5, FIT))
+    assert share[0] == 0.0  # data does not bind at 1e27
+    assert 0.0 < share[1] < 0.5
+    with_synthetic = data.data_limited_loss(
+        compute[1] * (1 - share[1]),
+        u + data.synthetic_tokens(compute[1] * share[1], 2e14, 0.5),
+        FIT,
+    )
+    assert with_synthetic < data.data_limited_loss(compute[1], u, FIT)
+    # worthless synthetic tokens are not bought
+    assert data.best_synthetic_share(1e32, u, 2e14, 0.0, FIT) == 0.0

@@ -1,0 +1,165 @@
+"""EMA Workbench works on the model and on sweep results as its own docs suggest: a study of
+20 experiments, PRIM, feature scoring and save_results (skipped without ema_workbench)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+with warnings.catch_warnings():  # EMA warns at import about optional evaluators
+    warnings.simplefilter("ignore")
+    ema_workbench = pytest.importorskip("ema_workbench")
+    from ema_workbench.analysis import feature_scoring, prim
+
+from experiments import api, ema
+from experiments.outputs import PARTIES
+from sim.errors import UserError
+from sim.run import simulate_model_table
+from sim.scenario import load_scenario
+
+METRICS = ["loss_at_year:2026", "surplus_share", "cumulative_profit:firms"]
+
+# EMA 2.5.3's analyses call pandas with a keyword pandas 3.1 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
+
+
+@pytest.mark.slow
+def test_a_20_experiment_study_and_prim() -> None:
+    model = ema.model(
+        "baseline",
+        uncertainties={
+            "law.kappa": (0.1, 0.3),
+            "firms.cash_usd": ema.multiplier(0.5, 2.0),
+            "firms.chip_share": None,  # its whole allowed range, [0, 1]
+        },
+        levers={"policies.carbon_tax.usd_per_t_co2": (0.0, 200.0)},
+        outcomes=METRICS,
+        series=["best_loss"],
+        years=2,
+        seed=5,
+    )
+    assert [u.name for u in model.uncertainties] == [
+        "law__kappa",
+        "firms__cash_usd__multiplier",
+        "firms__chip_share",
+    ]
+    assert (
+        model.uncertainties["firms__chip_share"].lower_bound,
+        model.uncertainties["firms__chip_share"].upper_bound,
+    ) == (0.0, 1.0)
+    experiments, outcomes = ema_workbench.perform_experiments(model, scenarios=10, policies=2)
+    assert len(experiments) == 20
+    assert {"scenario", "policy", "model"} <= set(experiments.columns)
+    loss = outcomes["loss_at_year_2026"]
+    assert loss.shape == (20,) and np.isfinite(loss).all()
+    assert outcomes["best_loss"].shape == outcomes["TIME"].shape == (20, 24)
+    capture = np.stack([outcomes[f"surplus_share_{p}"] for p in PARTIES])
+    assert np.isfinite(capture).all()
+    assert np.clip(capture, 0.0, None).sum(axis=0) == pytest.approx(1.0)
+
+    # one experiment by hand: the same overrides and seed give the same outcome
+    row = experiments.iloc[3]
+    scenario = load_scenario("baseline", {"run.years": 2})
+    overrides = {
+        "run.years": 2,
+        "law.kappa": row["law__kappa"],
+        "firms.chip_share": row["firms__chip_share"],
+        "policies.carbon_tax.usd_per_t_co2": row["policies__carbon_tax__usd_per_t_co2"],
+    }
+    for i, firm in enumerate(scenario.firms):
+        overrides[f"firms.{i}.cash_usd"] = firm.cash_usd * row["firms__cash_usd__multiplier"]
+    by_hand = simulate_model_table(load_scenario("baseline", overrides), seed=5)
+    year = by_hand.model["year"].to_numpy()
+    expected = np.interp(2026.0, year, by_hand.model["best_loss"].to_numpy())
+    assert loss[3] == pytest.approx(expected, rel=1e-12)
+
+    # PRIM (EMA's sampling is its own, unseeded): the runs with the lowest loss are those
+    # with the steepest scaling law, so the box it finds holds above-average kappas
+    low = loss <= np.quantile(loss, 0.25)
+    box = prim.Prim(experiments, low, threshold=0.6).find_box()
+    assert box.density >= 0.6 and box.coverage > 0
+    kappa = experiments["law__kappa"].to_numpy()
+    assert kappa[box.yi].mean() > kappa.mean()
+    assert kappa[low].mean() > np.median(kappa)  # what PRIM should find
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:still to be tested:UserWarning")
+def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
+    res = api.sweep(
+        {
+            "scenario": "baseline",
+            "design": "lhs",
+            "samples": 20,
+            "seed": 3,
+            "set": {"run.years": 2},
+            "factors": {
+                "law.kappa": {"min": 0.1, "max": 0.3},
+                "market.price_sensitivity": {"min": 1.2, "max": 4.0},
+            },
+            "outputs": {"metrics": METRICS, "series": ["best_loss"]},
+        }
+    )
+    experiments, outcomes = res.to_ema()
+    # inputs only: run ids and seeds stay in res.experiments
+    assert list(experiments.columns) == [
+        "law__kappa",
+        "market__price_sensitivity",
+        "scenario",
+        "policy",
+        "model",
+    ]
+    assert experiments["scenario"].tolist() == res.experiments["point_id"].tolist()
+    assert outcomes["loss_at_year_2026"].shape == (20,)
+    assert outcomes["best_loss"].shape == outcomes["TIME"].shape == (20, 24)
+
+    ema_workbench.save_results((experiments, outcomes), tmp_path / "results.tar.gz")
+    loaded_exps, loaded = ema_workbench.load_results(tmp_path / "results.tar.gz")
+    np.testing.assert_allclose(loaded["loss_at_year_2026"], outcomes["loss_at_year_2026"])
+    np.testing.assert_allclose(loaded["best_loss"], outcomes["best_loss"])
+    np.testing.assert_allclose(loaded_exps["law__kappa"], experiments["law__kappa"])
+
+    scalars = {k: v for k, v in outcomes.items() if v.ndim == 1}
+    scores = feature_scoring.get_feature_scores_all(experiments, scalars)
+    assert set(scores.index) == {"law__kappa", "market__price_sensitivity"}  # no run_id
+    assert scores["loss_at_year_2026"].idxmax() == "law__kappa"
+    loss = outcomes["loss_at_year_2026"]
+    box = prim.Prim(experiments, loss <= np.quantile(loss, 0.25), threshold=0.6).find_box()
+    kappa = experiments["law__kappa"].to_numpy()
+    assert box.density >= 0.6 and kappa[box.yi].mean() > kappa.mean()
+
+
+def test_multiplier_keeps_each_entrys_own_value() -> None:
+    function = ema.ScenarioFunction("baseline", {"run.years": 1}, ["final:best_loss"], (), 1)
+    overrides = function.overrides({"firms__cash_usd__multiplier": 1.5, "law__kappa": 0.2})
+    assert overrides == {
+        "run.years": 1,
+        "firms.cash_usd.multiplier": 1.5,
+        "law.kappa": 0.2,
+    }
+    base, scaled = load_scenario("baseline"), load_scenario("baseline", overrides)
+    assert len({f.cash_usd for f in base.firms}) > 1  # entries differ, and keep differing
+    assert [f.cash_usd for f in scaled.firms] == pytest.approx(
+        [f.cash_usd * 1.5 for f in base.firms]
+    )
+
+
+def test_parameters_come_from_the_metadata() -> None:
+    rows = {r["key"]: r for r in ema.describe(["law.kappa", "suppliers.capacity_mw"])}
+    assert rows["law.kappa"]["name"] == "law__kappa"
+    assert rows["suppliers.capacity_mw"]["unit"] == "MW"
+    with pytest.raises(
+        UserError, match=r"law\.kappa: \(0\.1, 3\) leaves the allowed range \(0, 2\]"
+    ):
+        ema.model(uncertainties={"law.kappa": (0.1, 3.0)})
+    with pytest.raises(UserError, match="give a range"):
+        ema.model(uncertainties={"policies.energy_cap.cap_mw": None})
+    with pytest.raises(UserError, match=r"did you mean 'law\.kappa'"):
+        ema.model(uncertainties={"law.kapa": (0.1, 0.2)})
+    with pytest.raises(UserError, match="multiplier applies to firms, vendors or suppliers"):
+        ema.model(uncertainties={"law.kappa": ema.multiplier(0.5, 2.0)})
+    seeded = ema.model(uncertainties={"law.kappa": (0.1, 0.2)}, vary_seed=True)
+    assert seeded.uncertainties["seed"].upper_bound == 2**31 - 1
