@@ -11,8 +11,8 @@ the optimum is ``S* = max(0, sqrt(V m h / (1 - subsidy)) - h)``
 breakthroughs of random size whose mean is the deterministic rate
 (:func:`breakthrough_doublings`), so leads can be won by luck. Followers catch up toward the
 frontier with a lag (:func:`catch_up_log2_efficiency`), faster toward models whose weights are
-open (:func:`spillover_targets`). And each doubling makes the next harder to buy
-(:func:`ideas_harder_factor`; Jones 1995, Bloom et al. 2020).
+open (:func:`spillover_targets`). That each doubling makes the next harder to buy (Jones 1995,
+Bloom et al. 2020) is :mod:`sim.physics`'s ideas law (issue 10).
 
 Randomness comes only through an ``rng: np.random.Generator`` argument. Nothing here imports
 Mesa.
@@ -108,7 +108,7 @@ def optimal_rnd_spend_usd_per_year(
     (:func:`rnd_marginal_return`) is exactly 1; if that root is negative (``V m < h (1 -
     subsidy)``: even the first dollar does not pay) the optimum is the corner S = 0. ``V``
     [USD/doubling] from :func:`rnd_value_usd_per_doubling`, ``m`` [doublings/yr] (times
-    :func:`ideas_harder_factor` where ideas get harder), ``h`` [USD/yr]. The firm never spends
+    the ideas-get-harder factor of :mod:`sim.physics` once it is wired), ``h`` [USD/yr]. The firm never spends
     more than this, however much cash it holds: spending far past saturation cannot pay.
     """
     h = np.asarray(half_saturation_usd_per_year, dtype=float)
@@ -136,27 +136,6 @@ def rnd_break_even_spend_usd_per_year(
         max_extra_doublings_per_year
     )
     return np.maximum(gain / (1.0 - np.asarray(subsidy_rate, dtype=float)) - h, 0.0)
-
-
-def ideas_harder_factor(
-    doublings_reached: ArrayLike, difficulty_per_doubling: ArrayLike = 0.2
-) -> FloatArray:
-    """Research productivity left after ``doublings_reached`` [doublings] of efficiency gained
-    since the reference level [-]: ``2^(-phi a) = A^(-phi)`` with ``A = 2^a`` the efficiency
-    level and ``phi`` = ``difficulty_per_doubling`` [-]. Multiply R&D's maximum extra rate by it.
-
-    Jones (1995) and Bloom, Jones, Van Reenen and Webb (2020): ideas production
-    ``dA/dt / A = alpha S^lambda A^-phi``, so at constant effort the growth rate falls as the
-    level rises. Default from Bloom et al.'s Moore's-law case: sustaining the doubling of chip
-    density took 18 times the researchers in ~2014 as in 1971, over ~22 doublings, so
-    ``phi = log2(18) / 22 = 0.19``: research productivity halves every ~5 doublings. Levels below
-    the reference (``a < 0``, followers) find ideas easier (factor above 1): the advantage of
-    backwardness.
-    """
-    return np.exp2(
-        -np.asarray(difficulty_per_doubling, dtype=float)
-        * np.asarray(doublings_reached, dtype=float)
-    )
 
 
 # --------------------------------------------------------------------------------------------

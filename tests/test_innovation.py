@@ -92,19 +92,6 @@ def test_issue_case_rnd_is_not_spent_far_past_saturation() -> None:
     assert best / 2e9 < 50  # within 50 half-saturations, not 3,900
 
 
-def test_ideas_harder_factor() -> None:
-    # phi = 0.2: productivity halves every 5 doublings; Bloom et al.'s 18x over ~22 doublings
-    np.testing.assert_allclose(
-        innovation.ideas_harder_factor([0.0, 5.0, 10.0, -5.0], 0.2), [1.0, 0.5, 0.25, 2.0]
-    )
-    assert innovation.ideas_harder_factor(22.0, math.log2(18) / 22) == pytest.approx(1 / 18)
-
-
-# --------------------------------------------------------------------------------------------
-# Stochastic outcomes
-# --------------------------------------------------------------------------------------------
-
-
 def test_breakthroughs_have_the_deterministic_mean_and_compound_poisson_variance() -> None:
     rng = np.random.default_rng(12345)
     rate, dt, size, n = 0.6, 1 / 12, 0.5, 400_000
