@@ -413,7 +413,11 @@ class Firms(AgentTable):
         wanted = finance.funding_demand_usd_per_year(
             capital, expected, market.hurdle_rate_per_year, market.funding_adjustment_years
         )
-        funding = finance.allocate_funding_usd_per_year(wanted, supply_usd / dt) * dt
+        # capital growing at the rate investors want, compounded exactly over the step, so the
+        # funding of a year does not depend on the step length
+        rate = wanted / np.maximum(capital, 1.0)
+        step_amount = np.maximum(capital, 1.0) * np.expm1(rate * dt)
+        funding = finance.allocate_funding_usd_per_year(step_amount / dt, supply_usd / dt) * dt
         return ledger.transfer("funding", funding, "investors", self.accounts)
 
     def pay_dividends(self, ledger: Ledger, market: MarketParams, dt: float) -> FloatArray:

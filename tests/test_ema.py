@@ -98,7 +98,7 @@ def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
             "set": {"run.years": 2},
             "factors": {
                 "law.kappa": {"min": 0.1, "max": 0.3},
-                "market.price_sensitivity": {"min": 1.2, "max": 4.0},
+                "market.taste_noise_usd_per_task": {"min": 0.05, "max": 0.2},
             },
             "outputs": {"metrics": METRICS, "series": ["best_loss"]},
         }
@@ -107,7 +107,7 @@ def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
     # inputs only: run ids and seeds stay in res.experiments
     assert list(experiments.columns) == [
         "law__kappa",
-        "market__price_sensitivity",
+        "market__taste_noise_usd_per_task",
         "scenario",
         "policy",
         "model",
@@ -124,7 +124,7 @@ def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
 
     scalars = {k: v for k, v in outcomes.items() if v.ndim == 1}
     scores = feature_scoring.get_feature_scores_all(experiments, scalars)
-    assert set(scores.index) == {"law__kappa", "market__price_sensitivity"}  # no run_id
+    assert set(scores.index) == {"law__kappa", "market__taste_noise_usd_per_task"}  # no run_id
     assert scores["loss_at_year_2026"].idxmax() == "law__kappa"
     loss = outcomes["loss_at_year_2026"]
     box = prim.Prim(experiments, loss <= np.quantile(loss, 0.25), threshold=0.6).find_box()

@@ -45,7 +45,7 @@ def test_overrides_from_kwargs() -> None:
             "firms__2__chip_share": 0.4,
             "policies__carbon_tax__usd_per_t_co2": 50.0,
             "policies__rnd_subsidy__1__rate": 0.2,
-            "market.price_sensitivity": 2.5,  # already dotted
+            "market.taste_noise_usd_per_task": 2.5,  # already dotted
         }
     ) == {
         "law.kappa": 0.2,
@@ -54,7 +54,7 @@ def test_overrides_from_kwargs() -> None:
         "firms.2.chip_share": 0.4,
         "policies.carbon_tax.usd_per_t_co2": 50.0,
         "policies.rnd_subsidy.1.rate": 0.2,
-        "market.price_sensitivity": 2.5,
+        "market.taste_noise_usd_per_task": 2.5,
     }
     assert type(overrides_from_kwargs({"run__years": np.int64(3)})["run.years"]) is int
     scenario = load_scenario("baseline", overrides_from_kwargs({"law__kappa": 0.2}))

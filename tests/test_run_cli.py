@@ -180,10 +180,10 @@ def test_summary_text_names_the_leader_and_the_sectors(run_dir: tuple[Path, str]
     summary = strict_json((out / "manifest.json").read_text())["summary"]  # type: ignore[index]
     leader = summary["leader"]["name"]
     assert leader in text
-    assert f"leader (lowest loss): {leader}" in text
-    for sector in ("firms", "vendors", "suppliers"):
-        assert sector in text
-    assert "Who is winning the race" in text and "Who earns the margins" in text
+    assert f"leader (largest market share): {leader}" in text
+    for party in ("consumers", "firms", "vendors", "suppliers", "government", "investors"):
+        assert party in text
+    assert "Who is winning the race" in text and "Who gains what" in text
     assert f"Wrote {len(TABLES) + len(FIGURES)} files" in text
 
 

@@ -25,7 +25,7 @@ SOBOL = {
     "set": {"run": {"years": 1}},
     "factors": {
         "law.kappa": {"min": 0.1, "max": 0.3},
-        "market.price_sensitivity": {"min": 1.2, "max": 4.0, "scale": "log"},
+        "market.taste_noise_usd_per_task": {"min": 0.05, "max": 0.2, "scale": "log"},
     },
     "outputs": {
         "series": ["best_loss", "energy_cap_mw", "surplus_share_firms"],
@@ -139,8 +139,8 @@ def test_salib_reproduces_the_indices_from_the_manifest(store: Path) -> None:
         == salib["problem"]
         == {
             "num_vars": 2,
-            "names": ["law.kappa", "market.price_sensitivity"],
-            "bounds": [[0.1, 0.3], [1.2, 4.0]],
+            "names": ["law.kappa", "market.taste_noise_usd_per_task"],
+            "bounds": [[0.1, 0.3], [0.05, 0.2]],
             "dists": ["unif", "logunif"],
         }
     )
