@@ -82,6 +82,7 @@ class Firms(AgentTable):
         self.revenue_growth_per_year = np.zeros(n)  # of the smoothed revenue
         self.loss_streak_years = np.zeros(n)  # years of continuous (smoothed) losses
         self.cost_usd_per_token = np.full(n, math.nan)  # marginal cost of a token this step
+        self.markup_over_noise = np.ones(n)  # last step's Nash markup, (p - c) T / mu
         self.rnd_optimal_usd_per_year = np.zeros(n)  # R&D where its marginal return is 1
         self.rnd_break_even_usd_per_year = np.zeros(n)  # R&D where the programme just pays
         self.compute_logical_flop = np.zeros(n)

@@ -268,6 +268,7 @@ class NashPrices(NamedTuple):
     price_usd_per_token: FloatArray
     shares: Shares
     iterations: int
+    markup_over_noise: FloatArray  # (price - cost) T / mu: a warm start for the next solve
 
 
 def bertrand_nash_prices_usd_per_token(
@@ -278,6 +279,7 @@ def bertrand_nash_prices_usd_per_token(
     open_utility_usd_per_task: float = -np.inf,
     tolerance: float = 1e-12,
     max_iterations: int = 200,
+    initial_markup_over_noise: ArrayLike | None = None,
 ) -> NashPrices:
     """Prices [USD/token] at which every firm's price is its best response to the others'
     (single-product Bertrand-Nash in the logit market; the open model's price is given).
@@ -300,7 +302,13 @@ def bertrand_nash_prices_usd_per_token(
     active = np.isfinite(cost) & np.isfinite(g)
     z0 = np.where(active, (g - tokens * np.where(active, cost, 0.0)) / mu, -np.inf)
     z_open = open_utility_usd_per_task / mu
-    markup = np.ones_like(z0)  # in units of mu: the competitive-fringe markup, 1
+    # in units of mu: the competitive-fringe markup, 1, or a warm start (e.g. last step's
+    # equilibrium, which moves little from step to step); the fixed point is the same
+    markup = np.ones_like(z0)
+    if initial_markup_over_noise is not None:
+        start = np.asarray(initial_markup_over_noise, dtype=float)
+        if start.shape == markup.shape:
+            markup = np.where(active & np.isfinite(start) & (start >= 1.0), start, 1.0)
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
@@ -317,7 +325,12 @@ def bertrand_nash_prices_usd_per_token(
     price = np.where(active, cost + markup * mu / tokens, np.nan)
     z = np.where(active, z0 - markup, -np.inf)
     shares = choice_shares(z * mu, mu, open_utility_usd_per_task)
-    return NashPrices(price_usd_per_token=price, shares=shares, iterations=iterations)
+    return NashPrices(
+        price_usd_per_token=price,
+        shares=shares,
+        iterations=iterations,
+        markup_over_noise=markup,
+    )
 
 
 # --------------------------------------------------------------------------------------------

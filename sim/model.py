@@ -366,8 +366,15 @@ class EfficiencyRaceModel(mesa.Model):
         )
         open_utility = self._open_model_utility(offset + dt / 2)
         nash = demand.bertrand_nash_prices_usd_per_token(
-            gross, firms.cost_usd_per_token, mu, tokens, open_utility
+            gross,
+            firms.cost_usd_per_token,
+            mu,
+            tokens,
+            open_utility,
+            tolerance=1e-10,
+            initial_markup_over_noise=firms.markup_over_noise,
         )
+        firms.markup_over_noise = nash.markup_over_noise
         deal = demand.clear_services_market(
             gross, nash.price_usd_per_token, firms.token_capacity, tasks, tokens, mu, open_utility
         )
