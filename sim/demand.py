@@ -262,6 +262,51 @@ def _w_of_exp(w: FloatArray) -> FloatArray:
     return np.exp(t)
 
 
+def _markup_condition(
+    z0: FloatArray, z_open: float, active: NDArray[np.bool_], markup: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """(F, s): the first-order conditions ``F_f = m_f (1 - s_f) - 1`` (0 at the Nash markups,
+    in units of mu) and the shares at markups ``m``; 0 for inactive firms."""
+    z = np.where(active, z0 - markup, -np.inf)
+    top, total = _partition(z, np.asarray(z_open))
+    share = np.where(active, np.exp(z - top) / total, 0.0)
+    return np.where(active, markup * (1.0 - share) - 1.0, 0.0), share
+
+
+def _newton_markups(
+    z0: FloatArray,
+    z_open: float,
+    active: NDArray[np.bool_],
+    markup: FloatArray,
+    tolerance: float,
+    max_iterations: int = 20,
+) -> tuple[FloatArray | None, int]:
+    """Newton's method on the first-order conditions, from ``markup``: the Jacobian
+    ``diag(1 - s + m s) - (m s) s^T`` is a diagonal plus a rank-one term, so each step is a
+    Sherman-Morrison solve in O(n), and convergence is quadratic near the equilibrium (a warm
+    start from last step's markups takes two or three steps). Returns (markups, iterations),
+    markups None if it did not converge (then the caller falls back to the contraction)."""
+    m = markup.copy()
+    for iteration in range(1, max_iterations + 1):
+        condition, share = _markup_condition(z0, z_open, active, m)
+        diagonal = np.where(active, 1.0 - share + m * share, 1.0)
+        u = m * share
+        a = condition / diagonal
+        b = u / diagonal
+        denominator = 1.0 - float(np.sum(share * b))
+        if not denominator > 0.0:
+            return None, iteration
+        step = -(a + b * float(np.sum(share * a)) / denominator)
+        new = np.where(active, np.maximum(m + step, 1.0), 1.0)
+        if not np.all(np.isfinite(new)):
+            return None, iteration
+        moved = np.abs(new - m)
+        m = new
+        if np.all(moved <= tolerance * np.maximum(1.0, m)):
+            return m, iteration
+    return None, max_iterations
+
+
 class NashPrices(NamedTuple):
     """Bertrand-Nash equilibrium of the logit market."""
 
@@ -290,11 +335,15 @@ def bertrand_nash_prices_usd_per_token(
     the other options' weights exp(u/mu) (open model and not buying included), the condition
     ``m / mu = 1 / (1 - s_f)`` (:func:`logit_markup_usd_per_token`) becomes
     ``y e^y = exp(z0 - 1 - ln D)`` with ``y = m / mu - 1``, so ``m = mu (1 + W(exp(z0 - 1 -
-    ln D)))``, W the Lambert function. The best responses are iterated jointly (Jacobi) until
+    ln D)))``, W the Lambert function. The equilibrium is found by Newton's method on the
+    first-order conditions (a diagonal-plus-rank-one Jacobian, solved by Sherman-Morrison;
+    two or three steps from a warm start ``initial_markup_over_noise``, e.g. last step's), and
+    where Newton does not converge the best responses are iterated jointly (Jacobi), which
+    always does (at most 39 iterations on 3,000 random markets of 1-7 firms). Either stops when
     every markup moves by less than ``tolerance`` of itself (in units of mu, at least 1): each
     firm to its own precision, since a dominant firm's condition is only as accurate as its
-    small rivals' markups. Measured: at most 39 iterations on 3,000 random markets of 1-7
-    firms. Returns prices, the shares at them, and the iteration count.
+    small rivals' markups. Returns prices, the shares at them, the iteration count and the
+    markups.
     """
     g = np.asarray(gross_value_usd_per_task, dtype=float)
     cost = np.asarray(cost_usd_per_token, dtype=float)
@@ -309,8 +358,12 @@ def bertrand_nash_prices_usd_per_token(
         start = np.asarray(initial_markup_over_noise, dtype=float)
         if start.shape == markup.shape:
             markup = np.where(active & np.isfinite(start) & (start >= 1.0), start, 1.0)
-    iterations = 0
-    while iterations < max_iterations:
+    newton, iterations = _newton_markups(z0, z_open, active, markup, tolerance)
+    converged = newton is not None
+    if newton is not None:
+        markup = newton
+    # where Newton does not converge, the best responses iterated jointly always do
+    while not converged and iterations < max_iterations:
         iterations += 1
         z = np.where(active, z0 - markup, -np.inf)
         log_others = _log_partition_without_each(z, np.asarray(z_open))
