@@ -34,6 +34,10 @@ JOULES_PER_MWH = 3.6e9
 
 INF = math.inf
 
+SECTORS = ("firms", "vendors", "suppliers")
+"""The three sectors whose agents earn margins, by the name of their scenario section (and of the
+``profit_<sector>_usd`` / ``revenue_<sector>_usd`` output columns)."""
+
 
 def param(
     default: Any,

@@ -17,10 +17,8 @@ import pandas as pd
 
 from sim import law
 from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
-from sim.params import Scenario
+from sim.params import SECTORS, Scenario
 from sim.scenario import to_dict
-
-SECTORS = ("firms", "vendors", "suppliers")
 
 
 @dataclass
