@@ -48,10 +48,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="The AI efficiency race: scaling laws, efficiency doublings, markets.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    if command in COMMANDS:
-        modules = [COMMANDS[command]]
-    else:  # --help, no command or a misspelt one: list them all
-        modules = list(dict.fromkeys(COMMANDS.values()))
+    # --help, no command or a misspelt one: list them all
+    everything = list(dict.fromkeys(COMMANDS.values()))
+    modules = [COMMANDS[command]] if command in COMMANDS else everything
     for name in modules:
         importlib.import_module(name).add_parser(sub)
     return parser

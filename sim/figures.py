@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 
 from sim import law
 from sim.params import HOURS_PER_YEAR, SECTORS, Scenario
+from sim.series import fold_per_year
 
 DPI = 110
 """Resolution of the saved PNG files [dots per inch]."""
@@ -209,15 +210,6 @@ def _calendar_year(result: RunData) -> np.ndarray:
     """The calendar year each step falls in (by its midpoint)."""
     dt = result.scenario.run.dt_years
     return np.floor(result.model["year"].to_numpy(dtype=np.float64) - dt / 2.0).astype(int)
-
-
-def _fold_per_year(years: np.ndarray, values: np.ndarray) -> float:
-    """Factor by which a positive series falls each year, first to last valid value [-]."""
-    ok = np.isfinite(values) & (values > 0.0)
-    if ok.sum() < 2 or years[ok][-1] <= years[ok][0]:
-        return math.nan
-    first, last = values[ok][0], values[ok][-1]
-    return float((first / last) ** (1.0 / (years[ok][-1] - years[ok][0])))
 
 
 def _usd(value: float, _pos: object = None) -> str:
@@ -550,7 +542,7 @@ def prices(result: RunData) -> Figure:
             label=name,
         )
     average = _positive(model["price_usd_per_million_tokens"])
-    fold = _fold_per_year(years, average)
+    fold = fold_per_year(years, average)
     ax_price.plot(
         years,
         average,
@@ -567,7 +559,7 @@ def prices(result: RunData) -> Figure:
     ax_price.legend(**_LEGEND_OUTSIDE)
 
     cost = _positive(model["cost_usd_per_logical_flop"])
-    fold = _fold_per_year(years, cost)
+    fold = fold_per_year(years, cost)
     ax_cost.plot(
         years,
         cost,

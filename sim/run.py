@@ -19,6 +19,7 @@ from sim import law
 from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
 from sim.params import SECTORS, Scenario
 from sim.scenario import to_dict
+from sim.series import doublings_per_year, fold_per_year
 
 
 @dataclass
@@ -139,14 +140,11 @@ def summarise(result: RunResult) -> dict[str, Any]:
     }
     out["final_hhi_ai_services"] = float(model["hhi_ai_services"].iloc[-1])
     first, last = model.iloc[0], model.iloc[-1]
-    years = float(last["year"] - first["year"]) or 1.0
     out["price_usd_per_million_tokens"] = [
         float(first["price_usd_per_million_tokens"]),
         float(last["price_usd_per_million_tokens"]),
     ]
-    out["price_fall_per_year"] = _fold_per_year(
-        first["price_usd_per_million_tokens"], last["price_usd_per_million_tokens"], years
-    )
+    out["price_fall_per_year"] = fold_per_year(model["year"], model["price_usd_per_million_tokens"])
     out["cost_usd_per_logical_flop"] = [
         float(first["cost_usd_per_logical_flop"]),
         float(last["cost_usd_per_logical_flop"]),
@@ -166,12 +164,6 @@ def summarise(result: RunResult) -> dict[str, Any]:
     return out
 
 
-def _fold_per_year(start: float, end: float, years: float) -> float:
-    if not (start > 0 and end > 0):
-        return math.nan
-    return float((start / end) ** (1.0 / years))
-
-
 LINKS = {
     "site_efficiency": "site (1/PUE, supplier)",
     "chip_flop_per_joule": "chips (FLOP/J, vendor)",
@@ -187,13 +179,9 @@ def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
 
     def growth(rows: pd.DataFrame, column: str) -> tuple[float, float]:
         values = rows[column].to_numpy(dtype=float)
-        years = rows["year"].to_numpy(dtype=float)
-        ok = np.isfinite(values) & (values > 0)
-        if ok.sum() < 2:
-            return float(values[-1]), math.nan
-        first, last = np.flatnonzero(ok)[[0, -1]]
-        rate = np.log2(values[last] / values[first]) / (years[last] - years[first])
-        return float(values[last]), float(rate)
+        ok = np.flatnonzero(np.isfinite(values) & (values > 0))
+        last = float(values[ok[-1]] if len(ok) >= 2 else values[-1])
+        return last, doublings_per_year(rows["year"], values)
 
     def links_of(rows: pd.DataFrame) -> dict[str, list[float]]:
         columns = ["elogical_flop_per_joule", *LINKS]
