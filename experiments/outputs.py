@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError, suggest
+from sim.params import SECTORS
 
-SECTORS = ("firms", "vendors", "suppliers")
 MARKETS = ("ai_services", "chips", "energy")
 
 

@@ -33,7 +33,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim import law
-from sim.params import HOURS_PER_YEAR, SECTORS, Scenario
+from sim.params import HOURS_PER_YEAR, LINK_COLUMNS, SECTORS, Scenario
 from sim.series import fold_per_year
 
 DPI = 110
@@ -68,13 +68,6 @@ MEAN_FIELD_DOUBLINGS_PER_YEAR = 2.0
 HHI_HIGHLY_CONCENTRATED = 0.18
 """HHI above which a market counts as highly concentrated [0-1]: 1,800 on the 10,000 scale of the
 US Department of Justice and FTC Merger Guidelines (2023), section 2.1."""
-
-LINK_COLUMNS = {
-    "site_efficiency": "site (1/PUE): energy supplier",
-    "chip_flop_per_joule": "chip FLOP/J: hardware vendor",
-    "algorithmic_efficiency": "algorithms and systems: AI firm",
-}
-"""Per-link efficiency columns of the agents table, if the run records them, and their legend."""
 
 SECTOR_COLORS = {"firms": "tab:blue", "vendors": "tab:orange", "suppliers": "tab:green"}
 SECTOR_LABELS = {

@@ -31,17 +31,23 @@ class _LazyMesa(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         if name in CORE:
-            value = getattr(importlib.import_module(CORE[name]), name)
+            try:
+                value = getattr(importlib.import_module(CORE[name]), name)
+            except (ImportError, AttributeError):  # a Mesa laid out otherwise: the whole of it
+                value = self._load(name)
         else:
-            if self.__dict__.get("_lazy_mesa_loaded") or name == "_lazy_mesa_loaded":
-                raise AttributeError(f"module 'mesa' has no attribute {name!r}")
-            self.__dict__["_lazy_mesa_loaded"] = True
-            self.__spec__.loader.exec_module(self)  # type: ignore[union-attr]
-            value = self.__dict__.get(name)
-            if value is None and name not in self.__dict__:
-                raise AttributeError(f"module 'mesa' has no attribute {name!r}")
+            value = self._load(name)
         setattr(self, name, value)
         return value
+
+    def _load(self, name: str) -> Any:
+        """Run Mesa's own ``__init__`` into this module (once), then look ``name`` up."""
+        if not self.__dict__.get("_lazy_mesa_loaded"):
+            self.__dict__["_lazy_mesa_loaded"] = True
+            self.__spec__.loader.exec_module(self)  # type: ignore[union-attr]
+        if name not in self.__dict__:
+            raise AttributeError(f"module 'mesa' has no attribute {name!r}")
+        return self.__dict__[name]
 
 
 def install() -> bool:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim import law
 from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
-from sim.params import SECTORS, Scenario
+from sim.params import LINK_COLUMNS, SECTORS, Scenario
 from sim.scenario import to_dict
 from sim.series import doublings_per_year, fold_per_year
 
@@ -164,14 +164,6 @@ def summarise(result: RunResult) -> dict[str, Any]:
     return out
 
 
-LINKS = {
-    "site_efficiency": "site (1/PUE, supplier)",
-    "chip_flop_per_joule": "chips (FLOP/J, vendor)",
-    "algorithmic_efficiency": "algorithms (logical/physical FLOP, firm)",
-}
-"""The efficiency chain's links as agents-table columns, with what they are and who owns them."""
-
-
 def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
     """The leader's efficiency by link: each link's value at the end, its doublings a year over
     the run, and the same for Elogical, their product; and the best rival's, for comparison."""
@@ -184,7 +176,7 @@ def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
         return last, doublings_per_year(rows["year"], values)
 
     def links_of(rows: pd.DataFrame) -> dict[str, list[float]]:
-        columns = ["elogical_flop_per_joule", *LINKS]
+        columns = ["elogical_flop_per_joule", *LINK_COLUMNS]
         return {c: list(growth(rows, c)) for c in columns if c in rows}
 
     rows = firms[firms["agent_id"] == agent_id]
@@ -255,7 +247,7 @@ def _format_links(links: dict[str, Any]) -> list[str]:
     if rival:
         header += f", against the runner-up {rival['name']}"
     lines = [header + ":"]
-    names = {"elogical_flop_per_joule": "Elogical (logical FLOP/J, product)", **LINKS}
+    names = {"elogical_flop_per_joule": "Elogical (logical FLOP/J, product)", **LINK_COLUMNS}
     for column, label in names.items():
         if column not in lead:
             continue
