@@ -57,8 +57,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
-    """The sub-command named in ``argv``: its first word that is not an option."""
-    return next((word for word in argv if not word.startswith("-")), None)
+    """The sub-command named in ``argv``: its first word (``effrace`` itself has no options but
+    ``--help``, and with it every command is listed)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
