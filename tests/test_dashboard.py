@@ -352,6 +352,7 @@ def test_every_figure_can_be_drawn_in_the_panel() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_app_imports_without_making_a_model() -> None:
     # in a fresh interpreter with warnings as errors, as the server imports it
     code = """
