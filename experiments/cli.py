@@ -1,5 +1,10 @@
 """The ``effrace`` command: one sub-command per job, each in its own module.
 
+Only the module of the command being run is imported, so ``effrace run`` does not pay for the
+sweep machinery (Dask, SALib, SciPy) and ``effrace analytic`` not for the model; ``effrace
+--help`` imports them all to list every command. Mesa comes in through :mod:`sim.lazy_mesa`
+(its core only, without SciPy and networkx) except for the dashboard.
+
 User mistakes (:class:`sim.errors.UserError`, and argparse's own) end in one line on stderr and
 exit code 2; nothing a user types produces a traceback.
 """
@@ -7,10 +12,26 @@ exit code 2; nothing a user types produces a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
+from sim import lazy_mesa
 from sim.errors import UserError
+
+COMMANDS: dict[str, str] = {
+    "analytic": "experiments.analytic_cli",
+    "run": "experiments.run_cli",
+    "validate": "experiments.run_cli",
+    "sweep": "experiments.sweep_cli",
+    "compare": "experiments.sweep_cli",
+    "sensitivity": "experiments.sweep_cli",
+    "dashboard": "experiments.dashboard_cli",
+}
+"""Sub-command -> the module whose ``add_parser(subparsers)`` defines it, in ``--help`` order."""
+
+FULL_MESA = {"dashboard"}
+"""Commands that use Mesa beyond its core (visualisation); the others import only the core."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,29 +41,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from experiments import analytic_cli
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``effrace`` parser: with every sub-command, or only ``command``'s module's ones."""
     parser = _Parser(
         prog="effrace",
         description="The AI efficiency race: scaling laws, efficiency doublings, markets.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    analytic_cli.add_parser(sub)
-    for name in ("run_cli", "validate_cli", "sweep_cli", "dashboard_cli"):
-        try:
-            module = __import__(f"experiments.{name}", fromlist=["add_parser"])
-        except ModuleNotFoundError as exc:  # a job still being built
-            if exc.name != f"experiments.{name}":
-                raise
-            continue
-        module.add_parser(sub)
+    # --help, no command or a misspelt one: list them all
+    everything = list(dict.fromkeys(COMMANDS.values()))
+    modules = [COMMANDS[command]] if command in COMMANDS else everything
+    for name in modules:
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv``: its first word (``effrace`` itself has no options but
+    ``--help``, and with it every command is listed)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = _command_of(words)
+    if command not in FULL_MESA:
+        lazy_mesa.install()
+    parser = build_parser(command)
+    args = parser.parse_args(words)
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

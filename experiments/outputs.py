@@ -45,9 +45,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.errors import UserError
+from sim.errors import UserError, suggest
+from sim.params import SECTORS
 
-SECTORS = ("firms", "vendors", "suppliers")
 PARTIES = ("consumers", "firms", "vendors", "suppliers", "government", "investors")
 MARKETS = ("ai_services", "chips", "energy")
 
@@ -208,13 +208,6 @@ class Metric(NamedTuple):
         return METRICS[self.kind].func(model, start_year, self.arg)
 
 
-def _suggest(word: str, options: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _column_name(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
 
@@ -227,7 +220,7 @@ def parse_metric(text: Any, where: str) -> list[Metric]:
     name, arg_text = name.strip(), arg_text.strip()
     if name not in METRICS:
         raise UserError(
-            f"{where}: unknown metric '{name}'{_suggest(name, list(METRICS))}; "
+            f"{where}: unknown metric '{name}'{suggest(name, list(METRICS))}; "
             f"metrics: {', '.join(METRICS)}"
         )
     kind = METRICS[name]
@@ -252,7 +245,7 @@ def parse_metric(text: Any, where: str) -> list[Metric]:
     ) or model_columns()
     if arg_text not in options:
         raise UserError(
-            f"{where}: '{text}': unknown {kind.arg} '{arg_text}'{_suggest(arg_text, options)}"
+            f"{where}: '{text}': unknown {kind.arg} '{arg_text}'{suggest(arg_text, options)}"
         )
     return [Metric(_column_name(text), name, arg_text)]
 
@@ -264,7 +257,7 @@ def parse_series(names: Any, where: str) -> tuple[str, ...]:
     for name in names:
         if name not in model_columns():
             raise UserError(
-                f"{where}: unknown model column '{name}'{_suggest(name, model_columns())}"
+                f"{where}: unknown model column '{name}'{suggest(name, model_columns())}"
             )
     if len(set(names)) != len(names):
         raise UserError(f"{where}: a column is listed twice")

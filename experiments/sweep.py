@@ -34,7 +34,6 @@ Every mistake raises :class:`sim.errors.UserError` with one line naming the file
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import itertools
@@ -51,16 +50,14 @@ import numpy as np
 import pandas as pd
 
 from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
-from sim.errors import UserError
-from sim.params import POLICY_TYPES, plain_scalar
+from sim.errors import UserError, suggest
+from sim.params import plain_scalar
 from sim.scenario import (
-    GROUPS,
-    MULTIPLIER,
-    REPEATED_POLICIES,
-    SECTIONS,
     apply_overrides,
     from_dict,
     load_raw,
+    parameter_keys,
+    parse_key,
 )
 
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
@@ -88,44 +85,24 @@ SALIB_DESIGNS = ("sobol", "morris")
 # --------------------------------------------------------------------------------------------
 
 
-def parameter_keys() -> list[str]:
-    """Every dotted key a sweep may set: ``section.key``, ``group.key``, ``policies.lever.key``."""
-    keys = [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
-    keys += [f"{g}.{f.name}" for g, cls in GROUPS.items() for f in dataclasses.fields(cls)]
-    keys += [
-        f"policies.{lever}.{f.name}"
-        for lever, cls in POLICY_TYPES.items()
-        for f in dataclasses.fields(cls)
-    ]
-    return keys
-
-
 def parameter_type(dotted: str, where: str) -> Any:
     """The annotated type of the parameter a dotted key names; UserError if it names none.
     A group parameter's multiplier (``firms.cash_usd.multiplier``) is a float."""
-    parts = dotted.split(".")
-    if parts[0] in GROUPS and parts[-1] == MULTIPLIER and len(parts) in (3, 4):
-        kind = parameter_type(".".join(parts[:-1]), where)
+    try:
+        key = parse_key(dotted, where)
+    except UserError:
+        key = None
+    if key is None or key.cls is None:  # name and description are not for sweeping
+        plain = ".".join(p for p in dotted.split(".") if not p.isdigit())
+        hint = suggest(plain, parameter_keys(), cutoff=0.6)
+        raise UserError(f"{where}: '{dotted}' is not a scenario parameter{hint}")
+    kind = typing.get_type_hints(key.cls)[key.field]
+    if key.multiplier:
         kinds = typing.get_args(kind) or (kind,)
         if not ({int, float} & set(kinds)) or bool in kinds:
             raise UserError(f"{where}: '{dotted}': only a numeric parameter has a multiplier")
         return float
-    cls: type | None = None
-    head = parts[0]
-    if head in SECTIONS and len(parts) == 2:
-        cls = SECTIONS[head]
-    elif head in GROUPS and (len(parts) == 2 or (len(parts) == 3 and parts[1].isdigit())):
-        cls = GROUPS[head]
-    elif head == "policies" and len(parts) in (3, 4) and parts[1] in POLICY_TYPES:
-        indexed = len(parts) == 4 and parts[1] in REPEATED_POLICIES and parts[2].isdigit()
-        cls = POLICY_TYPES[parts[1]] if len(parts) == 3 or indexed else None
-    names = {f.name for f in dataclasses.fields(cls)} if cls is not None else set()
-    if cls is None or parts[-1] not in names:
-        plain = ".".join(p for p in parts if not p.isdigit())
-        close = difflib.get_close_matches(plain, parameter_keys(), n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise UserError(f"{where}: '{dotted}' is not a scenario parameter{hint}")
-    return typing.get_type_hints(cls)[parts[-1]]
+    return kind
 
 
 def _flatten(table: Mapping[str, Any], is_leaf: typing.Callable[[Any], bool]) -> dict[str, Any]:
@@ -245,11 +222,6 @@ class SweepSpec:
 # --------------------------------------------------------------------------------------------
 
 
-def _suggest(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _whole(raw: Mapping[str, Any], key: str, default: int, lo: int, where: str) -> int:
     value = plain_scalar(raw.get(key, default))
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
@@ -262,7 +234,7 @@ def _choice(raw: Mapping[str, Any], key: str, options: Sequence[str], where: str
     if value not in options:
         raise UserError(
             f"{where}: {key} = {value!r} is not one of {', '.join(options)}"
-            f"{_suggest(str(value), options)}"
+            f"{suggest(str(value), options)}"
         )
     return str(value)
 
@@ -306,7 +278,7 @@ def parse_sweep(
     where = origin
     for key in raw:
         if key not in TOP_KEYS:
-            raise UserError(f"{where}: unknown key '{key}'{_suggest(key, TOP_KEYS)}")
+            raise UserError(f"{where}: unknown key '{key}'{suggest(key, TOP_KEYS)}")
     if "scenario" not in raw:
         raise UserError(f'{where}: missing scenario = "<name or path>", e.g. scenario = "baseline"')
     scenarios = _scenario_refs(raw["scenario"], base_dir, where)
@@ -342,7 +314,7 @@ def parse_sweep(
         raise UserError(f"{where}: [outputs] must be a table with series and metrics")
     for key in outputs_table:
         if key not in OUTPUT_KEYS:
-            raise UserError(f"{where}: outputs: unknown key '{key}'{_suggest(key, OUTPUT_KEYS)}")
+            raise UserError(f"{where}: outputs: unknown key '{key}'{suggest(key, OUTPUT_KEYS)}")
     outputs = Outputs.parse(
         outputs_table.get("series"), outputs_table.get("metrics"), f"{where}: outputs"
     )
@@ -387,7 +359,7 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
         )
     for k in spec:
         if k not in FACTOR_KEYS:
-            raise UserError(f"{where}: unknown key '{k}'{_suggest(k, FACTOR_KEYS)}")
+            raise UserError(f"{where}: unknown key '{k}'{suggest(k, FACTOR_KEYS)}")
     if "values" in spec:
         values = spec["values"]
         if not isinstance(values, list) or not values:

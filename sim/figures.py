@@ -1,9 +1,15 @@
 """Figures of one run: who wins the efficiency race, and who captures the value.
 
-Each ``<name>(result) -> Figure`` draws one figure of a :class:`sim.run.RunResult`;
-:func:`draw_all` saves them all as PNG files. They use matplotlib's object API only
-(:class:`matplotlib.figure.Figure`, never ``pyplot``): no global state and no GUI backend, so the
-CLI, worker processes and the dashboard's server threads can all draw at once.
+Each ``<name>(result) -> Figure`` draws one figure of a run (a :class:`sim.run.RunResult`, or
+anything with its four attributes: :class:`RunData`); :func:`draw_all` saves them all as PNG
+files. They use matplotlib's object API only (:class:`matplotlib.figure.Figure` on an Agg canvas,
+never ``pyplot``): no global state and no GUI backend, so the CLI, worker processes and the
+dashboard's server threads can all draw at once.
+
+Drawn for speed, as ``effrace run`` draws six of them every time: margins are fixed in inches
+(constrained layout drew each figure three times and took half the time), the right margin fits
+the widest legend, titles sit at a fixed height, and log-axis labels are plain text (10¹², not
+mathtext, whose parser cost a third of a second).
 
 Conventions: time runs in calendar years (the ``year`` column, the end of each step); a quantity
 that spans orders of magnitude gets a log axis, and values a log axis cannot show (zero, negative,
@@ -13,22 +19,47 @@ NaN) are left as gaps rather than clipped; each firm keeps one colour in every f
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps, ticker
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim import law
-from sim.params import HOURS_PER_YEAR
-from sim.run import SECTORS, RunResult
+from sim.params import HOURS_PER_YEAR, LINK_COLUMNS, SECTORS, Scenario
+from sim.series import fold_per_year
 
 DPI = 110
 """Resolution of the saved PNG files [dots per inch]."""
+
+PNG_COMPRESS_LEVEL = 1
+"""zlib level of the saved PNG files: 1 encodes several times faster than the default 6, for
+files about 5% larger."""
+
+WIDTH_IN = 9.0
+"""Width of every figure [in]."""
+
+MARGINS_IN = {"left": 1.0, "bottom": 0.55, "top": 0.6, "gap": 0.7, "gap_shared_x": 0.45}
+"""Fixed margins [in]: left of the axes (tick labels and a two-line y label), below them, above
+the first (the suptitle and a panel title), and between panels (tick labels and a title; less
+when the panels share the x axis and only the lowest is labelled)."""
+
+
+class RunData(Protocol):
+    """What the figures read of a run; :class:`sim.run.RunResult` has it."""
+
+    scenario: Scenario
+    model: pd.DataFrame
+    agents: pd.DataFrame
+    extras: dict[str, Any]
+
 
 MEAN_FIELD_DOUBLINGS_PER_YEAR = 2.0
 """g of the reference curves [doublings/yr]: about 2 doublings a year of Elogical in total today
@@ -37,13 +68,6 @@ MEAN_FIELD_DOUBLINGS_PER_YEAR = 2.0
 HHI_HIGHLY_CONCENTRATED = 0.18
 """HHI above which a market counts as highly concentrated [0-1]: 1,800 on the 10,000 scale of the
 US Department of Justice and FTC Merger Guidelines (2023), section 2.1."""
-
-LINK_COLUMNS = {
-    "site_efficiency": "site (1/PUE): energy supplier",
-    "chip_flop_per_joule": "chip FLOP/J: hardware vendor",
-    "algorithmic_efficiency": "algorithms and systems: AI firm",
-}
-"""Per-link efficiency columns of the agents table, if the run records them, and their legend."""
 
 SECTOR_COLORS = {"firms": "tab:blue", "vendors": "tab:orange", "suppliers": "tab:green"}
 SECTOR_LABELS = {
@@ -65,11 +89,78 @@ _LEGEND_OUTSIDE: dict[str, Any] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _figure(height_in: float = 4.8, width_in: float = 9.0) -> Figure:
-    return Figure(figsize=(width_in, height_in), layout="constrained")
+def _panels(
+    n_rows: int = 1,
+    height_in: float = 4.8,
+    sharex: bool = False,
+    height_ratios: Sequence[float] | None = None,
+) -> tuple[Figure, list[Axes]]:
+    """A figure of ``n_rows`` panels stacked in one column, with the margins of :data:`MARGINS_IN`
+    (the right one is set by :func:`_finish`, to fit the legends)."""
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
+    FigureCanvasAgg(fig)
+    m = MARGINS_IN
+    gap_in = m["gap_shared_x"] if sharex else m["gap"]
+    panel_in = (height_in - m["top"] - m["bottom"] - (n_rows - 1) * gap_in) / n_rows
+    fig.subplots_adjust(
+        left=m["left"] / WIDTH_IN,
+        right=0.75,
+        bottom=m["bottom"] / height_in,
+        top=1.0 - m["top"] / height_in,
+        hspace=gap_in / panel_in,
+    )
+    with matplotlib.rc_context({"axes.titley": 1.0}):  # a fixed height: no search each draw
+        axes = fig.subplots(n_rows, 1, sharex=sharex, squeeze=False, height_ratios=height_ratios)
+    return fig, list(axes[:, 0])
 
 
-def _firms(result: RunResult) -> pd.DataFrame:
+_MATHTEXT_POWER = re.compile(
+    r"^\$\\mathdefault\{(?:([0-9.]+)\\times\s*)?(\d+)\^\{([-−]?\d+)\}\}\$$"
+)
+_SUPERSCRIPT = str.maketrans("0123456789-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+
+
+class _PlainLogFormatter(ticker.LogFormatterSciNotation):
+    """Matplotlib's log-axis labels (which ticks, which values), as plain text: 10¹², 2×10³."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        label = super().__call__(x, pos)
+        match = _MATHTEXT_POWER.match(label)
+        if match is None:
+            return label
+        coefficient, base, exponent = match.groups()
+        power = f"{base}{exponent.translate(_SUPERSCRIPT)}"
+        return f"{coefficient}×{power}" if coefficient else power
+
+
+def _finish(fig: Figure) -> Figure:
+    """Fit the right margin to the widest legend, make log-axis labels plain text and leave out
+    the unlabelled minor ticks of log axes spanning many decades (each tick is several artists)."""
+    for ax in fig.axes:
+        low, high = ax.get_ylim()
+        if ax.get_yscale() == "log" and 0.0 < low < high and math.log10(high / low) > 4.0:
+            ax.yaxis.set_minor_locator(ticker.NullLocator())
+        for axis in (ax.xaxis, ax.yaxis):
+            for get, set_ in (
+                (axis.get_major_formatter, axis.set_major_formatter),
+                (axis.get_minor_formatter, axis.set_minor_formatter),
+            ):
+                old = get()
+                if type(old) is ticker.LogFormatterSciNotation:
+                    new = _PlainLogFormatter(
+                        getattr(old, "_base", 10.0),
+                        labelOnlyBase=old.labelOnlyBase,
+                        minor_thresholds=old.minor_thresholds,
+                    )
+                    set_(new)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    legends = [legend for ax in fig.axes if (legend := ax.get_legend()) is not None]
+    legend_in = max((leg.get_window_extent(renderer).width for leg in legends), default=0.0)
+    fig.subplots_adjust(right=1.0 - (legend_in / fig.dpi + 0.2) / WIDTH_IN)
+    return fig
+
+
+def _firms(result: RunData) -> pd.DataFrame:
     return result.agents[result.agents["agent_type"] == "firm"]
 
 
@@ -108,19 +199,10 @@ def _relative(values: Any) -> np.ndarray:
     return arr / valid[0] if len(valid) else arr
 
 
-def _calendar_year(result: RunResult) -> np.ndarray:
+def _calendar_year(result: RunData) -> np.ndarray:
     """The calendar year each step falls in (by its midpoint)."""
     dt = result.scenario.run.dt_years
     return np.floor(result.model["year"].to_numpy(dtype=np.float64) - dt / 2.0).astype(int)
-
-
-def _fold_per_year(years: np.ndarray, values: np.ndarray) -> float:
-    """Factor by which a positive series falls each year, first to last valid value [-]."""
-    ok = np.isfinite(values) & (values > 0.0)
-    if ok.sum() < 2 or years[ok][-1] <= years[ok][0]:
-        return math.nan
-    first, last = values[ok][0], values[ok][-1]
-    return float((first / last) ** (1.0 / (years[ok][-1] - years[ok][0])))
 
 
 def _usd(value: float, _pos: object = None) -> str:
@@ -144,7 +226,7 @@ def _plain_log_ticks(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(plain)
 
 
-def _time_axis(ax: Axes, result: RunResult, label: bool = True) -> None:
+def _time_axis(ax: Axes, result: RunData, label: bool = True) -> None:
     run = result.scenario.run
     ax.set_xlim(run.start_year, float(result.model["year"].iloc[-1]))
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
@@ -154,7 +236,7 @@ def _time_axis(ax: Axes, result: RunResult, label: bool = True) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _spans(result: RunResult, flags: np.ndarray) -> list[tuple[float, float]]:
+def _spans(result: RunData, flags: np.ndarray) -> list[tuple[float, float]]:
     """Contiguous (start, end) calendar times of the steps where ``flags`` is true."""
     dt = result.scenario.run.dt_years
     ends = result.model["year"].to_numpy(dtype=np.float64)
@@ -174,7 +256,7 @@ def _spans(result: RunResult, flags: np.ndarray) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------------------------
 
 
-def loss_by_firm(result: RunResult) -> Figure:
+def loss_by_firm(result: RunData) -> Figure:
     """Each firm's excess loss L - E over time on a log axis, against the mean-field curve.
 
     The reference is the papers' relative-loss equation (Lu 2025) for the firm that starts with
@@ -190,8 +272,7 @@ def loss_by_firm(result: RunResult) -> Figure:
     colors = _firm_colors(firms)
     last_step = int(result.model["step"].iloc[-1])
 
-    fig = _figure()
-    ax = fig.add_subplot()
+    fig, (ax,) = _panels()
     exits_x: list[float] = []
     exits_y: list[float] = []
     for agent_id, name, rows in _by_firm(firms):
@@ -236,10 +317,10 @@ def loss_by_firm(result: RunResult) -> Figure:
     _time_axis(ax, result)
     ax.grid(True, which="minor", axis="y", alpha=0.1)
     ax.legend(**_LEGEND_OUTSIDE)
-    return fig
+    return _finish(fig)
 
 
-def elogical_by_link(result: RunResult) -> Figure:
+def elogical_by_link(result: RunData) -> Figure:
     """Logical FLOP per joule per firm (log axis), and the leader's links when recorded.
 
     The second panel appears when the agents table has the columns of :data:`LINK_COLUMNS`: the
@@ -251,8 +332,7 @@ def elogical_by_link(result: RunResult) -> Figure:
     colors = _firm_colors(firms)
     links = [c for c in LINK_COLUMNS if c in result.agents.columns]
     two_panels = len(links) > 0 and not firms.empty
-    fig = _figure(height_in=7.5 if two_panels else 4.8)
-    axes = fig.subplots(2, 1, sharex=True) if two_panels else [fig.add_subplot()]
+    fig, axes = _panels(2 if two_panels else 1, 7.5 if two_panels else 4.8, sharex=True)
     ax = axes[0]
     fig.suptitle("How fast does each firm turn joules into logical compute?", fontsize="large")
 
@@ -286,7 +366,7 @@ def elogical_by_link(result: RunResult) -> Figure:
 
     if not two_panels:
         _note_links(ax, result, per_firm)
-        return fig
+        return _finish(fig)
 
     leader_id = _leader_id(firms)
     rows = next(r for i, _, r in per_firm if i == leader_id)
@@ -311,10 +391,10 @@ def elogical_by_link(result: RunResult) -> Figure:
     )
     _time_axis(ax2, result)
     ax2.legend(**_LEGEND_OUTSIDE)
-    return fig
+    return _finish(fig)
 
 
-def _note_links(ax: Axes, result: RunResult, per_firm: Sequence[tuple[int, str, Any]]) -> None:
+def _note_links(ax: Axes, result: RunData, per_firm: Sequence[tuple[int, str, Any]]) -> None:
     """Without per-link columns, print the leader's final links if the run gave them."""
     links: dict[int, dict[str, float]] = result.extras.get("links", {})
     if not links or not per_firm:
@@ -342,7 +422,7 @@ def _note_links(ax: Axes, result: RunResult, per_firm: Sequence[tuple[int, str, 
 # --------------------------------------------------------------------------------------------
 
 
-def value_capture(result: RunResult) -> Figure:
+def value_capture(result: RunData) -> Figure:
     """Profit by sector: cumulative, per calendar year (diverging stacked bars), and margins.
 
     Losses are drawn below zero rather than netted away, so a sector that loses money is seen
@@ -350,8 +430,7 @@ def value_capture(result: RunResult) -> Figure:
     """
     model = result.model
     cal = _calendar_year(result)
-    fig = _figure(height_in=9.0)
-    ax_cum, ax_year, ax_margin = fig.subplots(3, 1)
+    fig, (ax_cum, ax_year, ax_margin) = _panels(3, 9.0)
     fig.suptitle("Who captures the value? Profit by sector", fontsize="large")
 
     # cumulative profit is zero at the start, before the first step
@@ -434,17 +513,16 @@ def value_capture(result: RunResult) -> Figure:
     _time_axis(ax_margin, result)
     ax_margin.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     ax_margin.legend(**_LEGEND_OUTSIDE)
-    return fig
+    return _finish(fig)
 
 
-def prices(result: RunResult) -> Figure:
+def prices(result: RunData) -> Figure:
     """Price per million tokens (average paid and each firm's) and cost per logical FLOP."""
     model = result.model
     years = model["year"].to_numpy(dtype=np.float64)
     firms = _firms(result)
     colors = _firm_colors(firms)
-    fig = _figure(height_in=7.5)
-    ax_price, ax_cost = fig.subplots(2, 1, sharex=True)
+    fig, (ax_price, ax_cost) = _panels(2, 7.5, sharex=True)
     fig.suptitle("How cheap is AI getting? Prices and costs, log scales", fontsize="large")
 
     for agent_id, name, rows in _by_firm(firms):
@@ -457,7 +535,7 @@ def prices(result: RunResult) -> Figure:
             label=name,
         )
     average = _positive(model["price_usd_per_million_tokens"])
-    fold = _fold_per_year(years, average)
+    fold = fold_per_year(years, average)
     ax_price.plot(
         years,
         average,
@@ -474,7 +552,7 @@ def prices(result: RunResult) -> Figure:
     ax_price.legend(**_LEGEND_OUTSIDE)
 
     cost = _positive(model["cost_usd_per_logical_flop"])
-    fold = _fold_per_year(years, cost)
+    fold = fold_per_year(years, cost)
     ax_cost.plot(
         years,
         cost,
@@ -489,16 +567,15 @@ def prices(result: RunResult) -> Figure:
     )
     _time_axis(ax_cost, result)
     ax_cost.legend(**_LEGEND_OUTSIDE)
-    return fig
+    return _finish(fig)
 
 
-def market_shares(result: RunResult) -> Figure:
+def market_shares(result: RunData) -> Figure:
     """Shares of buyers' spending per firm (stacked; the rest is the outside option) and HHI."""
     model = result.model
     firms = _firms(result)
     colors = _firm_colors(firms)
-    fig = _figure(height_in=7.5)
-    ax_share, ax_hhi = fig.subplots(2, 1, sharex=True)
+    fig, (ax_share, ax_hhi) = _panels(2, 7.5, sharex=True)
     fig.suptitle("Is the market concentrating?", fontsize="large")
 
     years = model["year"].to_numpy(dtype=np.float64)
@@ -547,10 +624,10 @@ def market_shares(result: RunResult) -> Figure:
     )
     _time_axis(ax_hhi, result)
     ax_hhi.legend(**_LEGEND_OUTSIDE)
-    return fig
+    return _finish(fig)
 
 
-def energy(result: RunResult) -> Figure:
+def energy(result: RunData) -> Figure:
     """Power asked for, delivered, installed and capped [MW], and the share of demand served.
 
     Steps in which an energy cap cut deliveries are shaded; the title gives their share.
@@ -565,8 +642,7 @@ def energy(result: RunResult) -> Figure:
     binding = model["energy_cap_binding"].to_numpy(dtype=np.float64) > 0.5
     has_cap = bool(np.isfinite(cap).any())
 
-    fig = _figure(height_in=7.0)
-    ax_power, ax_served = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    fig, (ax_power, ax_served) = _panels(2, 7.0, sharex=True, height_ratios=[2, 1])
     if has_cap:
         headline = f"the cap binds in {binding.mean():.0%} of steps"
     else:
@@ -629,14 +705,14 @@ def energy(result: RunResult) -> Figure:
             )
         _time_axis(ax, result, label=ax is ax_served)
         ax.legend(**_LEGEND_OUTSIDE)
-    return fig
+    return _finish(fig)
 
 
 # --------------------------------------------------------------------------------------------
 # all of them
 # --------------------------------------------------------------------------------------------
 
-FIGURES: dict[str, Callable[[RunResult], Figure]] = {
+FIGURES: dict[str, Callable[[RunData], Figure]] = {
     "loss_by_firm.png": loss_by_firm,
     "elogical_by_link.png": elogical_by_link,
     "value_capture.png": value_capture,
@@ -647,7 +723,7 @@ FIGURES: dict[str, Callable[[RunResult], Figure]] = {
 """File name -> the function that draws it; the dashboard shows the same figures."""
 
 
-def draw_all(result: RunResult, out_dir: Path) -> list[Path]:
+def draw_all(result: RunData, out_dir: Path) -> list[Path]:
     """Draw every figure of :data:`FIGURES` for one run into ``out_dir`` as PNG files.
 
     Returns the paths written, in the order of :data:`FIGURES`.
@@ -657,6 +733,6 @@ def draw_all(result: RunResult, out_dir: Path) -> list[Path]:
     written = []
     for file_name, draw in FIGURES.items():
         path = out_dir / file_name
-        draw(result).savefig(path, dpi=DPI)
+        draw(result).savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         written.append(path)
     return written

@@ -34,6 +34,18 @@ JOULES_PER_MWH = 3.6e9
 
 INF = math.inf
 
+SECTORS = ("firms", "vendors", "suppliers")
+"""The three sectors whose agents earn margins, by the name of their scenario section (and of the
+``profit_<sector>_usd`` / ``revenue_<sector>_usd`` output columns)."""
+
+LINK_COLUMNS = {
+    "site_efficiency": "site (1/PUE, supplier)",
+    "chip_flop_per_joule": "chips (FLOP/J, vendor)",
+    "algorithmic_efficiency": "algorithms (logical/physical FLOP, firm)",
+}
+"""The efficiency chain's links as columns of a run's agents table -> what each is and who owns
+it (the summary's and the figures' labels). Not :data:`LINKS`, the links a policy shock can hit."""
+
 
 def param(
     default: Any,

@@ -17,10 +17,9 @@ import pandas as pd
 
 from sim import finance, law
 from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
-from sim.params import Scenario
+from sim.params import LINK_COLUMNS, SECTORS, Scenario
 from sim.scenario import to_dict
-
-SECTORS = ("firms", "vendors", "suppliers")
+from sim.series import doublings_per_year, fold_per_year
 
 
 @dataclass
@@ -144,14 +143,11 @@ def summarise(result: RunResult) -> dict[str, Any]:
     out["investor_funding_usd"] = float(model["investor_funding_usd"].sum())
     out["final_hhi_ai_services"] = float(model["hhi_ai_services"].iloc[-1])
     first, last = model.iloc[0], model.iloc[-1]
-    years = float(last["year"] - first["year"]) or 1.0
     out["price_usd_per_million_tokens"] = [
         float(first["price_usd_per_million_tokens"]),
         float(last["price_usd_per_million_tokens"]),
     ]
-    out["price_fall_per_year"] = _fold_per_year(
-        first["price_usd_per_million_tokens"], last["price_usd_per_million_tokens"], years
-    )
+    out["price_fall_per_year"] = fold_per_year(model["year"], model["price_usd_per_million_tokens"])
     out["cost_usd_per_logical_flop"] = [
         float(first["cost_usd_per_logical_flop"]),
         float(last["cost_usd_per_logical_flop"]),
@@ -193,20 +189,6 @@ def _lead_changes(firms: pd.DataFrame) -> int:
     return int(np.count_nonzero(top[1:] != top[:-1]))
 
 
-def _fold_per_year(start: float, end: float, years: float) -> float:
-    if not (start > 0 and end > 0):
-        return math.nan
-    return float((start / end) ** (1.0 / years))
-
-
-LINKS = {
-    "site_efficiency": "site (1/PUE, supplier)",
-    "chip_flop_per_joule": "chips (FLOP/J, vendor)",
-    "algorithmic_efficiency": "algorithms (logical/physical FLOP, firm)",
-}
-"""The efficiency chain's links as agents-table columns, with what they are and who owns them."""
-
-
 def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
     """The leader's efficiency by link: each link's value at the end, its doublings a year over
     the run, and the same for Elogical, their product; and the best rival's, for comparison."""
@@ -214,16 +196,12 @@ def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
 
     def growth(rows: pd.DataFrame, column: str) -> tuple[float, float]:
         values = rows[column].to_numpy(dtype=float)
-        years = rows["year"].to_numpy(dtype=float)
-        ok = np.isfinite(values) & (values > 0)
-        if ok.sum() < 2:
-            return float(values[-1]), math.nan
-        first, last = np.flatnonzero(ok)[[0, -1]]
-        rate = np.log2(values[last] / values[first]) / (years[last] - years[first])
-        return float(values[last]), float(rate)
+        ok = np.flatnonzero(np.isfinite(values) & (values > 0))
+        last = float(values[ok[-1]] if len(ok) >= 2 else values[-1])
+        return last, doublings_per_year(rows["year"], values)
 
     def links_of(rows: pd.DataFrame) -> dict[str, list[float]]:
-        columns = ["elogical_flop_per_joule", *LINKS]
+        columns = ["elogical_flop_per_joule", *LINK_COLUMNS]
         return {c: list(growth(rows, c)) for c in columns if c in rows}
 
     rows = firms[firms["agent_id"] == agent_id]
@@ -299,7 +277,7 @@ def _format_links(links: dict[str, Any]) -> list[str]:
     if rival:
         header += f", against the runner-up {rival['name']}"
     lines = [header + ":"]
-    names = {"elogical_flop_per_joule": "Elogical (logical FLOP/J, product)", **LINKS}
+    names = {"elogical_flop_per_joule": "Elogical (logical FLOP/J, product)", **LINK_COLUMNS}
     for column, label in names.items():
         if column not in lead:
             continue

@@ -14,7 +14,6 @@ Every mistake (missing file, TOML syntax, unknown key, wrong type, value out of 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import math
 import tomllib
@@ -25,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UserError
+from sim.errors import UserError, suggest
 from sim.params import (
     POLICY_TYPES,
     FirmParams,
@@ -57,11 +56,6 @@ def shipped_names() -> list[str]:
     )
 
 
-def _suggest(word: str, options: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def resolve_path(name_or_path: str | Path) -> Path:
     """Find a scenario file: a path to a file, or the name of a shipped scenario."""
     path = Path(name_or_path)
@@ -74,7 +68,7 @@ def resolve_path(name_or_path: str | Path) -> Path:
     names = shipped_names()
     if str(name_or_path) not in names:
         raise UserError(
-            f"unknown scenario '{name_or_path}'{_suggest(str(name_or_path), names)}; "
+            f"unknown scenario '{name_or_path}'{suggest(str(name_or_path), names)}; "
             f"shipped scenarios: {', '.join(names)}"
         )
     return Path(str(resources.files("sim") / "scenarios" / f"{name_or_path}.toml"))
@@ -165,7 +159,7 @@ def build(cls: type, table: Any, where: str) -> Any:
     kwargs = {}
     for key, value in table.items():
         if key not in types_:
-            raise UserError(f"{where}: unknown key '{key}'{_suggest(key, types_)}")
+            raise UserError(f"{where}: unknown key '{key}'{suggest(key, types_)}")
         kwargs[key] = _coerce(value, types_[key], f"{where}.{key}")
     try:
         return cls(**kwargs)
@@ -178,7 +172,7 @@ def from_dict(raw: Mapping[str, Any], origin: str = "scenario") -> Scenario:
     """Build a :class:`Scenario` from its TOML table (as read, after ``base`` is merged)."""
     for key in raw:
         if key not in TOP_KEYS:
-            raise UserError(f"{origin}: unknown section '{key}'{_suggest(key, TOP_KEYS)}")
+            raise UserError(f"{origin}: unknown section '{key}'{suggest(key, TOP_KEYS)}")
     kwargs: dict[str, Any] = {}
     for key in ("name", "description"):
         if key in raw:
@@ -208,7 +202,7 @@ def _policies(table: Any, origin: str) -> PolicyParams:
     for lever, value in table.items():
         if lever not in POLICY_TYPES:
             raise UserError(
-                f"{origin}: unknown policy '{lever}'{_suggest(lever, POLICY_TYPES)}; "
+                f"{origin}: unknown policy '{lever}'{suggest(lever, POLICY_TYPES)}; "
                 f"levers: {', '.join(POLICY_TYPES)}"
             )
         cls = POLICY_TYPES[lever]
@@ -253,56 +247,107 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
-def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+@dataclasses.dataclass(frozen=True)
+class ParameterKey:
+    """What a dotted key names: ``run.years``, ``firms.chip_share`` (every firm),
+    ``firms.2.chip_share`` (the third), ``policies.carbon_tax.usd_per_t_co2``,
+    ``policies.rnd_subsidy.1.rate`` (an entry of a repeated policy), ``name``."""
+
+    section: str
+    """The top-level key: a section, a group, ``policies``, ``name`` or ``description``."""
+    lever: str | None
+    """The policy lever, for ``policies.<lever>...``."""
+    index: int | None
+    """The entry of a group or repeated policy; None for all of a group (or the first policy)."""
+    field: str
+    """The parameter's field name (the section's own name for ``name`` and ``description``)."""
+    cls: type | None
+    """The dataclass that holds the field; None for ``name`` and ``description``."""
+    multiplier: bool = False
+    """``firms.cash_usd.multiplier``: scale each entry's own value rather than set it."""
+
+
+def parse_key(dotted: str, where: str) -> ParameterKey:
+    """Parse a dotted parameter key (:class:`ParameterKey`); UserError naming ``where`` if it
+    names no parameter. Whether a numbered entry exists is the caller's to check."""
     parts = dotted.split(".")
-    head = parts[0]
+    times = parts[0] in GROUPS and len(parts) in (3, 4) and parts[-1] == MULTIPLIER
+    if times:
+        parts = parts[:-1]
+    head, name = parts[0], parts[-1]
+    index = int(parts[-2]) if len(parts) > 2 and parts[-2].isdigit() else None
+    cls: type | None = None
+    lever = None
     if head in SECTIONS and len(parts) == 2:
-        _check_key(SECTIONS[head], parts[1], dotted)
-        raw.setdefault(head, {})[parts[1]] = value
-    elif head in GROUPS and len(parts) - (parts[-1] == MULTIPLIER) in (2, 3):
-        times = parts[-1] == MULTIPLIER
-        path = parts[:-1] if times else parts
-        entries = raw.setdefault(head, [{}])
-        if len(path) == 2:
-            targets = entries
-        else:
-            if not path[1].isdigit() or int(path[1]) >= len(entries):
-                raise UserError(
-                    f"--set {dotted}: '{path[1]}' is not an entry of {head} (0 to {len(entries) - 1})"
-                )
-            targets = [entries[int(path[1])]]
-        _check_key(GROUPS[head], path[-1], dotted)
-        if times:
-            _multiply(targets, GROUPS[head], path[-1], value, dotted)
-        else:
-            for entry in targets:
-                entry[path[-1]] = value
+        cls = SECTIONS[head]
+    elif head in GROUPS and len(parts) in (2, 3):
+        if len(parts) == 3 and index is None:
+            raise UserError(f"{where}: '{parts[1]}' is not an entry of {head}")
+        cls = GROUPS[head]
     elif head == "policies" and len(parts) in (3, 4):
         lever = parts[1]
         if lever not in POLICY_TYPES:
+            raise UserError(f"{where}: unknown policy '{lever}'{suggest(lever, POLICY_TYPES)}")
+        if len(parts) == 3 or (lever in REPEATED_POLICIES and index is not None):
+            cls = POLICY_TYPES[lever]
+    elif head in ("name", "description") and len(parts) == 1:
+        return ParameterKey(head, None, None, head, None)
+    if cls is None:
+        options = [*SECTIONS, *GROUPS, "policies"]
+        raise UserError(
+            f"{where}: not a parameter; use section.key such as run.years, "
+            f"firms.chip_share or policies.carbon_tax.usd_per_t_co2{suggest(head, options)}"
+        )
+    names = [f.name for f in dataclasses.fields(cls)]
+    if name not in names:
+        raise UserError(f"{where}: unknown key '{name}'{suggest(name, names)}")
+    return ParameterKey(head, lever, index, name, cls, times)
+
+
+def parameter_keys() -> list[str]:
+    """Every dotted key a parameter has (without entry numbers), in the scenario file's order."""
+    keys = [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+    keys += [f"{g}.{f.name}" for g, cls in GROUPS.items() for f in dataclasses.fields(cls)]
+    keys += [
+        f"policies.{lever}.{f.name}"
+        for lever, cls in POLICY_TYPES.items()
+        for f in dataclasses.fields(cls)
+    ]
+    return keys
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    key = parse_key(dotted, f"--set {dotted}")
+    if key.cls is None:  # name, description
+        raw[key.section] = value
+    elif key.section in SECTIONS:
+        raw.setdefault(key.section, {})[key.field] = value
+    elif key.section in GROUPS:
+        entries = raw.setdefault(key.section, [{}])
+        if key.index is not None and key.index >= len(entries):
             raise UserError(
-                f"--set {dotted}: unknown policy '{lever}'{_suggest(lever, POLICY_TYPES)}"
+                f"--set {dotted}: '{key.index}' is not an entry of {key.section} "
+                f"(0 to {len(entries) - 1})"
             )
-        _check_key(POLICY_TYPES[lever], parts[-1], dotted)
+        targets = entries if key.index is None else [entries[key.index]]
+        if key.multiplier:
+            _multiply(targets, key.cls, key.field, value, dotted)
+        else:
+            for entry in targets:
+                entry[key.field] = value
+    else:
+        lever = typing.cast(str, key.lever)
         policies = raw.setdefault("policies", {})
         if lever in REPEATED_POLICIES:
             entries = policies.setdefault(lever, [{}])
             entries = entries if isinstance(entries, list) else [entries]
             policies[lever] = entries
-            index = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else 0
+            index = key.index or 0
             if index >= len(entries):
                 raise UserError(f"--set {dotted}: no entry {index} of policies.{lever}")
-            entries[index][parts[-1]] = value
+            entries[index][key.field] = value
         else:
-            policies.setdefault(lever, {})[parts[-1]] = value
-    elif head in ("name", "description") and len(parts) == 1:
-        raw[head] = value
-    else:
-        options = [*SECTIONS, *GROUPS, "policies"]
-        raise UserError(
-            f"--set {dotted}: not a parameter; use section.key such as run.years, "
-            f"firms.chip_share or policies.carbon_tax.usd_per_t_co2{_suggest(head, options)}"
-        )
+            policies.setdefault(lever, {})[key.field] = value
 
 
 MULTIPLIER = "multiplier"
@@ -325,12 +370,6 @@ def _multiply(entries: list[dict[str, Any]], cls: type, key: str, factor: Any, d
             raise UserError(f"--set {dotted}: {key} is not a number, so it has no multiplier")
         whole = _field_types(cls)[key] is int
         entry[key] = round(value * factor) if whole else value * factor
-
-
-def _check_key(cls: type, key: str, dotted: str) -> None:
-    names = [f.name for f in dataclasses.fields(cls)]
-    if key not in names:
-        raise UserError(f"--set {dotted}: unknown key '{key}'{_suggest(key, names)}")
 
 
 def parse_value(text: str) -> Any:
@@ -371,39 +410,20 @@ def overrides_from_kwargs(kwargs: Mapping[str, Any]) -> dict[str, object]:
     out: dict[str, object] = {}
     for keyword, value in kwargs.items():
         dotted = keyword.replace(KEYWORD_SEPARATOR, ".")
-        _check_dotted(dotted, keyword)
+        try:
+            parse_key(dotted, keyword)
+        except UserError as error:
+            if "not a parameter" not in str(error):
+                raise
+            raise UserError(
+                f"{keyword}: not a scenario parameter; spell section.key as section__key, e.g. "
+                "law__kappa, run__years, firms__chip_share, firms__0__chip_share or "
+                "policies__carbon_tax__usd_per_t_co2"
+            ) from None
         if dotted in out:
             raise UserError(f"{keyword}: the parameter '{dotted}' is given twice")
         out[dotted] = plain_scalar(value)
     return out
-
-
-def _check_dotted(dotted: str, keyword: str) -> None:
-    """UserError unless ``dotted`` names a parameter (the forms :func:`_set_dotted` accepts)."""
-    parts = dotted.split(".")
-    head, n = parts[0], len(parts)
-    cls: type | None = None
-    if head in SECTIONS and n == 2:
-        cls = SECTIONS[head]
-    elif head in GROUPS and parts[-1] == MULTIPLIER and (n == 3 or (n == 4 and parts[1].isdigit())):
-        cls, parts = GROUPS[head], parts[:-1]
-    elif head in GROUPS and (n == 2 or (n == 3 and parts[1].isdigit())):
-        cls = GROUPS[head]
-    elif head == "policies" and n in (3, 4) and parts[1] in POLICY_TYPES:
-        if n == 3 or (parts[1] in REPEATED_POLICIES and parts[2].isdigit()):
-            cls = POLICY_TYPES[parts[1]]
-    elif head in ("name", "description") and n == 1:
-        return
-    if cls is None:
-        raise UserError(
-            f"{keyword}: not a scenario parameter; spell section.key as section__key, e.g. "
-            f"law__kappa, run__years, firms__chip_share, firms__0__chip_share or "
-            f"policies__carbon_tax__usd_per_t_co2"
-            f"{_suggest(head, [*SECTIONS, *GROUPS, 'policies'])}"
-        )
-    names = [f.name for f in dataclasses.fields(cls)]
-    if parts[-1] not in names:
-        raise UserError(f"{keyword}: unknown key '{parts[-1]}'{_suggest(parts[-1], names)}")
 
 
 def to_dict(scenario: Scenario) -> dict[str, Any]:

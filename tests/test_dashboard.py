@@ -337,6 +337,7 @@ def test_readouts_after_steps_name_the_leader_price_and_shares() -> None:
     assert "MW delivered of" in text["energy"]
 
 
+@pytest.mark.slow
 def test_every_figure_can_be_drawn_in_the_panel() -> None:
     r = runner.PanelRunner(short_scenario(0.25))
     for _ in range(3):
@@ -351,6 +352,7 @@ def test_every_figure_can_be_drawn_in_the_panel() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_app_imports_without_making_a_model() -> None:
     # in a fresh interpreter with warnings as errors, as the server imports it
     code = """

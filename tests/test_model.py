@@ -295,6 +295,7 @@ def test_same_seed_identical_other_seed_differs() -> None:
     assert simulate(scenario).model.equals(simulate(scenario, seed=scenario.run.seed).model)
 
 
+@pytest.mark.slow
 def test_identical_in_another_process() -> None:
     code = (
         "import pandas as pd;"

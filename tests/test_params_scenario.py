@@ -338,3 +338,40 @@ def test_entry_names_must_differ_and_a_folder_is_not_a_scenario(tmp_path: Path) 
         load_scenario(tmp_path / "twins.toml")
     with pytest.raises(UserError, match="is a folder, not a scenario file"):
         load_scenario(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("dotted", "section", "lever", "index", "field"),
+    [
+        ("run.years", "run", None, None, "years"),
+        ("firms.chip_share", "firms", None, None, "chip_share"),
+        ("firms.2.chip_share", "firms", None, 2, "chip_share"),
+        ("policies.carbon_tax.usd_per_t_co2", "policies", "carbon_tax", None, "usd_per_t_co2"),
+        ("policies.rnd_subsidy.1.rate", "policies", "rnd_subsidy", 1, "rate"),
+        ("name", "name", None, None, "name"),
+    ],
+)
+def test_parse_key_names_section_lever_entry_and_field(
+    dotted: str, section: str, lever: str | None, index: int | None, field: str
+) -> None:
+    from sim.scenario import parse_key
+
+    key = parse_key(dotted, "--set")
+    assert (key.section, key.lever, key.index, key.field) == (section, lever, index, field)
+
+
+@pytest.mark.parametrize(
+    ("dotted", "message"),
+    [
+        ("run.yeers", r"--set: unknown key 'yeers' \(did you mean 'years'\?\)"),
+        ("firms.x.chip_share", r"'x' is not an entry of firms"),
+        ("policies.carbon_taxx.usd_per_t_co2", r"unknown policy 'carbon_taxx'"),
+        ("policies.carbon_tax.0.usd_per_t_co2", r"not a parameter"),  # not a repeated lever
+        ("years", r"not a parameter"),
+    ],
+)
+def test_parse_key_rejects_what_names_no_parameter(dotted: str, message: str) -> None:
+    from sim.scenario import parse_key
+
+    with pytest.raises(UserError, match=message):
+        parse_key(dotted, "--set")

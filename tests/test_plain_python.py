@@ -66,7 +66,7 @@ def test_overrides_from_kwargs() -> None:
     [
         ({"law__kapa": 0.2}, r"law__kapa: unknown key 'kapa' \(did you mean 'kappa'\?\)"),
         ({"kappa": 0.2}, r"kappa: not a scenario parameter; spell section\.key as section__key"),
-        ({"firms__x__chip_share": 0.2}, r"firms__x__chip_share: not a scenario parameter"),
+        ({"firms__x__chip_share": 0.2}, r"firms__x__chip_share: 'x' is not an entry of firms"),
         (
             {"law__kappa": 0.2, "law.kappa": 0.3},
             r"law\.kappa: the parameter 'law\.kappa' is given twice",

@@ -241,6 +241,7 @@ def test_seed_and_set_reach_the_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(pd.read_csv(tmp_path / "model.csv")) == 12
 
 
+@pytest.mark.slow
 def test_run_in_a_subprocess(tmp_path: Path) -> None:
     out = tmp_path / "sub"
     done = subprocess.run(
@@ -337,6 +338,7 @@ def test_user_mistake_in_a_subprocess(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = effrace(["validate", "--json"], capsys)
     checks = strict_json(out)

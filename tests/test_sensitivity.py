@@ -42,6 +42,7 @@ def additive(tmp_path: Path, design: str, samples: int) -> tuple[SweepSpec, Stor
     return spec, Store(tmp_path / design)
 
 
+@pytest.mark.slow
 def test_sobol_indices_of_an_additive_model(tmp_path: Path) -> None:
     spec, store = additive(tmp_path, "sobol", 256)
     result = analyse(store, spec)
@@ -80,6 +81,7 @@ def test_unfinished_or_unsuitable_sweeps_are_refused(tmp_path: Path) -> None:
         analyse(store, spec)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("design", "runs"), [("sobol", 8), ("morris", 6)])
 def test_sensitivity_cli_on_the_real_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], design: str, runs: int

@@ -188,6 +188,7 @@ def _peak_bytes(tmp_path: Path, replications: int, name: str) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_number_of_runs(tmp_path: Path) -> None:
     # each run keeps 120 steps x 6 columns (~6 kB) of series: holding 1800 more runs would
     # add ~10 MB; streaming holds one batch of 50 runs

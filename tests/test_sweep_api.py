@@ -31,6 +31,7 @@ def test_run_returns_the_model_table() -> None:
     assert model.equals(again)
 
 
+@pytest.mark.slow
 def test_sweep_returns_inputs_and_outcomes_one_row_per_run(tmp_path: Path) -> None:
     res = api.sweep(SOBOL, out=tmp_path / "out")
     n_runs = 2 * (2 + 2) * 2
