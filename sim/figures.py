@@ -32,7 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim import law
+from sim import finance, law
 from sim.params import HOURS_PER_YEAR, LINK_COLUMNS, SECTORS, Scenario
 from sim.series import fold_per_year
 
@@ -422,31 +422,59 @@ def _note_links(ax: Axes, result: RunData, per_firm: Sequence[tuple[int, str, An
 # --------------------------------------------------------------------------------------------
 
 
-def value_capture(result: RunData) -> Figure:
-    """Profit by sector: cumulative, per calendar year (diverging stacked bars), and margins.
+PARTY_STYLE = {
+    "consumers": ("buyers (consumer surplus)", "tab:purple"),
+    "firms": ("AI firms (after dividends)", "tab:blue"),
+    "vendors": ("hardware vendors", "tab:orange"),
+    "suppliers": ("energy suppliers", "tab:green"),
+    "government": ("government", "tab:gray"),
+    "investors": ("investors (dividends)", "tab:brown"),
+    "carbon damages": ("carbon damages", "black"),
+}
 
-    Losses are drawn below zero rather than netted away, so a sector that loses money is seen
-    losing it; margins are per calendar year (profit / revenue), clipped at -100% and marked.
+
+def surplus_shares_over_time(model: pd.DataFrame) -> pd.DataFrame:
+    """Each party's share of the gains since the start, at the end of every step [-]
+    (:func:`sim.finance.surplus_shares` of the cumulative parts, as in the run summary)."""
+    dividends = model["dividends_usd"].cumsum()
+    parts = pd.DataFrame(
+        {
+            "consumers": model["consumer_surplus_usd"].cumsum(),
+            "firms": model["profit_firms_usd"].cumsum() - dividends,
+            "vendors": model["profit_vendors_usd"].cumsum(),
+            "suppliers": model["profit_suppliers_usd"].cumsum(),
+            "government": model["government_revenue_usd"].cumsum(),
+            "investors": dividends,
+            "carbon damages": -model["carbon_damages_usd"].cumsum(),
+        }
+    )
+    return pd.DataFrame(finance.surplus_shares(parts.to_numpy()), columns=parts.columns)
+
+
+def value_capture(result: RunData) -> Figure:
+    """Who gains: each party's share of the gains since the start; producers' profit per
+    calendar year (diverging stacked bars) and margins.
+
+    Shares are of the gains of those who gain (never of a negative total), so a party that
+    loses has a negative share. Losses are drawn below zero rather than netted away; margins
+    are per calendar year (profit / revenue), clipped at -100% and marked.
     """
     model = result.model
     cal = _calendar_year(result)
     fig, (ax_cum, ax_year, ax_margin) = _panels(3, 9.0)
-    fig.suptitle("Who captures the value? Profit by sector", fontsize="large")
+    fig.suptitle("Who captures the value? Shares of the gains, and profit", fontsize="large")
 
-    # cumulative profit is zero at the start, before the first step
-    start = [result.scenario.run.start_year]
-    for sector in SECTORS:
-        ax_cum.plot(
-            np.concatenate([start, model["year"].to_numpy(dtype=np.float64)]),
-            np.concatenate([[0.0], model[f"profit_{sector}_usd"].cumsum().to_numpy()]),
-            color=SECTOR_COLORS[sector],
-            linewidth=1.8,
-            label=SECTOR_LABELS[sector],
-        )
+    years = model["year"].to_numpy(dtype=np.float64)
+    shares = surplus_shares_over_time(model)
+    for party, (label, color) in PARTY_STYLE.items():
+        ax_cum.plot(years, shares[party], color=color, linewidth=1.8, label=label)
     ax_cum.axhline(0.0, color="0.3", linewidth=0.8)
-    ax_cum.yaxis.set_major_formatter(ticker.FuncFormatter(_usd))
-    ax_cum.set_ylabel("cumulative profit [USD]")
-    ax_cum.set_title("Cumulative profit since the start", fontsize="medium")
+    ax_cum.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
+    ax_cum.set_ylabel("share of the gains since the start [-]")
+    ax_cum.set_title(
+        "Each party's share of the total surplus gained so far (losers below zero)",
+        fontsize="medium",
+    )
     _time_axis(ax_cum, result, label=False)
     ax_cum.legend(**_LEGEND_OUTSIDE)
 
