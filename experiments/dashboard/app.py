@@ -48,6 +48,7 @@ from experiments.dashboard.runner import (
     PANELS,
     SPEEDS_YEARS_PER_FRAME,
     Session,
+    release_memory,
 )
 from experiments.dashboard.series import DEFAULT_FIGURE, FIGURES
 from sim.errors import UserError
@@ -137,7 +138,14 @@ def Page() -> None:
         # stopped when the session ends (the effect's cleanup)
         worker = threading.Thread(target=session.run, args=(cancel,), daemon=True, name="panels")
         worker.start()
-        return cancel.set
+
+        def stop() -> None:
+            cancel.set()
+            worker.join(timeout=2.0)
+            session.panels.clear()
+            release_memory()
+
+        return stop
 
     solara.use_effect(start_worker, [])
 

@@ -14,6 +14,9 @@ page's own components are not re-rendered by a step.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import queue
 import threading
@@ -335,3 +338,21 @@ def _range_update(
             else:
                 update.update({f"{axis}.{k}": v for k, v in plots.range_props(row, b).items()})
     return update or None
+
+
+def release_memory() -> None:
+    """Hand memory freed by a closed session back to the operating system.
+
+    Python frees a session's models when its tab closes, but glibc keeps the freed pages in the
+    process for reuse, so the server's resident memory would only ever grow; ``malloc_trim``
+    returns them. A no-op where the C library has no ``malloc_trim`` (macOS, Windows, musl).
+    """
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
