@@ -41,8 +41,8 @@ from experiments.dashboard.controls import (
     shown_value,
     slider_change,
 )
-from experiments.dashboard.plot import LivePlot
-from experiments.dashboard.readouts import GLOSSARY, ReadoutBox
+from experiments.dashboard.plot import LivePlot, ReadoutBox
+from experiments.dashboard.readouts import GLOSSARY
 from experiments.dashboard.runner import (
     DEFAULT_SPEED,
     PANELS,

@@ -1,4 +1,5 @@
-"""A live plotly.js figure in the page, fed with only the new points of each step.
+"""The page's two live widgets: a plotly.js figure fed with only the new points of each step
+(:class:`LivePlot`), and a panel's readouts (:class:`ReadoutBox`).
 
 The browser draws the figure (plotly.js, shipped inside the ``plotly`` Python package and served
 by the dashboard's own server from ``/static/assets/plotly.min.js``, see
@@ -192,3 +193,27 @@ def _apply_layout(layout: dict[str, Any], update: dict[str, Any]) -> None:
         for part in path:
             node = node.setdefault(part, {})
         node[last] = value
+
+
+READOUTS_TEMPLATE = """
+<template>
+  <div :class="'readouts readouts-' + panel">
+    <div v-for="r in rows" :key="r.key" :title="r.tip"
+         :class="['readout', 'readout-' + r.key, 'readout-' + r.key + '-' + panel,
+                  r.key === 'error' ? 'panel-error error-' + panel : '']">
+      <span class="readout-label">{{ r.label }}</span> {{ r.text }}
+    </div>
+  </div>
+</template>
+"""
+
+
+class ReadoutBox(v.VuetifyTemplate):
+    """The readout rows of one panel; the worker thread sets :attr:`rows`."""
+
+    template = traitlets.Unicode(READOUTS_TEMPLATE).tag(sync=True)
+    panel = traitlets.Unicode("A").tag(sync=True)
+    rows = traitlets.List(traitlets.Dict()).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)

@@ -284,10 +284,9 @@ def y_range(row: Row, found: tuple[float, float] | None) -> list[float] | None:
     lo, hi = min(lo, 0.0), max(hi, 0.0)
     span = hi - lo or 1.0
     step = _round_step(span / 8)
-    return [
-        math.floor((lo - 0.05 * span) / step) * step,
-        math.ceil((hi + 0.05 * span) / step) * step,
-    ]
+    pad_lo = 0.05 * span if lo < 0 else 0.0  # no room below zero for data that never go there
+    pad_hi = 0.05 * span if hi > 0 else 0.0
+    return [math.floor((lo - pad_lo) / step) * step, math.ceil((hi + pad_hi) / step) * step]
 
 
 def _round_step(x: float) -> float:

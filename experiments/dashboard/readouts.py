@@ -3,16 +3,13 @@
 :func:`rows` turns a panel's model and history into a fixed list of rows (year, best model,
 price, who earns, power), always the same rows in the same order so that panels A and B line
 up. :func:`value_capture` is the one place that says who captures the value: it shows levels,
-and shares only while the total is positive. :class:`ReadoutBox` shows the rows in the page.
+and shares only while the total is positive. :class:`experiments.dashboard.plot.ReadoutBox` shows the rows in the page.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
-
-import ipyvuetify as v
-import traitlets
+from typing import TYPE_CHECKING
 
 from experiments.dashboard.controls import format_number
 from experiments.dashboard.series import SECTOR_WORDS, SECTORS
@@ -164,27 +161,3 @@ def _power(panel: Panel) -> tuple[str, str]:
     if year_now < lever.from_year:
         return text + f" · cap {format_number(lever.cap_mw)} MW from {lever.from_year:g}", tip
     return text + f" · cap {format_number(lever.cap_mw)} MW ended", tip
-
-
-TEMPLATE = """
-<template>
-  <div :class="'readouts readouts-' + panel">
-    <div v-for="r in rows" :key="r.key" :title="r.tip"
-         :class="['readout', 'readout-' + r.key, 'readout-' + r.key + '-' + panel,
-                  r.key === 'error' ? 'panel-error error-' + panel : '']">
-      <span class="readout-label">{{ r.label }}</span> {{ r.text }}
-    </div>
-  </div>
-</template>
-"""
-
-
-class ReadoutBox(v.VuetifyTemplate):
-    """The readout rows of one panel; the worker thread sets :attr:`rows`."""
-
-    template = traitlets.Unicode(TEMPLATE).tag(sync=True)
-    panel = traitlets.Unicode("A").tag(sync=True)
-    rows = traitlets.List(traitlets.Dict()).tag(sync=True)
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
