@@ -114,9 +114,13 @@ def export_name(scenario: Scenario, session_id: str, when: float | None = None) 
 @solara.component
 def Page() -> None:
     # one set of state per browser session: Page() runs in each session's own context
-    settings = {p: solara.use_reactive(Settings(DEFAULT_SCENARIOS[p])) for p in PANELS}
-    playing = {p: solara.use_reactive(False) for p in PANELS}
-    finished = {p: solara.use_reactive(False) for p in PANELS}
+    # spelled out per panel: hooks must not be called in a loop
+    settings = {
+        "A": solara.use_reactive(Settings(DEFAULT_SCENARIOS["A"])),
+        "B": solara.use_reactive(Settings(DEFAULT_SCENARIOS["B"])),
+    }
+    playing = {"A": solara.use_reactive(False), "B": solara.use_reactive(False)}
+    finished = {"A": solara.use_reactive(False), "B": solara.use_reactive(False)}
     figure = solara.use_reactive(DEFAULT_FIGURE)
     same_scale = solara.use_reactive(True)
     speed = solara.use_reactive(DEFAULT_SPEED)
