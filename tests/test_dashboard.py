@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -604,3 +605,25 @@ def test_dashboard_on_a_taken_port_is_a_user_error(capsys: pytest.CaptureFixture
 def test_dashboard_on_a_bad_port_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["dashboard", "--port", "70000"]) == 2
     assert "--port 70000: must be between 1 and 65535" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_servers_serve_side_by_side(tmp_path: Path) -> None:
+    """docs/teachers.md's recipe for a bigger class: one server per group, on its own port."""
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    from _dashboard_server import Server
+
+    servers = [Server(tmp_path / f"server{i}.log") for i in range(2)]
+    try:
+        for s in servers:
+            s.wait_ready()
+        assert servers[0].port != servers[1].port
+        for s in servers:
+            with urllib.request.urlopen(s.url + "static/assets/plotly.min.js", timeout=30) as r:
+                assert r.status == 200 and b"plotly" in r.read(4096).lower()
+    finally:
+        for s in servers:
+            s.stop()
+    for s in servers:
+        s.assert_clean_log()
+        assert s.proc.returncode is not None
