@@ -627,3 +627,19 @@ def test_two_servers_serve_side_by_side(tmp_path: Path) -> None:
     for s in servers:
         s.assert_clean_log()
         assert s.proc.returncode is not None
+
+
+def test_the_panel_describes_changes_in_words_not_keys() -> None:
+    changed = (
+        Settings("energy-cap")
+        .with_value("policies.energy_cap.cap_mw", 200.0)
+        .with_value("policies.energy_cap.from_year", 2024.0)
+        .with_lever("carbon_tax", False)
+    )
+    text = controls.shown_description(changed)
+    assert text.endswith("Changed: Energy cap: cap [MW] 200, from year 2024; Carbon tax: off.")
+    assert "policies." not in text
+    assert (
+        controls.shown_description(Settings("energy-cap"))
+        == load_scenario("energy-cap").description
+    )

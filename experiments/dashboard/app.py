@@ -38,6 +38,7 @@ from experiments.dashboard.controls import (
     control_specs,
     format_number,
     lever_summary,
+    shown_description,
     shown_value,
     slider_change,
 )
@@ -293,7 +294,7 @@ def ScenarioPanel(
                 small=True,
                 classes=[f"reset-{panel}"],
             )
-        description = scenario.description if scenario is not None else ""
+        description = shown_description(settings.value)
         rv.Html(
             tag="div",
             children=[description],

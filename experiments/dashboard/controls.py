@@ -362,6 +362,36 @@ def describe_changes(settings: Settings) -> str:
     return "Changed in the dashboard: " + "; ".join(parts) + "."
 
 
+def shown_description(settings: Settings) -> str:
+    """The panel's description in words: the shipped scenario's, then the changes by section
+    and label ("Changed: Energy cap: cap [MW] 200, from year 2024."), not the override keys
+    that the exported file's description lists."""
+    base = str(_raw(settings.scenario).get("description", ""))
+    if not settings.changed:
+        return base
+    specs = {c.key: c for c in all_controls()}
+    titles = {s.name: s.title.split(" (")[0] for s in control_specs()}
+    by_section: dict[str, list[str]] = {}
+    for key, value in overrides(settings).items():
+        spec = specs.get(key)
+        if spec is None:
+            by_section.setdefault("", []).append(f"{key} {value}")
+            continue
+        if isinstance(value, float) and spec.unit == "calendar year":
+            shown = f"{value:g}"
+        else:
+            shown = format_number(value) if isinstance(value, float) else str(value)
+        label = spec.label.replace(" [calendar year]", "")
+        by_section.setdefault(titles.get(spec.section, ""), []).append(f"{label} {shown}")
+    for lever in levers_off(settings):
+        by_section.setdefault(titles.get(f"policies.{lever}", lever), []).append("off")
+    parts = [
+        f"{title}: {', '.join(items)}" if title else ", ".join(items)
+        for title, items in by_section.items()
+    ]
+    return f"{base} Changed: {'; '.join(parts)}.".strip()
+
+
 def _plain(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
