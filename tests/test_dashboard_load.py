@@ -47,7 +47,7 @@ BROWSER_ARGS = [
 STUDENTS = int(os.environ.get("EFFRACE_LOAD_STUDENTS", "30"))
 SECONDS = float(os.environ.get("EFFRACE_LOAD_SECONDS", "60"))
 STEP_EVERY_S = 1.0
-ARRIVAL_EVERY_S = 1.0
+ARRIVAL_EVERY_S = 2.0
 """Students open the page one after another, as a class arrives [s]."""
 MEDIAN_LIMIT_S = 1.0
 P95_LIMIT_S = 2.0
@@ -68,6 +68,7 @@ class Measured:
     latencies_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     open_s: list[float] = field(default_factory=list)
+    steps_per_student: list[int] = field(default_factory=list)
     cpu_share: float = float("nan")
     """Server CPU while the class stepped [cores]."""
     rss_start_mb: float = float("nan")
@@ -138,6 +139,7 @@ async def _student(
             took = time.perf_counter() - clicked
             out.latencies_s.append(took)
             await asyncio.sleep(max(0.0, STEP_EVERY_S - took))
+        out.steps_per_student.append(step)
     except Exception as exc:
         out.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
@@ -187,8 +189,9 @@ def test_a_class_on_one_server(tmp_path: Path) -> None:
     print("\n" + measured.line())
     assert not measured.errors, "\n".join(measured.errors[:20])
     server.assert_clean_log()
-    # every student kept stepping (at least one step in 4 s on average)
-    assert len(measured.latencies_s) >= STUDENTS * SECONDS / 4, measured.line()
+    # every student kept stepping: none stalled
+    assert len(measured.steps_per_student) == STUDENTS, measured.line()
+    assert min(measured.steps_per_student) >= 3, measured.steps_per_student
     assert measured.cpu_per_update_s < CPU_PER_UPDATE_LIMIT_S, measured.line()
     assert measured.rss_open_mb - measured.rss_start_mb < 10.0 * STUDENTS, measured.line()
     if STRICT:
