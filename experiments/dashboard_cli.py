@@ -35,8 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def check_installed() -> None:
-    """Raise UserError unless the dashboard's extra is installed (solara and its local assets)."""
-    if importlib.util.find_spec("solara") is None:
+    """Raise UserError unless the dashboard's extra is installed (solara and its local assets,
+    plotly for plotly.js)."""
+    if importlib.util.find_spec("solara") is None or importlib.util.find_spec("plotly") is None:
         raise UserError(EXTRA_MESSAGE)
     try:
         importlib.metadata.version("solara-assets")  # the front-end files, served locally

@@ -7,15 +7,16 @@ import dataclasses
 import math
 import subprocess
 import sys
-import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from experiments import cli
-from experiments.dashboard import controls, runner, server
+from experiments.dashboard import controls, plots, readouts, runner, series, server
 from experiments.dashboard.controls import (
     Settings,
     build_scenario,
@@ -26,6 +27,7 @@ from experiments.dashboard.controls import (
     shown_value,
     slider_range,
 )
+from sim import law
 from sim.errors import UserError
 from sim.params import POLICY_TYPES, Scenario
 from sim.scenario import GROUPS, SECTIONS, load_scenario, shipped_names, to_toml
@@ -287,64 +289,218 @@ def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
         time.sleep(0.01)
 
 
-def test_a_runner_starts_at_step_zero_with_readouts_and_no_figure() -> None:
-    r = runner.PanelRunner(short_scenario())
-    snap = r.initial
-    assert (snap.step, snap.n_steps, snap.png) == (0, 6, None)
-    assert set(snap.readouts) == {"year", "leader", "price", "profit", "energy"}
-    assert snap.readouts["year"] == "Year 2024.00 · step 0 of 6"
-    assert "cap 5,000 MW from 2027" in snap.readouts["energy"]
-    assert "Press Step" in snap.note
+class Recorder:
+    """A panel's display that records what the session sends it (runner.Display)."""
+
+    def __init__(self) -> None:
+        self.figures: list[dict[str, Any]] = []
+        self.deltas: list[dict[str, Any]] = []
+        self.layouts: list[dict[str, Any]] = []
+        self.rows: list[dict[str, str]] = []
+
+    def reset(self, figure: dict[str, Any]) -> None:
+        self.figures.append(figure)
+
+    def extend(self, start, step, xs, ys, traces, layout=None) -> None:  # type: ignore[no-untyped-def]
+        self.deltas.append(
+            {"start": start, "step": step, "x": xs, "y": ys, "traces": traces, "layout": layout}
+        )
+
+    def relayout(self, update: dict[str, Any]) -> None:
+        self.layouts.append(update)
+
+    def readouts(self, rows: list[dict[str, str]]) -> None:
+        self.rows = rows
+
+    def text(self, key: str) -> str:
+        return next(r["label"] + " " + r["text"] for r in self.rows if r["key"] == key)
 
 
-def test_the_worker_steps_draws_plays_to_the_end_and_stops() -> None:
-    r = runner.PanelRunner(short_scenario(), figure="energy", steps_per_frame=2)
-    snaps: list[runner.Snapshot] = []
-    stopped = threading.Event()
-    cancel = threading.Event()
-    worker = threading.Thread(target=r.run, args=(cancel, snaps.append, stopped.set))
-    worker.start()
-    try:
-        r.request_steps(1)
-        wait_for(lambda: any(s.png for s in snaps))
-        drawn = next(s for s in snaps if s.png)
-        assert drawn.step == 1 and drawn.figure == "energy"
-        assert drawn.png is not None and drawn.png.startswith(b"\x89PNG")
-        assert snaps[0].step == 1 and snaps[0].png is None  # readouts first, then the figure
-        r.show("prices")
-        wait_for(lambda: snaps[-1].figure == "prices")
-        r.set_playing(True)
-        wait_for(stopped.is_set)
-        assert not r.playing and r.model.steps == 6
-        assert snaps[-1].step == 6 and snaps[-1].png is not None
-        r.set_playing(True)  # nothing left to play
-        assert not r.playing
-    finally:
-        cancel.set()
-        worker.join(timeout=5)
-    assert not worker.is_alive()
+def session_with(
+    a: Scenario, b: Scenario
+) -> tuple[runner.Session, dict[str, Recorder], list[tuple[str, bool, bool]]]:
+    states: list[tuple[str, bool, bool]] = []
+    displays = {"A": Recorder(), "B": Recorder()}
+    s = runner.Session(displays, lambda *state: states.append(state))  # type: ignore[arg-type]
+    s.command("load", "A", a)
+    s.command("load", "B", b)
+    s.process_pending()
+    return s, displays, states
 
 
-def test_readouts_after_steps_name_the_leader_price_and_shares() -> None:
-    r = runner.PanelRunner(short_scenario())
-    for _ in range(3):
-        r.model.step()
-    text = r.snapshot(draw=False).readouts
-    assert text["year"] == "Year 2024.25 · step 3 of 6"
-    assert text["leader"].startswith("Leader: ") and "nats/token" in text["leader"]
-    assert "USD per million tokens" in text["price"]
-    assert text["profit"].startswith("Profit share so far")
-    assert "MW delivered of" in text["energy"]
+def test_a_session_starts_at_step_zero_with_figures_and_readouts() -> None:
+    s, shown, _ = session_with(short_scenario(), short_scenario())
+    fig = shown["A"].figures[-1]
+    assert fig["count"] == 1 and fig["step"] == 0
+    names = [t["name"] for t in fig["data"]]
+    labs = [f.name for f in s.panels["A"].model.firms]
+    assert names[: len(labs)] == labs
+    # the closed-form curve is drawn whole from step 0, over the run's 6 steps
+    curve = next(t for t in fig["data"] if t["name"] == "closed-form curve")
+    assert len(curve["x"]) == 7 and curve["x"][0] == 2024.0
+    assert curve["x"][-1] == pytest.approx(2024.5)
+    assert [r["key"] for r in shown["A"].rows] == ["year", "leader", "price", "profit", "energy"]
+    assert shown["A"].text("year") == "Year 2024.00 · step 0 of 6"
+    assert "cap 5,000 MW from 2027" in shown["B"].text("energy")
+    assert "nothing sold yet" in shown["A"].text("price")
+    # both panels share the time axis: the whole run, from its start
+    assert fig["layout"]["xaxis"]["range"] == pytest.approx([2024.0, 2024.5])
 
 
-@pytest.mark.slow
-def test_every_figure_can_be_drawn_in_the_panel() -> None:
-    r = runner.PanelRunner(short_scenario(0.25))
-    for _ in range(3):
-        r.model.step()
-    result = runner.collect(r.model)
-    for name in runner.FIGURES:
-        assert runner.figure_png(result, name).startswith(b"\x89PNG")
+def test_a_step_sends_only_the_new_points_of_each_line() -> None:
+    s, shown, _ = session_with(short_scenario(), short_scenario())
+    s.command("step", ("A",))
+    s.process_pending()
+    assert shown["B"].deltas == []  # B did not move
+    delta = shown["A"].deltas[-1]
+    model = s.panels["A"].model
+    assert delta["start"] == 1 and delta["step"] == 1
+    assert all(x == [pytest.approx(2024 + 1 / 12)] for x in delta["x"])
+    firms = list(model.firms)
+    assert len(delta["traces"]) == 2 * len(firms)  # loss and share per lab; the curve is fixed
+    floor = model.law.loss_floor
+    assert [y[0] for y in delta["y"][: len(firms)]] == pytest.approx(
+        [f.loss - floor for f in firms]
+    )
+    shares = [y[0] for y in delta["y"][len(firms) :]]
+    assert shares == pytest.approx([f.market_share for f in firms])
+    assert "step 1 of 6" in shown["A"].text("year")
+
+
+def test_play_both_keeps_the_panels_in_lockstep_to_the_end() -> None:
+    s, shown, states = session_with(short_scenario(), short_scenario(0.25))
+    s.command("speed", "a month a frame")
+    s.command("play", ("A", "B"), True)
+    s.process_pending()
+    assert ("A", True, False) in states and ("B", True, False) in states
+    for frame in range(1, 4):
+        s.play_frame()
+        assert s.panels["A"].model.steps == s.panels["B"].model.steps == frame
+    while s.panels["A"].playing:
+        s.play_frame()
+    assert s.panels["A"].model.steps == 6 and s.panels["B"].model.steps == 3
+    assert ("A", False, True) in states and ("B", False, True) in states
+    assert shown["A"].deltas[-1]["step"] == 6
+
+
+def test_same_scale_gives_both_panels_the_same_ranges() -> None:
+    tight = (
+        Settings("energy-cap")
+        .with_value("run.years", 1.0)
+        .with_value("policies.energy_cap.from_year", 2024.0)
+        .with_value("policies.energy_cap.cap_mw", 300.0)
+    )
+    s, shown, _ = session_with(
+        build_scenario(Settings("baseline").with_value("run.years", 1.0)), build_scenario(tight)
+    )
+    s.command("figure", "energy")
+    for _ in range(6):
+        s.command("step", ("A", "B"))
+    s.process_pending()
+    assert s.panels["A"].y_ranges == s.panels["B"].y_ranges
+    a, b = shown["A"].figures[-1]["layout"], shown["B"].figures[-1]["layout"]
+    assert a["yaxis"]["range"] == b["yaxis"]["range"]
+    s.command("same_scale", False)
+    s.process_pending()
+    assert s.panels["A"].y_ranges != s.panels["B"].y_ranges
+
+
+def test_the_energy_cap_line_is_the_models_own_schedule() -> None:
+    scenario = build_scenario(
+        Settings("energy-cap")
+        .with_value("run.years", 1.0)
+        .with_value("policies.energy_cap.from_year", 2024.5)
+    )
+    years, cap = series.energy_cap_schedule(scenario)
+    model = runner.EfficiencyRaceModel(scenario, collect_agents=False)
+    for k in range(1, scenario.run.n_steps + 1):
+        model.step()
+        assert years[k] == pytest.approx(model.year)
+        expected = model.energy_cap_mw
+        assert (math.isnan(cap[k]) and math.isnan(expected)) or cap[k] == expected
+
+
+def test_the_closed_form_curve_starts_at_the_best_funded_lab() -> None:
+    model = runner.EfficiencyRaceModel(short_scenario(), collect_agents=False)
+    _, excess = series.mean_field_curve(model)
+    first = max(model.firms, key=lambda f: model.initial_compute_flop[f.unique_id])
+    assert excess[0] == pytest.approx(first.loss - model.law.loss_floor)
+    assert (excess[1:] < excess[:-1]).all()
+    # L - E falls as 2^(-kappa g t) once the doublings dominate: a hand check after 6 months
+    assert excess[-1] / excess[0] == pytest.approx(
+        float(law.relative_excess_loss(0.5, 2.0, model.law.kappa, model.config.law.tau0_years))
+    )
+
+
+def test_the_reference_curve_uses_the_same_growth_as_effrace_run() -> None:
+    from sim import figures
+
+    assert series.MEAN_FIELD_DOUBLINGS_PER_YEAR == figures.MEAN_FIELD_DOUBLINGS_PER_YEAR
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ({"firms": 3e9, "vendors": 1e9, "suppliers": 0.0}, "(shares 75% / 25% / 0%)"),
+        ({"firms": -8.22e9, "vendors": 7.61e9, "suppliers": 1.44e8}, "no shares"),
+        ({"firms": -2e9, "vendors": 1e9, "suppliers": 1e9}, "no shares"),
+    ],
+)
+def test_value_capture_shows_levels_and_shares_only_of_a_positive_total(
+    levels: dict[str, float], expected: str
+) -> None:
+    text, _ = readouts.value_capture(levels)
+    assert expected in text
+    for sector, usd in levels.items():
+        assert f"{series.SECTOR_WORDS[sector]} {readouts.usd(usd)}" in text
+    if sum(levels.values()) <= 0:
+        assert "%" not in text
+
+
+@pytest.mark.parametrize(
+    ("x", "text"), [(3.5e12, "$3.5T"), (-4e9, "-$4B"), (2.05e7, "$20.5M"), (999.0, "$999")]
+)
+def test_money_in_words(x: float, text: str) -> None:
+    assert readouts.usd(x) == text
+
+
+@pytest.mark.parametrize(
+    ("log", "percent", "found", "expected"),
+    [
+        (True, False, (2e-3, 4e-2), [-3.0, -1.0]),
+        (True, False, (0.02, 0.03), [-2.0, -1.5]),
+        (False, True, (0.1, 0.8), [0.0, 1.05]),
+        (False, False, (0.0, 57.0), [0.0, 60.0]),
+        (False, False, (-2.0, 57.0), [-5.0, 60.0]),
+    ],
+)
+def test_axis_ranges_are_round(
+    log: bool, percent: bool, found: tuple[float, float], expected: list[float]
+) -> None:
+    row = series.Row("y", (), log=log, percent=percent)
+    assert plots.y_range(row, found) == pytest.approx(expected)
+
+
+def test_export_names_carry_scenario_session_and_time() -> None:
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    from experiments.dashboard.app import export_name
+
+    when = time.mktime((2026, 11, 29, 14, 2, 3, 0, 0, -1))
+    name = export_name(short_scenario(), "3f9a1c77-aaaa", when)
+    assert name == "energy-cap-dashboard_3f9a1c_20261129-140203.toml"
+
+
+def test_a_live_plot_keeps_what_the_browser_holds() -> None:
+    pytest.importorskip("ipyvuetify", reason="the dashboard extra is not installed")
+    from experiments.dashboard.plot import LivePlot, clean
+
+    w = LivePlot()
+    w.reset({"data": [{"x": [0.0], "y": [1.0]}], "layout": {}, "count": 1, "step": 0})
+    w.extend(1, 1, [[1.0, 2.0]], [[2.0, math.nan]], [0], {"yaxis.range": [0, 3]})
+    assert w._figure is not None
+    assert w._figure["data"][0]["y"] == [1.0, 2.0, None]
+    assert w._figure["count"] == 3 and w._figure["layout"] == {"yaxis": {"range": [0, 3]}}
+    assert clean(math.inf) is None and clean(2) == 2.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,6 +510,7 @@ def test_every_figure_can_be_drawn_in_the_panel() -> None:
 
 @pytest.mark.slow
 def test_the_app_imports_without_making_a_model() -> None:
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
     # in a fresh interpreter with warnings as errors, as the server imports it
     code = """
 import sim.model as m
@@ -364,9 +521,9 @@ def counting(self, *args, **kwargs):
     init(self, *args, **kwargs)
 m.EfficiencyRaceModel.__init__ = counting
 import experiments.dashboard.app as app
-from experiments.dashboard.runner import PanelRunner
+from experiments.dashboard.runner import Session
 assert not made, "a model was made at import"
-assert not [k for k, v in vars(app).items() if isinstance(v, (m.EfficiencyRaceModel, PanelRunner))]
+assert not [k for k, v in vars(app).items() if isinstance(v, (m.EfficiencyRaceModel, Session))]
 print("ok")
 """
     out = subprocess.run(
@@ -380,8 +537,8 @@ def test_the_teachers_guide_explains_every_control_and_figure() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "teachers.md").read_text()
     for spec in controls.all_controls():
         assert f"`{spec.key}`" in text, f"docs/teachers.md does not explain {spec.key}"
-    for label in runner.FIGURE_LABELS.values():
-        assert f"**{label}**" in text, f"docs/teachers.md does not explain the figure {label}"
+    for fig in series.FIGURES.values():
+        assert f"**{fig.tab}**" in text, f"docs/teachers.md does not explain the figure {fig.tab}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,3 +606,41 @@ def test_dashboard_on_a_taken_port_is_a_user_error(capsys: pytest.CaptureFixture
 def test_dashboard_on_a_bad_port_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["dashboard", "--port", "70000"]) == 2
     assert "--port 70000: must be between 1 and 65535" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_servers_serve_side_by_side(tmp_path: Path) -> None:
+    """docs/teachers.md's recipe for a bigger class: one server per group, on its own port."""
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    from _dashboard_server import Server
+
+    servers = [Server(tmp_path / f"server{i}.log") for i in range(2)]
+    try:
+        for s in servers:
+            s.wait_ready()
+        assert servers[0].port != servers[1].port
+        for s in servers:
+            with urllib.request.urlopen(s.url + "static/assets/plotly.min.js", timeout=30) as r:
+                assert r.status == 200 and b"plotly" in r.read(4096).lower()
+    finally:
+        for s in servers:
+            s.stop()
+    for s in servers:
+        s.assert_clean_log()
+        assert s.proc.returncode is not None
+
+
+def test_the_panel_describes_changes_in_words_not_keys() -> None:
+    changed = (
+        Settings("energy-cap")
+        .with_value("policies.energy_cap.cap_mw", 200.0)
+        .with_value("policies.energy_cap.from_year", 2024.0)
+        .with_lever("carbon_tax", False)
+    )
+    text = controls.shown_description(changed)
+    assert text.endswith("Changed: Energy cap: cap [MW] 200, from year 2024; Carbon tax: off.")
+    assert "policies." not in text
+    assert (
+        controls.shown_description(Settings("energy-cap"))
+        == load_scenario("energy-cap").description
+    )

@@ -1,12 +1,14 @@
 """The dashboard in a real browser: `effrace dashboard` driven by Playwright in headless Chromium.
 
 Needs Debian's chromium at /usr/bin/chromium (or $CHROMIUM) and the playwright package (its own
-browser download is not used). About 20-30 s: the server takes a few seconds to start.
+browser download is not used); skipped without them. About 30 s: the server takes a few seconds
+to start.
 
 Fails on any browser console error, HTTP status >= 400, request to a host other than this
 machine (such requests are also aborted, so the test never leaves the machine), and on
 "Could not load URL" (an asset missing from solara-assets) or "Traceback" in the server's log.
-Set EFFRACE_DASHBOARD_SCREENSHOT=path.png to keep a screenshot (docs/dashboard.png is made so).
+Screenshots at 1024x768 and 1440x900 go to $EFFRACE_DASHBOARD_SCREENSHOTS (a folder) when set
+(docs/dashboard.png is made so).
 """
 
 from __future__ import annotations
@@ -14,22 +16,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from _dashboard_server import CHROMIUM, CHROMIUM_ARGS, Server
 
 from sim.scenario import load_scenario
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,85 +35,13 @@ pytestmark = [
     ),
 ]
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-)
+pytest.importorskip("solara", reason="the dashboard extra is not installed")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"blob", "data", "about"}
-START_TIMEOUT_S = 60.0
 UI_TIMEOUT_MS = 15_000
-BAD_LOG_LINES = ("Could not load URL", "Traceback")
-
-
-# -------------------------------------------------------------------------------- server ---
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`effrace dashboard` in its own process group, so teardown reaches every process."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log_path = log_path
-        self._log = log_path.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "experiments.cli", "dashboard", "--port", str(self.port)],
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200 and b"solara" in response.read().lower():
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"dashboard not ready after {timeout:.0f} s:\n{self.log()}")
-
-    def log(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def assert_clean_log(self) -> None:
-        log = self.log()
-        for bad in BAD_LOG_LINES:
-            assert bad not in log, f"'{bad}' in the server's log:\n{log}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +113,12 @@ class Watch:
         )
 
 
-def open_page(browser: Any, url: str, watch: Watch) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+def open_page(
+    browser: Any, url: str, watch: Watch, width: int = 1440, height: int = 900
+) -> tuple[Any, Any]:
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(UI_TIMEOUT_MS)
     watch.attach(context, page)
@@ -198,28 +126,19 @@ def open_page(browser: Any, url: str, watch: Watch) -> tuple[Any, Any]:
     return context, page
 
 
-FIGURE_HASH_JS = """async (el) => {
-  const img = el.querySelector('img');
-  if (!img || !img.src) return null;
-  const buf = await (await fetch(img.src)).arrayBuffer();
-  const digest = await crypto.subtle.digest('SHA-256', buf);
-  return Array.from(new Uint8Array(digest)).map(b => b.toString(16).padStart(2, '0')).join('');
-}"""
+def figure_step(page: Any, panel: str) -> int:
+    """The step the browser's figure of a panel shows (set by the plot on each update)."""
+    value = page.locator(f".figure-{panel} .live-plot").get_attribute("data-step")
+    return -1 if value is None else int(value)
 
 
-def figure_hash(locator: Any) -> str:
-    locator.locator("img").first.wait_for()
-    return str(locator.evaluate(FIGURE_HASH_JS))
-
-
-def wait_figure_change(locator: Any, old: str, timeout_s: float = UI_TIMEOUT_MS / 1000) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        new = figure_hash(locator)
-        if new and new != old:
-            return new
-        time.sleep(0.1)
-    raise AssertionError("the figure did not change")
+def wait_figure_step(page: Any, panel: str, step: int, timeout_s: float = 15.0) -> float:
+    """Seconds until the panel's figure shows ``step``."""
+    started = time.perf_counter()
+    page.wait_for_selector(
+        f'.figure-{panel} .live-plot[data-step="{step}"] .main-svg', timeout=timeout_s * 1000
+    )
+    return time.perf_counter() - started
 
 
 def step_of(text: str) -> int:
@@ -228,12 +147,27 @@ def step_of(text: str) -> int:
     return int(match.group(1))
 
 
-def timed_click(page: Any, button: str, readout: str, pattern: re.Pattern[str]) -> float:
-    """Seconds from a click to the readout matching ``pattern``."""
-    started = time.perf_counter()
-    page.locator(button).click()
-    expect(page.locator(readout)).to_contain_text(pattern)
-    return time.perf_counter() - started
+LAYOUT_JS = """() => {
+  const doc = document.documentElement;
+  const sizes = [];
+  for (const el of document.querySelectorAll('.live-plot text')) {
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    if (el.textContent.trim()) sizes.push(px);
+  }
+  const top = (sel) => document.querySelector(sel).getBoundingClientRect().top;
+  const rect = (sel) => document.querySelector(sel).getBoundingClientRect();
+  return {
+    sideways: doc.scrollWidth - doc.clientWidth,
+    smallestText: Math.min(...sizes),
+    plotTops: [top('.figure-A .live-plot'), top('.figure-B .live-plot')],
+    readoutTops: [top('.readouts-A'), top('.readouts-B')],
+    plotA: [rect('.figure-A .live-plot').left, rect('.figure-A .live-plot').right],
+    plotB: [rect('.figure-B .live-plot').left, rect('.figure-B .live-plot').right],
+    tabs: [rect('.figtabs').left, rect('.figtabs').right],
+    width: doc.clientWidth,
+    height: window.innerHeight,
+  };
+}"""
 
 
 # --------------------------------------------------------------------------------- tests ---
@@ -242,10 +176,14 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
     watch = Watch()
     ctx1, p1 = open_page(browser, server.url, watch)
     year_a, year_b = p1.locator(".readout-year-A"), p1.locator(".readout-year-B")
-    expect(year_a).to_contain_text("Year 2024.00 · step 0 of 240")
-    expect(year_b).to_contain_text("Year 2024.00 · step 0 of 240")
+    expect(year_a).to_contain_text("2024.00 · step 0 of 240")
+    expect(year_b).to_contain_text("2024.00 · step 0 of 240")
     energy_b = p1.locator(".readout-energy-B")
     expect(energy_b).to_contain_text("cap 5,000 MW from 2027")
+    # figures from step 0: the starting state and the closed-form curve, drawn by the browser
+    wait_figure_step(p1, "A", 0)
+    wait_figure_step(p1, "B", 0)
+    expect(p1.locator(".figure-A .live-plot")).to_contain_text("closed-form curve")
     load_s = time.perf_counter() - started
 
     # panel B: the energy cap from the start, tightened to the slider's lowest value
@@ -269,47 +207,89 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
     from_year.press("Enter")
     expect(p1.locator(".error-B")).to_have_count(0)
 
-    # step B: readouts and the figure change; A is untouched
-    step_s = timed_click(p1, ".step-B", ".readout-year-B", re.compile("step 1 of"))
-    figure_b = p1.locator(".figure-B")
-    first = figure_hash(figure_b)
+    # step both: readouts and figures move together
+    click = time.perf_counter()
+    p1.locator(".step-both").click()
+    wait_figure_step(p1, "A", 1)
+    wait_figure_step(p1, "B", 1)
+    step_s = time.perf_counter() - click
+    expect(year_a).to_contain_text("step 1 of")
     price_b = p1.locator(".readout-price-B")
-    price_1 = price_b.inner_text()
-    assert "USD per million tokens" in price_1
+    assert "USD per million tokens" in price_b.inner_text()
     for n in (2, 3):
         p1.locator(".step-B").click()
-        expect(year_b).to_contain_text(f"step {n} of")
-    wait_figure_change(figure_b, first)
-    expect(price_b).not_to_have_text(price_1)
+        wait_figure_step(p1, "B", n)
     expect(energy_b).to_contain_text("cap 200 MW (binding)")
-    expect(year_a).to_contain_text("step 0 of")
+    expect(year_a).to_contain_text("step 1 of")
+    expect(year_b).to_contain_text("step 3 of")
 
-    # export B's settings: a scenario file that loads and carries the changes
+    # every figure tab draws in both panels; the energy figure shows the cap
+    for tab in ("money", "prices", "energy", "efficiency", "race"):
+        p1.locator(f".tab-{tab}").click()
+        p1.wait_for_timeout(300)
+        wait_figure_step(p1, "B", 3)
+        if tab == "energy":
+            expect(p1.locator(".figure-B .live-plot")).to_contain_text("energy cap")
+
+    # export B's settings: a scenario file that loads and carries the changes, named by
+    # scenario, session and time
     with p1.expect_download() as download:
         p1.locator(".export-B button").click()
-    exported = tmp_path / "exported.toml"
+    name = download.value.suggested_filename
+    assert re.fullmatch(r"energy-cap-dashboard_[0-9a-zA-Z]{1,6}_\d{8}-\d{6}\.toml", name), name
+    exported = tmp_path / name
     shutil.copy(download.value.path(), exported)
     scenario = load_scenario(exported)
     assert scenario.policies.energy_cap is not None
     assert scenario.policies.energy_cap.cap_mw == 200.0
     assert scenario.policies.energy_cap.from_year == 2024.0
-    assert scenario.name == "energy-cap-dashboard"
 
-    # play and pause A (background thread); the page answers while it plays
-    p1.locator(".play-A").click()
+    # play both: the panels stay in lockstep; pause stops both
+    p1.locator(".reset-both").click()
+    wait_figure_step(p1, "A", 0)
+    wait_figure_step(p1, "B", 0)
+    p1.locator(".play-both").click()
     expect(year_a).to_contain_text(re.compile(r"step ([6-9]|\d\d+) of"), timeout=20_000)
-    pause_s = timed_click(p1, ".play-A", ".play-A", re.compile("Play", re.I))
-    paused_at = step_of(year_a.inner_text())
+    p1.locator(".play-both").click()
+    expect(p1.locator(".play-both")).to_contain_text(re.compile("Play both", re.I))
+    time.sleep(1.0)
+    paused_a, paused_b = step_of(year_a.inner_text()), step_of(year_b.inner_text())
+    assert paused_a == paused_b, (paused_a, paused_b)
+    assert figure_step(p1, "A") == figure_step(p1, "B") == paused_a
     time.sleep(0.8)
-    assert step_of(year_a.inner_text()) == paused_at
-    p1.screenshot(path=str(tmp_path / "session1.png"), full_page=True)
-    if os.environ.get("EFFRACE_DASHBOARD_SCREENSHOT"):
-        p1.screenshot(path=os.environ["EFFRACE_DASHBOARD_SCREENSHOT"], full_page=True)
+    assert step_of(year_a.inner_text()) == paused_a
+
+    # the same scale: identical y-ranges in A and B (on by default), own ranges when off
+    ranges = "(p) => [...document.querySelectorAll(p + ' .live-plot .ytick text')].map(t => t.textContent).join(',')"
+    for tab in ("money", "energy"):
+        p1.locator(f".tab-{tab}").click()
+        p1.wait_for_timeout(500)
+        assert p1.evaluate(ranges, ".figure-A") == p1.evaluate(ranges, ".figure-B"), tab
+
+    # projector sizes: no sideways scroll, nothing clipped, text >= 11 px, rows level
+    shots = os.environ.get("EFFRACE_DASHBOARD_SCREENSHOTS")
+    for width, height in ((1024, 768), (1440, 900)):
+        p1.set_viewport_size({"width": width, "height": height})
+        p1.locator(".tab-race").click()
+        p1.wait_for_timeout(800)
+        layout = p1.evaluate(LAYOUT_JS)
+        assert layout["sideways"] <= 0, layout
+        assert layout["smallestText"] >= 11, layout
+        assert abs(layout["plotTops"][0] - layout["plotTops"][1]) < 1, layout
+        assert abs(layout["readoutTops"][0] - layout["readoutTops"][1]) < 1, layout
+        assert layout["plotA"][1] <= layout["plotB"][0] <= layout["plotB"][1] <= width, layout
+        assert layout["tabs"][1] <= width, layout
+        # the figures start on the first screen
+        assert layout["plotTops"][0] < height / 2, layout
+        path = tmp_path / f"dashboard-{width}x{height}.png"
+        p1.screenshot(path=str(path))
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, Path(shots) / path.name)
 
     # a second browser context is a second student: fresh models with the shipped settings
     ctx2, p2 = open_page(browser, server.url, watch)
-    expect(p2.locator(".readout-year-A")).to_contain_text("Year 2024.00 · step 0 of 240")
-    expect(p2.locator(".readout-year-B")).to_contain_text("Year 2024.00 · step 0 of 240")
+    expect(p2.locator(".readout-year-A")).to_contain_text("2024.00 · step 0 of 240")
     expect(p2.locator(".readout-energy-B")).to_contain_text("cap 5,000 MW from 2027")
     # showing every control changes nothing (a slider must not send back a rounded value)
     for panel in "AB":
@@ -322,10 +302,8 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
         expect(p2.locator(f".defaults-{panel}")).to_be_disabled()
     p2.locator(".step-A").click()
     expect(p2.locator(".readout-year-A")).to_contain_text("step 1 of")
-    p2.screenshot(path=str(tmp_path / "session2.png"), full_page=True)
     # ... and the first student's models did not move
-    assert step_of(year_a.inner_text()) == paused_at
-    expect(year_b).to_contain_text("step 3 of")
+    assert step_of(year_a.inner_text()) == paused_a
 
     ctx2.close()
     ctx1.close()
@@ -333,7 +311,6 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
     watch.assert_clean()
     server.assert_clean_log()
     print(
-        f"\ndashboard timings: first page {load_s:.2f} s, step click -> readout {step_s:.2f} s, "
-        f"pause click while playing -> button {pause_s:.2f} s, "
-        f"test {time.perf_counter() - started:.1f} s"
+        f"\ndashboard timings: first page with figures {load_s:.2f} s, "
+        f"step both -> both figures {step_s:.2f} s, test {time.perf_counter() - started:.1f} s"
     )

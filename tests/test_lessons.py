@@ -4,12 +4,16 @@ A lesson is a jupytext "percent" script (docs/lessons/README.md). Each is run he
 would run it, ``python docs/lessons/NN_name.py --out DIR``, in a subprocess with warnings as
 errors, from an empty working folder so that nothing it writes can land outside ``--out``.
 The figures it must write are the ones its own "Figures you should see" section lists, and
-the key numbers its debrief cites (K1, K2, ...) must be in the block it prints.
+the key numbers its debrief cites (K1, K2, ...) must be in the block it prints, and every claim
+its debrief cites (C1, C2, ...: a statement of the text that the lesson checks in code with
+``lesson.claim``) must be printed as holding. A lesson copied alone into an empty folder runs
+there, as a script and, where jupytext and nbclient are installed, as a notebook.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -42,6 +46,10 @@ def _key_numbers_cited(text: str) -> set[str]:
     for low, high in re.findall(r"\bK(\d+)`?-`?K(\d+)\b", debrief):
         cited.update(str(n) for n in range(int(low), int(high) + 1))
     return {f"K{n}" for n in cited}
+
+
+def _claims_cited(text: str) -> set[str]:
+    return set(re.findall(r"\bC\d+\b", _markdown_section(text, "## DEBRIEF")))
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -115,3 +123,76 @@ def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path) -> Non
     cited = _key_numbers_cited(text)
     assert cited, f"{lesson.name}: the debrief cites no key numbers"
     assert cited <= printed, f"cited but not printed: {sorted(cited - printed)}"
+    claims = dict(re.findall(r"^(C\d+) \((holds|DOES NOT HOLD)\): ", block, re.M))
+    for label in sorted(_claims_cited(text)):
+        assert label in claims, f"{lesson.name}: the debrief cites {label}, the run never checks it"
+        assert claims[label] == "holds", f"{lesson.name}: {label} does not hold:\n{block}"
+
+
+def test_lesson_4_claims_what_its_debrief_says() -> None:
+    """The energy-cap debrief states what the suppliers' investment rule does; its claims are
+    checked by the run (C1-C3), and the text says what the code does."""
+    text = (LESSONS_DIR / "04_policy_levers.py").read_text(encoding="utf-8")
+    debrief = _markdown_section(text, "## DEBRIEF")
+    assert {"C1", "C2", "C3"} <= _claims_cited(text)
+    assert "climbs far past the cap" not in debrief
+    assert "power they can *sell*" in debrief
+
+
+@pytest.mark.slow
+def test_a_lesson_handed_out_alone_runs_anywhere(tmp_path: Path) -> None:
+    """Copied alone into an empty folder (the package installed, no docs/lessons beside it), a
+    lesson runs as a script and leaves nothing in that folder without --out."""
+    lesson = LESSONS_DIR / "02_efficiency_doublings.py"
+    alone = tmp_path / "handout"
+    alone.mkdir()
+    copy = alone / lesson.name
+    shutil.copy(lesson, copy)
+    out = tmp_path / "figures"
+    done = subprocess.run(
+        [sys.executable, "-W", "error", copy.name, "--out", str(out)],
+        cwd=alone,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [p.name for p in alone.iterdir()] == [lesson.name]
+    assert "=== KEY NUMBERS (lesson 02) ===" in done.stdout
+    assert {p.name for p in out.glob("*.png")} == _figures_promised(lesson.read_text())
+
+
+@pytest.mark.slow
+def test_a_lesson_runs_as_a_notebook_from_a_temp_folder(tmp_path: Path) -> None:
+    """The notebook a teacher makes with jupytext runs top to bottom in a fresh kernel from a
+    folder that holds nothing else."""
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    lesson = LESSONS_DIR / "02_efficiency_doublings.py"
+    notebook = jupytext.read(lesson)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    printed = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+    assert "=== KEY NUMBERS (lesson 02) ===" in printed
+    images = [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(images) == len(_figures_promised(lesson.read_text()))
+    assert list(tmp_path.iterdir()) == [], "the notebook wrote into its working folder"

@@ -37,7 +37,7 @@
 #    why it explodes as $L^* \to E$;
 # 4. turn compute into its physical burden, joules and dollars, at today's efficiency.
 #
-# **Run it** as a script, `python docs/lessons/01_scaling_laws.py --out lesson_output/01`, or
+# **Run it** as a script, `python docs/lessons/01_scaling_laws.py --out DIR`, or
 # open it as a notebook (`jupytext --to notebook docs/lessons/01_scaling_laws.py`). Sources:
 # Hoffmann et al. 2022 (Chinchilla, arXiv 2203.15556), Besiroglu et al. 2024 (refit, arXiv
 # 2404.10102), Kaplan et al. 2020 (arXiv 2001.08361), Lu 2025 (arXiv 2501.02156) and Lu 2026
@@ -76,17 +76,17 @@
 # ## RUN (15 min)
 #
 # Run the cells in order. Each prints a table, and the figures are saved as PNG files in the
-# output folder (`--out`, default `lesson_output/01`). The key numbers are collected as
+# output folder (`--out`, default a folder under the system's temporary folder, printed at the end). The key numbers are collected as
 # `K1`, `K2`, ... and printed together at the end; the debrief refers to them by label.
 
 # %%
 import math
 
 import numpy as np
-from _lesson import Lesson
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from experiments.lessons import Lesson
 from sim import law, markets
 from sim.params import JOULES_PER_MWH, FirmParams, SupplierParams, VendorParams
 

@@ -43,7 +43,7 @@
 #    front-load must be to hold it off.
 #
 # **Run it** as a script, `python docs/lessons/02_efficiency_doublings.py --out
-# lesson_output/02`, or open it as a notebook (`jupytext --to notebook ...`). Sources: Lu 2025
+# DIR`, or open it as a notebook (`jupytext --to notebook ...`). Sources: Lu 2025
 # (arXiv 2501.02156), Lu 2026 (arXiv 2603.28507), Besiroglu et al. 2024 (arXiv 2404.10102);
 # `docs/analytic.md` writes the equations out.
 
@@ -68,16 +68,16 @@
 # ## RUN (15 min)
 #
 # Run the cells in order. Tables are printed, figures saved as PNG files in the output folder
-# (`--out`, default `lesson_output/02`), and the key numbers collected as `K1`, `K2`, ... and
+# (`--out`, default a folder under the system's temporary folder, printed at the end), and the key numbers collected as `K1`, `K2`, ... and
 # printed together at the end for the debrief.
 
 # %%
 
 import numpy as np
-from _lesson import Lesson
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from experiments.lessons import Lesson
 from sim import law
 from sim.params import SECONDS_PER_YEAR
 from sim.run import simulate

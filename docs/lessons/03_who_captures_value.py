@@ -40,7 +40,7 @@
 # 4. explain why the price of a token falls more slowly than the cost of a logical FLOP.
 #
 # **Run it** as a script, `python docs/lessons/03_who_captures_value.py --out
-# lesson_output/03`, or open it as a notebook (`jupytext --to notebook ...`). The same run is
+# DIR`, or open it as a notebook (`jupytext --to notebook ...`). The same run is
 # `effrace run baseline` (seed 0). Column meanings: `docs/outputs.md`; the model:
 # `docs/model.md`.
 
@@ -70,10 +70,10 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from _lesson import Lesson
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from experiments.lessons import Lesson
 from sim import figures, law
 from sim.run import SECTORS, format_summary, simulate
 from sim.scenario import load_scenario

@@ -36,7 +36,7 @@
 #    energy cap, where market share goes under export controls;
 # 4. discuss what the model leaves out before drawing policy conclusions.
 #
-# **Run it** as a script, `python docs/lessons/04_policy_levers.py --out lesson_output/04`
+# **Run it** as a script, `python docs/lessons/04_policy_levers.py --out DIR`
 # (10-year horizon by default, `--years` to change), or open it as a notebook (`jupytext
 # --to notebook ...`). Each lever's scenario file is in `sim/scenarios/`; `docs/scenarios.md`
 # describes them.
@@ -76,11 +76,11 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from _lesson import Lesson
 from matplotlib import colormaps, ticker
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from experiments.lessons import Lesson
 from sim.run import SECTORS, simulate
 from sim.scenario import load_scenario, to_dict
 
@@ -222,6 +222,24 @@ key(
 )
 rent = max(
     ("AI labs", "vendors", "suppliers"), key=lambda s: pct("energy-cap", f"profit {s} [USD bn]")
+)
+lesson.claim(
+    "C1",
+    cap_capacity < base_capacity,
+    f"under the cap the suppliers end with less installed capacity than in the baseline "
+    f"({cap_capacity:,.0f} MW against {base_capacity:,.0f} MW)",
+)
+lesson.claim(
+    "C2",
+    cap_capacity > cap_mw,
+    f"under the cap the suppliers' capacity still ends above the cap itself "
+    f"({cap_capacity:,.0f} MW against a cap of {cap_mw:,.0f} MW): some plant stands idle",
+)
+lesson.claim(
+    "C3",
+    abs(pct("energy-cap", "energy price [USD/MWh]")) < 5.0,
+    "the cap moves the average energy price by less than 5% "
+    f"({pct('energy-cap', 'energy price [USD/MWh]'):+.1f}%)",
 )
 key(
     "K3",
@@ -378,7 +396,7 @@ ax_p.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
 ax_p.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
 ax_p.yaxis.set_minor_formatter(ticker.NullFormatter())
 ax_p.set_ylabel("MW, log scale")
-ax_p.set_title("Power: the cap binds, yet suppliers keep building capacity")
+ax_p.set_title("Power: under the cap, suppliers build far less capacity")
 ax_s.axhline(0.0, color="0.4", lw=0.8)
 ax_s.set_ylabel("cumulative profit, cap\nminus baseline [USD bn]")
 ax_s.set_title("Where the money goes: who gains and who loses from the cap")
@@ -486,7 +504,8 @@ lesson.print_key_numbers()
 # %% [markdown]
 # ## DEBRIEF (15 min)
 #
-# Check your arrows against figure 1 and the key numbers printed above (`K1`-`K7`).
+# Check your arrows against figure 1 and the key numbers printed above (`K1`-`K7`; the claims
+# `C1`-`C3` are statements of this debrief that the run checks).
 #
 # **Noise first (P4; K1, last column of figure 1).** Before reading any effect, look at how
 # much the baseline moves with another seed. An effect of the same size as that column is not
@@ -501,18 +520,22 @@ lesson.print_key_numbers()
 # the baseline's. Three mechanisms of the model decide the answer:
 #
 # - the energy market clears by *rationing at posted prices*: suppliers price on their
-#   utilisation of installed capacity, not on the cap, so the energy price need not rise
-#   (check it in K3);
-# - suppliers order new capacity against the demand the labs *ask for*, not the power the cap
-#   lets them sell, so capacity climbs far past the cap (top panel) and they carry idle plant;
+#   utilisation of installed capacity, not on the cap, so the energy price hardly moves (C3);
+# - suppliers order new capacity against the power they can *sell*: the smaller of what the
+#   labs ask for and their share of the cap (`agents/supplier.py`). Under the cap their
+#   capacity stops growing with the labs' demand, so it ends far below the baseline's (C1,
+#   top panel): the suppliers lose the growth in sales they would have had, which is why their
+#   profit falls in K3. It still ends above the cap itself (C2): the plant built before the cap
+#   and the reserve margin of each order stand partly idle;
 # - labs buy only the chips they can power, so the vendors sell fewer chips.
 #
 # The scarce thing the buyers want is tokens, and the labs, whose capacity is now bound,
 # price them up (bottom panel): if K3 names the AI labs as the sector that gains, this is
 # why. Is it plausible? A real utility would not build plants it cannot sell from, and a cap
-# run with tradeable permits would hand the rent to the permit holders. Here the model's
-# market design, not economics in general, decides who collects the rent: say so whenever
-# you present such a result (exercise 5 explores it).
+# run with tradeable permits would hand the rent to the permit holders, and an energy market
+# that priced scarcity (a price that rises with demand over the cap) would hand it to the
+# suppliers. Here the model's market design, not economics in general, decides who collects
+# the rent: say so whenever you present such a result (exercise 5 explores it).
 #
 # **Export controls (P2; K4, figure 3).** Restricted labs get chips downgraded to the export
 # limit at the same price, so each dollar buys fewer FLOP and their chip link stalls at the
@@ -568,9 +591,13 @@ lesson.print_key_numbers()
 #    the cap. Explain the shape with one fact about demand in this model: buyers split a
 #    budget between the labs and an outside option, and once models are far better than the
 #    reference almost none of it goes outside (the `spending_captured_share` column), so
-#    total spending hardly depends on the price. Would the labs lobby for or against a cap? *Extension, for those who read code:* in your own copy, make
-#    `EnergySupplier._invest` in `agents/supplier.py` order capacity only against the power it
-#    can sell under the cap, and rerun section 3. Does the rent move?
+#    total spending hardly depends on the price. Would the labs lobby for or against a cap?
+#    *Extension, for those who read code:* the suppliers order capacity against the smaller of
+#    the labs' demand and their share of the cap (in `agents/supplier.py`, where the supplier
+#    calls its `_invest`). In your own copy, make them
+#    order against the labs' demand alone, as a utility that expects the cap to be lifted
+#    would, and rerun section 3: how much idle capacity do they build (C2), and does the rent
+#    move between the sectors?
 
 # %% [markdown]
 # ## Figures you should see

@@ -1,29 +1,35 @@
 """The dashboard page: two scenarios side by side (``effrace dashboard`` serves ``Page``).
 
-Each panel has a scenario picker, controls generated from the parameter dataclasses
-(:mod:`experiments.dashboard.controls`), play/pause, step and reset, readouts, the figures of
-``effrace run`` and an export of its settings as a scenario file.
+A bar on top drives both panels at once (play, step, reset, speed, which figure, "same scale");
+each panel has a scenario picker, its own play/step/reset, the figure, plain-word readouts,
+controls generated from the parameter dataclasses (:mod:`experiments.dashboard.controls`) and an
+export of its settings as a scenario file.
 
-Why not Mesa's ``SolaraViz``: its page is built around one model (one set of model parameters,
-one step/play bar, one set of components), so it cannot show two models side by side, which is
-the point of this page (a policy against its baseline). The page is built from plain Solara
-components instead.
+Figures are drawn by the browser (plotly.js, :mod:`experiments.dashboard.plot`) from the points
+the session's worker thread sends each step (:mod:`experiments.dashboard.runner`); readouts are
+set by the same thread (:mod:`experiments.dashboard.readouts`). A step re-renders none of the
+page's components: only user actions do, so the server's work per step stays small.
+
+Why not Mesa's ``SolaraViz``: its page is built around one model, so it cannot show two models
+side by side, which is the point of this page (a policy against its baseline).
 
 Per-session state: everything is created inside the components (``use_reactive``,
 ``use_memo``), so each browser tab gets its own models; nothing stateful lives at module level.
-Offline: no ``solara.Markdown`` (its KaTeX assets are not in solara-assets) and no Altair, only
-text, buttons, inputs and PNG images.
+Offline: no ``solara.Markdown`` (its KaTeX assets are not in solara-assets); plotly.js comes from
+the plotly package, served by this server.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import reacton.ipyvuetify as rv
 import solara
 
+from experiments.dashboard import plots
 from experiments.dashboard.controls import (
     ControlSpec,
     SectionSpec,
@@ -32,133 +38,220 @@ from experiments.dashboard.controls import (
     control_specs,
     format_number,
     lever_summary,
+    shown_description,
     shown_value,
     slider_change,
 )
-from experiments.dashboard.runner import FIGURE_LABELS, FIGURES, PanelRunner, Snapshot
+from experiments.dashboard.plot import LivePlot, ReadoutBox
+from experiments.dashboard.readouts import GLOSSARY
+from experiments.dashboard.runner import (
+    DEFAULT_SPEED,
+    PANELS,
+    SPEEDS_YEARS_PER_FRAME,
+    Session,
+    release_memory,
+)
+from experiments.dashboard.series import DEFAULT_FIGURE, FIGURES
 from sim.errors import UserError
 from sim.params import Scenario
 from sim.scenario import shipped_names, to_toml
 
 DEFAULT_SCENARIOS = {"A": "baseline", "B": "energy-cap"}
-DEFAULT_FIGURE = "loss_by_firm"
-SPEEDS_YEARS_PER_FRAME = {
-    "a month a frame": 1 / 12,
-    "a quarter a frame": 0.25,
-    "a year a frame": 1.0,
-}
-DEFAULT_SPEED = "a quarter a frame"
 
 CSS = """
-.readout { display: block; font-size: 0.95rem; line-height: 1.5; }
-.readout-year { font-weight: 600; }
+.v-application--wrap > .v-content, main.v-content { padding-top: 0 !important; }
+.effrace-page { max-width: 100%; overflow-x: hidden; padding: 4px 8px; }
+.topbar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 12px; margin: 2px 0 4px 0; }
+.page-title { font-size: 1.05rem; font-weight: 600; margin-right: 8px; }
+.figure-question { display: block; font-size: 0.9rem; color: #444; margin: 0 0 4px 2px; min-height: 1.3em; }
+.panel-card { min-width: 0; }
+.panel-head { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; }
+.panel-name { font-weight: 700; font-size: 1.1rem; }
+.scenario-description { display: block; font-size: 0.85rem; color: #555; height: 2.7em;
+  line-height: 1.35em; overflow: hidden; margin: 2px 0 4px 0; }
+.live-plot { min-width: 0; }
+.readouts { font-size: 0.9rem; line-height: 1.35em; margin: 4px 0; }
+.readout { min-height: 2.7em; }
+.readout-year { min-height: 1.35em; font-weight: 600; }
+.readout-label { font-weight: 600; }
 .panel-error { display: block; color: #b00020; font-weight: 600; margin: 4px 0; }
 .ctl-label { font-size: 0.85rem; }
 .ctl-note { display: block; font-size: 0.75rem; color: #666; }
-.scenario-description { display: block; font-size: 0.85rem; color: #555; margin-bottom: 6px; }
-.figure-note { display: block; font-size: 0.85rem; color: #555; margin: 8px 0; }
 .settings-title { display: block; font-weight: 600; margin: 12px 0 4px 0; }
+.glossary dt { font-weight: 600; margin-top: 6px; }
+.glossary dd { margin-left: 12px; font-size: 0.9rem; }
 .v-expansion-panel-content__wrap { padding-bottom: 8px; }
 """
+
+
+class PanelDisplay:
+    """A panel's widgets, as the session's worker sees them (:class:`runner.Display`)."""
+
+    def __init__(self, panel: str) -> None:
+        self.plot = LivePlot(height=plots.HEIGHT_PX)
+        self.box = ReadoutBox(panel=panel)
+
+    def reset(self, figure: dict[str, Any]) -> None:
+        self.plot.reset(figure)
+
+    def extend(self, *args: Any, **kwargs: Any) -> None:
+        self.plot.extend(*args, **kwargs)
+
+    def relayout(self, update: dict[str, Any]) -> None:
+        self.plot.relayout(update)
+
+    def readouts(self, rows: list[dict[str, str]]) -> None:
+        self.box.rows = rows
+
+
+def export_name(scenario: Scenario, session_id: str, when: float | None = None) -> str:
+    """The exported file's name: scenario, session and time, so a class's files never collide
+    (``energy-cap-dashboard_3f9a1c_20261129-1402.toml``)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    tag = "".join(ch for ch in session_id if ch.isalnum())[:6] or "local"
+    return f"{scenario.name}_{tag}_{stamp}.toml"
 
 
 @solara.component
 def Page() -> None:
     # one set of state per browser session: Page() runs in each session's own context
-    settings_a = solara.use_reactive(Settings(DEFAULT_SCENARIOS["A"]))
-    settings_b = solara.use_reactive(Settings(DEFAULT_SCENARIOS["B"]))
-    figure = solara.use_reactive(DEFAULT_FIGURE)  # shared: both panels show the same figure
+    # spelled out per panel: hooks must not be called in a loop
+    settings = {
+        "A": solara.use_reactive(Settings(DEFAULT_SCENARIOS["A"])),
+        "B": solara.use_reactive(Settings(DEFAULT_SCENARIOS["B"])),
+    }
+    playing = {"A": solara.use_reactive(False), "B": solara.use_reactive(False)}
+    finished = {"A": solara.use_reactive(False), "B": solara.use_reactive(False)}
+    figure = solara.use_reactive(DEFAULT_FIGURE)
+    same_scale = solara.use_reactive(True)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+
+    def make_session() -> tuple[Session, dict[str, PanelDisplay]]:
+        displays = {p: PanelDisplay(p) for p in PANELS}
+
+        def on_state(panel: str, is_playing: bool, is_finished: bool) -> None:
+            playing[panel].set(is_playing)
+            finished[panel].set(is_finished)
+
+        return Session(displays, on_state), displays  # type: ignore[arg-type]
+
+    session, displays = solara.use_memo(make_session, [])
+
+    def start_worker() -> Callable[[], None]:
+        cancel = threading.Event()
+        # started here, inside this session's context, so it can update this session's page;
+        # stopped when the session ends (the effect's cleanup)
+        worker = threading.Thread(target=session.run, args=(cancel,), daemon=True, name="panels")
+        worker.start()
+
+        def stop() -> None:
+            cancel.set()
+            worker.join(timeout=2.0)
+            session.panels.clear()
+            release_memory()
+
+        return stop
+
+    solara.use_effect(start_worker, [])
 
     solara.Title("Efficiency race dashboard")
     solara.Style(CSS)
-    with solara.AppBar():
-        solara.AppBarTitle("The efficiency race: two scenarios side by side")
-    with solara.Columns([1, 1]):
-        ScenarioPanel("A", settings_a, figure)
-        ScenarioPanel("B", settings_b, figure)
+    with solara.Column(gap="0px", classes=["effrace-page"]):
+        TopBar(session, playing, finished, figure, same_scale, speed)
+        with solara.Columns([1, 1], gutters_dense=True):
+            for p in PANELS:
+                ScenarioPanel(p, settings[p], session, displays[p], playing[p], finished[p])
+        Glossary()
 
 
-def _steps_per_frame(scenario: Scenario, speed: str) -> int:
-    return max(1, round(SPEEDS_YEARS_PER_FRAME[speed] * scenario.run.steps_per_year))
+@solara.component
+def TopBar(
+    session: Session,
+    playing: dict[str, solara.Reactive[bool]],
+    finished: dict[str, solara.Reactive[bool]],
+    figure: solara.Reactive[str],
+    same_scale: solara.Reactive[bool],
+    speed: solara.Reactive[str],
+) -> None:
+    any_playing = any(playing[p].value for p in PANELS)
+    all_finished = all(finished[p].value for p in PANELS)
+
+    def play_both() -> None:
+        session.command("play", PANELS, not any_playing)
+
+    def pick_figure(name: str) -> None:
+        figure.set(name)
+        session.command("figure", name)
+
+    def scale(on: bool) -> None:
+        same_scale.set(on)
+        session.command("same_scale", on)
+
+    def pick_speed(name: str) -> None:
+        speed.set(name)
+        session.command("speed", name)
+
+    with solara.Div(classes=["topbar"]):
+        solara.Text("The efficiency race", classes=["page-title"])
+        solara.Button(
+            "Pause both" if any_playing else "Play both",
+            on_click=play_both,
+            color="primary",
+            disabled=all_finished and not any_playing,
+            classes=["play-both"],
+        )
+        solara.Button(
+            "Step both",
+            on_click=lambda: session.command("step", PANELS),
+            disabled=any_playing or all_finished,
+            classes=["step-both"],
+        )
+        solara.Button(
+            "Reset both", on_click=lambda: session.command("reset", PANELS), classes=["reset-both"]
+        )
+        with solara.Div(style={"width": "170px"}):
+            solara.Select(
+                "Speed while playing",
+                values=list(SPEEDS_YEARS_PER_FRAME),
+                value=speed.value,
+                on_value=pick_speed,
+                dense=True,
+                classes=["speed"],
+            )
+        with solara.ToggleButtonsSingle(
+            value=figure.value, on_value=pick_figure, dense=True, classes=["figtabs"]
+        ):
+            for name, fig in FIGURES.items():
+                solara.Button(fig.tab, value=name, text=True, small=True, classes=[f"tab-{name}"])
+        with solara.Tooltip("Panels A and B use the same axis ranges, so lines compare directly"):
+            solara.Switch(
+                label="same scale", value=same_scale.value, on_value=scale, classes=["same-scale"]
+            )
+    solara.Text(FIGURES[figure.value].question, classes=["figure-question"])
 
 
 @solara.component
 def ScenarioPanel(
-    panel: str, settings: solara.Reactive[Settings], figure: solara.Reactive[str]
-) -> None:
-    try:
-        scenario = build_scenario(settings.value)
-    except UserError as exc:  # only a broken shipped scenario gets here: changes are checked
-        with solara.Card(f"Scenario {panel}", classes=[f"panel-{panel}"]):
-            solara.Text(str(exc), classes=["panel-error", f"error-{panel}"])
-        return
-    LivePanel(panel, scenario, settings, figure)
-
-
-@solara.component
-def LivePanel(
     panel: str,
-    scenario: Scenario,
     settings: solara.Reactive[Settings],
-    figure: solara.Reactive[str],
+    session: Session,
+    display: PanelDisplay,
+    playing: solara.Reactive[bool],
+    finished: solara.Reactive[bool],
 ) -> None:
-    """One scenario's panel; its model lives in this component, so in this browser session."""
+    """One scenario's panel; its model lives in the session's worker."""
     error: solara.Reactive[str | None] = solara.use_reactive(None)  # last rejected change
-    generation = solara.use_reactive(0)  # Reset: same settings, fresh model
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(DEFAULT_SPEED)
-    snapshot: solara.Reactive[Snapshot | None] = solara.use_reactive(None)
+    try:
+        scenario: Scenario | None = build_scenario(settings.value)
+        broken = ""
+    except UserError as exc:  # only a broken shipped scenario gets here: changes are checked
+        scenario, broken = None, str(exc)
 
-    def make_runner() -> PanelRunner | str:
-        try:
-            return PanelRunner(scenario, figure.value, _steps_per_frame(scenario, speed.value))
-        except Exception as exc:  # a model that cannot start: say so, keep the page
-            return f"the model could not start with these settings: {exc}"
+    def load() -> None:
+        if scenario is not None:
+            session.command("load", panel, scenario)
 
-    made = solara.use_memo(make_runner, [scenario, generation.value])
-    runner = made if isinstance(made, PanelRunner) else None
-
-    def start_worker() -> Callable[[], None] | None:
-        if runner is None:
-            return None
-        cancel = threading.Event()
-
-        def publish(snap: Snapshot) -> None:
-            if not cancel.is_set():
-                snapshot.set(snap)
-
-        def stopped() -> None:
-            if not cancel.is_set():
-                playing.set(False)
-
-        # started here, inside this session's context, so it can update this session's page;
-        # stopped when the runner is replaced or the session ends (the effect's cleanup)
-        worker = threading.Thread(
-            target=runner.run, args=(cancel, publish, stopped), daemon=True, name=f"panel-{panel}"
-        )
-        worker.start()
-        return cancel.set
-
-    solara.use_effect(start_worker, [runner])
-
-    def sync_view() -> None:
-        if runner is not None:
-            runner.steps_per_frame = _steps_per_frame(scenario, speed.value)
-            runner.show(figure.value)
-
-    solara.use_effect(sync_view, [runner, figure.value, speed.value])
-
-    snap = snapshot.value
-    if runner is None:
-        snap = None
-    elif snap is None or snap.runner != runner.serial:
-        snap = runner.initial
-    finished = snap is None or snap.step >= snap.n_steps
-
-    def pause() -> None:
-        if runner is not None:
-            runner.set_playing(False)
-        playing.set(False)
+    solara.use_effect(load, [scenario])
 
     def change(new: Settings) -> None:
         try:
@@ -167,66 +260,60 @@ def LivePanel(
             error.set(str(exc))
             return
         error.set(None)
-        pause()
         settings.set(new)
 
-    def toggle_play() -> None:
-        if runner is not None:
-            runner.set_playing(not playing.value)
-            playing.set(runner.playing)
-
-    def step() -> None:
-        if runner is not None:
-            runner.request_steps(1)
-
-    def reset() -> None:
-        pause()
-        generation.set(generation.value + 1)
-
-    with solara.Card(f"Scenario {panel}", classes=[f"panel-{panel}"]):
-        solara.Select(
-            "Scenario",
-            values=shipped_names(),
-            value=settings.value.scenario,
-            on_value=lambda name: change(Settings(name)),
-            classes=[f"scenario-{panel}"],
-        )
-        solara.Text(scenario.description, classes=["scenario-description"])
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "margin-top": "8px"}):
+    with solara.Card(classes=[f"panel-{panel}", "panel-card"], margin=0):
+        with solara.Div(classes=["panel-head"]):
+            solara.Text(panel, classes=["panel-name"])
+            with solara.Div(style={"width": "190px"}):
+                solara.Select(
+                    "Scenario",
+                    values=shipped_names(),
+                    value=settings.value.scenario,
+                    on_value=lambda name: change(Settings(name)),
+                    dense=True,
+                    classes=[f"scenario-{panel}"],
+                )
             solara.Button(
                 "Pause" if playing.value else "Play",
-                on_click=toggle_play,
-                color="primary",
-                disabled=finished and not playing.value,
+                on_click=lambda: session.command("play", (panel,), not playing.value),
+                disabled=finished.value and not playing.value,
+                small=True,
                 classes=[f"play-{panel}"],
             )
             solara.Button(
                 "Step",
-                on_click=step,
-                disabled=playing.value or finished,
+                on_click=lambda: session.command("step", (panel,)),
+                disabled=playing.value or finished.value,
+                small=True,
                 classes=[f"step-{panel}"],
             )
-            solara.Button("Reset", on_click=reset, classes=[f"reset-{panel}"])
-            with solara.Div(style={"width": "190px"}):
-                solara.Select(
-                    "Speed while playing",
-                    values=list(SPEEDS_YEARS_PER_FRAME),
-                    value=speed.value,
-                    on_value=speed.set,
-                    dense=True,
-                    classes=[f"speed-{panel}"],
-                )
+            solara.Button(
+                "Reset",
+                on_click=lambda: session.command("reset", (panel,)),
+                small=True,
+                classes=[f"reset-{panel}"],
+            )
+        description = shown_description(settings.value)
+        rv.Html(
+            tag="div",
+            children=[description],
+            class_="scenario-description",
+            attributes={"title": description},
+        )
+        with solara.Div(classes=[f"figure-{panel}"]):
+            solara.display(display.plot)
         # always there, so what follows keeps its place (and open sections stay open)
         with solara.Column(gap="0px", classes=[f"messages-{panel}"]):
             if error.value:
                 solara.Text(
                     f"Not applied: {error.value}", classes=["panel-error", f"error-{panel}"]
                 )
-            if isinstance(made, str):
-                solara.Text(made, classes=["panel-error", f"error-{panel}"])
-        if snap is not None:
-            Readouts(panel, snap)
-            FigureView(panel, snap, figure)
+            if broken:
+                solara.Text(broken, classes=["panel-error", f"error-{panel}"])
+        solara.display(display.box)
+        if scenario is None:
+            return
         solara.Text("Settings", classes=["settings-title"])
         Controls(panel, scenario, settings.value, change)
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -238,32 +325,21 @@ def LivePanel(
             )
             with solara.Div(classes=[f"export-{panel}"]):
                 solara.FileDownload(
-                    to_toml(scenario),
-                    filename=f"{scenario.name}.toml",
+                    lambda: to_toml(scenario),
+                    filename=export_name(scenario, solara.get_session_id()),
                     label="Export settings",
                     mime_type="application/toml",
                 )
 
 
 @solara.component
-def Readouts(panel: str, snap: Snapshot) -> None:
-    with solara.Column(gap="0px", classes=[f"readouts-{panel}"]):
-        for name, text in snap.readouts.items():
-            solara.Text(text, classes=["readout", f"readout-{name}", f"readout-{name}-{panel}"])
-        if snap.error:
-            solara.Text(snap.error, classes=["panel-error", f"error-{panel}"])
-
-
-@solara.component
-def FigureView(panel: str, snap: Snapshot, figure: solara.Reactive[str]) -> None:
-    with solara.Column(gap="4px", classes=[f"figure-{panel}"]):
-        with solara.ToggleButtonsSingle(value=figure, dense=True, classes=[f"figtabs-{panel}"]):
-            for name in FIGURES:
-                solara.Button(FIGURE_LABELS[name], value=name, text=True, small=True)
-        if snap.note:
-            solara.Text(snap.note, classes=["figure-note"])
-        if snap.png is not None:
-            solara.Image(snap.png, width="100%")
+def Glossary() -> None:
+    with rv.ExpansionPanels(class_="glossary-panels mt-2"), rv.ExpansionPanel(class_="glossary"):
+        rv.ExpansionPanelHeader(children=["Words used on this page"])
+        with rv.ExpansionPanelContent(), rv.Html(tag="dl", class_="glossary"):
+            for term, meaning in GLOSSARY.items():
+                rv.Html(tag="dt", children=[term])
+                rv.Html(tag="dd", children=[meaning])
 
 
 @solara.component

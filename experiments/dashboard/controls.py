@@ -23,7 +23,10 @@ range follows one rule:
 4. the step is a round number (1, 2 or 5 x 10^k) near 1/400 of the range; an open lower end
    starts one step in;
 5. a scenario whose value falls outside widens the slider to include it, and the slider's
-   lower end moves by less than a step so that its grid passes through the value.
+   lower end moves by less than a step so that its grid passes through the value;
+6. :data:`PLAUSIBLE_RANGES` replaces rules 1-3 for the parameters whose allowed range reaches
+   far past what a lesson needs (a chip doubling rate of 20 a year): the slider shows the
+   plausible range; the full allowed range stays open to scenario files and ``--set``.
 
 Every value still goes through the dataclass's own validation when the scenario is built, so a
 bad value (a typed date out of range, say) gives the dataclass's one-line message.
@@ -55,6 +58,20 @@ SLIDER_POSITIONS = 400
 """About how many steps a slider has (rule 4)."""
 
 SCHEDULE_FIELDS = ("from_year", "for_years")
+
+PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
+    "run.years": (2.0, 50.0),
+    "law.kappa": (0.03, 0.3),
+    "market.price_sensitivity": (0.5, 10.0),
+    "firms.algorithmic_doublings_per_year": (0.0, 3.0),
+    "vendors.flop_per_joule_doublings_per_year": (0.0, 1.0),
+}
+"""On-screen slider ranges [in the field's unit] (rule 6): kappa from below Kaplan's 0.05 to
+above the refits' 0.15-0.18; algorithmic progress up to 3 doublings a year (about 1.2 measured);
+chip FLOP per joule up to 1 doubling a year (about 0.45 measured). Beyond them the starting
+state stops making sense (a kappa of 0.005 gives a loss of about 2,000 nats per token), and the
+model back-casts the starting fleet at the vendors' rate, so a fast chip rate makes the first
+tokens dearer."""
 
 EXTRA_LEVER_FIELDS: dict[str, tuple[str, ...]] = {
     "export_control": ("region", "max_flop_per_joule")
@@ -206,6 +223,10 @@ def _spec(f: dataclasses.Field[Any], section: str, title: str) -> ControlSpec:
     if is_date or (default is not None and not math.isfinite(default)):
         return ControlSpec(widget="input", integer=integer, optional=optional, **bounds, **common)
     a, b, step = slider_range(meta["lo"], meta["hi"], default, meta["lo_open"], integer)
+    if common["key"] in PLAUSIBLE_RANGES:  # rule 6
+        a, b = PLAUSIBLE_RANGES[common["key"]]
+        step = nice_step((b - a) / SLIDER_POSITIONS)
+        step = max(1.0, round(step)) if integer else step
     return ControlSpec(
         widget="slider",
         slider_lo=a,
@@ -339,6 +360,36 @@ def describe_changes(settings: Settings) -> str:
     if off:
         parts.append("switched off: " + ", ".join(off))
     return "Changed in the dashboard: " + "; ".join(parts) + "."
+
+
+def shown_description(settings: Settings) -> str:
+    """The panel's description in words: the shipped scenario's, then the changes by section
+    and label ("Changed: Energy cap: cap [MW] 200, from year 2024."), not the override keys
+    that the exported file's description lists."""
+    base = str(_raw(settings.scenario).get("description", ""))
+    if not settings.changed:
+        return base
+    specs = {c.key: c for c in all_controls()}
+    titles = {s.name: s.title.split(" (")[0] for s in control_specs()}
+    by_section: dict[str, list[str]] = {}
+    for key, value in overrides(settings).items():
+        spec = specs.get(key)
+        if spec is None:
+            by_section.setdefault("", []).append(f"{key} {value}")
+            continue
+        if isinstance(value, float) and spec.unit == "calendar year":
+            shown = f"{value:g}"
+        else:
+            shown = format_number(value) if isinstance(value, float) else str(value)
+        label = spec.label.replace(" [calendar year]", "")
+        by_section.setdefault(titles.get(spec.section, ""), []).append(f"{label} {shown}")
+    for lever in levers_off(settings):
+        by_section.setdefault(titles.get(f"policies.{lever}", lever), []).append("off")
+    parts = [
+        f"{title}: {', '.join(items)}" if title else ", ".join(items)
+        for title, items in by_section.items()
+    ]
+    return f"{base} Changed: {'; '.join(parts)}.".strip()
 
 
 def _plain(value: Any) -> str:

@@ -1,107 +1,105 @@
-"""Steps and draws one panel's model in a background thread (no Solara here).
+"""One browser session's two models, stepped together in one background thread (no Solara here).
 
-The page must stay responsive while a model plays: a figure takes about 0.3-0.5 s to render to
-PNG (most of it matplotlib's layout and text), against about 2 ms for a model step. So each
-panel has one worker thread (:meth:`PanelRunner.run`) that does all stepping and drawing,
-holding :attr:`PanelRunner.lock` around both, and hands the page finished :class:`Snapshot`
-objects (readout texts and PNG bytes) to show. Button handlers only post requests and return
-at once; the page's render never draws a figure.
+A :class:`Session` owns panel A's and panel B's models and the widgets that show them (a
+:class:`~experiments.dashboard.plot.LivePlot` and a :class:`~experiments.dashboard.readouts.
+ReadoutBox` each). The page's buttons only queue commands (:meth:`Session.command`) and return
+at once; the session's one worker thread (:meth:`Session.run`) steps the models and sends each
+widget what changed: the new points of the shown figure and the readout texts. Because one
+thread steps both panels, "play both" keeps them in lockstep.
 
-While playing, a frame is: step ``steps_per_frame`` steps, publish the readouts, draw the shown
-figure, publish again; frames start at most every :data:`FRAME_INTERVAL_S`. A paused model is
-drawn once per change (a step, a new figure).
+Per update the server does little: a model step (milliseconds), one observation of the model
+(:func:`~experiments.dashboard.series.observe`), and two small messages; the browser draws. The
+page's own components are not re-rendered by a step.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
+import ctypes
+import ctypes.util
+import gc
 import logging
-import math
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from experiments.dashboard.controls import format_number
-from sim import figures
+from experiments.dashboard import plots, readouts
+from experiments.dashboard.series import (
+    DEFAULT_FIGURE,
+    FIGURES,
+    History,
+    Row,
+    energy_cap_schedule,
+    horizon_years,
+    mean_field_curve,
+)
 from sim.model import EfficiencyRaceModel
 from sim.params import Scenario
-from sim.run import SECTORS, RunResult, collect
 
 log = logging.getLogger(__name__)
 
+PANELS = ("A", "B")
+
 FRAME_INTERVAL_S = 0.5
-"""Shortest time between the starts of two frames while playing [s]."""
+"""Shortest time between two frames while playing [s]."""
 
-IDLE_POLL_S = 0.25
-"""How often an idle worker checks whether its panel has gone [s]."""
+IDLE_WAIT_S = 0.5
+"""How long an idle worker waits for a command before checking whether it should stop [s]."""
 
-FIGURE_DPI = 80
-"""Resolution of the figures on the page [dots per inch]: sim.figures' 9-inch figures come out
-720 pixels wide, about a panel's width on a laptop."""
-
-FIGURES: dict[str, Callable[[RunResult], object]] = {
-    name.removesuffix(".png"): draw for name, draw in figures.FIGURES.items()
+SPEEDS_YEARS_PER_FRAME = {
+    "a month a frame": 1 / 12,
+    "a quarter a frame": 0.25,
+    "a year a frame": 1.0,
 }
-"""The figures of ``effrace run`` (sim.figures.FIGURES), by name without ".png"."""
-
-FIGURE_LABELS = {name: draw.__name__.replace("_", " ") for name, draw in FIGURES.items()}
-
-SECTOR_NAMES = {"firms": "AI firms", "vendors": "vendors", "suppliers": "energy"}
-
-_serial = itertools.count(1)
+DEFAULT_SPEED = "a quarter a frame"
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """What a panel shows at one moment: readout texts, and the shown figure as PNG."""
+class Display:
+    """Where a panel's updates go: the two widgets (the tests use a recording stand-in)."""
 
-    runner: int
-    """Serial number of the runner that made it (a page ignores other runners' snapshots)."""
-    step: int
-    n_steps: int
-    readouts: dict[str, str]
-    figure: str | None = None
-    png: bytes | None = None
-    note: str = ""
-    """Why there is no figure, or that it is being drawn."""
-    draw_seconds: float = math.nan
-    error: str | None = None
+    def reset(self, figure: dict[str, Any]) -> None: ...
+    def extend(
+        self,
+        start: int,
+        step: int,
+        xs: list[list[float]],
+        ys: list[list[float]],
+        traces: list[int],
+        layout: dict[str, Any] | None = None,
+    ) -> None: ...
+    def relayout(self, update: dict[str, Any]) -> None: ...
+    def readouts(self, rows: list[dict[str, str]]) -> None: ...
 
 
 @dataclass
-class _Requests:
-    steps: int = 0
-    draw: bool = False
-
-
-@dataclass
-class PanelRunner:
-    """One panel's model, and the worker that steps and draws it.
-
-    The model is made here, once per runner, and a runner is made per browser session (inside
-    the page's components), never at module level, so every student has their own.
-    """
+class Panel:
+    """One scenario's model and everything drawn from it so far."""
 
     scenario: Scenario
-    figure: str = "loss_by_firm"
-    steps_per_frame: int = 3
-    playing: bool = False
     model: EfficiencyRaceModel = field(init=False)
-    lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-    serial: int = field(init=False, default_factory=lambda: next(_serial))
-    initial: Snapshot = field(init=False)
-    _wake: threading.Event = field(init=False, default_factory=threading.Event)
-    _requests: _Requests = field(init=False, default_factory=_Requests)
-    _requests_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-    _last_png: tuple[str | None, bytes | None] = field(init=False, default=(None, None))
+    history: History = field(init=False, default_factory=History)
+    labs: list[plots.Lab] = field(init=False)
+    references: dict[str, tuple[np.ndarray, np.ndarray]] = field(init=False)
+    playing: bool = False
+    error: str | None = None
+    sent: int = 0
+    """Points per line the browser holds of the shown figure."""
+    y_ranges: list[list[float] | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.model = EfficiencyRaceModel(self.scenario, rng=self.scenario.run.seed)
-        self.initial = self.snapshot(draw=False)
+        self.model = EfficiencyRaceModel(
+            self.scenario, rng=self.scenario.run.seed, collect_agents=False
+        )
+        self.labs = [plots.Lab(f.unique_id, f.name) for f in self.model.firms]
+        self.references = {"mean_field": mean_field_curve(self.model)}
+        years, cap = energy_cap_schedule(self.scenario)
+        if np.isfinite(cap).any():
+            self.references["energy_cap"] = (years, cap)
+        self.history.record(self.model)
 
     @property
     def n_steps(self) -> int:
@@ -109,190 +107,254 @@ class PanelRunner:
 
     @property
     def finished(self) -> bool:
-        return self.model.steps >= self.n_steps
+        return self.model.steps >= self.n_steps or self.error is not None
 
-    # --- requests from the page (return at once) ----------------------------------------------
-    def request_steps(self, n: int = 1) -> None:
-        with self._requests_lock:
-            self._requests.steps += n
-        self._wake.set()
-
-    def request_draw(self) -> None:
-        with self._requests_lock:
-            self._requests.draw = True
-        self._wake.set()
-
-    def show(self, figure: str) -> None:
-        if figure != self.figure:
-            self.figure = figure
-            self.request_draw()
-
-    def set_playing(self, playing: bool) -> None:
-        self.playing = playing and not self.finished
-        self._wake.set()
-
-    def _take(self) -> tuple[int, bool]:
-        with self._requests_lock:
-            self._wake.clear()
-            out = (self._requests.steps, self._requests.draw)
-            self._requests = _Requests()
-        return out
-
-    # --- the worker ---------------------------------------------------------------------------
-    def run(
-        self,
-        cancel: threading.Event,
-        publish: Callable[[Snapshot], None],
-        stopped: Callable[[], None] = lambda: None,
-    ) -> None:
-        """Serve requests until ``cancel`` is set: step, draw, ``publish`` each snapshot.
-
-        ``stopped`` is called when playing stops by itself (the end of the run, or an error).
-        """
-        while not cancel.is_set():
-            if not self.playing:
-                self._wake.wait(IDLE_POLL_S)
-            steps, draw = self._take()
-            playing = self.playing
-            if playing:
-                steps, draw = steps + self.steps_per_frame, True
-            if not (steps or draw) or cancel.is_set():
-                continue
-            started = time.monotonic()
-            try:
-                if steps:
-                    with self.lock:
-                        self._advance(steps)
-                        quick = self.snapshot(draw=False)
-                    publish(quick)
-                with self.lock:
-                    full = self.snapshot(draw=True)
-            except Exception as exc:  # a model failure is shown in the panel, not raised
-                log.exception("dashboard: the model failed")
-                full = self._failed(exc)
-            if not cancel.is_set():
-                publish(full)
-            if playing and (self.finished or full.error):
-                self.playing = False
-                stopped()
-            elif playing:
-                cancel.wait(max(0.0, FRAME_INTERVAL_S - (time.monotonic() - started)))
-
-    def _advance(self, steps: int) -> None:
+    def advance(self, steps: int) -> None:
         for _ in range(steps):
             if self.finished:
-                break
-            self.model.step()
-
-    def _failed(self, exc: Exception) -> Snapshot:
-        step = self.model.steps
-        run = self.scenario.run
-        year = run.start_year + step * run.dt_years
-        readouts = {"year": f"Year {year:.2f} · step {step} of {run.n_steps}"}
-        return Snapshot(
-            self.serial, step, self.n_steps, readouts, error=f"stopped at step {step}: {exc}"
-        )
-
-    # --- what the page shows (call with the lock held, or before the worker starts) -----------
-    def snapshot(self, draw: bool) -> Snapshot:
-        """Readouts of the model now and, if ``draw``, the shown figure (else the last one)."""
-        model = self.model
-        result = collect(model) if model.steps > 0 else None
-        readouts = make_readouts(model, result)
-        if model.steps == 0 or result is None:
-            return Snapshot(
-                self.serial,
-                0,
-                self.n_steps,
-                readouts,
-                note="Press Step or Play to run the model; the figures start after the first step.",
-            )
-        figure, png = self._last_png
-        seconds = math.nan
-        note = "" if figure == self.figure else "drawing…"
-        if draw:
-            started = time.perf_counter()
+                return
             try:
-                figure, png = self.figure, figure_png(result, self.figure)
-                note = ""
-            except Exception as exc:  # a figure that cannot be drawn yet (say, no firms left)
-                figure, png, note = self.figure, None, f"this figure cannot be drawn now: {exc}"
-            seconds = time.perf_counter() - started
-            self._last_png = (figure, png)
-        return Snapshot(
-            self.serial, model.steps, self.n_steps, readouts, figure, png, note, seconds
-        )
+                self.model.step()
+            except Exception as exc:  # a model failure is shown in the panel, not raised
+                log.exception("dashboard: the model failed")
+                self.error = f"the model stopped at step {self.model.steps}: {exc}"
+                self.playing = False
+                return
+            self.history.record(self.model)
+
+    def row_references(self, figure: str) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        rows = FIGURES[figure].rows
+        return {
+            i: self.references[r.reference]
+            for i, r in enumerate(rows)
+            if r.reference in self.references
+        }
 
 
-def figure_png(result: RunResult, name: str) -> bytes:
-    """One figure of sim.figures as PNG bytes."""
-    fig = figures.FIGURES[f"{name}.png"](result)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
-    return buffer.getvalue()
+StateCallback = Callable[[str, bool, bool], None]
+"""Called as (panel, playing, finished) when a panel starts or stops by itself."""
 
 
-# --------------------------------------------------------------------------------------------
-# readouts
-# --------------------------------------------------------------------------------------------
+class Session:
+    """Two panels' models, their displays, and the worker thread that steps and shows them."""
+
+    def __init__(
+        self,
+        displays: dict[str, Display],
+        on_state: StateCallback = lambda panel, playing, finished: None,
+    ) -> None:
+        self.displays = displays
+        self.on_state = on_state
+        self.panels: dict[str, Panel] = {}
+        self.figure = DEFAULT_FIGURE
+        self.same_scale = True
+        self.years_per_frame = SPEEDS_YEARS_PER_FRAME[DEFAULT_SPEED]
+        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+
+    # --- commands from the page (return at once) ----------------------------------------------
+    def command(self, name: str, *args: Any) -> None:
+        """Queue a command for the worker: ``load`` (panel, scenario), ``step`` (panels),
+        ``reset`` (panels), ``play`` (panels, on), ``figure`` (name), ``same_scale`` (on),
+        ``speed`` (name), ``redraw`` ()."""
+        self._commands.put((name, args))
+
+    # --- the worker ---------------------------------------------------------------------------
+    def run(self, cancel: threading.Event) -> None:
+        """Serve commands and play until ``cancel`` is set."""
+        next_frame = 0.0
+        while not cancel.is_set():
+            playing = [p for p, panel in self.panels.items() if panel.playing]
+            wait = max(0.0, next_frame - time.monotonic()) if playing else IDLE_WAIT_S
+            try:
+                name, args = self._commands.get(timeout=wait)
+            except queue.Empty:
+                name, args = "", ()
+            if cancel.is_set():
+                return
+            with self.lock:
+                changed = self._do(name, args) if name else set()
+                playing = [p for p, panel in self.panels.items() if panel.playing]
+                if playing and time.monotonic() >= next_frame:
+                    next_frame = time.monotonic() + FRAME_INTERVAL_S
+                    self._play_frame(playing)
+                    changed |= set(playing)
+                self._show(changed)
+
+    def process_pending(self) -> None:
+        """Do every queued command now, in this thread (tests, and a page without a worker)."""
+        with self.lock:
+            changed: set[str] = set()
+            while True:
+                try:
+                    name, args = self._commands.get_nowait()
+                except queue.Empty:
+                    break
+                changed |= self._do(name, args)
+            self._show(changed)
+
+    def play_frame(self) -> None:
+        """One frame of every playing panel, now (tests)."""
+        with self.lock:
+            playing = [p for p, panel in self.panels.items() if panel.playing]
+            self._play_frame(playing)
+            self._show(set(playing))
+
+    def _steps_per_frame(self, panel: Panel) -> int:
+        return max(1, round(self.years_per_frame * panel.scenario.run.steps_per_year))
+
+    def _play_frame(self, names: Iterable[str]) -> None:
+        for name in names:
+            panel = self.panels[name]
+            panel.advance(self._steps_per_frame(panel))
+            if panel.finished:
+                panel.playing = False
+                self.on_state(name, False, True)
+
+    def _do(self, name: str, args: tuple[Any, ...]) -> set[str]:
+        """Apply one command; the panels whose display must be redrawn whole ("!A") or updated."""
+        if name == "load":
+            panel_name, scenario = args
+            made = self._new_panel(panel_name, scenario)
+            if made is None:
+                self.panels.pop(panel_name, None)
+            else:
+                self.panels[panel_name] = made
+            return {f"!{p}" for p in self.panels}
+        if name == "reset":
+            for p in args[0]:
+                made = self._new_panel(p, self.panels[p].scenario) if p in self.panels else None
+                if made is not None:
+                    self.panels[p] = made
+            return {f"!{p}" for p in self.panels}
+        if name == "step":
+            for p in args[0]:
+                if p in self.panels and not self.panels[p].playing:
+                    self.panels[p].advance(1)
+                    if self.panels[p].finished:
+                        self.on_state(p, False, True)
+            return set(args[0]) & set(self.panels)
+        if name == "play":
+            panels, on = args
+            for p in panels:
+                if p in self.panels:
+                    panel = self.panels[p]
+                    panel.playing = bool(on) and not panel.finished
+                    self.on_state(p, panel.playing, panel.finished)
+            return set()
+        if name == "figure":
+            self.figure = args[0]
+            return {f"!{p}" for p in self.panels}
+        if name == "same_scale":
+            self.same_scale = bool(args[0])
+            return {f"!{p}" for p in self.panels}
+        if name == "speed":
+            self.years_per_frame = SPEEDS_YEARS_PER_FRAME[args[0]]
+            return set()
+        if name == "redraw":
+            return {f"!{p}" for p in self.panels}
+        raise ValueError(f"unknown command {name!r}")
+
+    def _new_panel(self, name: str, scenario: Scenario) -> Panel | None:
+        try:
+            panel = Panel(scenario)
+        except Exception as exc:  # a model that cannot start: say so, keep the page
+            log.exception("dashboard: the model could not start")
+            self.displays[name].readouts(
+                [readouts.error_row(f"the model could not start with these settings: {exc}")]
+            )
+            self.on_state(name, False, True)
+            return None
+        self.on_state(name, False, panel.finished)
+        return panel
+
+    # --- what the displays show ---------------------------------------------------------------
+    def _ranges(self) -> tuple[dict[str, list[float]], dict[str, list[list[float] | None]]]:
+        """x- and y-ranges of the shown figure for each panel (shared under "same scale")."""
+        fig = FIGURES[self.figure]
+        found: dict[str, list[tuple[float, float] | None]] = {}
+        spans: dict[str, tuple[float, float]] = {}
+        for name, panel in self.panels.items():
+            refs = panel.row_references(self.figure)
+            found[name] = [
+                plots.data_range(row, i, fig, panel.history, panel.labs, refs.get(i))
+                for i, row in enumerate(fig.rows)
+            ]
+            years = horizon_years(panel.scenario)
+            spans[name] = (float(years[0]), float(years[-1]))
+        if self.same_scale and len(self.panels) > 1:
+            merged = [plots.merge(rows) for rows in zip(*found.values(), strict=True)]
+            found = dict.fromkeys(found, merged)
+            both = (min(s[0] for s in spans.values()), max(s[1] for s in spans.values()))
+            spans = dict.fromkeys(spans, both)
+        y = {
+            name: [plots.y_range(row, f) for row, f in zip(fig.rows, rows, strict=True)]
+            for name, rows in found.items()
+        }
+        return {name: list(s) for name, s in spans.items()}, y
+
+    def _show(self, changed: set[str]) -> None:
+        if not changed or not self.panels:
+            return
+        fig = FIGURES[self.figure]
+        x_ranges, y_ranges = self._ranges()
+        for name, panel in self.panels.items():
+            display = self.displays[name]
+            whole = f"!{name}" in changed
+            if whole:
+                figure = plots.figure(
+                    fig,
+                    panel.history,
+                    panel.labs,
+                    panel.row_references(self.figure),
+                    x_ranges[name],
+                    y_ranges[name],
+                )
+                figure["step"] = panel.model.steps
+                display.reset(figure)
+                panel.sent = len(panel.history)
+                panel.y_ranges = y_ranges[name]
+            elif name in changed or y_ranges[name] != panel.y_ranges:
+                layout = _range_update(fig.rows, panel.y_ranges, y_ranges[name])
+                panel.y_ranges = y_ranges[name]
+                if len(panel.history) > panel.sent:
+                    xs, ys, traces = plots.delta(fig, panel.history, panel.labs, panel.sent)
+                    display.extend(panel.sent, panel.model.steps, xs, ys, traces, layout)
+                    panel.sent = len(panel.history)
+                elif layout:
+                    display.relayout(layout)
+            if whole or name in changed:
+                display.readouts(readouts.rows(panel))
 
 
-def make_readouts(model: EfficiencyRaceModel, result: RunResult | None) -> dict[str, str]:
-    """The panel's one-line readouts: year, leader, price, profit shares, energy."""
-    run = model.config.run
-    # from the step count: the model's own ``year`` is NaN until the first step
-    year = run.start_year + model.steps * run.dt_years
-    out = {"year": f"Year {year:.2f} · step {model.steps} of {run.n_steps}"}
-    firms = list(model.firms)
-    if firms:
-        leader = min(firms, key=lambda f: f.loss)
-        out["leader"] = (
-            f"Leader: {leader.name} · loss {leader.loss:.4f} nats/token "
-            f"(relative excess loss {leader.relative_excess_loss:.3g}) · "
-            f"{len(firms)} firms in the market"
-        )
-    else:
-        out["leader"] = "Leader: none (every firm has left the market)"
-    price = float(getattr(model, "price_usd_per_million_tokens", math.nan))
-    out["price"] = (
-        f"Price: {format_number(price)} USD per million tokens (average paid this step)"
-        if math.isfinite(price)
-        else "Price: — (no tokens sold yet)"
-    )
-    out["profit"] = _profit_text(result)
-    out["energy"] = _energy_text(model)
-    return out
+def _range_update(
+    rows: tuple[Row, ...], old: list[list[float] | None], new: list[list[float] | None]
+) -> dict[str, Any] | None:
+    """Plotly relayout keys for the y-ranges that changed."""
+    update: dict[str, Any] = {}
+    for i, (row, a, b) in enumerate(zip(rows, old or [None] * len(new), new, strict=True)):
+        if a != b:
+            axis = "yaxis" if i == 0 else f"yaxis{i + 1}"
+            if b is None:
+                update[f"{axis}.autorange"] = True
+            else:
+                update.update({f"{axis}.{k}": v for k, v in plots.range_props(row, b).items()})
+    return update or None
 
 
-def _profit_text(result: RunResult | None) -> str:
-    if result is None:
-        return "Profit share so far: — (no step yet)"
-    profit = {s: float(result.model[f"profit_{s}_usd"].sum()) for s in SECTORS}
-    total = sum(profit.values())
-    if not total > 0:
-        return "Profit share so far: n/a (the sectors have lost money in total)"
-    parts = [f"{SECTOR_NAMES[s]} {profit[s] / total:.0%}" for s in SECTORS]
-    return "Profit share so far: " + ", ".join(parts)
+def release_memory() -> None:
+    """Hand memory freed by a closed session back to the operating system.
 
-
-def _energy_text(model: EfficiencyRaceModel) -> str:
-    capacity = sum(s.capacity_mw for s in model.suppliers)
-    delivered = float(getattr(model, "power_delivered_mw", math.nan))
-    if math.isfinite(delivered):
-        text = f"Power: {format_number(delivered)} MW delivered of {format_number(capacity)} MW capacity"
-    else:
-        text = f"Power: — delivered (no step yet) of {format_number(capacity)} MW capacity"
-    cap = model.config.policies.energy_cap
-    if cap is None:
-        return text + " · no energy cap"
-    in_force = np.isfinite(model.policies.energy_cap_mw)
-    if model.steps > 0 and in_force:
-        binding = "binding" if getattr(model, "energy_cap_binding", 0.0) > 0.5 else "not binding"
-        return text + f" · cap {format_number(cap.cap_mw)} MW ({binding})"
-    ends = cap.from_year + cap.for_years
-    year = model.config.run.start_year + model.steps * model.config.run.dt_years
-    if year < cap.from_year:
-        return text + f" · cap {format_number(cap.cap_mw)} MW from {cap.from_year:g}"
-    if year >= ends:
-        return text + f" · cap {format_number(cap.cap_mw)} MW ended in {ends:g}"
-    return text + f" · cap {format_number(cap.cap_mw)} MW"
+    Python frees a session's models when its tab closes, but glibc keeps the freed pages in the
+    process for reuse, so the server's resident memory would only ever grow; ``malloc_trim``
+    returns them. A no-op where the C library has no ``malloc_trim`` (macOS, Windows, musl).
+    """
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

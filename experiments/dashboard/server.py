@@ -7,10 +7,12 @@ environment is set before Solara is imported (Solara reads its settings at impor
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 APP = "experiments.dashboard.app:Page"
 
@@ -69,9 +71,23 @@ DEFAULT_ENV = {
 """Defaults a teacher may override in the environment."""
 
 
+def plotly_assets_dir() -> Path:
+    """The folder of plotly.min.js inside the installed plotly package (its ``package_data``).
+
+    The page loads plotly.js from ``/static/assets/plotly.min.js``
+    (:data:`experiments.dashboard.plot.PLOTLY_URL`): Solara serves its assets, and the folders
+    named in ``SOLARA_ASSETS_EXTRA_LOCATIONS``, there. Found without importing plotly.
+    """
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("plotly is not installed (pip install -e '.[dashboard]')")
+    return Path(spec.origin).parent / "package_data"
+
+
 def server_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {**DEFAULT_ENV, **(os.environ if base is None else base)}
     env.update(OFFLINE_ENV)
+    env["SOLARA_ASSETS_EXTRA_LOCATIONS"] = str(plotly_assets_dir())
     env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), QUIET_WARNINGS) if w)
     return env
 

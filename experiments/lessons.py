@@ -1,22 +1,32 @@
-"""What every lesson script shares: its command line, its key numbers, saving its figures.
+"""What every lesson in docs/lessons shares: its command line, its key numbers and the claims
+its debrief makes, and saving its figures.
 
-Each lesson runs as a plain script (``python docs/lessons/01_scaling_laws.py --out DIR``) and
-opens as a notebook with jupytext; this module sits beside the lessons, so both find it.
+Part of the installed package, so that a lesson runs from any folder, as a script
+(``python 01_scaling_laws.py --out DIR``) or as a notebook (jupytext), also when a teacher
+hands out the lesson file alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
 
+def default_out(number: str) -> Path:
+    """Where a lesson's figures go without ``--out``: a folder under the system's temporary
+    folder (``/tmp/effrace-lessons/01``), so that running a lesson never leaves files in the
+    folder it runs from."""
+    return Path(tempfile.gettempdir()) / "effrace-lessons" / number
+
+
 class Lesson:
-    """A lesson's output folder (``--out``, default ``lesson_output/NN``), its extra options,
-    and the key numbers its debrief refers to."""
+    """A lesson's output folder (``--out``, default :func:`default_out`), its extra options,
+    the key numbers its debrief refers to (``K1``...) and the claims it makes (``C1``...)."""
 
     def __init__(
         self,
@@ -28,8 +38,8 @@ class Lesson:
         parser.add_argument(
             "--out",
             type=Path,
-            default=Path(f"lesson_output/{number}"),
-            help="folder for the PNG figures",
+            default=default_out(number),
+            help=f"folder for the PNG figures (default {default_out(number)})",
         )
         if add_options is not None:
             add_options(parser)
@@ -38,11 +48,21 @@ class Lesson:
         self.out: Path = self.args.out
         self.out.mkdir(parents=True, exist_ok=True)
         self.key_numbers: dict[str, str] = {}
+        self.claims: dict[str, tuple[bool, str]] = {}
 
     def key(self, label: str, text: str) -> None:
         """Record a key number for the debrief and print it."""
         self.key_numbers[label] = text
         print(f"{label}: {text}")
+
+    def claim(self, label: str, holds: bool, statement: str) -> None:
+        """Record whether a statement of the debrief holds in this run, and print it.
+
+        The debrief cites it by label (``C1``); the lessons' test fails when a cited claim does
+        not hold, so the text cannot drift from what the model does.
+        """
+        self.claims[label] = (bool(holds), statement)
+        print(f"{label} ({'holds' if holds else 'DOES NOT HOLD'}): {statement}")
 
     def save(self, fig: Figure, name: str) -> None:
         """Save a figure as PNG into the output folder; in Jupyter, also show it below the cell."""
@@ -60,4 +80,6 @@ class Lesson:
         print(f"\n=== KEY NUMBERS (lesson {self.number}) ===")
         for label, text in self.key_numbers.items():
             print(f"{label}: {text}")
+        for label, (holds, statement) in self.claims.items():
+            print(f"{label} ({'holds' if holds else 'DOES NOT HOLD'}): {statement}")
         print(f"figures in {self.out}")

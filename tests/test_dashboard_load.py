@@ -1,0 +1,210 @@
+"""A class on one server: many students' browser tabs stepping at once against one dashboard.
+
+Each student is a Playwright context (a browser tab with its own session) that opens the page,
+waits for the figures, then for ``EFFRACE_LOAD_SECONDS`` (60) presses **Step both** about once a
+second and times each press until both panels' figures show the new step ("step to figure").
+Reports the median and 95th percentile of those times, the server's CPU (cores, and per panel
+update) and its memory with the tabs open and after they close. Fails on any browser or server
+error, on a student who stalls, on server CPU per update over :data:`CPU_PER_UPDATE_LIMIT_S` and
+on memory over 10 MB a student; with ``EFFRACE_LOAD_STRICT=1`` also when the median or 95th
+percentile passes :data:`MEDIAN_LIMIT_S` / :data:`P95_LIMIT_S` (see :data:`STRICT`).
+
+``EFFRACE_LOAD_STUDENTS`` sets the class size (30). The browser runs on the same machine as the
+server, so the numbers include its own load (30 tabs drawing figures): a class on separate
+laptops leaves the server more. ``python tests/test_dashboard_load.py 10 30 40`` measures
+several sizes and prints one line each (docs/teachers.md cites them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _dashboard_server import CHROMIUM, CHROMIUM_ARGS, Server, cpu_seconds, rss_mb
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+pytest.importorskip("solara", reason="the dashboard extra is not installed")
+async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+BROWSER_ARGS = [
+    *CHROMIUM_ARGS,
+    # every student's tab is in front on their own screen: no throttling of "background" tabs
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+]
+STUDENTS = int(os.environ.get("EFFRACE_LOAD_STUDENTS", "30"))
+SECONDS = float(os.environ.get("EFFRACE_LOAD_SECONDS", "60"))
+STEP_EVERY_S = 1.0
+ARRIVAL_EVERY_S = 2.0
+"""Students open the page one after another, as a class arrives [s]."""
+MEDIAN_LIMIT_S = 1.0
+P95_LIMIT_S = 2.0
+CPU_PER_UPDATE_LIMIT_S = 0.02
+"""Server CPU per panel update [s]: 2 cores then carry 100 updates a second, 30 students
+stepping both panels well over once a second each."""
+STRICT = os.environ.get("EFFRACE_LOAD_STRICT", "") == "1"
+"""Also fail on the latency limits. Off by default: with the browser on the same 2 cores, its
+30 tabs' drawing (not the server) sets the latency, and so does anything else the machine runs."""
+STEP_TIMEOUT_MS = 30_000
+OPEN_TIMEOUT_MS = 300_000
+
+
+@dataclass
+class Measured:
+    students: int
+    seconds: float
+    latencies_s: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    open_s: list[float] = field(default_factory=list)
+    steps_per_student: list[int] = field(default_factory=list)
+    cpu_share: float = float("nan")
+    """Server CPU while the class stepped [cores]."""
+    rss_start_mb: float = float("nan")
+    rss_open_mb: float = float("nan")
+    rss_closed_mb: float = float("nan")
+
+    @property
+    def cpu_per_update_s(self) -> float:
+        """Server CPU per panel update [s] (a Step both press updates two panels)."""
+        updates = 2 * len(self.latencies_s)
+        return self.cpu_share * self.seconds / updates if updates else float("nan")
+
+    def quantile(self, q: float) -> float:
+        if not self.latencies_s:
+            return float("nan")
+        ordered = sorted(self.latencies_s)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def line(self) -> str:
+        return (
+            f"{self.students} students, {self.seconds:.0f} s: {len(self.latencies_s)} steps, "
+            f"step to figure median {statistics.median(self.latencies_s or [float('nan')]):.2f} s, "
+            f"p95 {self.quantile(0.95):.2f} s, max {max(self.latencies_s or [float('nan')]):.2f} s; "
+            f"page open median {statistics.median(self.open_s or [float('nan')]):.1f} s; "
+            f"server CPU {self.cpu_share:.2f} cores, {1000 * self.cpu_per_update_s:.1f} ms per "
+            f"panel update; server memory {self.rss_start_mb:.0f} MB "
+            f"fresh, {self.rss_open_mb:.0f} MB with the tabs, {self.rss_closed_mb:.0f} MB after "
+            f"they closed; {len(self.errors)} errors"
+        )
+
+
+async def _student(
+    browser: Any,
+    url: str,
+    stop_at: list[float],
+    out: Measured,
+    start: asyncio.Event,
+    arrive_after_s: float = 0.0,
+) -> None:
+    """Open the page, wait for the class to start, then press Step both about once a second
+    until ``stop_at[0]``, timing each press until both figures show the new step."""
+    await asyncio.sleep(arrive_after_s)
+    context = await browser.new_context(viewport={"width": 1024, "height": 768})
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: out.errors.append(f"pageerror: {exc}"))
+    page.on(
+        "console",
+        lambda msg: out.errors.append(f"console: {msg.text}") if msg.type == "error" else None,
+    )
+    try:
+        opened = time.perf_counter()
+        await page.goto(url, timeout=OPEN_TIMEOUT_MS)
+        for panel in "AB":
+            await page.wait_for_selector(
+                f'.figure-{panel} .live-plot[data-step="0"] .main-svg', timeout=OPEN_TIMEOUT_MS
+            )
+        out.open_s.append(time.perf_counter() - opened)
+        await start.wait()
+        step = 0
+        while time.monotonic() < stop_at[0]:
+            clicked = time.perf_counter()
+            step += 1
+            await page.click(".step-both")
+            for panel in "AB":
+                await page.wait_for_selector(
+                    f'.figure-{panel} .live-plot[data-step="{step}"]', timeout=STEP_TIMEOUT_MS
+                )
+            took = time.perf_counter() - clicked
+            out.latencies_s.append(took)
+            await asyncio.sleep(max(0.0, STEP_EVERY_S - took))
+        out.steps_per_student.append(step)
+    except Exception as exc:
+        out.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        # as a browser closes a tab: pagehide tells the server to end the session now
+        await page.close(run_before_unload=True)
+        await context.close()
+
+
+async def _class(url: str, pid: int, students: int, seconds: float) -> Measured:
+    out = Measured(students, seconds)
+    out.rss_start_mb = rss_mb(pid)
+    async with async_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        start, stop_at = asyncio.Event(), [0.0]
+        # every tab opens first (the students arrive), then they all step together
+        tasks = [
+            asyncio.create_task(_student(browser, url, stop_at, out, start, i * ARRIVAL_EVERY_S))
+            for i in range(students)
+        ]
+        while len(out.open_s) + len(out.errors) < students:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2.0)  # the last page settles
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        stop_at[0] = t0 + seconds
+        start.set()
+        await asyncio.gather(*tasks)
+        out.cpu_share = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+        out.rss_open_mb = rss_mb(pid)
+        await browser.close()
+    await asyncio.sleep(5.0)  # the server notices the closed tabs and ends their sessions
+    out.rss_closed_mb = rss_mb(pid)
+    return out
+
+
+def measure(students: int, seconds: float, log_path: Path) -> tuple[Measured, Server]:
+    server = Server(log_path)
+    try:
+        server.wait_ready()
+        measured = asyncio.run(_class(server.url, server.proc.pid, students, seconds))
+    finally:
+        server.stop()
+    return measured, server
+
+
+def test_a_class_on_one_server(tmp_path: Path) -> None:
+    measured, server = measure(STUDENTS, SECONDS, tmp_path / "server.log")
+    print("\n" + measured.line())
+    assert not measured.errors, "\n".join(measured.errors[:20])
+    server.assert_clean_log()
+    # every student kept stepping: none stalled
+    assert len(measured.steps_per_student) == STUDENTS, measured.line()
+    assert min(measured.steps_per_student) >= 3, measured.steps_per_student
+    assert measured.cpu_per_update_s < CPU_PER_UPDATE_LIMIT_S, measured.line()
+    assert measured.rss_open_mb - measured.rss_start_mb < 10.0 * STUDENTS, measured.line()
+    if STRICT:
+        assert statistics.median(measured.latencies_s) < MEDIAN_LIMIT_S, measured.line()
+        assert measured.quantile(0.95) < P95_LIMIT_S, measured.line()
+
+
+if __name__ == "__main__":  # python tests/test_dashboard_load.py 10 30 40
+    import tempfile
+
+    for n in [int(a) for a in sys.argv[1:]] or [STUDENTS]:
+        with tempfile.TemporaryDirectory() as tmp:
+            result, _ = measure(n, SECONDS, Path(tmp) / "server.log")
+        print(result.line(), flush=True)
+        for error in result.errors[:5]:
+            print("  ", error)
