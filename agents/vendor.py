@@ -37,6 +37,9 @@ class Vendors(AgentTable):
             column(params, "flop_per_second_per_chip") / column(params, "unit_cost_usd")
         )
         self.joule_doublings_per_year = column(params, "flop_per_joule_doublings_per_year")
+        self.past_joule_doublings_per_year = column(
+            params, "past_flop_per_joule_doublings_per_year"
+        )
         self.second_doublings_per_year = column(params, "flop_per_second_doublings_per_year")
         self.dollar_doublings_per_year = column(params, "flop_per_dollar_doublings_per_year")
         self.capacity_doublings_per_year = column(params, "capacity_doublings_per_year")

@@ -199,7 +199,7 @@ class EfficiencyRaceModel(mesa.Model):
             float(vendors.flop_per_second_per_chip[0]),
             float(vendors.flop_per_joule[0]),
             float(vendors.price_usd[0]),
-            float(vendors.joule_doublings_per_year[0]),
+            float(vendors.past_joule_doublings_per_year[0]),
             self.dt,
         )
         self.firm_table.set_starting_model(

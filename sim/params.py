@@ -615,6 +615,15 @@ class VendorParams(_Validated):
         hi=20.0,
         key=True,
     )
+    past_flop_per_joule_doublings_per_year: float = param(
+        0.45,
+        "doublings/yr",
+        "Rate at which the vendor's FLOP per joule improved before the start: back-casts the "
+        "older cohorts of a starting fleet bought from it, so the starting state does not "
+        "depend on the rate chosen for the future (x1.37 a year: EpochHW).",
+        lo=-5.0,
+        hi=20.0,
+    )
     flop_per_second_doublings_per_year: float = param(
         0.37,
         "doublings/yr",
