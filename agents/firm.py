@@ -72,6 +72,7 @@ class Firms(AgentTable):
         self.flop_per_second = np.zeros(n)
         self.watts = np.zeros(n)
         self.depreciation_usd_per_step = np.zeros(n)
+        self.fleet_book_usd = np.zeros(n)  # cost of the fleet not yet depreciated [USD]
         self.log2_algorithmic_efficiency = np.log2(column(params, "algorithmic_efficiency"))
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
         self.loss = np.full(n, math.nan)
@@ -128,6 +129,7 @@ class Firms(AgentTable):
         self.fleet_flop_per_second[rows, slot] += flop_per_second
         self.fleet_watts[rows, slot] += watts
         self.fleet_depreciation_usd[rows, slot] += depreciation_usd_per_step
+        self.fleet_book_usd = self.fleet_book_usd + depreciation_usd_per_step * life
         self.sum_fleet()
 
     def buy_starting_fleet(
@@ -163,6 +165,7 @@ class Firms(AgentTable):
             (self.fleet_depreciation_usd, cost / remaining),
         ):
             target[rows[exists], slot[exists]] = np.broadcast_to(value, slot.shape)[exists]
+        self.fleet_book_usd = np.where(exists, cost, 0.0).sum(axis=1)
         self.sum_fleet()
 
     def set_starting_model(
@@ -333,6 +336,7 @@ class Firms(AgentTable):
             - compliance
             - self.depreciation_usd_per_step
         )
+        self.fleet_book_usd = np.maximum(self.fleet_book_usd - self.depreciation_usd_per_step, 0.0)
         revenue_before = self.recent_revenue_usd_per_year
         self.recent_profit_usd_per_year = finance.smooth(
             self.recent_profit_usd_per_year, self.profit_usd / dt, dt, 1.0
@@ -386,19 +390,16 @@ class Firms(AgentTable):
         )
         self.log2_algorithmic_efficiency = moved + np.where(random, jumps, 0.0)
 
-    def capital_usd(self, step: int) -> FloatArray:
-        """What investors see a firm employ [USD]: cash plus the book value of its fleet (each
-        cohort's depreciation for the steps it has left)."""
-        left = (np.arange(self.ring) - step) % self.ring
-        book = self.fleet_depreciation_usd[:, : self.ring] @ left
-        book += self.fleet_depreciation_usd[:, self.ring] * self.life_steps
-        return self.cash_usd + book
+    def capital_usd(self) -> FloatArray:
+        """What investors see a firm employ [USD]: cash plus the book value of its fleet (its
+        cost less the depreciation charged so far, straight-line over each cohort's life)."""
+        return self.cash_usd + self.fleet_book_usd
 
-    def fund_and_pay_out(
-        self, ledger: Ledger, step: int, market: MarketParams, supply_usd: float, dt: float
+    def raise_funding(
+        self, ledger: Ledger, market: MarketParams, supply_usd: float, dt: float
     ) -> FloatArray:
         """Raise funding where expected returns beat investors' hurdle; returns it [USD]."""
-        capital = self.capital_usd(step)
+        capital = self.capital_usd()
         # growth is credited in proportion to the business that grows: revenue growth of a firm
         # whose revenue is a tenth of its capital adds a tenth of that growth to its return
         revenue = np.nan_to_num(self.recent_revenue_usd_per_year)

@@ -409,7 +409,7 @@ class EfficiencyRaceModel(mesa.Model):
             market.investor_funding_doublings_per_year,
             market.investor_funding_ceiling_usd_per_year,
         )
-        return firms.fund_and_pay_out(self.ledger, self.steps, market, supply, self.dt)
+        return firms.raise_funding(self.ledger, market, supply, self.dt)
 
     def _settle(self, energy: EnergySettlement, policies: ActivePolicies) -> None:
         self.firm_table.settle(self.ledger, policies, self.dt)
@@ -549,7 +549,7 @@ class EfficiencyRaceModel(mesa.Model):
         for party, share in zip(parts, shares, strict=False):
             setattr(self, f"surplus_share_{party}", float(share))
         equity = sum(float(t.cash_usd.sum()) for t in self.tables)
-        equity += float(np.sum(self.firm_table.capital_usd(self.steps) - self.firm_table.cash_usd))
+        equity += float(self.firm_table.fleet_book_usd.sum())
         equity += float(self.supplier_table.capital_usd.sum())
         self.investors_net_return_usd = ledger.external["investors"] + equity
 
