@@ -274,7 +274,7 @@ PROBE_SECONDS = 5.0
 """How long the scheduler check waits for a connection and for its greeting [s]."""
 
 
-def check_scheduler(address: str, timeout: float = PROBE_SECONDS) -> None:
+def check_scheduler(address: str, timeout: float | None = None) -> None:
     """EnvironmentFailure (one line) unless ``address`` is a reachable Dask scheduler.
 
     For ``tcp://`` addresses it connects and reads the first 8 bytes: a Dask scheduler greets
@@ -286,6 +286,7 @@ def check_scheduler(address: str, timeout: float = PROBE_SECONDS) -> None:
     import struct
     from urllib.parse import urlsplit
 
+    timeout = PROBE_SECONDS if timeout is None else timeout
     if "://" not in address:
         address = "tcp://" + address
     parts = urlsplit(address)
