@@ -77,9 +77,11 @@ def test_foreign_folders_are_refused_and_home_is_never_replaced(tmp_path: Path) 
     with pytest.raises(UserError, match="holds other files"), replace_folder(target, owned=_owned):
         pass
     assert (target / "thesis.tex").read_text() == "precious"
-    with pytest.raises(UserError, match="current or home"):
-        with replace_folder(Path.cwd(), owned=_owned, overwrite=True):
-            pass
+    with (
+        pytest.raises(UserError, match="current or home"),
+        replace_folder(Path.cwd(), owned=_owned, overwrite=True),
+    ):
+        pass
     with replace_folder(target, owned=_owned, overwrite=True) as tmp:
         (tmp / "a.txt").write_text("x")
     assert _all_files(target) == {"a.txt": "x"}
@@ -179,7 +181,7 @@ def test_two_concurrent_runs_into_one_folder(tmp_path: Path) -> None:
         results.append((p.returncode, err))
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
-    winner = [i for i, (code, _) in enumerate(results) if code == 0][0]
+    winner = next(i for i, (code, _) in enumerate(results) if code == 0)
     loser_err = results[1 - winner][1].strip().splitlines()
     assert len(loser_err) == 1 and "another effrace process is writing" in loser_err[0]
     assert check_run_folder(out) == []
