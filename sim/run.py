@@ -252,6 +252,15 @@ def format_summary(s: dict[str, Any]) -> str:
             else:
                 lines.append("  concentration: no AI-services revenue at the end, so none")
     lines += ["", "Who earns the margins (cumulative over the run)"]
+    shares = dict(s["profit_share"])
+    shares_defined = all(_finite(v) for v in shares.values())
+    if shares_defined and max(abs(v) for v in shares.values()) > MAX_SHOWN_MARGIN:
+        net = sum(s["cumulative_profit_usd"].values())
+        notes.append(
+            f"share n/m: the sectors' profits and losses nearly cancel (net {net:.3g} USD), so "
+            "shares of that net total mean little"
+        )
+        shares = dict.fromkeys(shares, math.inf)
     for sector in SECTORS:
         profit = s["cumulative_profit_usd"][sector]
         margin = s["margin"][sector]
@@ -264,13 +273,13 @@ def format_summary(s: dict[str, Any]) -> str:
             )
         elif not _finite(margin):
             margin_text = "n/a"
+        share_text = "n/m" if shares[sector] == math.inf else _pct(shares[sector])
         lines.append(
-            f"  {sector:<10} profit {profit:>11.3g} USD   share "
-            f"{_pct(s['profit_share'][sector]):>7}   margin {margin_text:>7}"
+            f"  {sector:<10} profit {profit:>11.3g} USD   share {share_text:>7}   margin "
+            f"{margin_text:>7}"
         )
-    shares_defined = all(_finite(v) for v in s["profit_share"].values())
     losers = [k for k, v in s["cumulative_profit_usd"].items() if v < 0]
-    if losers and shares_defined:
+    if losers and shares_defined and math.inf not in shares.values():
         lines.append(
             f"  ({' and '.join(losers)} lost money over the run, so the other sectors' shares "
             "of the total exceed 100%)"
@@ -308,7 +317,8 @@ def format_summary(s: dict[str, Any]) -> str:
 
 
 MAX_SHOWN_MARGIN = 10.0
-"""A margin (profit/revenue) beyond +-1000% is shown as 'n/m' (not meaningful) with a note."""
+"""A margin (profit/revenue) or a share of profit beyond +-1000% is shown as 'n/m' (not
+meaningful) with a note saying why."""
 
 
 def _finite(x: Any) -> bool:

@@ -70,18 +70,22 @@ def test_a_second_writer_is_refused_while_the_first_writes(tmp_path: Path) -> No
     assert _all_files(target) == {"a.txt": "second"}
 
 
-def test_foreign_folders_are_refused_and_home_is_never_replaced(tmp_path: Path) -> None:
+def test_foreign_folders_are_refused_and_home_is_never_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "notes"
     target.mkdir()
     (target / "thesis.tex").write_text("precious")
     with pytest.raises(UserError, match="holds other files"), replace_folder(target, owned=_owned):
         pass
     assert (target / "thesis.tex").read_text() == "precious"
+    monkeypatch.chdir(target)
     with (
         pytest.raises(UserError, match="current or home"),
-        replace_folder(Path.cwd(), owned=_owned, overwrite=True),
+        replace_folder(".", owned=_owned, overwrite=True),
     ):
         pass
+    monkeypatch.chdir(tmp_path)
     with replace_folder(target, owned=_owned, overwrite=True) as tmp:
         (tmp / "a.txt").write_text("x")
     assert _all_files(target) == {"a.txt": "x"}
