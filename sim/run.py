@@ -252,15 +252,15 @@ def format_summary(s: dict[str, Any]) -> str:
             else:
                 lines.append("  concentration: no AI-services revenue at the end, so none")
     lines += ["", "Who earns the margins (cumulative over the run)"]
-    shares = dict(s["profit_share"])
-    shares_defined = all(_finite(v) for v in shares.values())
-    if shares_defined and max(abs(v) for v in shares.values()) > MAX_SHOWN_MARGIN:
+    profit_shares = dict(s["profit_share"])
+    shares_defined = all(_finite(v) for v in profit_shares.values())
+    if shares_defined and max(abs(v) for v in profit_shares.values()) > MAX_SHOWN_MARGIN:
         net = sum(s["cumulative_profit_usd"].values())
         notes.append(
             f"share n/m: the sectors' profits and losses nearly cancel (net {net:.3g} USD), so "
             "shares of that net total mean little"
         )
-        shares = dict.fromkeys(shares, math.inf)
+        profit_shares = dict.fromkeys(profit_shares, math.inf)
     for sector in SECTORS:
         profit = s["cumulative_profit_usd"][sector]
         margin = s["margin"][sector]
@@ -273,13 +273,13 @@ def format_summary(s: dict[str, Any]) -> str:
             )
         elif not _finite(margin):
             margin_text = "n/a"
-        share_text = "n/m" if shares[sector] == math.inf else _pct(shares[sector])
+        share_text = "n/m" if profit_shares[sector] == math.inf else _pct(profit_shares[sector])
         lines.append(
             f"  {sector:<10} profit {profit:>11.3g} USD   share {share_text:>7}   margin "
             f"{margin_text:>7}"
         )
     losers = [k for k, v in s["cumulative_profit_usd"].items() if v < 0]
-    if losers and shares_defined and math.inf not in shares.values():
+    if losers and shares_defined and math.inf not in profit_shares.values():
         lines.append(
             f"  ({' and '.join(losers)} lost money over the run, so the other sectors' shares "
             "of the total exceed 100%)"
