@@ -114,12 +114,20 @@ def check_run(scenario: Any, *, force: bool) -> Estimate:
 
 
 def check_sweep(scenarios: list[Any], n_runs: int, workers: int, *, force: bool) -> float:
-    """Refuse (UserError) more than :data:`MAX_SWEEP_RUNS` runs, or a sweep estimated longer than
-    :data:`MAX_SWEEP_SECONDS` on ``workers`` without ``force``; return the estimate [s]."""
+    """Refuse (UserError) more than :data:`MAX_SWEEP_RUNS` runs, and without ``force`` runs
+    longer than :data:`MAX_YEARS` or a sweep estimated longer than :data:`MAX_SWEEP_SECONDS`
+    on ``workers``; return the estimate [s]."""
     if n_runs > MAX_SWEEP_RUNS:
         raise UserError(
             f"{n_runs:,} runs: at most {MAX_SWEEP_RUNS:,} in one results store; "
             "use fewer replications or samples"
+        )
+    longest = max(s.run.years for s in scenarios)
+    if longest > MAX_YEARS and not force:
+        raise UserError(
+            f"{longest:g} years: over {MAX_YEARS:g} years efficiencies compound past anything "
+            "meaningful (and past the floating-point range near 400); use fewer years, or pass "
+            "--force"
         )
     per_run = max(estimate_run(s, agents_table=False).seconds for s in scenarios)
     seconds = per_run * n_runs / max(1, workers)

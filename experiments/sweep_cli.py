@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,7 @@ def _check_model(path: str) -> None:
     """Import the --model function here, so that a wrong one is one line, not a broken pool."""
     from experiments.outputs import resolve_simulate
 
-    if ":" not in path:
+    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", path):
         raise UserError(f"--model {path}: give MODULE:FUNCTION, e.g. {DEFAULT_SIMULATE}")
     if not callable(resolve_simulate(path)):
         raise UserError(f"--model {path}: not a function")
@@ -201,6 +202,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         metrics=args.metric,
         simulate=args.model,
     )
+    if args.years is not None:
+        _check_arm_years(spec, args.years)
     out, report = _run(spec, args)
     comparison = comparison_of(SweepResults.load(out, report), args.base)
     figures = compare_mod.write(comparison.summary, comparison.fan, args.base, out)
@@ -220,6 +223,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"differences: {out / 'differences.csv'}")
     print(f"fan charts: {', '.join(str(p) for p in figures) or 'none (no series to draw)'}")
     return 0
+
+
+def _check_arm_years(spec: SweepSpec, years: float) -> None:
+    """--years must be a whole number of steps in every arm (as for ``effrace run``)."""
+    from experiments.run_cli import check_years
+    from sim.scenario import apply_overrides, from_dict
+
+    for name, raw in spec.raw_scenarios.items():
+        scenario = from_dict(apply_overrides(raw, spec.fixed), origin=name)
+        check_years(years, scenario.run.steps_per_year)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:

@@ -347,3 +347,11 @@ def test_compare_message_names_compare_arguments(
     assert code == 0, err
     assert (out / "differences.csv").is_file()
     refused([*common, "--replications", "3", "--out", str(out)], capsys, "--replications")
+
+
+def test_compare_and_sweep_refuse_horizons_past_the_bound(
+    sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused(["compare", "mean-field", "turtle", "--years", "400"], capsys, "400 years", "--force")
+    sweep_file.write_text(sweep_file.read_text().replace("run.years = 1", "run.years = 250"))
+    refused(["sweep", str(sweep_file), "--workers", "1"], capsys, "250 years", "--force")
