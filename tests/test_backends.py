@@ -64,6 +64,7 @@ def test_serial_results_are_real_model_runs(serial_store: Path) -> None:
     assert shares[defined].sum(axis=1).to_numpy() == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_process_pool_gives_identical_results(serial_store: Path, tmp_path: Path) -> None:
     spec = load_sweep(serial_store / "sweep.toml")
     report = execute(spec, tmp_path / "out", backend=ProcessBackend(2), quiet=True)
@@ -71,6 +72,7 @@ def test_process_pool_gives_identical_results(serial_store: Path, tmp_path: Path
     assert_same_store(serial_store / "out", tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_identical_results(serial_store: Path, tmp_path: Path) -> None:
     from dask.distributed import LocalCluster
 
@@ -100,6 +102,7 @@ def test_backend_choice() -> None:
         make_backend(0)
 
 
+@pytest.mark.slow
 def test_resume_after_the_sweep_process_is_killed(tmp_path: Path) -> None:
     body = SWEEP.replace('design = "lhs"\nsamples = 4\nreplications = 2', "replications = 60")
     body = body.replace("law.kappa = { min = 0.12, max = 0.25 }\n", "")

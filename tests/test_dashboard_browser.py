@@ -40,7 +40,8 @@ pytestmark = [
 ]
 
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+    "playwright.sync_api",
+    reason="playwright is not installed (pip install -e '.[browser]'; .ci/run installs it)",
 )
 expect = sync_api.expect
 
