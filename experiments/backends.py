@@ -422,10 +422,38 @@ def check_budget(spec: SweepSpec, n_runs: int, backend: Backend | None, *, force
     check_sweep(scenarios, n_runs, workers, force=force)
 
 
+STORE_ENTRIES = {"manifest.json", "runs", "timeseries", "differences.csv", "figures", "sensitivity"}
+"""What a sweep, compare or sensitivity command leaves in its folder (besides hidden locks)."""
+
+
+def _drop_if_empty(store: Store) -> None:
+    """Delete a store that holds no finished run (a start that failed or was interrupted before
+    its first run was stored), so that the folder can be used for another sweep; a store with
+    runs, or a folder with other files, is left alone."""
+    import shutil
+
+    root = store.root
+    if any((root / "runs").glob("part-*.parquet")):
+        return
+    if not all(p.name in STORE_ENTRIES or p.name.startswith(".") for p in root.iterdir()):
+        return
+    with store.locked():
+        for entry in root.iterdir():
+            if entry.name == ".lock":
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    (root / ".lock").unlink(missing_ok=True)
+
+
 def open_store(spec: SweepSpec, design: Design, out: str | Path) -> Store:
     """Create the store of ``spec`` at ``out``, or open it; UserError if it holds another sweep."""
     fingerprint = spec.fingerprint()
     store = Store(out)
+    if store.exists() and store.manifest.get("fingerprint") != fingerprint:
+        _drop_if_empty(store)
     if store.exists():
         if store.manifest.get("fingerprint") != fingerprint:
             if spec.origin == "compare":

@@ -355,3 +355,25 @@ def test_compare_and_sweep_refuse_horizons_past_the_bound(
     refused(["compare", "mean-field", "turtle", "--years", "400"], capsys, "400 years", "--force")
     sweep_file.write_text(sweep_file.read_text().replace("run.years = 1", "run.years = 250"))
     refused(["sweep", str(sweep_file), "--workers", "1"], capsys, "250 years", "--force")
+
+
+def test_a_store_without_runs_can_be_reused_for_another_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    base = ["compare", "mean-field", "turtle", "--years", "0.25", "--workers", "1", "--quiet"]
+    code, _, err = effrace([*base, "--replications", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    for part in (out / "runs").glob("part-*"):  # as if interrupted before its first run
+        part.unlink()
+    code, _, err = effrace([*base, "--replications", "3", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert len(Store(out).runs()) == 6 and Store(out).manifest["replications"] == 3
+
+
+def test_simulate_reports_each_step() -> None:
+    from sim.run import simulate
+
+    steps: list[int] = []
+    result = simulate(load_scenario("mean-field", {"run.years": 0.5}), on_step=steps.append)
+    assert steps == [1, 2, 3, 4, 5, 6] and len(result.model) == 6
