@@ -558,23 +558,25 @@ def _run_missing(
                 disable=quiet,
                 dynamic_ncols=True,
             ) as progress:
-                try:
-                    for records in backend.map_unordered(tasks):
-                        for record in records:
-                            writer.add(record)
-                            failed += record.row["status"] != "ok"
-                        ran += len(records)
-                        progress.update(len(records))
-                except (KeyboardInterrupt, UserError):
-                    raise
-                except Exception as exc:  # lost workers, a lost scheduler, a broken pool
-                    writer.flush()
-                    raise EnvironmentFailure(
-                        f"the {backend.name} workers failed mid-sweep ({type(exc).__name__}: "
-                        f"{_one_line(exc)}); {done_before + writer.written} of {n_runs} runs "
-                        f"are stored in {store.root}: rerun the same command with --resume "
-                        "to finish"
-                    ) from None
+                results = backend.map_unordered(tasks)
+                while True:
+                    try:
+                        records = next(results)
+                    except StopIteration:
+                        break
+                    except Exception as exc:  # lost workers, a lost scheduler, a broken pool
+                        writer.flush()
+                        raise EnvironmentFailure(
+                            f"the {backend.name} workers failed mid-sweep ({type(exc).__name__}: "
+                            f"{_one_line(exc)}); {done_before + writer.written} of {n_runs} runs "
+                            f"are stored in {store.root}: rerun the same command with --resume "
+                            "to finish"
+                        ) from None
+                    for record in records:
+                        writer.add(record)
+                        failed += record.row["status"] != "ok"
+                    ran += len(records)
+                    progress.update(len(records))
         finally:
             backend.close()
     t2 = time.perf_counter()

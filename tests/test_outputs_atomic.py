@@ -4,6 +4,7 @@ leaves a folder a reader would take for a complete run (:mod:`sim.atomic`)."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -266,3 +267,45 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.slow
+def test_a_killed_worker_ends_the_sweep_in_one_line_and_resume_finishes(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        'scenario = "baseline"\nreplications = 60\nseed = 1\n[set]\nrun.years = 1\n', "utf-8"
+    )
+    out = tmp_path / "o"
+    command = _effrace("sweep", str(sweep), "--quiet", "--out", str(out))
+    proc = subprocess.Popen(
+        [*command, "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "runs").glob("part-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [pid for pid in _children(proc.pid) if "spawn_main" in _cmdline(pid)]
+        assert workers, "no worker to kill"
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    lines = err.strip().splitlines()
+    assert proc.returncode == 1, err
+    assert len(lines) == 1 and "failed mid-sweep" in lines[0] and "--resume" in lines[0], err
+    resumed = subprocess.run(
+        [*command, "--resume", "--workers", "1"], capture_output=True, text=True, timeout=600
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    from experiments.store import Store
+
+    assert Store(out).runs()["run_id"].tolist() == list(range(60))
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
