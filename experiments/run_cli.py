@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,8 @@ def run_command(args: argparse.Namespace) -> int:
     option = "--years" if args.years is not None else "run.years"
     check_years(scenario.run.years, scenario.run.steps_per_year, option)
     check_run(scenario, force=args.force)
-    out = check_out_path(args.out if args.out is not None else Path("runs") / scenario.name)
+    default = re.sub(r"[^\w.-]+", "_", scenario.name).strip("._") or "unnamed"
+    out = check_out_path(args.out if args.out is not None else Path("runs") / default)
     with replace_folder(out, owned=is_run_folder, overwrite=args.overwrite) as tmp:
         result = _simulate_with_progress(scenario, quiet=args.json)
         try:

@@ -377,3 +377,16 @@ def test_simulate_reports_each_step() -> None:
     steps: list[int] = []
     result = simulate(load_scenario("mean-field", {"run.years": 0.5}), on_step=steps.append)
     assert steps == [1, 2, 3, 4, 5, 6] and len(result.model) == 6
+
+
+@pytest.mark.parametrize(("name", "folder"), [("../../escape", "escape"), ("", "unnamed")])
+def test_the_default_folder_stays_under_runs(
+    name: str, folder: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text(f'name = "{name}"\nbase = "mean-field"\n', encoding="utf-8")
+    code, _, err = effrace(["run", str(path), "--years", "0.25", "--no-figures"], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")) == [
+        folder
+    ]
