@@ -35,7 +35,7 @@ from experiments.outputs import Runner, RunRecord, RunTask, model_code_hash
 from experiments.sensitivity import salib_manifest
 from experiments.store import Store, runs_schema
 from experiments.sweep import Design, SweepSpec, iter_tasks, make_design, run_seeds
-from sim.errors import UserError
+from sim.errors import EnvironmentFailure, UserError
 
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
 MAX_CHUNK_RUNS = 8
@@ -84,9 +84,31 @@ class SerialBackend:
 _WORKER_RUNNER: Runner | None = None
 
 
-def _init_worker(runner: Runner) -> None:
-    """Pool initializer: keep the runner and import the model, once per worker process."""
+PARENT_POLL_SECONDS = 0.5
+"""How often a pool worker checks that the process that started it is still alive [s]."""
+
+
+def _exit_with_parent(parent_pid: int, poll_seconds: float = PARENT_POLL_SECONDS) -> None:
+    """Start a daemon thread that ends this process (``os._exit``) once its parent is gone, so
+    that a SIGKILLed sweep leaves no worker behind (a worker's parent changes when the parent
+    dies: it is re-parented to init or a subreaper)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _init_worker(runner: Runner, parent_pid: int | None = None) -> None:
+    """Pool initializer: watch the parent, keep the runner and import the model, once per
+    worker process."""
     global _WORKER_RUNNER
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     _WORKER_RUNNER = runner
     runner.warm_up()
 
@@ -144,14 +166,22 @@ class ProcessBackend:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(runner,),
+            initargs=(runner, os.getpid()),
         )
         # start every worker and let it import the model before the clock starts
-        ready = [self._pool.submit(_worker_ready) for _ in range(self.workers)]
-        wait(ready)
-        if any(isinstance(f.exception(), BrokenProcessPool) for f in ready):
-            self.close()
-            raise UserError(f"the worker processes stopped while starting: {MAIN_GUARD_HINT}")
+        for future in wait([self._pool.submit(_worker_ready) for _ in range(self.workers)]).done:
+            try:
+                future.result()
+            except BrokenProcessPool:  # most often a script without a main guard
+                self.close()
+                raise UserError(
+                    f"the worker processes stopped while starting: {MAIN_GUARD_HINT}"
+                ) from None
+            except Exception as exc:  # a worker could not start (import, memory)
+                self.close()
+                raise EnvironmentFailure(
+                    f"the worker processes could not start: {_one_line(exc)}"
+                ) from None
 
     def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]:
         if self._pool is None:
@@ -199,6 +229,8 @@ class DaskBackend:
     def start(self, runner: Runner) -> None:
         from dask.distributed import Client, LocalCluster
 
+        if self.cluster_spec != "local":
+            check_scheduler(self.cluster_spec)
         try:
             if self.cluster_spec == "local":
                 self._cluster = LocalCluster(
@@ -211,10 +243,19 @@ class DaskBackend:
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(self.cluster_spec, timeout="20s")
-        except (OSError, ValueError) as exc:  # unreachable, or not an address
+        except Exception as exc:  # unreachable, not an address, TLS without a configuration
             self.close()
-            raise UserError(f"--cluster {self.cluster_spec}: cannot connect: {exc}") from None
-        self._client.wait_for_workers(1)
+            raise EnvironmentFailure(
+                f"--cluster {self.cluster_spec}: cannot connect: {_one_line(exc)}"
+            ) from None
+        try:
+            self._client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_SECONDS)
+        except Exception:
+            self.close()
+            raise EnvironmentFailure(
+                f"--cluster {self.cluster_spec}: the scheduler has no workers after "
+                f"{WAIT_FOR_WORKERS_SECONDS:.0f} s; start some (dask worker ADDRESS)"
+            ) from None
         self.workers = max(1, sum(self._client.nthreads().values()))
         self._client.run(_dask_warm, runner.simulate_path)
         self._runner = self._client.scatter(runner, broadcast=True, hash=False)
@@ -245,6 +286,63 @@ class DaskBackend:
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+WAIT_FOR_WORKERS_SECONDS = 60.0
+"""How long a sweep waits for a scheduler to have at least one worker [s]."""
+PROBE_SECONDS = 5.0
+"""How long the scheduler check waits for a connection and for its greeting [s]."""
+
+
+def check_scheduler(address: str, timeout: float | None = None) -> None:
+    """EnvironmentFailure (one line) unless ``address`` is a reachable Dask scheduler.
+
+    For ``tcp://`` addresses it connects and reads the first 8 bytes: a Dask scheduler greets
+    every new connection with a handshake whose first 8 bytes are a small frame count (little
+    endian), while an HTTP server (the Dask dashboard on port 8787 is an easy mix-up) waits
+    silently for a request. Other schemes (tls://, ws://) are left to Dask.
+    """
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    timeout = PROBE_SECONDS if timeout is None else timeout
+    if "://" not in address:
+        address = "tcp://" + address
+    parts = urlsplit(address)
+    if parts.scheme != "tcp":
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or port is None:
+        raise UserError(f"--cluster {address}: give an address such as tcp://host:8786")
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            greeting = b""
+            while len(greeting) < 8:
+                chunk = sock.recv(8 - len(greeting))
+                if not chunk:
+                    break
+                greeting += chunk
+    except TimeoutError:
+        greeting = b""
+    except OSError as exc:
+        raise EnvironmentFailure(
+            f"--cluster {address}: cannot connect: {exc.strerror or exc}"
+        ) from None
+    if len(greeting) < 8 or struct.unpack("<Q", greeting)[0] > 64:
+        raise EnvironmentFailure(
+            f"--cluster {address}: something answers there but it is not a Dask scheduler "
+            "(the scheduler listens on port 8786 by default; 8787 is its dashboard)"
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
 
 
 def make_backend(workers: int | None = None, cluster: str | None = None) -> Backend:
@@ -331,12 +429,61 @@ def _chunks(tasks: Iterator[RunTask], size: int) -> Iterator[list[RunTask]]:
         yield chunk
 
 
+def check_budget(spec: SweepSpec, n_runs: int, backend: Backend | None, *, force: bool) -> None:
+    """:func:`experiments.budget.check_sweep` for the scenarios of ``spec`` with its fixed
+    overrides (the factors' values are not looked at: the estimate is rough)."""
+    from experiments.budget import check_sweep
+    from sim.scenario import apply_overrides, from_dict
+
+    scenarios = [
+        from_dict(apply_overrides(raw, spec.fixed), origin=name)
+        for name, raw in spec.raw_scenarios.items()
+    ]
+    workers = backend.workers if backend is not None else 1
+    check_sweep(scenarios, n_runs, workers, force=force)
+
+
+STORE_ENTRIES = {"manifest.json", "runs", "timeseries", "differences.csv", "figures", "sensitivity"}
+"""What a sweep, compare or sensitivity command leaves in its folder (besides hidden locks)."""
+
+
+def _drop_if_empty(store: Store) -> None:
+    """Delete a store that holds no finished run (a start that failed or was interrupted before
+    its first run was stored), so that the folder can be used for another sweep; a store with
+    runs, or a folder with other files, is left alone."""
+    import shutil
+
+    root = store.root
+    if any((root / "runs").glob("part-*.parquet")):
+        return
+    if not all(p.name in STORE_ENTRIES or p.name.startswith(".") for p in root.iterdir()):
+        return
+    with store.locked():
+        for entry in root.iterdir():
+            if entry.name == ".lock":
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    (root / ".lock").unlink(missing_ok=True)
+
+
 def open_store(spec: SweepSpec, design: Design, out: str | Path) -> Store:
     """Create the store of ``spec`` at ``out``, or open it; UserError if it holds another sweep."""
     fingerprint = spec.fingerprint()
     store = Store(out)
+    if store.exists() and store.manifest.get("fingerprint") != fingerprint:
+        _drop_if_empty(store)
     if store.exists():
         if store.manifest.get("fingerprint") != fingerprint:
+            if spec.origin == "compare":
+                raise UserError(
+                    f"--out {out} holds results of another comparison or sweep "
+                    f"('{store.manifest.get('name')}'; other scenarios, --replications, "
+                    "--years, --set, --seed, metrics or series, or changed scenario files); "
+                    "choose another --out or delete it"
+                )
             raise UserError(
                 f"--out {out} holds results of another sweep ('{store.manifest.get('name')}', "
                 "or this file or its scenarios have changed); choose another --out or delete it"
@@ -379,11 +526,16 @@ def execute(
     quiet: bool = False,
     flush_runs: int = 50,
     flush_seconds: float = 5.0,
+    force: bool = False,
 ) -> SweepReport:
-    """Run the runs of ``spec`` missing from the store at ``out`` on ``backend`` (serial if None)."""
+    """Run the runs of ``spec`` missing from the store at ``out`` on ``backend`` (serial if None).
+
+    Refuses (UserError) more runs than a store holds, and without ``force`` a sweep estimated
+    to take longer than a day (:mod:`experiments.budget`)."""
     if _in_worker_start_up():  # a script without a main guard, re-imported by a worker
         raise SystemExit(f"effrace: this worker stops: {MAIN_GUARD_HINT}")
     design = make_design(spec)
+    check_budget(spec, len(design.points) * spec.replications, backend, force=force)
     store = open_store(spec, design, out)
     with store.locked():
         done = runs_done(store, spec, resume=resume)
@@ -429,7 +581,20 @@ def _run_missing(
                 disable=quiet,
                 dynamic_ncols=True,
             ) as progress:
-                for records in backend.map_unordered(tasks):
+                results = backend.map_unordered(tasks)
+                while True:
+                    try:
+                        records = next(results)
+                    except StopIteration:
+                        break
+                    except Exception as exc:  # lost workers, a lost scheduler, a broken pool
+                        writer.flush()
+                        raise EnvironmentFailure(
+                            f"the {backend.name} workers failed mid-sweep ({type(exc).__name__}: "
+                            f"{_one_line(exc)}); {done_before + writer.written} of {n_runs} runs "
+                            f"are stored in {store.root}: rerun the same command with --resume "
+                            "to finish"
+                        ) from None
                     for record in records:
                         writer.add(record)
                         failed += record.row["status"] != "ok"

@@ -72,8 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"effrace: error: {exc}", file=sys.stderr)
-        return 2
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc))  # one line
+        print(f"effrace: error: {text}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("effrace: interrupted", file=sys.stderr)
         return 130

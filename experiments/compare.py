@@ -204,6 +204,23 @@ def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
     return written
 
 
+def write(summary: pd.DataFrame, fan: pd.DataFrame, base: str, out: str | Path) -> list[Path]:
+    """differences.csv (replaced in one rename) and the fan charts in ``out/figures`` (replaced
+    as one set, :func:`sim.atomic.replace_folder`), so a comparison re-run with other arguments
+    never leaves an older chart beside new ones. Returns the fan charts' paths."""
+    from sim.atomic import replace_folder, write_file_atomic
+
+    out = Path(out)
+    write_file_atomic(out / "differences.csv", lambda p: summary.to_csv(p, index=False))
+    with replace_folder(out / "figures", owned=_only_figures, option="--out") as tmp:
+        names = [p.name for p in fan_charts(fan, base, tmp)]
+    return [out / "figures" / n for n in names]
+
+
+def _only_figures(folder: Path) -> bool:
+    return all(p.suffix == ".png" for p in folder.iterdir())
+
+
 def format_table(summary: pd.DataFrame, base: str) -> str:
     """The comparison as a text table for the terminal."""
     lines = []

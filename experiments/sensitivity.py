@@ -303,6 +303,24 @@ def _pm(value: float, half: float) -> str:
     return f"{value:.3g} ± {half:.2g}"
 
 
+SENSITIVITY_FILES = ("indices.csv", "over_time.csv", "figures")
+
+
+def write_atomic(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
+    """:func:`write` into a temporary folder that then replaces ``out_dir`` as one set
+    (:func:`sim.atomic.replace_folder`): never a mixture of two analyses, never half-written."""
+    from sim.atomic import replace_folder
+
+    out_dir = Path(out_dir)
+
+    def owned(folder: Path) -> bool:
+        return all(p.name in SENSITIVITY_FILES for p in folder.iterdir())
+
+    with replace_folder(out_dir, owned=owned, option="--out") as tmp:
+        written = write(result, tmp)
+    return [out_dir / p.relative_to(tmp) for p in written]
+
+
 def write(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
     """indices.csv, over_time.csv and the figures, in ``out_dir``."""
     out_dir = Path(out_dir)

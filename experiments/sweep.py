@@ -40,7 +40,6 @@ import itertools
 import json
 import math
 import re
-import tomllib
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -241,15 +240,12 @@ def _choice(raw: Mapping[str, Any], key: str, options: Sequence[str], where: str
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and check a sweep file; UserError with one line naming the file and key if wrong."""
+    from sim.scenario import read_toml
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"sweep file {path}: cannot read: {exc.strerror}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    if path.is_dir():
+        raise UserError(f"sweep file {path}: is a folder, not a sweep file")
+    raw, text = read_toml(path, "sweep file")
     return parse_sweep(raw, text=text, origin=str(path), base_dir=path.parent, name=path.stem)
 
 

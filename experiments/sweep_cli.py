@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from experiments.backends import SweepReport, execute, make_backend
 from experiments.outputs import DEFAULT_SIMULATE
 from experiments.store import Store
 from experiments.sweep import SweepSpec, load_sweep
+from sim.errors import EnvironmentFailure, UserError
 
 
 def _execution_options(parser: argparse.ArgumentParser) -> None:
@@ -39,13 +42,16 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
         help="run on Dask: 'local' starts a local cluster, an address (tcp://host:8786) "
         "connects to a running scheduler",
     )
-    parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="results store (default results/NAME)"
-    )
+    parser.add_argument("--out", metavar="DIR", help="results store (default results/NAME)")
     parser.add_argument(
         "--resume", action="store_true", help="finish an interrupted store: run only missing runs"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="run even if the runs are estimated to take more than a day",
+    )
     parser.add_argument(
         "--model",
         default=DEFAULT_SIMULATE,
@@ -98,16 +104,50 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=cmd_sensitivity)
 
 
+def _out_folder(args: argparse.Namespace, name: str) -> Path:
+    """The results folder: --out or results/NAME, created; UserError (one line) if it is a
+    file, or cannot be created or written."""
+    from sim.atomic import check_out_path
+
+    out = check_out_path(args.out if args.out is not None else Path("results") / name)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create the folder: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: the folder is not writable")
+    return out
+
+
+def _check_model(path: str) -> None:
+    """Import the --model function here, so that a wrong one is one line, not a broken pool."""
+    from experiments.outputs import resolve_simulate
+
+    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", path):
+        raise UserError(f"--model {path}: give MODULE:FUNCTION, e.g. {DEFAULT_SIMULATE}")
+    if not callable(resolve_simulate(path)):
+        raise UserError(f"--model {path}: not a function")
+
+
 def _run(spec: SweepSpec, args: argparse.Namespace) -> tuple[Path, SweepReport]:
-    out = args.out or Path("results") / spec.name
+    out = _out_folder(args, spec.name)
     backend = make_backend(args.workers, args.cluster)
-    report = execute(spec, out, backend=backend, resume=args.resume, quiet=args.quiet)
+    try:
+        report = execute(
+            spec, out, backend=backend, resume=args.resume, quiet=args.quiet, force=args.force
+        )
+    except OSError as exc:  # the disk filled up, the folder was removed, ...
+        raise EnvironmentFailure(
+            f"--out {out}: cannot write: {exc.strerror or exc}; runs already stored are kept: "
+            "rerun the same command with --resume to finish"
+        ) from None
     return out, report
 
 
 def _load(args: argparse.Namespace) -> SweepSpec:
     import dataclasses
 
+    _check_model(args.model)
     spec = load_sweep(args.file)
     return dataclasses.replace(spec, simulate=args.model)
 
@@ -137,8 +177,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from experiments.api import SweepResults, comparison_of
+    from experiments.budget import MAX_SWEEP_RUNS
     from sim.scenario import parse_overrides
 
+    if args.seed < 0:
+        raise UserError(f"--seed {args.seed}: must be >= 0")
+    if args.years is not None and not (args.years > 0 and math.isfinite(args.years)):
+        raise UserError(f"--years {args.years:g}: must be a positive number of years")
+    n_runs = args.replications * (1 + len(args.policies))
+    if n_runs > MAX_SWEEP_RUNS:
+        raise UserError(
+            f"--replications {args.replications}: {n_runs:,} runs, more than the "
+            f"{MAX_SWEEP_RUNS:,} a results store holds; use fewer replications"
+        )
+    _check_model(args.model)
     spec = compare_mod.compare_spec(
         args.base,
         args.policies,
@@ -150,10 +202,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         metrics=args.metric,
         simulate=args.model,
     )
+    if args.years is not None:
+        _check_arm_years(spec, args.years)
     out, report = _run(spec, args)
     comparison = comparison_of(SweepResults.load(out, report), args.base)
-    comparison.summary.to_csv(out / "differences.csv", index=False)
-    figures = compare_mod.fan_charts(comparison.fan, args.base, out / "figures")
+    figures = compare_mod.write(comparison.summary, comparison.fan, args.base, out)
     if args.json:
         records = comparison.summary.to_dict(orient="records")
         clean = [
@@ -167,8 +220,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 0
     print(f"compare: {report.summary()}")
     print(comparison.table())
-    print(f"fan charts: {', '.join(str(p) for p in figures)}")
+    print(f"differences: {out / 'differences.csv'}")
+    print(f"fan charts: {', '.join(str(p) for p in figures) or 'none (no series to draw)'}")
     return 0
+
+
+def _check_arm_years(spec: SweepSpec, years: float) -> None:
+    """--years must be a whole number of steps in every arm (as for ``effrace run``)."""
+    from experiments.run_cli import check_years
+    from sim.scenario import apply_overrides, from_dict
+
+    for name, raw in spec.raw_scenarios.items():
+        scenario = from_dict(apply_overrides(raw, spec.fixed), origin=name)
+        check_years(years, scenario.run.steps_per_year)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -177,7 +241,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out, report = _run(spec, args)
     print(f"sensitivity '{spec.name}': {report.summary()}")
     result = sensitivity_mod.analyse(Store(out), spec)
-    written = sensitivity_mod.write(result, out / "sensitivity")
+    written = sensitivity_mod.write_atomic(result, out / "sensitivity")
     title = "Sobol indices" if result.method == "sobol" else "Morris screening"
     print(f"{title} ({sensitivity_mod.CONFIDENCE:.0%} CI):")
     print(sensitivity_mod.format_table(result))

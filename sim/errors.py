@@ -1,4 +1,5 @@
-"""Errors a user can cause. The CLI turns each into one line on stderr and exit code 2."""
+"""Errors a user can cause, and failures of their environment. The CLI turns each into one line
+on stderr: exit code 2 for a :class:`UserError`, 1 for an :class:`EnvironmentFailure`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ class UserError(ValueError):
     The message is one line that names the problem (the file, the key, the value, the allowed
     range) and, where one exists, suggests the fix.
     """
+
+    exit_code = 2
+
+
+class EnvironmentFailure(UserError):
+    """Not a mistake in the input but a failure around it: a cluster that cannot be reached or
+    is not a Dask scheduler, workers or a scheduler lost mid-sweep. One line that says what
+    failed and what was kept (and how to resume); exit code 1."""
+
+    exit_code = 1
 
 
 def suggest(word: str, options: Iterable[str], cutoff: float = 0.5) -> str:

@@ -147,7 +147,7 @@ class RunParams(_Validated):
     start_year: float = param(2024.0, "calendar year", "Calendar year of step 0.", lo=1900, hi=2200)
     years: float = param(20.0, "yr", "Simulated horizon.", lo=0.0, hi=500.0, lo_open=True, key=True)
     steps_per_year: int = param(
-        12, "1/yr", "Steps per year (12 = monthly; MODEL.md section 2).", lo=1, hi=3650
+        12, "1/yr", "Steps per year (12 = monthly; docs/model.md section 1.3).", lo=1, hi=3650
     )
     seed: int = param(0, "-", "Root seed of the run's random numbers.", lo=0, hi=2**63 - 1)
     target_relative_loss: float = param(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -51,16 +52,21 @@ def simulate(
     scenario: Scenario,
     seed: int | np.random.SeedSequence | None = None,
     model: EfficiencyRaceModel | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run ``scenario`` for its horizon and return its tidy outputs.
 
     ``seed`` (an int or a :class:`numpy.random.SeedSequence`) overrides ``scenario.run.seed``;
     the same scenario and seed give identical results on any machine and in any process.
+    ``on_step(n)``, if given, is called after each step with the number of steps done (a
+    progress bar).
     """
     resolved = seed_of(seed, scenario)
     m = model if model is not None else EfficiencyRaceModel(scenario, rng=resolved)
-    for _ in range(scenario.run.n_steps):
+    for done in range(1, scenario.run.n_steps + 1):
         m.step()
+        if on_step is not None:
+            on_step(done)
     return collect(m, resolved)
 
 
@@ -216,33 +222,53 @@ def _links_of_leader(result: RunResult, agent_id: int) -> dict[str, Any]:
 
 
 def format_summary(s: dict[str, Any]) -> str:
-    """The summary as one screen of text."""
+    """The summary as one screen of text. Figures that are undefined for a scenario (shares with
+    one firm, a price with no sales, a margin on almost no revenue) are explained, not printed
+    as nan."""
     lines = [
         f"efficiency-race: scenario '{s['scenario']}', seed {s['seed']}, {s['years'][0]:.0f}-{s['years'][1]:.0f}"
     ]
     lines.append(f"firms active at the end: {s['firms_active']} of {s['firms_started']}")
+    one_firm = s["firms_started"] == 1
+    notes: list[str] = []
     if "leader" in s:
         lead = s["leader"]
+        share = lead["market_share"]
         lines += [
             "",
             "Who is winning the race",
             f"  leader (largest market share): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
-            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP, "
-            f"market share {lead['market_share']:.1%}",
+            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP"
+            + ("" if one_firm or not _finite(share) else f", market share {share:.1%}"),
         ]
         lines += _format_links(s["efficiency_by_link"])
-        shares = list(s["market_shares"].items())[:5]
-        lines.append("  market shares: " + ", ".join(f"{n} {v:.1%}" for n, v in shares))
-        lines.append(
-            f"  concentration (HHI of AI-services revenue): {s['final_hhi_ai_services']:.2f}; "
-            f"the lead changed hands {s['lead_changes']} times"
-        )
+        if one_firm:
+            lines.append("  one firm: no race between firms, so no market shares or concentration")
+        else:
+            shares = [(n, v) for n, v in s["market_shares"].items() if _finite(v)][:5]
+            if shares:
+                lines.append("  market shares: " + ", ".join(f"{n} {v:.1%}" for n, v in shares))
+            if _finite(s["final_hhi_ai_services"]):
+                lines.append(
+                    f"  concentration (HHI of AI-services revenue): "
+                    f"{s['final_hhi_ai_services']:.2f}; the lead changed hands "
+                    f"{s['lead_changes']} times"
+                )
+            else:
+                lines.append("  concentration: no AI-services revenue at the end, so none")
     lines += ["", "Who gains what (cumulative over the run; share of the gains)"]
     for party, value in s["surplus_usd"].items():
-        margin = s["margin"].get(party)
         text = f"  {party:<15} {value:>11.3g} USD   share {_pct(s['surplus_share'][party]):>6}"
+        margin = s["margin"].get(party)
         if margin is not None:
-            text += f"   margin {_pct(margin):>6}"
+            if _finite(margin) and abs(margin) > MAX_SHOWN_MARGIN:
+                notes.append(
+                    f"margin n/m: the {party}' {'loss' if margin < 0 else 'profit'} is "
+                    f"{abs(margin):.3g} times their revenue, so a margin means little"
+                )
+                text += "   margin    n/m"
+            else:
+                text += f"   margin {_pct(margin):>6}"
         lines.append(text)
     lines.append(
         f"  total surplus   {sum(s['surplus_usd'].values()):>11.3g} USD   (a share is of the "
@@ -253,12 +279,25 @@ def format_summary(s: dict[str, Any]) -> str:
         f"{s['dividends_usd']:.3g} USD in dividends; net return with what they own "
         f"{s['investors_net_return_usd']:.3g} USD"
     )
+    no_revenue = [k for k, v in s["margin"].items() if not _finite(v)]
+    if no_revenue:
+        notes.append(f"margin n/a: no revenue for {' and '.join(no_revenue)}")
+    lines += [f"  ({n})" for n in notes]
+    lines.append("")
     p0, p1 = s["price_usd_per_million_tokens"]
-    lines += [
-        "",
-        f"Price per million tokens: {p0:.3g} -> {p1:.3g} USD (falls {s['price_fall_per_year']:.2f}x a year)",
-        f"Cost per logical FLOP: {s['cost_usd_per_logical_flop'][0]:.3g} -> {s['cost_usd_per_logical_flop'][1]:.3g} USD",
-    ]
+    if _finite(p0) and _finite(p1):
+        fall = s["price_fall_per_year"]
+        rate = f" (falls {fall:.2f}x a year)" if _finite(fall) else ""
+        lines.append(f"Price per million tokens: {p0:.3g} -> {p1:.3g} USD{rate}")
+    elif _finite(p1):
+        lines.append(f"Price per million tokens at the end: {p1:.3g} USD (no sales at the start)")
+    else:
+        lines.append(
+            "Price per million tokens: none, no AI services were sold at the end (no buyers "
+            "in this scenario, or no firm left selling)"
+        )
+    c0, c1 = s["cost_usd_per_logical_flop"]
+    lines.append(f"Cost per logical FLOP: {c0:.3g} -> {c1:.3g} USD")
     if s["energy_cap_binding_share"] > 0:
         lines.append(f"Energy cap binding in {s['energy_cap_binding_share']:.0%} of steps")
     if "compute_doublings_achieved" in s:
@@ -268,6 +307,15 @@ def format_summary(s: dict[str, Any]) -> str:
             f"still needed for relative excess loss {s['target_relative_loss']:g}: {s['doublings_still_needed']:.1f}",
         ]
     return "\n".join(lines)
+
+
+MAX_SHOWN_MARGIN = 10.0
+"""A margin (profit/revenue) or a share of profit beyond +-1000% is shown as 'n/m' (not
+meaningful) with a note saying why."""
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float | np.floating) and math.isfinite(x)
 
 
 def _format_links(links: dict[str, Any]) -> list[str]:
@@ -282,15 +330,23 @@ def _format_links(links: dict[str, Any]) -> list[str]:
         if column not in lead:
             continue
         value, rate = lead[column]
-        text = f"    {label:<42} {value:9.3g}  {rate:5.2f}/yr"
+        text = f"    {label:<42} {_num(value)}  {_rate(rate)}"
         if rival and column in rival:
-            text += f"   vs {rival[column][0]:9.3g}  {rival[column][1]:5.2f}/yr"
+            text += f"   vs {_num(rival[column][0])}  {_rate(rival[column][1])}"
         lines.append(text)
     return lines
 
 
+def _num(x: float) -> str:
+    return f"{x:9.3g}" if _finite(x) else f"{'n/a':>9}"
+
+
+def _rate(x: float) -> str:
+    return f"{x:5.2f}/yr" if _finite(x) else "  n/a   "
+
+
 def _pct(x: float) -> str:
-    return "n/a" if x != x else f"{x:.0%}"
+    return f"{x:.0%}" if _finite(x) else "n/a"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -308,16 +364,49 @@ def versions() -> dict[str, str]:
     return out
 
 
-def write_outputs(result: RunResult, out_dir: Path, figures: bool = True) -> list[Path]:
-    """Write model.csv, agents.csv, their Parquet twins, manifest.json and the figures."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+RUN_FILES = ("model.csv", "agents.csv", "model.parquet", "agents.parquet", "manifest.json")
+"""The tables and manifest of a run folder (its figures are ``*.png``)."""
+
+
+def is_run_folder(folder: Path) -> bool:
+    """Whether every entry of ``folder`` is a file a run writes (so a new run may replace it)."""
+    return all(p.name in RUN_FILES or p.suffix == ".png" for p in folder.iterdir())
+
+
+def write_outputs(
+    result: RunResult, out_dir: Path, figures: bool = True, overwrite: bool = False
+) -> list[Path]:
+    """Write model.csv, agents.csv, their Parquet twins, the figures and manifest.json to
+    ``out_dir``, as one set (:func:`sim.atomic.replace_folder`): the folder ends up holding this
+    run's files and nothing else, or, after an error or an interrupt, what it held before.
+
+    A folder of an older run is replaced whole; any other non-empty folder is refused
+    (UserError) unless ``overwrite``. Returns the paths written.
+    """
+    from sim.atomic import replace_folder
+
+    with replace_folder(out_dir, owned=is_run_folder, overwrite=overwrite) as tmp:
+        names = write_run_files(result, tmp, figures=figures)
+    return [Path(out_dir) / name for name in names]
+
+
+def write_run_files(result: RunResult, folder: Path, figures: bool = True) -> list[str]:
+    """Write a run's files into an existing ``folder``, manifest.json last: it lists every other
+    file with its size and SHA-256, so a reader can tell a complete folder from a damaged one
+    (:func:`check_run_folder`). Returns the file names."""
+    from sim.atomic import file_digests
+
+    names = []
     for name, frame in (("model", result.model), ("agents", result.agents)):
-        csv, parquet = out_dir / f"{name}.csv", out_dir / f"{name}.parquet"
-        frame.to_csv(csv, index=False)
-        frame.to_parquet(parquet, index=False)
-        written += [csv, parquet]
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        names += [f"{name}.csv", f"{name}.parquet"]
+    if figures:
+        from sim import figures as figs
+
+        names += [p.name for p in figs.draw_all(result, folder)]
     manifest = {
+        "kind": "run",
         "scenario": result.scenario.name,
         "seed": result.seed,
         "parameters": to_dict(result.scenario),
@@ -327,15 +416,29 @@ def write_outputs(result: RunResult, out_dir: Path, figures: bool = True) -> lis
             "agents": {k: {"unit": u, "meaning": d} for k, (u, d) in AGENT_OUTPUTS.items()},
         },
         "summary": summarise(result),
+        "files": file_digests(folder, names),
     }
-    path = out_dir / "manifest.json"
-    path.write_text(to_json(manifest) + "\n")
-    written.append(path)
-    if figures:
-        from sim import figures as figs
+    (folder / "manifest.json").write_text(to_json(manifest) + "\n", encoding="utf-8")
+    return [*names, "manifest.json"]
 
-        written += figs.draw_all(result, out_dir)
-    return written
+
+def check_run_folder(folder: Path) -> list[str]:
+    """Why ``folder`` is not a complete run ([] if it is): its manifest.json must exist, parse,
+    and list files that are all present with their recorded size and hash. Readers (the API,
+    the dashboard) should trust a run folder only when this is empty."""
+    from sim.atomic import verify_digests
+
+    path = Path(folder) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"{folder}: no manifest.json (not a run, or an unfinished one)"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [f"{path}: unreadable: {exc}"]
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        return [f"{path}: lists no files (written by an older version)"]
+    return verify_digests(Path(folder), files)
 
 
 def to_json(data: Any) -> str:

@@ -74,14 +74,35 @@ def resolve_path(name_or_path: str | Path) -> Path:
     return Path(str(resources.files("sim") / "scenarios" / f"{name_or_path}.toml"))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_text(path: Path, what: str = "") -> str:
+    """A text file decoded as UTF-8, a leading byte-order mark dropped; UserError (one line) if
+    it cannot be read or is not UTF-8 (naming the first bad byte's line)."""
+    label = f"{what} {path}" if what else str(path)
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{label}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save it as UTF-8"
+        ) from None
+
+
+def read_toml(path: Path, what: str = "") -> tuple[dict[str, Any], str]:
+    """A TOML file's table and text (:func:`read_text`); UserError (one line) if invalid."""
+    text = read_text(path, what)
+    try:
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return read_toml(path)[0]
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

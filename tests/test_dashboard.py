@@ -4,6 +4,7 @@ scenarios, the export round trip, the panel's worker, the command, and per-sessi
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import subprocess
 import sys
@@ -31,6 +32,12 @@ from sim import law
 from sim.errors import UserError
 from sim.params import POLICY_TYPES, Scenario
 from sim.scenario import GROUPS, SECTIONS, load_scenario, shipped_names, to_toml
+
+NEEDS_EXTRA = pytest.mark.skipif(
+    importlib.util.find_spec("solara") is None or importlib.util.find_spec("reacton") is None,
+    reason="needs the dashboard extra (pip install -e '.[dashboard]'); .ci/run installs it",
+)
+
 
 # --------------------------------------------------------------------------------------------
 # control specs from the dataclasses
@@ -509,6 +516,7 @@ def test_a_live_plot_keeps_what_the_browser_holds() -> None:
 
 
 @pytest.mark.slow
+@NEEDS_EXTRA
 def test_the_app_imports_without_making_a_model() -> None:
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
     # in a fresh interpreter with warnings as errors, as the server imports it
@@ -546,6 +554,7 @@ def test_the_teachers_guide_explains_every_control_and_figure() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@NEEDS_EXTRA
 def test_dashboard_command_serves_the_page_offline(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -591,6 +600,7 @@ def test_dashboard_without_its_extra_says_how_to_install(
     assert err == "effrace: error: the dashboard needs its extra: pip install -e '.[dashboard]'\n"
 
 
+@NEEDS_EXTRA
 def test_dashboard_on_a_taken_port_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     import socket
 
@@ -603,6 +613,7 @@ def test_dashboard_on_a_taken_port_is_a_user_error(capsys: pytest.CaptureFixture
     assert f"cannot listen on 127.0.0.1:{port}" in err and err.count("\n") == 1
 
 
+@NEEDS_EXTRA
 def test_dashboard_on_a_bad_port_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["dashboard", "--port", "70000"]) == 2
     assert "--port 70000: must be between 1 and 65535" in capsys.readouterr().err

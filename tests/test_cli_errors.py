@@ -1,0 +1,392 @@
+"""Every bad input of issue 12 ends in one line on stderr: exit code 2 for a user's mistake, 1 for
+a failure of the environment (a cluster that is not there or not Dask, workers lost mid-sweep),
+and never a traceback; and the resource estimates that stop a typo from running for hours."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import socket
+import textwrap
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from experiments import budget
+from experiments.backends import SerialBackend, execute
+from experiments.cli import main
+from experiments.run_cli import check_years
+from experiments.store import Store
+from experiments.sweep import load_sweep
+from sim.errors import EnvironmentFailure, UserError
+from sim.scenario import load_scenario, shipped_names
+
+SWEEP = """
+scenario = "baseline"
+replications = 2
+seed = 3
+[set]
+run.years = 1
+[factors]
+firms.chip_share = [0.5, 0.7]
+"""
+
+
+def effrace(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``effrace ARGV`` in this process: (exit code, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(
+    argv: Sequence[str], capsys: pytest.CaptureFixture[str], *words: str, code: int = 2
+) -> str:
+    """Assert ``effrace ARGV`` fails with ``code`` and one stderr line holding every word."""
+    got, _, err = effrace(argv, capsys)
+    assert got == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("effrace: error: "), err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test in its own folder: a default --out never lands in the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def sweep_file(tmp_path: Path) -> Path:
+    path = tmp_path / "sweep.toml"
+    path.write_text(textwrap.dedent(SWEEP), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# files: UTF-8, with or without a byte-order mark
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_scenario_file_that_is_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "café"\nbase = "baseline"\n'.encode("latin-1"))
+    refused(["run", str(path)], capsys, "not UTF-8", "0xe9", "line 1", str(path))
+
+
+def test_a_scenario_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfname = "bom"\nbase = "baseline"\n[run]\nyears = 3\n')
+    scenario = load_scenario(path)
+    assert (scenario.name, scenario.run.years) == ("bom", 3.0)
+
+
+def test_a_sweep_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "sweep.toml"
+    path.write_bytes(b'scenario = "baseline"\n# caf\xe9\n')
+    refused(["sweep", str(path), "--out", str(tmp_path / "o")], capsys, "not UTF-8", "line 2")
+
+
+def test_a_sweep_file_with_a_byte_order_mark_loads(sweep_file: Path) -> None:
+    sweep_file.write_bytes(b"\xef\xbb\xbf" + sweep_file.read_bytes())
+    spec = load_sweep(sweep_file)
+    assert spec.replications == 2 and spec.fixed == {"run.years": 1}
+
+
+# --------------------------------------------------------------------------------------------
+# --out: a file, an empty name, a place that cannot be created, someone else's folder
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare"])
+def test_out_that_is_a_file_empty_or_impossible(
+    command: str, tmp_path: Path, sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = {
+        "run": ["run", "baseline"],
+        "sweep": ["sweep", str(sweep_file)],
+        "compare": ["compare", "baseline", "hare"],
+    }[command]
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    refused([*head, "--out", str(a_file)], capsys, "is a file, not a folder")
+    refused([*head, "--out", ""], capsys, "--out ''")
+    refused([*head, "--out", "/proc/no/such/folder"], capsys, "/proc/no/such/folder")
+    refused([*head, "--out", str(a_file / "below")], capsys, "below")
+    assert a_file.read_text() == "x"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+def test_out_that_is_not_writable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    refused(["run", "baseline", "--out", str(locked / "x")], capsys, "cannot write")
+
+
+def test_run_refuses_a_folder_of_other_files_unless_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    argv = ["run", "baseline", "--years", "0.25", "--no-figures", "--out", str(out)]
+    refused(argv, capsys, "holds other files", "--overwrite")
+    assert (out / "thesis.tex").read_text() == "precious"
+    code, _, err = effrace([*argv, "--overwrite"], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["model.csv", "agents.csv", "model.parquet", "agents.parquet", "manifest.json"]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# values: seeds, years, sizes
+# --------------------------------------------------------------------------------------------
+
+
+def test_negative_seeds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    refused(["run", "baseline", "--seed", "-1"], capsys, "--seed -1", ">= 0")
+    refused(["compare", "baseline", "hare", "--seed", "-1"], capsys, "--seed -1", ">= 0")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("years", "words"),
+    [
+        ("1e-9", ["shorter than one step", "0.08333"]),
+        ("0", ["positive"]),
+        ("nan", ["positive"]),
+        ("inf", ["positive"]),
+        ("1.04", ["12.48 steps", "1 (12 steps)", "1.08333 (13 steps)"]),
+        ("400", ["400 years", "--force"]),
+    ],
+)
+def test_years_that_do_not_run(
+    years: str, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused(["run", "baseline", "--years", years], capsys, *words)
+
+
+def test_check_years_accepts_whole_steps_only() -> None:
+    for years, per_year in [(1.0, 12), (1.5, 12), (0.25, 4), (20.0, 12), (1 / 3, 12), (0.1, 3650)]:
+        check_years(years, per_year)  # a whole number of steps: accepted
+    for years, per_year in [(1.04, 12), (0.01, 12), (1.0 / 24, 12), (2.5, 1)]:
+        with pytest.raises(UserError):
+            check_years(years, per_year)
+
+
+def test_compare_years_and_replications_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    refused(["compare", "baseline", "hare", "--years", "nan"], capsys, "positive")
+    refused(
+        ["compare", "baseline", "hare", "--replications", "1000000000"],
+        capsys,
+        "2,000,000,000 runs",
+        "1,000,000",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--set", "firms.count=1000000"], ["8,000,006 agents", "memory"]),
+        (["--years", "500", "--set", "run.steps_per_year=3650"], ["500 years", "--force"]),
+        (["--years", "500", "--set", "run.steps_per_year=3650", "--force"], ["1,825,000 steps"]),
+        (["--years", "100", "--set", "run.steps_per_year=3650"], ["365,000 steps", "--force"]),
+        (["--years", "150", "--set", "firms.count=20000"], ["160,006 agents", "memory"]),
+    ],
+)
+def test_runs_too_big_for_the_machine(
+    argv: list[str],
+    words: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(budget, "memory_bytes", lambda: 16e9)
+    refused(["run", "baseline", *argv], capsys, *words)
+
+
+def test_run_estimate_is_agents_times_steps() -> None:
+    scenario = load_scenario("baseline", {"run.years": 10})
+    estimate = budget.estimate_run(scenario)
+    assert (estimate.agents, estimate.steps) == (8 + 3 + 3, 120)
+    assert estimate.seconds == pytest.approx(budget.SECONDS_PER_AGENT_STEP * 14 * 120)
+    assert estimate.bytes == pytest.approx(
+        budget.BASE_BYTES + 2000.0 * 14 + 400.0 * 120 + budget.BYTES_PER_AGENT_STEP * 14 * 120
+    )
+    # the shipped scenarios all run well inside the limits
+    for name in shipped_names():
+        assert budget.estimate_run(load_scenario(name)).seconds < budget.MAX_RUN_SECONDS / 10
+
+
+def test_sweep_estimate_and_force() -> None:
+    scenario = load_scenario("baseline")
+    per_run = budget.estimate_run(scenario, agents_table=False).seconds
+    n = math.ceil(budget.MAX_SWEEP_SECONDS / per_run) * 2  # twice the limit on one worker
+    with pytest.raises(UserError, match="--force"):
+        budget.check_sweep([scenario], n, 1, force=False)
+    assert budget.check_sweep([scenario], n, 1, force=True) == pytest.approx(per_run * n)
+    assert budget.check_sweep([scenario], n, 4, force=False) == pytest.approx(per_run * n / 4)
+    with pytest.raises(UserError, match="at most 1,000,000"):
+        budget.check_sweep([scenario], budget.MAX_SWEEP_RUNS + 1, 64, force=True)
+
+
+def test_an_overflow_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sim.run
+
+    def overflowing(scenario: object, on_step: object = None) -> None:
+        raise OverflowError("(34, 'Numerical result out of range')")
+
+    monkeypatch.setattr(sim.run, "simulate", overflowing)
+    out = tmp_path / "o"
+    refused(["run", "baseline", "--out", str(out)], capsys, "overflowed", "--years")
+    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*"))
+
+
+# --------------------------------------------------------------------------------------------
+# the model function, clusters, lost workers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["nosuch:fn", "sim.run:nosuch", "sim.run", "sim.run:SECTORS"])
+def test_a_bad_model_with_process_workers(
+    model: str, sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    argv = ["sweep", str(sweep_file), "--workers", "2", "--model", model, "--out", str(out)]
+    refused(argv, capsys, model)
+    refused(["compare", "baseline", "hare", "--workers", "2", "--model", model], capsys, model)
+    assert not out.exists()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP port that accepts connections and says nothing (like an HTTP server)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conns.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in conns:
+        conn.close()
+    server.close()
+
+
+def test_clusters_that_are_not_dask_schedulers(
+    silent_server: int,
+    sweep_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import experiments.backends
+
+    monkeypatch.setattr(experiments.backends, "PROBE_SECONDS", 0.5)
+    head = ["sweep", str(sweep_file), "--out", str(tmp_path / "out"), "--cluster"]
+    refused([*head, f"tcp://127.0.0.1:{silent_server}"], capsys, "not a Dask scheduler", code=1)
+    refused([*head, f"127.0.0.1:{silent_server}"], capsys, "not a Dask scheduler", code=1)
+    refused([*head, "tls://127.0.0.1:9"], capsys, "cannot connect", code=1)
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    refused([*head, f"tcp://127.0.0.1:{port}"], capsys, "cannot connect", code=1)
+    refused([*head, "tcp://"], capsys, "give an address")
+
+
+class _DyingBackend(SerialBackend):
+    """Runs the first chunk, then fails as a cluster does when its workers are killed."""
+
+    name = "dask"
+
+    def map_unordered(self, chunks):  # type: ignore[no-untyped-def]
+        source = iter(chunks)
+        yield self.runner.run_chunk(next(source))
+        raise RuntimeError("FutureCancelledError: lost all workers")
+
+
+def test_workers_lost_mid_sweep_keep_what_is_stored(tmp_path: Path, sweep_file: Path) -> None:
+    spec = dataclasses.replace(load_sweep(sweep_file), simulate="_fake_model:simulate")
+    out = tmp_path / "out"
+    with pytest.raises(EnvironmentFailure, match="--resume") as info:
+        execute(spec, out, backend=_DyingBackend(), quiet=True, flush_runs=1)
+    assert info.value.exit_code == 1
+    done = int(Store(out).done_mask().sum())
+    assert 0 < done < 4 and f"{done} of 4 runs are stored" in str(info.value)
+    report = execute(spec, out, resume=True, quiet=True)
+    assert (report.done_before, report.ran) == (done, 4 - done)
+
+
+def test_compare_message_names_compare_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    common = ["compare", "mean-field", "turtle", "--years", "0.25", "--workers", "1", "--quiet"]
+    code, _, err = effrace([*common, "--replications", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert (out / "differences.csv").is_file()
+    refused([*common, "--replications", "3", "--out", str(out)], capsys, "--replications")
+
+
+def test_compare_and_sweep_refuse_horizons_past_the_bound(
+    sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused(["compare", "mean-field", "turtle", "--years", "400"], capsys, "400 years", "--force")
+    sweep_file.write_text(sweep_file.read_text().replace("run.years = 1", "run.years = 250"))
+    refused(["sweep", str(sweep_file), "--workers", "1"], capsys, "250 years", "--force")
+
+
+def test_a_store_without_runs_can_be_reused_for_another_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    base = ["compare", "mean-field", "turtle", "--years", "0.25", "--workers", "1", "--quiet"]
+    code, _, err = effrace([*base, "--replications", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    for part in (out / "runs").glob("part-*"):  # as if interrupted before its first run
+        part.unlink()
+    code, _, err = effrace([*base, "--replications", "3", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert len(Store(out).runs()) == 6 and Store(out).manifest["replications"] == 3
+
+
+def test_simulate_reports_each_step() -> None:
+    from sim.run import simulate
+
+    steps: list[int] = []
+    result = simulate(load_scenario("mean-field", {"run.years": 0.5}), on_step=steps.append)
+    assert steps == [1, 2, 3, 4, 5, 6] and len(result.model) == 6
+
+
+@pytest.mark.parametrize(("name", "folder"), [("../../escape", "escape"), ("", "unnamed")])
+def test_the_default_folder_stays_under_runs(
+    name: str, folder: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text(f'name = "{name}"\nbase = "mean-field"\n', encoding="utf-8")
+    code, _, err = effrace(["run", str(path), "--years", "0.25", "--no-figures"], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")) == [
+        folder
+    ]

@@ -1,0 +1,53 @@
+"""Every shipped scenario's summary reads well: no nan or inf, no absurd percentage; figures a
+scenario does not define (shares with one firm, a price with no sales) are explained instead."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sim.run import MAX_SHOWN_MARGIN, format_summary, simulate
+from sim.scenario import load_scenario, shipped_names
+
+PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)%")
+
+
+@pytest.fixture(scope="module", params=shipped_names())
+def summary_text(request: pytest.FixtureRequest) -> tuple[str, str, dict]:
+    scenario = load_scenario(request.param, {"run.years": 1})
+    summary = simulate(scenario).summary()
+    return request.param, format_summary(summary), summary
+
+
+def test_no_nan_inf_or_absurd_percentages(summary_text: tuple[str, str, dict]) -> None:
+    name, text, _ = summary_text
+    lowered = text.lower()
+    for word in ("nan", "inf"):
+        assert not re.search(rf"\b{word}\b", lowered), (name, text)
+    for match in PERCENT.finditer(text):
+        assert abs(float(match.group(1))) <= 100 * MAX_SHOWN_MARGIN, (name, match.group(0))
+
+
+def test_market_shares_are_shares(summary_text: tuple[str, str, dict]) -> None:
+    _name, text, summary = summary_text
+    if summary["firms_started"] == 1:
+        assert "one firm: no race between firms" in text
+        assert "market shares:" not in text and "HHI" not in text
+    else:
+        for line in text.splitlines():
+            if "market shares:" in line:
+                values = [float(v) for v in PERCENT.findall(line)]
+                assert all(0.0 <= v <= 100.0 for v in values), line
+                assert sum(values) <= 100.0 + 0.05 * len(values), line  # rounding
+
+
+def test_a_price_is_shown_or_its_absence_explained(summary_text: tuple[str, str, dict]) -> None:
+    _, text, summary = summary_text
+    _p0, p1 = summary["price_usd_per_million_tokens"]
+    price_lines = [line for line in text.splitlines() if line.startswith("Price per million")]
+    assert len(price_lines) == 1
+    if p1 == p1:  # a price at the end
+        assert f"{p1:.3g} USD" in price_lines[0]
+    else:
+        assert "no AI services were sold" in price_lines[0]
