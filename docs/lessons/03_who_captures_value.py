@@ -659,10 +659,11 @@ lesson.print_key_numbers()
 # 1. **(easy)** `effrace run baseline --years 10` and compare its summary with the 10-year
 #    point of figures 3 and 4. Who leads after ten years? How large are the labs' margins and
 #    their share of the gains then, against the twenty-year run?
-# 2. **(easy)** Luck: the `symmetric` scenario has eight identical labs, so any winner is
-#    earned in the run. Run `effrace run symmetric --seed 1`, then `--seed 2` to `--seed 5`.
-#    Who leads at the end each time, how often does the lead change hands, and what is the
-#    final HHI? What is random in the model (see `docs/model.md`, 3.3.16)?
+# 2. **(easy)** Luck: the `symmetric` scenario has identical labs, so any lead is earned in
+#    the run. Run `effrace run symmetric --seed 1`, then `--seed 2` to `--seed 5`. Which lab
+#    has the best model at the end each time (its loss and its algorithms' doublings a year
+#    against the runner-up's), how often does the lead change hands, and what are the final
+#    market shares and HHI? What is random in the model (see `docs/model.md`, 3.3.16)?
 # 3. **(medium)** Tastes and markups: `effrace run baseline --set
 #    market.taste_noise_usd_per_task=0.3`. Predict first, from the markup $\mu/(T(1-s))$: what
 #    happens to the final price per million tokens, the labs' margins and the buyers' share of
