@@ -593,11 +593,9 @@ lesson.print_key_numbers()
 # **Who leads, and when (P1; K1, K2, C1, C2, figure 1).** Early on, the labs with the largest
 # fleets lead (C2, K2): compute in hand trains a better model soonest, and a better model wins
 # more tasks. The lead does not last (C1): it changes hands again and again (K1), and by the
-# end "the leader" is ahead by a hair, which is why the same lab can lead at the start and at
-# the end without having led in between. Two forces move
-# it. R&D comes in *breakthroughs* of random size, so a lab can jump ahead by luck; and
-# knowledge *spills over*, so followers' algorithms catch up toward the leader's, faster when
-# a lab releases open weights. Figure 1's bars show the result: the links a lab *buys* (site,
+# end "the leader" is ahead by a hair (K4). Two forces move it. R&D comes in *breakthroughs*
+# of random size, so a lab can jump ahead by luck; and knowledge *spills over*, so followers'
+# algorithms catch up toward the leader's, faster when a lab releases open weights. Figure 1's bars show the result: the links a lab *buys* (site,
 # chips) are nearly the same for everyone, and even the link it owns, algorithms, ends within
 # a doubling across labs (K3): luck opens gaps (K3's widest), spillovers close them again.
 # Compare with lesson 2, where a faster own rate compounded into a permanent lead: here the
@@ -631,9 +629,8 @@ lesson.print_key_numbers()
 # options grow in the late years (K9): an open-weight model priced near its cost keeps
 # improving, reaches the floor too, and takes the buyers whose tastes favour it. (Their high
 # share in the very first month is the start-up: labs short of serving capacity price high,
-# K11.) The chip market
-# concentrates differently (K8): vendors compete on lifetime FLOP per dollar, and the best
-# design wins orders from every lab.
+# K11.) The chip market stays more concentrated than AI services (K8): vendors compete on
+# lifetime FLOP per dollar, and the best design wins a large share of every lab's orders.
 #
 # **Price against cost (P5; K10, K11, C7, figure 5).** The cost of a logical FLOP falls
 # fastest. But models grow: compute-optimal $N$ rises as about $C^{0.5}$, so the FLOP needed

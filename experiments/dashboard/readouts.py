@@ -84,6 +84,8 @@ def value_capture(levels_usd: dict[str, float]) -> tuple[str, str]:
         "revenue, investors' dividends, and the damage of the emissions (negative). In brackets: "
         "the party's share of the gains of those who gained; a party that lost has a negative share."
     )
+    if parts:
+        tip += f" Total surplus, gains less losses: {usd(sum(values))}."
     return text, tip
 
 
