@@ -588,7 +588,9 @@ lesson.print_key_numbers()
 # ## DEBRIEF (15 min)
 #
 # Check your predictions against the key numbers printed above (`K1`-`K11`) and the claims
-# (`C1`-`C7`: statements of this debrief that the run checks; each must print "holds").
+# (`C1`-`C7`: statements of this debrief that the run checks; in the default run, 20 years
+# with seed 0, each prints "holds"; with `--years` or `--seed` some may not, and which ones is
+# worth a discussion).
 #
 # **Who leads, and when (P1; K1, K2, C1, C2, figure 1).** Early on, the labs with the largest
 # fleets lead (C2, K2): compute in hand trains a better model soonest, and a better model wins
