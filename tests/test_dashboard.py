@@ -448,20 +448,49 @@ def test_the_reference_curve_uses_the_same_growth_as_effrace_run() -> None:
 @pytest.mark.parametrize(
     ("levels", "expected"),
     [
-        ({"firms": 3e9, "vendors": 1e9, "suppliers": 0.0}, "(shares 75% / 25% / 0%)"),
-        ({"firms": -8.22e9, "vendors": 7.61e9, "suppliers": 1.44e8}, "no shares"),
-        ({"firms": -2e9, "vendors": 1e9, "suppliers": 1e9}, "no shares"),
+        (
+            {"consumers": 3e9, "firms": 1e9, "carbon_damages": -1e9},
+            ["gains $4B:", "buyers $3B (75%)", "AI labs $1B (25%)", "climate damage -$1B (-25%)"],
+        ),
+        (
+            {"consumers": 9.7e12, "vendors": 2e11, "firms": -1e11, "government": 0.0},
+            ["buyers $9.7T (98%)", "chip makers $200B (2%)", "AI labs -$100B (-1%)"],
+        ),
     ],
 )
-def test_value_capture_shows_levels_and_shares_only_of_a_positive_total(
-    levels: dict[str, float], expected: str
+def test_value_capture_shows_levels_and_shares_of_the_gains(
+    levels: dict[str, float], expected: list[str]
 ) -> None:
-    text, _ = readouts.value_capture(levels)
-    assert expected in text
-    for sector, usd in levels.items():
-        assert f"{series.SECTOR_WORDS[sector]} {readouts.usd(usd)}" in text
-    if sum(levels.values()) <= 0:
-        assert "%" not in text
+    """Shares are of what the gainers gained (sim.finance.surplus_shares): a loser's share is
+    negative, never a share of a negative total; a party at zero is left out."""
+    text, tip = readouts.value_capture(levels)
+    for part in expected:
+        assert part in text, text
+    assert "government" not in text
+    assert "share of the gains" in tip
+
+
+def test_value_capture_shows_no_shares_when_nobody_gains() -> None:
+    text, _ = readouts.value_capture({"firms": -2e9, "vendors": -1e9, "carbon_damages": -1e8})
+    assert "%" not in text
+    assert "AI labs -$2B" in text and "chip makers -$1B" in text
+
+
+def test_the_readout_sums_each_partys_gains_as_the_run_summary_does() -> None:
+    """The dashboard's running sums equal sim.run.cumulative_surplus of the same run."""
+    from sim.run import cumulative_surplus, simulate
+
+    scenario = short_scenario()
+    s, _, _ = session_with(scenario, scenario)
+    steps = scenario.run.n_steps
+    for _ in range(steps):
+        s.command("step", ("A",))
+    s.process_pending()
+    last = s.panels["A"].history.last
+    expected = cumulative_surplus(simulate(scenario, seed=scenario.run.seed).model)
+    for party, value in expected.items():
+        key = f"cum_surplus_{party.replace(' ', '_')}_usd"
+        assert last[key] == pytest.approx(value, rel=1e-9, abs=1e-3), party
 
 
 @pytest.mark.parametrize(

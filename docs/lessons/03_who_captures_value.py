@@ -26,41 +26,47 @@
 #
 # A firm's logical efficiency is the product of the links it uses, so its doubling rate is the
 # sum of theirs. The `baseline` scenario puts eight labs, three chip vendors and three energy
-# suppliers in one market for 20 years. Every step the labs buy chips and power, train down the
-# shared scaling law and sell tokens to buyers who weigh quality against price. Nothing about
-# who wins is scripted.
+# suppliers in one market for 20 years. Every step the labs buy chips and power, spend on R&D
+# as far as it pays (with lucky and unlucky breakthroughs), train down the shared scaling law
+# and sell tokens to buyers who want **tasks done**: a buyer picks the lab, an open-weight
+# model or no AI at all, by what a task done right is worth against its price. Investors fund
+# the labs whose expected return beats their hurdle rate. Nothing about who wins is scripted.
 #
 # **Learning goals.** By the end of the lesson you can
 #
-# 1. explain who leads the race and why, by decomposing each firm's efficiency growth into its
-#    links;
-# 2. read profit, profit shares and margins by sector and say where market power sits;
+# 1. explain who leads the race, when and why: early leads from large fleets and lucky R&D,
+#    and why leads erode when every model nears the loss floor;
+# 2. read who captures the value as each party's gain (consumer surplus, profit, taxes,
+#    dividends, carbon damages) and its share of the gains, and where the margins sit;
 # 3. measure concentration with the Herfindahl-Hirschman index (HHI) and relate it to how
-#    buyers choose;
-# 4. explain why the price of a token falls more slowly than the cost of a logical FLOP.
+#    buyers choose (a logit over tasks done right);
+# 4. explain why the price of a token falls far more slowly than the cost of a logical FLOP,
+#    with the Bertrand-Nash markup.
 #
 # **Run it** as a script, `python docs/lessons/03_who_captures_value.py --out
 # DIR`, or open it as a notebook (`jupytext --to notebook ...`). The same run is
 # `effrace run baseline` (seed 0). Column meanings: `docs/outputs.md`; the model:
-# `docs/model.md`.
+# `docs/model.md` (buyers 3.3.9, investors 3.3.10, innovation 3.3.16, value capture 3.3.17).
 
 # %% [markdown]
 # ## PREDICT (10 min)
 #
 # Run **only the first code cell** below (set-up): it prints the eight labs' starting
-# positions (fleet, cash, own algorithmic doubling rate, strategy). Then write down:
+# positions (fleet, cash, own algorithmic doubling rate, strategy) and what buyers want. Then
+# write down:
 #
-# - **P1.** Which lab has the lowest loss after 20 years: the largest fleet, the richest, or
-#   the one with the fastest algorithmic progress? Rank your top three.
-# - **P2.** Which link of the chain separates the leader from the others: site (PUE), chips
-#   (FLOP per joule) or algorithms? Hint: who owns each link, and who buys from whom?
-# - **P3.** Over 20 years, which sector earns the largest share of the three sectors' total
-#   profit: AI firms, hardware vendors or energy suppliers? Which has the highest *margin*
-#   (profit / revenue)?
+# - **P1.** Which lab leads (has the largest market share) after one year: the largest fleet,
+#   the richest, or the one with the fastest algorithmic progress? Does the same lab still lead
+#   after 20 years, and how often will the lead change hands?
+# - **P2.** A buyer pays for a task done right. Two models differ by a ten-thousandth of a nat
+#   per token and charge the same: how do buyers split between them?
+# - **P3.** Over 20 years, who gains most from AI: its buyers, the AI labs, the chip vendors,
+#   the energy suppliers, investors or the government? Which producing sector has the highest
+#   *margin* (profit / revenue)?
 # - **P4.** Will the AI-services market be more or less concentrated at the end than at the
 #   start? US merger guidelines call a market with HHI above 0.18 highly concentrated.
 # - **P5.** The cost of a logical FLOP falls by many orders of magnitude. Does the price of a
-#   token fall faster, slower or at the same rate? Name one reason it could differ.
+#   token fall faster, slower or at the same rate? What could stop it falling?
 
 # %% [markdown]
 # ## RUN (15 min)
@@ -74,7 +80,7 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from experiments.lessons import Lesson
-from sim import figures, law
+from sim import demand, figures, law
 from sim.run import SECTORS, format_summary, simulate
 from sim.scenario import load_scenario
 
@@ -86,12 +92,12 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 lesson = Lesson("03", "Lesson 3: who wins and who captures the value.", _options)
 args = lesson.args
-OUT, key, save = lesson.out, lesson.key, lesson.save
+OUT, key, claim, save = lesson.out, lesson.key, lesson.claim, lesson.save
 
 
 def percent(share: float) -> str:
     """A share as a percentage with two significant digits below 1%: 97.7%, 0.045%."""
-    return f"{share:.1%}" if share >= 0.01 else f"{share * 100:.2g}%"
+    return f"{share:.1%}" if abs(share) >= 0.01 else f"{share * 100:.2g}%"
 
 
 def year_ranges(years: list[int]) -> str:
@@ -108,6 +114,7 @@ def year_ranges(years: list[int]) -> str:
 
 overrides = {} if args.years is None else {"run.years": args.years}
 scenario = load_scenario("baseline", overrides)
+market = scenario.market
 print(f"scenario '{scenario.name}': {scenario.run.years:g} years from {scenario.run.start_year:g}")
 print(
     f"{'lab':<14}{'region':>7}{'chips':>10}{'cash':>10}{'algo dbl/yr':>12}{'chips%':>8}"
@@ -121,6 +128,12 @@ for firm in scenario.firms:
     )
 print("vendors:", ", ".join(f"{v.name} ({v.flop_per_joule:.3g} FLOP/J)" for v in scenario.vendors))
 print("suppliers:", ", ".join(f"{s.name} (PUE {s.pue:g})" for s in scenario.suppliers))
+print(
+    f"buyers: a task takes {market.tokens_per_task:,.0f} tokens and is worth "
+    f"{market.value_usd_per_task:g} USD done right; success = exp(-(L - E) / "
+    f"{market.loss_scale_nats_per_token:g}); tastes differ by {market.taste_noise_usd_per_task:g} "
+    f"USD per task; investors' hurdle rate {market.hurdle_rate_per_year:.0%} a year"
+)
 
 # %% [markdown]
 # ### 1. Run the baseline and read the summary
@@ -131,17 +144,31 @@ print("suppliers:", ", ".join(f"{s.name} (PUE {s.pue:g})" for s in scenario.supp
 
 # %%
 result = simulate(scenario, seed=args.seed)
-print(format_summary(result.summary()))
+summary = result.summary()
+print(format_summary(summary))
 model, agents = result.model, result.agents
 firms = agents[agents["agent_type"] == "firm"]
 start_year = scenario.run.start_year
 calendar = np.floor(model["year"].to_numpy() - scenario.run.dt_years / 2).astype(int)
+step_year = dict(zip(model["step"].to_numpy(), calendar, strict=True))
+floor = float(result.extras["loss_floor"])
+
+
+def success(loss: np.ndarray | float) -> np.ndarray:
+    """Probability that a model of this loss gets a task right (docs/model.md 3.3.9) [-]."""
+    return np.asarray(
+        demand.task_success(np.asarray(loss) - floor, market.loss_scale_nats_per_token)
+    )
+
 
 # %% [markdown]
-# ### 2. Who leads, and why: efficiency by link
+# ### 2. Who leads, when, and why
 #
-# For each lab, the doublings of each link over the run: $\log_2$ of its last value over its
-# first. Their sum is the doublings of the lab's logical efficiency (Elogical).
+# The leader is the lab buyers choose most (largest market share). We follow it year by year,
+# ask whether the labs that start with the largest fleets win the first years, and split each
+# lab's efficiency growth over the run into the doublings of its links: a link a lab *buys*
+# (site, chips) against the one it *owns* (algorithms, where R&D and its breakthroughs act and
+# rivals' discoveries spill over).
 
 # %%
 LINKS = {
@@ -150,56 +177,91 @@ LINKS = {
     "algorithmic_efficiency": "algorithms: the lab itself",
 }
 params = {f.name: f for f in scenario.firms}
+first_year_step = min(int(scenario.run.steps_per_year), int(model["step"].iloc[-1]))
 rows = []
 for _, d in firms.sort_values("step").groupby("agent_id"):
     first, last = d.iloc[0], d.iloc[-1]
+    early = d[d["step"] == first_year_step]
     row = {"lab": last["name"]}
     row.update({col: float(np.log2(last[col] / first[col])) for col in LINKS})
     row["elogical"] = float(
         np.log2(last["elogical_flop_per_joule"] / first["elogical_flop_per_joule"])
     )
     row.update(
+        loss0=float(first["loss"]),
         loss=float(last["loss"]),
+        share_early=float(early["market_share"].iloc[0]) if len(early) else np.nan,
         share=float(last["market_share"]),
-        compute=float(last["cumulative_logical_flop"]),
         chips0=params[last["name"]].chips,
         cash0=params[last["name"]].cash_usd,
         profit=float(d["profit_usd"].sum()),
-        exited=int(last["step"]) < int(model["step"].iloc[-1]),
     )
     rows.append(row)
-table = pd.DataFrame(rows).sort_values("loss").reset_index(drop=True)
-print("doublings over the run, by link (sorted by final loss, leader first)")
+table = pd.DataFrame(rows).sort_values("share", ascending=False).reset_index(drop=True)
+print("doublings over the run, by link (sorted by final market share, leader first)")
 print(
-    table[["lab", *LINKS, "elogical", "loss", "share", "profit"]].to_string(
+    table[["lab", *LINKS, "elogical", "loss", "share_early", "share", "profit"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"
     )
 )
 
-leader, runner_up = table.iloc[0], table.iloc[1]
-rank_chips = int((table["chips0"] > leader["chips0"]).sum()) + 1
-rank_cash = int((table["cash0"] > leader["cash0"]).sum()) + 1
+top = firms.loc[firms.groupby("step")["market_share"].idxmax(), ["step", "name"]]
+top["cal"] = top["step"].map(step_year)
+by_year = top.groupby("cal")["name"].agg(lambda names: names.value_counts().index[0])
+periods: list[str] = []
+for name in dict.fromkeys(by_year):
+    periods.append(f"{name} {year_ranges([int(y) for y in by_year.index[by_year == name]])}")
 n_labs = len(table)
+early_leader = table.sort_values("share_early", ascending=False).iloc[0]
+fleet_rank = int((table["chips0"] > early_leader["chips0"]).sum()) + 1
+cash_rank = int((table["cash0"] > early_leader["cash0"]).sum()) + 1
+leader = summary["leader"]
 key(
     "K1",
-    f"leader: {leader['lab']} (loss {leader['loss']:.5f}, market share {leader['share']:.1%}); "
-    f"it started {rank_chips} of {n_labs} by fleet and {rank_cash} of {n_labs} by cash",
+    f"after one year {early_leader['lab']} leads with {early_leader['share_early']:.1%} of the "
+    f"tasks (started {fleet_rank} of {n_labs} by fleet, {cash_rank} of {n_labs} by cash); at the "
+    f"end {leader['name']} with {leader['market_share']:.1%}; the lead changed hands "
+    f"{summary['lead_changes']} times. Most-often leader by year: {'; '.join(periods)}",
 )
-rivals = table.iloc[1:]
-gaps = {col: leader[col] - rivals[col].median() for col in LINKS}
-decisive = max(gaps, key=lambda col: gaps[col])
+fleet_vs_early = float(table["chips0"].rank().corr(table["share_early"].rank()))
+fleet_vs_end = float(table["chips0"].rank().corr(table["share"].rank()))
 key(
     "K2",
-    "leader's doublings minus the median rival's: "
-    + ", ".join(f"{LINKS[c].split(':')[0]} {gaps[c]:+.2f}" for c in LINKS)
-    + f"; the decisive link is {LINKS[decisive]}",
+    f"rank correlation of starting fleet with market share: {fleet_vs_early:+.2f} after one "
+    f"year, {fleet_vs_end:+.2f} at the end (+1: the bigger the fleet, the larger the share)",
 )
+spread = {col: float(table[col].max() - table[col].min()) for col in LINKS}
+algo = firms.pivot_table(index="step", columns="agent_id", values="algorithmic_efficiency")
+gap_doublings = np.log2(algo.max(axis=1) / algo.median(axis=1))
+widest = int(gap_doublings.to_numpy().argmax())
 key(
     "K3",
-    f"runner-up {runner_up['lab']}: loss {runner_up['loss']:.5f}, only "
-    f"{runner_up['loss'] - leader['loss']:.2g} nats above the leader, yet market share "
-    f"{runner_up['share']:.1%}; excess losses differ by a factor of "
-    f"{(runner_up['loss'] - result.extras['loss_floor']) / (leader['loss'] - result.extras['loss_floor']):.3g}",
+    "spread of doublings between labs over the run (best minus worst): "
+    + ", ".join(f"{LINKS[c].split(':')[0]} {spread[c]:.2f}" for c in LINKS)
+    + f"; the best lab's algorithms were at most {gap_doublings.iloc[widest]:.2f} doublings "
+    f"ahead of the median lab's ({step_year[algo.index[widest]]}), "
+    f"{gap_doublings.iloc[-1]:.2f} at the end",
+)
+losses0, losses1 = table["loss0"].to_numpy(), table["loss"].to_numpy()
+key(
+    "K4",
+    f"task success, worst to best lab: {success(losses0.max()):.1%}-{success(losses0.min()):.1%} "
+    f"in the first month, {success(losses1.max()):.3%}-{success(losses1.min()):.3%} at the end "
+    f"(losses {losses1.max() - losses1.min():.2g} nats apart); market shares at the end "
+    f"{table['share'].min():.2%}-{table['share'].max():.2%}, after one year "
+    f"{table['share_early'].min():.1%}-{table['share_early'].max():.1%}",
+)
+claim(
+    "C1",
+    summary["lead_changes"] >= 3 and by_year.nunique() >= 3,
+    "the lead changes hands: it changes at least three times, and at least three labs are the "
+    "most-often leader of some year",
+)
+claim(
+    "C2",
+    fleet_vs_early > 0.5 and abs(fleet_vs_end) < fleet_vs_early,
+    "early market shares follow the starting fleets (rank correlation above 0.5), and less "
+    "so at the end",
 )
 
 # %%
@@ -217,36 +279,36 @@ for pos, (_, row) in zip(positions, table.iterrows(), strict=True):
 ax_bar.set_yticks(positions, table["lab"])
 ax_bar.set_xlim(0, table["elogical"].max() * 1.22)
 ax_bar.set_xlabel(f"doublings of efficiency over {scenario.run.years:g} years")
-ax_bar.set_title("Efficiency growth by link, leader (lowest loss) on top")
+ax_bar.set_title("Efficiency growth by link, leader at the end on top")
 ax_bar.legend(
     frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize="small"
 )
 ax_bar.grid(True, axis="x", alpha=0.3)
-ax_size.scatter(
-    table["chips0"],
-    table["share"].clip(lower=1e-5),
-    s=20 + table["cash0"] / 1e8,
-    color="tab:purple",
-    alpha=0.6,
-    edgecolor="black",
-)
+for column, label, style in (
+    ("share_early", "after one year", {"color": "tab:purple"}),
+    ("share", "at the end", {"facecolor": "none", "edgecolor": "tab:purple"}),
+):
+    ax_size.scatter(
+        table["chips0"], table[column], s=20 + table["cash0"] / 1e8, label=label, **style
+    )
 for i, (_, row) in enumerate(table.sort_values("chips0").iterrows()):
     ax_size.annotate(
         row["lab"],
-        (row["chips0"], max(row["share"], 1e-5)),
+        (row["chips0"], row["share_early"]),
         xytext=(6, 4 if i % 2 else -12),  # alternate, so neighbours' labels do not collide
         textcoords="offset points",
         fontsize="small",
     )
 ax_size.set_xscale("log")
-ax_size.set_yscale("log")
 ax_size.xaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
 ax_size.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
 ax_size.xaxis.set_minor_formatter(ticker.NullFormatter())
-ax_size.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: percent(v)))
+ax_size.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
+ax_size.set_ylim(bottom=0)
 ax_size.set_xlabel("chips at the start (log scale); marker area grows with starting cash")
-ax_size.set_ylabel("market share at the end (log scale)")
-ax_size.set_title("Does starting big win?")
+ax_size.set_ylabel("market share (share of potential tasks)")
+ax_size.set_title("Does starting big win? Early, yes; at the end, no")
+ax_size.legend(frameon=False, fontsize="small")
 ax_size.grid(True, which="major", alpha=0.3)
 fig.suptitle("Lesson 3, figure 1: who leads the race, and which link of the chain put them there")
 save(fig, "01_links_by_firm.png")
@@ -259,51 +321,94 @@ save(fig, "01_links_by_firm.png")
 save(figures.loss_by_firm(result), "02_loss_by_firm.png")
 
 # %% [markdown]
-# ### 3. Who captures the value: profit by sector
+# ### 3. Who captures the value: each party's gain
 #
-# Each sector's profit is revenue minus its costs (chips, energy, R&D, depreciation,
-# fabrication, fuel, taxes); the *margin* is profit over revenue. Money enters from buyers of
-# AI services and investors; vendors and suppliers are paid by the labs.
+# The market creates value for everyone it touches. **Buyers** gain their consumer surplus:
+# what the tasks were worth to them above what they paid (against a world without AI).
+# **Producers** gain profit: revenue minus costs (chips, energy, R&D, depreciation, fabrication,
+# fuel, taxes); the AI labs' is counted after the dividends they pay to **investors**, whose
+# gain is those dividends. The **government** gains taxes less subsidies, and emissions do
+# **carbon damages** at the social cost of carbon. Their sum is the total surplus; prices,
+# taxes and dividends move money between parties and cancel in it. A party's *share of the
+# gains* is its gain over the sum of the gains of those who gain, so it is never a share of a
+# negative total, and a party that loses has a negative share.
 
 # %%
-summary = result.summary()
-print(f"{'sector':<11}{'revenue':>12}{'profit':>12}{'share':>8}{'margin':>8}")
-for sector in SECTORS:
-    revenue = float(model[f"revenue_{sector}_usd"].sum())
-    print(
-        f"{sector:<11}{revenue:>12.3g}{summary['cumulative_profit_usd'][sector]:>12.3g}"
-        f"{summary['profit_share'][sector]:>8.0%}{summary['margin'][sector]:>8.0%}"
-    )
+surplus, shares = summary["surplus_usd"], summary["surplus_share"]
+print(f"{'party':<15}{'gain [USD]':>12}{'share':>8}{'revenue':>12}{'margin':>8}")
+for party, value in surplus.items():
+    line = f"{party:<15}{value:>12.3g}{percent(shares[party]):>8}"
+    if party in SECTORS:
+        line += f"{float(model[f'revenue_{party}_usd'].sum()):>12.3g}"
+        line += f"{percent(summary['margin'][party]):>8}"
+    print(line)
+print(f"{'total surplus':<15}{sum(surplus.values()):>12.3g}")
+key(
+    "K5",
+    f"total surplus {sum(surplus.values()) / 1e12:.3g}T USD (buyers paid the labs "
+    f"{float(model['revenue_firms_usd'].sum()) / 1e12:.3g}T for their tasks); gains and shares: "
+    + ", ".join(f"{p} {v / 1e12:+.3g}T ({percent(shares[p])})" for p, v in surplus.items()),
+)
 yearly = (
-    pd.DataFrame({f"profit_{s}": model[f"profit_{s}_usd"] for s in SECTORS})
+    pd.DataFrame(
+        {
+            **{f"profit_{s}": model[f"profit_{s}_usd"] for s in SECTORS},
+            **{f"revenue_{s}": model[f"revenue_{s}_usd"] for s in SECTORS},
+        }
+    )
     .assign(cal=calendar)
     .groupby("cal")
     .sum()
 )
 loss_years = [int(y) for y in yearly.index[yearly["profit_firms"] < 0]]
-key(
-    "K4",
-    "cumulative profit: "
-    + ", ".join(
-        f"{s} {summary['cumulative_profit_usd'][s] / 1e12:+.3g}T USD "
-        f"(margin {summary['margin'][s]:.0%})"
-        for s in SECTORS
-    ),
-)
+labs_margin = yearly["profit_firms"] / yearly["revenue_firms"]
+profit = summary["cumulative_profit_usd"]
 best_margin = max(SECTORS, key=lambda s: summary["margin"][s])
-most_profit = max(SECTORS, key=lambda s: summary["cumulative_profit_usd"][s])
+most_profit = max(SECTORS, key=lambda s: profit[s])
 key(
-    "K5",
-    f"largest cumulative profit: {most_profit}; highest margin: {best_margin}; "
-    f"years in which the AI firms together lost money: {year_ranges(loss_years)}",
+    "K6",
+    "producers' profit: "
+    + ", ".join(
+        f"{s} {profit[s] / 1e12:+.3g}T (margin {percent(summary['margin'][s])})" for s in SECTORS
+    )
+    + f"; most profit: {most_profit}, highest margin: {best_margin}. AI labs' margin peaks at "
+    f"{labs_margin.max():.0%} in {int(labs_margin.idxmax())}, is {labs_margin.iloc[-1]:.0%} in "
+    f"{int(labs_margin.index[-1])}; years in which the labs together lost money: "
+    f"{year_ranges(loss_years)}",
+)
+funding = model.groupby(calendar)["investor_funding_usd"].sum()
+funded_years = [int(y) for y in funding.index[funding > 0.01 * funding.max()]]
+last_funded = max(funded_years) if funded_years else None
+key(
+    "K7",
+    f"investors paid in {summary['investor_funding_usd'] / 1e12:.3g}T USD (peak "
+    f"{funding.max() / 1e9:.3g}B in {int(funding.idxmax())}), funding above 1% of the peak "
+    f"year's until {last_funded}; they received {summary['dividends_usd'] / 1e12:.3g}T in "
+    f"dividends; net return with what they own {summary['investors_net_return_usd'] / 1e12:+.3g}T",
 )
 vendors = agents[agents["agent_type"] == "vendor"]
 vendor_profit = vendors.groupby("name")["profit_usd"].sum().sort_values(ascending=False)
 chips_hhi = model["hhi_chips"]
 key(
-    "K6",
+    "K8",
     f"top vendor {vendor_profit.index[0]} earns {vendor_profit.iloc[0] / vendor_profit.sum():.0%} "
     f"of the vendors' profit; chip-market HHI {chips_hhi.iloc[0]:.2f} -> {chips_hhi.iloc[-1]:.2f}",
+)
+claim(
+    "C3",
+    max(shares, key=lambda p: shares[p]) == "consumers",
+    "buyers (consumer surplus) take the largest share of the gains",
+)
+claim(
+    "C4",
+    best_margin == "vendors" and most_profit == "vendors",
+    "of the producers, the hardware vendors earn the most profit and the highest margin",
+)
+late = funding.index >= funding.index[-1] - 4
+claim(
+    "C5",
+    bool(funding[late].sum() < 0.01 * funding.sum()),
+    "investors stop funding the labs: the last five years bring under 1% of all funding",
 )
 
 # %%
@@ -312,59 +417,98 @@ save(figures.value_capture(result), "03_value_capture.png")
 # %% [markdown]
 # ### 4. Market shares and concentration
 #
-# Buyers choose among the labs and an *outside option* (not buying) by a logit on quality and
-# price: a lab's utility is $-\theta \ln X - \beta \ln(p/p_\text{ref})$, with $X$ its relative
-# excess loss. The HHI is the sum of squared shares of revenue: 1 for a monopoly, $1/n$ for
-# $n$ equal firms.
+# A buyer who gives a task to lab $f$ gets $u_f = v\\,\\text{success}_f - T p_f$ dollars: the
+# task's value $v$ times the chance the model gets it right, $\\text{success}_f = e^{-(L_f -
+# E)/\\ell}$ with $\\ell$ the loss scale, less the price of its $T$ tokens. Tastes differ by a
+# Gumbel noise of scale $\\mu$, so the share of tasks lab $f$ wins is a logit,
+# $s_f = e^{u_f/\\mu} / (1 + e^{u_\\text{open}/\\mu} + \\sum_g e^{u_g/\\mu})$, where the 1 is not
+# buying and $u_\\text{open}$ an open-weight model priced near its cost. Quality is *bounded*:
+# once every model gets nearly every task right, the labs' offers look alike. The HHI is the
+# sum of squared shares of revenue: 1 for a monopoly, $1/n$ for $n$ equal firms.
 
 # %%
 hhi = model["hhi_ai_services"].to_numpy()
 years = model["year"].to_numpy()
 above = np.flatnonzero(hhi > figures.HHI_HIGHLY_CONCENTRATED)
-theta = scenario.market.quality_sensitivity
+n_active = int(model["n_firms_active"].iloc[-1])
+outside = model["outside_option_share"].to_numpy()
 key(
-    "K7",
-    f"AI-services HHI {hhi[0]:.2f} at the start, {hhi[-1]:.2f} at the end"
+    "K9",
+    f"AI-services HHI {hhi[0]:.3f} in the first month, {hhi.max():.3f} at most "
+    f"({years[hhi.argmax()]:.1f}), {hhi[-1]:.3f} at the end against 1/{n_active} = "
+    f"{1 / n_active:.3f} for equal shares"
     + (
         f"; above {figures.HHI_HIGHLY_CONCENTRATED} (highly concentrated) from "
         f"{years[above[0]]:.1f}"
         if above.size
-        else f"; never above {figures.HHI_HIGHLY_CONCENTRATED}"
+        else f"; never above {figures.HHI_HIGHLY_CONCENTRATED} (highly concentrated)"
     )
-    + f". Quality weight theta = {theta:g}: halving X multiplies a lab's odds by {2**theta:g}",
+    + f". Outside options' share of tasks (open model or no AI): {outside[0]:.1%} in the first "
+    f"month, {outside.min():.1%} at its lowest ({years[outside.argmin()]:.1f}), "
+    f"{outside[-1]:.1%} at the end",
+)
+claim(
+    "C6",
+    abs(hhi[-1] - 1 / n_active) < 0.05 / n_active,
+    "at the end the labs share the market almost equally (HHI within 5% of 1/n)",
 )
 
 # %%
 save(figures.market_shares(result), "04_market_shares.png")
 
 # %% [markdown]
-# ### 5. Price per token against cost per logical FLOP
+# ### 5. Price per token against the cost of serving it
 #
 # A token costs about $2N$ FLOP to serve, with $N$ the model's parameters, and a
 # compute-optimal model grows with its training compute (lesson 1). So the cost of serving a
-# token is (cost per logical FLOP) × (FLOP per token), and the price adds the markup and the
-# training that the serving revenue must pay for. We rebuild each factor from the tables:
-# tokens per lab are revenue / price, FLOP per token is $2N_\text{opt}(C)$ of the lab's model.
+# token is (cost per logical FLOP) × (FLOP per token). Each lab prices at the Bertrand-Nash
+# equilibrium of the logit market: its price per token is its cost plus a markup of
+# $\\mu / (T (1 - s_f))$, which rises with its share and with how much tastes differ, and does
+# not fall when costs do. (A lab short of serving capacity charges more, until buyers' demand
+# fits what it can serve.) We rebuild both parts from the tables: tokens per lab are revenue /
+# price, FLOP per token is $2N_\\text{opt}(C)$ of the lab's model.
 
 # %%
 fit = law.CHINCHILLA_FITS.get(scenario.law.preset, law.CHINCHILLA_FITS["hoffmann"])
-frame = firms[["step", "revenue_usd", "price_usd_per_million_tokens", "cumulative_logical_flop"]]
+frame = firms[
+    [
+        "step",
+        "revenue_usd",
+        "price_usd_per_million_tokens",
+        "cumulative_logical_flop",
+        "market_share",
+    ]
+]
 price = frame["price_usd_per_million_tokens"].to_numpy()
 tokens = np.where(
     price > 0, frame["revenue_usd"].to_numpy() / np.where(price > 0, price, 1) * 1e6, 0
 )
 flop_per_token = 2.0 * fit.optimal_params(frame["cumulative_logical_flop"].to_numpy())
+nash_markup = np.asarray(
+    demand.logit_markup_usd_per_token(
+        frame["market_share"].to_numpy(), market.taste_noise_usd_per_task, market.tokens_per_task
+    )
+)
 per_step = (
-    pd.DataFrame({"step": frame["step"], "tokens": tokens, "flop": tokens * flop_per_token})
+    pd.DataFrame(
+        {
+            "step": frame["step"],
+            "tokens": tokens,
+            "flop": tokens * flop_per_token,
+            "markup": tokens * nash_markup,
+        }
+    )
     .groupby("step")
     .sum()
     .reindex(model["step"])
 )
 mean_flop_per_token = (per_step["flop"] / per_step["tokens"]).to_numpy()
+mean_markup = (per_step["markup"] / per_step["tokens"]).to_numpy()  # [USD/token]
 price_per_token = model["price_usd_per_million_tokens"].to_numpy() / 1e6
 cost_per_flop = model["cost_usd_per_logical_flop"].to_numpy()
 serving_cost = cost_per_flop * mean_flop_per_token
-ratio = price_per_token / serving_cost
+nash_price = serving_cost + mean_markup
+floor_markup = market.taste_noise_usd_per_task / market.tokens_per_task  # mu / T [USD/token]
 span = years[-1] - years[0]
 
 
@@ -373,22 +517,33 @@ def fold_per_year(series: np.ndarray) -> float:
     return float((series[-1] / series[0]) ** (1.0 / span))
 
 
+above_nash = np.flatnonzero(price_per_token > 1.05 * nash_price)
 key(
-    "K8",
+    "K10",
     f"per year: cost per logical FLOP x{fold_per_year(cost_per_flop):.3g}, FLOP per token "
-    f"x{fold_per_year(mean_flop_per_token):.3g}, price per token x{fold_per_year(price_per_token):.3g}"
+    f"x{fold_per_year(mean_flop_per_token):.3g}, serving cost per token "
+    f"x{fold_per_year(serving_cost):.3g}, price per token x{fold_per_year(price_per_token):.3g}"
     f" (1/{1 / fold_per_year(price_per_token):.3g})",
 )
 key(
-    "K9",
-    f"price / serving cost per token: {ratio[0]:.2g} at the start, {np.nanmax(ratio):.2g} at its "
-    f"peak ({years[np.nanargmax(ratio)]:.0f}), {ratio[-1]:.2g} at the end; "
-    f"markup cap 1 + max_markup = {1 + scenario.market.max_markup:g}",
+    "K11",
+    f"price {price_per_token[0] * 1e6:.3g} -> {price_per_token[-1] * 1e6:.3g} USD per million "
+    f"tokens; at the end serving cost {serving_cost[-1] * 1e6:.2g} and Nash markup "
+    f"mu/(T(1-s)) {mean_markup[-1] * 1e6:.3g} USD per million tokens (its floor mu/T = "
+    f"{floor_markup * 1e6:.3g}); the price stood more than 5% above cost + Nash markup (labs "
+    f"short of serving capacity) in {above_nash.size} of {len(years)} steps"
+    + (f", last in {years[above_nash[-1]]:.1f}" if above_nash.size else ""),
+)
+claim(
+    "C7",
+    abs(price_per_token[-1] / nash_price[-1] - 1) < 0.05 and mean_markup[-1] > 0.9 * nash_price[-1],
+    "at the end the price is the serving cost plus the Nash markup (within 5%), and the markup "
+    "is over 90% of it",
 )
 
 # %%
 fig = Figure(figsize=(10, 7.5), layout="constrained")
-ax_idx, ax_ratio = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+ax_idx, ax_price = fig.subplots(2, 1, sharex=True, height_ratios=[1.4, 1])
 for series, label, color in (
     (cost_per_flop, "cost per logical FLOP", "tab:red"),
     (mean_flop_per_token, "FLOP per token served (2·N_opt)", "tab:blue"),
@@ -407,19 +562,20 @@ ax_idx.set_yscale("log")
 ax_idx.set_ylabel("relative to the first month, log scale")
 ax_idx.set_title("Cost per FLOP falls fastest; bigger models claw part of it back")
 ax_idx.legend(frameon=False, fontsize="small", loc="lower left")
-ax_ratio.plot(years, ratio, color="tab:brown", lw=2)
-ax_ratio.axhline(
-    1 + scenario.market.max_markup,
-    color="0.4",
-    ls=":",
-    label=f"markup cap, 1 + max_markup = {1 + scenario.market.max_markup:g}",
+ax_price.plot(years, price_per_token * 1e6, color="black", lw=2.4, label="price paid")
+ax_price.plot(
+    years, nash_price * 1e6, color="tab:brown", lw=1.6, ls="--", label="serving cost + Nash markup"
 )
-ax_ratio.set_ylim(bottom=0)
-ax_ratio.set_ylabel("price / serving cost")
-ax_ratio.set_xlabel("calendar year")
-ax_ratio.set_title("Price over serving cost: markup, plus the training it pays for")
-ax_ratio.legend(frameon=False, fontsize="small")
-for ax in (ax_idx, ax_ratio):
+ax_price.plot(years, serving_cost * 1e6, color="tab:purple", lw=1.6, label="serving cost")
+ax_price.axhline(
+    floor_markup * 1e6, color="0.4", ls=":", label=f"markup floor mu/T = {floor_markup * 1e6:.3g}"
+)
+ax_price.set_yscale("log")
+ax_price.set_ylabel("USD per million tokens, log")
+ax_price.set_xlabel("calendar year")
+ax_price.set_title("The price settles on the Nash markup as serving costs vanish")
+ax_price.legend(frameon=False, fontsize="small", loc="lower left")
+for ax in (ax_idx, ax_price):
     ax.grid(True, which="major", alpha=0.3)
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
 fig.suptitle("Lesson 3, figure 5: why tokens get cheaper more slowly than compute")
@@ -431,87 +587,114 @@ lesson.print_key_numbers()
 # %% [markdown]
 # ## DEBRIEF (15 min)
 #
-# Check your predictions against the key numbers printed above (`K1`-`K9`).
+# Check your predictions against the key numbers printed above (`K1`-`K11`) and the claims
+# (`C1`-`C7`: statements of this debrief that the run checks; in the default run, 20 years
+# with seed 0, each prints "holds"; with `--years` or `--seed` some may not, and which ones is
+# worth a discussion).
 #
-# **Who leads, and why (P1, P2; K1-K3, figures 1 and 2).** Compare K1 with your ranking: is
-# the leader the largest, the richest, or the one whose *own* link improves fastest? Figure 1
-# answers the why. The site link is the same for every lab (they buy power from the same
-# suppliers at the same mix), and the chip link differs little (they buy from the same
-# vendors, with different fleet ages): links a lab *buys* are shared with its rivals and
-# cannot separate them. The link a lab *owns*, its algorithms, is the one that can (K2). A
-# doubling-rate advantage compounds (lesson 2), so a small lab with a faster rate overtakes
-# large ones, as the hare did the turtle.
+# **Who leads, and when (P1; K1, K2, C1, C2, figure 1).** Early on, the labs with the largest
+# fleets lead (C2, K2): compute in hand trains a better model soonest, and a better model wins
+# more tasks. The lead does not last (C1): it changes hands again and again (K1), and by the
+# end "the leader" is ahead by a hair (K4). Two forces move it. R&D comes in *breakthroughs*
+# of random size, so a lab can jump ahead by luck; and knowledge *spills over*, so followers'
+# algorithms catch up toward the leader's, faster when a lab releases open weights. Figure 1's bars show the result: the links a lab *buys* (site,
+# chips) are nearly the same for everyone, and even the link it owns, algorithms, ends within
+# a doubling across labs (K3): luck opens gaps (K3's widest), spillovers close them again.
+# Compare with lesson 2, where a faster own rate compounded into a permanent lead: here the
+# rates are endogenous and leaks are fast.
 #
-# Then look at K3: the runner-up's loss is a tiny fraction of a nat above the leader's, yet
-# the market shares are far apart. Buyers here value *relative* excess loss, $\ln X$, with
-# weight $\theta$: halving $X$ is worth as much near the floor as far from it. Is that how
-# buyers behave? Near the floor, a difference of $10^{-5}$ nats is probably invisible to
-# users. This modelling choice drives the winner-take-most outcome, and a good class
-# discussion asks what a more realistic demand curve would do.
+# **Why buyers stop caring (P2; K4, figure 2).** Buyers value a model by the share of tasks it
+# gets right, $e^{-(L - E)/\ell}$: bounded at 100%. Early on models differ by hundredths of a
+# nat and success rates differ visibly (K4, first month). Twenty years of doublings later every
+# lab is within a tiny distance of the loss floor, every model gets practically every task
+# right, and a difference of $10^{-5}$ nats is worth nothing: buyers cannot tell the labs apart,
+# and their taste noise decides. That is the answer to P2: at equal prices, models that close
+# split the buyers evenly. *Commoditisation*: the product became a commodity because quality
+# saturated, not because anyone stopped improving.
 #
-# **Who captures the value (P3; K4-K6, figure 3).** Read the sectors' cumulative profit and
-# margins in K4 and K5. Vendors price with market power that rises with their share (a logit
-# markup) and sell to every lab, whoever wins; suppliers earn scarcity rents when demand nears
-# capacity. The labs compete their prices down as fast as their costs fall, and in the run
-# the labs spend a fixed share of their cash each year on chips and R&D, funded by investors,
-# whether or not it pays: check the years in K5 in which they lost money together. "Selling
-# shovels in a gold rush" is one reading; another is that the labs' spending rule ignores
-# returns, which real investors would not tolerate for long. Which reading do you find more
-# convincing, and what evidence would tell them apart?
+# **Who captures the value (P3; K5-K8, C3-C5, figure 3).** Read K5 and C3: the buyers take
+# almost all of the gains, because competition between near-identical models passes the
+# falling costs on to them, and the tasks done are worth far more than what is paid for them.
+# Among the producers (K6, C4), the hardware vendors earn the most and at the highest margin:
+# they sell to every lab whoever wins, and labs choose between only three vendors with a logit
+# whose markup rises with a vendor's share. The labs' margins are healthy while their models
+# differ and collapse once they do not (K6: the peak year against the last, and the years in
+# which the labs together lost money). Investors follow returns, not shares (K7, C5): they fund
+# a lab while its expected return beats the hurdle rate and stop when commoditised margins no
+# longer do; dividends flow back while the labs are profitable. A share of the gains is taken
+# of what the gainers gained, so the carbon damages show as a small negative share rather than
+# making a total negative.
 #
-# **Concentration (P4; K7, figure 4).** The AI-services HHI moves from K7's starting value to
-# its end value. The logit with a strong quality weight turns efficiency leads into market
-# share, share into revenue and investor funding (half of it follows market share), and
-# revenue into more chips: a feedback loop. The chip and energy markets' HHI are set by
-# vendors' and suppliers' relative offers instead.
+# **Concentration (P4; K9, C6, figure 4).** The HHI starts moderate, since the fleets differ,
+# never becomes highly concentrated, and ends at $1/n$ (C6): equal shares. Nothing in the
+# market locks a lead in: better quality wins share only while buyers can see it. The outside
+# options grow in the late years (K9): an open-weight model priced near its cost keeps
+# improving, reaches the floor too, and takes the buyers whose tastes favour it. (Their high
+# share in the very first month is the start-up: labs short of serving capacity price high,
+# K11.) The chip market stays more concentrated than AI services (K8): vendors compete on
+# lifetime FLOP per dollar, and the best design wins a large share of every lab's orders.
 #
-# **Price against cost (P5; K8, K9, figure 5).** The cost of a logical FLOP falls fastest.
-# But the leader's model grows: compute-optimal $N$ rises as about $C^{0.5}$, so the FLOP
-# needed per token rises (blue line), and the serving cost per token falls more slowly than
-# the cost per FLOP. The price tracks the serving cost times a ratio (K9) that holds the
-# markup *and* the training compute that serving revenue must pay for. So "AI gets 10x cheaper
-# a year" depends on what you hold fixed: a fixed *capability* gets cheaper much faster than
-# the frontier model, whose tokens carry an ever larger model.
+# **Price against cost (P5; K10, K11, C7, figure 5).** The cost of a logical FLOP falls
+# fastest. But models grow: compute-optimal $N$ rises as about $C^{0.5}$, so the FLOP needed
+# per token rises (blue line), and the serving cost per token falls more slowly than the cost
+# per FLOP (K10). The price falls far more slowly still, and then stops: each lab prices at its
+# cost plus the Bertrand-Nash markup $\mu/(T(1 - s))$, which does not fall with cost. With eight
+# near-equal labs $s$ is small and the markup is close to its floor $\mu/T$ (K11); once serving
+# costs are tiny, the price *is* the markup (C7). Early on the price can sit above cost plus
+# markup: a lab short of serving capacity prices until demand fits it (K11 counts those steps).
+# So "AI gets 10x cheaper a year" depends on what you hold fixed: a fixed *capability* (the open
+# model, priced near cost) gets cheaper fast; the frontier's tokens carry a markup set by how
+# much buyers' tastes differ.
 #
-# **Caveats.** Twenty years of two-plus doublings a year put the leader's compute and model
-# size far beyond anything physical by the end (see its training compute in the summary); read
-# the late years as the logic of the model, not a forecast.
+# **Caveats.** Twenty years of two-plus doublings a year put the labs' compute and model sizes
+# far beyond anything physical by the end (see the training compute in the summary); read the
+# late years as the logic of the model, not a forecast. The buyers' value per task, the loss
+# scale and the taste noise are calibrated to a few public numbers (docs/model.md 3.3.9) and
+# decide much of the story: the exercises vary them.
 
 # %% [markdown]
 # ## EXERCISES
 #
 # 1. **(easy)** `effrace run baseline --years 10` and compare its summary with the 10-year
-#    point of figures 2-4. Does the leader after ten years match the leader after twenty?
-# 2. **(easy)** Rerun with another seed: `effrace run baseline --seed 3` (or
-#    `--seed 3` to this script). Which key numbers move, and which stay put? What is random in
-#    the model (see `docs/model.md`)?
-# 3. **(medium)** Take away Efficient E's edge:
-#    `effrace run baseline --set firms.4.algorithmic_doublings_per_year=1.2`. Who leads now,
-#    and does the market end up less concentrated (compare the HHI in the summary)?
-# 4. **(medium)** Make buyers care less about quality:
-#    `effrace run baseline --set market.quality_sensitivity=2`. Predict first: what happens to
-#    the HHI, the labs' margins and the leader's market share? Then check.
-# 5. **(hard)** Vendors' market power: rerun with `--set market.chip_choice_sensitivity=6`
-#    (labs switch vendors more readily, so vendors' logit markups fall). How do the sectors'
-#    profit shares change? Relate the answer to the markup formula
-#    $1/(\text{sensitivity}\,(1 - s))$ in `sim/markets.py` and to the debate about chip
-#    makers' margins.
+#    point of figures 3 and 4. Who leads after ten years? How large are the labs' margins and
+#    their share of the gains then, against the twenty-year run?
+# 2. **(easy)** Luck: the `symmetric` scenario has identical labs, so any lead is earned in
+#    the run. Run `effrace run symmetric --seed 1`, then `--seed 2` to `--seed 5`. Which lab
+#    has the best model at the end each time (its loss and its algorithms' doublings a year
+#    against the runner-up's), how often does the lead change hands, and what are the final
+#    market shares and HHI? What is random in the model (see `docs/model.md`, 3.3.16)?
+# 3. **(medium)** Tastes and markups: `effrace run baseline --set
+#    market.taste_noise_usd_per_task=0.3`. Predict first, from the markup $\mu/(T(1-s))$: what
+#    happens to the final price per million tokens, the labs' margins and the buyers' share of
+#    the gains? Then check against the summary.
+# 4. **(medium)** Buyers who notice small differences: `effrace run baseline --set
+#    market.loss_scale_nats_per_token=0.01` (ten times more sensitive to quality). Does the
+#    market stay concentrated for longer (compare the HHI and the lead changes)? Do the labs
+#    keep their margins longer? Relate the answer to the success rates in K4.
+# 5. **(hard)** Investors' patience: rerun with `--set market.hurdle_rate_per_year=0.05` and
+#    with `=0.25`. How much do investors pay in, what dividends come back, and until when do
+#    they fund the labs (add `--json` and look at `investor_funding_usd`, or load `model.csv`
+#    and sum `investor_funding_usd` per year)? Does cheaper capital change who leads or the
+#    price buyers pay? Explain with the funding rule of `docs/model.md` 3.3.10.
 
 # %% [markdown]
 # ## Figures you should see
 #
-# - `01_links_by_firm.png`: left, one bar per lab, leader on top, split into doublings of the
-#   site link (green, the same for every lab), the chip link (orange, nearly the same) and the
-#   lab's own algorithms (blue, where the labs differ), with each lab's final market share;
-#   right, starting fleet (log x) against final market share (log y), marker area by starting
-#   cash.
+# - `01_links_by_firm.png`: left, one bar per lab, the leader at the end on top, split into
+#   doublings of the site link (green, the same for every lab), the chip link (orange, nearly
+#   the same) and the lab's own algorithms (blue), with each lab's final market share; right,
+#   starting fleet (log x) against market share after one year (filled) and at the end
+#   (hollow), marker area by starting cash.
 # - `02_loss_by_firm.png`: each lab's excess loss $L - E$ on a log axis over the 20 years,
 #   with the papers' mean-field curve dashed (from the project's `sim/figures.py`).
-# - `03_value_capture.png`: cumulative profit by sector, profit per calendar year as stacked
-#   bars (losses hatched below zero), and margins per year by sector.
-# - `04_market_shares.png`: top, stacked market shares of the labs and the outside option;
-#   bottom, the HHI of AI services, chips and energy against the 0.18 line of the merger
-#   guidelines.
+# - `03_value_capture.png`: each party's share of the gains since the start (buyers, AI labs,
+#   vendors, suppliers, government, investors, and carbon damages below zero), producers'
+#   profit per calendar year as stacked bars (losses hatched below zero), and margins per year
+#   by sector.
+# - `04_market_shares.png`: top, stacked market shares of the labs and the outside options
+#   (open model, no AI); bottom, the HHI of AI services, chips and energy against the 0.18
+#   line of the merger guidelines.
 # - `05_price_vs_cost.png`: top, cost per logical FLOP, FLOP per token, serving cost per token
 #   and price per token relative to the first month on a log axis, each with its factor per
-#   year in the legend; bottom, price over serving cost with the markup cap dotted.
+#   year in the legend; bottom, in USD per million tokens, the price paid, the serving cost,
+#   their sum with the Nash markup (dashed) and the markup floor $\mu/T$ (dotted).

@@ -23,7 +23,8 @@
 # others: prices, profits, market shares and emissions move in places the lever never touched.
 #
 # We run the `baseline` scenario and one scenario per lever, **with the same seed**. The
-# model's randomness (demand shocks, imitation) then draws the same numbers in every run, so a
+# model's randomness (demand shocks, R&D breakthroughs, imitation) then draws the same numbers
+# in every run, so a
 # difference between two runs is the lever's effect rather than luck: *common random
 # numbers*, the simulation version of a paired experiment.
 #
@@ -514,7 +515,7 @@ lesson.print_key_numbers()
 # confidence intervals (exercise 4).
 #
 # **The energy cap, and who gets its rent (P1; K2, K3, figure 2).** A binding cap rations
-# power: less compute, slower training, a worse leader and dearer tokens (K2). Economics says a
+# power: less compute, slower training and a worse leader (K2). Economics says a
 # binding quantity limit creates a *scarcity rent*; the question is who collects it. Read K3
 # and the middle panel of figure 2, which accumulates each sector's profit under the cap minus
 # the baseline's. Three mechanisms of the model decide the answer:
@@ -529,9 +530,12 @@ lesson.print_key_numbers()
 #   and the reserve margin of each order stand partly idle;
 # - labs buy only the chips they can power, so the vendors sell fewer chips.
 #
-# The scarce thing the buyers want is tokens, and the labs, whose capacity is now bound,
-# price them up (bottom panel): if K3 names the AI labs as the sector that gains, this is
-# why. Is it plausible? A real utility would not build plants it cannot sell from, and a cap
+# If K3 names the AI labs as the sector that gains, the demand side explains it. Buyers pay
+# for tasks done right, and near the loss floor a somewhat worse model still gets practically
+# every task right (lesson 3), so the capped labs lose few buyers. Their price is the
+# Bertrand-Nash markup over a serving cost that is already tiny, so it hardly moves (K2, bottom
+# panel). And they spend far less on chips and power. The same revenue at lower cost: the rent
+# of the cap is the spending it saves the labs. Is it plausible? A real utility would not build plants it cannot sell from, and a cap
 # run with tradeable permits would hand the rent to the permit holders, and an energy market
 # that priced scarcity (a price that rises with demand over the cap) would hand it to the
 # suppliers. Here the model's market design, not economics in general, decides who collects
@@ -539,9 +543,10 @@ lesson.print_key_numbers()
 #
 # **Export controls (P2; K4, figure 3).** Restricted labs get chips downgraded to the export
 # limit at the same price, so each dollar buys fewer FLOP and their chip link stalls at the
-# limit (lower panel) while their rivals' keeps doubling. Because buyers choose on *relative*
-# quality, market share moves to the unrestricted labs, and with it revenue, funding and chip
-# budgets (K4). Look at the vendors in K4: they sell the same chips at the same price, so the
+# limit (lower panel) while their rivals' keeps doubling. Market share moves to the
+# unrestricted labs, but less than the chip gap suggests (K4): buyers choose on the share of
+# tasks a model gets right, which near the loss floor hardly differs, and the rivals'
+# algorithmic discoveries spill over to the restricted labs. Look at the vendors in K4: they sell the same chips at the same price, so the
 # control need not cost them, and the labs that gain share have more to spend. The control can
 # also change *who leads*: compare the leaders in K4.
 #
@@ -557,12 +562,13 @@ lesson.print_key_numbers()
 # market power it can price on.
 #
 # **The other levers (K6).** A compute threshold taxes the frontier directly: the leader's
-# loss rises, and because its model is smaller, its tokens can be cheaper to serve (check the
-# price in K6). A hardware slowdown makes the chip link the bottleneck; labs buy more chips and
-# more power to compensate, which shows in energy use and, perhaps surprisingly, in the
-# vendors' profit. An R&D subsidy acts on the link the labs own, but R&D has diminishing
-# returns (a Michaelis-Menten curve, `sim/markets.py`) and the large labs are near
-# saturation, so compare its effect on the leader's loss with the noise in K1.
+# loss rises, and its smaller model is cheaper to serve, but the price per token hardly moves
+# (K6): it is the Nash markup over a serving cost that is already tiny. A hardware slowdown
+# makes the chip link the bottleneck and the leader's loss rises; check whether energy use and
+# the vendors' profit move by more than the noise in K1. An R&D subsidy acts on the link the
+# labs own: it lowers the cost of R&D, so each lab spends more before the next dollar stops
+# paying (`docs/model.md` 3.3.5), but R&D has diminishing returns and its fruits spill over to
+# rivals, so compare its effect on the leader's loss with the noise in K1.
 #
 # **Caveats.** Ten years, one seed, one calibration. The levers are switched on as announced
 # with no anticipation; labs do not relocate, smuggle chips or lobby; the demand side does not
@@ -588,10 +594,12 @@ lesson.print_key_numbers()
 #    `cap_mw` in (2000, 3000, 5000, 10000, 20000, 40000), run
 #    `load_scenario("energy-cap", {"run.years": args.years, "policies.energy_cap.cap_mw": cap})`
 #    with the same seed, and plot each sector's cumulative profit minus the baseline's against
-#    the cap. Explain the shape with one fact about demand in this model: buyers split a
-#    budget between the labs and an outside option, and once models are far better than the
-#    reference almost none of it goes outside (the `spending_captured_share` column), so
-#    total spending hardly depends on the price. Would the labs lobby for or against a cap?
+#    the cap. Explain the shape with two facts about demand in this model: buyers pay for
+#    tasks done right, and near the loss floor a somewhat worse model does almost as well, so
+#    a capped lab loses few buyers (the `outside_option_share` column of `result.model` shows
+#    how many tasks go to the open model or to no AI); and the labs' prices are Nash markups
+#    that do not depend on their costs. Add consumer surplus (`consumer_surplus_usd`) to
+#    your plot: who pays for the cap? Would the labs lobby for or against a cap?
 #    *Extension, for those who read code:* the suppliers order capacity against the smaller of
 #    the labs' demand and their share of the cap (in `agents/supplier.py`, where the supplier
 #    calls its `_invest`). In your own copy, make them

@@ -62,16 +62,21 @@ SCHEDULE_FIELDS = ("from_year", "for_years")
 PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
     "run.years": (2.0, 50.0),
     "law.kappa": (0.03, 0.3),
-    "market.price_sensitivity": (0.5, 10.0),
+    "market.loss_scale_nats_per_token": (0.01, 0.5),
+    "market.taste_noise_usd_per_task": (0.01, 1.0),
+    "market.hurdle_rate_per_year": (0.02, 0.4),
     "firms.algorithmic_doublings_per_year": (0.0, 3.0),
     "vendors.flop_per_joule_doublings_per_year": (0.0, 1.0),
 }
 """On-screen slider ranges [in the field's unit] (rule 6): kappa from below Kaplan's 0.05 to
-above the refits' 0.15-0.18; algorithmic progress up to 3 doublings a year (about 1.2 measured);
-chip FLOP per joule up to 1 doubling a year (about 0.45 measured). Beyond them the starting
-state stops making sense (a kappa of 0.005 gives a loss of about 2,000 nats per token), and the
-model back-casts the starting fleet at the vendors' rate, so a fast chip rate makes the first
-tokens dearer."""
+above the refits' 0.15-0.18; task success exp(-(L - E)/scale) with a scale from 0.01
+nats/token (buyers notice a hundredth of a nat) to 0.5 (they hardly tell a 1e24 model from a
+1e26 one); buyers' taste noise from 1% to 100% of a task's value (1 USD), which sets the
+markups; investors' hurdle rate from 2% to 40% a year (cost of capital about 9-12%);
+algorithmic progress up to 3 doublings a year (about 1.2 measured); chip FLOP per joule up to
+1 doubling a year (about 0.45 measured). Beyond them the starting state stops making sense (a
+kappa of 0.005 gives a loss of about 2,000 nats per token), and the model back-casts the
+starting fleet at the vendors' rate, so a fast chip rate makes the first tokens dearer."""
 
 EXTRA_LEVER_FIELDS: dict[str, tuple[str, ...]] = {
     "export_control": ("region", "max_flop_per_joule")

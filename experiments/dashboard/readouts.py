@@ -3,7 +3,7 @@
 :func:`rows` turns a panel's model and history into a fixed list of rows (year, best model,
 price, who earns, power), always the same rows in the same order so that panels A and B line
 up. :func:`value_capture` is the one place that says who captures the value: it shows levels,
-and shares only while the total is positive. :class:`experiments.dashboard.plot.ReadoutBox` shows the rows in the page.
+and each party's share of the gains (never a share of a negative total). :class:`experiments.dashboard.plot.ReadoutBox` shows the rows in the page.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import math
 from typing import TYPE_CHECKING
 
 from experiments.dashboard.controls import format_number
-from experiments.dashboard.series import SECTOR_WORDS, SECTORS
+from experiments.dashboard.series import PARTIES, PARTY_WORDS
+from sim.finance import surplus_shares
 from sim.policies import active_policies
 
 if TYPE_CHECKING:
@@ -32,8 +33,15 @@ GLOSSARY: dict[str, str] = {
     "useful compute per joule (logical FLOP/J)": "The whole efficiency chain: site (share of grid "
     "power that reaches the chips, 1/PUE) x chips (FLOP per joule) x algorithms (useful FLOP "
     "per FLOP).",
-    "share of buyers' budget (market share)": "The share of buyers' potential spending on AI "
-    "services that each lab wins; the rest goes to the outside option (not buying AI).",
+    "share of buyers' tasks (market share)": "Buyers have tasks for AI to do; each picks the "
+    "offer worth most to them (how often it gets the task right, times the task's value, less "
+    "the price), with tastes that differ (a logit). A lab's market share is the share of all "
+    "potential tasks it wins; the rest goes to the outside options: an open-weight model sold "
+    "near its cost that keeps improving, or not using AI.",
+    "who gains (surplus)": "Buyers gain what the tasks are worth to them above what they pay "
+    "(consumer surplus); firms gain profit; the government gains taxes; investors gain "
+    "dividends; emissions do damage. A party's share of the gains is its gain over the sum "
+    "of what the gainers gained.",
     "profit since the start": "Revenue minus costs, summed over the run so far, for each sector: "
     "AI labs, chip makers (hardware vendors) and power companies (energy suppliers).",
     "margin": "Profit per dollar of sales in the last step.",
@@ -46,25 +54,44 @@ GLOSSARY: dict[str, str] = {
 
 
 def value_capture(levels_usd: dict[str, float]) -> tuple[str, str]:
-    """Who captures the value: (text, tooltip) from each sector's profit since the start [USD].
+    """Who captures the value: (text, tooltip) from each party's gain since the start [USD]
+    (keys of :data:`~experiments.dashboard.series.PARTIES`; carbon damages negative).
 
-    Levels always; shares of the total only while the total is positive (a share of a negative
-    total has no meaning). Issue 9 adds total surplus (buyers included): switch the levels
-    passed here and the wording, nothing else.
+    Levels always, with each party's share of the gains (:func:`sim.finance.surplus_shares`):
+    a share is of what the parties that gain have gained together, never of a negative total,
+    so a party that loses shows a negative share; with no gains at all, no shares are shown.
+    Parties whose level is zero are left out of the text.
     """
-    total = sum(levels_usd.values())
-    parts = [f"{SECTOR_WORDS[s]} {usd(levels_usd[s])}" for s in SECTORS]
-    text = ", ".join(parts)
-    if total > 0:
-        shares = " / ".join(f"{levels_usd[s] / total:.0%}" for s in SECTORS)
-        text += f" (shares {shares})"
-    else:
-        text += " (no shares: together they have lost money)"
+    parties = [p for p in PARTIES if p in levels_usd]
+    values = [levels_usd[p] for p in parties]
+    shares = surplus_shares(values)
+    gained = sum(max(v, 0.0) for v in values)
+    parts = []
+    for party, value, share in zip(parties, values, shares, strict=True):
+        if value == 0.0:
+            continue
+        part = f"{PARTY_WORDS[party]} {usd(value)}"
+        if gained > 0:
+            part += f" ({_percent(float(share))})"
+        parts.append(part)
+    text = ", ".join(parts) if parts else "nothing yet"
+    if gained > 0:
+        text = f"gains {usd(gained)}: " + text
     tip = (
-        "Profit since the start of the run, summed over each sector's companies; "
-        "shares are of the three sectors' total profit, shown only while that total is positive."
+        "What each party has gained since the start of the run: buyers' consumer surplus (what "
+        "the tasks were worth to them above what they paid), the AI labs' profit after the "
+        "dividends they paid, chip makers' and power companies' profit, the government's net "
+        "revenue, investors' dividends, and the damage of the emissions (negative). In brackets: "
+        "the party's share of the gains of those who gained; a party that lost has a negative share."
     )
+    if parts:
+        tip += f" Total surplus, gains less losses: {usd(sum(values))}."
     return text, tip
+
+
+def _percent(share: float) -> str:
+    """A share in words: 97%, 0.4%, -1%."""
+    return f"{share:.0%}" if abs(share) >= 0.01 or share == 0 else f"{share:.1%}"
 
 
 def usd(x: float) -> str:
@@ -125,8 +152,8 @@ def rows(panel: Panel) -> list[dict[str, str]]:
             "Average price buyers paid for a million tokens in the last step.",
         )
     )
-    text, tip = value_capture({s: last.get(f"cum_profit_{s}_usd", 0.0) for s in SECTORS})
-    out.append(_row("profit", "Profit so far:", text, tip))
+    text, tip = value_capture({p: last.get(f"cum_surplus_{p}_usd", 0.0) for p in PARTIES})
+    out.append(_row("profit", "Who gains so far:", text, tip))
     out.append(_row("energy", "Power:", *_power(panel)))
     if panel.error:
         out.append(error_row(panel.error))

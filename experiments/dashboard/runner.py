@@ -213,47 +213,66 @@ class Session:
 
     def _do(self, name: str, args: tuple[Any, ...]) -> set[str]:
         """Apply one command; the panels whose display must be redrawn whole ("!A") or updated."""
-        if name == "load":
-            panel_name, scenario = args
-            made = self._new_panel(panel_name, scenario)
-            if made is None:
-                self.panels.pop(panel_name, None)
-            else:
-                self.panels[panel_name] = made
-            return {f"!{p}" for p in self.panels}
-        if name == "reset":
-            for p in args[0]:
-                made = self._new_panel(p, self.panels[p].scenario) if p in self.panels else None
-                if made is not None:
-                    self.panels[p] = made
-            return {f"!{p}" for p in self.panels}
-        if name == "step":
-            for p in args[0]:
-                if p in self.panels and not self.panels[p].playing:
-                    self.panels[p].advance(1)
-                    if self.panels[p].finished:
-                        self.on_state(p, False, True)
-            return set(args[0]) & set(self.panels)
-        if name == "play":
-            panels, on = args
-            for p in panels:
-                if p in self.panels:
-                    panel = self.panels[p]
-                    panel.playing = bool(on) and not panel.finished
-                    self.on_state(p, panel.playing, panel.finished)
-            return set()
-        if name == "figure":
-            self.figure = args[0]
-            return {f"!{p}" for p in self.panels}
-        if name == "same_scale":
-            self.same_scale = bool(args[0])
-            return {f"!{p}" for p in self.panels}
-        if name == "speed":
-            self.years_per_frame = SPEEDS_YEARS_PER_FRAME[args[0]]
-            return set()
-        if name == "redraw":
-            return {f"!{p}" for p in self.panels}
-        raise ValueError(f"unknown command {name!r}")
+        handlers: dict[str, Callable[..., set[str]]] = {
+            "load": self._load,
+            "reset": self._reset,
+            "step": self._step,
+            "play": self._play,
+            "figure": self._set_figure,
+            "same_scale": self._set_same_scale,
+            "speed": self._set_speed,
+            "redraw": self._redraw,
+        }
+        if name not in handlers:
+            raise ValueError(f"unknown command {name!r}")
+        return handlers[name](*args)
+
+    def _redraw(self) -> set[str]:
+        return {f"!{p}" for p in self.panels}
+
+    def _load(self, panel_name: str, scenario: Scenario) -> set[str]:
+        made = self._new_panel(panel_name, scenario)
+        if made is None:
+            self.panels.pop(panel_name, None)
+        else:
+            self.panels[panel_name] = made
+        return self._redraw()
+
+    def _reset(self, panels: Iterable[str]) -> set[str]:
+        for p in panels:
+            made = self._new_panel(p, self.panels[p].scenario) if p in self.panels else None
+            if made is not None:
+                self.panels[p] = made
+        return self._redraw()
+
+    def _step(self, panels: Iterable[str]) -> set[str]:
+        names = [p for p in panels if p in self.panels]
+        for p in names:
+            if not self.panels[p].playing:
+                self.panels[p].advance(1)
+                if self.panels[p].finished:
+                    self.on_state(p, False, True)
+        return set(names)
+
+    def _play(self, panels: Iterable[str], on: bool) -> set[str]:
+        for p in panels:
+            if p in self.panels:
+                panel = self.panels[p]
+                panel.playing = bool(on) and not panel.finished
+                self.on_state(p, panel.playing, panel.finished)
+        return set()
+
+    def _set_figure(self, figure: str) -> set[str]:
+        self.figure = figure
+        return self._redraw()
+
+    def _set_same_scale(self, on: bool) -> set[str]:
+        self.same_scale = bool(on)
+        return self._redraw()
+
+    def _set_speed(self, speed: str) -> set[str]:
+        self.years_per_frame = SPEEDS_YEARS_PER_FRAME[speed]
+        return set()
 
     def _new_panel(self, name: str, scenario: Scenario) -> Panel | None:
         try:

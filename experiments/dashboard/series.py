@@ -25,6 +25,27 @@ from sim.policies import active_policies
 SECTORS = ("firms", "vendors", "suppliers")
 SECTOR_WORDS = {"firms": "AI labs", "vendors": "chip makers", "suppliers": "power companies"}
 
+PARTIES = (
+    "consumers",
+    "firms",
+    "vendors",
+    "suppliers",
+    "government",
+    "investors",
+    "carbon_damages",
+)
+"""Who gains from the market, as ``sim.run.cumulative_surplus`` lists them (carbon damages as a
+negative part)."""
+PARTY_WORDS = {
+    "consumers": "buyers",
+    "firms": "AI labs",
+    "vendors": "chip makers",
+    "suppliers": "power companies",
+    "government": "government",
+    "investors": "investors",
+    "carbon_damages": "climate damage",
+}
+
 MEAN_FIELD_DOUBLINGS_PER_YEAR = 2.0
 """Growth of effective compute in the closed-form reference curve [doublings/yr]: the value
 ``effrace run``'s loss figure uses (``sim.figures.MEAN_FIELD_DOUBLINGS_PER_YEAR``; a test keeps
@@ -52,7 +73,10 @@ def observe(model: EfficiencyRaceModel, totals: dict[str, float]) -> dict[str, f
     """The model now, as ``{key: value}``; ``totals`` carries the running sums between steps.
 
     Keys: the model outputs used by the figures and readouts; ``cum_profit_<sector>_usd``
-    (profit since the start [USD]); ``power_demanded_mw`` [MW]; ``served_share`` [-];
+    (profit since the start [USD]); ``cum_surplus_<party>_usd`` (each party of
+    :data:`PARTIES`'s gain since the start [USD], as ``sim.run.cumulative_surplus`` counts it:
+    firms' profit net of the dividends they pay, carbon damages negative);
+    ``power_demanded_mw`` [MW]; ``served_share`` [-];
     ``excess_loss:<id>`` [nats/token] and ``<agent output>:<id>`` for every AI lab in the market
     (labs that have left are absent). At step 0 the model's per-step outputs are NaN.
     """
@@ -66,13 +90,17 @@ def observe(model: EfficiencyRaceModel, totals: dict[str, float]) -> dict[str, f
         "power_delivered_mw",
         "energy_capacity_mw",
         "energy_cap_binding",
-        "spending_captured_share",
+        "outside_option_share",
         "hhi_ai_services",
         "best_loss",
         "emissions_t_co2",
         *(f"profit_{s}_usd" for s in SECTORS),
         *(f"revenue_{s}_usd" for s in SECTORS),
         *(f"margin_{s}" for s in SECTORS),
+        "consumer_surplus_usd",
+        "government_revenue_usd",
+        "dividends_usd",
+        "carbon_damages_usd",
     ):
         out[name] = _num(getattr(model, name, math.nan))
     if model.steps == 0:
@@ -82,6 +110,7 @@ def observe(model: EfficiencyRaceModel, totals: dict[str, float]) -> dict[str, f
         if math.isfinite(profit):
             totals[sector] = totals.get(sector, 0.0) + profit
         out[f"cum_profit_{sector}_usd"] = totals.get(sector, 0.0)
+    _add_surplus(out, totals)
     demand_mwh = _num(getattr(model, "energy_demand_mwh", math.nan))
     out["power_demanded_mw"] = demand_mwh / (HOURS_PER_YEAR * run.dt_years)
     delivered = out["power_delivered_mw"]
@@ -98,6 +127,24 @@ def observe(model: EfficiencyRaceModel, totals: dict[str, float]) -> dict[str, f
             out[f"market_share:{firm.unique_id}"] = math.nan
             out[f"price_usd_per_million_tokens:{firm.unique_id}"] = math.nan
     return out
+
+
+def _add_surplus(out: dict[str, float], totals: dict[str, float]) -> None:
+    """Running sums of each party's gain (``cum_surplus_<party>_usd``) into ``out``."""
+    gains = {
+        "consumers": out["consumer_surplus_usd"],
+        "firms": out["profit_firms_usd"] - out["dividends_usd"],
+        "vendors": out["profit_vendors_usd"],
+        "suppliers": out["profit_suppliers_usd"],
+        "government": out["government_revenue_usd"],
+        "investors": out["dividends_usd"],
+        "carbon_damages": -out["carbon_damages_usd"],
+    }
+    for party, gain in gains.items():
+        key = f"surplus:{party}"
+        if math.isfinite(gain):
+            totals[key] = totals.get(key, 0.0) + gain
+        out[f"cum_surplus_{party}_usd"] = totals.get(key, 0.0)
 
 
 @dataclass
@@ -180,7 +227,7 @@ FIGURES: dict[str, FigureDef] = {
                     reference="mean_field",
                 ),
                 Row(
-                    "share of buyers' budget",
+                    "share of buyers' tasks",
                     (Trace("market_share", "", per_lab=True, width=1.8),),
                     percent=True,
                 ),
@@ -212,7 +259,7 @@ FIGURES: dict[str, FigureDef] = {
         FigureDef(
             "prices",
             "Prices",
-            "What do AI services cost, and how much of buyers' budget goes to AI?",
+            "What do AI services cost, and how many tasks do buyers leave to the open model or not buy?",
             (
                 Row(
                     "price per million tokens [USD], log",
@@ -223,8 +270,8 @@ FIGURES: dict[str, FigureDef] = {
                     log=True,
                 ),
                 Row(
-                    "share of buyers' budget spent on AI",
-                    (Trace("spending_captured_share", "spent on AI", "#000000"),),
+                    "share of tasks not bought from the labs",
+                    (Trace("outside_option_share", "open model or no AI", "#000000"),),
                     percent=True,
                 ),
             ),
