@@ -314,6 +314,11 @@ def affordable_capacity(
     freed = -h1 * np.expm1(log_ratio)  # h1 - h2
     # never past the limit, rounding included
     added = np.clip(k_max_safe * freed, 0.0, np.maximum(k_max_safe - k1, 0.0))
+    # k1 + (k_max - k1) can round one unit in the last place above k_max: step down until not
+    over = finite & (k1 + added > k_max_safe)
+    while np.any(over):
+        added = np.where(over, np.nextafter(added, 0.0), added)
+        over = finite & (k1 + added > k_max_safe)
     return _finish(np.where(finite, added, budget / m0))
 
 

@@ -1,7 +1,8 @@
 """Markets as pure, vectorised functions: choice, pricing, rationing, concentration, growth.
 
-Agents decide by calling these; the model clears the three markets (energy, chips, AI services)
-with them. Nothing here imports Mesa, and every function is tested on hand-checkable cases.
+Agents decide by calling these; the model clears the chip and energy markets with them (the
+AI-services market, where buyers choose tasks, is :mod:`sim.demand`). Nothing here imports Mesa,
+and every function is tested on hand-checkable cases.
 
 Choice follows the multinomial logit with an outside option (McFadden 1974; Berry 1994): an
 option with utility u is chosen with probability exp(u) / (1 + sum exp(u_j)). With utilities
@@ -129,7 +130,8 @@ def logistic_integral(
     """Integral of :func:`logistic_growth` from ``start_years`` to ``end_years`` [unit x yr]:
     F(t) = cap / (g ln2) * ln(1 + x0 (2^(g t) - 1) / cap), exact for any step length, and
     x0 (t1 - t0) at g = 0."""
-    if doublings_per_year == 0.0:
+    span = max(abs(start_years), abs(end_years))
+    if abs(doublings_per_year) * span < 1e-12:  # no growth to speak of (and no 0/0 for tiny rates)
         return start * (end_years - start_years)
     rate = doublings_per_year * math.log(2.0)
 
@@ -169,96 +171,6 @@ def chip_value_flop_per_usd(
     flop = np.asarray(flop_per_second, dtype=float) * np.asarray(lifetime_years) * SECONDS_PER_YEAR
     energy_mwh = flop / np.asarray(flop_per_joule) / JOULES_PER_MWH
     return flop / (np.asarray(price_usd) + energy_mwh * np.asarray(energy_usd_per_it_mwh))
-
-
-def services_utility(
-    log_relative_excess_loss: ArrayLike,
-    price_usd_per_million_tokens: ArrayLike,
-    quality_sensitivity: float,
-    price_sensitivity: float,
-    reference_price_usd_per_million_tokens: float,
-) -> FloatArray:
-    """Buyers' utility [-] of a model: -theta ln X - beta ln(p / p_ref); the outside option has 0.
-
-    X is the model's relative excess loss against the reference model (X = 1 at the
-    reference compute), so a reference-quality model at the reference price ties with the
-    outside option; better or cheaper models win buyers from it, so the market grows with
-    quality and with falling prices.
-    """
-    return _utility(
-        np.asarray(log_relative_excess_loss, dtype=float),
-        np.log(np.asarray(price_usd_per_million_tokens, dtype=float)),
-        quality_sensitivity,
-        price_sensitivity,
-        reference_price_usd_per_million_tokens,
-    )
-
-
-def clearing_prices(
-    log_relative_excess_loss: ArrayLike,
-    floor_price_usd_per_million_tokens: ArrayLike,
-    capacity_tokens: ArrayLike,
-    spending_usd: float,
-    quality_sensitivity: float,
-    price_sensitivity: float,
-    reference_price_usd_per_million_tokens: float,
-    iterations: int = 50,
-) -> tuple[FloatArray, FloatArray]:
-    """Prices that clear the AI-services market within a step, and the spending shares.
-
-    Each firm charges its floor (its markup price) unless buyers' spending on it at that price
-    would buy more tokens than it can serve; then it charges the price at which that spending
-    buys exactly its capacity. Demand for firm f is s_f(p) * spending / p_f tokens, with s_f the
-    logit share of :func:`services_utility` against the outside option.
-
-    Solved by Newton's method in log prices over the capacity-bound firms B. With utility
-    falling by beta ln p, the Jacobian of log demand is J = -(1 + beta) I + beta 1 s_B^T, a
-    rank-one update of a multiple of the identity, so the Newton step has a closed form
-    (Sherman-Morrison): step_f = (e_f + beta (s.e) / (1 + beta - beta sum s_B)) / (1 + beta),
-    e the excess of log demand over log capacity. Prices are then kept at or above the floors.
-    It converges to machine precision in a few iterations (quadratically).
-
-    Returns ``(price_usd_per_million_tokens, share)``; shares leave the outside option's out.
-    A firm without capacity or without a finite positive floor price offers nothing: its
-    price is NaN and its share 0.
-    """
-    floor = np.asarray(floor_price_usd_per_million_tokens, dtype=float)
-    capacity = np.asarray(capacity_tokens, dtype=float)
-    log_x = np.asarray(log_relative_excess_loss, dtype=float)
-    active = (capacity > 0) & np.isfinite(floor) & (floor > 0)
-    log_floor = np.log(np.where(active, floor, 1.0))
-    log_capacity = np.log(np.where(active, capacity, 1.0))
-    log_budget = np.log(spending_usd * 1e6) if spending_usd > 0 else -np.inf
-    theta, beta, p_ref = (
-        quality_sensitivity,
-        price_sensitivity,
-        reference_price_usd_per_million_tokens,
-    )
-    log_p = log_floor
-    for _ in range(iterations):
-        shares = logit_shares(np.where(active, _utility(log_x, log_p, theta, beta, p_ref), -np.inf))
-        excess = np.log(np.maximum(shares, 1e-300)) + log_budget - log_p - log_capacity
-        bound = active & ((excess > 0) | (log_p > log_floor))
-        if not bound.any():
-            break  # nobody short of capacity: every firm at its floor
-        e = np.where(bound, excess, 0.0)
-        s_bound = np.where(bound, shares, 0.0)
-        common = beta * float(np.sum(s_bound * e)) / (1.0 + beta - beta * float(np.sum(s_bound)))
-        new = np.where(bound, np.maximum(log_floor, log_p + (e + common) / (1.0 + beta)), log_p)
-        converged = np.max(np.abs(new - log_p)) <= 1e-13 * max(1.0, float(np.max(np.abs(log_p))))
-        log_p = new
-        if converged:
-            break
-    if bound.any():  # prices moved since the shares were computed: shares to match them
-        shares = logit_shares(np.where(active, _utility(log_x, log_p, theta, beta, p_ref), -np.inf))
-    return np.where(active, np.exp(log_p), np.nan), shares
-
-
-def _utility(
-    log_x: FloatArray, log_p: FloatArray, theta: float, beta: float, p_ref: float
-) -> FloatArray:
-    """:func:`services_utility` with the price already in logs."""
-    return -theta * log_x - beta * (log_p - np.log(p_ref))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,41 +232,3 @@ def clear_chips(
         orders = orders * np.where(over, quota_chips / np.maximum(total, 1e-300), 1.0)
     chips = ration(orders, deliverable_chips, axis=0)
     return ChipSettlement(chips, chips * price, flops_offered, fpj_offered)
-
-
-@dataclass(frozen=True)
-class ServicesSettlement:
-    """What the AI-services market moved in one step, arrays over firms."""
-
-    price_usd_per_million_tokens: FloatArray  # NaN where a firm offered nothing
-    share: FloatArray  # share of buyers' potential spending chosen [-]
-    tokens: FloatArray  # tokens served [tokens]
-    revenue_usd: FloatArray  # what buyers paid [USD]
-
-
-def clear_services(
-    log_relative_excess_loss: ArrayLike,
-    floor_price_usd_per_million_tokens: ArrayLike,
-    capacity_tokens: ArrayLike,
-    spending_usd: float,
-    quality_sensitivity: float,
-    price_sensitivity: float,
-    reference_price_usd_per_million_tokens: float,
-) -> ServicesSettlement:
-    """Clear the AI-services market for one step (:func:`clearing_prices`) and settle it:
-    buyers spend their chosen share of ``spending_usd`` [USD] on each firm at its price; a firm
-    serves at most its capacity [tokens]."""
-    prices, shares = clearing_prices(
-        log_relative_excess_loss,
-        floor_price_usd_per_million_tokens,
-        capacity_tokens,
-        spending_usd,
-        quality_sensitivity,
-        price_sensitivity,
-        reference_price_usd_per_million_tokens,
-    )
-    offered = np.isfinite(prices)  # a firm with no serving capacity offers no tokens
-    demanded = np.where(offered, shares * spending_usd * 1e6 / np.where(offered, prices, 1.0), 0.0)
-    served = np.minimum(demanded, np.asarray(capacity_tokens, dtype=float))
-    revenue = np.where(served > 0, served * np.where(offered, prices, 0.0) / 1e6, 0.0)
-    return ServicesSettlement(prices, shares, served, revenue)

@@ -184,10 +184,10 @@ class LawParams(_Validated):
     kappa: float | None = param(
         None,
         "-",
-        "Override of the compute exponent kappa (None: the preset's). Lu25 explores 0.05-0.3.",
-        lo=0.0,
+        "Override of the compute exponent kappa (None: the preset's). Lu25 explores 0.05-0.3; "
+        "Kaplan20's 0.050 is the smallest fitted.",
+        lo=0.001,
         hi=2.0,
-        lo_open=True,
         key=True,
     )
     tau0_years: float = param(

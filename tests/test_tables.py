@@ -154,16 +154,6 @@ def test_clear_chips_splits_budgets_and_downgrades_restricted_buyers() -> None:
     np.testing.assert_allclose(short.chips, [[25.0], [25.0]])  # rationed pro rata
 
 
-def test_clear_services_bills_what_is_served() -> None:
-    deal = markets.clear_services([0.0, 0.0], [10.0, math.nan], [1e20, 0.0], 1e6, 6.0, 2.0, 10.0)
-    # one firm offers; at the reference price and quality it ties with the outside option
-    assert deal.share[0] == pytest.approx(0.5)
-    assert deal.share[1] == 0.0 and math.isnan(deal.price_usd_per_million_tokens[1])
-    assert deal.tokens[0] == pytest.approx(0.5 * 1e6 / 10.0 * 1e6)
-    assert deal.revenue_usd[0] == pytest.approx(0.5 * 1e6)
-    assert deal.revenue_usd[1] == 0.0
-
-
 def test_mesa_agents_are_views_on_their_rows() -> None:
     model = EfficiencyRaceModel("baseline", rng=0)
     model.step()
