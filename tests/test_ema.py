@@ -152,7 +152,7 @@ def test_parameters_come_from_the_metadata() -> None:
     assert rows["law.kappa"]["name"] == "law__kappa"
     assert rows["suppliers.capacity_mw"]["unit"] == "MW"
     with pytest.raises(
-        UserError, match=r"law\.kappa: \(0\.1, 3\) leaves the allowed range \(0, 2\]"
+        UserError, match=r"law\.kappa: \(0\.1, 3\) leaves the allowed range \[0\.001, 2\]"
     ):
         ema.model(uncertainties={"law.kappa": (0.1, 3.0)})
     with pytest.raises(UserError, match="give a range"):
