@@ -1,4 +1,4 @@
-"""``effrace analytic``: the papers' closed forms (MODEL.md section 1) from the command line.
+"""``effrace analytic``: the papers' closed forms (the analytic core (docs/analytic.md)) from the command line.
 
 Compute multiple C(T)/C0 and relative excess loss X(T) for a compute exponent kappa (given, or
 from a named fit) and an efficiency doubling rate g; optionally the years and doublings to a

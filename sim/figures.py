@@ -63,7 +63,7 @@ class RunData(Protocol):
 
 MEAN_FIELD_DOUBLINGS_PER_YEAR = 2.0
 """g of the reference curves [doublings/yr]: about 2 doublings a year of Elogical in total today
-(MODEL.md section 2, the sum of the links' rates)."""
+(the model (docs/model.md), the sum of the links' rates)."""
 
 HHI_HIGHLY_CONCENTRATED = 0.18
 """HHI above which a market counts as highly concentrated [0-1]: 1,800 on the 10,000 scale of the

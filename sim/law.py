@@ -1,6 +1,6 @@
 """The shared law: loss against logical compute, and compute against calendar time.
 
-Every item of MODEL.md section 1 as a pure, vectorised function. Arguments broadcast like numpy
+Every item of the analytic core (docs/analytic.md) as a pure, vectorised function. Arguments broadcast like numpy
 arrays; a scalar in gives a ``float`` out, an array in gives an ``ndarray`` out. No Mesa here:
 agents and experiments call these functions, never the other way round.
 
@@ -710,7 +710,7 @@ def optimal_specialised_share(
 ) -> FloatOrArray:
     """Budget share on the specialised substrate that minimises :func:`heterogeneous_run_time`.
 
-    Zero once ``S >= S_c = 1 - 1/R`` (Lu 2026, arXiv 2603.20654, item 9 of MODEL.md): T'(0) =
+    Zero once ``S >= S_c = 1 - 1/R`` (Lu 2026, arXiv 2603.20654, item 9 of docs/analytic.md): T'(0) =
     S - (1 - S)*(R - 1) >= 0 exactly there and T is convex. Below S_c the first-order condition
     gives ``x* = (sqrt((1-S)(R-1)) - sqrt(S)) / (sqrt((1-S)(R-1)) + (R-1)*sqrt(S))``, which
     falls continuously to 0 at S_c and is 1 at S = 0 (all work bounded). That interior value

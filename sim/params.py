@@ -171,7 +171,7 @@ class RunParams(_Validated):
 
 @dataclass(frozen=True)
 class LawParams(_Validated):
-    """The shared scaling law L(C) = E + K C^-kappa every firm moves along (MODEL.md section 1)."""
+    """The shared scaling law L(C) = E + K C^-kappa every firm moves along (the analytic core (docs/analytic.md))."""
 
     preset: str = param(
         "besiroglu",

@@ -58,7 +58,7 @@ def step_logical_flop(
     ``grid_energy_mwh`` [MWh] is delivered evenly over the step; efficiency starts at
     2^``log2_elogical_at_start`` [logical FLOP/J] and doubles ``doublings_per_year`` times a year
     [1/yr] within the step. Exact for any step length: summing steps reproduces the closed form
-    of MODEL.md item 5 (see the mean-field scenario).
+    of item 5 of docs/analytic.md (see the mean-field scenario).
     """
     e = np.asarray(grid_energy_mwh, dtype=float)
     rate = np.asarray(doublings_per_year, dtype=float)

@@ -1,4 +1,4 @@
-"""The checks of MODEL.md section 3, each giving pass, warn or fail with the measured figure.
+"""The checks of the reduction to the papers (docs/model.md section 5), each giving pass, warn or fail with the measured figure.
 
 ``effrace validate`` prints them; the test suite asserts that none fails. Calibration bands
 (section 4) give ``pass`` inside the observed range and ``warn`` inside a wider plausible one.
@@ -50,7 +50,7 @@ def _banded(
 
 def mean_field_error(steps_per_year: int, years: float = 20.0) -> float:
     """Largest relative error, over all steps, of the mean-field scenario's cumulative compute
-    and relative excess loss against the closed forms (MODEL.md items 5-6)."""
+    and relative excess loss against the closed forms (item 5-6 of docs/analytic.md)."""
     scenario = load_scenario(
         "mean-field", {"run.steps_per_year": steps_per_year, "run.years": years}
     )
@@ -192,7 +192,7 @@ def check_determinism() -> Check:
 
 
 def calibration_checks() -> list[Check]:
-    """The historical scenario against MODEL.md section 4's observed trends."""
+    """The historical scenario against docs/analytic.md section 4's observed trends."""
     result = simulate(load_scenario("historical"))
     m, agents = result.model, result.agents
     firms = agents[agents["agent_type"] == "firm"].copy()
@@ -259,7 +259,7 @@ CHECKS: tuple[Callable[[], Check | list[Check]], ...] = (
 
 
 def run_checks(progress: bool = False) -> list[Check]:
-    """Run every check of MODEL.md section 3, in order."""
+    """Run every check of the reduction to the papers (docs/model.md section 5), in order."""
     from tqdm import tqdm
 
     out: list[Check] = []

@@ -104,7 +104,7 @@ LAWS = {name: law.get_law(name) for name in PRESETS}
 #
 # `law.get_law(name)` returns the compute-only law $L(C) = E + K C^{-\kappa}$ of a preset. For
 # the two Chinchilla fits, $\kappa$ and $K$ are derived from $(E, A, B, \alpha, \beta)$ by the
-# compute-optimal split (MODEL.md item 2); we recompute $\kappa$ by hand to check.
+# compute-optimal split (docs/analytic.md item 2); we recompute $\kappa$ by hand to check.
 
 # %%
 print(f"{'fit':<16}{'E':>8}{'K':>10}{'kappa':>9}{'by hand':>9}{'x to halve':>13}{'per 10x':>9}")
@@ -335,7 +335,7 @@ save(fig, "03_compute_for_target.png")
 
 # %%
 vendor, firm, supplier = VendorParams(), FirmParams(), SupplierParams()
-CHIP_PRICE_USD = 30_000.0  # H100 SXM, $25-40k (MODEL.md section 4)
+CHIP_PRICE_USD = 30_000.0  # H100 SXM, $25-40k (docs/model.md, parameters)
 ELECTRICITY_USD_PER_MWH = 80.0  # US industrial average (EIA)
 site = 1.0 / supplier.pue
 e_logical = site * vendor.flop_per_joule * firm.algorithmic_efficiency  # logical FLOP / grid J

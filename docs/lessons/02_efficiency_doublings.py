@@ -29,7 +29,7 @@
 # $$X(t) = \frac{L(t) - E}{L(0) - E} = \left(\frac{C(t)}{C_0}\right)^{-\kappa}.$$
 #
 # A one-time *front-loaded* fleet $F$ times larger multiplies the new compute:
-# $C/C_0 = 1 + F (2^{gt} - 1)/(g \ln 2\, \tau_0)$ (MODEL.md item 8). Which is better, a big
+# $C/C_0 = 1 + F (2^{gt} - 1)/(g \ln 2\, \tau_0)$ (docs/analytic.md item 8). Which is better, a big
 # fleet now (the turtle) or fast efficiency gains (the hare)?
 #
 # **Learning goals.** By the end of the lesson you can
@@ -337,7 +337,9 @@ for name, curve in curves.items():
         label=f"{label}: {curve['power_mw']:,.0f} MW of power, constant",
     )
 for ax in (ax_zoom, ax_full):
-    ax.plot([], [], color="black", ls="--", lw=1.0, label="closed form (MODEL.md items 5, 6, 8)")
+    ax.plot(
+        [], [], color="black", ls="--", lw=1.0, label="closed form (docs/analytic.md item 5, 6, 8)"
+    )
     ax.axvline(cross_year, color="0.5", ls=":", lw=1.2)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -440,7 +442,9 @@ ax_t.legend(frameon=False, fontsize="small", loc="upper left")
 for ax in (ax_f, ax_t):
     ax.grid(True, which="major", alpha=0.3)
 ax_t.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-fig.suptitle("Lesson 2, figure 4: front-load GPUs or invest in efficiency? (MODEL.md item 8)")
+fig.suptitle(
+    "Lesson 2, figure 4: front-load GPUs or invest in efficiency? (docs/analytic.md item 8)"
+)
 save(fig, "04_front_loading.png")
 
 # %%
