@@ -601,6 +601,7 @@ def test_dashboard_command_serves_the_page_offline(
 
 
 def test_server_command_and_environment() -> None:
+    pytest.importorskip("plotly", reason="the dashboard extra is not installed")
     command = server.solara_command("0.0.0.0", 9000)
     assert command[:5] == [sys.executable, "-m", "solara", "run", server.APP]
     for flag in ("--production", "--no-open", "--no-check-version"):
