@@ -33,8 +33,20 @@ from sim.errors import UserError
 from sim.params import POLICY_TYPES, Scenario
 from sim.scenario import GROUPS, SECTIONS, load_scenario, shipped_names, to_toml
 
+
+def _dashboard_extra_installed() -> bool:
+    """The same check ``effrace dashboard`` makes (solara, its local assets, plotly)."""
+    from experiments import dashboard_cli
+
+    try:
+        dashboard_cli.check_installed()
+    except UserError:
+        return False
+    return importlib.util.find_spec("reacton") is not None
+
+
 NEEDS_EXTRA = pytest.mark.skipif(
-    importlib.util.find_spec("solara") is None or importlib.util.find_spec("reacton") is None,
+    not _dashboard_extra_installed(),
     reason="needs the dashboard extra (pip install -e '.[dashboard]'); .ci/run installs it",
 )
 
