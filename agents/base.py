@@ -14,9 +14,10 @@ agents the Mesa way while the work is vectorised.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import mesa
 import numpy as np
@@ -46,6 +47,8 @@ FIRM_ONLY_OUTPUTS = (
     "rnd_usd",
     "rnd_optimal_usd_per_year",
     "rnd_break_even_usd_per_year",
+    "chip_share",
+    "training_share",
 )
 
 
@@ -96,10 +99,29 @@ class AgentTable:
         dropped = [v for i, v in enumerate(self.views) if not rows[i]]
         self.params = [self.params[i] for i in idx]
         self.names = [self.names[i] for i in idx]
-        self.views = [self.views[i] for i in idx]
+        self.views = [self.views[i] for i in idx if i < len(self.views)]
         for row, view in enumerate(self.views):
             view.row = row
         return dropped
+
+    def split(self, rows: NDArray[np.bool_]) -> Self:
+        """Move the agents of ``rows`` to a new table of the same type (returned) and keep the
+        others (before any views exist: e.g. firms waiting to enter)."""
+        moved = copy.deepcopy(self)
+        moved.keep(rows)
+        self.keep(~rows)
+        return moved
+
+    def extend(self, other: Self) -> None:
+        """Append ``other``'s agents (same type, same shapes past the first axis) as new rows;
+        their cash comes with them (book it through the ledger if it is new money)."""
+        n = len(self)
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
+                setattr(self, name, np.concatenate([value, getattr(other, name)]))
+        self.accounts.extend(other.accounts)
+        self.params += other.params
+        self.names += other.names
 
     # --- R&D: every agent type owns a link of the efficiency chain and funds its progress ----
     def do_rnd(

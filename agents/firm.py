@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
-from sim import finance, innovation, law, production
+from sim import demand, finance, innovation, law, production, strategy
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
 from sim.policies import ActivePolicies
@@ -101,6 +101,11 @@ class Firms(AgentTable):
         self.rnd_budget_usd = np.zeros(n)
         self.energy_need_it_mwh = np.zeros(n)
         self.rnd_usd = np.zeros(n)
+        self.lead_years = np.zeros(n)  # discounted years a quality or cost lead is worth
+        self.tasks_sold_per_year = np.zeros(n)
+        self.capacity_binds = np.zeros(n, dtype=bool)  # sold all it could serve this step
+        self.strategy_step = column(params, "strategy_step")
+        self.entry_year = column(params, "entry_year")
 
     # --- accounts read from the ledger ---------------------------------------------------------
     def revenue_usd(self) -> FloatArray:
@@ -186,6 +191,14 @@ class Firms(AgentTable):
         )
         self.update_quality()
 
+    def set_entry_model(self, log2_algorithmic_efficiency: float, compute_flop: float) -> None:
+        """An entrant's starting point behind the frontier: its algorithms at
+        ``log2_algorithmic_efficiency`` [log2 logical FLOP/FLOP] and a model trained with
+        ``compute_flop`` [logical FLOP] (e.g. the best open model's)."""
+        self.log2_algorithmic_efficiency = np.full(len(self), log2_algorithmic_efficiency)
+        self.cumulative_logical_flop = np.full(len(self), compute_flop)
+        self.update_quality()
+
     def age_fleet(self, step: int) -> None:
         """Retire the cohorts whose lifetime ends at ``step``."""
         slot = step % self.ring
@@ -239,25 +252,23 @@ class Firms(AgentTable):
         policies: ActivePolicies,
         dt: float,
     ) -> None:
-        """Plan the step: budgets for chips and R&D, and the marginal cost of a token.
+        """Plan the step: budgets for R&D and chips, and the marginal cost of a token.
 
         Energy to run the fleet comes first (idle chips earn nothing); a share
         1 - exp(-spend_rate dt) of the cash left after it is the step's discretionary budget.
-        ``chip_share`` of it buys chips (chips bought this step run this step); R&D gets at
-        most the rest, and never more than the spending at which its marginal return is 1
-        (:func:`sim.innovation.optimal_rnd_spend_usd_per_year`): an extra doubling saves a
-        share ln 2 of the firm's compute spending, kept while its lead lasts (rivals catch up
-        at the spillover rate) and discounted at investors' hurdle rate. What is not spent
-        stays in cash.
+        R&D gets the spending at which its marginal return is 1
+        (:func:`sim.innovation.optimal_rnd_spend_usd_per_year`), as far as the budget allows:
+        an extra doubling saves a share ln 2 of the firm's compute spending, kept while its lead
+        lasts (rivals catch up at the spillover rate) and discounted at investors' hurdle rate.
+        ``chip_share`` of the rest buys chips (chips bought this step run this step), a share
+        the firm moves at its reviews by the return on compute (:meth:`review_strategies`).
+        What is not spent stays in cash.
         """
         self.age_fleet(step)
         cash = self.cash_usd
         it_mwh = self.energy_need_it_mwh_at_full(dt)
         energy_cost = np.minimum(it_mwh * energy_usd_per_it_mwh, cash)
         budget = (cash - energy_cost) * -np.expm1(-self.spend_rate * dt)
-        # chips that cannot be powered earn nothing: buy in proportion to the share of last
-        # step's energy demand that was served (the rest of the chip budget stays in cash)
-        self.chip_budget_usd = budget * self.chip_share * self.energy_served_share
         compute_spend = (self.depreciation_usd_per_step + it_mwh * energy_usd_per_it_mwh) / dt
         erosion = market.spillover_closed_per_year + np.where(
             self.open_weights, market.spillover_open_per_year, 0.0
@@ -271,7 +282,15 @@ class Firms(AgentTable):
         self.rnd_break_even_usd_per_year = innovation.rnd_break_even_spend_usd_per_year(*args)
         # the firm's own money pays (1 - subsidy) of gross R&D; the budget limits its own money
         self.rnd_budget_usd = np.minimum(
-            budget * (1.0 - self.chip_share), (1.0 - subsidy) * self.rnd_optimal_usd_per_year * dt
+            budget, (1.0 - subsidy) * self.rnd_optimal_usd_per_year * dt
+        )
+        # chips that cannot be powered earn nothing: buy in proportion to the share of last
+        # step's energy demand that was served (the rest of the chip budget stays in cash)
+        self.chip_budget_usd = (
+            (budget - self.rnd_budget_usd) * self.chip_share * self.energy_served_share
+        )
+        self.lead_years = innovation.lead_years(
+            market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
         )
         log2_efficiency = (
             self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
@@ -429,25 +448,77 @@ class Firms(AgentTable):
         due = finance.dividends_usd(self.profit_usd, self.cash_usd, buffer, market.payout_share)
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
-    def review_strategies(self, step: int, rng: np.random.Generator) -> None:
-        """At its reviews, an adaptive firm looks at one random rival and, if the rival's recent
-        profit rate is higher, copies its strategy with noise. Firms review in turn, so a firm
-        may copy a strategy a rival adopted earlier in the same review."""
+    def review_strategies(
+        self,
+        step: int,
+        rng: np.random.Generator,
+        market: MarketParams,
+        replan: bool = False,
+    ) -> None:
+        """Adaptive firms review their strategy every ``review_every_years``, and all of them at
+        once when a policy lever starts or stops (``replan``).
+
+        A reviewing firm looks at one random rival: if the rival's recent profit rate is
+        higher, it copies the rival's shares with noise (imitation). Otherwise it moves each
+        share toward the higher marginal return (:mod:`sim.strategy`), by ``strategy_step``
+        in log-odds with exploration noise: ``training_share`` by the value of the next
+        logical FLOP in training against serving, ``chip_share`` by the value of the next
+        logical FLOP against what it costs (above 1 a dollar of compute returns more than a
+        dollar). Every firm decides on what it saw this step, at once.
+        """
         n = len(self)
-        if n < 2:
+        due = self.adaptive & ((step % self.review_every_steps == 0) | replan)
+        if n < 2 or not due.any():
             return
-        due = self.adaptive & (step % self.review_every_steps == 0)
-        for i in np.flatnonzero(due):
-            j = int(rng.integers(n))
-            if j == i or self.recent_profit_usd_per_year[j] <= self.recent_profit_usd_per_year[i]:
-                continue
-            noise = self.imitation_noise[i]
-            self.chip_share[i] = min(
-                1.0, max(0.0, self.chip_share[j] + noise * rng.standard_normal())
-            )
-            self.training_share[i] = min(
-                1.0, max(0.0, self.training_share[j] + noise * rng.standard_normal())
-            )
+        shared = self.law
+        rival = rng.integers(n, size=n)
+        draws = rng.standard_normal((2, n))
+        imitate = due & (self.recent_profit_usd_per_year[rival] > self.recent_profit_usd_per_year)
+        # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
+        # with a negligible share, mu / T per token
+        price = np.where(
+            np.isfinite(self.price_usd_per_million_tokens),
+            self.price_usd_per_million_tokens / 1e6,
+            self.cost_usd_per_token + market.taste_noise_usd_per_task / market.tokens_per_task,
+        )
+        excess = self.loss - shared.loss_floor
+        train = strategy.training_value_usd_per_flop(
+            self.tasks_sold_per_year,
+            (price - self.cost_usd_per_token) * market.tokens_per_task,
+            self.market_share,
+            market.taste_noise_usd_per_task,
+            market.value_usd_per_task,
+            demand.task_success(excess, market.loss_scale_nats_per_token),
+            excess,
+            market.loss_scale_nats_per_token,
+            shared.kappa,
+            self.cumulative_logical_flop,
+            self.lead_years,
+        )
+        fpt = self.flop_per_token()
+        serve = strategy.serving_value_usd_per_flop(
+            price, self.cost_usd_per_token, fpt, self.capacity_binds
+        )
+        to_training = strategy.log_ratio_signal(train, serve)
+        to_chips = strategy.log_ratio_signal(
+            np.maximum(train, serve), self.cost_usd_per_token / fpt
+        )
+        noise = self.imitation_noise
+        moved_training = strategy.adjust_share(
+            self.training_share, to_training, self.strategy_step, noise, draws[0]
+        )
+        moved_chips = strategy.adjust_share(
+            self.chip_share, to_chips, self.strategy_step, noise, draws[1]
+        )
+        bounds = (strategy.SHARE_BOUND, 1.0 - strategy.SHARE_BOUND)
+        copied_training = np.clip(self.training_share[rival] + noise * draws[0], *bounds)
+        copied_chips = np.clip(self.chip_share[rival] + noise * draws[1], *bounds)
+        self.training_share = np.where(
+            imitate, copied_training, np.where(due, moved_training, self.training_share)
+        )
+        self.chip_share = np.where(
+            imitate, copied_chips, np.where(due, moved_chips, self.chip_share)
+        )
 
     def leaving(self) -> NDArray[np.bool_]:
         """Firms that ran out of money and lost money this step."""

@@ -70,11 +70,19 @@ def rnd_value_usd_per_doubling(
     as 0.
     """
     x = np.maximum(np.asarray(compute_spend_usd_per_year, dtype=float), 0.0)
+    return x * LN2 * lead_years(discount_rate_per_year, erosion_rate_per_year, horizon_years)
+
+
+def lead_years(
+    discount_rate_per_year: ArrayLike, erosion_rate_per_year: ArrayLike, horizon_years: ArrayLike
+) -> FloatArray:
+    """Discounted years a lead is worth [yr]: ``(1 - e^(-rho H)) / rho`` with ``rho =
+    discount + erosion`` [1/yr] (``H`` at rho = 0): a gain of 1 USD/yr that rivals erode at the
+    erosion rate, discounted at the discount rate, counted over the horizon ``H`` [yr]."""
     rho = np.asarray(discount_rate_per_year, dtype=float) + np.asarray(erosion_rate_per_year)
     horizon = np.asarray(horizon_years, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        years = np.where(rho > 0, -np.expm1(-rho * horizon) / np.where(rho > 0, rho, 1.0), horizon)
-    return x * LN2 * years
+        return np.where(rho > 0, -np.expm1(-rho * horizon) / np.where(rho > 0, rho, 1.0), horizon)
 
 
 def rnd_marginal_return(

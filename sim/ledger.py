@@ -62,6 +62,16 @@ class Accounts:
         self.inflows = {k: v[rows] for k, v in self.inflows.items()}
         self.outflows = {k: v[rows] for k, v in self.outflows.items()}
 
+    def extend(self, other: Accounts) -> None:
+        """Append ``other``'s accounts (agents that enter), flows of this step included."""
+        n, m = len(self), len(other)
+        self.cash_usd = np.concatenate([self.cash_usd, other.cash_usd])
+        for mine, theirs in ((self.inflows, other.inflows), (self.outflows, other.outflows)):
+            for reason in set(mine) | set(theirs):
+                mine[reason] = np.concatenate(
+                    [mine.get(reason, np.zeros(n)), theirs.get(reason, np.zeros(m))]
+                )
+
 
 def _book(flows: dict[str, FloatArray], reason: str, amounts: FloatArray) -> None:
     if reason in flows:

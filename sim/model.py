@@ -39,10 +39,10 @@ from agents.base import AgentTable, MarketAgent
 from agents.firm import AIFirm, Firms
 from agents.supplier import EnergySupplier, Suppliers
 from agents.vendor import HardwareVendor, Vendors
-from sim import demand, finance, law, markets, production
+from sim import demand, finance, innovation, law, markets, production
 from sim.ledger import Accounts, Ledger
 from sim.params import HOURS_PER_YEAR, Scenario
-from sim.policies import ActivePolicies, active_policies
+from sim.policies import ActivePolicies, active_policies, levers_in_force
 
 Seed = int | np.random.SeedSequence | np.random.Generator
 
@@ -141,6 +141,14 @@ class EfficiencyRaceModel(mesa.Model):
             scenario.law.reference_compute_flop,
             self.dt,
         )
+        # firms that enter later wait in a pool of their own, with no cash until they enter
+        self.entrant_pool = self.firm_table.split(
+            self.firm_table.entry_year > scenario.run.start_year
+        )
+        self._last_entry_year = -math.inf
+        # strategy reviews draw from a stream of their own, so a policy that makes firms
+        # re-plan does not shift the draws of innovation and demand (common random numbers)
+        self.strategy_rng = self.rng.spawn(1)[0]
         # Mesa agents are views on the rows, created in this order (their unique ids)
         for table, cls in (
             (self.vendor_table, HardwareVendor),
@@ -168,6 +176,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.policies = active_policies(scenario.policies, scenario.run.start_year)
         self._government_balance = 0.0
         self.year = scenario.run.start_year
+        self._levers = levers_in_force(scenario.policies, self.year)
         self._reset_outputs()
         self.collect_agents = collect_agents
         self._agent_records: list[dict[str, Any]] = []
@@ -227,7 +236,9 @@ class EfficiencyRaceModel(mesa.Model):
         self._settle(energy, policies)
         dividends = self.firm_table.pay_dividends(self.ledger, self.config.market, self.dt)
         self.firm_table.advance_algorithms(self.config.market, self.rng, self.dt)
-        self.firm_table.review_strategies(self.steps, self.rng)
+        self.firm_table.review_strategies(
+            self.steps, self.strategy_rng, self.config.market, replan=self._levers_changed()
+        )
         self._record(energy, services, funding, dividends)
         self._exits()
         if self.steps >= self.config.run.n_steps:
@@ -238,8 +249,56 @@ class EfficiencyRaceModel(mesa.Model):
         run = self.config.run
         self.year = run.start_year + (self.steps - 1) * self.dt  # Mesa has counted this step
         self.policies = active_policies(self.config.policies, self.year)
+        entrants = self._entry()
         self.ledger.open_step(*self.accounts)
+        if entrants:
+            firms = self.firm_table
+            cash = [p.cash_usd for p in firms.params[-entrants:]]
+            due = np.concatenate([np.zeros(len(firms) - entrants), cash])
+            self.ledger.transfer("initial capital", due, "investors", firms.accounts)
         return self.policies
+
+    def _entry(self) -> int:
+        """A firm from the pool enters (returns how many did) when its entry year has come
+        and the sector's recent return on capital, the firms' smoothed profit rate over what
+        they employ, beats investors' hurdle; at most one a year. It starts behind the
+        frontier: with the best open model (or the laggard's, if better) and the algorithms of
+        the best open-weight firm (or of the laggard), no fleet, and its cash from investors
+        (booked once the step opens)."""
+        pool, firms = self.entrant_pool, self.firm_table
+        waiting = pool.entry_year <= self.year + 1e-9
+        if not waiting.any() or self.year < self._last_entry_year + 1.0 - 1e-9 or not len(firms):
+            return 0
+        capital = float(firms.capital_usd().sum())
+        profit = float(firms.recent_profit_usd_per_year.sum())
+        if capital <= 0 or profit / capital <= self.config.market.hurdle_rate_per_year:
+            return 0
+        entrant = pool.split(np.arange(len(pool)) == int(np.argmax(waiting)))
+        a = firms.log2_algorithmic_efficiency
+        _, best_open = innovation.frontier_log2_efficiency(a, firms.open_weights)
+        open_compute = self.config.market.open_model_compute_flop * 2.0 ** (
+            self.config.market.open_model_doublings_per_year
+            * (self.year - self.config.run.start_year)
+        )
+        entrant.set_entry_model(
+            float(best_open) if math.isfinite(best_open) else float(a.min()),
+            max(open_compute, float(firms.cumulative_logical_flop.min())),
+        )
+        start = len(firms)
+        firms.extend(entrant)
+        AIFirm(self, firms, start)
+        self.initial_compute_flop[firms.views[start].unique_id] = float(
+            firms.cumulative_logical_flop[start]
+        )
+        self._last_entry_year = self.year
+        return 1
+
+    def _levers_changed(self) -> bool:
+        """True in the step a policy lever starts or stops (firms re-plan at once)."""
+        levers = levers_in_force(self.config.policies, self.year)
+        changed = levers != self._levers
+        self._levers = levers
+        return changed
 
     def _post_offers(self, policies: ActivePolicies) -> Offers:
         suppliers = self.supplier_table
@@ -380,6 +439,8 @@ class EfficiencyRaceModel(mesa.Model):
         )
         firms.price_usd_per_million_tokens = deal.price_usd_per_token * 1e6
         firms.market_share = deal.shares.firm
+        firms.tasks_sold_per_year = deal.shares.firm * tasks / dt
+        firms.capacity_binds = deal.tokens >= firms.token_capacity * (1.0 - 1e-9)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
@@ -685,6 +746,11 @@ AGENT_OUTPUTS = {
         "USD/yr",
         "Firms: R&D spending at which the R&D programme as a whole just pays for itself.",
     ),
+    "chip_share": (
+        "-",
+        "Firms: strategy, share of the budget left after energy and R&D that buys chips.",
+    ),
+    "training_share": ("-", "Firms: strategy, share of compute spent training."),
 }
 
 __all__ = ["AGENT_OUTPUTS", "MODEL_OUTPUTS", "EfficiencyRaceModel", "MarketAgent"]

@@ -523,7 +523,8 @@ class FirmParams(_Validated):
     chip_share: float = param(
         0.7,
         "-",
-        "Strategy: share of the budget left after energy that buys chips (the rest is R&D).",
+        "Strategy: share of the budget left after energy and R&D that buys chips (the rest "
+        "stays in cash); an adaptive firm moves it by the return on compute.",
         lo=0.0,
         hi=1.0,
         key=True,
@@ -531,7 +532,8 @@ class FirmParams(_Validated):
     training_share: float = param(
         0.5,
         "-",
-        "Strategy: share of the fleet's compute spent on training (the rest serves tokens).",
+        "Strategy: share of the fleet's compute spent on training (the rest serves tokens); "
+        "an adaptive firm moves it toward the higher marginal return.",
         lo=0.0,
         hi=1.0,
         key=True,
@@ -539,7 +541,8 @@ class FirmParams(_Validated):
     adaptive: bool = param(
         False,
         "-",
-        "Strategy is adaptive: at each review the firm may imitate a more profitable rival.",
+        "Strategy is adaptive: at each review the firm imitates a more profitable rival or moves "
+        "its shares toward the higher marginal return.",
     )
     review_every_years: float = param(
         1.0,
@@ -572,6 +575,23 @@ class FirmParams(_Validated):
     )
     exit_cash_usd: float = param(
         1e6, "USD", "The firm exits when its cash falls below this and it makes a loss.", lo=0.0
+    )
+    entry_year: float = param(
+        0.0,
+        "calendar year",
+        "A firm with an entry year after the run's start waits in the pool of potential "
+        "entrants and enters from that year on, once the sector's recent return on capital "
+        "beats investors' hurdle (at most one entrant a year), with its cash and no fleet.",
+        lo=0.0,
+        hi=1e5,
+    )
+    strategy_step: float = param(
+        0.3,
+        "log-odds",
+        "How far an adaptive firm moves a strategy share at a review toward the higher marginal "
+        "return (in log-odds; 0.3 moves a share of 0.5 by about 0.07).",
+        lo=0.0,
+        hi=5.0,
     )
 
 

@@ -60,3 +60,18 @@ def active_policies(policies: PolicyParams, year: float) -> ActivePolicies:
             shocks[shock.link] += shock.delta_doublings_per_year
     kwargs["shock_doublings_per_year"] = shocks
     return ActivePolicies(**kwargs)
+
+
+def levers_in_force(policies: PolicyParams, year: float) -> frozenset[str]:
+    """Names of the levers in force at ``year`` (``"rnd_subsidy[0]"``... for repeated
+    levers): what changes when a lever starts or stops, not when its value moves."""
+    names: set[str] = set()
+    for name in ("energy_cap", "carbon_tax", "export_control", "compute_threshold"):
+        lever = getattr(policies, name)
+        if lever is not None and lever.active(year):
+            names.add(name)
+    for name in ("rnd_subsidy", "efficiency_shock"):
+        for i, lever in enumerate(getattr(policies, name)):
+            if lever.active(year):
+                names.add(f"{name}[{i}]")
+    return frozenset(names)

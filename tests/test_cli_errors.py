@@ -198,11 +198,11 @@ def test_compare_years_and_replications_bounds(capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["--set", "firms.count=1000000"], ["8,000,006 agents", "memory"]),
+        (["--set", "firms.count=1000000"], ["9,000,006 agents", "memory"]),
         (["--years", "500", "--set", "run.steps_per_year=3650"], ["500 years", "--force"]),
         (["--years", "500", "--set", "run.steps_per_year=3650", "--force"], ["1,825,000 steps"]),
         (["--years", "100", "--set", "run.steps_per_year=3650"], ["365,000 steps", "--force"]),
-        (["--years", "150", "--set", "firms.count=20000"], ["160,006 agents", "memory"]),
+        (["--years", "150", "--set", "firms.count=20000"], ["180,006 agents", "memory"]),
     ],
 )
 def test_runs_too_big_for_the_machine(
@@ -218,10 +218,11 @@ def test_runs_too_big_for_the_machine(
 def test_run_estimate_is_agents_times_steps() -> None:
     scenario = load_scenario("baseline", {"run.years": 10})
     estimate = budget.estimate_run(scenario)
-    assert (estimate.agents, estimate.steps) == (8 + 3 + 3, 120)
-    assert estimate.seconds == pytest.approx(budget.SECONDS_PER_AGENT_STEP * 14 * 120)
+    # eight labs and a pool of two potential entrants (counted: they may enter)
+    assert (estimate.agents, estimate.steps) == (8 + 2 + 3 + 3, 120)
+    assert estimate.seconds == pytest.approx(budget.SECONDS_PER_AGENT_STEP * 16 * 120)
     assert estimate.bytes == pytest.approx(
-        budget.BASE_BYTES + 2000.0 * 14 + 400.0 * 120 + budget.BYTES_PER_AGENT_STEP * 14 * 120
+        budget.BASE_BYTES + 2000.0 * 16 + 400.0 * 120 + budget.BYTES_PER_AGENT_STEP * 16 * 120
     )
     # the shipped scenarios all run well inside the limits
     for name in shipped_names():

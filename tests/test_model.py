@@ -445,13 +445,17 @@ def test_hardware_slowdown_lowers_chip_efficiency() -> None:
 def test_algorithmic_breakthrough_raises_algorithmic_efficiency() -> None:
     base, _ = outcome("baseline")
     fast, _ = outcome("algorithmic-breakthrough")
-    ratio = (
-        final_firms(fast)["algorithmic_efficiency"] / final_firms(base)["algorithmic_efficiency"]
-    )
+
+    def at_shock_end(result: RunResult) -> pd.Series:
+        agents = result.agents
+        firms = agents[(agents.agent_type == "firm") & (np.abs(agents.year - 2030.0) < 1e-6)]
+        return firms.set_index("name")["algorithmic_efficiency"]
+
+    ratio = at_shock_end(fast) / at_shock_end(base)
     # +1 doubling a year for 3 years: 2**3 directly; R&D, its random breakthroughs and the
-    # spillovers then move each firm on its own path, so the ratio is near 8, not equal to it
-    assert (ratio > 4.0).all()
-    assert 2.0 < float(np.log2(ratio).mean()) < 6.0
+    # spillovers move each firm on its own path, so the ratio is near 8, not equal to it
+    assert (ratio > 2.0).all()
+    assert 2.0 < float(np.log2(ratio).mean()) < 4.5
 
 
 # --------------------------------------------------------------------------------------------

@@ -74,7 +74,9 @@ def test_every_shipped_scenario_loads(name: str) -> None:
 
 def test_the_baseline_matches_its_description() -> None:
     baseline = load_scenario("baseline")
-    assert (len(baseline.firms), len(baseline.vendors), len(baseline.suppliers)) == (8, 3, 3)
+    assert (len(baseline.firms), len(baseline.vendors), len(baseline.suppliers)) == (9, 3, 3)
+    pool = [f for f in baseline.firms if f.entry_year > baseline.run.start_year]
+    assert [f.count for f in pool] == [2]  # eight labs and a pool of two potential entrants
     assert baseline.run.start_year == 2024.0 and baseline.run.years == 20.0
     assert baseline.run.steps_per_year == 12
     assert baseline.policies == Scenario().policies  # no lever on
@@ -245,7 +247,7 @@ def test_override_a_section_key() -> None:
 
 def test_override_every_firm_or_one() -> None:
     every = load_scenario("baseline", {"firms.chip_share": 0.5})
-    assert [f.chip_share for f in every.firms] == [0.5] * 8
+    assert [f.chip_share for f in every.firms] == [0.5] * 9
     one = load_scenario("baseline", {"firms.2.chip_share": 0.33})
     baseline = load_scenario("baseline")
     assert one.firms[2].chip_share == 0.33
@@ -265,7 +267,7 @@ def test_override_switches_a_lever_on_with_its_defaults() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"firms.99.chip_share": 0.5}, r"'99' is not an entry of firms \(0 to 7\)"),
+        ({"firms.99.chip_share": 0.5}, r"'99' is not an entry of firms \(0 to 8\)"),
         ({"firms.x.chip_share": 0.5}, r"'x' is not an entry of firms"),
         ({"run.yeras": 5}, r"unknown key 'yeras' \(did you mean 'years'\?\)"),
         ({"firms.chip_shar": 0.5}, r"did you mean 'chip_share'"),
@@ -325,7 +327,7 @@ def test_to_toml_round_trips_overrides_and_levers(tmp_path: Path) -> None:
 def test_to_dict_lists_every_parameter() -> None:
     data = to_dict(load_scenario("carbon-tax"))
     assert set(data["run"]) == {f.name for f in dataclasses.fields(RunParams)}
-    assert len(data["firms"]) == 8
+    assert len(data["firms"]) == 9
     assert set(data["firms"][0]) == {f.name for f in dataclasses.fields(FirmParams)}
     assert set(data["policies"]) == {"carbon_tax"}  # levers that are off are left out
 

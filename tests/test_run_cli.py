@@ -168,7 +168,7 @@ def test_manifest_is_strict_json_with_every_parameter(run_dir: tuple[Path, str])
     parameters = manifest["parameters"]
     assert parameters == json.loads(json.dumps(to_dict(expected)))
     assert parameters["run"]["years"] == 2.0 and parameters["run"]["seed"] == 0
-    assert len(parameters["firms"]) == 8
+    assert len(parameters["firms"]) == 9
     for package in ("python", "efficiency-race", "mesa", "numpy", "pandas"):
         assert manifest["versions"][package], package
     assert set(manifest["columns"]["model"]) == set(MODEL_OUTPUTS)
