@@ -65,6 +65,8 @@ class AgentTable:
     """
 
     kind: ClassVar[str] = "agent"
+    #: ledger reasons of the inputs bought to make the product (value added is sales less them)
+    input_reasons: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Sequence[Any], names: Sequence[str]) -> None:
         self.params = list(params)
@@ -87,6 +89,18 @@ class AgentTable:
     def revenue_usd(self) -> FloatArray:
         """Sales this step [USD]: what buyers paid the agents for their product."""
         raise NotImplementedError
+
+    def costs_usd(self) -> FloatArray:
+        """Everything the agents' profit is net of this step [USD]: revenue plus subsidies
+        less profit (inputs, R&D, taxes, fees, depreciation)."""
+        return self.revenue_usd() + self.accounts.inflow("R&D subsidy") - self.profit_usd
+
+    def value_added_usd(self) -> FloatArray:
+        """Gross value added this step [USD]: sales less the inputs used up making them
+        (:attr:`input_reasons`; capital goods such as chips or power plants are not inputs),
+        which pays the agents' R&D, taxes, depreciation and profit."""
+        bought = sum((self.accounts.outflow(r) for r in self.input_reasons), np.zeros(len(self)))
+        return self.revenue_usd() - bought
 
     def keep(self, rows: NDArray[np.bool_]) -> list[MarketAgent]:
         """Keep the agents of ``rows`` and drop the others; returns the views of those dropped."""
@@ -155,6 +169,8 @@ class AgentTable:
             cash_usd=self.cash_usd.copy(),
             revenue_usd=self.revenue_usd(),
             profit_usd=self.profit_usd.copy(),
+            costs_usd=self.costs_usd(),
+            value_added_usd=self.value_added_usd(),
         )
         return out
 

@@ -32,6 +32,7 @@ class Firms(AgentTable):
     """
 
     kind = "firm"
+    input_reasons = ("energy",)  # chips are capital: their depreciation is part of value added
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ class Suppliers(AgentTable):
     """
 
     kind = "supplier"
+    input_reasons = ("generation",)
 
     def __init__(
         self, params: Sequence[SupplierParams], names: Sequence[str], steps_per_year: int

@@ -24,6 +24,7 @@ class Vendors(AgentTable):
     """
 
     kind = "vendor"
+    input_reasons = ("fabrication",)
 
     def __init__(
         self, params: Sequence[VendorParams], names: Sequence[str], chip_choice_sensitivity: float

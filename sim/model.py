@@ -550,6 +550,8 @@ class EfficiencyRaceModel(mesa.Model):
             setattr(self, f"revenue_{sector}_usd", rev)
             setattr(self, f"profit_{sector}_usd", profit)
             setattr(self, f"margin_{sector}", profit / rev if rev > 0 else math.nan)
+            setattr(self, f"costs_{sector}_usd", float(table.costs_usd().sum()))
+            setattr(self, f"value_added_{sector}_usd", float(table.value_added_usd().sum()))
         self.n_firms_active = len(firms)
         if len(firms):
             best = int(np.argmin(firms.loss))
@@ -681,6 +683,29 @@ MODEL_OUTPUTS = {
     "margin_firms": ("-", "Profit / revenue of the AI firms (NaN without revenue)."),
     "margin_vendors": ("-", "Profit / revenue of the vendors."),
     "margin_suppliers": ("-", "Profit / revenue of the suppliers."),
+    "costs_firms_usd": (
+        "USD",
+        "Costs of the AI firms this step: revenue + subsidies - profit (energy, depreciation, "
+        "R&D, compliance).",
+    ),
+    "costs_vendors_usd": (
+        "USD",
+        "Costs of the vendors this step (fabrication, R&D, capacity depreciation).",
+    ),
+    "costs_suppliers_usd": (
+        "USD",
+        "Costs of the suppliers this step (generation, carbon tax, R&D, depreciation).",
+    ),
+    "value_added_firms_usd": (
+        "USD",
+        "AI firms' gross value added this step: revenue - energy bought (chips are capital, "
+        "so their depreciation is part of it, as in the national accounts).",
+    ),
+    "value_added_vendors_usd": ("USD", "Vendors' value added this step: revenue - fabrication."),
+    "value_added_suppliers_usd": (
+        "USD",
+        "Suppliers' value added this step: revenue - generation (fuel and running) costs.",
+    ),
     "investor_funding_usd": ("USD", "Funding investors put into firms this step."),
     "dividends_usd": ("USD", "Dividends firms paid investors this step."),
     "investors_net_return_usd": (
@@ -720,6 +745,13 @@ AGENT_OUTPUTS = {
     "cash_usd": ("USD", "Cash at the end of the step."),
     "revenue_usd": ("USD", "Revenue this step."),
     "profit_usd": ("USD", "Profit this step."),
+    "costs_usd": ("USD", "Revenue + subsidies - profit this step: everything profit is net of."),
+    "value_added_usd": (
+        "USD",
+        "Gross value added this step: revenue less the inputs used up making the product "
+        "(firms: energy; vendors: fabrication; suppliers: generation); capital goods are not "
+        "inputs.",
+    ),
     "cumulative_logical_flop": ("logical FLOP", "Firms: training compute in the firm's model."),
     "loss": ("nats/token", "Firms: loss on the shared law."),
     "relative_excess_loss": ("-", "Firms: (L - E)/(L_ref - E) against the reference model."),

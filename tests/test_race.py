@@ -95,3 +95,29 @@ def test_value_capture_is_defined_in_every_step(name: str) -> None:
     assert np.all((np.abs(gains - 1.0) < 1e-9) | (gains == 0.0) | (gains < 1.0))
     assert np.isfinite(model["total_surplus_usd"]).all()
     assert (model["consumer_surplus_usd"] >= 0).all()
+
+
+def test_sector_accounts_add_up_from_the_agents_and_the_ledger() -> None:
+    """Costs are what profit is net of; gross value added is sales less inputs used up (firms:
+    energy; chips are capital); sector columns are the sums of the agents'."""
+    result = simulate(load_scenario("baseline", {"run.years": 2}), seed=0)
+    model, agents = result.model.set_index("year"), result.agents
+    for kind, sector in (("firm", "firms"), ("vendor", "vendors"), ("supplier", "suppliers")):
+        rows = agents[agents.agent_type == kind].groupby("year")
+        for column in ("revenue_usd", "profit_usd", "costs_usd", "value_added_usd"):
+            sector_column = column.replace("_usd", f"_{sector}_usd")
+            np.testing.assert_allclose(
+                rows[column].sum().to_numpy(), model[sector_column].to_numpy(), rtol=1e-12
+            )
+    firms = agents[agents.agent_type == "firm"]
+    assert (firms.value_added_usd <= firms.revenue_usd).all()
+    model_rows = result.model
+    energy = model_rows.energy_spend_firms_usd
+    np.testing.assert_allclose(
+        model_rows.value_added_firms_usd, model_rows.revenue_firms_usd - energy, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        model_rows.costs_firms_usd,
+        model_rows.revenue_firms_usd - model_rows.profit_firms_usd,  # no subsidy in baseline
+        rtol=1e-12,
+    )

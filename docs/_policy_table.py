@@ -1,0 +1,120 @@
+"""Regenerate the policy-effects table in docs/model.md: every policy scenario against baseline,
+paired over common seeds (``effrace compare``), with the direction, size and 95% interval of
+each headline effect and the mechanism in one sentence.
+
+    python docs/_policy_table.py [--replications 8] [--workers 2]
+
+Writes between the ``<!-- policy-table -->`` markers of docs/model.md and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+
+from experiments import api
+
+DOCS = Path(__file__).resolve().parent / "model.md"
+START, END = "<!-- policy-table:start -->", "<!-- policy-table:end -->"
+
+#: headline metrics: (metric, label, unit)
+METRICS = (
+    ("sum:energy_delivered_mwh", "energy", "MWh"),
+    ("sum:emissions_t_co2", "emissions", "tCO2"),
+    ("sum:compute_logical_flop", "logical compute", "FLOP"),
+    ("final:best_loss", "best loss 2044", "nats/token"),
+    ("mean:price_usd_per_million_tokens", "mean token price", "USD/Mtoken"),
+    ("sum:tokens_served", "tokens", "tokens"),
+    ("sum:consumer_surplus_usd", "consumer surplus", "USD"),
+    ("cumulative_profit:firms", "firms' profit", "USD"),
+    ("cumulative_profit:vendors", "vendors' profit", "USD"),
+    ("cumulative_profit:suppliers", "suppliers' profit", "USD"),
+    ("sum:government_revenue_usd", "government revenue", "USD"),
+    ("hhi:ai_services", "HHI AI services 2044", "0-1"),
+)
+
+#: the mechanism of each lever, in one sentence (what the code does, docs/model.md 3.3.12)
+MECHANISMS = {
+    "energy-cap": "AI power above the cap is not delivered, so fleets run less: less compute "
+    "and energy, higher cost per token; the scarcity between demand and the cap is priced.",
+    "carbon-tax": "Suppliers pay the tax on their emissions and pass it into the energy price, "
+    "so firms buy less energy and the energy mix shifts to low-carbon suppliers.",
+    "rnd-subsidy": "The government pays a share of firms' R&D, which moves each firm's "
+    "marginal R&D optimum up, so algorithms improve faster.",
+    "export-control": "Firms of the restricted region get chips below a FLOP/J limit and a "
+    "quota, so their fleets are less efficient and smaller.",
+    "compute-threshold": "Training runs above the threshold pay compliance and lose a share of "
+    "their compute to delay, so firms near it train less or stay under it.",
+    "algorithmic-breakthrough": "Every firm's algorithms double one more time a year for "
+    "three years: cheaper tokens and better models, through the markets.",
+    "hardware-slowdown": "Vendors' FLOP/J grows more slowly, so compute costs more energy.",
+}
+
+
+def _fmt(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:+.1%}" if abs(value) < 10 else f"{value:+.2g}x"
+
+
+def table(replications: int, workers: int) -> str:
+    policies = [p for p in MECHANISMS if (Path("sim/scenarios") / f"{p}.toml").exists()]
+    result = api.compare(
+        "baseline",
+        policies,
+        replications=replications,
+        metrics=[m for m, _, _ in METRICS],
+        series=["best_loss"],
+        workers=workers,
+    )
+    summary = result.summary.set_index(["policy", "metric"])
+    columns = {m: label for m, label, _ in METRICS}
+    units = {m: unit for m, _, unit in METRICS}
+    lines = [
+        f"Paired over {replications} seeds (common random numbers), 2024-2044; each cell is the "
+        "mean relative change against baseline with its 95% interval.",
+        "",
+        "| policy | mechanism | " + " | ".join(columns.values()) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for policy in policies:
+        cells = []
+        for metric in columns:
+            row = summary.loc[(policy, _column(summary, policy, metric))]
+            base = abs(row["base_mean"])
+            if base > 0:
+                cells.append(
+                    f"{_fmt(row['relative_change'])} [{_fmt(row['ci_low'] / base)}, "
+                    f"{_fmt(row['ci_high'] / base)}]"
+                )
+            else:  # nothing in baseline (e.g. government revenue): the change itself
+                cells.append(f"{row['diff_mean']:+.2g} {units[metric]}")
+        lines.append(f"| `{policy}` | {MECHANISMS[policy]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _column(summary, policy: str, metric: str) -> str:
+    """The results column a metric became (``hhi:ai_services`` -> ``hhi_ai_services``...)."""
+    names = [m for p, m in summary.index if p == policy]
+    wanted = re.sub(r"[^0-9a-zA-Z]+", "_", metric).strip("_")
+    return next(n for n in names if re.sub(r"[^0-9a-zA-Z]+", "_", n).strip("_") == wanted)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    text = table(args.replications, args.workers)
+    doc = DOCS.read_text(encoding="utf-8")
+    if START in doc:
+        head, rest = doc.split(START, 1)
+        _, tail = rest.split(END, 1)
+        DOCS.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
