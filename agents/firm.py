@@ -291,10 +291,11 @@ class Firms(AgentTable):
         """Energy to run each fleet this step [IT MWh]: the chip cohorts whose compute is worth
         the energy they burn (a merit order), as far as cash allows.
 
-        A firm values a logical FLOP at its revenue per FLOP of compute (its revenue over the
-        last year or so, per step, over last step's compute, training included; before it has
-        any, at its cost per token): what compute has been earning, whether it trains or
-        serves. A cohort of chips at f FLOP/J then earns v x A x f x 3.6e9 per IT MWh
+        A firm values a logical FLOP at what its compute has been earning (its recent revenue
+        per step over last step's compute, training included), and at least at what a FLOP
+        costs it at full use this step (chips and energy, its cost per token over FLOP per
+        token: the value it showed by buying the chips; this is all a firm that only trains
+        has). A cohort of chips at f FLOP/J then earns v x A x f x 3.6e9 per IT MWh
         (:func:`sim.markets.compute_value_usd_per_it_mwh`, A its algorithmic efficiency) and
         runs only while that is at least ``energy_usd_per_it_mwh``; its depreciation is sunk.
         Dearer energy idles the least efficient cohorts first. The fleet's ``flop_per_second``
@@ -309,19 +310,19 @@ class Firms(AgentTable):
         cohort_fpj = np.where(
             self.fleet_at_frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj
         )
-        earned = self.recent_revenue_usd_per_year * dt
+        earned = np.nan_to_num(self.recent_revenue_usd_per_year) * dt
         done = self.compute_logical_flop
-        per_flop = np.where(
-            np.isfinite(earned) & (done > 0),
-            earned / np.where(done > 0, done, 1.0),
-            self.cost_usd_per_token / self.flop_per_token(),
+        per_flop = np.maximum(
+            earned / np.where(done > 0, done, np.inf),
+            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token()),
         )
         value = markets.compute_value_usd_per_it_mwh(
-            np.nan_to_num(per_flop)[:, None],
+            per_flop[:, None],
             np.exp2(self.log2_algorithmic_efficiency)[:, None],
             cohort_fpj,
         )
-        runs = has & (value >= energy_usd_per_it_mwh)
+        # (a cohort at the fleet's efficiency is worth at least its energy; rounding aside)
+        runs = has & (value >= energy_usd_per_it_mwh * (1.0 - 1e-9))
         need = np.where(runs, need_at_full, 0.0)
         cost = need.sum(axis=1) * energy_usd_per_it_mwh
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
