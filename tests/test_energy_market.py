@@ -311,3 +311,15 @@ def test_a_cap_sold_by_auction_pays_the_government() -> None:
     assert auction["government_revenue_usd"] == pytest.approx(auction["permit_revenue_usd"])
     # with the rent sold as permits, suppliers no longer collect it as scarcity prices
     assert auction["profit_suppliers_usd"] < pro_rata["profit_suppliers_usd"]
+
+
+def test_the_energy_figure_shows_supply_investment_and_grid_limits() -> None:
+    from sim import figures
+
+    result = simulate_model_table(load_scenario("grid-limit", {"run.years": 3}), 0)
+    power = figures.energy(result).axes[0]
+    lines = {line.get_label(): line for line in power.get_lines()}
+    on_order = np.asarray(lines["capacity on order (suppliers' investment)"].get_ydata(), float)
+    np.testing.assert_allclose(on_order, result.model["energy_pipeline_mw"].where(lambda x: x > 0))
+    limit = np.asarray(lines["grid limits, all regions"].get_ydata(), float)
+    np.testing.assert_allclose(limit, 23000.0)
