@@ -99,12 +99,14 @@ class Suppliers(AgentTable):
     # --- capacity ------------------------------------------------------------------------------
     def by_region(self, values: FloatArray) -> FloatArray:
         """Sum of a per-supplier quantity over each region [same unit], one per region."""
-        return np.bincount(self.region_index, weights=values, minlength=len(self.region_names))
+        sums = np.bincount(self.region_index, weights=values, minlength=len(self.region_names))
+        return sums.astype(np.float64)
 
     @property
     def pipeline_mw(self) -> FloatArray:
         """Capacity each supplier has ordered and not yet received [MW]."""
-        return np.bincount(self.tranche_owner, weights=self.tranche_mw, minlength=len(self))
+        sums = np.bincount(self.tranche_owner, weights=self.tranche_mw, minlength=len(self))
+        return sums.astype(np.float64)
 
     @property
     def capital_charge_usd_per_mwh(self) -> FloatArray:
@@ -276,9 +278,11 @@ class Suppliers(AgentTable):
         cost_own = own_capex * factor
         affordable = self.cash_usd / np.where(cost_own > 0, cost_own, 1.0)
         order_mw = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
-        capex = order_mw * p["capex_usd_per_mw"] * self._curve_factor(
-            committed, self.by_region(order_mw)
-        )[where]
+        capex = (
+            order_mw
+            * p["capex_usd_per_mw"]
+            * self._curve_factor(committed, self.by_region(order_mw))[where]
+        )
         ledger.transfer(
             "project finance", capex * p["capex_financed_share"], "investors", self.accounts
         )
@@ -290,7 +294,9 @@ class Suppliers(AgentTable):
             self.step_end_years, 0.0, self.lead_time_years[new]
         )
         self.tranche_mw = np.concatenate([self.tranche_mw, order_mw[new]])
-        self.tranche_start_years = np.concatenate([self.tranche_start_years, np.atleast_1d(arrive_start)])
+        self.tranche_start_years = np.concatenate(
+            [self.tranche_start_years, np.atleast_1d(arrive_start)]
+        )
         self.tranche_end_years = np.concatenate([self.tranche_end_years, np.atleast_1d(arrive_end)])
         self.tranche_owner = np.concatenate([self.tranche_owner, np.flatnonzero(new)])
 
