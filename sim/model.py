@@ -674,7 +674,10 @@ MODEL_OUTPUTS = {
     "surplus_share_suppliers": ("-", "Energy suppliers' share of the gains (profit)."),
     "surplus_share_government": ("-", "Government's share of the gains (net revenue)."),
     "surplus_share_investors": ("-", "Investors' share of the gains (dividends)."),
-    "energy_spend_firms_usd": ("USD", "Firms' spending on energy this step."),
+    "energy_spend_firms_usd": (
+        "USD",
+        "Firms' spending on energy this step (energy-cap permits included).",
+    ),
     "chip_spend_firms_usd": ("USD", "Firms' spending on chips this step."),
     "rnd_spend_firms_usd": ("USD", "Firms' gross R&D spending this step."),
     "compute_logical_flop": ("logical FLOP", "Logical compute produced by all fleets this step."),

@@ -5,6 +5,7 @@ Values are checked by hand or in closed form."""
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -266,6 +267,7 @@ def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> Non
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ai_power_never_exceeds_a_regions_grid_limit() -> None:
     scenario = load_scenario("grid-limit")
     limits = {s.region: s.grid_limit_mw for s in scenario.suppliers}
@@ -284,12 +286,16 @@ def test_ai_power_never_exceeds_a_regions_grid_limit() -> None:
     assert model.grid_limit_mw == sum(limits.values())
 
 
-def sums(name: str, **overrides: object) -> dict[str, float]:
-    model = simulate_model_table(load_scenario(name, dict(overrides)), 0).model
+@cache
+def sums(name: str, allocation: str | None = None) -> dict[str, float]:
+    """Each model output summed over the steps from 2027 on (seed 0)."""
+    overrides = {} if allocation is None else {"policies.energy_cap.allocation": allocation}
+    model = simulate_model_table(load_scenario(name, overrides), 0).model
     late = model[model["year"] > 2027 + 1e-9]
     return {c: float(late[c].sum()) for c in late.columns if c != "year"}
 
 
+@pytest.mark.slow
 def test_carbon_tax_lowers_emissions_and_suppliers_margin() -> None:
     base, taxed = sums("baseline"), sums("carbon-tax")
     assert taxed["emissions_t_co2"] < 0.5 * base["emissions_t_co2"]
@@ -299,9 +305,10 @@ def test_carbon_tax_lowers_emissions_and_suppliers_margin() -> None:
     assert taxed["government_revenue_usd"] > 0.0
 
 
+@pytest.mark.slow
 def test_a_cap_sold_by_auction_pays_the_government() -> None:
     auction = sums("energy-cap")
-    pro_rata = sums("energy-cap", **{"policies.energy_cap.allocation": "pro_rata"})
+    pro_rata = sums("energy-cap", "pro_rata")
     base = sums("baseline")
     for capped in (auction, pro_rata):
         assert capped["energy_delivered_mwh"] < 0.5 * base["energy_delivered_mwh"]
