@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
-from sim import demand, finance, innovation, law, production, strategy
+from sim import demand, finance, innovation, law, markets, production, strategy
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
 from sim.policies import ActivePolicies
@@ -305,12 +305,52 @@ class Firms(AgentTable):
         )
         self.cost_usd_per_token = cost_per_flop * self.flop_per_token()
 
-    def plan_energy(self, energy_usd_per_it_mwh: float, dt: float) -> None:
-        """Energy to run each fleet, new chips included, as far as cash allows [IT MWh]."""
-        need = self.energy_need_it_mwh_at_full(dt)
-        cost = need * energy_usd_per_it_mwh
+    def plan_energy(
+        self, energy_usd_per_it_mwh: float, frontier_log2_flop_per_joule: float, dt: float
+    ) -> None:
+        """Energy to run each fleet this step [IT MWh]: the chip cohorts whose compute is worth
+        the energy they burn (a merit order), as far as cash allows.
+
+        A firm values a logical FLOP at what its compute has been earning (its recent revenue
+        per step over last step's compute, training included), and at least at what a FLOP
+        costs it at full use this step (chips and energy, its cost per token over FLOP per
+        token: the value it showed by buying the chips; this is all a firm that only trains
+        has). A cohort of chips at f FLOP/J then earns v x A x f x 3.6e9 per IT MWh
+        (:func:`sim.markets.compute_value_usd_per_it_mwh`, A its algorithmic efficiency) and
+        runs only while that is at least ``energy_usd_per_it_mwh``; its depreciation is sunk.
+        Dearer energy idles the least efficient cohorts first. The fleet's ``flop_per_second``
+        and ``watts`` are then those of the cohorts that run, so production counts only their
+        efficiency. Each running cohort's energy and value are kept (``energy_bid_it_mwh``,
+        ``energy_value_usd_per_it_mwh``, [firm, cohort]) for a cap sold by auction.
+        """
+        need_at_full = self.fleet_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
+        has = self.fleet_watts > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
+        cohort_fpj = np.where(
+            self.fleet_at_frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj
+        )
+        earned = np.nan_to_num(self.recent_revenue_usd_per_year) * dt
+        done = self.compute_logical_flop
+        per_flop = np.maximum(
+            earned / np.where(done > 0, done, np.inf),
+            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token()),
+        )
+        value = markets.compute_value_usd_per_it_mwh(
+            per_flop[:, None],
+            np.exp2(self.log2_algorithmic_efficiency)[:, None],
+            cohort_fpj,
+        )
+        # (a cohort at the fleet's efficiency is worth at least its energy; rounding aside)
+        runs = has & (value >= energy_usd_per_it_mwh * (1.0 - 1e-9))
+        need = np.where(runs, need_at_full, 0.0)
+        cost = need.sum(axis=1) * energy_usd_per_it_mwh
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
-        self.energy_need_it_mwh = np.where(cost > 0, need * afford, 0.0)
+        self.energy_bid_it_mwh = need * np.where(cost > 0, afford, 0.0)[:, None]
+        self.energy_value_usd_per_it_mwh = np.where(runs, value, 0.0)
+        self.energy_need_it_mwh = self.energy_bid_it_mwh.sum(axis=1)
+        self.flop_per_second = np.where(runs, self.fleet_flop_per_second, 0.0).sum(axis=1)
+        self.watts = np.where(runs, self.fleet_watts, 0.0).sum(axis=1)
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from agents.base import AgentTable, FloatArray, MarketAgent, column
-from sim import markets
+from sim import capacity, markets
+from sim.errors import UserError
 from sim.ledger import Ledger
 from sim.params import HOURS_PER_YEAR, SupplierParams
 from sim.policies import ActivePolicies
@@ -22,8 +23,12 @@ class Suppliers(AgentTable):
 
     The overhead PUE - 1 halves every ``pue_overhead_halving_years`` (faster with R&D), so PUE
     falls towards but never below 1. A supplier orders capacity when demand nears what it has,
-    which arrives after a lead time (held in a ring of slots by arrival step), and prices
-    energy at cost plus a markup that rises steeply with utilisation.
+    and as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
+    more the nearer the region is to its limit; :mod:`sim.capacity`), so orders stop where a MW
+    costs more than its margin earns over its life, always short of the limit. Orders arrive
+    after a lead time in years, not rounded to steps (tranches, :func:`sim.capacity.
+    capacity_over_step`). Energy is priced at cost before tax times a markup that rises steeply
+    with utilisation, plus the carbon tax passed through at cost.
     """
 
     kind = "supplier"
@@ -53,11 +58,30 @@ class Suppliers(AgentTable):
         }
         self.p = p
         self.capacity_mw = column(params, "capacity_mw")
-        self.lead_steps = np.maximum(
-            1, np.round(column(params, "lead_time_years") * steps_per_year)
-        ).astype(int)
-        self.ring = int(self.lead_steps.max(initial=1)) + 1
-        self.pipeline_mw = np.zeros((n, self.ring))  # capacity arriving at step = slot (mod ring)
+        self.lead_time_years = column(params, "lead_time_years")
+        self.region = column(params, "region", object)
+        regions, self.region_index = np.unique(self.region.astype(str), return_inverse=True)
+        self.region_names = [str(r) for r in regions]
+        self.region_limit_mw = _regional("grid_limit_mw", column(params, "grid_limit_mw"), self)
+        self.region_steepness = _regional(
+            "supply_curve_steepness", column(params, "supply_curve_steepness"), self
+        )
+        built = self.by_region(self.capacity_mw)
+        over = built > self.region_limit_mw
+        if over.any():
+            r = int(np.argmax(over))
+            raise UserError(
+                f"suppliers in region '{self.region_names[r]}' start with {built[r]:g} MW, above "
+                f"its grid_limit_mw = {self.region_limit_mw[r]:g}"
+            )
+        # orders not yet delivered, one tranche each: amount [MW], arrival window [yr], owner
+        self.tranche_mw = np.zeros(0)
+        self.tranche_start_years = np.zeros(0)
+        self.tranche_end_years = np.zeros(0)
+        self.tranche_owner = np.zeros(0, dtype=np.intp)
+        self.step_end_years = 0.0
+        self.capacity_cost_usd = self.capacity_mw * p["capex_usd_per_mw"]  # of built + ordered
+        self.invested_usd = np.zeros(n)
         pue = column(params, "pue")
         with np.errstate(divide="ignore"):
             self.overhead_log2 = np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf)
@@ -70,10 +94,32 @@ class Suppliers(AgentTable):
         self.emissions_t_co2 = np.zeros(n)
         self.step_halvings_per_year = np.zeros(n)
         self.step_doublings_per_year = np.zeros(n)
-        # capital recovery priced into each MWh at full use: capex / (life x hours)
-        self.capital_charge_usd_per_mwh = p["capex_usd_per_mw"] / (
-            p["asset_life_years"] * HOURS_PER_YEAR
+        self.fuel_usd_per_mwh = p["cost_usd_per_mwh"].copy()
+        self.tax_usd_per_mwh = np.zeros(n)
+
+    # --- capacity ------------------------------------------------------------------------------
+    def by_region(self, values: FloatArray) -> FloatArray:
+        """Sum of a per-supplier quantity over each region [same unit], one per region."""
+        sums = np.bincount(self.region_index, weights=values, minlength=len(self.region_names))
+        return sums.astype(np.float64)
+
+    @property
+    def pipeline_mw(self) -> FloatArray:
+        """Capacity each supplier has ordered and not yet received [MW]."""
+        sums = np.bincount(self.tranche_owner, weights=self.tranche_mw, minlength=len(self))
+        return sums.astype(np.float64)
+
+    @property
+    def capital_charge_usd_per_mwh(self) -> FloatArray:
+        """Capital recovered in each MWh at full use: average capex per MW of the capacity
+        built and ordered / (asset life x hours) [USD/MWh]; it rises as a region fills up."""
+        committed = self.capacity_mw + self.pipeline_mw
+        per_mw = np.where(
+            committed > 0,
+            self.capacity_cost_usd / np.where(committed > 0, committed, 1.0),
+            self.p["capex_usd_per_mw"],
         )
+        return per_mw / (self.p["asset_life_years"] * HOURS_PER_YEAR)
 
     # --- the efficiency link ---------------------------------------------------------------
     @property
@@ -104,23 +150,44 @@ class Suppliers(AgentTable):
     def post_offer(
         self, step: int, year_offset: float, policies: ActivePolicies, dt: float
     ) -> None:
-        """Take delivery of capacity due now; set this step's price [USD/MWh] and deliverable
-        energy [MWh]."""
-        slot = step % self.ring
-        self.capacity_mw = self.capacity_mw + self.pipeline_mw[:, slot]
-        self.pipeline_mw[:, slot] = 0.0
-        p = self.p
-        fuel = p["cost_usd_per_mwh"] * (1.0 - p["cost_decline_per_year"]) ** year_offset
-        self.unit_cost_usd_per_mwh = (
-            fuel + policies.carbon_tax_usd_per_t_co2 * p["carbon_t_per_mwh"]
+        """Take delivery of the capacity arriving within step ``step`` (which starts
+        ``(step - 1) dt`` years into the run); set this step's price [USD/MWh] and the energy it
+        can deliver [MWh], its mean capacity over the step x hours."""
+        start = (step - 1) * dt
+        self.step_end_years = start + dt
+        at_end, mean_mw, arrived = capacity.capacity_over_step(
+            start,
+            dt,
+            self.capacity_mw,
+            self.tranche_mw,
+            self.tranche_start_years,
+            self.tranche_end_years,
+            self.tranche_owner,
         )
-        self.price_usd_per_mwh = markets.scarcity_price(
-            self.unit_cost_usd_per_mwh + self.capital_charge_usd_per_mwh,
+        done = np.bincount(
+            self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
+        )
+        self.deliverable_mwh = mean_mw * HOURS_PER_YEAR * dt
+        # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
+        self.capacity_mw = np.maximum(self.capacity_mw + done, at_end)
+        keep = ~arrived
+        self.tranche_mw = self.tranche_mw[keep]
+        self.tranche_start_years = self.tranche_start_years[keep]
+        self.tranche_end_years = self.tranche_end_years[keep]
+        self.tranche_owner = self.tranche_owner[keep]
+        p = self.p
+        self.fuel_usd_per_mwh = p["cost_usd_per_mwh"] * (1.0 - p["cost_decline_per_year"]) ** (
+            year_offset
+        )
+        self.tax_usd_per_mwh = policies.carbon_tax_usd_per_t_co2 * p["carbon_t_per_mwh"]
+        self.unit_cost_usd_per_mwh = self.fuel_usd_per_mwh + self.tax_usd_per_mwh
+        self.price_usd_per_mwh = markets.energy_offer_price_usd_per_mwh(
+            self.fuel_usd_per_mwh + self.capital_charge_usd_per_mwh,
+            self.tax_usd_per_mwh,
             self.utilisation,
             p["base_markup"],
             p["scarcity_markup"],
         )
-        self.deliverable_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
 
     def settle(
         self,
@@ -135,21 +202,21 @@ class Suppliers(AgentTable):
         """Book the step's sales (already paid by firms), pay costs and tax, invest, advance.
 
         ``demanded_mwh`` is what firms asked of each supplier; ``cap_share_mwh`` its share of an
-        energy cap (inf without one). Scarcity is measured against what it may sell, capacity or
-        cap share, so a binding cap raises its price (the cap's rent); it invests only for
-        demand it may serve."""
+        energy cap shared pro rata (inf otherwise). Scarcity is measured against what it may
+        sell, what it can deliver this step or its cap share, so a binding pro-rata cap raises
+        its price (the cap's rent); it invests only for demand it may serve. ``step`` is kept
+        for the callers' sake; orders are dated by the step's end in years."""
         p = self.p
-        tax_rate = policies.carbon_tax_usd_per_t_co2
         self.sold_mwh = sold_mwh
         self.emissions_t_co2 = sold_mwh * p["carbon_t_per_mwh"]
         fuel = ledger.transfer(
-            "generation",
-            sold_mwh * (self.unit_cost_usd_per_mwh - tax_rate * p["carbon_t_per_mwh"]),
-            self.accounts,
-            "outside",
+            "generation", sold_mwh * self.fuel_usd_per_mwh, self.accounts, "outside"
         )
         tax = ledger.transfer(
-            "carbon tax", tax_rate * self.emissions_t_co2, self.accounts, "government"
+            "carbon tax",
+            policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
+            self.accounts,
+            "government",
         )
         rnd_gross, subsidy = self.do_rnd(
             ledger, p["rnd_share"] * self.revenue_usd(), policies.rnd_subsidy_rate["suppliers"], dt
@@ -157,8 +224,7 @@ class Suppliers(AgentTable):
         depreciation = self.capital_usd * -np.expm1(-dt / p["asset_life_years"])  # exact decay
         self.capital_usd = self.capital_usd - depreciation
         self.profit_usd = self.revenue_usd() + subsidy - fuel - tax - rnd_gross - depreciation
-        capacity_mwh = self.capacity_mw * HOURS_PER_YEAR * dt
-        sellable_mwh = np.minimum(capacity_mwh, cap_share_mwh)
+        sellable_mwh = np.minimum(self.deliverable_mwh, cap_share_mwh)
         now = np.where(
             sellable_mwh > 0, demanded_mwh / np.where(sellable_mwh > 0, sellable_mwh, 1.0), 1.0
         )
@@ -168,37 +234,108 @@ class Suppliers(AgentTable):
         self.utilisation = self.utilisation + (now - self.utilisation) * -math.expm1(
             -dt / UTILISATION_MEMORY_YEARS
         )
-        self._invest(ledger, step, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
+        self._invest(ledger, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
         self.overhead_log2 = self.overhead_log2 - self.step_halvings_per_year * dt
 
-    def _invest(self, ledger: Ledger, step: int, demand_mw: FloatArray) -> None:
-        """Order capacity when demand passes the threshold share of what is built or coming:
-        enough to bring demand back to the threshold with a margin (the order size), so the
-        orders placed do not depend on the step length."""
+    def _invest(self, ledger: Ledger, demand_mw: FloatArray) -> None:
+        """Order capacity when demand passes the threshold share of what is built or coming,
+        enough to bring demand back to the threshold with a margin
+        (:func:`sim.capacity.capacity_order`: the total ordered does not depend on the step
+        length), as far as it pays and the supplier's cash allows.
+
+        It pays while a MW costs no more on the region's supply curve than the supplier's margin
+        before tax earns over the asset life at full use (:func:`sim.capacity.
+        capacity_at_marginal_capex`); the region's suppliers together stop at the highest such
+        level among them, short of the grid limit. Each pays its own base capex times the
+        region's average curve factor over the step's orders (:func:`sim.capacity.capex_usd`);
+        orders arrive, as a lump, one lead time after the end of this step."""
         p = self.p
-        planned = self.capacity_mw + self.pipeline_mw.sum(axis=1)
-        threshold = p["invest_above_utilisation"]
-        target = demand_mw * (1.0 + p["capacity_growth_per_order"]) / threshold
-        order_mw = target - planned
-        own_share = 1.0 - p["capex_financed_share"]
-        own_capex = own_share * p["capex_usd_per_mw"]
-        affordable = self.cash_usd / np.where(own_capex > 0, own_capex, 1.0)
-        order_mw = np.where(own_capex > 0, np.minimum(order_mw, affordable), order_mw)
-        order_mw = np.where((demand_mw > threshold * planned) & (order_mw > 0), order_mw, 0.0)
-        capex = order_mw * p["capex_usd_per_mw"]
+        where = self.region_index
+        planned = self.capacity_mw + self.pipeline_mw
+        wanted = np.asarray(
+            capacity.capacity_order(
+                demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
+            )
+        )
+        limit, eta = self.region_limit_mw[where], self.region_steepness[where]
+        margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
+        worth = np.maximum(margin, 0.0) * HOURS_PER_YEAR * p["asset_life_years"]
+        ceiling = np.asarray(
+            capacity.capacity_at_marginal_capex(limit, p["capex_usd_per_mw"], eta, worth)
+        )
+        committed = self.by_region(planned)
+        top = np.full(len(committed), -np.inf)
+        np.maximum.at(top, where, ceiling)
+        # never all the way to the limit, even when capacity is free (capex 0)
+        top = np.minimum(top, self.region_limit_mw * (1.0 - 1e-9))
+        room = np.maximum(top - committed, 0.0)
+        asked = self.by_region(wanted)
+        fit = np.where(asked > room, room / np.where(asked > 0, asked, 1.0), 1.0)
+        order_mw = wanted * fit[where]
+        # own cash pays the unfinanced share at the region's average curve factor; the factor
+        # only falls when orders are cut, so what is finally asked is affordable
+        own_capex = (1.0 - p["capex_financed_share"]) * p["capex_usd_per_mw"]
+        factor = self._curve_factor(committed, self.by_region(order_mw))[where]
+        cost_own = own_capex * factor
+        affordable = self.cash_usd / np.where(cost_own > 0, cost_own, 1.0)
+        order_mw = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
+        capex = (
+            order_mw
+            * p["capex_usd_per_mw"]
+            * self._curve_factor(committed, self.by_region(order_mw))[where]
+        )
         ledger.transfer(
             "project finance", capex * p["capex_financed_share"], "investors", self.accounts
         )
-        self.capital_usd = self.capital_usd + ledger.transfer(
-            "capacity investment", capex, self.accounts, "outside"
+        self.invested_usd = ledger.transfer("capacity investment", capex, self.accounts, "outside")
+        self.capital_usd = self.capital_usd + self.invested_usd
+        self.capacity_cost_usd = self.capacity_cost_usd + self.invested_usd
+        new = order_mw > 0
+        arrive_start, arrive_end = capacity.order_tranche(
+            self.step_end_years, 0.0, self.lead_time_years[new]
         )
-        rows = np.arange(len(self))
-        self.pipeline_mw[rows, (step + self.lead_steps) % self.ring] += order_mw
+        self.tranche_mw = np.concatenate([self.tranche_mw, order_mw[new]])
+        self.tranche_start_years = np.concatenate(
+            [self.tranche_start_years, np.atleast_1d(arrive_start)]
+        )
+        self.tranche_end_years = np.concatenate([self.tranche_end_years, np.atleast_1d(arrive_end)])
+        self.tranche_owner = np.concatenate([self.tranche_owner, np.flatnonzero(new)])
+
+    def _curve_factor(self, committed_mw: FloatArray, order_mw: FloatArray) -> FloatArray:
+        """Each region's average cost of its orders on its supply curve, per MW at base capex
+        [-]: capex_usd(K, K + Q) / (m0 Q), 1 on a flat curve or for no order."""
+        cost = np.asarray(
+            capacity.capex_usd(
+                committed_mw,
+                committed_mw + order_mw,
+                self.region_limit_mw,
+                1.0,
+                self.region_steepness,
+            )
+        )
+        return np.where(order_mw > 0, cost / np.where(order_mw > 0, order_mw, 1.0), 1.0)
 
     def outputs(self) -> dict[str, object]:
         out = super().outputs()
         out["site_efficiency"] = self.site_efficiency  # a supplier reports the link it owns
         return out
+
+
+def _regional(name: str, values: FloatArray, suppliers: Suppliers) -> FloatArray:
+    """One value per region of a parameter every supplier in the region states; a one-line
+    :class:`UserError` when two suppliers of a region disagree."""
+    n = len(suppliers.region_names)
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(lo, suppliers.region_index, values)
+    np.maximum.at(hi, suppliers.region_index, values)
+    differ = lo != hi
+    if differ.any():
+        r = int(np.argmax(differ))
+        raise UserError(
+            f"suppliers in region '{suppliers.region_names[r]}' state different {name} "
+            f"({lo[r]:g} and {hi[r]:g}); a region has one"
+        )
+    return lo
 
 
 class EnergySupplier(MarketAgent):

@@ -1,6 +1,8 @@
 """Capacity that must be built: order pipelines with lead times, and regional supply curves.
 
-Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+Energy suppliers (:class:`agents.supplier.Suppliers`) hold their orders as tranches and build
+on their region's supply curve with these functions (issue 10; design in docs/design/physics.md);
+the vendors' parts serve fab and packaging capacity.
 
 Pure, vectorised numpy (no Mesa). The same rules serve energy suppliers (generation and grid
 connection [MW]) and hardware vendors (fab and packaging capacity [chips/yr]).
@@ -320,6 +322,37 @@ def affordable_capacity(
         added = np.where(over, np.nextafter(added, 0.0), added)
         over = finite & (k1 + added > k_max_safe)
     return _finish(np.where(finite, added, budget / m0))
+
+
+def capacity_at_marginal_capex(
+    limit: ArrayLike,
+    base_usd_per_unit: ArrayLike,
+    steepness: ArrayLike,
+    worth_usd_per_unit: ArrayLike,
+) -> FloatOrArray:
+    """Committed capacity K* at which the next unit costs what it is worth, the inverse of
+    :func:`marginal_capex_usd_per_unit` [MW or chips/yr]: building beyond K* loses money.
+
+    ``K_max (1 - (m0/w)**(1/eta))`` for w > m0, 0 for w <= m0; for K_max = inf, inf when w >= m0
+    and 0 otherwise (a flat curve: every unit or none). Below K_max for any finite worth.
+
+    Parameters
+    ----------
+    limit, base_usd_per_unit, steepness
+        K_max, m0 and eta, as in :func:`marginal_capex_usd_per_unit`.
+    worth_usd_per_unit : array_like
+        w, what a unit of new capacity earns over its life [USD per unit], e.g. the margin
+        over running costs x hours x asset life for power capacity.
+    """
+    k_max, m0 = _f(limit), _f(base_usd_per_unit)
+    eta, worth = _f(steepness), _f(worth_usd_per_unit)
+    finite = np.isfinite(k_max)
+    pays = worth > m0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(pays, m0 / np.where(worth > 0.0, worth, 1.0), 1.0)
+        curve = np.where(finite, k_max, 1.0) * -np.expm1(np.log(ratio) / eta)
+    flat = np.where(worth >= m0, np.inf, 0.0)
+    return _finish(np.where(finite, np.where(pays, curve, 0.0), flat))
 
 
 def headroom_share(committed: ArrayLike, limit: ArrayLike) -> FloatOrArray:

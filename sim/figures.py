@@ -656,7 +656,8 @@ def market_shares(result: RunData) -> Figure:
 
 
 def energy(result: RunData) -> Figure:
-    """Power asked for, delivered, installed and capped [MW], and the share of demand served.
+    """Power asked for, delivered, installed, on order, and capped or limited by the grid [MW],
+    and the share of demand served.
 
     Steps in which an energy cap cut deliveries are shaded; the title gives their share.
     """
@@ -695,6 +696,24 @@ def energy(result: RunData) -> Figure:
         linewidth=2.4,
         label="suppliers' installed capacity",
     )
+    if "energy_pipeline_mw" in model:  # supply investment: capacity ordered, not yet built
+        ax_power.plot(
+            years,
+            _positive(model["energy_pipeline_mw"]),
+            color="tab:olive",
+            linewidth=1.2,
+            linestyle=":",
+            label="capacity on order (suppliers' investment)",
+        )
+    if "grid_limit_mw" in model and np.isfinite(model["grid_limit_mw"].to_numpy(float)).any():
+        ax_power.plot(
+            years,
+            _positive(model["grid_limit_mw"]),
+            color="black",
+            linewidth=1.2,
+            linestyle="-.",
+            label="grid limits, all regions",
+        )
     if has_cap:
         ax_power.step(
             years,

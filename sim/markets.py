@@ -157,6 +157,95 @@ def scarcity_price(
     )
 
 
+def energy_offer_price_usd_per_mwh(
+    pre_tax_cost_usd_per_mwh: ArrayLike,
+    tax_usd_per_mwh: ArrayLike,
+    utilisation: ArrayLike,
+    base_markup: ArrayLike,
+    scarcity_markup: ArrayLike,
+) -> FloatArray:
+    """A supplier's offer price [USD/MWh]: the scarcity markup on its cost before tax
+    (:func:`scarcity_price`), plus the carbon tax on the MWh [USD/MWh].
+
+    The markup is earned on generation and capital, not on the tax, so a tax adds to the price
+    exactly what the supplier pays the government; how much of it buyers bear in the end is set
+    by the market, as demand falls and with it utilisation and the scarcity markup.
+    """
+    return scarcity_price(
+        pre_tax_cost_usd_per_mwh, utilisation, base_markup, scarcity_markup
+    ) + np.asarray(tax_usd_per_mwh, dtype=float)
+
+
+def compute_value_usd_per_it_mwh(
+    value_usd_per_logical_flop: ArrayLike,
+    algorithmic_efficiency: ArrayLike,
+    flop_per_joule: ArrayLike,
+) -> FloatArray:
+    """What an IT MWh is worth run through chips of ``flop_per_joule`` [FLOP/J] by a firm
+    whose logical FLOP is worth ``value_usd_per_logical_flop`` [USD] at
+    ``algorithmic_efficiency`` [logical FLOP/FLOP]: v x A x f x 3.6e9 J/MWh [USD/IT MWh].
+
+    A chip is worth running while this beats the price of an IT MWh (its depreciation is sunk).
+    """
+    return (
+        np.asarray(value_usd_per_logical_flop, dtype=float)
+        * np.asarray(algorithmic_efficiency, dtype=float)
+        * np.asarray(flop_per_joule, dtype=float)
+        * JOULES_PER_MWH
+    )
+
+
+def cap_auction(
+    quantity_mwh: ArrayLike, bid_usd_per_mwh: ArrayLike, cap_mwh: float
+) -> tuple[FloatArray, float]:
+    """Uniform-price auction of ``cap_mwh`` [MWh] of permits among bids for ``quantity_mwh``
+    [MWh] each, at most ``bid_usd_per_mwh`` [USD/MWh] each (any shape, >= 0).
+
+    Bids above the clearing price are filled, bids below it get nothing, and bids at it share
+    what is left pro rata. The clearing price is the bid at which the demand of all higher bids
+    first reaches the cap (the marginal bid, partly filled); 0 when total demand is within the
+    cap (nothing is scarce). Returns (accepted [MWh], same shape as the bids; clearing price
+    [USD/MWh]). The accepted total is min(cap, total demand).
+    """
+    q = np.maximum(np.asarray(quantity_mwh, dtype=float), 0.0)
+    bid = np.broadcast_to(np.maximum(np.asarray(bid_usd_per_mwh, dtype=float), 0.0), q.shape)
+    if float(q.sum()) <= cap_mwh:
+        return q.copy(), 0.0
+    order = np.argsort(-bid, axis=None, kind="stable")
+    filled_before = np.cumsum(q.ravel()[order])
+    marginal = int(np.searchsorted(filled_before, cap_mwh, side="left"))
+    price = float(bid.ravel()[order][min(marginal, order.size - 1)])
+    above, at = bid > price, bid == price
+    left = max(cap_mwh - float(q[above].sum()), 0.0)
+    at_total = float(q[at].sum())
+    share = min(1.0, left / at_total) if at_total > 0 else 0.0
+    return np.where(above, q, np.where(at, q * share, 0.0)), price
+
+
+def auction_energy_cap(
+    delivered_mwh: ArrayLike,
+    cohort_share: ArrayLike,
+    bid_usd_per_mwh: ArrayLike,
+    cap_mwh: float,
+) -> tuple[FloatArray, FloatArray, float]:
+    """Allocate an energy cap by auctioning permits among firms (:func:`cap_auction`).
+
+    ``delivered_mwh`` [firm, supplier] is what suppliers could deliver [grid MWh];
+    ``cohort_share`` [firm, cohort] splits each firm's energy over its bids (rows sum to 1, or 0
+    for a firm asking nothing) and ``bid_usd_per_mwh`` [firm, cohort] is what each is worth above
+    the energy price [USD per grid MWh]. Returns (delivered after the cap [firm, supplier], each
+    firm's filled share [0-1], the permit price [USD per grid MWh]); a firm's deliveries from
+    every supplier are cut alike.
+    """
+    delivered = np.asarray(delivered_mwh, dtype=float)
+    per_firm = delivered.sum(axis=1)
+    quantity = per_firm[:, None] * np.asarray(cohort_share, dtype=float)
+    accepted, price = cap_auction(quantity, bid_usd_per_mwh, cap_mwh)
+    got = accepted.sum(axis=1)
+    fill = np.where(per_firm > 0, np.minimum(got / np.where(per_firm > 0, per_firm, 1.0), 1.0), 1.0)
+    return delivered * fill[:, None], fill, price
+
+
 def chip_value_flop_per_usd(
     flop_per_second: ArrayLike,
     flop_per_joule: ArrayLike,

@@ -75,6 +75,8 @@ class EnergySettlement:
     demand_mwh: np.ndarray  # [firm, supplier] grid MWh asked
     delivered_mwh: np.ndarray  # [firm, supplier] grid MWh delivered
     cap_mwh: float  # the cap in force this step [grid MWh], inf for none
+    suppliers_demand_mwh: np.ndarray  # [firm, supplier] asked at the permit price [grid MWh]
+    cap_auctioned: bool  # a cap is sold by permits (suppliers see no cap share)
 
 
 class EfficiencyRaceModel(mesa.Model):
@@ -345,16 +347,33 @@ class EfficiencyRaceModel(mesa.Model):
         self.hhi_chips = markets.hhi(sold)
 
     def _energy_market(self, offers: Offers, policies: ActivePolicies) -> EnergySettlement:
+        """Firms ask for the energy their running chips are worth; suppliers deliver up to what
+        they can; a binding cap is sold by auction (permits at the price where demand meets the
+        cap, paid to the government) or cuts every delivery alike (``pro_rata``)."""
         firms, suppliers = self.firm_table, self.supplier_table
-        firms.plan_energy(offers.usd_per_it_mwh, self.dt)
+        firms.plan_energy(offers.usd_per_it_mwh, self._frontier_log2_fpj(offers), self.dt)
         cap_mwh = policies.energy_cap_mw * HOURS_PER_YEAR * self.dt
+        auction = policies.energy_cap_allocation == "auction"
         demand, delivered, binding = markets.clear_energy(
             firms.energy_need_it_mwh,
             offers.energy_weights,
             suppliers.pue,
             suppliers.deliverable_mwh,
-            cap_mwh,
+            math.inf if auction else cap_mwh,
         )
+        permit_usd_per_mwh, permits_mwh = 0.0, np.zeros(len(firms))
+        asked_of_suppliers = demand
+        if auction and math.isfinite(cap_mwh):
+            binding = float(delivered.sum()) > cap_mwh
+            need = firms.energy_need_it_mwh[:, None]
+            shares = firms.energy_bid_it_mwh / np.where(need > 0, need, 1.0)
+            it_per_grid_mwh = 1.0 / float(np.sum(offers.energy_weights * suppliers.pue))
+            net = (firms.energy_value_usd_per_it_mwh - offers.usd_per_it_mwh) * it_per_grid_mwh
+            delivered, fill, permit_usd_per_mwh = markets.auction_energy_cap(
+                delivered, shares, net, cap_mwh
+            )
+            permits_mwh = delivered.sum(axis=1)
+            asked_of_suppliers = demand * fill[:, None]  # demand at the permit price
         self.energy_cap_binding = float(binding)
         asked = demand.sum(axis=1)
         firms.energy_served_share = np.where(
@@ -366,7 +385,14 @@ class EfficiencyRaceModel(mesa.Model):
             firms.accounts,
             suppliers.accounts,
         )
-        return EnergySettlement(demand, delivered, cap_mwh)
+        # permits are part of what firms pay for energy (so their profit counts them); the
+        # money goes to the government
+        permits = self.ledger.transfer(
+            "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
+        )
+        self.permit_price_usd_per_mwh = permit_usd_per_mwh if math.isfinite(cap_mwh) else math.nan
+        self.permit_revenue_usd = float(permits.sum())
+        return EnergySettlement(demand, delivered, cap_mwh, asked_of_suppliers, auction)
 
     def _production(
         self, offers: Offers, energy: EnergySettlement, policies: ActivePolicies
@@ -474,9 +500,9 @@ class EfficiencyRaceModel(mesa.Model):
 
     def _settle(self, energy: EnergySettlement, policies: ActivePolicies) -> None:
         self.firm_table.settle(self.ledger, policies, self.dt)
-        demanded = energy.demand_mwh.sum(axis=0)
-        # each supplier's share of the cap, in proportion to what firms asked of it
-        if math.isfinite(energy.cap_mwh):
+        demanded = energy.suppliers_demand_mwh.sum(axis=0)
+        # each supplier's share of a pro-rata cap, in proportion to what firms asked of it
+        if math.isfinite(energy.cap_mwh) and not energy.cap_auctioned:
             cap_share = energy.cap_mwh * demanded / max(float(demanded.sum()), 1e-300)
         else:
             cap_share = np.full(len(self.supplier_table), math.inf)
@@ -489,6 +515,11 @@ class EfficiencyRaceModel(mesa.Model):
             policies,
             self.dt,
         )
+        suppliers = self.supplier_table
+        self.energy_pipeline_mw = float(suppliers.pipeline_mw.sum())
+        self.energy_investment_usd = float(suppliers.invested_usd.sum())
+        limits = suppliers.region_limit_mw
+        self.grid_limit_mw = float(limits.sum()) if np.isfinite(limits).all() else math.nan
         self.vendor_table.advance(policies, self.dt)
 
     def _exits(self) -> None:
@@ -729,7 +760,10 @@ MODEL_OUTPUTS = {
     "surplus_share_suppliers": ("-", "Energy suppliers' share of the gains (profit)."),
     "surplus_share_government": ("-", "Government's share of the gains (net revenue)."),
     "surplus_share_investors": ("-", "Investors' share of the gains (dividends)."),
-    "energy_spend_firms_usd": ("USD", "Firms' spending on energy this step."),
+    "energy_spend_firms_usd": (
+        "USD",
+        "Firms' spending on energy this step (energy-cap permits included).",
+    ),
     "chip_spend_firms_usd": ("USD", "Firms' spending on chips this step."),
     "rnd_spend_firms_usd": ("USD", "Firms' gross R&D spending this step."),
     "compute_logical_flop": ("logical FLOP", "Logical compute produced by all fleets this step."),
@@ -737,6 +771,21 @@ MODEL_OUTPUTS = {
     "best_loss": ("nats/token", "Lowest loss among firms."),
     "best_relative_excess_loss": ("-", "Relative excess loss of the leader, (L - E)/(L_ref - E)."),
     "best_cumulative_logical_flop": ("logical FLOP", "Training compute of the leader."),
+    "energy_pipeline_mw": (
+        "MW",
+        "Power capacity suppliers have ordered and not yet received (end of the step).",
+    ),
+    "energy_investment_usd": ("USD", "Suppliers' spending on new power capacity this step."),
+    "grid_limit_mw": (
+        "MW",
+        "Sum of the regions' grid limits for AI (NaN when some region has none).",
+    ),
+    "permit_price_usd_per_mwh": (
+        "USD/MWh",
+        "Price of an energy-cap permit per grid MWh (0 when the cap is slack or shared pro "
+        "rata; NaN without a cap).",
+    ),
+    "permit_revenue_usd": ("USD", "Government's revenue from energy-cap permits this step."),
 }
 
 AGENT_OUTPUTS = {

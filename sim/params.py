@@ -797,6 +797,31 @@ class SupplierParams(_Validated):
     asset_life_years: float = param(
         20.0, "yr", "Depreciation life of capacity.", lo=0.0, hi=200.0, lo_open=True
     )
+    region: str = param(
+        "us",
+        "-",
+        "Grid region the supplier builds in; suppliers in one region share its grid limit and "
+        "supply curve.",
+    )
+    grid_limit_mw: float = param(
+        INF,
+        "MW",
+        "Most power the region's grid can give AI (connection, siting, permits): capacity "
+        "built and ordered in the region stays below it. Suppliers in one region state the "
+        "same value. US data centres drew ~20 GW in 2023 (LBNL 2024); a limit is a scenario "
+        "choice. inf: no limit.",
+        lo=0.0,
+        hi=INF,
+        lo_open=True,
+    )
+    supply_curve_steepness: float = param(
+        1.0,
+        "-",
+        "eta of the region's supply curve: new capacity costs capex x (1 - K/K_max)^-eta per "
+        "MW, K built or ordered in the region (assumption: doubles at half the limit).",
+        lo=1.0,
+        hi=10.0,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -828,6 +853,14 @@ class EnergyCapParams(_Scheduled):
     for_years: float = _schedule_fields()[1]
     cap_mw: float = param(
         2000.0, "MW", "Most power AI may draw, all firms together.", lo=0.0, key=True
+    )
+    allocation: str = param(
+        "auction",
+        "-",
+        "How a binding cap is shared: 'auction' sells permits for the capped energy at the "
+        "price where firms' demand equals the cap (the rent goes to the government); "
+        "'pro_rata' cuts every delivery alike and lets suppliers' scarcity prices take the rent.",
+        choices=("auction", "pro_rata"),
     )
 
 

@@ -14,6 +14,7 @@ class ActivePolicies:
     """The levers in force during one step. Neutral values mean "off"."""
 
     energy_cap_mw: float = math.inf
+    energy_cap_allocation: str = "auction"
     carbon_tax_usd_per_t_co2: float = 0.0
     rnd_subsidy_rate: dict[str, float] = field(
         default_factory=lambda: {"firms": 0.0, "vendors": 0.0, "suppliers": 0.0}
@@ -35,6 +36,7 @@ def active_policies(policies: PolicyParams, year: float) -> ActivePolicies:
     cap = policies.energy_cap
     if cap is not None and cap.active(year):
         kwargs["energy_cap_mw"] = cap.cap_mw
+        kwargs["energy_cap_allocation"] = cap.allocation
     tax = policies.carbon_tax
     if tax is not None and tax.active(year):
         kwargs["carbon_tax_usd_per_t_co2"] = tax.usd_per_t_co2

@@ -283,7 +283,12 @@ def test_energy_without_cap(short_run: RunResult) -> None:
     power, served = fig.axes
     assert "no energy cap" in suptitle(fig)
     assert power.get_yscale() == "log" and "MW" in power.get_ylabel()
-    assert labels(power) == ["asked for by firms", "delivered", "suppliers' installed capacity"]
+    assert labels(power) == [
+        "asked for by firms",
+        "delivered",
+        "suppliers' installed capacity",
+        "capacity on order (suppliers' investment)",
+    ]
     assert served.get_xlabel() == "calendar year"
     assert served.get_ylim() == (0.0, 1.05)
 

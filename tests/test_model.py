@@ -426,9 +426,12 @@ def test_compute_threshold_collects_compliance_and_slows_training() -> None:
     assert model.ledger.external["government"] > 0  # compliance was paid
 
     def training_above_threshold(result: RunResult) -> float:
+        # as a share of compute: total compute follows random breakthroughs, whose path any
+        # small change reshuffles (it varies 20x across seeds), while the delay cuts the share
         firms = firms_of(result)
         above = firms[(firms["cumulative_logical_flop"] > rule.threshold_flop)]
-        return float(above[above["year"] > rule.from_year]["training_logical_flop"].sum())
+        above = above[above["year"] > rule.from_year]
+        return float(above["training_logical_flop"].sum() / above["compute_logical_flop"].sum())
 
     assert training_above_threshold(ruled) < 0.9 * training_above_threshold(base)
 

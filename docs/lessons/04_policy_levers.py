@@ -105,7 +105,12 @@ ARMS = (
     "rnd-subsidy",
     "hardware-slowdown",
 )
-scenarios = {arm: load_scenario(arm, {"run.years": args.years}) for arm in ARMS}
+# this lesson studies a cap shared pro rata at posted prices; the shipped scenario sells the
+# capped energy as permits by auction instead (allocation = "auction"; exercise 5)
+ALLOCATION = {"energy-cap": {"policies.energy_cap.allocation": "pro_rata"}}
+scenarios = {
+    arm: load_scenario(arm, {"run.years": args.years, **ALLOCATION.get(arm, {})}) for arm in ARMS
+}
 for arm, sc in scenarios.items():
     levers = {k: v for k, v in to_dict(sc)["policies"].items() if v}
     print(f"{arm:>18}: {levers if levers else 'no policy'}")
@@ -538,7 +543,8 @@ lesson.print_key_numbers()
 # of the cap is the spending it saves the labs. Is it plausible? A real utility would not build plants it cannot sell from, and a cap
 # run with tradeable permits would hand the rent to the permit holders, and an energy market
 # that priced scarcity (a price that rises with demand over the cap) would hand it to the
-# suppliers. Here the model's market design, not economics in general, decides who collects
+# suppliers. The model's default cap does the first: run `energy-cap` as shipped
+# (`allocation = "auction"`) and the permit revenue goes to the government. Here the model's market design, not economics in general, decides who collects
 # the rent: say so whenever you present such a result (exercise 5 explores it).
 #
 # **Export controls (P2; K4, figure 3).** Restricted labs get chips downgraded to the export

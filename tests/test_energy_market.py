@@ -1,0 +1,332 @@
+"""The energy market: grid regions with limits and supply curves, capacity pipelines in years,
+prices marked up before tax, firms' merit order, and an energy cap sold by permit auction.
+Values are checked by hand or in closed form."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.firm import Firms
+from agents.supplier import Suppliers
+from experiments.cli import main
+from sim import capacity, law, markets
+from sim.errors import UserError
+from sim.ledger import Ledger
+from sim.model import EfficiencyRaceModel
+from sim.params import HOURS_PER_YEAR, JOULES_PER_MWH, FirmParams, SupplierParams
+from sim.policies import ActivePolicies
+from sim.run import simulate_model_table
+from sim.scenario import load_scenario
+
+DT = 1.0 / 12.0
+FIT = law.CHINCHILLA_FITS["hoffmann"]
+
+# --------------------------------------------------------------------------------------------
+# pure functions
+# --------------------------------------------------------------------------------------------
+
+
+def test_capacity_at_marginal_capex_closed_form() -> None:
+    # eta = 1: m0 / (1 - K/K_max) = w at K = K_max (1 - m0/w)
+    assert capacity.capacity_at_marginal_capex(100.0, 1.0, 1.0, 2.0) == pytest.approx(50.0)
+    # eta = 2: (1 - K/K_max)^-2 = 4 at half the limit
+    assert capacity.capacity_at_marginal_capex(100.0, 1.0, 2.0, 4.0) == pytest.approx(50.0)
+    assert capacity.capacity_at_marginal_capex(100.0, 1.0, 1.0, 0.5) == 0.0  # never pays
+    assert capacity.capacity_at_marginal_capex(math.inf, 1.0, 1.0, 1.0) == math.inf  # flat
+    assert capacity.capacity_at_marginal_capex(math.inf, 1.0, 1.0, 0.9) == 0.0
+    assert capacity.capacity_at_marginal_capex(100.0, 0.0, 1.0, 1.0) == pytest.approx(100.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    limit=st.floats(1.0, 1e6),
+    m0=st.floats(1e3, 1e7),
+    eta=st.floats(1.0, 4.0),
+    ratio=st.floats(1.001, 1e4),
+)
+def test_capacity_at_marginal_capex_inverts_the_supply_curve(
+    limit: float, m0: float, eta: float, ratio: float
+) -> None:
+    k = float(capacity.capacity_at_marginal_capex(limit, m0, eta, m0 * ratio))
+    assert 0.0 < k < limit
+    assert capacity.marginal_capex_usd_per_unit(k, limit, m0, eta) == pytest.approx(
+        m0 * ratio, rel=1e-6
+    )
+
+
+def test_offer_price_marks_up_cost_before_tax() -> None:
+    # cost 100, tax 40/MWh: 100 x 1.15 + 40 at slack capacity, 100 x 2.15 + 40 at full use
+    assert markets.energy_offer_price_usd_per_mwh(100.0, 40.0, 0.0, 0.15, 1.0) == pytest.approx(
+        155.0, rel=1e-15
+    )
+    assert markets.energy_offer_price_usd_per_mwh(100.0, 40.0, 1.0, 0.15, 1.0) == pytest.approx(
+        255.0, rel=1e-15
+    )
+    # the tax adds exactly itself at any utilisation: the supplier earns nothing on it
+    u = np.linspace(0.0, 1.2, 7)
+    taxed = markets.energy_offer_price_usd_per_mwh(80.0, 25.0, u, 0.15, 1.0)
+    untaxed = markets.energy_offer_price_usd_per_mwh(80.0, 0.0, u, 0.15, 1.0)
+    np.testing.assert_allclose(taxed - untaxed, 25.0, rtol=1e-12)
+
+
+def test_compute_value_per_it_mwh() -> None:
+    # 1e-18 USD per logical FLOP x 2 logical/physical x 1e12 FLOP/J x 3.6e9 J/MWh = 7,200 USD
+    assert markets.compute_value_usd_per_it_mwh(1e-18, 2.0, 1e12) == pytest.approx(7200.0)
+
+
+def test_cap_auction_hand_cases() -> None:
+    accepted, price = markets.cap_auction([10.0, 10.0, 10.0], [5.0, 3.0, 1.0], 15.0)
+    np.testing.assert_allclose(accepted, [10.0, 5.0, 0.0])
+    assert price == 3.0  # the marginal bid, partly filled
+    accepted, price = markets.cap_auction([10.0, 10.0], [5.0, 3.0], 25.0)
+    np.testing.assert_allclose(accepted, [10.0, 10.0])
+    assert price == 0.0  # a slack cap is worth nothing
+    accepted, price = markets.cap_auction([10.0, 30.0, 5.0], [3.0, 3.0, 9.0], 25.0)
+    np.testing.assert_allclose(accepted, [5.0, 15.0, 5.0])  # ties share what is left pro rata
+    assert price == 3.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.floats(0.0, 100.0), st.floats(0.0, 1e3)), min_size=1, max_size=8),
+    cap=st.floats(0.0, 500.0),
+)
+def test_cap_auction_invariants(data: list[tuple[float, float]], cap: float) -> None:
+    q = np.array([d[0] for d in data])
+    bid = np.array([d[1] for d in data])
+    accepted, price = markets.cap_auction(q, bid, cap)
+    assert (accepted >= 0.0).all() and (accepted <= q * (1 + 1e-12)).all()
+    assert accepted.sum() == pytest.approx(min(cap, q.sum()), rel=1e-9, abs=1e-9)
+    # every bid above the price is filled, every bid below it gets nothing
+    np.testing.assert_allclose(accepted[bid > price], q[bid > price])
+    assert (accepted[bid < price] == 0.0).all()
+
+
+def test_auction_energy_cap_cuts_the_lowest_bids() -> None:
+    # two firms buying from two suppliers; firm 0 values its energy 50 above the price, firm 1
+    # has half its energy worth 100 and half worth 10
+    delivered = np.array([[40.0, 60.0], [50.0, 50.0]])
+    shares = np.array([[1.0, 0.0], [0.5, 0.5]])
+    bids = np.array([[50.0, 0.0], [100.0, 10.0]])
+    after, fill, price = markets.auction_energy_cap(delivered, shares, bids, 175.0)
+    assert price == 10.0
+    np.testing.assert_allclose(fill, [1.0, 0.75])
+    np.testing.assert_allclose(after, [[40.0, 60.0], [37.5, 37.5]])
+
+
+# --------------------------------------------------------------------------------------------
+# suppliers
+# --------------------------------------------------------------------------------------------
+
+
+def suppliers(*params: SupplierParams, cash_usd: float = 1e12) -> tuple[Suppliers, Ledger]:
+    table = Suppliers(params, [f"s{i}" for i in range(len(params))], steps_per_year=12)
+    ledger = Ledger()
+    ledger.transfer("capital", [cash_usd] * len(params), "investors", table.accounts)
+    return table, ledger
+
+
+def test_capacity_arrives_part_way_through_a_step() -> None:
+    p = SupplierParams(
+        capacity_mw=100.0,
+        lead_time_years=0.2,
+        invest_above_utilisation=0.5,
+        capacity_growth_per_order=0.0,
+    )
+    table, ledger = suppliers(p)
+    policies = ActivePolicies()
+    table.post_offer(1, 0.0, policies, DT)
+    demand = np.array([100.0 * HOURS_PER_YEAR * DT])  # demand = capacity: order 100 MW more
+    table.fix_step_rate(policies, DT)
+    table.settle(ledger, 1, demand, demand, np.array([math.inf]), policies, DT)
+    assert table.pipeline_mw[0] == pytest.approx(100.0)
+    # ordered at the end of step 1 (1/12 yr), it arrives at 1/12 + 0.2 yr, 40% into step 4
+    for step in (2, 3):
+        table.post_offer(step, 0.0, policies, DT)
+        assert table.deliverable_mwh[0] == pytest.approx(100.0 * HOURS_PER_YEAR * DT)
+    table.post_offer(4, 0.0, policies, DT)
+    assert table.deliverable_mwh[0] == pytest.approx((100.0 + 100.0 * 0.6) * HOURS_PER_YEAR * DT)
+    assert table.capacity_mw[0] == pytest.approx(200.0)
+    assert table.pipeline_mw[0] == 0.0
+
+
+def test_orders_stop_where_a_mw_costs_what_it_earns_short_of_the_grid_limit() -> None:
+    p = SupplierParams(
+        capacity_mw=100.0,
+        grid_limit_mw=1000.0,
+        supply_curve_steepness=1.0,
+        capex_financed_share=1.0,  # cash does not bind
+        asset_life_years=20.0,
+    )
+    table, ledger = suppliers(p)
+    policies = ActivePolicies()
+    table.post_offer(1, 0.0, policies, DT)
+    huge = np.array([1e6 * HOURS_PER_YEAR * DT])  # demand far beyond the limit
+    table.fix_step_rate(policies, DT)
+    table.settle(ledger, 1, huge, huge, np.array([math.inf]), policies, DT)
+    margin = table.price_usd_per_mwh[0] - table.fuel_usd_per_mwh[0]
+    worth = margin * HOURS_PER_YEAR * p.asset_life_years
+    stop = 1000.0 * (1.0 - p.capex_usd_per_mw / worth)  # m0 / (1 - K/K_max) = worth
+    assert table.capacity_mw[0] + table.pipeline_mw[0] == pytest.approx(stop, rel=1e-12)
+    assert stop < 1000.0
+    # it paid the integral of the supply curve, m0 K_max ln((1 - K1/K_max) / (1 - K2/K_max))
+    paid = p.capex_usd_per_mw * 1000.0 * math.log((1 - 0.1) / (1 - stop / 1000.0))
+    assert table.invested_usd[0] == pytest.approx(paid, rel=1e-9)
+    assert ledger.totals[("supplier", "outside", "capacity investment")] == pytest.approx(
+        paid, rel=1e-9
+    )
+    # and its price now recovers the dearer capacity
+    assert table.capital_charge_usd_per_mwh[0] == pytest.approx(
+        (100.0 * p.capex_usd_per_mw + paid) / stop / (p.asset_life_years * HOURS_PER_YEAR)
+    )
+
+
+def test_a_region_shares_its_limit() -> None:
+    a = SupplierParams(name="a", capacity_mw=300.0, region="x", grid_limit_mw=1000.0)
+    b = SupplierParams(name="b", capacity_mw=300.0, region="x", grid_limit_mw=1000.0)
+    table, ledger = suppliers(a, b)
+    policies = ActivePolicies()
+    huge = np.full(2, 1e6 * HOURS_PER_YEAR * DT)
+    for step in range(1, 200):
+        table.post_offer(step, 0.0, policies, DT)
+        table.fix_step_rate(policies, DT)
+        table.settle(ledger, step, huge, huge, np.full(2, math.inf), policies, DT)
+        committed = table.capacity_mw.sum() + table.pipeline_mw.sum()
+        assert committed < 1000.0
+    assert table.capacity_mw.sum() > 600.0  # they did build, together, short of the limit
+
+
+def test_region_mistakes_are_one_line_errors() -> None:
+    with pytest.raises(UserError, match="state different grid_limit_mw"):
+        Suppliers(
+            [SupplierParams(grid_limit_mw=10.0), SupplierParams(grid_limit_mw=20.0)],
+            ["a", "b"],
+            12,
+        )
+    with pytest.raises(UserError, match="start with 30 MW, above its grid_limit_mw = 20"):
+        Suppliers([SupplierParams(capacity_mw=30.0, grid_limit_mw=20.0)], ["a"], 12)
+
+
+def test_cli_refuses_a_region_above_its_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[[suppliers]]\ncapacity_mw = 3000.0\ngrid_limit_mw = 2000.0\n")
+    code = main(["run", str(path), "--out", str(tmp_path / "out"), "--years", "1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "grid_limit_mw" in err
+
+
+def test_tax_adds_to_the_price_exactly_what_the_supplier_pays() -> None:
+    p = SupplierParams(carbon_t_per_mwh=0.5)
+    untaxed, _ = suppliers(p)
+    taxed, _ = suppliers(p)
+    untaxed.post_offer(1, 0.0, ActivePolicies(), DT)
+    taxed.post_offer(1, 0.0, ActivePolicies(carbon_tax_usd_per_t_co2=100.0), DT)
+    assert taxed.price_usd_per_mwh[0] - untaxed.price_usd_per_mwh[0] == pytest.approx(50.0)
+
+
+# --------------------------------------------------------------------------------------------
+# firms: the merit order
+# --------------------------------------------------------------------------------------------
+
+
+def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> None:
+    table = Firms([FirmParams(chips=0.0)], ["a"], FIT, FIT.compute_law(), 1e24, DT)
+    # two cohorts: 1e18 FLOP/s at 1e12 FLOP/J (1 MW) and at 2e12 FLOP/J (0.5 MW)
+    table.add_cohorts(1, np.array([1e18]), np.array([1e6]), np.array([0.0]))
+    table.add_cohorts(2, np.array([1e18]), np.array([5e5]), np.array([0.0]))
+    table.cash_usd[:] = 1e12
+    table.cumulative_logical_flop = np.array([1e24])
+    # compute earned 1e-18 USD per logical FLOP at algorithmic efficiency 1
+    table.recent_revenue_usd_per_year = np.array([1e-18 * 1e24 / DT])
+    table.compute_logical_flop = np.array([1e24])
+    table.log2_algorithmic_efficiency = np.array([0.0])
+    # worth 3,600 and 7,200 USD per IT MWh: at 5,000 only the efficient cohort runs
+    table.plan_energy(5000.0, 40.0, DT)
+    it_mwh = 5e5 * DT * HOURS_PER_YEAR * 3600.0 / JOULES_PER_MWH
+    assert table.energy_need_it_mwh[0] == pytest.approx(it_mwh)
+    assert table.watts[0] == 5e5 and table.flop_per_second[0] == 1e18
+    assert table.fleet_log2_flop_per_joule(40.0)[0] == pytest.approx(math.log2(2e12))
+    table.plan_energy(1000.0, 40.0, DT)  # cheap energy: both run
+    assert table.watts[0] == 1.5e6
+    table.plan_energy(8000.0, 40.0, DT)  # dearer than either is worth: none
+    assert table.energy_need_it_mwh[0] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# the model
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ai_power_never_exceeds_a_regions_grid_limit() -> None:
+    scenario = load_scenario("grid-limit")
+    limits = {s.region: s.grid_limit_mw for s in scenario.suppliers}
+    model = EfficiencyRaceModel(scenario, rng=0, collect_agents=False)
+    near = dict.fromkeys(limits, 0.0)
+    for _ in range(scenario.run.n_steps):
+        model.step()
+        table = model.supplier_table
+        power = table.by_region(table.sold_mwh) / (HOURS_PER_YEAR * model.dt)
+        built = table.by_region(table.capacity_mw + table.pipeline_mw)
+        for r, region in enumerate(table.region_names):
+            assert power[r] <= limits[region]
+            assert built[r] < limits[region]
+            near[region] = max(near[region], built[r] / limits[region])
+    assert min(near.values()) > 0.8  # the limits bind: both regions build close to them
+    assert model.grid_limit_mw == sum(limits.values())
+
+
+@cache
+def sums(name: str, allocation: str | None = None) -> dict[str, float]:
+    """Each model output summed over the steps from 2027 on (seed 0)."""
+    overrides = {} if allocation is None else {"policies.energy_cap.allocation": allocation}
+    model = simulate_model_table(load_scenario(name, overrides), 0).model
+    late = model[model["year"] > 2027 + 1e-9]
+    return {c: float(late[c].sum()) for c in late.columns if c != "year"}
+
+
+@pytest.mark.slow
+def test_carbon_tax_lowers_emissions_and_suppliers_margin() -> None:
+    base, taxed = sums("baseline"), sums("carbon-tax")
+    assert taxed["emissions_t_co2"] < 0.5 * base["emissions_t_co2"]
+    assert taxed["energy_delivered_mwh"] < base["energy_delivered_mwh"]
+    margin = taxed["profit_suppliers_usd"] / taxed["revenue_suppliers_usd"]
+    assert margin < base["profit_suppliers_usd"] / base["revenue_suppliers_usd"]
+    assert taxed["government_revenue_usd"] > 0.0
+
+
+@pytest.mark.slow
+def test_a_cap_sold_by_auction_pays_the_government() -> None:
+    auction = sums("energy-cap")
+    pro_rata = sums("energy-cap", "pro_rata")
+    base = sums("baseline")
+    for capped in (auction, pro_rata):
+        assert capped["energy_delivered_mwh"] < 0.5 * base["energy_delivered_mwh"]
+    assert auction["permit_revenue_usd"] > 0.0
+    assert pro_rata["permit_revenue_usd"] == 0.0
+    # permits are the government's only revenue in this scenario, and counted in it
+    assert auction["government_revenue_usd"] == pytest.approx(auction["permit_revenue_usd"])
+    # with the rent sold as permits, suppliers no longer collect it as scarcity prices
+    assert auction["profit_suppliers_usd"] < pro_rata["profit_suppliers_usd"]
+
+
+def test_the_energy_figure_shows_supply_investment_and_grid_limits() -> None:
+    from sim import figures
+
+    result = simulate_model_table(load_scenario("grid-limit", {"run.years": 3}), 0)
+    power = figures.energy(result).axes[0]
+    lines = {line.get_label(): line for line in power.get_lines()}
+    on_order = np.asarray(lines["capacity on order (suppliers' investment)"].get_ydata(), float)
+    np.testing.assert_allclose(on_order, result.model["energy_pipeline_mw"].where(lambda x: x > 0))
+    limit = np.asarray(lines["grid limits, all regions"].get_ydata(), float)
+    np.testing.assert_allclose(limit, 23000.0)
