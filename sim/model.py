@@ -317,7 +317,12 @@ class EfficiencyRaceModel(mesa.Model):
         over the step (chips toward their ceiling, algorithms on the ideas law, PUE toward 1),
         integrated by quadrature (:func:`sim.production.step_logical_flop_on_nodes`); then
         training, with the loss of the data-limited effective compute."""
-        firms, suppliers, vendors, dt = self.firm_table, self.supplier_table, self.vendor_table, self.dt
+        firms, suppliers, vendors, dt = (
+            self.firm_table,
+            self.supplier_table,
+            self.vendor_table,
+            self.dt,
+        )
         suppliers.fix_step_rate(policies, dt)
         log2_site = np.log2(suppliers.site_efficiency)
         log2_chip = firms.fleet_log2_flop_per_joule(self._frontier_log2_fpj(offers))
