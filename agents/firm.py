@@ -246,10 +246,10 @@ class Firms(AgentTable):
             + deterministic
             + policies.shock_doublings_per_year["algorithms"]
         )
-        gained = self.log2_algorithmic_efficiency_after(np.float64(dt))
+        gained = self.log2_algorithmic_efficiency_after(dt)
         return np.asarray((gained - self.log2_algorithmic_efficiency) / dt)
 
-    def log2_algorithmic_efficiency_after(self, years: FloatArray) -> FloatArray:
+    def log2_algorithmic_efficiency_after(self, years: FloatArray | float) -> FloatArray:
         """log2 algorithmic efficiency ``years`` [yr] into the step on the ideas law at the
         step's research rate, without spillovers or breakthroughs (rows: firms; ``years`` may
         carry a trailing axis of nodes)."""

@@ -107,7 +107,9 @@ class Vendors(AgentTable):
         if total > 0:
             self.share = chips_sold / total
 
-    def log2_flop_per_joule_after(self, years: FloatArray, joule_rate: FloatArray) -> FloatArray:
+    def log2_flop_per_joule_after(
+        self, years: FloatArray | float, joule_rate: FloatArray
+    ) -> FloatArray:
         """log2 FLOP/J of each design ``years`` [yr] into the step (rows: vendors; ``years`` may
         carry a trailing axis of nodes): the ceiling law of :func:`sim.physics.ceiling_log2_level`
         at the far rate ``joule_rate`` [doublings/yr], never above the ceiling."""
@@ -139,7 +141,7 @@ class Vendors(AgentTable):
                 before, self.log2_flop_per_joule_ceiling, self.ceiling_softness_doublings
             )
         )
-        self.log2_flop_per_joule = self.log2_flop_per_joule_after(np.float64(dt), joule_rate)
+        self.log2_flop_per_joule = self.log2_flop_per_joule_after(dt, joule_rate)
         gained = self.log2_flop_per_joule - before
         log2_watts = np.asarray(
             physics.ceiling_log2_level(
