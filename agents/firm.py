@@ -357,7 +357,10 @@ class Firms(AgentTable):
         stock, less once data binds (Muennighoff et al. 2023; :mod:`sim.data`)."""
         log_c = np.log(self.cumulative_logical_flop)
         log_eff = np.asarray(data.log_effective_compute_flop(log_c, self.data_tokens, self.fit))
-        self.effective_logical_flop = np.exp(log_eff)
+        # exactly C where data does not bind (exp(log C) may differ from C in the last bit)
+        self.effective_logical_flop = np.where(
+            log_eff < log_c, np.exp(log_eff), self.cumulative_logical_flop
+        )
         self.data_limited_share = -np.expm1(log_eff - log_c)
         shared = self.law
         self.loss = np.asarray(

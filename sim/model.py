@@ -378,8 +378,8 @@ class EfficiencyRaceModel(mesa.Model):
         firms.run_fleets(flop, policies)
         self.data_tokens = firms.data_tokens
         trained = float(firms.cumulative_logical_flop.sum())
-        effective = float(firms.effective_logical_flop.sum())
-        self.data_limited_share = 1.0 - effective / trained if trained > 0 else math.nan
+        limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
+        self.data_limited_share = limited / trained if trained > 0 else math.nan
 
     def _services_market(self) -> demand.ServicesMarket:
         """Buyers choose among the firms' models, the open model and not buying (a logit on
