@@ -259,3 +259,30 @@ def test_a_century_of_every_scenario_stays_physical(name: str) -> None:
     firms = model.firm_table
     assert np.isfinite(firms.log2_algorithmic_efficiency).all()
     assert np.isfinite(firms.loss).all() and (firms.loss > FIT.loss_floor - 1e-9).all()
+
+
+@pytest.mark.slow
+def test_the_frontier_slows_as_it_nears_each_limit() -> None:
+    # what docs/ceilings_figure.py draws: baseline over a century, yearly frontier levels
+    sc = load_scenario("baseline")
+    sc = dataclasses.replace(sc, run=dataclasses.replace(sc.run, years=100.0))
+    model = EfficiencyRaceModel(sc, rng=0, collect_agents=False)
+    chips, algorithms = [], []
+    while model.running:
+        if model.steps % sc.run.steps_per_year == 0:
+            chips.append(float(np.max(model.vendor_table.log2_flop_per_joule)))
+            algorithms.append(float(np.max(model.firm_table.log2_algorithmic_efficiency)))
+        model.step()
+    chip_rate, algo_rate = np.diff(chips), np.diff(algorithms)
+    headroom = math.log2(1.175e15) - np.array(chips[:-1])
+    # chips: the far rate (0.45 plus R&D) in the first years, then the ceiling law's
+    # g (1 - 2**(-h/2)) as the headroom h goes to 0
+    assert chip_rate[:5].min() > 0.4
+    assert chip_rate[-10:].max() < 0.01
+    late = headroom < 4.0
+    assert (np.diff(chip_rate[late]) <= 1e-12).all()  # falls every year once near the ceiling
+    # algorithms: noisy (breakthroughs), but each quarter-century slower than the one before
+    # (99 yearly rates: the first 24 of each quarter)
+    quarters = np.array([algo_rate[i : i + 24].mean() for i in (0, 25, 50, 75)])
+    assert (np.diff(quarters) < 0).all()
+    assert quarters[0] > 1.2 and quarters[-1] < 0.6
