@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
-from sim import demand, finance, innovation, law, markets, production, strategy
+from sim import data, demand, finance, innovation, law, markets, physics, production, strategy
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
 from sim.policies import ActivePolicies
@@ -75,6 +75,16 @@ class Firms(AgentTable):
         self.depreciation_usd_per_step = np.zeros(n)
         self.fleet_book_usd = np.zeros(n)  # cost of the fleet not yet depreciated [USD]
         self.log2_algorithmic_efficiency = np.log2(column(params, "algorithmic_efficiency"))
+        # ideas get harder: rates are measured at today's frontier (the ideas law's x_ref)
+        self.idea_difficulty = column(params, "idea_difficulty_per_doubling")
+        self.log2_reference_algorithmic_efficiency = float(
+            np.max(self.log2_algorithmic_efficiency, initial=-np.inf)
+        )
+        self.reference_doublings_per_year = np.zeros(n)
+        # finite data: the usable token stock (set by the model) and what it leaves effective
+        self.data_tokens = math.inf
+        self.effective_logical_flop = np.full(n, math.nan)
+        self.data_limited_share = np.zeros(n)
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
         self.loss = np.full(n, math.nan)
         self.log_relative_excess_loss = np.full(n, math.nan)
@@ -225,23 +235,57 @@ class Firms(AgentTable):
         return self.watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
 
     def flop_per_token(self) -> FloatArray:
-        """Logical FLOP to serve a token with each firm's current (compute-optimal) model."""
+        """Logical FLOP to serve a token with each firm's current model: the compute-optimal
+        model of its effective compute (so the model stops growing once data binds)."""
         return production.inference_flop_per_token(
-            self.fit.optimal_params(self.cumulative_logical_flop)
+            self.fit.optimal_params(self.effective_logical_flop)
         )
 
     # --- decisions ---------------------------------------------------------------------------
-    def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> FloatArray:
-        """The rate the step's compute is integrated with [doublings/yr]: the firm's own rate,
-        shocks in force, and what R&D buys where it pays off deterministically (breakthroughs of
-        mean size 0); random breakthroughs come as jumps at the end of the step."""
+    def algorithmic_doublings_per_year(self, policies: ActivePolicies, dt: float) -> FloatArray:
+        """Fix the step's research rate and return the mean doubling rate over the step
+        [doublings/yr], ``(x(dt) - x(0)) / dt`` on the ideas law.
+
+        The research rate g at today's frontier (``reference_doublings_per_year``) is the
+        firm's own rate, shocks in force, and what R&D buys where it pays off
+        deterministically (breakthroughs of mean size 0); random breakthroughs come as jumps at
+        the end of the step. Ideas get harder: at level x the same research buys
+        ``g 2**(-beta (x - x_ref))`` (:func:`sim.physics.ideas_log2_level`, exact over the step).
+        """
         deterministic = np.where(
             self.breakthrough_mean_size > 0, 0.0, self.rnd_extra_doublings_per_year()
         )
-        return (
+        self.reference_doublings_per_year = (
             self.own_doublings_per_year
             + deterministic
             + policies.shock_doublings_per_year["algorithms"]
+        )
+        gained = self.log2_algorithmic_efficiency_after(dt)
+        return np.asarray((gained - self.log2_algorithmic_efficiency) / dt)
+
+    def log2_algorithmic_efficiency_after(self, years: FloatArray | float) -> FloatArray:
+        """log2 algorithmic efficiency ``years`` [yr] into the step on the ideas law at the
+        step's research rate, without spillovers or breakthroughs (rows: firms; ``years`` may
+        carry a trailing axis of nodes)."""
+        extra = (slice(None),) + (None,) * np.ndim(years)
+        return np.asarray(
+            physics.ideas_log2_level(
+                years,
+                self.log2_algorithmic_efficiency[extra],
+                self.log2_reference_algorithmic_efficiency,
+                self.reference_doublings_per_year[extra],
+                self.idea_difficulty[extra],
+            )
+        )
+
+    def ideas_rate_factor(self) -> FloatArray:
+        """Share of the research rate each firm's level still gets, ``2**(-beta (x - x_ref))``."""
+        return np.asarray(
+            physics.ideas_rate_factor(
+                self.log2_algorithmic_efficiency,
+                self.log2_reference_algorithmic_efficiency,
+                self.idea_difficulty,
+            )
         )
 
     def decide(
@@ -368,12 +412,25 @@ class Firms(AgentTable):
         self.update_quality()
 
     def update_quality(self) -> None:
-        """Loss on the shared law and relative excess loss against the reference model."""
-        c, shared = self.cumulative_logical_flop, self.law
-        self.loss = np.asarray(
-            law.loss_from_compute(c, shared.loss_floor, shared.k_coefficient, shared.kappa)
+        """Loss on the shared law and relative excess loss against the reference model, both
+        at the effective compute: all of it while the compute-optimal dataset fits in the token
+        stock, less once data binds (Muennighoff et al. 2023; :mod:`sim.data`)."""
+        log_c = np.log(self.cumulative_logical_flop)
+        log_eff = np.asarray(data.log_effective_compute_flop(log_c, self.data_tokens, self.fit))
+        # exactly C where data does not bind (exp(log C) may differ from C in the last bit)
+        self.effective_logical_flop = np.where(
+            log_eff < log_c, np.exp(log_eff), self.cumulative_logical_flop
         )
-        self.log_relative_excess_loss = -shared.kappa * np.log(c / self.reference_compute_flop)
+        self.data_limited_share = -np.expm1(log_eff - log_c)
+        shared = self.law
+        self.loss = np.asarray(
+            law.loss_from_compute(
+                self.effective_logical_flop, shared.loss_floor, shared.k_coefficient, shared.kappa
+            )
+        )
+        self.log_relative_excess_loss = -shared.kappa * (
+            log_eff - math.log(self.reference_compute_flop)
+        )
 
     @property
     def relative_excess_loss(self) -> FloatArray:
@@ -442,8 +499,9 @@ class Firms(AgentTable):
             target.target_doublings_per_year,
         )
         random = self.breakthrough_mean_size > 0
+        # breakthroughs get harder to find too: R&D buys the ideas law's share of its rate
         jumps = innovation.breakthrough_doublings(
-            np.where(random, self.rnd_extra_doublings_per_year(), 0.0),
+            np.where(random, self.rnd_extra_doublings_per_year() * self.ideas_rate_factor(), 0.0),
             dt,
             self.breakthrough_mean_size,
             rng,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from agents.base import AgentTable, FloatArray, MarketAgent, column
-from sim import markets
+from sim import markets, physics
 from sim.ledger import Ledger
 from sim.params import VendorParams
 from sim.policies import ActivePolicies
@@ -33,6 +33,10 @@ class Vendors(AgentTable):
         n = len(params)
         self.sensitivity = chip_choice_sensitivity
         self.log2_flop_per_joule = np.log2(column(params, "flop_per_joule"))
+        # physics: FLOP/J approaches its ceiling; power per package is capped (cooling)
+        self.log2_flop_per_joule_ceiling = np.log2(column(params, "flop_per_joule_ceiling"))
+        self.ceiling_softness_doublings = column(params, "ceiling_softness_doublings")
+        self.log2_watts_per_chip_ceiling = np.log2(column(params, "watts_per_chip_ceiling"))
         self.log2_flop_per_second = np.log2(column(params, "flop_per_second_per_chip"))
         self.log2_flop_per_second_per_usd = np.log2(
             column(params, "flop_per_second_per_chip") / column(params, "unit_cost_usd")
@@ -72,7 +76,9 @@ class Vendors(AgentTable):
         return self.accounts.inflow("chips")
 
     def rates(self, policies: ActivePolicies) -> tuple[FloatArray, FloatArray]:
-        """This step's doubling rates of FLOP/J and of FLOP/s per dollar [doublings/yr]."""
+        """This step's far-from-ceiling doubling rates of FLOP/J and of FLOP/s per dollar
+        [doublings/yr]: own rates, plus R&D, plus shocks. Near the ceiling FLOP/J grows slower
+        (:meth:`log2_flop_per_joule_after`)."""
         extra = self.rnd_extra_doublings_per_year()
         shocks = policies.shock_doublings_per_year
         return (
@@ -102,12 +108,55 @@ class Vendors(AgentTable):
         if total > 0:
             self.share = chips_sold / total
 
+    def log2_flop_per_joule_after(
+        self, years: FloatArray | float, joule_rate: FloatArray
+    ) -> FloatArray:
+        """log2 FLOP/J of each design ``years`` [yr] into the step (rows: vendors; ``years`` may
+        carry a trailing axis of nodes): the ceiling law of :func:`sim.physics.ceiling_log2_level`
+        at the far rate ``joule_rate`` [doublings/yr], never above the ceiling."""
+        extra = (slice(None),) + (None,) * np.ndim(years)
+        return np.asarray(
+            physics.ceiling_log2_level(
+                years,
+                self.log2_flop_per_joule[extra],
+                self.log2_flop_per_joule_ceiling[extra],
+                joule_rate[extra],
+                self.ceiling_softness_doublings[extra],
+            )
+        )
+
     def advance(self, policies: ActivePolicies, dt: float) -> None:
-        """Improve the designs over the step just run, and grow capacity."""
+        """Improve the designs over the step just run, and grow capacity.
+
+        FLOP/J follows the ceiling law. A chip's power is FLOP/s over FLOP/J: FLOP/s per chip
+        would grow at its own rate, and what FLOP/J gains do not cover comes from drawing more
+        watts, which approach the package's ceiling (ceiling law, softness 1 doubling), so once
+        FLOP/J stalls FLOP/s per chip stops growing too and power per chip stays physical.
+        FLOP/s per dollar improves with the same headroom factor as FLOP/J (both come from
+        transistor scaling), so chips do not become free once physics binds.
+        """
         joule_rate, dollar_rate = self.rates(policies)
-        self.log2_flop_per_joule = self.log2_flop_per_joule + joule_rate * dt
-        self.log2_flop_per_second = self.log2_flop_per_second + self.second_doublings_per_year * dt
-        self.log2_flop_per_second_per_usd = self.log2_flop_per_second_per_usd + dollar_rate * dt
+        before = self.log2_flop_per_joule
+        headroom = np.asarray(
+            physics.ceiling_rate_factor(
+                before, self.log2_flop_per_joule_ceiling, self.ceiling_softness_doublings
+            )
+        )
+        self.log2_flop_per_joule = self.log2_flop_per_joule_after(dt, joule_rate)
+        gained = self.log2_flop_per_joule - before
+        log2_watts = np.asarray(
+            physics.ceiling_log2_level(
+                dt,
+                self.log2_flop_per_second - before,
+                self.log2_watts_per_chip_ceiling,
+                self.second_doublings_per_year - gained / dt,
+                1.0,
+            )
+        )
+        self.log2_flop_per_second = self.log2_flop_per_joule + log2_watts
+        self.log2_flop_per_second_per_usd = (
+            self.log2_flop_per_second_per_usd + dollar_rate * headroom * dt
+        )
         self.capacity_chips_per_year = self.capacity_chips_per_year * np.exp2(
             self.capacity_doublings_per_year * dt
         )

@@ -39,7 +39,7 @@ from agents.base import AgentTable, MarketAgent
 from agents.firm import AIFirm, Firms
 from agents.supplier import EnergySupplier, Suppliers
 from agents.vendor import HardwareVendor, Vendors
-from sim import demand, finance, innovation, law, markets, production
+from sim import data, demand, finance, innovation, law, markets, physics, production
 from sim.ledger import Accounts, Ledger
 from sim.params import HOURS_PER_YEAR, Scenario
 from sim.policies import ActivePolicies, active_policies, levers_in_force
@@ -168,6 +168,7 @@ class EfficiencyRaceModel(mesa.Model):
             self.ledger.transfer(
                 "initial capital", [p.cash_usd for p in table.params], "investors", table.accounts
             )
+        self.firm_table.data_tokens = scenario.law.data_tokens  # the stock the first models saw
         self._initial_fleet()
         self.initial_compute_flop: dict[int, float] = {
             v.unique_id: float(c)
@@ -397,29 +398,73 @@ class EfficiencyRaceModel(mesa.Model):
     def _production(
         self, offers: Offers, energy: EnergySettlement, policies: ActivePolicies
     ) -> None:
-        """Fleets run: the exact integral over the step of exponentially improving links."""
-        firms, suppliers, vendors = self.firm_table, self.supplier_table, self.vendor_table
-        suppliers.fix_step_rate(policies, self.dt)
+        """Fleets run: energy times the efficiency chain, each link on its own law of motion
+        over the step (chips toward their ceiling, algorithms on the ideas law, PUE toward 1),
+        integrated by quadrature (:func:`sim.production.step_logical_flop_on_nodes`); then
+        training, with the loss of the data-limited effective compute."""
+        firms, suppliers, vendors, dt = (
+            self.firm_table,
+            self.supplier_table,
+            self.vendor_table,
+            self.dt,
+        )
+        suppliers.fix_step_rate(policies, dt)
         log2_site = np.log2(suppliers.site_efficiency)
         log2_chip = firms.fleet_log2_flop_per_joule(self._frontier_log2_fpj(offers))
         log2_algo = firms.log2_algorithmic_efficiency
-        firms.step_doublings_per_year = firms.algorithmic_doublings_per_year(policies)
-        frontier_rate = float(vendors.rates(policies)[0][offers.frontier])
-        firm_rate = firms.step_doublings_per_year + np.where(
-            firms.fleet_at_frontier, frontier_rate, 0.0
+        firms.step_doublings_per_year = firms.algorithmic_doublings_per_year(policies, dt)
+        joule_rate = vendors.rates(policies)[0]
+        # panels enough for the fastest link (physics.step_nodes); a soft ceiling bends sooner
+        softness = np.minimum(1.0, vendors.ceiling_softness_doublings[offers.frontier])
+        bound = dt * (
+            float(np.max(np.abs(firms.reference_doublings_per_year), initial=0.0))
+            + abs(float(joule_rate[offers.frontier])) / softness
+            + float(np.max(suppliers.step_halvings_per_year, initial=0.0))
         )
-        flop = production.step_logical_flop(
+        years, weights = physics.step_nodes(dt, bound)
+        site_gain = (
+            np.asarray(
+                physics.ceiling_log2_level(
+                    years[None, :],
+                    log2_site[:, None],
+                    0.0,
+                    suppliers.step_halvings_per_year[:, None],
+                    1.0,
+                )
+            )
+            - log2_site[:, None]
+        )
+        chip_path = vendors.log2_flop_per_joule_after(years, joule_rate)[offers.frontier]
+        chip_gain = np.where(
+            firms.fleet_at_frontier[:, None],
+            chip_path[None, :] - vendors.log2_flop_per_joule[offers.frontier],
+            0.0,
+        )
+        algo_gain = firms.log2_algorithmic_efficiency_after(years) - log2_algo[:, None]
+        flop = production.step_logical_flop_on_nodes(
             energy.delivered_mwh,
             production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
-            firm_rate[:, None] + suppliers.step_doublings_per_year[None, :],
-            self.dt,
+            (chip_gain + algo_gain)[:, None, :] + site_gain[None, :, :],
+            weights,
         )
         site = float(np.sum(offers.energy_weights * np.exp2(log2_site)))
         firms.site_efficiency = np.full(len(firms), site)
         firms.chip_flop_per_joule = np.exp2(log2_chip)
         firms.algorithmic_efficiency = np.exp2(log2_algo)
         firms.elogical_flop_per_joule = site * np.exp2(log2_chip + log2_algo)
+        law_params = self.config.law
+        firms.data_tokens = float(
+            data.public_text_tokens(
+                self.year + dt - self.config.run.start_year,
+                law_params.data_tokens,
+                law_params.data_tokens_doublings_per_year,
+            )
+        )
         firms.run_fleets(flop, policies)
+        self.data_tokens = firms.data_tokens
+        trained = float(firms.cumulative_logical_flop.sum())
+        limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
+        self.data_limited_share = limited / trained if trained > 0 else math.nan
 
     def _services_market(self) -> demand.ServicesMarket:
         """Buyers choose among the firms' models, the open model and not buying (a logit on
@@ -786,6 +831,16 @@ MODEL_OUTPUTS = {
         "rata; NaN without a cap).",
     ),
     "permit_revenue_usd": ("USD", "Government's revenue from energy-cap permits this step."),
+    "data_tokens": (
+        "tokens",
+        "Usable unique training tokens at the end of the step (the stock grows; inf: no data "
+        "limit).",
+    ),
+    "data_limited_share": (
+        "-",
+        "Share of all firms' cumulative training compute made ineffective by the data limit, "
+        "1 - sum(C_eff)/sum(C) (Muennighoff et al. 2023; 0 while data does not bind).",
+    ),
 }
 
 AGENT_OUTPUTS = {

@@ -15,7 +15,9 @@ training compute and power), H100 (NVIDIA H100 SXM datasheet; market reports), M
 Llama 3, MegaScale reports), Uptime (Uptime Institute PUE survey), EIA (US EIA industrial
 electricity prices), Cottier24 (Cottier et al. 2024, cost of frontier models), a16z (a16z
 "LLMflation"; Epoch AI price per token), IEA (IEA, Energy and AI 2025), IPCC (IPCC AR5 life-cycle
-emission factors).
+emission factors), HoErdil23 (Ho, Erdil and Besiroglu 2023, limits of CMOS efficiency),
+Landauer61, Bloom20 (Bloom et al. 2020, ideas getting harder to find), Jones95, Villalobos24
+(Villalobos et al. 2024, stock of human text), Kim25, Muennighoff23 (data-constrained scaling).
 """
 
 from __future__ import annotations
@@ -206,6 +208,26 @@ class LawParams(_Validated):
         lo=0.0,
         hi=1e40,
         lo_open=True,
+    )
+    data_tokens: float = param(
+        3e14,
+        "tokens",
+        "Stock of usable unique training tokens at the start (effective stock of quality public "
+        "human text, 90% interval 1e14-1e15: Villalobos24); inf: data never binds. Training past "
+        "it follows the data-constrained law (Muennighoff23).",
+        lo=0.0,
+        hi=INF,
+        lo_open=True,
+        source="Villalobos24",
+    )
+    data_tokens_doublings_per_year: float = param(
+        0.0426,
+        "doublings/yr",
+        "Growth of the usable token stock (about 3% a year, log2 1.03: Villalobos24 as "
+        "summarised by Kim25).",
+        lo=-1.0,
+        hi=5.0,
+        source="Villalobos24",
     )
 
 
@@ -593,6 +615,17 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=5.0,
     )
+    idea_difficulty_per_doubling: float = param(
+        0.05,
+        "-",
+        "Ideas get harder to find: each doubling of algorithmic efficiency above today's "
+        "frontier multiplies the rate a given research effort buys by 2^-this (0: never harder). "
+        "Effective value at the model's roughly constant research input: Bloom20's 0.2 less the "
+        "share offset by AI research growing ~x1.17 a year (docs/model.md).",
+        lo=0.0,
+        hi=5.0,
+        source="Bloom20, Jones95",
+    )
 
 
 @dataclass(frozen=True)
@@ -685,6 +718,35 @@ class VendorParams(_Validated):
     )
     max_markup: float = param(
         6.0, "-", "Cap on the markup over unit cost (price/cost - 1).", lo=0.0, hi=1e3
+    )
+    flop_per_joule_ceiling: float = param(
+        1.175e15,
+        "FLOP/J",
+        "Physical ceiling FLOP per joule approaches: the CMOS limit, 4.7e15 FP4/J, scaled to the "
+        "16-bit FLOP counted (x4/16; HoErdil23); far below Landauer's 2.2e19 at 16 bits erased "
+        "per FLOP, 300 K (Landauer61). inf: no ceiling.",
+        lo=0.0,
+        hi=INF,
+        lo_open=True,
+        source="HoErdil23",
+    )
+    ceiling_softness_doublings: float = param(
+        2.0,
+        "doublings",
+        "How gently FLOP/J growth slows near the ceiling: the rate is half its far value this "
+        "many doublings below it (assumption).",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+    )
+    watts_per_chip_ceiling: float = param(
+        3000.0,
+        "W",
+        "Most power one accelerator package can draw and be cooled (assumption: liquid-cooled "
+        "packages of 1-2 kW in 2025); FLOP/s per chip is FLOP/J times watts. inf: no ceiling.",
+        lo=0.0,
+        hi=INF,
+        lo_open=True,
     )
 
 

@@ -1,6 +1,9 @@
 """Physics binds: ceilings on the efficiency links, and the exact integral of a step's gain.
 
-Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+Called by the market model every step (docs/model.md section 3.3.18): vendors advance FLOP/J
+and watts per chip on the ceiling law, firms advance algorithmic efficiency on the ideas law,
+suppliers' PUE path is the ceiling law, and production integrates the step with
+:func:`step_nodes` and :func:`log2_step_mean_gain`. Design notes: docs/design/physics.md.
 
 Pure, vectorised numpy (no Mesa). Every level is carried as log2 of the link's efficiency, so
 nothing overflows however long the run (the horizon may be 500 years) and ceilings compare
@@ -51,7 +54,8 @@ links each on its own curve the product has no closed form; :func:`step_nodes` g
 composite Gauss-Legendre nodes and weights on [0, dt] and :func:`step_mean_gain` the mean of
 2**(gain(t)) over them, accurate to about 1e-14 (tests compare it with the closed form
 :func:`sim.law.growth_integral` for exponential links and with a twice-finer rule for ceiling
-links). It replaces ``growth_integral(g dt)`` in :func:`sim.production.step_logical_flop`.
+links). :func:`sim.production.step_logical_flop_on_nodes` uses it in place of
+``growth_integral(g dt)``.
 
 Sources:
 

@@ -168,3 +168,31 @@ def test_synthetic_data_is_used_only_when_data_binds_and_helps() -> None:
     assert with_synthetic < data.data_limited_loss(compute[1], u, FIT)
     # worthless synthetic tokens are not bought
     assert data.best_synthetic_share(1e32, u, 2e14, 0.0, FIT) == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# the tabulated fast path the model uses
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["besiroglu", "hoffmann"])
+@pytest.mark.parametrize("unique", [1e10, 3e14, 1e18])
+def test_the_table_matches_the_exact_effective_compute(preset: str, unique: float) -> None:
+    fit = law.CHINCHILLA_FITS[preset]
+    compute = np.geomspace(1e20, 1e60, 300)
+    exact = np.log(np.asarray(data.effective_compute_flop(compute, unique, fit)))
+    fast = np.asarray(data.log_effective_compute_flop(np.log(compute), unique, fit))
+    np.testing.assert_allclose(fast, exact, rtol=0.0, atol=1e-6)  # C_eff to 1e-6 relative
+
+
+def test_the_table_is_exact_where_data_does_not_bind() -> None:
+    fit = law.CHINCHILLA_FITS["besiroglu"]
+    c_u = float(data.compute_where_data_binds(3e14, fit))
+    log_c = np.log(np.array([1e20, c_u * 0.999, c_u]))
+    assert (data.log_effective_compute_flop(log_c, 3e14, fit) == log_c).all()
+    assert (data.log_effective_compute_flop(log_c, np.inf, fit) == log_c).all()
+    # past the table the data-limited floor: the loss of the saturated run
+    far = float(data.log_effective_compute_flop(math.log(c_u) + 100.0, 3e14, fit))
+    assert fit.loss(math.exp(far)) == pytest.approx(
+        data.data_limited_loss_floor(3e14, fit), rel=1e-9
+    )
