@@ -49,6 +49,7 @@ FIRM_ONLY_OUTPUTS = (
     "rnd_break_even_usd_per_year",
     "chip_share",
     "training_share",
+    "own_data_tokens",
 )
 
 

@@ -116,6 +116,7 @@ class Firms(AgentTable):
         self.tasks_sold_per_year = np.zeros(n)
         self.capacity_binds = np.zeros(n, dtype=bool)  # sold all it could serve this step
         self.strategy_step = column(params, "strategy_step")
+        self.own_data_tokens = np.zeros(n)  # unique tokens its users gave it [tokens]
         self.entry_year = column(params, "entry_year")
 
     # --- accounts read from the ledger ---------------------------------------------------------

@@ -453,15 +453,16 @@ class EfficiencyRaceModel(mesa.Model):
         firms.algorithmic_efficiency = np.exp2(log2_algo)
         firms.elogical_flop_per_joule = site * np.exp2(log2_chip + log2_algo)
         law_params = self.config.law
-        firms.data_tokens = float(
+        public = float(
             data.public_text_tokens(
                 self.year + dt - self.config.run.start_year,
                 law_params.data_tokens,
                 law_params.data_tokens_doublings_per_year,
             )
         )
+        firms.data_tokens = public + firms.own_data_tokens  # users' data adds to the public
         firms.run_fleets(flop, policies)
-        self.data_tokens = firms.data_tokens
+        self.data_tokens = public
         trained = float(firms.cumulative_logical_flop.sum())
         limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
         self.data_limited_share = limited / trained if trained > 0 else math.nan
@@ -512,6 +513,9 @@ class EfficiencyRaceModel(mesa.Model):
         firms.market_share = deal.shares.firm
         firms.tasks_sold_per_year = deal.shares.firm * tasks / dt
         firms.capacity_binds = deal.tokens >= firms.token_capacity * (1.0 - 1e-9)
+        firms.own_data_tokens = (
+            firms.own_data_tokens + self.config.law.user_data_share * deal.tokens
+        )
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
@@ -887,6 +891,11 @@ AGENT_OUTPUTS = {
         "Firms: strategy, share of the budget left after energy and R&D that buys chips.",
     ),
     "training_share": ("-", "Firms: strategy, share of compute spent training."),
+    "own_data_tokens": (
+        "tokens",
+        "Firms: unique training tokens its users gave it (user_data_share of the tokens it "
+        "served); its data stock is the public one plus these.",
+    ),
 }
 
 __all__ = ["AGENT_OUTPUTS", "MODEL_OUTPUTS", "EfficiencyRaceModel", "MarketAgent"]

@@ -229,6 +229,18 @@ class LawParams(_Validated):
         hi=5.0,
         source="Villalobos24",
     )
+    user_data_share: float = param(
+        0.003,
+        "-",
+        "Share of the tokens a firm serves that become unique training tokens for its own "
+        "models (usage logs, feedback, preference data): a firm's data stock is the public one "
+        "plus what its users gave it, so a larger user base trains better data-limited models "
+        "(a data feedback loop; Farboodi19, HagiuWright23). 0.003 adds about a public stock "
+        "a year at the baseline's 2030s token volumes.",
+        lo=0.0,
+        hi=1.0,
+        source="Farboodi19, HagiuWright23",
+    )
 
 
 # --------------------------------------------------------------------------------------------

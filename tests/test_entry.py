@@ -81,3 +81,15 @@ def test_adaptive_firms_replan_in_the_step_a_lever_starts():
 def test_entrants_pay_their_way_through_the_ledger(hurdle):
     _, result = _run(hurdle=hurdle, years=4.0)
     assert np.isfinite(result.model.total_surplus_usd).all()
+
+
+def test_users_data_adds_to_each_firms_stock_in_proportion_to_tokens_served() -> None:
+    scenario = load_scenario("baseline", {"run.years": 3.0, "law.user_data_share": 0.01})
+    result = simulate(scenario, 0)
+    firms = result.agents[result.agents.agent_type == "firm"]
+    last = firms[firms.year == firms.year.max()]
+    served = result.model.tokens_served.sum()
+    assert last.own_data_tokens.sum() == pytest.approx(0.01 * served, rel=1e-9)
+    assert (last.own_data_tokens > 0).all()
+    none = simulate(load_scenario("baseline", {"run.years": 1.0, "law.user_data_share": 0.0}), 0)
+    assert (none.agents.own_data_tokens.dropna() == 0).all()
