@@ -82,7 +82,7 @@ class Firms(AgentTable):
         )
         self.reference_doublings_per_year = np.zeros(n)
         # finite data: the usable token stock (set by the model) and what it leaves effective
-        self.data_tokens = math.inf
+        self.data_tokens = np.full(n, math.inf)  # unique tokens each model may train on
         self.effective_logical_flop = np.full(n, math.nan)
         self.data_limited_share = np.zeros(n)
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet

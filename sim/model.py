@@ -168,7 +168,8 @@ class EfficiencyRaceModel(mesa.Model):
             self.ledger.transfer(
                 "initial capital", [p.cash_usd for p in table.params], "investors", table.accounts
             )
-        self.firm_table.data_tokens = scenario.law.data_tokens  # the stock the first models saw
+        # the stock the first models saw
+        self.firm_table.data_tokens = np.full(len(self.firm_table), scenario.law.data_tokens)
         self._initial_fleet()
         self.initial_compute_flop: dict[int, float] = {
             v.unique_id: float(c)

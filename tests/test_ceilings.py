@@ -164,12 +164,19 @@ def test_firms_loss_is_the_data_limited_loss() -> None:
     for _ in range(36):
         model.step()
     firms = model.firm_table
-    exact = np.asarray(data.data_limited_loss(firms.cumulative_logical_flop, 1e14, FIT))
+    # the public 1e14 tokens (no growth) plus what each firm's users gave it before this step
+    assert (firms.data_tokens > 1e14).all()
+    assert (firms.data_tokens < 1e14 + firms.own_data_tokens).all()
+    assert (firms.own_data_tokens > 0).all()
+    exact = np.asarray(
+        data.data_limited_loss(firms.cumulative_logical_flop, firms.data_tokens, FIT)
+    )
     excess = firms.loss - FIT.loss_floor
     assert excess == pytest.approx(exact - FIT.loss_floor, rel=1e-5)
     assert (firms.loss > np.asarray(FIT.loss(firms.cumulative_logical_flop))).all()
     assert firms.data_limited_share == pytest.approx(
-        np.asarray(data.data_limited_share(firms.cumulative_logical_flop, 1e14, FIT)), abs=1e-5
+        np.asarray(data.data_limited_share(firms.cumulative_logical_flop, firms.data_tokens, FIT)),
+        abs=1e-5,
     )
     share = np.sum(firms.cumulative_logical_flop * firms.data_limited_share)
     assert model.data_limited_share == pytest.approx(
