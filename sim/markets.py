@@ -187,7 +187,7 @@ class ChipSettlement:
     flop_per_second_per_chip: FloatArray  # design delivered (downgraded where restricted) [FLOP/s]
     flop_per_joule: FloatArray  # [FLOP/J]
     price_usd: FloatArray  # [vendor] clearing price, the list price or a scarcity price [USD/chip]
-    ordered_chips: FloatArray  # chips asked at the clearing price, before rationing [chips]
+    ordered_chips: FloatArray  # chips first asked at the clearing price, before rationing [chips]
     list_demand_chips: FloatArray  # [vendor] chips asked at the list prices [chips]
 
 
@@ -242,13 +242,17 @@ def _chip_orders(
     lifetime_years: FloatArray,
     energy_usd_per_it_mwh: float,
     choice_sensitivity: float,
+    available: NDArray[np.bool_] | None = None,
 ) -> FloatArray:
     """Chips each firm asks of each vendor [firm, vendor]: its budget split by a logit on the
-    lifetime FLOP per dollar of total cost of ownership."""
+    lifetime FLOP per dollar of total cost of ownership, over the ``available`` vendors."""
     value = chip_value_flop_per_usd(
         flops, fpj, price, lifetime_years[:, None], energy_usd_per_it_mwh
     )
-    weights = logit_shares(choice_sensitivity * np.log(value), outside_option=False)
+    utility = choice_sensitivity * np.log(value)
+    if available is not None:
+        utility = np.where(available[None, :], utility, -np.inf)
+    weights = logit_shares(utility, outside_option=False)
     return budget[:, None] * weights / price
 
 
@@ -276,7 +280,8 @@ def clear_chips(
     sensitivity ``choice_sensitivity`` on its log). Where demand at the list prices
     ``price_usd`` exceeds a vendor's ``deliverable_chips``, its price rises to
     :func:`chip_scarcity_price` (``scarcity_pass_through`` per vendor [-]) and firms choose
-    again at the new prices; vendors then ration what is still asked pro rata.
+    again at the new prices; vendors then ration what is still asked pro rata, and firms spend
+    what they could not place once more at the vendors with chips to spare.
 
     Export control: firms flagged ``restricted`` are offered each design of a vendor not in
     ``exempt_vendors`` (a vendor of their own region) downgraded to ``max_flop_per_joule``
@@ -319,12 +324,33 @@ def clear_chips(
         legal = np.where(limited, legal * cut, legal)
     orders = leaked + legal
     chips = ration(orders, deliverable_chips, axis=0)
+    # pro-rata rationing keeps each cell's mix of leaked and controlled chips
     with np.errstate(divide="ignore", invalid="ignore"):
-        full = np.where(orders > 0, (leaked + np.where(limited, 0.0, legal)) / orders, 1.0)
+        fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
+    leaked, legal, asked = leaked * fill, legal * fill, orders
+    # firms turn what they could not get to vendors with chips to spare, once, at their
+    # clearing prices (the export rules and the quota still apply)
+    spare = np.maximum(np.asarray(deliverable_chips, dtype=float) - chips.sum(axis=0), 0.0)
+    unspent = ((orders - chips) * clearing).sum(axis=1)
+    if (unspent > 0).any() and (spare > 0).any():
+        again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
+        again_leaked = np.where(limited, leak * again, 0.0)
+        again_legal = again - again_leaked
+        if math.isfinite(quota_chips) and limited.any():
+            room = np.maximum(quota_chips - np.where(limited, legal, 0.0).sum(axis=1), 0.0)
+            total = np.where(limited, again_legal, 0.0).sum(axis=1)
+            cut = np.where(total > room, room / np.maximum(total, 1e-300), 1.0)[:, None]
+            again_legal = np.where(limited, again_legal * cut, again_legal)
+        extra = ration(again_leaked + again_legal, spare, axis=0)
+        share = np.where(again > 0, extra / np.where(again > 0, again, 1.0), 0.0)
+        leaked, legal = leaked + again_leaked * share, legal + again_legal * share
+        chips = chips + extra
+    with np.errstate(divide="ignore", invalid="ignore"):
+        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, 1.0)
     design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
     design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
     design_flops = np.broadcast_to(design_flops, chips.shape).copy()
     design_fpj = np.broadcast_to(design_fpj, chips.shape).copy()
     return ChipSettlement(
-        chips, chips * clearing, design_flops, design_fpj, clearing, orders, list_demand
+        chips, chips * clearing, design_flops, design_fpj, clearing, asked, list_demand
     )

@@ -308,12 +308,14 @@ class EfficiencyRaceModel(mesa.Model):
         self, deal: markets.ChipSettlement, sold: np.ndarray, threshold: float
     ) -> None:
         vendors = self.vendor_table
-        total, asked = float(sold.sum()), float(deal.ordered_chips.sum())
+        total = float(sold.sum())
+        budget = float(self.firm_table.chip_budget_usd.sum())
         deliverable = float(vendors.deliverable_chips.sum())
         list_value = float(np.sum(sold * vendors.list_price_usd))
         self.chips_sold = total
         self.chip_demand_chips = float(deal.list_demand_chips.sum())
-        self.chip_rationed_share = 1.0 - total / asked if asked > 0 else 0.0
+        spent = float(deal.payments_usd.sum())
+        self.chip_rationed_share = max(0.0, 1.0 - spent / budget) if budget > 0 else 0.0
         self.chip_price_usd = (
             float(np.sum(sold * deal.price_usd)) / total if total > 0 else math.nan
         )
@@ -702,7 +704,8 @@ MODEL_OUTPUTS = {
     ),
     "chip_rationed_share": (
         "-",
-        "Share of the chips asked at the clearing prices that vendors could not deliver.",
+        "Share of firms' chip budgets that found no chips to buy this step (vendors rationed "
+        "them; the rest stays in cash).",
     ),
     "chip_price_usd": ("USD/chip", "Average price paid per chip this step."),
     "chip_scarcity_markup": (
