@@ -345,8 +345,10 @@ def test_every_shipped_scenario_runs(name: str) -> None:
 
 
 @cache
-def outcome(name: str) -> tuple[RunResult, EfficiencyRaceModel]:
-    scenario = load_scenario(name)
+def outcome(
+    name: str, overrides: tuple[tuple[str, float], ...] = ()
+) -> tuple[RunResult, EfficiencyRaceModel]:
+    scenario = load_scenario(name, dict(overrides))
     model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     return simulate(scenario, model=model), model
 
@@ -387,8 +389,12 @@ def test_carbon_tax_cleans_and_raises_the_price_of_energy() -> None:
 
 
 def test_rnd_subsidy_raises_firms_rnd() -> None:
-    base, base_model = outcome("baseline")
-    subsidised, model = outcome("rnd-subsidy")
+    # R&D pays off deterministically here: with random breakthroughs the subsidy's effect on
+    # algorithmic efficiency (about +1.5 doublings on seeds 1 and 2) is smaller than the spread
+    # of the draws between runs (the sign flips on seeds 0 and 3), so one seed cannot show it
+    calm = (("firms.breakthrough_mean_size_doublings", 0.0),)
+    base, base_model = outcome("baseline", calm)
+    subsidised, model = outcome("rnd-subsidy", calm)
     b, s = after(base, 2026), after(subsidised, 2026)
     b, s = b[b["year"] <= 2036 + 1e-9], s[s["year"] <= 2036 + 1e-9]
     assert s["rnd_spend_firms_usd"].sum() > 1.1 * b["rnd_spend_firms_usd"].sum()
