@@ -14,6 +14,10 @@ from sim.ledger import Ledger
 from sim.params import VendorParams
 from sim.policies import ActivePolicies
 
+#: fastest demand growth a vendor plans capacity for [doublings/yr]: data-centre GPU shipments
+#: roughly doubled a year in 2023-2024 (market reports); a burst of orders is not a trend
+MAX_FORECAST_DOUBLINGS_PER_YEAR = 1.0
+
 
 class Vendors(AgentTable):
     """All hardware vendors, one row each: they sell accelerators and own the chip link of the
@@ -178,7 +182,7 @@ class Vendors(AgentTable):
         ) * -np.expm1(-dt)
         expected = capacity.planned_demand(
             self.demand_chips_per_year,
-            np.maximum(self.demand_forecast_doublings_per_year, 0.0),
+            np.clip(self.demand_forecast_doublings_per_year, 0.0, MAX_FORECAST_DOUBLINGS_PER_YEAR),
             self.lead_time_years,
         )
         order = np.asarray(

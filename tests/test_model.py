@@ -406,9 +406,14 @@ def test_rnd_subsidy_raises_firms_rnd() -> None:
     assert gain.mean() > 1.0
 
 
-def test_export_control_holds_back_the_restricted_region() -> None:
+@pytest.mark.parametrize("fixed", [False, True])
+def test_export_control_holds_back_the_restricted_region(fixed: bool) -> None:
     base, _ = outcome("baseline")
-    controlled, _ = outcome("export-control")
+    # the shipped rule follows the frontier 3 years behind and leaks 10%; the fixed rule keeps
+    # 7e11 FLOP/J for good and leaks nothing
+    rules = (("policies.export_control.lag_years", math.inf),) if fixed else ()
+    rules += (("policies.export_control.leakage_share", 0.0),) if fixed else ()
+    controlled, _ = outcome("export-control", rules)
     rule = load_scenario("export-control").policies.export_control
     assert rule is not None
     restricted = [f.name for f in load_scenario("export-control").firms if f.region == rule.region]
@@ -416,10 +421,15 @@ def test_export_control_holds_back_the_restricted_region() -> None:
     end_b, end_c = final_firms(base), final_firms(controlled)
     for name in end_c.index:
         fpj = end_c.loc[name, "chip_flop_per_joule"]
-        if name in restricted:
-            # once the old fleet has aged out, only downgraded chips are left
-            assert fpj <= rule.max_flop_per_joule * (1 + 1e-12)
-            assert fpj < 0.01 * end_b.loc[name, "chip_flop_per_joule"]
+        ratio = fpj / end_b.loc[name, "chip_flop_per_joule"]
+        if name in restricted and fixed:
+            # once the old fleet has aged out, only downgraded and domestic chips are left; the
+            # domestic vendor's own path (0.3 doublings/yr) is what keeps it above 7e11 FLOP/J
+            assert ratio < 0.1
+            assert fpj > rule.max_flop_per_joule
+        elif name in restricted:
+            # 3 years behind a frontier at ~0.55 doublings/yr, a tenth at full specification
+            assert 0.2 < ratio < 0.6
         else:
             assert fpj > 100 * rule.max_flop_per_joule
 
@@ -449,8 +459,11 @@ def test_hardware_slowdown_lowers_chip_efficiency() -> None:
 
 
 def test_algorithmic_breakthrough_raises_algorithmic_efficiency() -> None:
-    base, _ = outcome("baseline")
-    fast, _ = outcome("algorithmic-breakthrough")
+    # without random breakthroughs, whose draws diverge between the two runs once any decision
+    # differs (one lucky draw late in a run is worth the shock's 3 doublings)
+    calm = (("firms.breakthrough_mean_size_doublings", 0.0),)
+    base, _ = outcome("baseline", calm)
+    fast, _ = outcome("algorithmic-breakthrough", calm)
     ratio = (
         final_firms(fast)["algorithmic_efficiency"] / final_firms(base)["algorithmic_efficiency"]
     )
