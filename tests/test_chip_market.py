@@ -269,3 +269,23 @@ def test_export_control_policy_fields_reach_the_market() -> None:
     assert isinstance(model.policies, ActivePolicies)
     domestic = model.vendor_table.names.index("Domestic S")
     assert model.vendor_table.region[domestic] == "cn"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("vendors.scarcity_pass_through", "1.5", "scarcity_pass_through = 1.5 is out of range"),
+        ("vendors.capacity_lead_time_years", "-1", "capacity_lead_time_years = -1"),
+        ("policies.export_control.leakage_share", "2", "leakage_share = 2"),
+        ("policies.export_control.lag_years", "-3", "lag_years = -3"),
+    ],
+)
+def test_bad_chip_market_values_get_one_line_and_exit_2(
+    key: str, value: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from experiments.cli import main
+
+    code = main(["run", "export-control", "--set", f"{key}={value}", "--set", "run.years=0.1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("effrace: error: ") and words in err[0], err
