@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.vendor import Vendors
+from agents.vendor import MAX_FORECAST_DOUBLINGS_PER_YEAR, Vendors
 from sim import capacity, markets
 from sim.ledger import Ledger
 from sim.model import EfficiencyRaceModel
@@ -187,7 +187,8 @@ def test_an_order_arrives_after_the_lead_time_and_is_paid_from_cash() -> None:
     table.invest(ledger, DT, np.array([200.0]), DT)
     growth = math.log2(2400.0 / 960.0) / DT * -math.expm1(-DT)
     assert table.demand_forecast_doublings_per_year[0] == pytest.approx(growth)
-    expected = 2400.0 * 2.0**growth  # a year of lead time
+    # a year of lead time, at no more than the fastest growth vendors plan for
+    expected = 2400.0 * 2.0 ** min(growth, MAX_FORECAST_DOUBLINGS_PER_YEAR)
     order = expected / 0.8 - 1200.0
     assert table.ordered_chips_per_year[0] == pytest.approx(order, rel=1e-6)
     paid = order * table.capex_usd_per_chip_per_year[0]
