@@ -72,7 +72,10 @@ class Vendors(AgentTable):
         n = len(params)
         self.region = np.array([p.region for p in params], dtype=object)
         self.lead_time_years = column(params, "capacity_lead_time_years")
-        self.capex_usd_per_chip_per_year = column(params, "capacity_capex_usd_per_chip_per_year")
+        self.capex_at_start_usd_per_chip_per_year = column(
+            params, "capacity_capex_usd_per_chip_per_year"
+        )
+        self.unit_cost_at_start_usd = self.unit_cost_usd
         self.capacity_life_years = column(params, "capacity_life_years")
         self.invest_above_utilisation = column(params, "invest_above_utilisation")
         self.capacity_growth_per_order = column(params, "capacity_growth_per_order")
@@ -92,7 +95,7 @@ class Vendors(AgentTable):
         self.pipeline_start_years = np.zeros((n, 1))
         self.pipeline_end_years = self.lead_time_years.reshape(n, 1).copy()
         self.capacity_end_chips_per_year = self.capacity_chips_per_year.copy()
-        self.capital_usd = self.capacity_chips_per_year * self.capex_usd_per_chip_per_year
+        self.capital_usd = self.capacity_chips_per_year * self.capex_at_start_usd_per_chip_per_year
         # the demand a vendor plans for starts where its pipeline already serves it: a share
         # threshold / (1 + margin) of capacity, so nothing is ordered until demand says so
         self.demand_chips_per_year = (
@@ -129,6 +132,17 @@ class Vendors(AgentTable):
         return (
             self.joule_doublings_per_year + extra + shocks["chip_flop_per_joule"],
             self.dollar_doublings_per_year + extra + shocks["chip_flop_per_dollar"],
+        )
+
+    @property
+    def capex_usd_per_chip_per_year(self) -> FloatArray:
+        """Cost of a chip a year of new capacity [USD per chip/yr]: its value at the start,
+        scaled with the design's unit cost, since the fab and packaging a chip needs are what
+        makes it cost what it does (a fixed capex would outgrow chips that get cheaper)."""
+        return (
+            self.capex_at_start_usd_per_chip_per_year
+            * self.unit_cost_usd
+            / self.unit_cost_at_start_usd
         )
 
     @property

@@ -688,8 +688,9 @@ class VendorParams(_Validated):
     capacity_capex_usd_per_chip_per_year: float = param(
         1500.0,
         "USD per chip/yr",
-        "Cost of one chip a year of new fab and packaging capacity, paid from the vendor's own "
-        "cash (derived in sim/capacity.py from a USD 20B fab of ~100k wafers a month).",
+        "Cost of one chip a year of new fab and packaging capacity at the start, paid from the "
+        "vendor's own cash; it then scales with the design's unit cost (derived in "
+        "sim/capacity.py from a USD 20B fab of ~100k wafers a month).",
         lo=0.0,
         hi=1e9,
     )
