@@ -23,6 +23,8 @@ from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR
 
 FloatArray = NDArray[np.float64]
 
+MAX_EXCESS_DEMAND_RATIO = 1e9  # chip demand over capacity that a scarcity price reflects [-]
+
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
@@ -205,13 +207,16 @@ def chip_scarcity_price(
     excess chip; in between, the excess ratio r is split into a price rise r**theta and
     rationing of a share 1 - r**(theta - 1) of the orders (in 2023-2024 list prices rose far
     less than the queues for H100s grew: vendors allocated). Exactly the list price while
-    capacity is slack. A vendor with nothing to deliver keeps its list price (it sells nothing).
+    capacity is slack. A vendor with nothing to deliver keeps its list price (it sells nothing);
+    an excess ratio above ``MAX_EXCESS_DEMAND_RATIO`` is priced as that ratio.
     """
     price = np.asarray(list_price_usd, dtype=float)
     d = np.maximum(np.asarray(demand_chips, dtype=float), 0.0)
     k = np.asarray(deliverable_chips, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(k > 0, np.maximum(d / np.where(k > 0, k, 1.0), 1.0), 1.0)
+    # excess beyond a billion times capacity is priced as a billion (no overflow)
+    ratio = np.minimum(ratio, MAX_EXCESS_DEMAND_RATIO)
     return price * ratio ** np.asarray(pass_through, dtype=float)
 
 
@@ -346,7 +351,8 @@ def clear_chips(
         leaked, legal = leaked + again_leaked * share, legal + again_legal * share
         chips = chips + extra
     with np.errstate(divide="ignore", invalid="ignore"):
-        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, 1.0)
+        # share at full specification; with no chips, what was offered
+        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
     design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
     design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
     design_flops = np.broadcast_to(design_flops, chips.shape).copy()

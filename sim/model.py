@@ -6,7 +6,9 @@ type at once. Each step of ``dt`` years:
 1. offers: suppliers and vendors post prices and what they can deliver;
 2. decisions: firms set budgets for chips and R&D and price their tokens (the logit markup over
    the cost of a token);
-3. the chip market clears (:func:`sim.markets.clear_chips`); chips bought now run this step;
+3. the chip market clears (:func:`sim.markets.clear_chips`): scarcity prices and rationing
+   where demand outruns vendors' capacity, export rules; chips bought now run this step, and
+   vendors order capacity, which arrives after a lead time;
 4. the energy market clears (:func:`sim.markets.clear_energy`): suppliers ration pro rata when
    demand exceeds capacity, and so does an energy cap;
 5. production: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x

@@ -97,6 +97,47 @@ def test_rationed_budgets_turn_to_the_vendor_with_chips_to_spare() -> None:
     np.testing.assert_allclose(deal.payments_usd.sum(axis=1), [1000.0, 1000.0], rtol=1e-9)
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1e6), min_size=3, max_size=3),
+    st.lists(st.floats(0.0, 300.0), min_size=2, max_size=2),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+    st.floats(1.0, 1e3),
+)
+def test_clear_chips_never_sells_beyond_capacity_or_budgets(
+    budgets: list[float], deliverable: list[float], theta: float, leak: float, quota: float
+) -> None:
+    deal = markets.clear_chips(
+        budgets,
+        [100.0, 150.0],
+        [1e15, 2e15],
+        [1e12, 1.5e12],
+        [4.0, 4.0, 4.0],
+        deliverable,
+        50.0,
+        2.0,
+        [False, True, True],
+        8e11,
+        quota,
+        exempt_vendors=[False, True],
+        leakage_share=leak,
+        scarcity_pass_through=theta,
+    )
+    assert (deal.chips >= 0).all()
+    assert (deal.chips.sum(axis=0) <= np.asarray(deliverable) * (1 + 1e-9) + 1e-9).all()
+    assert (deal.payments_usd.sum(axis=1) <= np.asarray(budgets) * (1 + 1e-9) + 1e-6).all()
+    assert (deal.price_usd >= np.array([100.0, 150.0]) * (1 - 1e-12)).all()
+    # restricted firms get foreign chips between the threshold and the full design, and only
+    # at the threshold when nothing leaks (the quota cuts the controlled part only, so the
+    # leaked share of what they get can exceed leakage_share)
+    foreign = deal.flop_per_joule[1:, 0]
+    assert ((foreign >= 8e11 * (1 - 1e-12)) & (foreign <= 1e12 * (1 + 1e-12))).all()
+    if leak == 0.0:
+        np.testing.assert_array_equal(foreign, [8e11, 8e11])
+    np.testing.assert_array_equal(deal.flop_per_joule[1:, 1], [1.5e12, 1.5e12])  # domestic
+
+
 # --- export control -----------------------------------------------------------------------
 
 
