@@ -1,16 +1,22 @@
-"""Hardware vendors: chip designs that improve, production capacity, prices with market power."""
+"""Hardware vendors: chip designs that improve, production capacity they must build, prices
+with market power and scarcity."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from agents.base import AgentTable, FloatArray, MarketAgent, column
-from sim import markets, physics
+from sim import capacity, markets, physics
 from sim.ledger import Ledger
 from sim.params import VendorParams
 from sim.policies import ActivePolicies
+
+#: fastest demand growth a vendor plans capacity for [doublings/yr]: data-centre GPU shipments
+#: roughly doubled a year in 2023-2024 (market reports); a burst of orders is not a trend
+MAX_FORECAST_DOUBLINGS_PER_YEAR = 1.0
 
 
 class Vendors(AgentTable):
@@ -20,7 +26,16 @@ class Vendors(AgentTable):
     A vendor's current design's FLOP per joule and FLOP/s per dollar of unit cost double at its
     own rates, raised by R&D with diminishing returns. It prices at unit cost times the logit
     markup of its last share of chip sales, so a vendor whose chips are better than its rivals'
-    wins share and with it margin.
+    wins share and with it margin; where demand exceeds what it can deliver the market raises
+    the price further (:func:`sim.markets.chip_scarcity_price`) and rations the rest.
+
+    Capacity [chips/yr] must be built: a vendor orders fab and packaging capacity with its own
+    cash when the demand it forecasts for the end of the lead time passes a share of what it has
+    built or ordered (:func:`sim.capacity.capacity_order`), and the order arrives after the
+    lead time. Orders in the pipeline are tranches ``[vendor, slot]`` (amount, arrival window);
+    the capacity within a step is their exact integral (:func:`sim.capacity.capacity_over_step`),
+    so it does not depend on the step length. At the start the pipeline holds the orders that
+    continue the past growth (``capacity_doublings_per_year``) over one lead time.
     """
 
     kind = "vendor"
@@ -55,6 +70,46 @@ class Vendors(AgentTable):
         self.chips_sold = np.zeros(n)
         self.deliverable_chips = np.zeros(n)
         self.price_usd = self.unit_cost_usd * (1.0 + self.markup)
+        self.list_price_usd = self.price_usd.copy()
+        self._init_capacity(params)
+
+    def _init_capacity(self, params: Sequence[VendorParams]) -> None:
+        n = len(params)
+        self.region = np.array([p.region for p in params], dtype=object)
+        self.lead_time_years = column(params, "capacity_lead_time_years")
+        self.capex_at_start_usd_per_chip_per_year = column(
+            params, "capacity_capex_usd_per_chip_per_year"
+        )
+        self.unit_cost_at_start_usd = self.unit_cost_usd
+        self.capacity_life_years = column(params, "capacity_life_years")
+        self.invest_above_utilisation = column(params, "invest_above_utilisation")
+        self.capacity_growth_per_order = column(params, "capacity_growth_per_order")
+        self.demand_forecast_doublings_per_year = column(
+            params, "demand_forecast_doublings_per_year"
+        )
+        self.demand_memory_years = column(params, "demand_memory_years")
+        self.scarcity_pass_through = column(params, "scarcity_pass_through")
+        # the pipeline: one column per order in flight, an empty slot has amount 0
+        self.pipeline_chips_per_year = np.asarray(
+            capacity.pipeline_before_start(
+                self.capacity_chips_per_year,
+                self.capacity_doublings_per_year,
+                self.lead_time_years,
+            )
+        ).reshape(n, 1)
+        self.pipeline_start_years = np.zeros((n, 1))
+        self.pipeline_end_years = self.lead_time_years.reshape(n, 1).copy()
+        self.capacity_end_chips_per_year = self.capacity_chips_per_year.copy()
+        self.capital_usd = self.capacity_chips_per_year * self.capex_at_start_usd_per_chip_per_year
+        # the demand a vendor plans for starts where its pipeline already serves it: a share
+        # threshold / (1 + margin) of capacity, so nothing is ordered until demand says so
+        self.demand_chips_per_year = (
+            self.capacity_chips_per_year
+            * self.invest_above_utilisation
+            / (1.0 + self.capacity_growth_per_order)
+        )
+        self.capacity_investment_usd = np.zeros(n)
+        self.ordered_chips_per_year = np.zeros(n)
 
     @property
     def flop_per_joule(self) -> FloatArray:
@@ -86,10 +141,109 @@ class Vendors(AgentTable):
             self.dollar_doublings_per_year + extra + shocks["chip_flop_per_dollar"],
         )
 
-    def post_offer(self, dt: float) -> None:
-        """Set this step's price [USD/chip] and deliverable chips."""
+    @property
+    def capex_usd_per_chip_per_year(self) -> FloatArray:
+        """Cost of a chip a year of new capacity [USD per chip/yr]: its value at the start,
+        scaled with the design's unit cost, since the fab and packaging a chip needs are what
+        makes it cost what it does (a fixed capex would outgrow chips that get cheaper)."""
+        return (
+            self.capex_at_start_usd_per_chip_per_year
+            * self.unit_cost_usd
+            / self.unit_cost_at_start_usd
+        )
+
+    @property
+    def pipeline_total_chips_per_year(self) -> FloatArray:
+        """Capacity ordered and not yet fully delivered [chips/yr], per vendor."""
+        return self.pipeline_chips_per_year.sum(axis=1)
+
+    def post_offer(self, years: float, dt: float) -> None:
+        """Take delivery of the capacity arriving over [years, years + dt] [yr since the start];
+        set this step's list price [USD/chip] and the chips it can deliver (capacity integrated
+        over the step)."""
         self.price_usd = self.unit_cost_usd * (1.0 + self.markup)
-        self.deliverable_chips = self.capacity_chips_per_year * dt
+        self.list_price_usd = self.price_usd.copy()
+        n, slots = self.pipeline_chips_per_year.shape
+        at_end, mean, arrived = capacity.capacity_over_step(
+            years,
+            dt,
+            self.capacity_chips_per_year,
+            self.pipeline_chips_per_year.ravel(),
+            self.pipeline_start_years.ravel(),
+            self.pipeline_end_years.ravel(),
+            np.repeat(np.arange(n), slots),
+        )
+        done = arrived.reshape(n, slots)
+        self.capacity_chips_per_year = self.capacity_chips_per_year + np.where(
+            done, self.pipeline_chips_per_year, 0.0
+        ).sum(axis=1)
+        self.pipeline_chips_per_year = np.where(done, 0.0, self.pipeline_chips_per_year)
+        self.capacity_end_chips_per_year = at_end
+        self.deliverable_chips = mean * dt
+
+    def invest(self, ledger: Ledger, years: float, demand_chips: FloatArray, dt: float) -> None:
+        """Order capacity with the vendor's own cash, at the end of a step ending at ``years``
+        [yr since the start], from the chips firms asked for at list prices ``demand_chips``.
+
+        The demand rate is averaged over ``demand_memory_years`` (exact exponential weights),
+        projected over the lead time at the growth the vendor forecasts
+        (:func:`sim.capacity.planned_demand`), and the order restores a level
+        (:func:`sim.capacity.capacity_order`), so what is ordered does not depend on the step
+        length. It arrives as one lump a lead time later."""
+        rate = np.asarray(demand_chips, dtype=float) / dt
+        weight = -np.expm1(-dt / self.demand_memory_years)
+        last = self.demand_chips_per_year
+        self.demand_chips_per_year = last + (rate - last) * weight
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.log2(self.demand_chips_per_year / last) / dt
+        growth = np.where(np.isfinite(growth), growth, 0.0)
+        # the growth planned for follows the growth seen, averaged over a year
+        self.demand_forecast_doublings_per_year = self.demand_forecast_doublings_per_year + (
+            growth - self.demand_forecast_doublings_per_year
+        ) * -np.expm1(-dt)
+        expected = capacity.planned_demand(
+            self.demand_chips_per_year,
+            np.clip(self.demand_forecast_doublings_per_year, 0.0, MAX_FORECAST_DOUBLINGS_PER_YEAR),
+            self.lead_time_years,
+        )
+        order = np.asarray(
+            capacity.capacity_order(
+                expected,
+                self.capacity_chips_per_year + self.pipeline_total_chips_per_year,
+                self.invest_above_utilisation,
+                self.capacity_growth_per_order,
+            )
+        )
+        unit = self.capex_usd_per_chip_per_year
+        has_cost = unit > 0
+        affordable = np.maximum(self.cash_usd, 0.0) / np.where(has_cost, unit, 1.0)
+        order = np.where(has_cost, np.minimum(order, affordable), order)
+        paid = ledger.transfer(
+            "capacity investment", capacity.fab_capex_usd(order, unit), self.accounts, "outside"
+        )
+        order = np.where(has_cost, paid / np.where(has_cost, unit, 1.0), order)
+        self.capital_usd = self.capital_usd + paid
+        self.capacity_investment_usd = paid
+        self.ordered_chips_per_year = order
+        self._place(order, years + self.lead_time_years)
+
+    def _place(self, order: FloatArray, arrival_years: FloatArray) -> None:
+        """Put each vendor's order (if any) in its first free pipeline slot, adding a slot
+        column when some vendor has none free."""
+        if not (order > 0).any():
+            return
+        free: NDArray[np.bool_] = self.pipeline_chips_per_year <= 0.0
+        if not np.all(np.any(free, axis=1)[order > 0]):
+            pad = ((0, 0), (0, 1))
+            self.pipeline_chips_per_year = np.pad(self.pipeline_chips_per_year, pad)
+            self.pipeline_start_years = np.pad(self.pipeline_start_years, pad)
+            self.pipeline_end_years = np.pad(self.pipeline_end_years, pad)
+            free = self.pipeline_chips_per_year <= 0.0
+        rows = np.flatnonzero(order > 0)
+        slot = np.argmax(free[rows], axis=1)
+        self.pipeline_chips_per_year[rows, slot] = order[rows]
+        self.pipeline_start_years[rows, slot] = arrival_years[rows]
+        self.pipeline_end_years[rows, slot] = arrival_years[rows]
 
     def settle(
         self, ledger: Ledger, chips_sold: FloatArray, policies: ActivePolicies, dt: float
@@ -103,7 +257,9 @@ class Vendors(AgentTable):
         rnd, subsidy = self.do_rnd(
             ledger, self.rnd_share * self.revenue_usd(), policies.rnd_subsidy_rate["vendors"], dt
         )
-        self.profit_usd = self.revenue_usd() + subsidy - production - rnd
+        depreciation = self.capital_usd * -np.expm1(-dt / self.capacity_life_years)
+        self.capital_usd = self.capital_usd - depreciation
+        self.profit_usd = self.revenue_usd() + subsidy - production - rnd - depreciation
         total = chips_sold.sum()
         if total > 0:
             self.share = chips_sold / total
@@ -126,7 +282,8 @@ class Vendors(AgentTable):
         )
 
     def advance(self, policies: ActivePolicies, dt: float) -> None:
-        """Improve the designs over the step just run, and grow capacity.
+        """Improve the designs over the step just run (capacity is built, not grown: see
+        :meth:`invest`).
 
         FLOP/J follows the ceiling law. A chip's power is FLOP/s over FLOP/J: FLOP/s per chip
         would grow at its own rate, and what FLOP/J gains do not cover comes from drawing more
@@ -156,9 +313,6 @@ class Vendors(AgentTable):
         self.log2_flop_per_second = self.log2_flop_per_joule + log2_watts
         self.log2_flop_per_second_per_usd = (
             self.log2_flop_per_second_per_usd + dollar_rate * headroom * dt
-        )
-        self.capacity_chips_per_year = self.capacity_chips_per_year * np.exp2(
-            self.capacity_doublings_per_year * dt
         )
 
 

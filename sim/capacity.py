@@ -1,8 +1,10 @@
 """Capacity that must be built: order pipelines with lead times, and regional supply curves.
 
 Energy suppliers (:class:`agents.supplier.Suppliers`) hold their orders as tranches and build
-on their region's supply curve with these functions (issue 10; design in docs/design/physics.md);
-the vendors' parts serve fab and packaging capacity.
+on their region's supply curve with these functions; hardware vendors' fab and packaging
+capacity (:class:`agents.vendor.Vendors`) runs on the pipelines, :func:`capacity_order`,
+:func:`planned_demand` and :func:`fab_capex_usd`. The design is in docs/design/physics.md
+(issue 10).
 
 Pure, vectorised numpy (no Mesa). The same rules serve energy suppliers (generation and grid
 connection [MW]) and hardware vendors (fab and packaging capacity [chips/yr]).
@@ -371,3 +373,27 @@ def fab_capex_usd(
     limit to :func:`capex_usd` for a scenario in which it has one.
     """
     return _finish(_f(order_chips_per_year) * _f(capex_usd_per_chip_per_year))
+
+
+def planned_demand(
+    demand: ArrayLike, forecast_doublings_per_year: ArrayLike, lead_time_years: ArrayLike
+) -> FloatOrArray:
+    """Demand a capacity planner expects when an order placed now arrives [demand's unit]:
+    ``demand x 2**(g L)``, g the growth it forecasts [doublings/yr], L the lead time [yr].
+
+    A planner that forecasts no growth (g = 0) orders for today's demand and is short by the
+    growth over the lead time; one that forecasts the true growth keeps utilisation at its
+    threshold.
+    """
+    exponent = _f(forecast_doublings_per_year) * _f(lead_time_years)
+    return _finish(_f(demand) * np.exp2(exponent))
+
+
+def pipeline_before_start(
+    capacity_now: ArrayLike, doublings_per_year: ArrayLike, lead_time_years: ArrayLike
+) -> FloatOrArray:
+    """Capacity already ordered at the start [capacity's unit]: what growth at the past rate
+    adds over one lead time, ``K0 (2**(g L) - 1)`` (0 for g <= 0), to arrive as a ramp over
+    [0, L] (:func:`tranche_delivered`)."""
+    growth = np.expm1(np.log(2.0) * _f(doublings_per_year) * _f(lead_time_years))
+    return _finish(_f(capacity_now) * np.maximum(growth, 0.0))

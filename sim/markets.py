@@ -23,6 +23,8 @@ from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR
 
 FloatArray = NDArray[np.float64]
 
+MAX_EXCESS_DEMAND_RATIO = 1e9  # chip demand over capacity that a scarcity price reflects [-]
+
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
@@ -269,12 +271,83 @@ def chip_value_flop_per_usd(
 
 @dataclass(frozen=True)
 class ChipSettlement:
-    """What the chip market moved in one step, ``[firm, vendor]`` arrays."""
+    """What the chip market moved in one step, ``[firm, vendor]`` arrays unless noted."""
 
     chips: FloatArray  # chips delivered [chips]
     payments_usd: FloatArray  # what firms pay vendors [USD]
     flop_per_second_per_chip: FloatArray  # design delivered (downgraded where restricted) [FLOP/s]
     flop_per_joule: FloatArray  # [FLOP/J]
+    price_usd: FloatArray  # [vendor] clearing price, the list price or a scarcity price [USD/chip]
+    ordered_chips: FloatArray  # chips first asked at the clearing price, before rationing [chips]
+    list_demand_chips: FloatArray  # [vendor] chips asked at the list prices [chips]
+
+
+def chip_scarcity_price(
+    list_price_usd: ArrayLike,
+    demand_chips: ArrayLike,
+    deliverable_chips: ArrayLike,
+    pass_through: ArrayLike,
+) -> FloatArray:
+    """Price of a chip when demand at the list price may exceed what a vendor can deliver
+    [USD/chip]: ``list price x max(1, demand / deliverable) ** pass_through``.
+
+    Buyers spend fixed budgets (unit-elastic demand), so ``pass_through = 1`` is the price that
+    clears the market (orders fall to capacity) and 0 keeps the list price and rations every
+    excess chip; in between, the excess ratio r is split into a price rise r**theta and
+    rationing of a share 1 - r**(theta - 1) of the orders (in 2023-2024 list prices rose far
+    less than the queues for H100s grew: vendors allocated). Exactly the list price while
+    capacity is slack. A vendor with nothing to deliver keeps its list price (it sells nothing);
+    an excess ratio above ``MAX_EXCESS_DEMAND_RATIO`` is priced as that ratio.
+    """
+    price = np.asarray(list_price_usd, dtype=float)
+    d = np.maximum(np.asarray(demand_chips, dtype=float), 0.0)
+    k = np.asarray(deliverable_chips, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(k > 0, np.maximum(d / np.where(k > 0, k, 1.0), 1.0), 1.0)
+    # excess beyond a billion times capacity is priced as a billion (no overflow)
+    ratio = np.minimum(ratio, MAX_EXCESS_DEMAND_RATIO)
+    return price * ratio ** np.asarray(pass_through, dtype=float)
+
+
+def export_threshold_flop_per_joule(
+    fixed_flop_per_joule: float,
+    frontier_flop_per_joule: float,
+    frontier_doublings_per_year: float,
+    lag_years: float,
+) -> float:
+    """The most efficient chip a restricted region may buy [FLOP/J].
+
+    A fixed performance-density rule (``lag_years = inf``) keeps ``fixed_flop_per_joule``; a
+    rule that follows the frontier allows what the frontier design offered ``lag_years`` ago at
+    its current pace, ``frontier x 2**(-rate x lag)``, never below the fixed floor (rules
+    tighten their numbers as designs improve, they do not loosen below the first one).
+    """
+    if math.isinf(lag_years):
+        return fixed_flop_per_joule
+    lagged = frontier_flop_per_joule * 2.0 ** (-max(frontier_doublings_per_year, 0.0) * lag_years)
+    return max(fixed_flop_per_joule, lagged)
+
+
+def _chip_orders(
+    budget: FloatArray,
+    price: FloatArray,
+    flops: FloatArray,
+    fpj: FloatArray,
+    lifetime_years: FloatArray,
+    energy_usd_per_it_mwh: float,
+    choice_sensitivity: float,
+    available: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Chips each firm asks of each vendor [firm, vendor]: its budget split by a logit on the
+    lifetime FLOP per dollar of total cost of ownership, over the ``available`` vendors."""
+    value = chip_value_flop_per_usd(
+        flops, fpj, price, lifetime_years[:, None], energy_usd_per_it_mwh
+    )
+    utility = choice_sensitivity * np.log(value)
+    if available is not None:
+        utility = np.where(available[None, :], utility, -np.inf)
+    weights = logit_shares(utility, outside_option=False)
+    return budget[:, None] * weights / price
 
 
 def clear_chips(
@@ -289,35 +362,90 @@ def clear_chips(
     restricted: ArrayLike,
     max_flop_per_joule: float = math.inf,
     quota_chips: float = math.inf,
+    *,
+    exempt_vendors: ArrayLike | None = None,
+    leakage_share: float = 0.0,
+    scarcity_pass_through: ArrayLike = 0.0,
 ) -> ChipSettlement:
     """Clear the chip market for one step.
 
     Each firm splits its chip budget ``budget_usd`` [USD] over vendors by a logit on the
     lifetime FLOP per dollar of total cost of ownership (:func:`chip_value_flop_per_usd`, with
-    sensitivity ``choice_sensitivity`` on its log). Firms flagged ``restricted`` (an export
-    control) are offered each design downgraded to ``max_flop_per_joule`` [FLOP/J] at the same
-    price and watts per chip, and may buy at most ``quota_chips`` [chips] in the step; vendors
-    ration pro rata to ``deliverable_chips``.
+    sensitivity ``choice_sensitivity`` on its log). Where demand at the list prices
+    ``price_usd`` exceeds a vendor's ``deliverable_chips``, its price rises to
+    :func:`chip_scarcity_price` (``scarcity_pass_through`` per vendor [-]) and firms choose
+    again at the new prices; vendors then ration what is still asked pro rata, and firms spend
+    what they could not place once more at the vendors with chips to spare.
+
+    Export control: firms flagged ``restricted`` are offered each design of a vendor not in
+    ``exempt_vendors`` (a vendor of their own region) downgraded to ``max_flop_per_joule``
+    [FLOP/J] at the same price and watts per chip, and may buy at most ``quota_chips`` [chips]
+    of them in the step. A share ``leakage_share`` [0-1] of their orders gets through at full
+    specification and outside the quota (smuggling, foreign subsidiaries, cloud access).
     """
     budget = np.asarray(budget_usd, dtype=float)
     price = np.asarray(price_usd, dtype=float)
     fpj = np.asarray(flop_per_joule, dtype=float)
-    limited = np.asarray(restricted, dtype=bool)[:, None]
-    fpj_offered = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
-    # same watts per chip, downgraded to the limit
-    flops_offered = np.asarray(flop_per_second_per_chip, dtype=float) * fpj_offered / fpj
-    value = chip_value_flop_per_usd(
-        flops_offered,
-        fpj_offered,
-        price,
-        np.asarray(lifetime_years, dtype=float)[:, None],
-        energy_usd_per_it_mwh,
+    flops = np.asarray(flop_per_second_per_chip, dtype=float)
+    life = np.asarray(lifetime_years, dtype=float)
+    exempt = (
+        np.zeros(price.shape, dtype=bool)
+        if exempt_vendors is None
+        else np.asarray(exempt_vendors, dtype=bool)
     )
-    weights = logit_shares(choice_sensitivity * np.log(value), outside_option=False)
-    orders = budget[:, None] * weights / price
+    limited = np.asarray(restricted, dtype=bool)[:, None] & ~exempt[None, :]
+    leak = float(np.clip(leakage_share, 0.0, 1.0))
+    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
+    flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
+    # what a restricted firm expects per chip: the leaked share at full specification
+    flops_mix = leak * flops + (1.0 - leak) * flops_down
+    fpj_mix = leak * fpj + (1.0 - leak) * fpj_down
+    args = (life, energy_usd_per_it_mwh, choice_sensitivity)
+    at_list = _chip_orders(budget, price, flops_mix, fpj_mix, *args)
+    list_demand = at_list.sum(axis=0)
+    clearing = chip_scarcity_price(price, list_demand, deliverable_chips, scarcity_pass_through)
+    orders = (
+        at_list
+        if np.array_equal(clearing, price)
+        else _chip_orders(budget, clearing, flops_mix, fpj_mix, *args)
+    )
+    leaked = np.where(limited, leak * orders, 0.0)
+    legal = orders - leaked
     if math.isfinite(quota_chips) and limited.any():
-        total = orders.sum(axis=1, keepdims=True)
-        over = limited & (total > quota_chips)
-        orders = orders * np.where(over, quota_chips / np.maximum(total, 1e-300), 1.0)
+        controlled = np.where(limited, legal, 0.0)
+        total = controlled.sum(axis=1, keepdims=True)
+        cut = np.where(total > quota_chips, quota_chips / np.maximum(total, 1e-300), 1.0)
+        legal = np.where(limited, legal * cut, legal)
+    orders = leaked + legal
     chips = ration(orders, deliverable_chips, axis=0)
-    return ChipSettlement(chips, chips * price, flops_offered, fpj_offered)
+    # pro-rata rationing keeps each cell's mix of leaked and controlled chips
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
+    leaked, legal, asked = leaked * fill, legal * fill, orders
+    # firms turn what they could not get to vendors with chips to spare, once, at their
+    # clearing prices (the export rules and the quota still apply)
+    spare = np.maximum(np.asarray(deliverable_chips, dtype=float) - chips.sum(axis=0), 0.0)
+    unspent = ((orders - chips) * clearing).sum(axis=1)
+    if (unspent > 0).any() and (spare > 0).any():
+        again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
+        again_leaked = np.where(limited, leak * again, 0.0)
+        again_legal = again - again_leaked
+        if math.isfinite(quota_chips) and limited.any():
+            room = np.maximum(quota_chips - np.where(limited, legal, 0.0).sum(axis=1), 0.0)
+            total = np.where(limited, again_legal, 0.0).sum(axis=1)
+            cut = np.where(total > room, room / np.maximum(total, 1e-300), 1.0)[:, None]
+            again_legal = np.where(limited, again_legal * cut, again_legal)
+        extra = ration(again_leaked + again_legal, spare, axis=0)
+        share = np.where(again > 0, extra / np.where(again > 0, again, 1.0), 0.0)
+        leaked, legal = leaked + again_leaked * share, legal + again_legal * share
+        chips = chips + extra
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # share at full specification; with no chips, what was offered
+        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
+    design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
+    design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
+    design_flops = np.broadcast_to(design_flops, chips.shape).copy()
+    design_fpj = np.broadcast_to(design_fpj, chips.shape).copy()
+    return ChipSettlement(
+        chips, chips * clearing, design_flops, design_fpj, clearing, asked, list_demand
+    )

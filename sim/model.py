@@ -6,7 +6,9 @@ type at once. Each step of ``dt`` years:
 1. offers: suppliers and vendors post prices and what they can deliver;
 2. decisions: firms set budgets for chips and R&D and price their tokens (the logit markup over
    the cost of a token);
-3. the chip market clears (:func:`sim.markets.clear_chips`); chips bought now run this step;
+3. the chip market clears (:func:`sim.markets.clear_chips`): scarcity prices and rationing
+   where demand outruns vendors' capacity, export rules; chips bought now run this step, and
+   vendors order capacity, which arrives after a lead time;
 4. the energy market clears (:func:`sim.markets.clear_energy`): suppliers ration pro rata when
    demand exceeds capacity, and so does an energy cap;
 5. production: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
@@ -307,7 +309,7 @@ class EfficiencyRaceModel(mesa.Model):
     def _post_offers(self, policies: ActivePolicies) -> Offers:
         suppliers = self.supplier_table
         suppliers.post_offer(self.steps, self.year - self.config.run.start_year, policies, self.dt)
-        self.vendor_table.post_offer(self.dt)
+        self.vendor_table.post_offer(self.year - self.config.run.start_year, self.dt)
         price_it = suppliers.price_usd_per_mwh * suppliers.pue
         weights = markets.logit_shares(
             -self.config.market.energy_choice_sensitivity * np.log(price_it), outside_option=False
@@ -322,31 +324,76 @@ class EfficiencyRaceModel(mesa.Model):
         return float(self.vendor_table.log2_flop_per_joule[offers.frontier])
 
     def _chip_market(self, offers: Offers, policies: ActivePolicies) -> None:
+        """Firms buy chips: scarcity prices and rationing where demand exceeds what vendors can
+        deliver, an export control's rules for the restricted region; vendors then book the
+        sales and order capacity."""
         firms, vendors, dt = self.firm_table, self.vendor_table, self.dt
+        region = policies.export_region
+        threshold = markets.export_threshold_flop_per_joule(
+            policies.export_max_flop_per_joule,
+            float(vendors.flop_per_joule[offers.frontier]),
+            float(vendors.rates(policies)[0][offers.frontier]),
+            policies.export_lag_years,
+        )
         deal = markets.clear_chips(
             firms.chip_budget_usd,
-            vendors.price_usd,
+            vendors.list_price_usd,
             vendors.flop_per_second_per_chip,
             vendors.flop_per_joule,
             firms.lifetime_years,
             vendors.deliverable_chips,
             offers.usd_per_it_mwh,
             self.config.market.chip_choice_sensitivity,
-            firms.region == policies.export_region,
-            policies.export_max_flop_per_joule,
+            firms.region == region,
+            threshold,
             policies.export_quota_chips_per_year * dt,
+            exempt_vendors=vendors.region == region,
+            leakage_share=policies.export_leakage_share,
+            scarcity_pass_through=vendors.scarcity_pass_through,
         )
+        vendors.price_usd = deal.price_usd
         paid = self.ledger.transfer("chips", deal.payments_usd, firms.accounts, vendors.accounts)
-        flops = paid / vendors.price_usd * deal.flop_per_second_per_chip
+        chips = paid / deal.price_usd
+        flops = chips * deal.flop_per_second_per_chip
         firms.add_cohorts(
             self.steps,
             flops.sum(axis=1),
             (flops / deal.flop_per_joule).sum(axis=1),
             paid.sum(axis=1) / firms.life_steps,
         )
-        sold = deal.chips.sum(axis=0)
+        sold = chips.sum(axis=0)
         vendors.settle(self.ledger, sold, policies, dt)
+        vendors.invest(
+            self.ledger, self.year + dt - self.config.run.start_year, deal.list_demand_chips, dt
+        )
         self.hhi_chips = markets.hhi(sold)
+        self._record_chips(deal, sold, threshold if region is not None else math.nan)
+
+    def _record_chips(
+        self, deal: markets.ChipSettlement, sold: np.ndarray, threshold: float
+    ) -> None:
+        vendors = self.vendor_table
+        total = float(sold.sum())
+        budget = float(self.firm_table.chip_budget_usd.sum())
+        deliverable = float(vendors.deliverable_chips.sum())
+        list_value = float(np.sum(sold * vendors.list_price_usd))
+        self.chips_sold = total
+        self.chip_demand_chips = float(deal.list_demand_chips.sum())
+        spent = float(deal.payments_usd.sum())
+        self.chip_rationed_share = max(0.0, 1.0 - spent / budget) if budget > 0 else 0.0
+        self.chip_price_usd = (
+            float(np.sum(sold * deal.price_usd)) / total if total > 0 else math.nan
+        )
+        self.chip_scarcity_markup = (
+            float(np.sum(sold * deal.price_usd)) / list_value - 1.0 if list_value > 0 else math.nan
+        )
+        self.chip_capacity_chips_per_year = float(vendors.capacity_end_chips_per_year.sum())
+        self.chip_capacity_utilisation = total / deliverable if deliverable > 0 else math.nan
+        self.chip_capacity_investment_usd = float(vendors.capacity_investment_usd.sum())
+        self.chip_capacity_ordered_chips_per_year = float(
+            vendors.pipeline_total_chips_per_year.sum()
+        )
+        self.export_max_flop_per_joule = threshold
 
     def _energy_market(self, offers: Offers, policies: ActivePolicies) -> EnergySettlement:
         """Firms ask for the energy their running chips are worth; suppliers deliver up to what
@@ -695,6 +742,7 @@ class EfficiencyRaceModel(mesa.Model):
         equity = sum(float(t.cash_usd.sum()) for t in self.tables)
         equity += float(self.firm_table.fleet_book_usd.sum())
         equity += float(self.supplier_table.capital_usd.sum())
+        equity += float(self.vendor_table.capital_usd.sum())
         self.investors_net_return_usd = ledger.external["investors"] + equity
 
     def agents_dataframe(self) -> pd.DataFrame:
@@ -792,7 +840,7 @@ MODEL_OUTPUTS = {
     "investors_net_return_usd": (
         "USD",
         "Investors' cumulative net return: what they received less what they paid in, plus "
-        "the book value of what they own (agents' cash, fleets and power plants).",
+        "the book value of what they own (agents' cash, fleets, power plants and chip capacity).",
     ),
     "government_revenue_usd": ("USD", "Taxes and compliance fees less subsidies this step."),
     "carbon_damages_usd": ("USD", "Emissions this step times the social cost of carbon."),
@@ -845,6 +893,41 @@ MODEL_OUTPUTS = {
         "-",
         "Share of all firms' cumulative training compute made ineffective by the data limit, "
         "1 - sum(C_eff)/sum(C) (Muennighoff et al. 2023; 0 while data does not bind).",
+    ),
+    "chips_sold": ("chips", "Chips vendors delivered to firms this step."),
+    "chip_demand_chips": (
+        "chips",
+        "Chips firms asked for at the vendors' list prices this step (before scarcity prices "
+        "and rationing).",
+    ),
+    "chip_rationed_share": (
+        "-",
+        "Share of firms' chip budgets that found no chips to buy this step (vendors rationed "
+        "them; the rest stays in cash).",
+    ),
+    "chip_price_usd": ("USD/chip", "Average price paid per chip this step."),
+    "chip_scarcity_markup": (
+        "-",
+        "Average price paid over the list price, minus 1: the scarcity premium (0 when "
+        "capacity is slack).",
+    ),
+    "chip_capacity_chips_per_year": (
+        "chips/yr",
+        "Vendors' production capacity (fabs and packaging) at the end of the step.",
+    ),
+    "chip_capacity_utilisation": ("-", "Chips delivered over the chips vendors could deliver."),
+    "chip_capacity_investment_usd": (
+        "USD",
+        "Vendors' spending on new capacity this step (their own cash).",
+    ),
+    "chip_capacity_ordered_chips_per_year": (
+        "chips/yr",
+        "Capacity ordered and not yet delivered (the vendors' pipelines) at the end of the step.",
+    ),
+    "export_max_flop_per_joule": (
+        "FLOP/J",
+        "Export control's threshold in force: the most efficient chip the restricted region "
+        "may buy (NaN when no control is in force).",
     ),
 }
 

@@ -726,7 +726,12 @@ class VendorParams(_Validated):
         hi=1e12,
     )
     capacity_doublings_per_year: float = param(
-        0.5, "doublings/yr", "Growth of production capacity.", lo=-5.0, hi=10.0
+        0.5,
+        "doublings/yr",
+        "Growth of capacity before the start: the orders already in the pipeline raise "
+        "capacity at this rate over the first lead time; later capacity must be bought.",
+        lo=-5.0,
+        hi=10.0,
     )
     max_markup: float = param(
         6.0, "-", "Cap on the markup over unit cost (price/cost - 1).", lo=0.0, hi=1e3
@@ -747,6 +752,63 @@ class VendorParams(_Validated):
         "doublings",
         "How gently FLOP/J growth slows near the ceiling: the rate is half its far value this "
         "many doublings below it (assumption).",
+    )
+    region: str = param(
+        "",
+        "-",
+        "Region the vendor is based in; its own region's firms buy its chips free of an export "
+        "control on that region ('' for a vendor outside every restricted region).",
+    )
+    capacity_lead_time_years: float = param(
+        2.5,
+        "yr",
+        "Time from ordering fab and packaging capacity to using it (SIA/BCG 2021: 2-3 yr for a "
+        "fab; CoWoS packaging was expanded within 1-2 yr).",
+        lo=0.0,
+        hi=50.0,
+    )
+    capacity_capex_usd_per_chip_per_year: float = param(
+        1500.0,
+        "USD per chip/yr",
+        "Cost of one chip a year of new fab and packaging capacity at the start, paid from the "
+        "vendor's own cash; it then scales with the design's unit cost (derived in "
+        "sim/capacity.py from a USD 20B fab of ~100k wafers a month).",
+        lo=0.0,
+        hi=1e9,
+    )
+    capacity_life_years: float = param(
+        5.0,
+        "yr",
+        "Life over which capacity investment is depreciated (fab equipment, ~5 yr).",
+        lo=0.0,
+        hi=1e3,
+        lo_open=True,
+    )
+    invest_above_utilisation: float = param(
+        0.8,
+        "-",
+        "Capacity is ordered when forecast demand passes this share of capacity built or "
+        "ordered (assumption: foundries plan for ~80% utilisation).",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+    )
+    capacity_growth_per_order: float = param(
+        0.1, "-", "Margin ordered above the threshold [share of demand].", lo=0.0, hi=10.0
+    )
+    demand_forecast_doublings_per_year: float = param(
+        0.5,
+        "doublings/yr",
+        "Growth of chip demand the vendor plans for over the lead time at the start "
+        "(assumption: the capacity growth of the past years); it then follows the growth of "
+        "the demand it sees, averaged over a year.",
+        lo=-5.0,
+        hi=10.0,
+    )
+    demand_memory_years: float = param(
+        0.5,
+        "yr",
+        "Time over which the vendor averages the demand it plans capacity for.",
         lo=0.0,
         hi=100.0,
         lo_open=True,
@@ -759,6 +821,14 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=INF,
         lo_open=True,
+    )
+    scarcity_pass_through: float = param(
+        0.5,
+        "-",
+        "Share (in logs) of excess demand passed into the price; the rest is rationed "
+        "(0: list price and queues; 1: the market-clearing price; assumption).",
+        lo=0.0,
+        hi=1.0,
     )
 
 
@@ -979,6 +1049,23 @@ class ExportControlParams(_Scheduled):
     )
     quota_chips_per_year: float = param(
         INF, "chips/yr", "Most chips each restricted firm may buy a year.", lo=0.0, hi=INF
+    )
+    lag_years: float = param(
+        INF,
+        "yr",
+        "inf: a fixed threshold (max_flop_per_joule, a performance-density rule); finite: the "
+        "threshold follows the frontier design, the FLOP/J it had this many years earlier at "
+        "its current pace, never below max_flop_per_joule.",
+        lo=0.0,
+        hi=INF,
+    )
+    leakage_share: float = param(
+        0.0,
+        "-",
+        "Share of restricted firms' chip orders that gets through at full specification and "
+        "outside the quota (smuggling, subsidiaries abroad, cloud access).",
+        lo=0.0,
+        hi=1.0,
     )
 
 

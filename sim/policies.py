@@ -22,6 +22,8 @@ class ActivePolicies:
     export_region: str | None = None
     export_max_flop_per_joule: float = math.inf
     export_quota_chips_per_year: float = math.inf
+    export_lag_years: float = math.inf
+    export_leakage_share: float = 0.0
     compute_threshold_flop: float = math.inf
     compliance_cost_usd_per_year: float = 0.0
     compliance_delay_share: float = 0.0
@@ -51,6 +53,8 @@ def active_policies(policies: PolicyParams, year: float) -> ActivePolicies:
         kwargs["export_region"] = export.region
         kwargs["export_max_flop_per_joule"] = export.max_flop_per_joule
         kwargs["export_quota_chips_per_year"] = export.quota_chips_per_year
+        kwargs["export_lag_years"] = export.lag_years
+        kwargs["export_leakage_share"] = export.leakage_share
     threshold = policies.compute_threshold
     if threshold is not None and threshold.active(year):
         kwargs["compute_threshold_flop"] = threshold.threshold_flop

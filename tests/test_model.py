@@ -345,8 +345,10 @@ def test_every_shipped_scenario_runs(name: str) -> None:
 
 
 @cache
-def outcome(name: str) -> tuple[RunResult, EfficiencyRaceModel]:
-    scenario = load_scenario(name)
+def outcome(
+    name: str, overrides: tuple[tuple[str, float], ...] = ()
+) -> tuple[RunResult, EfficiencyRaceModel]:
+    scenario = load_scenario(name, dict(overrides))
     model = EfficiencyRaceModel(scenario, rng=scenario.run.seed)
     return simulate(scenario, model=model), model
 
@@ -394,33 +396,47 @@ def algorithms_in(result: RunResult, year: float) -> pd.Series:
 
 
 def test_rnd_subsidy_raises_firms_rnd() -> None:
-    base, base_model = outcome("baseline")
-    subsidised, model = outcome("rnd-subsidy")
+    # R&D pays off deterministically here: with random breakthroughs the subsidy's effect on
+    # algorithmic efficiency (about +1.5 doublings on seeds 1 and 2) is smaller than the spread
+    # of the draws between runs (the sign flips on seeds 0 and 3), so one seed cannot show it
+    calm = (("firms.breakthrough_mean_size_doublings", 0.0),)
+    base, base_model = outcome("baseline", calm)
+    subsidised, model = outcome("rnd-subsidy", calm)
     b, s = after(base, 2026), after(subsidised, 2026)
     b, s = b[b["year"] <= 2036 + 1e-9], s[s["year"] <= 2036 + 1e-9]
     assert s["rnd_spend_firms_usd"].sum() > 1.1 * b["rnd_spend_firms_usd"].sum()
     assert model.ledger.external["government"] < 0 == base_model.ledger.external["government"]
     # at the end of the subsidy: ideas get harder (sim.physics.ideas_log2_level), so a firm the
     # subsidy put ahead then improves more slowly and the lead fades after the subsidy ends
-
     gain = algorithms_in(subsidised, 2036) / algorithms_in(base, 2036)
     assert gain.mean() > 1.0
 
 
-def test_export_control_holds_back_the_restricted_region() -> None:
+@pytest.mark.parametrize("fixed", [False, True])
+def test_export_control_holds_back_the_restricted_region(fixed: bool) -> None:
     base, _ = outcome("baseline")
-    controlled, _ = outcome("export-control")
+    # the shipped rule follows the frontier 3 years behind and leaks 10%; the fixed rule keeps
+    # 7e11 FLOP/J for good and leaks nothing
+    rules = (("policies.export_control.lag_years", math.inf),) if fixed else ()
+    rules += (("policies.export_control.leakage_share", 0.0),) if fixed else ()
+    controlled, _ = outcome("export-control", rules)
     rule = load_scenario("export-control").policies.export_control
     assert rule is not None
     restricted = [f.name for f in load_scenario("export-control").firms if f.region == rule.region]
     assert restricted  # the baseline has firms in the restricted region
     end_b, end_c = final_firms(base), final_firms(controlled)
-    for name in end_c.index:
+    for name in end_c.index.intersection(end_b.index):  # an entrant may enter in one run only
         fpj = end_c.loc[name, "chip_flop_per_joule"]
-        if name in restricted:
-            # once the old fleet has aged out, only downgraded chips are left
-            assert fpj <= rule.max_flop_per_joule * (1 + 1e-12)
-            assert fpj < 0.01 * end_b.loc[name, "chip_flop_per_joule"]
+        ratio = fpj / end_b.loc[name, "chip_flop_per_joule"]
+        if name in restricted and fixed:
+            # once the old fleet has aged out, only downgraded and domestic chips are left; the
+            # domestic vendor's own path (0.3 doublings/yr) is what keeps it above 7e11 FLOP/J,
+            # while the frontier slows near the CMOS ceiling (about 0.2 of it by 2044)
+            assert ratio < 0.3
+            assert fpj > rule.max_flop_per_joule
+        elif name in restricted:
+            # 3 years behind a frontier at ~0.55 doublings/yr, a tenth at full specification
+            assert 0.2 < ratio < 0.6
         else:
             assert fpj > 100 * rule.max_flop_per_joule
 
@@ -453,14 +469,17 @@ def test_hardware_slowdown_lowers_chip_efficiency() -> None:
 
 
 def test_algorithmic_breakthrough_raises_algorithmic_efficiency() -> None:
-    base, _ = outcome("baseline")
-    fast, _ = outcome("algorithmic-breakthrough")
+    # without random breakthroughs, whose draws diverge between the two runs once any decision
+    # differs (one lucky draw late in a run is worth the shock's 3 doublings)
+    calm = (("firms.breakthrough_mean_size_doublings", 0.0),)
+    base, _ = outcome("baseline", calm)
+    fast, _ = outcome("algorithmic-breakthrough", calm)
     ratio = algorithms_in(fast, 2030) / algorithms_in(base, 2030)
     # +1 doubling a year for 3 years at the end of the shock, times the ideas law's factor
     # 2**(-beta (x - x_ref)) (about 0.75 for levels 2-12 doublings above today with beta =
-    # 0.05): about 2**2.2; R&D, its random breakthroughs and the spillovers then move each
-    # firm on its own path, so the ratio is near it, not equal to it. Later the lead fades:
-    # ideas get harder for the firms it put ahead.
+    # 0.05): about 2**2.2; R&D and the spillovers then move each firm on its own path, so the
+    # ratio is near it, not equal to it. Later the lead fades: ideas get harder for the firms
+    # it put ahead.
     assert (ratio > 2.5).all()
     assert 1.5 < float(np.log2(ratio).mean()) < 3.5
 

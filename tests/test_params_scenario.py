@@ -204,7 +204,11 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
 def test_policy_scenarios_inherit_the_baseline(name: str) -> None:
     baseline, policy = load_scenario("baseline"), load_scenario(name)
     assert policy.firms == baseline.firms
-    assert policy.vendors == baseline.vendors
+    # an export control brings the restricted region's own vendor; nothing else changes
+    n = len(baseline.vendors)
+    assert policy.vendors[:n] == baseline.vendors
+    extra = policy.vendors[n:]
+    assert not extra or (name == "export-control" and all(v.region for v in extra))
     assert policy.suppliers == baseline.suppliers
     assert policy.run == baseline.run and policy.market == baseline.market
     assert policy.policies != baseline.policies  # and adds its lever
