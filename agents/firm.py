@@ -117,6 +117,8 @@ class Firms(AgentTable):
         self.capacity_binds = np.zeros(n, dtype=bool)  # sold all it could serve this step
         self.strategy_step = column(params, "strategy_step")
         self.own_data_tokens = np.zeros(n)  # unique tokens its users gave it [tokens]
+        self.training_value_usd_per_flop = np.zeros(n)  # marginal value of compute, this step
+        self.serving_value_usd_per_flop = np.zeros(n)
         self.entry_year = column(params, "entry_year")
 
     # --- accounts read from the ledger ---------------------------------------------------------
@@ -323,7 +325,9 @@ class Firms(AgentTable):
             compute_spend, market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
         )
         subsidy = policies.rnd_subsidy_rate["firms"]
-        args = (value, self.rnd_max_extra, self.rnd_half_saturation, subsidy)
+        # what R&D buys shrinks as ideas get harder (the same factor production applies)
+        reach = self.rnd_max_extra * self.ideas_rate_factor()
+        args = (value, reach, self.rnd_half_saturation, subsidy)
         self.rnd_optimal_usd_per_year = innovation.optimal_rnd_spend_usd_per_year(*args)
         self.rnd_break_even_usd_per_year = innovation.rnd_break_even_spend_usd_per_year(*args)
         # the firm's own money pays (1 - subsidy) of gross R&D; the budget limits its own money
@@ -356,11 +360,10 @@ class Firms(AgentTable):
         """Energy to run each fleet this step [IT MWh]: the chip cohorts whose compute is worth
         the energy they burn (a merit order), as far as cash allows.
 
-        A firm values a logical FLOP at what its compute has been earning (its recent revenue
-        per step over last step's compute, training included), and at least at what a FLOP
-        costs it at full use this step (chips and energy, its cost per token over FLOP per
-        token: the value it showed by buying the chips; this is all a firm that only trains
-        has). A cohort of chips at f FLOP/J then earns v x A x f x 3.6e9 per IT MWh
+        A firm values a logical FLOP at its marginal value last step, the higher of training
+        and serving (:meth:`value_compute`), and at least at what a FLOP costs it at full use
+        this step (chips and energy, its cost per token over FLOP per token: the value it
+        showed by buying the chips). A cohort of chips at f FLOP/J then earns v x A x f x 3.6e9 per IT MWh
         (:func:`sim.markets.compute_value_usd_per_it_mwh`, A its algorithmic efficiency) and
         runs only while that is at least ``energy_usd_per_it_mwh``; its depreciation is sunk.
         Dearer energy idles the least efficient cohorts first. The fleet's ``flop_per_second``
@@ -375,10 +378,8 @@ class Firms(AgentTable):
         cohort_fpj = np.where(
             self.fleet_at_frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj
         )
-        earned = np.nan_to_num(self.recent_revenue_usd_per_year) * dt
-        done = self.compute_logical_flop
         per_flop = np.maximum(
-            earned / np.where(done > 0, done, np.inf),
+            np.maximum(self.training_value_usd_per_flop, self.serving_value_usd_per_flop),
             np.nan_to_num(self.cost_usd_per_token / self.flop_per_token()),
         )
         value = markets.compute_value_usd_per_it_mwh(
@@ -548,6 +549,36 @@ class Firms(AgentTable):
         due = finance.dividends_usd(self.profit_usd, self.cash_usd, buffer, market.payout_share)
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
+    def value_compute(self, market: MarketParams) -> None:
+        """What the next logical FLOP is worth this step [USD/logical FLOP], in training and in
+        serving (:mod:`sim.strategy`), from the services market just cleared: the firm's
+        marginal value of compute, for its reviews and its energy bids."""
+        shared = self.law
+        # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
+        # with a negligible share, mu / T per token
+        price = np.where(
+            np.isfinite(self.price_usd_per_million_tokens),
+            self.price_usd_per_million_tokens / 1e6,
+            self.cost_usd_per_token + market.taste_noise_usd_per_task / market.tokens_per_task,
+        )
+        excess = self.loss - shared.loss_floor
+        self.training_value_usd_per_flop = strategy.training_value_usd_per_flop(
+            self.tasks_sold_per_year,
+            (price - self.cost_usd_per_token) * market.tokens_per_task,
+            self.market_share,
+            market.taste_noise_usd_per_task,
+            market.value_usd_per_task,
+            demand.task_success(excess, market.loss_scale_nats_per_token),
+            excess,
+            market.loss_scale_nats_per_token,
+            shared.kappa,
+            self.cumulative_logical_flop,
+            self.lead_years,
+        )
+        self.serving_value_usd_per_flop = strategy.serving_value_usd_per_flop(
+            price, self.cost_usd_per_token, self.flop_per_token(), self.capacity_binds
+        )
+
     def review_strategies(
         self,
         step: int,
@@ -570,35 +601,11 @@ class Firms(AgentTable):
         due = self.adaptive & ((step % self.review_every_steps == 0) | replan)
         if n < 2 or not due.any():
             return
-        shared = self.law
         rival = rng.integers(n, size=n)
         draws = rng.standard_normal((2, n))
         imitate = due & (self.recent_profit_usd_per_year[rival] > self.recent_profit_usd_per_year)
-        # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
-        # with a negligible share, mu / T per token
-        price = np.where(
-            np.isfinite(self.price_usd_per_million_tokens),
-            self.price_usd_per_million_tokens / 1e6,
-            self.cost_usd_per_token + market.taste_noise_usd_per_task / market.tokens_per_task,
-        )
-        excess = self.loss - shared.loss_floor
-        train = strategy.training_value_usd_per_flop(
-            self.tasks_sold_per_year,
-            (price - self.cost_usd_per_token) * market.tokens_per_task,
-            self.market_share,
-            market.taste_noise_usd_per_task,
-            market.value_usd_per_task,
-            demand.task_success(excess, market.loss_scale_nats_per_token),
-            excess,
-            market.loss_scale_nats_per_token,
-            shared.kappa,
-            self.cumulative_logical_flop,
-            self.lead_years,
-        )
+        train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
         fpt = self.flop_per_token()
-        serve = strategy.serving_value_usd_per_flop(
-            price, self.cost_usd_per_token, fpt, self.capacity_binds
-        )
         to_training = strategy.log_ratio_signal(train, serve)
         to_chips = strategy.log_ratio_signal(
             np.maximum(train, serve), self.cost_usd_per_token / fpt

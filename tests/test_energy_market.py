@@ -246,9 +246,9 @@ def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> Non
     table.add_cohorts(2, np.array([1e18]), np.array([5e5]), np.array([0.0]))
     table.cash_usd[:] = 1e12
     table.cumulative_logical_flop = np.array([1e24])
-    # compute earned 1e-18 USD per logical FLOP at algorithmic efficiency 1
-    table.recent_revenue_usd_per_year = np.array([1e-18 * 1e24 / DT])
-    table.compute_logical_flop = np.array([1e24])
+    # the next logical FLOP was worth 1e-18 USD (in serving) at algorithmic efficiency 1
+    table.serving_value_usd_per_flop = np.array([1e-18])
+    table.training_value_usd_per_flop = np.array([0.5e-18])
     table.log2_algorithmic_efficiency = np.array([0.0])
     # worth 3,600 and 7,200 USD per IT MWh: at 5,000 only the efficient cohort runs
     table.plan_energy(5000.0, 40.0, DT)

@@ -48,14 +48,26 @@ def test_rnd_never_exceeds_what_pays_at_the_margin() -> None:
     assert spent.any()
 
 
-def test_an_energy_cap_lowers_tokens_spending_and_consumer_surplus() -> None:
+def test_an_energy_cap_lowers_tokens_and_consumer_surplus_and_raises_prices() -> None:
     # without random breakthroughs: the cap moves tokens by ~1%, less than one lucky draw does
     overrides = {"run.years": 8, "firms.breakthrough_mean_size_doublings": 0.0}
     base = simulate(load_scenario("baseline", overrides), seed=0).model
     capped = simulate(load_scenario("energy-cap", overrides), seed=0).model
     after = base["year"] > 2027.0
-    for column in ("tokens_served", "spending_usd_per_year", "consumer_surplus_usd"):
+    for column in ("tokens_served", "consumer_surplus_usd"):
         assert capped.loc[after, column].sum() < base.loc[after, column].sum(), column
+    for column in ("price_usd_per_million_tokens", "outside_option_share"):
+        assert capped.loc[after, column].mean() > base.loc[after, column].mean(), column
+    # spending is price times tokens: with about a third of tasks going outside, demand for AI
+    # services is price-inelastic (about -0.3 here), so the cap's higher cost per token moves
+    # spending far less than tokens (it may even rise a little: +0.1% on seed 0)
+    change = (
+        capped.loc[after, "spending_usd_per_year"].sum()
+        / base.loc[after, "spending_usd_per_year"].sum()
+    )
+    assert abs(change - 1.0) < 0.5 * (
+        1.0 - capped.loc[after, "tokens_served"].sum() / base.loc[after, "tokens_served"].sum()
+    )
     assert (
         capped.loc[after, "energy_delivered_mwh"].sum()
         < 0.5 * base.loc[after, "energy_delivered_mwh"].sum()
