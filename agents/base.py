@@ -46,6 +46,11 @@ FIRM_ONLY_OUTPUTS = (
     "rnd_usd",
     "rnd_optimal_usd_per_year",
     "rnd_break_even_usd_per_year",
+    "run_physical_flop",
+    "largest_run_physical_flop",
+    "run_power_mw",
+    "run_above_threshold",
+    "run_held_at_threshold",
 )
 
 

@@ -573,6 +573,16 @@ class FirmParams(_Validated):
     exit_cash_usd: float = param(
         1e6, "USD", "The firm exits when its cash falls below this and it makes a loss.", lo=0.0
     )
+    run_length_years: float = param(
+        0.25,
+        "yr",
+        "Length of a training run: the training share of the fleet's compute accumulates into "
+        "a run whose result joins the firm's model when the run ends (rounded to whole steps; "
+        "0: every step, the papers' continuous training). Frontier runs took about 3 months "
+        "in 2023-2024 (EpochTC: median ~90 days, growing ~1.2x a year).",
+        lo=0.0,
+        hi=100.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -863,17 +873,21 @@ class ComputeThresholdParams(_Scheduled):
     for_years: float = _schedule_fields()[1]
     threshold_flop: float = param(
         1e26,
-        "logical FLOP",
-        "Training compute above which the rules apply (EU AI Act: 1e25).",
+        "physical FLOP",
+        "Physical FLOP of a single training run above which the rules apply (EU AI Act: 1e25; "
+        "US Executive Order 14110: 1e26). A firm may hold its run at the threshold instead.",
         lo=0.0,
     )
     compliance_cost_usd_per_year: float = param(
-        5e8, "USD/yr", "Compliance cost of a firm above the threshold.", lo=0.0
+        5e8,
+        "USD/yr",
+        "Compliance cost of a firm while its training run is above the threshold.",
+        lo=0.0,
     )
     delay_share: float = param(
         0.2,
         "-",
-        "Share of training compute lost to evaluation and delay above the threshold.",
+        "Share of a run's training compute lost to evaluation and delay above the threshold.",
         lo=0.0,
         hi=1.0,
     )
