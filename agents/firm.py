@@ -509,17 +509,31 @@ class Firms(AgentTable):
     def raise_funding(
         self, ledger: Ledger, market: MarketParams, supply_usd: float, dt: float
     ) -> FloatArray:
-        """Raise funding where expected returns beat investors' hurdle; returns it [USD]."""
+        """Raise funding where expected returns beat investors' hurdle; returns it [USD].
+
+        Investors look at this step's revenue and operating profit (revenue less energy,
+        depreciation and the R&D budget), folded into the year-long averages the firm keeps
+        (:func:`sim.finance.smooth`), so what they see does not lag by a step."""
         capital = self.capital_usd()
+        revenue_now = self.revenue_usd() / dt
+        before = self.recent_revenue_usd_per_year
+        recent = np.where(
+            np.isnan(before), revenue_now, finance.smooth(before, revenue_now, dt, 1.0)
+        )
+        growth = finance.growth_rate_per_year(recent, before, dt)
+        operating = (
+            self.revenue_usd() - self.energy_usd() - self.depreciation_usd_per_step
+        ) - self.rnd_budget_usd
+        profit = finance.smooth(self.recent_profit_usd_per_year, operating / dt, dt, 1.0)
         # growth is credited in proportion to the business that grows: revenue growth of a firm
         # whose revenue is a tenth of its capital adds a tenth of that growth to its return
-        revenue = np.nan_to_num(self.recent_revenue_usd_per_year)
-        scale = np.minimum(1.0, revenue / np.maximum(capital, 1.0))
+        scale = np.minimum(1.0, np.nan_to_num(recent) / np.maximum(capital, 1.0))
+        streak = finance.loss_streak_years(self.loss_streak_years, profit, dt)
         expected = finance.expected_return_per_year(
-            self.recent_profit_usd_per_year,
+            profit,
             capital,
-            self.revenue_growth_per_year * scale,
-            self.loss_streak_years,
+            growth * scale,
+            streak,
             market.max_growth_per_year,
             market.growth_patience_years,
         )
@@ -534,10 +548,16 @@ class Firms(AgentTable):
         return ledger.transfer("funding", funding, "investors", self.accounts)
 
     def pay_dividends(self, ledger: Ledger, market: MarketParams, dt: float) -> FloatArray:
-        """Profitable firms pay out a share of the step's profit above a cash buffer [USD]."""
+        """Profitable firms pay out a share of their profit above a cash buffer [USD].
+
+        The payout follows the firm's profit rate averaged over about a year (Lintner 1956:
+        dividends track smoothed earnings), paid pro rata over the step, so a year's dividends
+        do not depend on the step length nor on a single step's swings."""
         costs_per_year = (self.energy_usd() + self.rnd_usd + self.depreciation_usd_per_step) / dt
         buffer = finance.cash_buffer_usd(costs_per_year, market.cash_buffer_years)
-        due = finance.dividends_usd(self.profit_usd, self.cash_usd, buffer, market.payout_share)
+        due = finance.dividends_usd(
+            self.recent_profit_usd_per_year * dt, self.cash_usd, buffer, market.payout_share
+        )
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
     def review_strategies(self, step: int, rng: np.random.Generator) -> None:

@@ -518,6 +518,7 @@ class EfficiencyRaceModel(mesa.Model):
             self.largest_run_power_mw = float(firms.run_power_mw.max())
         self.firms_above_threshold = float(firms.run_above_threshold.sum())
         self.firms_held_at_threshold = float(firms.run_held_at_threshold.sum())
+        self.frontier_chip_flop_per_joule = float(self.vendor_table.flop_per_joule.max())
 
     def _record_value_capture(
         self,
@@ -676,6 +677,10 @@ MODEL_OUTPUTS = {
     "firms_held_at_threshold": (
         "firms",
         "Firms that held their run at the compute threshold this step rather than comply.",
+    ),
+    "frontier_chip_flop_per_joule": (
+        "FLOP/J",
+        "The most efficient chip design on sale at the end of the step (new designs, not fleets).",
     ),
 }
 
