@@ -98,9 +98,10 @@ class Firms(AgentTable):
         self.above_threshold = np.zeros(n, dtype=bool)  # the run in progress is regulated
         # training runs: the training share accumulates into a run that joins the model at its end
         self.dt = dt
-        self.run_steps = np.maximum(1, np.round(column(params, "run_length_years") / dt)).astype(
-            int
-        )
+        self.run_share = column(params, "run_share")
+        self.run_length_years = column(params, "run_length_years")
+        self.run_length_doublings = column(params, "run_length_doublings_per_year")
+        self.run_steps = np.maximum(1, np.round(self.run_length_years / dt)).astype(int)
         self.run_step_index = np.zeros(n, dtype=int)  # steps of the run in progress done
         self.run_physical_flop_so_far = np.zeros(n)
         self.run_logical_flop_so_far = np.zeros(n)  # after any compliance delay
@@ -189,14 +190,14 @@ class Firms(AgentTable):
         """Each firm's starting training compute: its parameter, or the papers'
         C0 = E0 * P0 * tau0, tau0 years of the training share of today's fleet at today's
         efficiency (``site_efficiency`` [IT J/grid J] of the energy it buys): the resource rate
-        P0 of the papers is what trains, not what serves."""
+        P0 of the papers is what trains the model (its run), not what serves or experiments."""
         e0 = site_efficiency * np.exp2(
             self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
             + self.log2_algorithmic_efficiency
         )
         grid_joules_per_year = self.watts / site_efficiency * SECONDS_PER_YEAR
         c0 = np.maximum(e0 * grid_joules_per_year * tau0_years, 1.0)
-        c0 = np.maximum(c0 * self.training_share, 1.0)
+        c0 = np.maximum(c0 * self.training_share * self.run_share, 1.0)
         given = [p.initial_compute_flop for p in self.params]
         self.cumulative_logical_flop = np.array(
             [c if g is None else g for g, c in zip(given, c0, strict=True)], dtype=float
@@ -301,12 +302,13 @@ class Firms(AgentTable):
             it_mwh * JOULES_PER_MWH * np.exp2(log2_efficiency),
         )
         self.cost_usd_per_token = cost_per_flop * self.flop_per_token()
-        self.plan_runs(market, policies)
+        self.plan_runs(step, market, policies)
 
-    def plan_runs(self, market: MarketParams, policies: ActivePolicies) -> None:
+    def plan_runs(self, step: int, market: MarketParams, policies: ActivePolicies) -> None:
         """At the start of each training run (and when the compute threshold changes), plan it.
 
-        A run's physical FLOP is planned as the training share of today's fleet over the run,
+        A run set out ``t`` years after the start lasts ``run_length * 2^(doublings t)``
+        years, in whole steps. A run's physical FLOP is planned as the training share of today's fleet over the run,
         ``training_share * FLOP/s * run length``. A run planned above the compute threshold
         either complies (it pays the compliance cost while it lasts and loses the delay share of
         its compute) or is held at the threshold (the compute it does not train serves tokens).
@@ -318,8 +320,20 @@ class Firms(AgentTable):
         self.run_plan_threshold_flop = threshold
         if not start.any():
             return
+        new = self.run_step_index == 0
+        years = (step - 1) * self.dt  # since the start, at the start of this step
+        length = self.run_length_years * np.exp2(self.run_length_doublings * years)
+        self.run_steps = np.where(
+            new, np.maximum(1, np.round(length / self.dt)).astype(int), self.run_steps
+        )
         run_years = self.run_steps * self.dt
-        planned = self.training_share * self.flop_per_second * run_years * SECONDS_PER_YEAR
+        planned = (
+            self.training_share
+            * self.run_share
+            * self.flop_per_second
+            * run_years
+            * SECONDS_PER_YEAR
+        )
         comply = finance.run_above_threshold_pays(
             planned,
             threshold,
@@ -348,7 +362,8 @@ class Firms(AgentTable):
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
         """Split the step's compute [logical FLOP] between training and serving; train.
 
-        Training goes into the run in progress, up to the run's cap (the compute threshold,
+        ``run_share`` of the training compute goes into the run in progress (the rest are
+        experiments), up to the run's cap (the compute threshold,
         unless the firm registered the run; what the cap keeps from training serves); a
         registered run loses ``delay_share`` of its training compute (it neither trains nor
         serves). When the run ends, its logical FLOP join the firm's model."""
@@ -357,13 +372,14 @@ class Firms(AgentTable):
         per_physical = self.algorithmic_efficiency * law.growth_integral(
             self.step_doublings_per_year * self.dt
         )
-        wanted = logical_flop * self.training_share
+        trains = logical_flop * self.training_share
+        wanted = trains * self.run_share  # the rest are experiments: they train nothing sold
         wanted_physical = wanted / per_physical
         room = np.maximum(self.run_cap_physical_flop - self.run_physical_flop_so_far, 0.0)
         self.run_capped = wanted_physical > room
         physical = np.where(self.run_capped, room, wanted_physical)
         training = np.where(self.run_capped, room * per_physical, wanted)
-        serving = logical_flop - training
+        serving = (logical_flop - trains) + (wanted - training)
         if policies.compliance_delay_share > 0:
             training = np.where(
                 self.above_threshold, training * (1.0 - policies.compliance_delay_share), training

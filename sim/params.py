@@ -579,9 +579,28 @@ class FirmParams(_Validated):
         "Length of a training run: the training share of the fleet's compute accumulates into "
         "a run whose result joins the firm's model when the run ends (rounded to whole steps; "
         "0: every step, the papers' continuous training). Frontier runs took about 3 months "
-        "in 2023-2024 (EpochTC: median ~90 days, growing ~1.2x a year).",
+        "in 2023-2024 (EpochTC).",
         lo=0.0,
         hi=100.0,
+    )
+    run_share: float = param(
+        1.0,
+        "-",
+        "Share of the training compute that goes into the firm's run, the model it sells; the "
+        "rest is experiments and smaller models, which train nothing that is sold (Epoch AI "
+        "2024: final runs are a minority of labs' R&D compute; Llama 3.1 405B took 16k of "
+        "Meta's ~350k H100s).",
+        lo=0.0,
+        hi=1.0,
+    )
+    run_length_doublings_per_year: float = param(
+        0.0,
+        "doublings/yr",
+        "Growth of the run length from the start (runs set out later last longer: GPT-3 about "
+        "15 days in 2020, Llama 3.1 405B 54 days and Gemini 1.0 Ultra about 100 in 2023-2024; "
+        "EpochTC).",
+        lo=-5.0,
+        hi=5.0,
     )
 
 
