@@ -186,7 +186,9 @@ def _blocks(lines: list[str], header: str) -> list[tuple[int, int]]:
     return out
 
 
-def _set_line(lines: list[str], block: tuple[int, int], name: str, value: Callable[[Any], Any]) -> None:
+def _set_line(
+    lines: list[str], block: tuple[int, int], name: str, value: Callable[[Any], Any]
+) -> None:
     pattern = re.compile(rf"^\s*{re.escape(name)}\s*=\s*([^#]*?)\s*(#.*)?$")
     first, end = block
     for i in range(first + 1, end):
@@ -224,7 +226,11 @@ def write_fit(values: Mapping[str, float], path: str | Path) -> Path:
 
                 _set_line(lines, block, parsed.field, scaled)
             else:
-                _set_line(lines, block, parsed.field, lambda _old, v=value: _number(v))
+
+                def fixed(_old: Any, v: float = value) -> str:
+                    return _number(v)
+
+                _set_line(lines, block, parsed.field, fixed)
     target.write_text("\n".join(lines) + "\n")
     load_raw(target)  # still a readable scenario
     return target

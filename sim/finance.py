@@ -155,7 +155,7 @@ def run_above_threshold_pays(
     success_elasticity: ArrayLike,
     revenue_usd_per_year: ArrayLike,
     horizon_years: ArrayLike,
-    compliance_cost_usd: float,
+    compliance_cost_usd: ArrayLike,
     delay_share: float,
 ) -> NDArray[np.bool_]:
     """Whether a firm registers a training run above the compute threshold rather than hold it
@@ -186,7 +186,7 @@ def run_above_threshold_pays(
             * np.asarray(revenue_usd_per_year, dtype=float)
             * np.asarray(horizon_years, dtype=float)
         )
-    return above & (np.nan_to_num(value) > compliance_cost_usd)
+    return above & (np.nan_to_num(value) > np.asarray(compliance_cost_usd, dtype=float))
 
 
 # --------------------------------------------------------------------------------------------
