@@ -170,7 +170,8 @@ def run_above_threshold_pays(
     with excess loss at ``success_elasticity`` [-] (``(L - E) / loss scale`` for
     ``exp(-(L - E)/scale)``), so revenue [USD/yr] rises by about ``elasticity * gain`` of itself;
     the firm counts that over ``horizon_years`` [yr] and compares it with
-    ``compliance_cost_usd`` [USD] for the run. A run planned at or below the threshold is never
+    ``compliance_cost_usd`` [USD] for the run (registering when they are equal: a free
+    registration of a better model is taken). A run planned at or below the threshold is never
     registered; a delay that costs more compute than the run gains is never worth it."""
     planned = np.asarray(planned_physical_flop, dtype=float)
     per = np.asarray(logical_per_physical, dtype=float)
@@ -186,7 +187,8 @@ def run_above_threshold_pays(
             * np.asarray(revenue_usd_per_year, dtype=float)
             * np.asarray(horizon_years, dtype=float)
         )
-    return above & (np.nan_to_num(value) > np.asarray(compliance_cost_usd, dtype=float))
+    worth = np.nan_to_num(value) >= np.asarray(compliance_cost_usd, dtype=float)
+    return above & (gain > 0) & worth
 
 
 # --------------------------------------------------------------------------------------------
