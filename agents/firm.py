@@ -196,8 +196,8 @@ class Firms(AgentTable):
             + self.log2_algorithmic_efficiency
         )
         grid_joules_per_year = self.watts / site_efficiency * SECONDS_PER_YEAR
-        c0 = np.maximum(e0 * grid_joules_per_year * tau0_years, 1.0)
-        c0 = np.maximum(c0 * self.training_share * self.run_share, 1.0)
+        trains = self.training_share * self.run_share
+        c0 = np.maximum(e0 * grid_joules_per_year * tau0_years * trains, 1.0)
         given = [p.initial_compute_flop for p in self.params]
         self.cumulative_logical_flop = np.array(
             [c if g is None else g for g, c in zip(given, c0, strict=True)], dtype=float
@@ -308,8 +308,9 @@ class Firms(AgentTable):
         """At the start of each training run (and when the compute threshold changes), plan it.
 
         A run set out ``t`` years after the start lasts ``run_length * 2^(doublings t)``
-        years, in whole steps. A run's physical FLOP is planned as the training share of today's fleet over the run,
-        ``training_share * FLOP/s * run length``. A run planned above the compute threshold
+        years, in whole steps. Its physical FLOP are planned as the run's share of today's
+        fleet over it, ``training_share * run_share * FLOP/s * length``. A run planned above
+        the compute threshold
         either complies (it pays the compliance cost while it lasts and loses the delay share of
         its compute) or is held at the threshold (the compute it does not train serves tokens).
         The firm complies when the better model is worth more than the compliance cost
@@ -363,10 +364,10 @@ class Firms(AgentTable):
         """Split the step's compute [logical FLOP] between training and serving; train.
 
         ``run_share`` of the training compute goes into the run in progress (the rest are
-        experiments), up to the run's cap (the compute threshold,
-        unless the firm registered the run; what the cap keeps from training serves); a
-        registered run loses ``delay_share`` of its training compute (it neither trains nor
-        serves). When the run ends, its logical FLOP join the firm's model."""
+        experiments), up to the run's cap (the compute threshold, unless the firm registered
+        the run; what the cap keeps from training serves); a registered run loses
+        ``delay_share`` of its training compute (it neither trains nor serves). When the run
+        ends, its logical FLOP join the firm's model."""
         self.compute_logical_flop = logical_flop
         # logical per physical FLOP over the step: algorithms improve within it
         per_physical = self.algorithmic_efficiency * law.growth_integral(
