@@ -194,7 +194,7 @@ def _set_line(
     for i in range(first + 1, end):
         match = pattern.match(lines[i])
         if match:
-            comment = f"   {match.group(2)}" if match.group(2) else ""
+            comment = f"   {match.group(2) or '# fitted: effrace calibrate'}"
             lines[i] = f"{name} = {value(match.group(1))}{comment}"
             return
     last = max(i for i in range(first, end) if lines[i].strip() and not lines[i].startswith("#"))
