@@ -7,8 +7,8 @@ the AI-services market, buyers' taste noise (which sets markups), how closely fi
 chips, the power available to AI and investors' capital. :data:`FITTED` lists them, with the
 range searched. :func:`fit` chooses them so that the historical run lands in the observed band
 of every calibration target (:data:`sim.validate.TARGETS`, each with its source): it minimises
-the squared log-distance of each measured figure outside its band, plus a small pull toward the
-band's centre, over the logarithms of the parameters (``scipy.optimize.least_squares``, bounded
+the squared log-distance of each measured figure outside its band, plus small pulls toward the
+band's centre and toward the file's values, over the logarithms of the parameters (``scipy.optimize.least_squares``, bounded
 trust region; deterministic, since the run's seed is fixed). :func:`write_fit` writes the
 fitted values into the scenario file, so ``effrace validate`` checks exactly what was fitted.
 
@@ -58,6 +58,11 @@ NOT_FITTED = ("price per token at fixed capability fall",)
 """Targets checked but not fitted: no parameter of :data:`FITTED` moves them much (in the model
 a token's price is a markup per task, so the price of a fixed capability falls about as fast
 as models grow; docs/model.md, calibration), and chasing them would pull the rest off."""
+
+PRIOR_WEIGHT = 0.02
+"""Weight of each parameter's move from the file's value, in shares of its searched log-range:
+the fit changes the file as little as it must, so a fitted file is nearly a fixed point and a
+re-fit after a change to the model moves only what the change requires."""
 
 OUTSIDE_WEIGHT = 10.0
 """Weight of a figure's log-distance outside its band."""
@@ -142,7 +147,8 @@ def fit(
         key = np.round(u, 12).tobytes()
         if key not in cache:
             count += 1
-            cache[key] = residuals(measure(scenario, to_values(u)), fitted_targets)
+            misfit = residuals(measure(scenario, to_values(u)), fitted_targets)
+            cache[key] = np.concatenate([misfit, PRIOR_WEIGHT * (u - u0)])
             if on_evaluation is not None:
                 on_evaluation(count, float(np.sum(cache[key] ** 2)))
         return cache[key]

@@ -98,7 +98,7 @@ def test_fit_finds_the_parameter_that_puts_every_target_in_its_band(
     monkeypatch.setattr(calibrate, "measure", fake)
     result = calibrate.fit("historical", max_evaluations=200)
     assert result.values["firms.chips.multiplier"] == pytest.approx(2.0, rel=1e-3)
-    assert result.cost < 1e-6 < result.start_cost
+    assert result.cost < 1e-4 < result.start_cost  # what remains is the move from 1 to 2
 
 
 def test_write_fit_sets_scales_and_inserts(tmp_path: Path) -> None:
