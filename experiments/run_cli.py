@@ -174,7 +174,7 @@ def validate_command(args: argparse.Namespace) -> int:
         if counts["warn"]:
             print(
                 "(warn: a measured figure outside its calibration band, a known limit of the "
-                "model's calibration, not a bug; fail: a broken invariant. docs/model.md "
-                "section 1.1 lists the checks.)"
+                "model's calibration, not a bug; fail: a broken invariant. docs/model.md sections 1.1 and 7 "
+                "list the checks.)"
             )
     return 1 if any(r.status == "fail" for r in results) else 0
