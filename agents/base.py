@@ -50,6 +50,11 @@ FIRM_ONLY_OUTPUTS = (
     "chip_share",
     "training_share",
     "own_data_tokens",
+    "run_physical_flop",
+    "largest_run_physical_flop",
+    "run_power_mw",
+    "run_above_threshold",
+    "run_held_at_threshold",
 )
 
 

@@ -106,7 +106,23 @@ class Firms(AgentTable):
         self.elogical_flop_per_joule = np.full(n, math.nan)
         self.energy_served_share = np.ones(n)
         self.step_doublings_per_year = np.zeros(n)
-        self.above_threshold = np.zeros(n, dtype=bool)
+        self.above_threshold = np.zeros(n, dtype=bool)  # the run in progress is regulated
+        # training runs: the training share accumulates into a run that joins the model at its end
+        self.dt = dt
+        self.run_share = column(params, "run_share")
+        self.run_length_years = column(params, "run_length_years")
+        self.run_length_doublings = column(params, "run_length_doublings_per_year")
+        self.run_steps = np.maximum(1, np.round(self.run_length_years / dt)).astype(int)
+        self.run_step_index = np.zeros(n, dtype=int)  # steps of the run in progress done
+        self.run_physical_flop_so_far = np.zeros(n)
+        self.run_logical_flop_so_far = np.zeros(n)  # after any compliance delay
+        self.run_grid_joules_so_far = np.zeros(n)
+        self.run_cap_physical_flop = np.full(n, math.inf)  # the most the run may take
+        self.run_capped = np.zeros(n, dtype=bool)  # the cap cut training this step
+        self.run_physical_flop = np.zeros(n)  # of the last run completed
+        self.run_power_mw = np.zeros(n)  # grid power of the last run completed
+        self.largest_run_physical_flop = np.zeros(n)  # of all runs completed
+        self.run_plan_threshold_flop = math.inf  # the threshold the runs were planned under
         self.price_usd_per_million_tokens = np.full(n, math.nan)
         self.chip_budget_usd = np.zeros(n)
         self.rnd_budget_usd = np.zeros(n)
@@ -191,14 +207,16 @@ class Firms(AgentTable):
         self, site_efficiency: float, frontier_log2_flop_per_joule: float, tau0_years: float
     ) -> None:
         """Each firm's starting training compute: its parameter, or the papers'
-        C0 = E0 * P0 * tau0, tau0 years of today's fleet at today's efficiency
-        (``site_efficiency`` [IT J/grid J] of the energy it buys)."""
+        C0 = E0 * P0 * tau0, tau0 years of the training share of today's fleet at today's
+        efficiency (``site_efficiency`` [IT J/grid J] of the energy it buys): the resource rate
+        P0 of the papers is what trains the model (its run), not what serves or experiments."""
         e0 = site_efficiency * np.exp2(
             self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
             + self.log2_algorithmic_efficiency
         )
         grid_joules_per_year = self.watts / site_efficiency * SECONDS_PER_YEAR
-        c0 = np.maximum(e0 * grid_joules_per_year * tau0_years, 1.0)
+        trains = self.training_share * self.run_share
+        c0 = np.maximum(e0 * grid_joules_per_year * tau0_years * trains, 1.0)
         given = [p.initial_compute_flop for p in self.params]
         self.cumulative_logical_flop = np.array(
             [c if g is None else g for g, c in zip(given, c0, strict=True)], dtype=float
@@ -353,6 +371,55 @@ class Firms(AgentTable):
             it_mwh * JOULES_PER_MWH * np.exp2(log2_efficiency),
         )
         self.cost_usd_per_token = cost_per_flop * self.flop_per_token()
+        self.plan_runs(step, market, policies)
+
+    def plan_runs(self, step: int, market: MarketParams, policies: ActivePolicies) -> None:
+        """At the start of each training run (and when the compute threshold changes), plan it.
+
+        A run set out ``t`` years after the start lasts ``run_length * 2^(doublings t)``
+        years, in whole steps. Its physical FLOP are planned as the run's share of today's
+        fleet over it, ``training_share * run_share * FLOP/s * length``. A run planned above
+        the compute threshold
+        either complies (it pays the compliance cost while it lasts and loses the delay share of
+        its compute) or is held at the threshold (the compute it does not train serves tokens).
+        The firm complies when the better model is worth more than the compliance cost
+        (:func:`sim.finance.run_above_threshold_pays`). A run that was not registered is always
+        held at the threshold, so an unplanned run never crosses it."""
+        threshold = policies.compute_threshold_flop
+        start = (self.run_step_index == 0) | (threshold != self.run_plan_threshold_flop)
+        self.run_plan_threshold_flop = threshold
+        if not start.any():
+            return
+        new = self.run_step_index == 0
+        years = (step - 1) * self.dt  # since the start, at the start of this step
+        length = self.run_length_years * np.exp2(self.run_length_doublings * years)
+        self.run_steps = np.where(
+            new, np.maximum(1, np.round(length / self.dt)).astype(int), self.run_steps
+        )
+        run_years = self.run_steps * self.dt
+        planned = (
+            self.training_share
+            * self.run_share
+            * self.flop_per_second
+            * run_years
+            * SECONDS_PER_YEAR
+        )
+        comply = finance.run_above_threshold_pays(
+            planned,
+            threshold,
+            np.exp2(self.log2_algorithmic_efficiency),
+            self.cumulative_logical_flop + self.run_logical_flop_so_far,
+            self.law.kappa,
+            (self.loss - self.law.loss_floor) / market.loss_scale_nats_per_token,
+            np.nan_to_num(self.recent_revenue_usd_per_year),
+            self.rnd_horizon_years,
+            policies.compliance_cost_usd_per_year * run_years,
+            policies.compliance_delay_share,
+        )
+        self.above_threshold = np.where(start, comply, self.above_threshold)
+        self.run_cap_physical_flop = np.where(
+            start, np.where(comply, math.inf, threshold), self.run_cap_physical_flop
+        )
 
     def plan_energy(
         self, energy_usd_per_it_mwh: float, frontier_log2_flop_per_joule: float, dt: float
@@ -400,17 +467,68 @@ class Firms(AgentTable):
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
-        """Split the step's compute [logical FLOP] between training and serving; train."""
+        """Split the step's compute [logical FLOP] between training and serving; train.
+
+        ``run_share`` of the training compute goes into the run in progress (the rest are
+        experiments), up to the run's cap (the compute threshold, unless the firm registered
+        the run; what the cap keeps from training serves); a registered run loses
+        ``delay_share`` of its training compute (it neither trains nor serves). When the run
+        ends, its logical FLOP join the firm's model."""
         self.compute_logical_flop = logical_flop
-        training = logical_flop * self.training_share
-        self.above_threshold = self.cumulative_logical_flop > policies.compute_threshold_flop
-        training = np.where(
-            self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
+        # logical per physical FLOP over the step: algorithms improve within it
+        per_physical = self.algorithmic_efficiency * law.growth_integral(
+            self.step_doublings_per_year * self.dt
         )
-        self.cumulative_logical_flop = self.cumulative_logical_flop + training
+        trains = logical_flop * self.training_share
+        wanted = trains * self.run_share  # the rest are experiments: they train nothing sold
+        wanted_physical = wanted / per_physical
+        room = np.maximum(self.run_cap_physical_flop - self.run_physical_flop_so_far, 0.0)
+        self.run_capped = wanted_physical > room
+        physical = np.where(self.run_capped, room, wanted_physical)
+        training = np.where(self.run_capped, room * per_physical, wanted)
+        serving = (logical_flop - trains) + (wanted - training)
+        if policies.compliance_delay_share > 0:
+            training = np.where(
+                self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
+            )
         self.training_logical_flop = training
-        serving = logical_flop - logical_flop * self.training_share
+        self.run_physical_flop_so_far = self.run_physical_flop_so_far + physical
+        self.run_logical_flop_so_far = self.run_logical_flop_so_far + training
+        with np.errstate(divide="ignore", invalid="ignore"):
+            joules = physical / (self.chip_flop_per_joule * self.site_efficiency)
+        self.run_grid_joules_so_far = self.run_grid_joules_so_far + np.where(
+            physical > 0, joules, 0.0
+        )
+        self.run_step_index = self.run_step_index + 1
+        self.end_runs()
         self.token_capacity = serving / self.flop_per_token()
+
+    def end_runs(self) -> None:
+        """Runs that have lasted their length end: their logical FLOP join the model, and their
+        physical FLOP and grid power [MW] are recorded."""
+        ended = self.run_step_index >= self.run_steps
+        if not ended.any():
+            return
+        seconds = self.run_steps * self.dt * SECONDS_PER_YEAR
+        self.cumulative_logical_flop = self.cumulative_logical_flop + np.where(
+            ended, self.run_logical_flop_so_far, 0.0
+        )
+        self.run_physical_flop = np.where(
+            ended, self.run_physical_flop_so_far, self.run_physical_flop
+        )
+        self.run_power_mw = np.where(
+            ended, self.run_grid_joules_so_far / seconds / 1e6, self.run_power_mw
+        )
+        self.largest_run_physical_flop = np.maximum(
+            self.largest_run_physical_flop, self.run_physical_flop
+        )
+        for so_far in (
+            "run_physical_flop_so_far",
+            "run_logical_flop_so_far",
+            "run_grid_joules_so_far",
+        ):
+            setattr(self, so_far, np.where(ended, 0.0, getattr(self, so_far)))
+        self.run_step_index = np.where(ended, 0, self.run_step_index)
         self.update_quality()
 
     def update_quality(self) -> None:
@@ -437,6 +555,16 @@ class Firms(AgentTable):
     @property
     def relative_excess_loss(self) -> FloatArray:
         return np.exp(self.log_relative_excess_loss)
+
+    @property
+    def run_above_threshold(self) -> FloatArray:
+        """1 where the run in progress is registered above the compute threshold, else 0."""
+        return self.above_threshold.astype(float)
+
+    @property
+    def run_held_at_threshold(self) -> FloatArray:
+        """1 where the threshold held the run's training back this step, else 0."""
+        return (self.run_capped & np.isfinite(self.run_cap_physical_flop)).astype(float)
 
     def settle(self, ledger: Ledger, policies: ActivePolicies, dt: float) -> None:
         """R&D, compliance, depreciation and the step's profit; what investors see of it."""
@@ -518,17 +646,31 @@ class Firms(AgentTable):
     def raise_funding(
         self, ledger: Ledger, market: MarketParams, supply_usd: float, dt: float
     ) -> FloatArray:
-        """Raise funding where expected returns beat investors' hurdle; returns it [USD]."""
+        """Raise funding where expected returns beat investors' hurdle; returns it [USD].
+
+        Investors look at this step's revenue and operating profit (revenue less energy,
+        depreciation and the R&D budget), folded into the year-long averages the firm keeps
+        (:func:`sim.finance.smooth`), so what they see does not lag by a step."""
         capital = self.capital_usd()
+        revenue_now = self.revenue_usd() / dt
+        before = self.recent_revenue_usd_per_year
+        recent = np.where(
+            np.isnan(before), revenue_now, finance.smooth(before, revenue_now, dt, 1.0)
+        )
+        growth = finance.growth_rate_per_year(recent, before, dt)
+        operating = (
+            self.revenue_usd() - self.energy_usd() - self.depreciation_usd_per_step
+        ) - self.rnd_budget_usd
+        profit = finance.smooth(self.recent_profit_usd_per_year, operating / dt, dt, 1.0)
         # growth is credited in proportion to the business that grows: revenue growth of a firm
         # whose revenue is a tenth of its capital adds a tenth of that growth to its return
-        revenue = np.nan_to_num(self.recent_revenue_usd_per_year)
-        scale = np.minimum(1.0, revenue / np.maximum(capital, 1.0))
+        scale = np.minimum(1.0, np.nan_to_num(recent) / np.maximum(capital, 1.0))
+        streak = finance.loss_streak_years(self.loss_streak_years, profit, dt)
         expected = finance.expected_return_per_year(
-            self.recent_profit_usd_per_year,
+            profit,
             capital,
-            self.revenue_growth_per_year * scale,
-            self.loss_streak_years,
+            growth * scale,
+            streak,
             market.max_growth_per_year,
             market.growth_patience_years,
         )
@@ -543,10 +685,16 @@ class Firms(AgentTable):
         return ledger.transfer("funding", funding, "investors", self.accounts)
 
     def pay_dividends(self, ledger: Ledger, market: MarketParams, dt: float) -> FloatArray:
-        """Profitable firms pay out a share of the step's profit above a cash buffer [USD]."""
+        """Profitable firms pay out a share of their profit above a cash buffer [USD].
+
+        The payout follows the firm's profit rate averaged over about a year (Lintner 1956:
+        dividends track smoothed earnings), paid pro rata over the step, so a year's dividends
+        do not depend on the step length nor on a single step's swings."""
         costs_per_year = (self.energy_usd() + self.rnd_usd + self.depreciation_usd_per_step) / dt
         buffer = finance.cash_buffer_usd(costs_per_year, market.cash_buffer_years)
-        due = finance.dividends_usd(self.profit_usd, self.cash_usd, buffer, market.payout_share)
+        due = finance.dividends_usd(
+            self.recent_profit_usd_per_year * dt, self.cash_usd, buffer, market.payout_share
+        )
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
     def value_compute(self, market: MarketParams) -> None:

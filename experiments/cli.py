@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "analytic": "experiments.analytic_cli",
     "run": "experiments.run_cli",
     "validate": "experiments.run_cli",
+    "calibrate": "experiments.calibrate_cli",
     "sweep": "experiments.sweep_cli",
     "compare": "experiments.sweep_cli",
     "sensitivity": "experiments.sweep_cli",

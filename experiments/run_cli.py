@@ -11,6 +11,10 @@ from typing import Any
 
 from sim.errors import UserError
 
+COARSEST_CHECKED_STEPS_PER_YEAR = 12
+"""Below this many steps a year ``effrace run`` warns: `effrace validate` checks that halving
+monthly steps moves headline outputs under 1%, not coarser ones."""
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(
@@ -100,6 +104,13 @@ def run_command(args: argparse.Namespace) -> int:
     option = "--years" if args.years is not None else "run.years"
     check_years(scenario.run.years, scenario.run.steps_per_year, option)
     check_run(scenario, force=args.force)
+    if scenario.run.steps_per_year < COARSEST_CHECKED_STEPS_PER_YEAR:
+        print(
+            f"effrace: warning: {scenario.run.steps_per_year} steps a year is coarser than "
+            f"monthly; `effrace validate` checks step-length robustness from "
+            f"{COARSEST_CHECKED_STEPS_PER_YEAR} a year (quarterly steps move profits by several %)",
+            file=sys.stderr,
+        )
     default = re.sub(r"[^\w.-]+", "_", scenario.name).strip("._") or "unnamed"
     out = check_out_path(args.out if args.out is not None else Path("runs") / default)
     with replace_folder(out, owned=is_run_folder, overwrite=args.overwrite) as tmp:
@@ -163,7 +174,7 @@ def validate_command(args: argparse.Namespace) -> int:
         if counts["warn"]:
             print(
                 "(warn: a measured figure outside its calibration band, a known limit of the "
-                "model's calibration, not a bug; fail: a broken invariant. docs/model.md "
-                "section 1.1 lists the checks.)"
+                "model's calibration, not a bug; fail: a broken invariant. docs/model.md sections 1.1 and 7 "
+                "list the checks.)"
             )
     return 1 if any(r.status == "fail" for r in results) else 0

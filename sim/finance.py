@@ -146,6 +146,51 @@ def dividends_usd(
     return np.minimum(payout_share * profit, room)
 
 
+def run_above_threshold_pays(
+    planned_physical_flop: ArrayLike,
+    threshold_physical_flop: float,
+    logical_per_physical: ArrayLike,
+    model_logical_flop: ArrayLike,
+    kappa: float,
+    success_elasticity: ArrayLike,
+    revenue_usd_per_year: ArrayLike,
+    horizon_years: ArrayLike,
+    compliance_cost_usd: ArrayLike,
+    delay_share: float,
+) -> NDArray[np.bool_]:
+    """Whether a firm registers a training run above the compute threshold rather than hold it
+    at the threshold: True where the better model is worth more than the compliance cost.
+
+    A run planned at ``planned_physical_flop`` [physical FLOP] above
+    ``threshold_physical_flop`` adds ``planned (1 - delay_share)`` physical FLOP (times
+    ``logical_per_physical`` [logical/physical FLOP]) to a model of ``model_logical_flop``
+    [logical FLOP] if registered, and ``threshold`` if held at it. On the shared law the
+    registered model's excess loss is lower by the share
+    ``gain = 1 - ((C + dC_registered) / (C + dC_held))^-kappa``. Buyers' task success falls
+    with excess loss at ``success_elasticity`` [-] (``(L - E) / loss scale`` for
+    ``exp(-(L - E)/scale)``), so revenue [USD/yr] rises by about ``elasticity * gain`` of itself;
+    the firm counts that over ``horizon_years`` [yr] and compares it with
+    ``compliance_cost_usd`` [USD] for the run (registering when they are equal: a free
+    registration of a better model is taken). A run planned at or below the threshold is never
+    registered; a delay that costs more compute than the run gains is never worth it."""
+    planned = np.asarray(planned_physical_flop, dtype=float)
+    per = np.asarray(logical_per_physical, dtype=float)
+    model = np.maximum(np.asarray(model_logical_flop, dtype=float), 1.0)
+    above = planned > threshold_physical_flop
+    held = min(threshold_physical_flop, 1e300)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ratio = (model + planned * (1.0 - delay_share) * per) / (model + held * per)
+        gain = -np.expm1(-kappa * np.log(np.where(above, ratio, 1.0)))
+        value = (
+            gain
+            * np.asarray(success_elasticity, dtype=float)
+            * np.asarray(revenue_usd_per_year, dtype=float)
+            * np.asarray(horizon_years, dtype=float)
+        )
+    worth = np.nan_to_num(value) >= np.asarray(compliance_cost_usd, dtype=float)
+    return above & (gain > 0) & worth
+
+
 # --------------------------------------------------------------------------------------------
 # Who earns what: total surplus and shares that stay defined
 # --------------------------------------------------------------------------------------------

@@ -692,6 +692,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.rnd_spend_firms_usd = float(firms.rnd_usd.sum())
         self.compute_logical_flop = compute
         self.spending_usd_per_year = float(revenue.sum()) / dt
+        self._record_runs()
         self._record_value_capture(services, totals, float(funding.sum()), float(dividends.sum()))
         self.datacollector.collect(self)
         if self.collect_agents:
@@ -699,6 +700,17 @@ class EfficiencyRaceModel(mesa.Model):
                 record = agents.outputs()
                 record["agent_id"] = [v.unique_id for v in agents.views]
                 self._agent_records.append(record)
+
+    def _record_runs(self) -> None:
+        """The frontier training run (the largest last run among the firms) and the compute
+        threshold's reach: firms whose run is registered above it or held at it."""
+        firms = self.firm_table
+        if len(firms):
+            self.largest_run_physical_flop = float(firms.run_physical_flop.max())
+            self.largest_run_power_mw = float(firms.run_power_mw.max())
+        self.firms_above_threshold = float(firms.run_above_threshold.sum())
+        self.firms_held_at_threshold = float(firms.run_held_at_threshold.sum())
+        self.frontier_chip_flop_per_joule = float(self.vendor_table.flop_per_joule.max())
 
     def _record_value_capture(
         self,
@@ -930,6 +942,25 @@ MODEL_OUTPUTS = {
         "Export control's threshold in force: the most efficient chip the restricted region "
         "may buy (NaN when no control is in force).",
     ),
+    "largest_run_physical_flop": (
+        "physical FLOP",
+        "The frontier training run: the largest of the firms' last completed runs (chip FLOP "
+        "at peak; Epoch AI counts operations done, about 0.4 of this).",
+    ),
+    "largest_run_power_mw": ("MW", "Grid power of the most power-hungry last completed run."),
+    "firms_above_threshold": (
+        "firms",
+        "Firms whose run in progress is registered above the compute threshold (pays "
+        "compliance, loses the delay share).",
+    ),
+    "firms_held_at_threshold": (
+        "firms",
+        "Firms that held their run at the compute threshold this step rather than comply.",
+    ),
+    "frontier_chip_flop_per_joule": (
+        "FLOP/J",
+        "The most efficient chip design on sale at the end of the step (new designs, not fleets).",
+    ),
 }
 
 AGENT_OUTPUTS = {
@@ -980,6 +1011,21 @@ AGENT_OUTPUTS = {
         "tokens",
         "Firms: unique training tokens its users gave it (user_data_share of the tokens it "
         "served); its data stock is the public one plus these.",
+    ),
+    "run_physical_flop": (
+        "physical FLOP",
+        "Firms: physical FLOP of the last completed training run (0 before the first ends).",
+    ),
+    "largest_run_physical_flop": ("physical FLOP", "Firms: the largest run completed so far."),
+    "run_power_mw": ("MW", "Firms: grid power of the last completed run (energy / duration)."),
+    "run_above_threshold": (
+        "0/1",
+        "Firms: 1 while the run in progress is registered above the compute threshold.",
+    ),
+    "run_held_at_threshold": (
+        "0/1",
+        "Firms: 1 when the firm held its run at the compute threshold this step (the training "
+        "it gave up served tokens).",
     ),
 }
 

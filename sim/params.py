@@ -638,6 +638,35 @@ class FirmParams(_Validated):
         hi=5.0,
         source="Bloom20, Jones95",
     )
+    run_length_years: float = param(
+        0.25,
+        "yr",
+        "Length of a training run: the training share of the fleet's compute accumulates into "
+        "a run whose result joins the firm's model when the run ends (rounded to whole steps; "
+        "0: every step, the papers' continuous training). Frontier runs took about 3 months "
+        "in 2023-2024 (EpochTC).",
+        lo=0.0,
+        hi=100.0,
+    )
+    run_share: float = param(
+        1.0,
+        "-",
+        "Share of the training compute that goes into the firm's run, the model it sells; the "
+        "rest is experiments and smaller models, which train nothing that is sold (Epoch AI "
+        "2024: final runs are a minority of labs' R&D compute; Llama 3.1 405B took 16k of "
+        "Meta's ~350k H100s).",
+        lo=0.0,
+        hi=1.0,
+    )
+    run_length_doublings_per_year: float = param(
+        0.0,
+        "doublings/yr",
+        "Growth of the run length from the start (runs set out later last longer: GPT-3 about "
+        "15 days in 2020, Llama 3.1 405B 54 days and Gemini 1.0 Ultra about 100 in 2023-2024; "
+        "EpochTC).",
+        lo=-5.0,
+        hi=5.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -1077,17 +1106,21 @@ class ComputeThresholdParams(_Scheduled):
     for_years: float = _schedule_fields()[1]
     threshold_flop: float = param(
         1e26,
-        "logical FLOP",
-        "Training compute above which the rules apply (EU AI Act: 1e25).",
+        "physical FLOP",
+        "Physical FLOP of a single training run above which the rules apply (EU AI Act: 1e25; "
+        "US Executive Order 14110: 1e26). A firm may hold its run at the threshold instead.",
         lo=0.0,
     )
     compliance_cost_usd_per_year: float = param(
-        5e8, "USD/yr", "Compliance cost of a firm above the threshold.", lo=0.0
+        5e8,
+        "USD/yr",
+        "Compliance cost of a firm while its training run is above the threshold.",
+        lo=0.0,
     )
     delay_share: float = param(
         0.2,
         "-",
-        "Share of training compute lost to evaluation and delay above the threshold.",
+        "Share of a run's training compute lost to evaluation and delay above the threshold.",
         lo=0.0,
         hi=1.0,
     )

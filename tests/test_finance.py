@@ -170,3 +170,43 @@ def test_surplus_shares_invariants(parts: list[float]) -> None:
         assert np.all(np.sign(shares) == np.sign(parts))
     else:
         np.testing.assert_array_equal(shares, 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Registering a training run above the compute threshold, or holding it at the threshold
+# --------------------------------------------------------------------------------------------
+
+
+def _pays(cost_usd: float, delay: float = 0.0, planned: float = 2e27) -> bool:
+    return bool(
+        finance.run_above_threshold_pays(
+            [planned], 1e27, [1.0], [1e26], 0.2, [0.5], [4e9], [5.0], cost_usd, delay
+        )[0]
+    )
+
+
+def test_run_above_threshold_pays_when_the_better_model_is_worth_the_cost() -> None:
+    # by hand: the registered model has 1e26 + 2e27, the held one 1e26 + 1e27 logical FLOP;
+    # excess loss lower by 1 - (2.1/1.1)^-0.2, revenue up by elasticity 0.5 times that, 5 years
+    value = (1 - (2.1e27 / 1.1e27) ** -0.2) * 0.5 * 4e9 * 5.0
+    assert _pays(value * 0.999)
+    assert not _pays(value * 1.001)
+
+
+def test_run_at_or_below_the_threshold_is_never_registered() -> None:
+    assert not _pays(0.0, planned=1e27)
+    assert not _pays(0.0, planned=5e26)
+
+
+def test_a_delay_that_costs_more_than_the_run_gains_is_never_worth_it() -> None:
+    # 2e27 with 60% lost trains 8e26 < the 1e27 the firm could train by holding: no gain
+    assert not _pays(0.0, delay=0.6)
+    assert _pays(0.0, delay=0.4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(1e24, 1e30), st.floats(0.0, 1.0), st.floats(0.0, 1e12))
+def test_registering_is_monotone_in_the_cost(planned: float, delay: float, cost: float) -> None:
+    # a firm that registers at some cost registers at any lower cost
+    if _pays(cost, delay, planned):
+        assert _pays(cost / 2, delay, planned)
