@@ -697,7 +697,7 @@ class Firms(AgentTable):
         )
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
-    def value_compute(self, market: MarketParams) -> None:
+    def value_compute(self, market: MarketParams, tokens_per_task: float) -> None:
         """What the next logical FLOP is worth this step [USD/logical FLOP], in training and in
         serving (:mod:`sim.strategy`), from the services market just cleared: the firm's
         marginal value of compute, for its reviews and its energy bids."""
@@ -707,12 +707,12 @@ class Firms(AgentTable):
         price = np.where(
             np.isfinite(self.price_usd_per_million_tokens),
             self.price_usd_per_million_tokens / 1e6,
-            self.cost_usd_per_token + market.taste_noise_usd_per_task / market.tokens_per_task,
+            self.cost_usd_per_token + market.taste_noise_usd_per_task / tokens_per_task,
         )
         excess = self.loss - shared.loss_floor
         self.training_value_usd_per_flop = strategy.training_value_usd_per_flop(
             self.tasks_sold_per_year,
-            (price - self.cost_usd_per_token) * market.tokens_per_task,
+            (price - self.cost_usd_per_token) * tokens_per_task,
             self.market_share,
             market.taste_noise_usd_per_task,
             market.value_usd_per_task,

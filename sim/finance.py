@@ -123,7 +123,8 @@ def allocate_funding_usd_per_year(
     d = np.maximum(np.asarray(demand_usd_per_year, dtype=float), 0.0)
     total = float(np.sum(d))
     supply = max(float(supply_usd_per_year), 0.0)
-    return d * (supply / total) if total > supply else d
+    # shares first, then the supply: no underflow when the supply is tiny
+    return d / total * supply if total > supply else d
 
 
 def cash_buffer_usd(costs_usd_per_year: ArrayLike, buffer_years: float = 1.0) -> FloatArray:

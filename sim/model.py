@@ -534,11 +534,9 @@ class EfficiencyRaceModel(mesa.Model):
                 market.demand_noise * self.rng.standard_normal() - market.demand_noise**2 / 2
             )
         self.potential_tasks_per_year = tasks / dt
-        value, tokens, mu = (
-            market.value_usd_per_task,
-            market.tokens_per_task,
-            market.taste_noise_usd_per_task,
-        )
+        tokens = self._tokens_per_task(offset + dt / 2)
+        self.tokens_per_task = tokens
+        value, mu = market.value_usd_per_task, market.taste_noise_usd_per_task
         floor_loss = self.law.loss_floor
         gross = value * demand.task_success(
             firms.loss - floor_loss, market.loss_scale_nats_per_token
@@ -564,7 +562,7 @@ class EfficiencyRaceModel(mesa.Model):
         firms.own_data_tokens = (
             firms.own_data_tokens + self.config.law.user_data_share * deal.tokens
         )
-        firms.value_compute(market)
+        firms.value_compute(market, tokens)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
@@ -580,7 +578,19 @@ class EfficiencyRaceModel(mesa.Model):
             * 2.0 ** (-years / m.open_model_price_halving_years)
         )
         success = float(demand.task_success(excess, m.loss_scale_nats_per_token))
-        return m.value_usd_per_task * success - m.tokens_per_task * price
+        return m.value_usd_per_task * success - self._tokens_per_task(years) * price
+
+    def _tokens_per_task(self, years: float) -> float:
+        """Tokens a task takes ``years`` after the start [tokens/task] (logistic growth)."""
+        m = self.config.market
+        return float(
+            markets.logistic_growth(
+                years,
+                m.tokens_per_task,
+                m.tokens_per_task_doublings_per_year,
+                m.tokens_per_task_ceiling,
+            )
+        )
 
     def _funding(self) -> np.ndarray:
         """Investors fund firms whose expected returns beat their hurdle, within the capital
@@ -787,6 +797,7 @@ MODEL_OUTPUTS = {
     "energy_cap_mw": ("MW", "Energy cap in force (NaN when none)."),
     "energy_cap_binding": ("0/1", "1 when the cap cut deliveries this step."),
     "emissions_t_co2": ("tCO2", "Emissions of the energy delivered this step."),
+    "tokens_per_task": ("tokens/task", "Tokens a task takes this step (mid-step)."),
     "potential_tasks_per_year": (
         "tasks/yr",
         "Potential tasks buyers could give AI services this step (the envelope, after the shock).",

@@ -290,9 +290,26 @@ class MarketParams(_Validated):
     tokens_per_task: float = param(
         1e4,
         "tokens/task",
-        "Tokens a task takes (a chat turn ~1e3, an agentic task 1e5 and more).",
+        "Tokens a task takes at the start (a chat turn ~1e3, an agentic task 1e5 and more).",
         lo=0.0,
         hi=1e9,
+        lo_open=True,
+    )
+    tokens_per_task_doublings_per_year: float = param(
+        0.0,
+        "doublings/yr",
+        "Growth of the tokens a task takes while far below its ceiling (longer contexts, "
+        "reasoning and agents: reasoning models spend 10-100x the tokens of a chat answer); "
+        "markups are per task, so the price of a token falls as tasks take more of them.",
+        lo=0.0,
+        hi=10.0,
+    )
+    tokens_per_task_ceiling: float = param(
+        INF,
+        "tokens/task",
+        "Most tokens a task comes to take (logistic growth toward it; inf: no ceiling).",
+        lo=0.0,
+        hi=INF,
         lo_open=True,
     )
     loss_scale_nats_per_token: float = param(
