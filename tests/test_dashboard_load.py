@@ -86,6 +86,8 @@ class Measured:
     """From the first student's arrival until every page was up [s]."""
     stepping_s: float = float("nan")
     """Time the class stepped, all at once [s]."""
+    open_cpu_s: float = float("nan")
+    """Server CPU while the class arrived and opened the page [s]."""
     cpu_share: float = float("nan")
     """Server CPU while the class stepped [cores]."""
     rss_start_mb: float = float("nan")
@@ -110,7 +112,8 @@ class Measured:
             f"{self.stepping_s:.0f} s: {len(self.latencies_s)} steps, "
             f"step to figure median {statistics.median(self.latencies_s or [float('nan')]):.2f} s, "
             f"p95 {self.quantile(0.95):.2f} s, max {max(self.latencies_s or [float('nan')]):.2f} s; "
-            f"page open median {statistics.median(self.open_s or [float('nan')]):.1f} s; "
+            f"page open median {statistics.median(self.open_s or [float('nan')]):.1f} s, "
+            f"server CPU {self.open_cpu_s / self.students:.2f} s a student; "
             f"server CPU {self.cpu_share:.2f} cores, {1000 * self.cpu_per_update_s:.1f} ms per "
             f"panel update; server memory {self.rss_start_mb:.0f} MB "
             f"fresh, {self.rss_open_mb:.0f} MB with the tabs, {self.rss_closed_mb:.0f} MB after "
@@ -181,7 +184,7 @@ async def _class(
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         start, stop_at = asyncio.Event(), [0.0]
         # every tab opens first (the students arrive one after another), then all step together
-        arrived = time.monotonic()
+        arrived, open_cpu0 = time.monotonic(), cpu_seconds(pid)
         tasks = []
         for _ in range(students):
             opened = asyncio.Event()
@@ -191,6 +194,7 @@ async def _class(
         while len(out.open_s) + len(out.errors) < students:
             await asyncio.sleep(0.2)
         out.arrival_s = time.monotonic() - arrived
+        out.open_cpu_s = cpu_seconds(pid) - open_cpu0
         await asyncio.sleep(2.0)  # the last page settles
         cpu0, t0 = cpu_seconds(pid), time.monotonic()
         stop_at[0] = t0 + seconds
