@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--firms", type=int, default=1000, help="firms in the large case")
-    parser.add_argument("--huge", type=int, default=10_000, help="firms in the single huge run")
+    parser.add_argument(
+        "--huge", type=int, default=10_000, help="firms in the single huge run (0: none)"
+    )
     parser.add_argument("--years", type=float, default=20.0, help="simulated years")
     parser.add_argument("--against", type=Path, help="another checkout to compare with")
     parser.add_argument("--profile", action="store_true", help="print cProfile hotspots")
@@ -126,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         (f"{args.firms} firms, simulation only", "simulation", args.firms, 3),
         (f"{args.huge} firms, simulation only", "simulation", args.huge, 1),
     ]
+    if not args.huge:  # --huge 0: no huge run
+        cases.pop()
     print(
         f"efficiency-race benchmark: Python {platform.python_version()}, {platform.machine()}, "
         f"{args.years:g} years monthly; CPU seconds, median of the repeats"
