@@ -2,6 +2,7 @@
 
     python benchmarks/bench_cli.py               # 3 repeats of each case (about 30 s)
     python benchmarks/bench_cli.py --repeat 5
+    python benchmarks/bench_cli.py --against ../old-checkout   # ratios in the same session
 
 Cases: ``effrace run baseline`` with figures and with ``--no-figures``; the imports ``run``
 needs (``sim.run`` after :func:`sim.lazy_mesa.install`, as the CLI does it) and, for
@@ -27,9 +28,11 @@ TARGET_WITH_FIGURES_S = 1.5
 
 
 def child_cpu_seconds(command: list[str], cwd: Path) -> float:
-    """CPU time (user + system) of one child process running ``command`` [s]."""
+    """CPU time (user + system) of one child process running ``command`` in ``cwd``, with
+    ``cwd``'s code first on the path [s]."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -50,6 +53,7 @@ def cases(out: Path) -> list[tuple[str, list[str]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (smallest kept)")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
@@ -58,7 +62,13 @@ def main() -> None:
         for name, command in cases(Path(tmp) / "run"):
             times = [child_cpu_seconds(command, root) for _ in range(args.repeat)]
             results[name] = min(times)
-            print(f"{name:<40} {min(times):6.2f} CPU-s (min of {args.repeat})")
+            line = f"{name:<40} {min(times):6.2f} CPU-s (min of {args.repeat})"
+            if args.against:
+                old = min(
+                    child_cpu_seconds(command, args.against.resolve()) for _ in range(args.repeat)
+                )
+                line += f"; against {old:6.2f} CPU-s, {old / min(times):4.2f}x"
+            print(line, flush=True)
     with_figures = results["effrace run baseline (with figures)"]
     no_figures = results["effrace run baseline --no-figures"]
     print(f"figures: {with_figures - no_figures:.2f} CPU-s")

@@ -112,8 +112,26 @@ def _partition(z: FloatArray, z_open: FloatArray) -> tuple[FloatArray, FloatArra
     return top, total
 
 
+def _nan_max(a: float, b: float) -> float:
+    """``np.maximum`` of two Python floats (NaN if either is NaN), without a numpy call."""
+    return a if a >= b or a != a else b
+
+
+def _partition_1d(z: FloatArray, z_open: float) -> tuple[float, float, FloatArray]:
+    """:func:`_partition` of one market (1-D ``z``, float ``z_open``), the same numbers to the
+    last bit with a third of the numpy calls (this runs a few times a step on a handful of
+    firms, where each call's overhead is the cost), plus the weights ``exp(z - top)``."""
+    top = _nan_max(float(z.max(initial=-np.inf)), _nan_max(z_open, 0.0))
+    weights = np.exp(z - top)
+    total = float(weights.sum()) + float(np.exp(z_open - top)) + float(np.exp(-top))
+    return top, total, weights
+
+
 def _log_partition(z: FloatArray, z_open: FloatArray) -> FloatArray:
     """ln(exp(z_open) + 1 + sum_f exp(z_f)) over the last axis (see :func:`_partition`)."""
+    if z.ndim == 1 and np.ndim(z_open) == 0:
+        top_1d, total_1d, _ = _partition_1d(z, float(z_open))
+        return top_1d + np.log(total_1d)
     top, total = _partition(z, z_open)
     return top + np.log(total)
 
@@ -158,6 +176,13 @@ def choice_shares(
     more than ~745 mu gets exactly 1 and not buying exactly 0.
     """
     z, z_open = _scaled(utility_usd_per_task, open_utility_usd_per_task, noise_usd_per_task)
+    if z.ndim == 1 and z_open.ndim == 0:  # one market: the same numbers, fewer numpy calls
+        top_1d, total_1d, weights = _partition_1d(z, float(z_open))
+        return Shares(
+            firm=weights / total_1d,
+            open=np.exp(float(z_open) - top_1d) / total_1d,
+            none=np.exp(-top_1d) / total_1d,
+        )
     top, total = _partition(z, z_open)
     return Shares(
         firm=np.exp(z - top[..., None]) / total[..., None],
@@ -287,22 +312,32 @@ def _newton_markups(
     start from last step's markups takes two or three steps). Returns (markups, iterations),
     markups None if it did not converge (then the caller falls back to the contraction)."""
     m = markup.copy()
+    every = bool(active.all())
     for iteration in range(1, max_iterations + 1):
-        condition, share = _markup_condition(z0, z_open, active, m)
-        diagonal = np.where(active, 1.0 - share + m * share, 1.0)
-        u = m * share
+        if every:  # the same numbers as below without the masks (a firm out is the rare case)
+            _, total, weights = _partition_1d(z0 - m, z_open)
+            share = weights / total
+            u = m * share
+            condition = m * (1.0 - share) - 1.0
+            diagonal = 1.0 - share + u
+        else:
+            condition, share = _markup_condition(z0, z_open, active, m)
+            diagonal = np.where(active, 1.0 - share + m * share, 1.0)
+            u = m * share
         a = condition / diagonal
         b = u / diagonal
-        denominator = 1.0 - float(np.sum(share * b))
+        denominator = 1.0 - float((share * b).sum())
         if not denominator > 0.0:
             return None, iteration
-        step = -(a + b * float(np.sum(share * a)) / denominator)
-        new = np.where(active, np.maximum(m + step, 1.0), 1.0)
-        if not np.all(np.isfinite(new)):
+        step = -(a + b * float((share * a).sum()) / denominator)
+        new = np.maximum(m + step, 1.0)
+        if not every:
+            new = np.where(active, new, 1.0)
+        if not np.isfinite(new).all():
             return None, iteration
         moved = np.abs(new - m)
         m = new
-        if np.all(moved <= tolerance * np.maximum(1.0, m)):
+        if (moved <= tolerance * np.maximum(1.0, m)).all():
             return m, iteration
     return None, max_iterations
 
@@ -455,11 +490,14 @@ def clear_services_market(
     price_task = floor_task.copy()
     bound = np.zeros_like(active)
     solves = 0
+    settled = False  # z and log_total are those of the final prices
     for rounds in range(1, max_rounds + 1):
         z = np.where(active, (g - price_task) / mu, -np.inf)
-        excess = z - _log_partition(z, z_open) - log_capacity_share
+        log_total = _log_partition(z, z_open)
+        excess = z - log_total - log_capacity_share
         new_bound = (bound & (price_task > floor_task)) | (active & ~bound & (excess > 1e-12))
-        if rounds > 1 and np.array_equal(new_bound, bound):
+        if (rounds > 1 or not new_bound.any()) and np.array_equal(new_bound, bound):
+            settled = True  # (nothing bound at the floors: the next round would be this one)
             break
         bound = new_bound
         if not bound.any():
@@ -475,12 +513,14 @@ def clear_services_market(
         price_task = np.where(
             bound, np.maximum(floor_task, g - mu * z_bound), np.where(active, floor_task, 0.0)
         )
-    z = np.where(active, (g - price_task) / mu, -np.inf)
+    if not settled:
+        z = np.where(active, (g - price_task) / mu, -np.inf)
+        log_total = _log_partition(z, z_open)
     shares = choice_shares(z * mu, mu, open_utility_usd_per_task)
     # firms at their floor get exactly the floor back (no rounding through the per-task price)
     price = np.where(active, np.where(price_task > floor_task, price_task / tokens, floor), np.nan)
     demand = services_demand(shares.firm, price, tasks, tokens)
-    surplus = float(mu * tasks * _log_partition(z, z_open))
+    surplus = float(mu * tasks * log_total)
     return ServicesMarket(
         price_usd_per_token=price,
         shares=shares,

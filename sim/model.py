@@ -644,8 +644,8 @@ class EfficiencyRaceModel(mesa.Model):
 
     # --- records -----------------------------------------------------------------------------
     def _reset_outputs(self) -> None:
-        for name in MODEL_OUTPUTS:
-            setattr(self, name, math.nan)
+        # plain attributes (no property or __setattr__ among them): one dict update a step
+        self.__dict__.update(_NAN_OUTPUTS)
 
     def _record(
         self,
@@ -673,7 +673,8 @@ class EfficiencyRaceModel(mesa.Model):
             float(revenue.sum() / tokens * 1e6) if tokens > 0 else math.nan
         )
         compute = float(firms.compute_logical_flop.sum())
-        cost = float(np.sum(firms.energy_usd() + firms.depreciation_usd_per_step))
+        energy_usd = firms.energy_usd()
+        cost = float((energy_usd + firms.depreciation_usd_per_step).sum())
         self.cost_usd_per_logical_flop = cost / compute if compute > 0 else math.nan
         self.hhi_ai_services = markets.hhi(revenue)
         self.hhi_energy = markets.hhi(delivered.sum(axis=0))
@@ -697,7 +698,7 @@ class EfficiencyRaceModel(mesa.Model):
             self.best_loss = float(firms.loss[best])
             self.best_relative_excess_loss = float(firms.relative_excess_loss[best])
             self.best_cumulative_logical_flop = float(firms.cumulative_logical_flop[best])
-        self.energy_spend_firms_usd = float(firms.energy_usd().sum())
+        self.energy_spend_firms_usd = float(energy_usd.sum())
         self.chip_spend_firms_usd = float(firms.chips_usd().sum())
         self.rnd_spend_firms_usd = float(firms.rnd_usd.sum())
         self.compute_logical_flop = compute
@@ -973,6 +974,8 @@ MODEL_OUTPUTS = {
         "The most efficient chip design on sale at the end of the step (new designs, not fleets).",
     ),
 }
+
+_NAN_OUTPUTS = dict.fromkeys(MODEL_OUTPUTS, math.nan)
 
 AGENT_OUTPUTS = {
     "agent_type": ("-", "firm, vendor or supplier."),
