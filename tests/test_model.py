@@ -480,6 +480,7 @@ def test_algorithmic_breakthrough_raises_algorithmic_efficiency() -> None:
     # 0.05): about 2**2.2; R&D and the spillovers then move each firm on its own path, so the
     # ratio is near it, not equal to it. Later the lead fades: ideas get harder for the firms
     # it put ahead.
+    ratio = ratio.dropna()  # an entrant may have entered in one run only
     assert (ratio > 2.5).all()
     assert 1.5 < float(np.log2(ratio).mean()) < 3.5
 
