@@ -72,6 +72,7 @@ Sources:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -463,6 +464,15 @@ def pue_after(
 # --------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _gauss_legendre(nodes: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Gauss-Legendre nodes and weights on [-1, 1], computed once per node count."""
+    x, w = np.polynomial.legendre.leggauss(nodes)
+    x.flags.writeable = False
+    w.flags.writeable = False
+    return x, w
+
+
 def step_nodes(
     dt_years: float,
     max_abs_doublings: float = 0.0,
@@ -494,7 +504,7 @@ def step_nodes(
         of f over the step is ``sum(w * f(t))``.
     """
     panels = max(1, math.ceil(abs(max_abs_doublings) / MAX_DOUBLINGS_PER_PANEL))
-    x, w = np.polynomial.legendre.leggauss(nodes_per_panel)
+    x, w = _gauss_legendre(nodes_per_panel)
     width = dt_years / panels
     starts = np.arange(panels) * width
     years = (starts[:, None] + (x[None, :] + 1.0) * 0.5 * width).ravel()
