@@ -129,7 +129,9 @@ for firm in scenario.firms:
 print("vendors:", ", ".join(f"{v.name} ({v.flop_per_joule:.3g} FLOP/J)" for v in scenario.vendors))
 print("suppliers:", ", ".join(f"{s.name} (PUE {s.pue:g})" for s in scenario.suppliers))
 print(
-    f"buyers: a task takes {market.tokens_per_task:,.0f} tokens and is worth "
+    f"buyers: a task takes {market.tokens_per_task:,.0f} tokens at the start (growing "
+    f"{market.tokens_per_task_doublings_per_year:g} doublings a year toward "
+    f"{market.tokens_per_task_ceiling:,.0f}) and is worth "
     f"{market.value_usd_per_task:g} USD done right; success = exp(-(L - E) / "
     f"{market.loss_scale_nats_per_token:g}); tastes differ by {market.taste_noise_usd_per_task:g} "
     f"USD per task; investors' hurdle rate {market.hurdle_rate_per_year:.0%} a year"
@@ -177,6 +179,13 @@ LINKS = {
     "algorithmic_efficiency": "algorithms: the lab itself",
 }
 params = {f.name: f for f in scenario.firms}
+
+
+def entry_of(name: str):
+    """The scenario entry a lab comes from ("Entrant 2" is the second of "Entrant", count 2)."""
+    return params.get(name) or params[name.rsplit(" ", 1)[0]]
+
+
 first_year_step = min(int(scenario.run.steps_per_year), int(model["step"].iloc[-1]))
 rows = []
 for _, d in firms.sort_values("step").groupby("agent_id"):
@@ -192,8 +201,8 @@ for _, d in firms.sort_values("step").groupby("agent_id"):
         loss=float(last["loss"]),
         share_early=float(early["market_share"].iloc[0]) if len(early) else np.nan,
         share=float(last["market_share"]),
-        chips0=params[last["name"]].chips,
-        cash0=params[last["name"]].cash_usd,
+        chips0=entry_of(last["name"]).chips,
+        cash0=entry_of(last["name"]).cash_usd,
         profit=float(d["profit_usd"].sum()),
     )
     rows.append(row)
@@ -484,9 +493,11 @@ tokens = np.where(
     price > 0, frame["revenue_usd"].to_numpy() / np.where(price > 0, price, 1) * 1e6, 0
 )
 flop_per_token = 2.0 * fit.optimal_params(frame["cumulative_logical_flop"].to_numpy())
+# tasks take more tokens over time: the step's T, from the model table
+task_tokens = frame["step"].map(model.set_index("step")["tokens_per_task"]).to_numpy()
 nash_markup = np.asarray(
     demand.logit_markup_usd_per_token(
-        frame["market_share"].to_numpy(), market.taste_noise_usd_per_task, market.tokens_per_task
+        frame["market_share"].to_numpy(), market.taste_noise_usd_per_task, task_tokens
     )
 )
 per_step = (
@@ -508,7 +519,8 @@ price_per_token = model["price_usd_per_million_tokens"].to_numpy() / 1e6
 cost_per_flop = model["cost_usd_per_logical_flop"].to_numpy()
 serving_cost = cost_per_flop * mean_flop_per_token
 nash_price = serving_cost + mean_markup
-floor_markup = market.taste_noise_usd_per_task / market.tokens_per_task  # mu / T [USD/token]
+# mu / T [USD/token], with the step's T
+floor_markup = market.taste_noise_usd_per_task / model["tokens_per_task"].to_numpy()
 span = years[-1] - years[0]
 
 
@@ -530,7 +542,7 @@ key(
     f"price {price_per_token[0] * 1e6:.3g} -> {price_per_token[-1] * 1e6:.3g} USD per million "
     f"tokens; at the end serving cost {serving_cost[-1] * 1e6:.2g} and Nash markup "
     f"mu/(T(1-s)) {mean_markup[-1] * 1e6:.3g} USD per million tokens (its floor mu/T = "
-    f"{floor_markup * 1e6:.3g}); the price stood more than 5% above cost + Nash markup (labs "
+    f"{floor_markup[-1] * 1e6:.3g}); the price stood more than 5% above cost + Nash markup (labs "
     f"short of serving capacity) in {above_nash.size} of {len(years)} steps"
     + (f", last in {years[above_nash[-1]]:.1f}" if above_nash.size else ""),
 )
@@ -567,9 +579,7 @@ ax_price.plot(
     years, nash_price * 1e6, color="tab:brown", lw=1.6, ls="--", label="serving cost + Nash markup"
 )
 ax_price.plot(years, serving_cost * 1e6, color="tab:purple", lw=1.6, label="serving cost")
-ax_price.axhline(
-    floor_markup * 1e6, color="0.4", ls=":", label=f"markup floor mu/T = {floor_markup * 1e6:.3g}"
-)
+ax_price.plot(years, floor_markup * 1e6, color="0.4", ls=":", label="markup floor mu/T")
 ax_price.set_yscale("log")
 ax_price.set_ylabel("USD per million tokens, log")
 ax_price.set_xlabel("calendar year")
