@@ -35,7 +35,11 @@ class Suppliers(AgentTable):
     input_reasons = ("generation",)
 
     def __init__(
-        self, params: Sequence[SupplierParams], names: Sequence[str], steps_per_year: int
+        self,
+        params: Sequence[SupplierParams],
+        names: Sequence[str],
+        steps_per_year: int,
+        energy_choice_sensitivity: float = 4.0,
     ) -> None:
         super().__init__(params, names)
         n = len(params)
@@ -86,6 +90,8 @@ class Suppliers(AgentTable):
         with np.errstate(divide="ignore"):
             self.overhead_log2 = np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf)
         self.utilisation = np.full(n, 0.5)
+        self.energy_choice_sensitivity = energy_choice_sensitivity  # firms' (MarketParams)
+        self.need_it_mwh_per_year = math.nan  # firms' IT energy demand last step, all of them
         self.capital_usd = self.capacity_mw * p["capex_usd_per_mw"]
         self.price_usd_per_mwh = p["cost_usd_per_mwh"].copy()
         self.unit_cost_usd_per_mwh = p["cost_usd_per_mwh"].copy()
@@ -181,13 +187,40 @@ class Suppliers(AgentTable):
         )
         self.tax_usd_per_mwh = policies.carbon_tax_usd_per_t_co2 * p["carbon_t_per_mwh"]
         self.unit_cost_usd_per_mwh = self.fuel_usd_per_mwh + self.tax_usd_per_mwh
-        self.price_usd_per_mwh = markets.energy_offer_price_usd_per_mwh(
-            self.fuel_usd_per_mwh + self.capital_charge_usd_per_mwh,
-            self.tax_usd_per_mwh,
+        self.price_usd_per_mwh = self._offer_prices(policies, dt)
+
+    def _offer_prices(self, policies: ActivePolicies, dt: float) -> FloatArray:
+        """This step's prices [USD/MWh]: the scarcity prices at the utilisation, in the middle
+        of the step, that the step's demand gives each supplier at these very prices
+        (:func:`sim.markets.energy_clearing_prices`), demand expected at last step's rate
+        (firms' needs change slowly; capacity, known now, may arrive in lumps). Before any
+        demand is seen, on the starting utilisation."""
+        p = self.p
+        pre_tax = self.fuel_usd_per_mwh + self.capital_charge_usd_per_mwh
+        if not math.isfinite(self.need_it_mwh_per_year):
+            return markets.energy_offer_price_usd_per_mwh(
+                pre_tax,
+                self.tax_usd_per_mwh,
+                self.utilisation,
+                p["base_markup"],
+                p["scarcity_markup"],
+            )
+        pro_rata = policies.energy_cap_allocation == "pro_rata"
+        cap_mwh = policies.energy_cap_mw * HOURS_PER_YEAR * dt if pro_rata else math.inf
+        price, _ = markets.energy_clearing_prices(
+            self.need_it_mwh_per_year * dt,
+            self.deliverable_mwh,
+            self.pue,
+            self.energy_choice_sensitivity,
             self.utilisation,
+            -math.expm1(-dt / (2.0 * UTILISATION_MEMORY_YEARS)),
+            pre_tax,
+            self.tax_usd_per_mwh,
             p["base_markup"],
             p["scarcity_markup"],
+            cap_mwh,
         )
+        return price
 
     def settle(
         self,
@@ -234,6 +267,8 @@ class Suppliers(AgentTable):
         self.utilisation = self.utilisation + (now - self.utilisation) * -math.expm1(
             -dt / UTILISATION_MEMORY_YEARS
         )
+        # firms asked need x share x PUE_j of supplier j: their IT energy, all of them
+        self.need_it_mwh_per_year = float(np.sum(demanded_mwh / self.pue)) / dt
         self._invest(ledger, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
         self.overhead_log2 = self.overhead_log2 - self.step_halvings_per_year * dt
 
@@ -253,9 +288,7 @@ class Suppliers(AgentTable):
         where = self.region_index
         planned = self.capacity_mw + self.pipeline_mw
         wanted = np.asarray(
-            capacity.capacity_order(
-                demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
-            )
+            capacity.order_up_to(demand_mw, planned, p["invest_above_utilisation"])
         )
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh

@@ -207,6 +207,30 @@ def capacity_order(
     return _finish(np.where(d > threshold * k, np.maximum(target - k, 0.0), 0.0))
 
 
+def order_up_to(
+    demand: ArrayLike, planned: ArrayLike, target_utilisation: ArrayLike
+) -> FloatOrArray:
+    """Capacity to order to keep demand at most ``target_utilisation`` of the capacity built
+    and ordered [unit]: ``max(0, demand / target - planned)``.
+
+    Reviewed every step, it orders as demand grows, at the rate demand grows (a continuous
+    order-up-to rule, no fixed cost of ordering): what is ordered by a date does not depend on
+    the step length, and no lump ordered at a threshold that one step length crosses and
+    another does not. Suppliers' rule (:class:`agents.supplier.Suppliers`).
+
+    Parameters
+    ----------
+    demand : array_like
+        Demand at this step's rate [MW or chips/yr].
+    planned : array_like
+        Capacity built plus in the pipeline [same].
+    target_utilisation : array_like
+        The most demand may use of what is built and ordered [-], in (0, 1].
+    """
+    target = _f(demand) / _f(target_utilisation)
+    return _finish(np.maximum(target - _f(planned), 0.0))
+
+
 # --------------------------------------------------------------------------------------------
 # Regional supply curve
 # --------------------------------------------------------------------------------------------
