@@ -836,7 +836,10 @@ class Firms(AgentTable):
 
 
 def discretionary_budget_usd(
-    cash_usd: FloatArray, inflow_usd_per_year: FloatArray, spend_rate_per_year: FloatArray, dt: float
+    cash_usd: FloatArray,
+    inflow_usd_per_year: FloatArray,
+    spend_rate_per_year: FloatArray,
+    dt: float,
 ) -> FloatArray:
     """What a firm that spends its cash at ``spend_rate_per_year`` r [1/yr] spends in a step of
     ``dt`` [yr] [USD], exactly: with cash C0 at its start and money coming in at
@@ -846,7 +849,9 @@ def discretionary_budget_usd(
     share = -np.expm1(-spend_rate_per_year * dt)
     with np.errstate(divide="ignore", invalid="ignore"):
         later = np.where(
-            spend_rate_per_year > 0, dt - share / np.where(spend_rate_per_year > 0, spend_rate_per_year, 1.0), 0.0
+            spend_rate_per_year > 0,
+            dt - share / np.where(spend_rate_per_year > 0, spend_rate_per_year, 1.0),
+            0.0,
         )
     return np.asarray(np.maximum(cash_usd * share + inflow_usd_per_year * later, 0.0))
 

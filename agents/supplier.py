@@ -287,9 +287,7 @@ class Suppliers(AgentTable):
         p = self.p
         where = self.region_index
         planned = self.capacity_mw + self.pipeline_mw
-        wanted = np.asarray(
-            capacity.order_up_to(demand_mw, planned, p["invest_above_utilisation"])
-        )
+        wanted = np.asarray(capacity.order_up_to(demand_mw, planned, p["invest_above_utilisation"]))
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
         worth = np.maximum(margin, 0.0) * HOURS_PER_YEAR * p["asset_life_years"]
