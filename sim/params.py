@@ -939,12 +939,18 @@ class SupplierParams(_Validated):
         hi=100.0,
     )
     invest_above_utilisation: float = param(
-        0.8, "-", "Utilisation above which the supplier orders new capacity.", lo=0.0, hi=1.0
+        0.8,
+        "-",
+        "Most of the capacity built and ordered that demand may use: the supplier orders, each "
+        "step, what brings demand back to this share.",
+        lo=0.0,
+        hi=1.0,
     )
     capacity_growth_per_order: float = param(
         0.25,
         "-",
-        "Margin of an order: capacity is ordered up to demand x (1 + margin) / threshold.",
+        "Not used by suppliers any more (they order up to invest_above_utilisation each step, "
+        "so orders do not depend on the step length); accepted so older scenario files load.",
         lo=0.0,
         hi=10.0,
     )
