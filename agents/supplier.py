@@ -22,13 +22,14 @@ class Suppliers(AgentTable):
     link of the chain, site efficiency 1/PUE.
 
     The overhead PUE - 1 halves every ``pue_overhead_halving_years`` (faster with R&D), so PUE
-    falls towards but never below 1. A supplier orders capacity when demand nears what it has,
-    and as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
+    falls towards but never below 1. A supplier orders capacity each step up to the level that
+    keeps demand at its threshold share of what it has, as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
     more the nearer the region is to its limit; :mod:`sim.capacity`), so orders stop where a MW
     costs more than its margin earns over its life, always short of the limit. Orders arrive
     after a lead time in years, not rounded to steps (tranches, :func:`sim.capacity.
     capacity_over_step`). Energy is priced at cost before tax times a markup that rises steeply
-    with utilisation, plus the carbon tax passed through at cost.
+    with utilisation, the utilisation the step's expected demand gives at those prices, plus
+    the carbon tax passed through at cost.
     """
 
     kind = "supplier"
@@ -274,9 +275,9 @@ class Suppliers(AgentTable):
 
     def _invest(self, ledger: Ledger, demand_mw: FloatArray) -> None:
         """Order capacity when demand passes the threshold share of what is built or coming,
-        enough to bring demand back to the threshold with a margin
-        (:func:`sim.capacity.capacity_order`: the total ordered does not depend on the step
-        length), as far as it pays and the supplier's cash allows.
+        enough to bring demand back to the threshold (:func:`sim.capacity.order_up_to`:
+        orders follow demand as it grows, so what is ordered by a date does not depend on the
+        step length), as far as it pays and the supplier's cash allows.
 
         It pays while a MW costs no more on the region's supply curve than the supplier's margin
         before tax earns over the asset life at full use (:func:`sim.capacity.

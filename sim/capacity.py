@@ -186,8 +186,9 @@ def capacity_order(
     """Capacity to order when demand passes a share of capacity built or coming [unit].
 
     ``max(0, demand (1 + margin) / threshold - planned)`` when demand > threshold x planned,
-    else 0: the suppliers' rule, vectorised, for vendors too. The rule restores a level, so
-    the total ordered does not depend on the step length; place the order as one lump
+    else 0: the vendors' rule (suppliers order up to a level, :func:`order_up_to`). The rule
+    restores a level, so the total ordered depends on the step length only through the step at
+    which demand crosses the threshold; place the order as one lump
     (``order_tranche(t0, 0.0, lead)``) rather than spread over the step.
 
     Parameters
