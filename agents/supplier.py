@@ -23,7 +23,7 @@ class Suppliers(AgentTable):
 
     The overhead PUE - 1 halves every ``pue_overhead_halving_years`` (faster with R&D), so PUE
     falls towards but never below 1. A supplier orders capacity each step up to the level that
-    keeps demand at its threshold share of what it has, as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
+    keeps demand below its threshold share of what it has, with a margin, as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
     more the nearer the region is to its limit; :mod:`sim.capacity`), so orders stop where a MW
     costs more than its margin earns over its life, always short of the limit. Orders arrive
     after a lead time in years, not rounded to steps (tranches, :func:`sim.capacity.
@@ -275,7 +275,7 @@ class Suppliers(AgentTable):
 
     def _invest(self, ledger: Ledger, demand_mw: FloatArray) -> None:
         """Order capacity when demand passes the threshold share of what is built or coming,
-        enough to bring demand back to the threshold (:func:`sim.capacity.order_up_to`:
+        up to demand x (1 + margin) / threshold (:func:`sim.capacity.order_up_to`:
         orders follow demand as it grows, so what is ordered by a date does not depend on the
         step length), as far as it pays and the supplier's cash allows.
 
@@ -288,7 +288,11 @@ class Suppliers(AgentTable):
         p = self.p
         where = self.region_index
         planned = self.capacity_mw + self.pipeline_mw
-        wanted = np.asarray(capacity.order_up_to(demand_mw, planned, p["invest_above_utilisation"]))
+        wanted = np.asarray(
+            capacity.order_up_to(
+                demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
+            )
+        )
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
         worth = np.maximum(margin, 0.0) * HOURS_PER_YEAR * p["asset_life_years"]

@@ -941,16 +941,16 @@ class SupplierParams(_Validated):
     invest_above_utilisation: float = param(
         0.8,
         "-",
-        "Most of the capacity built and ordered that demand may use: the supplier orders, each "
-        "step, what brings demand back to this share.",
+        "Utilisation of capacity built and ordered above which the supplier orders more "
+        "(it orders each step up to the level below).",
         lo=0.0,
         hi=1.0,
     )
     capacity_growth_per_order: float = param(
         0.25,
         "-",
-        "Not used by suppliers any more (they order up to invest_above_utilisation each step, "
-        "so orders do not depend on the step length); accepted so older scenario files load.",
+        "Margin of the orders: capacity built and ordered is kept at demand x (1 + margin) / "
+        "threshold, ordered each step as demand grows.",
         lo=0.0,
         hi=10.0,
     )

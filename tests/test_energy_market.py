@@ -429,12 +429,14 @@ def test_energy_prices_solve_for_any_demand(
 
 
 def test_order_up_to_keeps_demand_at_the_target() -> None:
-    assert capacity.order_up_to(90.0, 100.0, 0.8) == pytest.approx(12.5)
-    assert capacity.order_up_to(70.0, 100.0, 0.8) == 0.0
+    # the level of the threshold rule, 90 x 1.25 / 0.8 = 140.625, ordered whenever below it
+    assert capacity.order_up_to(90.0, 100.0, 0.8, 0.25) == pytest.approx(40.625)
+    assert capacity.order_up_to(60.0, 100.0, 0.8, 0.25) == 0.0
+    assert capacity.order_up_to(70.0, 100.0, 0.8, 0.25) == pytest.approx(9.375)
     # ordered step by step as demand grows, the total is what one order would have been
     planned, total = 100.0, 0.0
     for demand in np.linspace(80.0, 160.0, 9):
-        order = float(capacity.order_up_to(demand, planned, 0.8))
+        order = float(capacity.order_up_to(demand, planned, 0.8, 0.0))
         planned, total = planned + order, total + order
     assert total == pytest.approx(160.0 / 0.8 - 100.0)
 
