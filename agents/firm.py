@@ -105,6 +105,13 @@ class Firms(AgentTable):
         self.algorithmic_efficiency = np.full(n, math.nan)
         self.elogical_flop_per_joule = np.full(n, math.nan)
         self.energy_served_share = np.ones(n)
+        # what the last step showed of the money and chips that move within a step
+        self.cash_at_decide_usd = np.full(n, math.nan)  # cash when the last budget was set
+        self.discretionary_usd = np.zeros(n)  # chips and R&D bought out of it [USD]
+        self.fleet_watts_at_decide = np.zeros(n)  # the fleet's watts before last step's chips
+        self.last_purchase_depreciation_usd = np.zeros(n)  # per step, of last step's chips
+        self.last_purchase_it_mwh = np.zeros(n)  # IT MWh a step runs them at full use
+        self.rnd_step_usd_per_year = np.full(n, math.nan)  # smoothed R&D, middle of the step
         self.step_doublings_per_year = np.zeros(n)
         self.above_threshold = np.zeros(n, dtype=bool)  # the run in progress is regulated
         # training runs: the training share accumulates into a run that joins the model at its end
@@ -299,6 +306,17 @@ class Firms(AgentTable):
             )
         )
 
+    def rnd_extra_doublings_per_year(self) -> FloatArray:
+        """What R&D adds to each firm's doubling rate this step [doublings/yr], at the smoothed
+        spending in the middle of the step, this step's R&D included (:meth:`decide`), so the
+        step's research rate does not lag its spending by a step."""
+        spend = np.where(
+            np.isnan(self.rnd_step_usd_per_year), self.rnd_usd_per_year, self.rnd_step_usd_per_year
+        )
+        return innovation.rnd_extra_doublings_per_year(
+            spend, self.rnd_max_extra, self.rnd_half_saturation
+        )
+
     def ideas_rate_factor(self) -> FloatArray:
         """Share of the research rate each firm's level still gets, ``2**(-beta (x - x_ref))``."""
         return np.asarray(
@@ -320,11 +338,15 @@ class Firms(AgentTable):
     ) -> None:
         """Plan the step: budgets for R&D and chips, and the marginal cost of a token.
 
-        Energy to run the fleet comes first (idle chips earn nothing); a share
-        1 - exp(-spend_rate dt) of the cash left after it is the step's discretionary budget.
+        The firm spends its cash at the rate ``spend_rate``, exactly over the step: a share
+        1 - exp(-spend_rate dt) of the cash it holds, plus what it would spend, within the
+        step, of the money that comes in during it (revenue and funding less energy,
+        dividends and fees, expected at last step's rate; :func:`discretionary_budget_usd`),
+        never more than the cash left after the step's energy (idle chips earn nothing).
         R&D gets the spending at which its marginal return is 1
         (:func:`sim.innovation.optimal_rnd_spend_usd_per_year`), as far as the budget allows:
-        an extra doubling saves a share ln 2 of the firm's compute spending, kept while its lead
+        an extra doubling saves a share ln 2 of the firm's compute spending (the fleet that
+        runs this step, this step's chips counted at last step's purchase), kept while its lead
         lasts (rivals catch up at the spillover rate) and discounted at investors' hurdle rate.
         ``chip_share`` of the rest buys chips (chips bought this step run this step), a share
         the firm moves at its reviews by the return on compute (:meth:`review_strategies`).
@@ -334,8 +356,24 @@ class Firms(AgentTable):
         cash = self.cash_usd
         it_mwh = self.energy_need_it_mwh_at_full(dt)
         energy_cost = np.minimum(it_mwh * energy_usd_per_it_mwh, cash)
-        budget = (cash - energy_cost) * -np.expm1(-self.spend_rate * dt)
-        compute_spend = (self.depreciation_usd_per_step + it_mwh * energy_usd_per_it_mwh) / dt
+        # net money in last step, bar what the firm chose to spend: the rate it expects now
+        inflow = np.where(
+            np.isnan(self.cash_at_decide_usd),
+            0.0,
+            (cash - self.cash_at_decide_usd + self.discretionary_usd) / dt,
+        )
+        budget = np.minimum(
+            discretionary_budget_usd(cash, inflow, self.spend_rate, dt),
+            np.maximum(cash - energy_cost, 0.0),
+        )
+        self.cash_at_decide_usd = cash.copy()
+        self.fleet_watts_at_decide = self.fleet_watts.sum(axis=1)
+        # the chips bought this step run this step: counted at last step's purchase
+        compute_spend = (
+            self.depreciation_usd_per_step
+            + self.last_purchase_depreciation_usd
+            + (it_mwh + self.last_purchase_it_mwh) * energy_usd_per_it_mwh
+        ) / dt
         erosion = market.spillover_closed_per_year + np.where(
             self.open_weights, market.spillover_open_per_year, 0.0
         )
@@ -357,6 +395,12 @@ class Firms(AgentTable):
         self.chip_budget_usd = (
             (budget - self.rnd_budget_usd) * self.chip_share * self.energy_served_share
         )
+        # R&D is spent over the step: the research rate of the step follows the smoothed
+        # spending in its middle (exact exponential weights over half a step, memory 1 year)
+        gross_rate = self.rnd_budget_usd / (1.0 - subsidy) / dt
+        self.rnd_step_usd_per_year = self.rnd_usd_per_year + (
+            gross_rate - self.rnd_usd_per_year
+        ) * -math.expm1(-dt / 2.0)
         self.lead_years = innovation.lead_years(
             market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
         )
@@ -572,6 +616,11 @@ class Firms(AgentTable):
             ledger, self.rnd_budget_usd, policies.rnd_subsidy_rate["firms"], dt
         )
         self.rnd_usd = rnd
+        # what the next step's decisions expect of this one's flows
+        self.discretionary_usd = self.chips_usd() + rnd
+        self.last_purchase_depreciation_usd = self.chips_usd() / self.life_steps
+        bought_watts = self.fleet_watts.sum(axis=1) - self.fleet_watts_at_decide
+        self.last_purchase_it_mwh = bought_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
         # the same test as the training delay, this step
         due = np.where(self.above_threshold, policies.compliance_cost_usd_per_year * dt, 0.0)
         compliance = ledger.transfer("compliance", due, self.accounts, "government")
@@ -784,6 +833,27 @@ class Firms(AgentTable):
         for name in FIRM_ONLY_OUTPUTS:
             out[name] = np.array(getattr(self, name))  # a copy: rows change next step
         return out
+
+
+def discretionary_budget_usd(
+    cash_usd: FloatArray,
+    inflow_usd_per_year: FloatArray,
+    spend_rate_per_year: FloatArray,
+    dt: float,
+) -> FloatArray:
+    """What a firm that spends its cash at ``spend_rate_per_year`` r [1/yr] spends in a step of
+    ``dt`` [yr] [USD], exactly: with cash C0 at its start and money coming in at
+    ``inflow_usd_per_year`` I [USD/yr] through it, ``C0 (1 - e^(-r dt)) + I (dt - (1 -
+    e^(-r dt)) / r)`` (``dC/dt = I - r C`` integrated), so two half steps spend what one
+    whole step spends; nothing at r = 0. Never negative."""
+    share = -np.expm1(-spend_rate_per_year * dt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        later = np.where(
+            spend_rate_per_year > 0,
+            dt - share / np.where(spend_rate_per_year > 0, spend_rate_per_year, 1.0),
+            0.0,
+        )
+    return np.asarray(np.maximum(cash_usd * share + inflow_usd_per_year * later, 0.0))
 
 
 class AIFirm(MarketAgent):

@@ -22,20 +22,25 @@ class Suppliers(AgentTable):
     link of the chain, site efficiency 1/PUE.
 
     The overhead PUE - 1 halves every ``pue_overhead_halving_years`` (faster with R&D), so PUE
-    falls towards but never below 1. A supplier orders capacity when demand nears what it has,
-    and as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
+    falls towards but never below 1. A supplier orders capacity each step up to the level that
+    keeps demand below its threshold share of what it has, with a margin, as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
     more the nearer the region is to its limit; :mod:`sim.capacity`), so orders stop where a MW
     costs more than its margin earns over its life, always short of the limit. Orders arrive
     after a lead time in years, not rounded to steps (tranches, :func:`sim.capacity.
     capacity_over_step`). Energy is priced at cost before tax times a markup that rises steeply
-    with utilisation, plus the carbon tax passed through at cost.
+    with utilisation, the utilisation the step's expected demand gives at those prices, plus
+    the carbon tax passed through at cost.
     """
 
     kind = "supplier"
     input_reasons = ("generation",)
 
     def __init__(
-        self, params: Sequence[SupplierParams], names: Sequence[str], steps_per_year: int
+        self,
+        params: Sequence[SupplierParams],
+        names: Sequence[str],
+        steps_per_year: int,
+        energy_choice_sensitivity: float = 4.0,
     ) -> None:
         super().__init__(params, names)
         n = len(params)
@@ -86,6 +91,8 @@ class Suppliers(AgentTable):
         with np.errstate(divide="ignore"):
             self.overhead_log2 = np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf)
         self.utilisation = np.full(n, 0.5)
+        self.energy_choice_sensitivity = energy_choice_sensitivity  # firms' (MarketParams)
+        self.need_it_mwh_per_year = math.nan  # firms' IT energy demand last step, all of them
         self.capital_usd = self.capacity_mw * p["capex_usd_per_mw"]
         self.price_usd_per_mwh = p["cost_usd_per_mwh"].copy()
         self.unit_cost_usd_per_mwh = p["cost_usd_per_mwh"].copy()
@@ -181,13 +188,40 @@ class Suppliers(AgentTable):
         )
         self.tax_usd_per_mwh = policies.carbon_tax_usd_per_t_co2 * p["carbon_t_per_mwh"]
         self.unit_cost_usd_per_mwh = self.fuel_usd_per_mwh + self.tax_usd_per_mwh
-        self.price_usd_per_mwh = markets.energy_offer_price_usd_per_mwh(
-            self.fuel_usd_per_mwh + self.capital_charge_usd_per_mwh,
-            self.tax_usd_per_mwh,
+        self.price_usd_per_mwh = self._offer_prices(policies, dt)
+
+    def _offer_prices(self, policies: ActivePolicies, dt: float) -> FloatArray:
+        """This step's prices [USD/MWh]: the scarcity prices at the utilisation, in the middle
+        of the step, that the step's demand gives each supplier at these very prices
+        (:func:`sim.markets.energy_clearing_prices`), demand expected at last step's rate
+        (firms' needs change slowly; capacity, known now, may arrive in lumps). Before any
+        demand is seen, on the starting utilisation."""
+        p = self.p
+        pre_tax = self.fuel_usd_per_mwh + self.capital_charge_usd_per_mwh
+        if not math.isfinite(self.need_it_mwh_per_year):
+            return markets.energy_offer_price_usd_per_mwh(
+                pre_tax,
+                self.tax_usd_per_mwh,
+                self.utilisation,
+                p["base_markup"],
+                p["scarcity_markup"],
+            )
+        pro_rata = policies.energy_cap_allocation == "pro_rata"
+        cap_mwh = policies.energy_cap_mw * HOURS_PER_YEAR * dt if pro_rata else math.inf
+        price, _ = markets.energy_clearing_prices(
+            self.need_it_mwh_per_year * dt,
+            self.deliverable_mwh,
+            self.pue,
+            self.energy_choice_sensitivity,
             self.utilisation,
+            -math.expm1(-dt / (2.0 * UTILISATION_MEMORY_YEARS)),
+            pre_tax,
+            self.tax_usd_per_mwh,
             p["base_markup"],
             p["scarcity_markup"],
+            cap_mwh,
         )
+        return price
 
     def settle(
         self,
@@ -234,14 +268,16 @@ class Suppliers(AgentTable):
         self.utilisation = self.utilisation + (now - self.utilisation) * -math.expm1(
             -dt / UTILISATION_MEMORY_YEARS
         )
+        # firms asked need x share x PUE_j of supplier j: their IT energy, all of them
+        self.need_it_mwh_per_year = float(np.sum(demanded_mwh / self.pue)) / dt
         self._invest(ledger, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
         self.overhead_log2 = self.overhead_log2 - self.step_halvings_per_year * dt
 
     def _invest(self, ledger: Ledger, demand_mw: FloatArray) -> None:
         """Order capacity when demand passes the threshold share of what is built or coming,
-        enough to bring demand back to the threshold with a margin
-        (:func:`sim.capacity.capacity_order`: the total ordered does not depend on the step
-        length), as far as it pays and the supplier's cash allows.
+        up to demand x (1 + margin) / threshold (:func:`sim.capacity.order_up_to`:
+        orders follow demand as it grows, so what is ordered by a date does not depend on the
+        step length), as far as it pays and the supplier's cash allows.
 
         It pays while a MW costs no more on the region's supply curve than the supplier's margin
         before tax earns over the asset life at full use (:func:`sim.capacity.
@@ -253,7 +289,7 @@ class Suppliers(AgentTable):
         where = self.region_index
         planned = self.capacity_mw + self.pipeline_mw
         wanted = np.asarray(
-            capacity.capacity_order(
+            capacity.order_up_to(
                 demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
             )
         )

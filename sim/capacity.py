@@ -186,8 +186,10 @@ def capacity_order(
     """Capacity to order when demand passes a share of capacity built or coming [unit].
 
     ``max(0, demand (1 + margin) / threshold - planned)`` when demand > threshold x planned,
-    else 0: the suppliers' rule, vectorised, for vendors too. The rule restores a level, so
-    the total ordered does not depend on the step length; place the order as one lump
+    else 0: the vendors' rule (suppliers order up to the same level every step,
+    :func:`order_up_to`). The rule
+    restores a level, so the total ordered depends on the step length only through the step at
+    which demand crosses the threshold; place the order as one lump
     (``order_tranche(t0, 0.0, lead)``) rather than spread over the step.
 
     Parameters
@@ -205,6 +207,36 @@ def capacity_order(
     threshold = _f(invest_above_utilisation)
     target = d * (1.0 + _f(growth_per_order)) / threshold
     return _finish(np.where(d > threshold * k, np.maximum(target - k, 0.0), 0.0))
+
+
+def order_up_to(
+    demand: ArrayLike,
+    planned: ArrayLike,
+    invest_above_utilisation: ArrayLike,
+    growth_per_order: ArrayLike,
+) -> FloatOrArray:
+    """Capacity to order to keep what is built and ordered at ``demand (1 + margin) /
+    threshold`` [unit]: ``max(0, demand (1 + margin) / threshold - planned)``.
+
+    The level of :func:`capacity_order`, ordered every step rather than when demand crosses the
+    threshold: orders follow demand as it grows (a continuous order-up-to rule, no fixed cost
+    of ordering), so what is ordered by a date does not depend on the step length, and no lump
+    hangs on the step at which demand crosses a threshold. Suppliers' rule
+    (:class:`agents.supplier.Suppliers`).
+
+    Parameters
+    ----------
+    demand : array_like
+        Demand at this step's rate [MW or chips/yr].
+    planned : array_like
+        Capacity built plus in the pipeline [same].
+    invest_above_utilisation : array_like
+        Threshold utilisation [-], in (0, 1].
+    growth_per_order : array_like
+        Margin kept above the threshold [-], >= 0.
+    """
+    target = _f(demand) * (1.0 + _f(growth_per_order)) / _f(invest_above_utilisation)
+    return _finish(np.maximum(target - _f(planned), 0.0))
 
 
 # --------------------------------------------------------------------------------------------

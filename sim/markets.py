@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -176,6 +177,146 @@ def energy_offer_price_usd_per_mwh(
     return scarcity_price(
         pre_tax_cost_usd_per_mwh, utilisation, base_markup, scarcity_markup
     ) + np.asarray(tax_usd_per_mwh, dtype=float)
+
+
+def energy_split(price_usd_per_mwh: ArrayLike, pue: ArrayLike, sensitivity: float) -> FloatArray:
+    """Firms' split of their energy over suppliers [-], a logit on the price of an IT MWh,
+    ``price x PUE``, with ``sensitivity`` [-] on its log and no outside option (sums to 1)."""
+    price_it = np.asarray(price_usd_per_mwh, dtype=float) * np.asarray(pue, dtype=float)
+    return logit_shares(-sensitivity * np.log(price_it), outside_option=False)
+
+
+def _offer_residual(
+    price: FloatArray,
+    need_it_mwh: float,
+    deliverable_mwh: FloatArray,
+    pue: FloatArray,
+    sensitivity: float,
+    utilisation_start: FloatArray,
+    weight: float,
+    cap_mwh: float,
+    pre_tax: FloatArray,
+    tax: FloatArray,
+    base_markup: FloatArray,
+    scarcity_markup: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``price - scarcity price at the utilisation that price gives``, that utilisation, and
+    the residual's Jacobian in the prices (for :func:`energy_clearing_prices`)."""
+    split = energy_split(price, pue, sensitivity)
+    asked = need_it_mwh * split * pue
+    deliverable = np.where(deliverable_mwh > 0, deliverable_mwh, 1.0)
+    own = np.where(deliverable_mwh > 0, asked / deliverable, 1.0)
+    total = float(asked.sum())
+    capped = total / cap_mwh if math.isfinite(cap_mwh) and cap_mwh > 0 else -np.inf
+    by_cap = capped > own
+    raw = np.where(by_cap, capped, own)
+    utilisation = utilisation_start + (raw - utilisation_start) * weight
+    u = np.clip(utilisation, 0.0, 1.0)
+    offer = pre_tax * (1.0 + base_markup + scarcity_markup * u**4) + tax
+    inside = (utilisation > 0.0) & (utilisation < 1.0)
+    d_offer_du = np.where(inside, pre_tax * scarcity_markup * 4.0 * u**3, 0.0)
+    # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
+    d_split = -sensitivity * (np.diag(split) - np.outer(split, split)) / price[None, :]
+    d_asked = need_it_mwh * pue[:, None] * d_split
+    d_own = np.where(deliverable_mwh[:, None] > 0, d_asked / deliverable[:, None], 0.0)
+    d_capped = (
+        np.broadcast_to(d_asked.sum(axis=0) / cap_mwh, d_own.shape)
+        if math.isfinite(cap_mwh) and cap_mwh > 0
+        else d_own
+    )
+    d_raw = np.where(by_cap[:, None], d_capped, d_own)
+    jacobian = np.eye(len(price)) - (d_offer_du * weight)[:, None] * d_raw
+    return price - offer, utilisation, jacobian
+
+
+def energy_clearing_prices(
+    need_it_mwh: float,
+    deliverable_mwh: ArrayLike,
+    pue: ArrayLike,
+    sensitivity: float,
+    utilisation_start: ArrayLike,
+    weight: float,
+    pre_tax_cost_usd_per_mwh: ArrayLike,
+    tax_usd_per_mwh: ArrayLike,
+    base_markup: ArrayLike,
+    scarcity_markup: ArrayLike,
+    cap_mwh: float = math.inf,
+    tolerance: float = 1e-12,
+) -> tuple[FloatArray, FloatArray]:
+    """Suppliers' offer prices [USD/MWh] that are consistent with the demand they bring:
+    each supplier's price is its scarcity price (:func:`energy_offer_price_usd_per_mwh`) at
+    the utilisation the step's demand gives it when firms split ``need_it_mwh`` [IT MWh] over
+    suppliers by :func:`energy_split` at these very prices. Returns (prices, utilisation [-]).
+
+    Utilisation follows the step's own: ``u0 + (asked / deliverable - u0) x weight``, with
+    ``utilisation_start`` u0 the smoothed utilisation so far and ``weight`` in [0, 1] how much
+    of this step's utilisation it takes in (1 - exp(-dt / 2 tau) for the middle of a step
+    of ``dt`` with memory tau; 1 for none). A supplier that can deliver nothing counts as
+    full; a pro-rata cap of ``cap_mwh`` [grid MWh] counts as capacity shared in proportion to
+    what is asked. A dearer supplier loses demand, so its utilisation and price fall: the
+    fixed point is unique, and prices set on last step's utilisation, which firms then chase,
+    go round in a cobweb that depends on the step length. Solved by Newton's method (the
+    Jacobian is an M-matrix: logit shares do not change when all prices scale alike), each
+    price kept between the markups' bounds, with monotone best responses as a fallback.
+    """
+    pue_ = np.asarray(pue, dtype=float)
+    pre_tax = np.broadcast_to(np.asarray(pre_tax_cost_usd_per_mwh, dtype=float), pue_.shape)
+    tax = np.broadcast_to(np.asarray(tax_usd_per_mwh, dtype=float), pue_.shape)
+    base = np.broadcast_to(np.asarray(base_markup, dtype=float), pue_.shape)
+    scarcity = np.broadcast_to(np.asarray(scarcity_markup, dtype=float), pue_.shape)
+    args = (
+        float(need_it_mwh),
+        np.broadcast_to(np.asarray(deliverable_mwh, dtype=float), pue_.shape),
+        pue_,
+        float(sensitivity),
+        np.broadcast_to(np.asarray(utilisation_start, dtype=float), pue_.shape),
+        float(weight),
+        float(cap_mwh),
+        pre_tax,
+        tax,
+        base,
+        scarcity,
+    )
+    low = pre_tax * (1.0 + base) + tax
+    high = pre_tax * (1.0 + base + scarcity) + tax
+    price = np.clip(
+        np.asarray(
+            energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity), dtype=float
+        ),
+        low,
+        high,
+    )
+    for _ in range(50):
+        residual, utilisation, jacobian = _offer_residual(price, *args)
+        if np.all(np.abs(residual) <= tolerance * price):
+            return price, utilisation
+        price = np.clip(price - np.linalg.solve(jacobian, residual), low, high)
+    return _energy_prices_by_best_responses(low, high, args, tolerance)
+
+
+def _energy_prices_by_best_responses(
+    low: FloatArray, high: FloatArray, args: tuple[Any, ...], tolerance: float
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`energy_clearing_prices` by best responses from the lowest prices: each supplier's
+    price solves its own equation by bisection, the others held; a dearer rival raises one's
+    price, so the prices rise monotonically to the fixed point."""
+    price = low.copy()
+    for _ in range(10_000):
+        lo, hi = low.copy(), high.copy()
+        for _ in range(80):
+            mid = (lo + hi) / 2.0
+            own = np.array(
+                [
+                    _offer_residual(np.where(np.arange(len(price)) == j, mid, price), *args)[0][j]
+                    for j in range(len(price))
+                ]
+            )
+            lo, hi = np.where(own < 0.0, mid, lo), np.where(own < 0.0, hi, mid)
+        moved = np.abs(hi - price)
+        price = hi
+        if np.all(moved <= tolerance * price):
+            break
+    return price, _offer_residual(price, *args)[1]
 
 
 def compute_value_usd_per_it_mwh(

@@ -137,7 +137,11 @@ class EfficiencyRaceModel(mesa.Model):
         self.vendor_table = Vendors(
             *_expand(scenario.vendors), scenario.market.chip_choice_sensitivity
         )
-        self.supplier_table = Suppliers(*_expand(scenario.suppliers), scenario.run.steps_per_year)
+        self.supplier_table = Suppliers(
+            *_expand(scenario.suppliers),
+            scenario.run.steps_per_year,
+            scenario.market.energy_choice_sensitivity,
+        )
         self.firm_table = Firms(
             *_expand(scenario.firms),
             self.fit,

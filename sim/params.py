@@ -956,12 +956,18 @@ class SupplierParams(_Validated):
         hi=100.0,
     )
     invest_above_utilisation: float = param(
-        0.8, "-", "Utilisation above which the supplier orders new capacity.", lo=0.0, hi=1.0
+        0.8,
+        "-",
+        "Utilisation of capacity built and ordered above which the supplier orders more "
+        "(it orders each step up to the level below).",
+        lo=0.0,
+        hi=1.0,
     )
     capacity_growth_per_order: float = param(
         0.25,
         "-",
-        "Margin of an order: capacity is ordered up to demand x (1 + margin) / threshold.",
+        "Margin of the orders: capacity built and ordered is kept at demand x (1 + margin) / "
+        "threshold, ordered each step as demand grows.",
         lo=0.0,
         hi=10.0,
     )

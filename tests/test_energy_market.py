@@ -330,3 +330,136 @@ def test_the_energy_figure_shows_supply_investment_and_grid_limits() -> None:
     np.testing.assert_allclose(on_order, result.model["energy_pipeline_mw"].where(lambda x: x > 0))
     limit = np.asarray(lines["grid limits, all regions"].get_ydata(), float)
     np.testing.assert_allclose(limit, 23000.0)
+
+
+# --------------------------------------------------------------------------------------------
+# step length: prices that clear the step's demand, orders up to a level
+# --------------------------------------------------------------------------------------------
+
+CLEARING = dict(
+    need_it_mwh=3000.0,
+    deliverable_mwh=np.array([1000.0, 1500.0, 1000.0]),
+    pue=np.array([1.12, 1.4, 1.56]),
+    sensitivity=4.0,
+    utilisation_start=np.array([0.9, 0.7, 0.95]),
+    weight=0.15,
+    pre_tax_cost_usd_per_mwh=np.array([80.0, 90.0, 70.0]),
+    tax_usd_per_mwh=np.array([2.0, 20.0, 40.0]),
+    base_markup=0.15,
+    scarcity_markup=1.0,
+)
+
+
+def _check_fixed_point(price: np.ndarray, utilisation: np.ndarray, c: dict, cap: float) -> None:
+    split = markets.energy_split(price, c["pue"], c["sensitivity"])
+    asked = c["need_it_mwh"] * split * c["pue"]
+    raw = np.maximum(asked / c["deliverable_mwh"], asked.sum() / cap)
+    u0 = c["utilisation_start"]
+    np.testing.assert_allclose(utilisation, u0 + (raw - u0) * c["weight"], rtol=1e-10)
+    expected = markets.energy_offer_price_usd_per_mwh(
+        c["pre_tax_cost_usd_per_mwh"],
+        c["tax_usd_per_mwh"],
+        utilisation,
+        c["base_markup"],
+        c["scarcity_markup"],
+    )
+    np.testing.assert_allclose(price, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("cap", [math.inf, 3000.0])
+def test_energy_prices_are_the_scarcity_prices_of_the_demand_they_bring(cap: float) -> None:
+    price, utilisation = markets.energy_clearing_prices(**CLEARING, cap_mwh=cap)
+    _check_fixed_point(price, utilisation, CLEARING, cap)
+    # the fallback finds the same fixed point
+    c = CLEARING
+    low = c["pre_tax_cost_usd_per_mwh"] * 1.15 + c["tax_usd_per_mwh"]
+    high = c["pre_tax_cost_usd_per_mwh"] * 2.15 + c["tax_usd_per_mwh"]
+    args = (
+        c["need_it_mwh"],
+        c["deliverable_mwh"],
+        c["pue"],
+        c["sensitivity"],
+        c["utilisation_start"],
+        c["weight"],
+        cap,
+        c["pre_tax_cost_usd_per_mwh"],
+        c["tax_usd_per_mwh"],
+        np.full(3, 0.15),
+        np.full(3, 1.0),
+    )
+    slow, _ = markets._energy_prices_by_best_responses(low, high, args, 1e-12)
+    np.testing.assert_allclose(price, slow, rtol=1e-9)
+
+
+def test_energy_prices_with_no_weight_are_last_steps() -> None:
+    # weight 0: the step's demand does not enter, the prices are those of u0 (today's rule)
+    price, utilisation = markets.energy_clearing_prices(**{**CLEARING, "weight": 0.0})
+    np.testing.assert_allclose(utilisation, CLEARING["utilisation_start"])
+    expected = markets.energy_offer_price_usd_per_mwh(
+        CLEARING["pre_tax_cost_usd_per_mwh"],
+        CLEARING["tax_usd_per_mwh"],
+        CLEARING["utilisation_start"],
+        0.15,
+        1.0,
+    )
+    np.testing.assert_allclose(price, expected, rtol=1e-12)
+
+
+@given(
+    need=st.floats(10.0, 1e5),
+    deliverable=st.lists(st.floats(1.0, 1e4), min_size=3, max_size=3),
+    u0=st.lists(st.floats(0.0, 2.0), min_size=3, max_size=3),
+    weight=st.floats(0.0, 1.0),
+    sensitivity=st.floats(0.0, 20.0),
+)
+@settings(max_examples=40, deadline=None)
+def test_energy_prices_solve_for_any_demand(
+    need: float, deliverable: list[float], u0: list[float], weight: float, sensitivity: float
+) -> None:
+    c = {
+        **CLEARING,
+        "need_it_mwh": need,
+        "deliverable_mwh": np.array(deliverable),
+        "utilisation_start": np.array(u0),
+        "weight": weight,
+        "sensitivity": sensitivity,
+    }
+    price, utilisation = markets.energy_clearing_prices(**c)
+    _check_fixed_point(price, utilisation, c, math.inf)
+
+
+def test_order_up_to_keeps_demand_at_the_target() -> None:
+    # the level of the threshold rule, 90 x 1.25 / 0.8 = 140.625, ordered whenever below it
+    assert capacity.order_up_to(90.0, 100.0, 0.8, 0.25) == pytest.approx(40.625)
+    assert capacity.order_up_to(60.0, 100.0, 0.8, 0.25) == 0.0
+    assert capacity.order_up_to(70.0, 100.0, 0.8, 0.25) == pytest.approx(9.375)
+    # ordered step by step as demand grows, the total is what one order would have been
+    planned, total = 100.0, 0.0
+    for demand in np.linspace(80.0, 160.0, 9):
+        order = float(capacity.order_up_to(demand, planned, 0.8, 0.0))
+        planned, total = planned + order, total + order
+    assert total == pytest.approx(160.0 / 0.8 - 100.0)
+
+
+def test_supplier_prices_on_the_demand_it_expects() -> None:
+    # after a step in which firms asked 150 MW of 100: the next step's price takes in the
+    # step's expected demand at half-step weight, not last step's utilisation alone
+    table, ledger = suppliers(SupplierParams(capacity_mw=100.0, capacity_growth_per_order=0.0))
+    policies = ActivePolicies()
+    table.post_offer(1, 0.0, policies, DT)
+    asked = np.array([150.0 * HOURS_PER_YEAR * DT])
+    table.fix_step_rate(policies, DT)
+    table.settle(ledger, 1, asked / 1.5, asked, np.array([math.inf]), policies, DT)
+    # the PUE firms saw when they asked (it falls at the end of the step)
+    assert table.need_it_mwh_per_year == pytest.approx(150.0 * HOURS_PER_YEAR / 1.3)
+    u_end = table.utilisation[0]
+    table.post_offer(2, 0.0, policies, DT)
+    raw = table.need_it_mwh_per_year * DT * table.pue[0] / table.deliverable_mwh[0]
+    assert raw == pytest.approx(1.5, rel=1e-2)  # as last step, at this step's PUE
+    u_mid = u_end + (raw - u_end) * -math.expm1(-DT / 0.5)
+    assert u_end < u_mid < raw
+    p = table.p
+    pre_tax = table.fuel_usd_per_mwh[0] + table.capital_charge_usd_per_mwh[0]
+    assert table.price_usd_per_mwh[0] == pytest.approx(
+        pre_tax * (1.0 + p["base_markup"][0] + p["scarcity_markup"][0] * u_mid**4), rel=1e-10
+    )

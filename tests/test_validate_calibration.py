@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from agents.firm import discretionary_budget_usd
 from experiments.cli import main
 from sim import calibrate, validate
 from sim.run import simulate
@@ -182,3 +183,29 @@ def test_calibrate_cli_json_and_bad_budget(
     assert out["written"] is None
     assert main(["calibrate", "--max-evaluations", "0"]) == 2
     assert "--max-evaluations 0" in capsys.readouterr().err
+
+
+def test_discretionary_budget_is_exact_over_any_step() -> None:
+    # dC/dt = I - r C: spent = C0 (1 - e^(-r dt)) + I (dt - (1 - e^(-r dt)) / r)
+    cash, inflow, rate = np.array([100.0]), np.array([30.0]), np.array([1.0])
+    whole = discretionary_budget_usd(cash, inflow, rate, 0.5)
+    assert whole[0] == pytest.approx(
+        100.0 * (1 - math.exp(-0.5)) + 30.0 * (0.5 - (1 - math.exp(-0.5)))
+    )
+    # two half steps spend what one whole step spends, with the cash left in between
+    first = discretionary_budget_usd(cash, inflow, rate, 0.25)
+    left = cash + inflow * 0.25 - first
+    second = discretionary_budget_usd(left, inflow, rate, 0.25)
+    assert first[0] + second[0] == pytest.approx(whole[0], rel=1e-12)
+    assert discretionary_budget_usd(cash, inflow, np.array([0.0]), 0.5)[0] == 0.0
+    assert discretionary_budget_usd(np.array([0.0]), np.array([-50.0]), rate, 0.5)[0] == 0.0
+
+
+@pytest.mark.slow
+def test_halving_the_step_moves_no_headline_output_by_one_percent() -> None:
+    changes = validate.step_length_changes()
+    assert set(changes) == set(
+        validate.headline(simulate(load_scenario("baseline", {"run.years": 0.25})))
+    )
+    over = {k: v for k, v in changes.items() if v >= 0.01}
+    assert over == {}
