@@ -142,6 +142,7 @@ class Firms(AgentTable):
         self.own_data_tokens = np.zeros(n)  # unique tokens its users gave it [tokens]
         self.training_value_usd_per_flop = np.zeros(n)  # marginal value of compute, this step
         self.serving_value_usd_per_flop = np.zeros(n)
+        self.values_seen = np.zeros(n, dtype=int)  # steps of market values averaged so far
         self.entry_year = column(params, "entry_year")
 
     # --- accounts read from the ledger ---------------------------------------------------------
@@ -746,10 +747,10 @@ class Firms(AgentTable):
         )
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
-    def value_compute(self, market: MarketParams, tokens_per_task: float) -> None:
-        """What the next logical FLOP is worth this step [USD/logical FLOP], in training and in
-        serving (:mod:`sim.strategy`), from the services market just cleared: the firm's
-        marginal value of compute, for its reviews and its energy bids."""
+    def value_compute(self, market: MarketParams, tokens_per_task: float, dt: float) -> None:
+        """What the next logical FLOP is worth [USD/logical FLOP], in training and in serving
+        (:mod:`sim.strategy`), from the services market just cleared and averaged over about a
+        review period: the firm's marginal value of compute, for its reviews and energy bids."""
         shared = self.law
         # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
         # with a negligible share, mu / T per token
@@ -759,7 +760,7 @@ class Firms(AgentTable):
             self.cost_usd_per_token + market.taste_noise_usd_per_task / tokens_per_task,
         )
         excess = self.loss - shared.loss_floor
-        self.training_value_usd_per_flop = strategy.training_value_usd_per_flop(
+        train = strategy.training_value_usd_per_flop(
             self.tasks_sold_per_year,
             (price - self.cost_usd_per_token) * tokens_per_task,
             self.market_share,
@@ -772,9 +773,20 @@ class Firms(AgentTable):
             self.cumulative_logical_flop,
             self.lead_years,
         )
-        self.serving_value_usd_per_flop = strategy.serving_value_usd_per_flop(
+        serve = strategy.serving_value_usd_per_flop(
             price, self.cost_usd_per_token, self.flop_per_token(), self.capacity_binds
         )
+        # averaged over about a review period (exact exponential weights), so what a review
+        # sees does not hang on whether capacity happened to bind in the step it falls on
+        tau = self.review_every_steps * dt
+        first = self.values_seen == 0
+        self.training_value_usd_per_flop = np.where(
+            first, train, finance.smooth(self.training_value_usd_per_flop, train, dt, tau)
+        )
+        self.serving_value_usd_per_flop = np.where(
+            first, serve, finance.smooth(self.serving_value_usd_per_flop, serve, dt, tau)
+        )
+        self.values_seen = self.values_seen + 1
 
     def review_strategies(
         self,

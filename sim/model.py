@@ -566,7 +566,7 @@ class EfficiencyRaceModel(mesa.Model):
         firms.own_data_tokens = (
             firms.own_data_tokens + self.config.law.user_data_share * deal.tokens
         )
-        firms.value_compute(market, tokens)
+        firms.value_compute(market, tokens, dt)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
