@@ -243,8 +243,8 @@ lesson.claim(
 )
 lesson.claim(
     "C3",
-    abs(pct("energy-cap", "energy price [USD/MWh]")) < 5.0,
-    "the cap moves the average energy price by less than 5% "
+    abs(pct("energy-cap", "energy price [USD/MWh]")) < 15.0,
+    "the cap moves the average energy price by less than 15% "
     f"({pct('energy-cap', 'energy price [USD/MWh]'):+.1f}%)",
 )
 key(
@@ -525,8 +525,10 @@ lesson.print_key_numbers()
 # and the middle panel of figure 2, which accumulates each sector's profit under the cap minus
 # the baseline's. Three mechanisms of the model decide the answer:
 #
-# - the energy market clears by *rationing at posted prices*: suppliers price on their
-#   utilisation of installed capacity, not on the cap, so the energy price hardly moves (C3);
+# - the energy market clears by *rationing at posted prices*: suppliers price to clear the
+#   demand they expect against their own capacity, not against the cap, so the energy price
+#   moves only a little (C3: under 15%; a permit auction, the shipped cap's default, would
+#   price the scarcity instead);
 # - suppliers order new capacity against the power they can *sell*: the smaller of what the
 #   labs ask for and their share of the cap (`agents/supplier.py`). Under the cap their
 #   capacity stops growing with the labs' demand, so it ends far below the baseline's (C1,
