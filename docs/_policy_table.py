@@ -37,19 +37,21 @@ METRICS = (
 
 #: the mechanism of each lever, in one sentence (what the code does, docs/model.md 3.3.12)
 MECHANISMS = {
-    "energy-cap": "AI power above the cap is not delivered, so fleets run less: less compute "
-    "and energy, higher cost per token; the scarcity between demand and the cap is priced.",
-    "carbon-tax": "Suppliers pay the tax on their emissions and pass it into the energy price, "
-    "so firms buy less energy and the energy mix shifts to low-carbon suppliers.",
-    "rnd-subsidy": "The government pays a share of firms' R&D, which moves each firm's "
-    "marginal R&D optimum up, so algorithms improve faster.",
-    "export-control": "Firms of the restricted region get chips below a FLOP/J limit and a "
-    "quota, so their fleets are less efficient and smaller.",
-    "compute-threshold": "Training runs above the threshold pay compliance and lose a share of "
-    "their compute to delay, so firms near it train less or stay under it.",
-    "algorithmic-breakthrough": "Every firm's algorithms double one more time a year for "
-    "three years: cheaper tokens and better models, through the markets.",
-    "hardware-slowdown": "Vendors' FLOP/J grows more slowly, so compute costs more energy.",
+    "energy-cap": "AI power above 5 GW is not delivered; the government auctions permits for "
+    "the capped energy, so fleets run less, serving capacity binds, token prices rise and "
+    "buyers turn to the open model.",
+    "carbon-tax": "Suppliers pay the tax on their emissions and add it at cost to their price, "
+    "so firms buy less energy and demand moves to the low-carbon supplier.",
+    "rnd-subsidy": "The government pays 40% of firms' R&D, which raises each firm's marginal "
+    "R&D optimum, so algorithms improve faster while it lasts.",
+    "export-control": "Firms of the restricted region get chips no better than the frontier of "
+    "three years before (10% leak through) and a domestic vendor's slower chips.",
+    "compute-threshold": "Training runs above 1e27 physical FLOP pay compliance and lose 30% "
+    "of their compute, or the firm holds its run at the threshold and serves with the rest.",
+    "algorithmic-breakthrough": "Every firm's algorithms gain one more doubling a year for "
+    "three years: cheaper compute and better models, through costs, prices and shares.",
+    "hardware-slowdown": "Vendors' FLOP/J and FLOP/s per dollar grow 0.35 doublings a year "
+    "more slowly from 2028, so compute costs more energy and money.",
 }
 
 
