@@ -135,14 +135,10 @@ class AgentTable:
     def extend(self, other: Self) -> None:
         """Append ``other``'s agents (same type, same shapes past the first axis) as new rows;
         their cash comes with them (book it through the ledger if it is new money)."""
-        n, m = len(self), len(other)
+        n = len(self)
         for name, value in vars(self).items():
             if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
-                # state set only once agents act (e.g. last step's bids) starts at zero
-                theirs = getattr(other, name, None)
-                if theirs is None or theirs.shape[1:] != value.shape[1:]:
-                    theirs = np.zeros((m, *value.shape[1:]), dtype=value.dtype)
-                setattr(self, name, np.concatenate([value, theirs]))
+                setattr(self, name, np.concatenate([value, getattr(other, name)]))
         self.accounts.extend(other.accounts)
         self.params += other.params
         self.names += other.names

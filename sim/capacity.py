@@ -203,10 +203,9 @@ def capacity_order(
     growth_per_order : array_like
         Margin ordered above the threshold [-], >= 0.
     """
-    d, k = _f(demand), _f(planned)
-    threshold = _f(invest_above_utilisation)
-    target = d * (1.0 + _f(growth_per_order)) / threshold
-    return _finish(np.where(d > threshold * k, np.maximum(target - k, 0.0), 0.0))
+    level = _f(order_up_to(demand, planned, invest_above_utilisation, growth_per_order))
+    crossed = _f(demand) > _f(invest_above_utilisation) * _f(planned)
+    return _finish(np.where(crossed, level, 0.0))
 
 
 def order_up_to(

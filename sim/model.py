@@ -286,10 +286,7 @@ class EfficiencyRaceModel(mesa.Model):
         entrant = pool.split(np.arange(len(pool)) == int(np.argmax(waiting)))
         a = firms.log2_algorithmic_efficiency
         _, best_open = innovation.frontier_log2_efficiency(a, firms.open_weights)
-        open_compute = self.config.market.open_model_compute_flop * 2.0 ** (
-            self.config.market.open_model_doublings_per_year
-            * (self.year - self.config.run.start_year)
-        )
+        open_compute = self._open_model_compute_flop(self.year - self.config.run.start_year)
         entrant.set_entry_model(
             float(best_open) if math.isfinite(best_open) else float(a.min()),
             max(open_compute, float(firms.cumulative_logical_flop.min())),
@@ -545,7 +542,7 @@ class EfficiencyRaceModel(mesa.Model):
         gross = value * demand.task_success(
             firms.loss - floor_loss, market.loss_scale_nats_per_token
         )
-        open_utility = self._open_model_utility(offset + dt / 2)
+        open_utility = self._open_model_utility(offset + dt / 2, tokens)
         nash = demand.bertrand_nash_prices_usd_per_token(
             gross,
             firms.cost_usd_per_token,
@@ -570,19 +567,23 @@ class EfficiencyRaceModel(mesa.Model):
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
-    def _open_model_utility(self, years: float) -> float:
-        """What a task done by the open model is worth to a buyer, net of its price
-        [USD/task], ``years`` after the start."""
+    def _open_model_utility(self, years: float, tokens_per_task: float) -> float:
+        """What a task of ``tokens_per_task`` tokens done by the open model is worth to a
+        buyer, net of its price [USD/task], ``years`` after the start."""
         m = self.config.market
-        compute = m.open_model_compute_flop * 2.0 ** (m.open_model_doublings_per_year * years)
-        excess = float(self.law.loss(compute)) - self.law.loss_floor
+        excess = float(self.law.loss(self._open_model_compute_flop(years))) - self.law.loss_floor
         price = (
             m.open_model_price_usd_per_million_tokens
             / 1e6
             * 2.0 ** (-years / m.open_model_price_halving_years)
         )
         success = float(demand.task_success(excess, m.loss_scale_nats_per_token))
-        return m.value_usd_per_task * success - self._tokens_per_task(years) * price
+        return m.value_usd_per_task * success - tokens_per_task * price
+
+    def _open_model_compute_flop(self, years: float) -> float:
+        """Training compute of the best open-weight model ``years`` after the start [FLOP]."""
+        m = self.config.market
+        return m.open_model_compute_flop * 2.0 ** (m.open_model_doublings_per_year * years)
 
     def _tokens_per_task(self, years: float) -> float:
         """Tokens a task takes ``years`` after the start [tokens/task] (logistic growth)."""
