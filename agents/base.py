@@ -50,6 +50,8 @@ FIRM_ONLY_OUTPUTS = (
     "chip_share",
     "training_share",
     "own_data_tokens",
+    "synthetic_share",
+    "generated_tokens",
     "run_physical_flop",
     "largest_run_physical_flop",
     "run_power_mw",

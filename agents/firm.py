@@ -86,6 +86,11 @@ class Firms(AgentTable):
         self.reference_doublings_per_year = np.zeros(n)
         # finite data: the usable token stock (set by the model) and what it leaves effective
         self.data_tokens = np.full(n, math.inf)  # unique tokens each model may train on
+        self.human_data_tokens = np.full(n, math.inf)  # of them public or from its users
+        self.generated_tokens = np.zeros(n)  # synthetic tokens kept so far [tokens]
+        self.synthetic_share = np.zeros(n)  # of the step's training compute that generated data
+        self.synthetic_cost_factor = 10.0  # generated tokens per kept one (set by the model)
+        self.synthetic_ceiling = 0.0  # synthetic stock at most this many human stocks
         self.effective_logical_flop = np.full(n, math.nan)
         self.data_limited_share = np.zeros(n)
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
@@ -539,6 +544,7 @@ class Firms(AgentTable):
             training = np.where(
                 self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
             )
+        training = self.generate_data(training)
         self.training_logical_flop = training
         self.run_physical_flop_so_far = self.run_physical_flop_so_far + physical
         self.run_logical_flop_so_far = self.run_logical_flop_so_far + training
@@ -550,6 +556,40 @@ class Firms(AgentTable):
         self.run_step_index = self.run_step_index + 1
         self.end_runs()
         self.token_capacity = serving / self.flop_per_token()
+
+    def set_human_data(self, tokens: FloatArray) -> None:
+        """The human data each firm may train on [tokens] (public plus its users'); its data
+        stock adds what its synthetic data is worth (:func:`sim.data.synthetic_stock_tokens`)."""
+        self.human_data_tokens = tokens
+        self.data_tokens = tokens + np.asarray(
+            data.synthetic_stock_tokens(self.generated_tokens, tokens, self.synthetic_ceiling)
+        )
+
+    def generate_data(self, training: FloatArray) -> FloatArray:
+        """Spend the share of this step's training compute [logical FLOP] that lowers the loss
+        more generating synthetic data than training (:func:`sim.data.synthetic_generation_
+        share`); return what is left to train. Each kept token costs ``synthetic_cost_factor``
+        tokens of the firm's model."""
+        if self.synthetic_ceiling <= 0 or not np.isfinite(self.human_data_tokens).any():
+            self.synthetic_share = np.zeros(len(self))
+            return training
+        cost = self.synthetic_cost_factor * self.flop_per_token()
+        trained = self.cumulative_logical_flop + self.run_logical_flop_so_far
+        self.synthetic_share = np.asarray(
+            data.synthetic_generation_share(
+                trained,
+                training,
+                self.human_data_tokens,
+                self.generated_tokens,
+                cost,
+                self.synthetic_ceiling,
+                self.fit,
+            )
+        )
+        generating = self.synthetic_share * training
+        self.generated_tokens = self.generated_tokens + generating / cost
+        self.set_human_data(self.human_data_tokens)
+        return training - generating
 
     def end_runs(self) -> None:
         """Runs that have lasted their length end: their logical FLOP join the model, and their

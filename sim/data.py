@@ -2,9 +2,9 @@
 
 Called by the market model every step (docs/model.md, "Finite data"): firms' loss is
 ``L(C_eff)`` with C_eff from :func:`log_effective_compute_flop`, the tabulated (fast) form of
-:func:`effective_compute_flop`. Synthetic data (:func:`synthetic_tokens`,
-:func:`best_synthetic_share`) is not used by the model: the search costs about a second per
-call, and its value per token is an assumption with no agreed number; the stock grows instead.
+:func:`effective_compute_flop`. Firms may extend their data with synthetic tokens made by
+their own models (:func:`synthetic_stock_tokens`), spending the share of training compute
+that lowers their loss most (:func:`synthetic_generation_share`).
 
 Pure, vectorised numpy (no Mesa). The loss of a training run with compute C follows the
 compute-optimal law L(C) of :mod:`sim.law` while the compute-optimal dataset D_opt(C) fits in
@@ -105,29 +105,6 @@ def public_text_tokens(
     """
     with np.errstate(over="ignore"):
         return _finish(_f(tokens_at_start) * np.exp2(_f(doublings_per_year) * _f(years)))
-
-
-def synthetic_tokens(
-    compute_flop: ArrayLike, flop_per_token: ArrayLike, token_value: ArrayLike = 1.0
-) -> FloatOrArray:
-    """Unique-token equivalents bought by spending compute on synthetic data [tokens].
-
-    ``value * compute / flop_per_token``. Generating a token with a model of N parameters takes
-    2N FLOP (:func:`sim.production.inference_flop_per_token`); filtering that keeps one in k
-    candidates multiplies the cost by k. ``token_value`` < 1 says a synthetic token teaches
-    less than a fresh human one (an assumption: model-collapse results, Shumailov et al. 2024,
-    Nature 631, say its value falls when models train on their own output).
-
-    Parameters
-    ----------
-    compute_flop : array_like
-        Compute spent generating [logical FLOP], >= 0.
-    flop_per_token : array_like
-        Cost of one kept synthetic token [FLOP/token], > 0.
-    token_value : array_like, default 1
-        Unique-token equivalents per synthetic token [-], in [0, 1].
-    """
-    return _finish(_f(token_value) * _f(compute_flop) / _f(flop_per_token))
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,47 +361,78 @@ def data_limited_share(
     )
 
 
-def best_synthetic_share(
-    compute_flop: ArrayLike,
+def synthetic_stock_tokens(
+    generated_tokens: ArrayLike, human_tokens: ArrayLike, ceiling_multiple: ArrayLike
+) -> FloatOrArray:
+    """Unique-token equivalents of ``generated_tokens`` kept synthetic tokens [tokens].
+
+    ``H S* (1 - exp(-G / (H S*)))`` with H the human (public plus users') stock and S* the
+    ceiling multiple: the first synthetic tokens are worth one fresh token each, later ones
+    less, and all of them together at most S* human stocks (``inf``: no ceiling, worth G).
+    The same saturating form as Muennighoff et al.'s repeated data (:func:`effective_repeated`)
+    applied to what models can add to the data they learned from: an assumption (model
+    collapse, Shumailov et al. 2024, Nature 631; avoided when synthetic data accumulates
+    beside human data, Gerstgrasser et al. 2024, arXiv 2404.01413), so S* is a lever.
+    """
+    g, h, s = np.broadcast_arrays(_f(generated_tokens), _f(human_tokens), _f(ceiling_multiple))
+    limit = h * np.where(s > 0, s, 1.0)  # finite, or inf where H or S* is
+    finite = np.isfinite(limit)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        saturated = limit * -np.expm1(-g / np.where(finite, limit, 1.0))
+    worth = np.where(finite, np.where(g > 0, saturated, 0.0), g)
+    return _finish(np.where(s > 0, worth, 0.0))
+
+
+#: shares of a step's training compute tried by :func:`synthetic_generation_share`
+GENERATION_SHARES = np.linspace(0.0, 1.0, 21)
+
+
+def synthetic_generation_share(
+    trained_flop: ArrayLike,
+    step_flop: ArrayLike,
     human_tokens: ArrayLike,
-    flop_per_synthetic_token: ArrayLike,
-    synthetic_token_value: ArrayLike,
+    generated_tokens: ArrayLike,
+    flop_per_generated_token: ArrayLike,
+    ceiling_multiple: float,
     fit: ChinchillaFit,
 ) -> FloatOrArray:
-    """Share of a budget C best spent generating synthetic data rather than training [-].
+    """Share of a step's training compute best spent generating synthetic data [-] in [0, 1].
 
-    Minimises ``data_limited_loss((1 - s) C, U + synthetic_tokens(s C, cost, value))`` over
-    s in [0, 0.99]; 0 exactly where data does not bind at s = 0.
+    A firm whose model has had ``trained_flop`` C [logical FLOP] spends ``step_flop`` dC this
+    step: a share s generates ``s dC / flop_per_generated_token`` kept tokens, the rest
+    trains. It picks, among :data:`GENERATION_SHARES`, the s that maximises the effective
+    compute after the step, ``C_eff(C + (1 - s) dC, H + synthetic(G + s dC / f))``
+    (:func:`log_effective_compute_flop`, :func:`synthetic_stock_tokens`): the data margin of
+    the same loss minimisation that chooses a run's parameters and tokens. 0 where data does
+    not bind (ties go to training), and wherever generating does not pay.
 
     Parameters
     ----------
-    compute_flop : array_like
-        Total budget C [logical FLOP], > 0.
-    human_tokens : array_like
-        Unique human tokens U [tokens], > 0.
-    flop_per_synthetic_token : array_like
-        Cost per kept synthetic token [FLOP/token], > 0.
-    synthetic_token_value : array_like
-        Unique-token equivalents per synthetic token [-], in [0, 1].
+    trained_flop, step_flop : array_like
+        C and dC [logical FLOP], C > 0, dC >= 0.
+    human_tokens, generated_tokens : array_like
+        H and G [tokens] (H may be ``inf``).
+    flop_per_generated_token : array_like
+        Cost of one kept synthetic token [logical FLOP/token], > 0.
+    ceiling_multiple : float
+        S* of :func:`synthetic_stock_tokens` [-].
     fit : ChinchillaFit
         The Chinchilla form.
     """
-    c, u, cost, value = np.broadcast_arrays(
-        _f(compute_flop), _f(human_tokens), _f(flop_per_synthetic_token), _f(synthetic_token_value)
+    c, dc, h, g, cost = (
+        _f(a)[..., None]
+        for a in np.broadcast_arrays(
+            _f(trained_flop),
+            _f(step_flop),
+            _f(human_tokens),
+            _f(generated_tokens),
+            _f(flop_per_generated_token),
+        )
     )
-    binds = _f(fit.optimal_tokens(c)) > u
-
-    def loss_at(share: NDArray[np.float64]) -> NDArray[np.float64]:
-        spent = c[..., None] * share
-        tokens = u[..., None] + _f(synthetic_tokens(spent, cost[..., None], value[..., None]))
-        return _f(data_limited_loss(c[..., None] - spent, tokens, fit))
-
-    share = _minimise(loss_at, np.zeros(c.shape), np.full(c.shape, 0.99))
-    # the grid's first point is s = 0: keep it when nothing beats it
-    zero_loss = _f(data_limited_loss(c, u, fit))
-    best_loss = loss_at(share[..., None])[..., 0]
-    share = np.where(best_loss < zero_loss, share, 0.0)
-    return _finish(np.where(binds, share, 0.0))
+    s = GENERATION_SHARES
+    stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
+    log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
+    return _finish(s[np.argmax(log_eff, axis=-1)])
 
 
 # --------------------------------------------------------------------------------------------

@@ -175,7 +175,9 @@ class EfficiencyRaceModel(mesa.Model):
                 "initial capital", [p.cash_usd for p in table.params], "investors", table.accounts
             )
         # the stock the first models saw
-        self.firm_table.data_tokens = np.full(len(self.firm_table), scenario.law.data_tokens)
+        self.firm_table.set_human_data(np.full(len(self.firm_table), scenario.law.data_tokens))
+        self.firm_table.synthetic_cost_factor = scenario.law.synthetic_cost_factor
+        self.firm_table.synthetic_ceiling = scenario.law.synthetic_ceiling
         self._initial_fleet()
         self.initial_compute_flop: dict[int, float] = {
             v.unique_id: float(c)
@@ -509,7 +511,7 @@ class EfficiencyRaceModel(mesa.Model):
                 law_params.data_tokens_doublings_per_year,
             )
         )
-        firms.data_tokens = public + firms.own_data_tokens  # users' data adds to the public
+        firms.set_human_data(public + firms.own_data_tokens)  # users' data adds to the public
         firms.run_fleets(flop, policies)
         self.data_tokens = public
         trained = float(firms.cumulative_logical_flop.sum())
@@ -1030,6 +1032,16 @@ AGENT_OUTPUTS = {
         "tokens",
         "Firms: unique training tokens its users gave it (user_data_share of the tokens it "
         "served); its data stock is the public one plus these.",
+    ),
+    "synthetic_share": (
+        "-",
+        "Firms: share of this step's training compute spent generating synthetic data (the "
+        "share that lowers its loss most; 0 where data does not bind).",
+    ),
+    "generated_tokens": (
+        "tokens",
+        "Firms: synthetic training tokens kept so far; their worth in unique tokens saturates "
+        "at synthetic_ceiling human stocks.",
     ),
     "run_physical_flop": (
         "physical FLOP",

@@ -241,6 +241,30 @@ class LawParams(_Validated):
         hi=1.0,
         source="Farboodi19, HagiuWright23",
     )
+    synthetic_cost_factor: float = param(
+        10.0,
+        "-",
+        "Cost of a kept synthetic training token, in tokens the firm's model generates for it "
+        "(each costs the model's serving FLOP per token, 2N): filtering that keeps one "
+        "candidate in ten (rejection sampling and verifier filtering keep a few to a few tens "
+        "of per cent: Zelikman22, Gulcehre23). Firms spend training compute on synthetic data "
+        "where that lowers their loss more than training on (docs/model.md, Finite data).",
+        lo=1.0,
+        hi=1e6,
+        source="Zelikman22, Gulcehre23",
+    )
+    synthetic_ceiling: float = param(
+        10.0,
+        "-",
+        "Most that synthetic data can add to a firm's data stock, in multiples of its human "
+        "data (public plus users'); the value of a synthetic token falls as the synthetic "
+        "stock nears it. An assumption with no agreed number (model collapse, Shumailov24; "
+        "avoided when synthetic data accumulates beside human data, Gerstgrasser24); "
+        "inf: no ceiling; 0: no synthetic data.",
+        lo=0.0,
+        hi=INF,
+        source="Shumailov24, Gerstgrasser24",
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -195,6 +195,29 @@ def test_the_loss_bends_away_from_the_compute_law_once_data_binds() -> None:
     assert frame["data_limited_share"].iloc[0] < 0.01 < 0.99 < frame["data_limited_share"].iloc[-1]
 
 
+def test_synthetic_data_pushes_the_wall_back() -> None:
+    """With synthetic data allowed, firms at the wall spend part of their training compute
+    making tokens; their stock is the human one plus what those are worth, and they end with
+    a lower loss than behind the hard wall, at the same compute spent."""
+    ends = {}
+    for ceiling in (0.0, 10.0):
+        model = EfficiencyRaceModel(
+            "data-wall", rng=0, collect_agents=False, law__synthetic_ceiling=ceiling
+        )
+        generating = []
+        for _ in range(60):
+            model.step()
+            generating.append(float(model.firm_table.synthetic_share.max()))
+        firms = model.firm_table
+        stock = data.synthetic_stock_tokens(firms.generated_tokens, 1e14, ceiling)
+        assert firms.data_tokens == pytest.approx(1e14 + np.asarray(stock), rel=1e-12)
+        ends[ceiling] = (firms.loss.min(), np.array(generating), firms.generated_tokens)
+    assert (ends[0.0][1] == 0.0).all() and (ends[0.0][2] == 0.0).all()
+    assert ends[10.0][1].max() > 0.0 and (ends[10.0][2] > 0.0).all()
+    assert ends[10.0][1][:6].max() == 0.0  # the first months: data does not bind yet
+    assert ends[10.0][0] < ends[0.0][0] - 1e-4  # a visibly lower loss [nats/token]
+
+
 def test_without_a_data_limit_the_loss_is_the_compute_law() -> None:
     sc = load_scenario("baseline")
     sc = dataclasses.replace(sc, law=LawParams(data_tokens=math.inf))

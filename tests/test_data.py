@@ -66,8 +66,16 @@ def test_where_data_binds() -> None:
 def test_stock_and_synthetic_tokens() -> None:
     assert data.public_text_tokens(0.0) == 3e14
     assert data.public_text_tokens(10.0) == pytest.approx(3e14 * 1.03**10, rel=1e-12)
-    # 1e24 FLOP at 2 * 1e12 params * 10 candidates per kept token, worth half a human token
-    assert data.synthetic_tokens(1e24, 2e13, 0.5) == pytest.approx(2.5e10)
+    # H S* (1 - exp(-G / (H S*))) by hand: H = 1e14, S* = 2, G = 2e14 -> 2e14 (1 - e^-1)
+    assert data.synthetic_stock_tokens(2e14, 1e14, 2.0) == pytest.approx(
+        2e14 * (1 - math.exp(-1.0)), rel=1e-14
+    )
+    # the first tokens are worth one each, the stock never passes S* human stocks
+    assert data.synthetic_stock_tokens(1e6, 1e14, 2.0) == pytest.approx(1e6, rel=1e-7)
+    assert data.synthetic_stock_tokens(1e30, 1e14, 2.0) == 2e14
+    assert data.synthetic_stock_tokens(5e20, 1e14, math.inf) == 5e20  # no ceiling
+    assert data.synthetic_stock_tokens(5e20, 1e14, 0.0) == 0.0  # no synthetic data
+    assert data.synthetic_stock_tokens(0.0, 1e14, 2.0) == 0.0
 
 
 # --- the unconstrained law is recovered ------------------------------------------------------
@@ -153,21 +161,49 @@ def test_vectorised_over_firms() -> None:
     np.testing.assert_allclose(loss, one_by_one, rtol=1e-13)
 
 
-@pytest.mark.slow
-def test_synthetic_data_is_used_only_when_data_binds_and_helps() -> None:
-    u = 3e14
-    compute = np.array([1e27, 1e32])
-    share = np.asarray(data.best_synthetic_share(compute, u, 2e14, 0.5, FIT))
-    assert share[0] == 0.0  # data does not bind at 1e27
-    assert 0.0 < share[1] < 0.5
-    with_synthetic = data.data_limited_loss(
-        compute[1] * (1 - share[1]),
-        u + data.synthetic_tokens(compute[1] * share[1], 2e14, 0.5),
-        FIT,
+def test_synthetic_data_is_generated_only_when_data_binds_and_it_pays() -> None:
+    h = 3e14
+    c_u = float(data.compute_where_data_binds(h, FIT))
+    trained = np.array([c_u / 10, c_u * 1e4, c_u * 1e4, c_u * 1e4])
+    cost = np.array([2e14, 2e14, 2e14, 1e30])  # the last: a token costs more than it is worth
+    share = np.asarray(
+        data.synthetic_generation_share(trained, trained * 0.1, h, 0.0, cost, 10.0, FIT)
     )
-    assert with_synthetic < data.data_limited_loss(compute[1], u, FIT)
-    # worthless synthetic tokens are not bought
-    assert data.best_synthetic_share(1e32, u, 2e14, 0.0, FIT) == 0.0
+    assert share[0] == 0.0  # data does not bind: train
+    assert 0.0 < share[1] <= 1.0
+    assert share[3] == 0.0
+    # unbounded human data or no synthetic data at all: train
+    assert data.synthetic_generation_share(1e40, 1e39, math.inf, 0.0, 2e14, 10.0, FIT) == 0.0
+    assert data.synthetic_generation_share(1e40, 1e39, h, 0.0, 2e14, 0.0, FIT) == 0.0
+
+
+@BUDGET
+@given(
+    name=fits,
+    lc=floats(26.0, 40.0),
+    step=floats(-3.0, 0.0),
+    lh=floats(12.0, 16.0),
+    lg=floats(0.0, 17.0),
+    lcost=floats(10.0, 20.0),
+    ceiling=st.sampled_from([0.0, 1.0, 10.0, math.inf]),
+)
+def test_the_chosen_share_beats_every_other_on_the_grid(
+    name: str, lc: float, step: float, lh: float, lg: float, lcost: float, ceiling: float
+) -> None:
+    fit = law.CHINCHILLA_FITS[name]
+    c, h, g, cost = 10**lc, 10**lh, 10**lg, 10**lcost
+    dc = c * 10**step
+
+    def log_eff(s: float) -> float:
+        stock = h + float(data.synthetic_stock_tokens(g + s * dc / cost, h, ceiling))
+        return float(data.log_effective_compute_flop(math.log(c + (1 - s) * dc), stock, fit))
+
+    chosen = float(data.synthetic_generation_share(c, dc, h, g, cost, ceiling, fit))
+    assert chosen in data.GENERATION_SHARES
+    assert all(log_eff(chosen) >= log_eff(s) for s in data.GENERATION_SHARES)
+    # generating never beats training when its tokens are worth nothing
+    if ceiling == 0.0:
+        assert chosen == 0.0
 
 
 # --------------------------------------------------------------------------------------------
