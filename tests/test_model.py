@@ -464,7 +464,9 @@ def test_hardware_slowdown_lowers_chip_efficiency() -> None:
     slow, slow_model = outcome("hardware-slowdown")
     ratio = final_firms(slow)["chip_flop_per_joule"] / final_firms(base)["chip_flop_per_joule"]
     ratio = ratio.dropna()  # a firm that entered in one run only
-    assert len(ratio) >= 8 and (ratio < 0.2).all()  # 16 years of -0.35 doublings: about 2**-5.6 at the frontier
+    assert (
+        len(ratio) >= 8 and (ratio < 0.2).all()
+    )  # 16 years of -0.35 doublings: about 2**-5.6 at the frontier
     for v_base, v_slow in zip(base_model.vendors, slow_model.vendors, strict=True):
         assert v_slow.flop_per_joule < 0.1 * v_base.flop_per_joule
 
