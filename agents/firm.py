@@ -65,11 +65,19 @@ class Firms(AgentTable):
         life = np.maximum(1, np.round(self.lifetime_years / dt)).astype(int)
         self.life_steps = life
         self.permanent = life > PERMANENT_STEPS
-        # slots 0..ring-1 hold cohorts by expiry step modulo ring; the last slot never expires
-        self.ring = int(max([1, *life[~self.permanent]])) + 1
+        # slots 0..ring-1 hold cohorts by expiry step modulo ring; the last slot never expires.
+        # Chips bought through a step run half of it on average, and half of the step their
+        # lifetime ends in: a cohort bought at step k runs (and depreciates) half of step k,
+        # all of the next life - 1 steps and half of step k + life, and expires after it.
+        self.ring = int(max([1, *life[~self.permanent]])) + 2
         self.fleet_flop_per_second = np.zeros((n, self.ring + 1))
         self.fleet_watts = np.zeros((n, self.ring + 1))
         self.fleet_depreciation_usd = np.zeros((n, self.ring + 1))
+        self.retiring_slot = 2 % self.ring  # the cohorts in their last step (step 1's)
+        self.new_cohort_slot = np.zeros(n, dtype=int)  # where this step's purchase went
+        self.new_flop_per_second = np.zeros(n)  # that purchase's FLOP/s,
+        self.new_watts = np.zeros(n)  # its watts
+        self.new_depreciation_usd = np.zeros(n)  # and its depreciation per step
         # the energy each running cohort bids for, and what its compute is worth (plan_energy)
         self.energy_bid_it_mwh = np.zeros((n, self.ring + 1))
         self.energy_value_usd_per_it_mwh = np.zeros((n, self.ring + 1))
@@ -172,15 +180,20 @@ class Firms(AgentTable):
         depreciation_usd_per_step: FloatArray,
         life_steps: NDArray[np.int_] | None = None,
     ) -> None:
-        """Add one cohort per firm [FLOP/s, W, USD of depreciation per step] that runs from
-        ``step`` for ``life_steps`` steps (default: each firm's chip lifetime)."""
+        """Add one cohort per firm [FLOP/s, W, USD of depreciation per step] bought through
+        ``step``, which runs ``life_steps`` steps (default: each firm's chip lifetime) from the
+        middle of it (one purchase a step)."""
         life = self.life_steps if life_steps is None else life_steps
-        slot = np.where(self.permanent, self.ring, (step + life) % self.ring)
+        slot = np.where(self.permanent, self.ring, (step + life + 1) % self.ring)
         rows = np.arange(len(self))
         self.fleet_flop_per_second[rows, slot] += flop_per_second
         self.fleet_watts[rows, slot] += watts
         self.fleet_depreciation_usd[rows, slot] += depreciation_usd_per_step
         self.fleet_book_usd = self.fleet_book_usd + depreciation_usd_per_step * life
+        self.new_cohort_slot = slot
+        self.new_flop_per_second = self.new_flop_per_second + flop_per_second
+        self.new_watts = self.new_watts + watts
+        self.new_depreciation_usd = self.new_depreciation_usd + depreciation_usd_per_step
         self.sum_fleet()
 
     def buy_starting_fleet(
@@ -207,13 +220,14 @@ class Firms(AgentTable):
         )
         flops = chips * flop_per_second_per_chip
         cost = chips * price_usd * remaining / life[:, None]
-        # expiry step 1 + remaining (they run from step 1)
-        slot = np.where(self.permanent[:, None], self.ring, (1 + remaining) % self.ring)
+        # they run all of steps 1 to remaining and half of the next; they expire after it
+        slot = np.where(self.permanent[:, None], self.ring, (2 + remaining) % self.ring)
         rows = np.broadcast_to(np.arange(len(self))[:, None], slot.shape)
+        steps_charged = np.where(self.permanent[:, None], remaining, remaining + 0.5)
         for target, value in (
             (self.fleet_flop_per_second, flops),
             (self.fleet_watts, flops / fpj),
-            (self.fleet_depreciation_usd, cost / remaining),
+            (self.fleet_depreciation_usd, cost / steps_charged),
         ):
             target[rows[exists], slot[exists]] = np.broadcast_to(value, slot.shape)[exists]
         self.fleet_book_usd = np.where(exists, cost, 0.0).sum(axis=1)
@@ -248,17 +262,34 @@ class Firms(AgentTable):
         self.update_quality()
 
     def age_fleet(self, step: int) -> None:
-        """Retire the cohorts whose lifetime ends at ``step``."""
+        """Retire the cohorts that ran half of the last step, their last; the ones whose
+        lifetime ends in ``step`` run half of it."""
         slot = step % self.ring
+        self.retiring_slot = (step + 1) % self.ring
+        for name in ("new_flop_per_second", "new_watts", "new_depreciation_usd"):
+            setattr(self, name, np.zeros(len(self)))
         self.fleet_flop_per_second[:, slot] = 0.0
         self.fleet_watts[:, slot] = 0.0
         self.fleet_depreciation_usd[:, slot] = 0.0
         self.sum_fleet()
 
+    def running(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
+        """A per-cohort fleet quantity [firm, slot] as it counts this step: half of the
+        cohorts in their first step (``new``, per firm) and in their last."""
+        out = fleet.copy()
+        out[:, self.retiring_slot] *= 0.5
+        out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
+        return out
+
     def sum_fleet(self) -> None:
-        self.flop_per_second = self.fleet_flop_per_second.sum(axis=1)
-        self.watts = self.fleet_watts.sum(axis=1)
-        self.depreciation_usd_per_step = self.fleet_depreciation_usd.sum(axis=1)
+        """FLOP/s, watts and depreciation per step of the fleet this step (:meth:`running`)."""
+        self.flop_per_second = self.running(
+            self.fleet_flop_per_second, self.new_flop_per_second
+        ).sum(axis=1)
+        self.watts = self.running(self.fleet_watts, self.new_watts).sum(axis=1)
+        self.depreciation_usd_per_step = self.running(
+            self.fleet_depreciation_usd, self.new_depreciation_usd
+        ).sum(axis=1)
 
     def fleet_log2_flop_per_joule(self, frontier_log2_flop_per_joule: float) -> FloatArray:
         """log2 of each fleet's physical FLOP per IT joule [log2(FLOP/J)]."""
@@ -357,7 +388,7 @@ class Firms(AgentTable):
         an extra doubling saves a share ln 2 of the firm's compute spending (the fleet that
         runs this step, this step's chips counted at last step's purchase), kept while its lead
         lasts (rivals catch up at the spillover rate) and discounted at investors' hurdle rate.
-        ``chip_share`` of the rest buys chips (chips bought this step run this step), a share
+        ``chip_share`` of the rest buys chips (chips bought this step run half of it), a share
         the firm moves at its reviews by the return on compute (:meth:`review_strategies`).
         What is not spent stays in cash.
         """
@@ -377,11 +408,11 @@ class Firms(AgentTable):
         )
         self.cash_at_decide_usd = cash.copy()
         self.fleet_watts_at_decide = self.fleet_watts.sum(axis=1)
-        # the chips bought this step run this step: counted at last step's purchase
+        # the chips bought this step run half of it: counted at last step's purchase
         compute_spend = (
             self.depreciation_usd_per_step
             + self.last_purchase_depreciation_usd
-            + (it_mwh + self.last_purchase_it_mwh) * energy_usd_per_it_mwh
+            + (it_mwh + 0.5 * self.last_purchase_it_mwh) * energy_usd_per_it_mwh
         ) / dt
         erosion = market.spillover_closed_per_year + np.where(
             self.open_weights, market.spillover_open_per_year, 0.0
@@ -491,7 +522,9 @@ class Firms(AgentTable):
         efficiency. Each running cohort's energy and value are kept (``energy_bid_it_mwh``,
         ``energy_value_usd_per_it_mwh``, [firm, cohort]) for a cap sold by auction.
         """
-        need_at_full = self.fleet_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
+        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second)
+        running_watts = self.running(self.fleet_watts, self.new_watts)
+        need_at_full = running_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
         has = self.fleet_watts > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
@@ -515,8 +548,8 @@ class Firms(AgentTable):
         self.energy_bid_it_mwh = need * np.where(cost > 0, afford, 0.0)[:, None]
         self.energy_value_usd_per_it_mwh = np.where(runs, value, 0.0)
         self.energy_need_it_mwh = self.energy_bid_it_mwh.sum(axis=1)
-        self.flop_per_second = np.where(runs, self.fleet_flop_per_second, 0.0).sum(axis=1)
-        self.watts = np.where(runs, self.fleet_watts, 0.0).sum(axis=1)
+        self.flop_per_second = np.where(runs, running_flops, 0.0).sum(axis=1)
+        self.watts = np.where(runs, running_watts, 0.0).sum(axis=1)
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
@@ -554,7 +587,6 @@ class Firms(AgentTable):
             physical > 0, joules, 0.0
         )
         self.run_step_index = self.run_step_index + 1
-        self.end_runs()
         self.token_capacity = serving / self.flop_per_token()
 
     def set_human_data(self, tokens: FloatArray) -> None:
@@ -592,7 +624,8 @@ class Firms(AgentTable):
         return training - generating
 
     def end_runs(self) -> None:
-        """Runs that have lasted their length end: their logical FLOP join the model, and their
+        """Runs that have lasted their length end at the end of the step: their logical FLOP
+        join the model, which buyers see and which serves from the next step on, and their
         physical FLOP and grid power [MW] are recorded."""
         ended = self.run_step_index >= self.run_steps
         if not ended.any():
@@ -841,8 +874,9 @@ class Firms(AgentTable):
         """Adaptive firms review their strategy every ``review_every_years``, and all of them at
         once when a policy lever starts or stops (``replan``).
 
-        A reviewing firm looks at one random rival: if the rival's recent profit rate is
-        higher, it copies the rival's shares with noise (imitation). Otherwise it moves each
+        A reviewing firm looks at one random rival and copies its shares, with noise, with a
+        probability that rises with how much more profitable the rival was (proportional
+        imitation, :func:`sim.strategy.imitation_probability`). Otherwise it moves each
         share toward the higher marginal return (:mod:`sim.strategy`), by ``strategy_step``
         in log-odds with exploration noise: ``training_share`` by the value of the next
         logical FLOP in training against serving, ``chip_share`` by the value of the next
@@ -855,7 +889,10 @@ class Firms(AgentTable):
             return
         rival = rng.integers(n, size=n)
         draws = rng.standard_normal((2, n))
-        imitate = due & (self.recent_profit_usd_per_year[rival] > self.recent_profit_usd_per_year)
+        imitate = due & (
+            rng.random(n)
+            < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
+        )
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
         fpt = self.flop_per_token()
         to_training = strategy.log_ratio_signal(train, serve)

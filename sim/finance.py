@@ -231,3 +231,16 @@ def surplus_shares(parts_usd: ArrayLike) -> FloatArray:
     x = np.asarray(parts_usd, dtype=float)
     gross = np.sum(np.maximum(x, 0.0), axis=-1, keepdims=True)
     return np.where(gross > 0, x / np.where(gross > 0, gross, 1.0), 0.0)
+
+
+def entry_hazard_per_year(return_on_capital_per_year: float, hurdle_rate_per_year: float) -> float:
+    """Rate at which a waiting entrant comes into the market [1/yr]: ``clip((r - h)/h, 0, 1)``.
+
+    Potential entrants differ in what entering costs them, so entry grows smoothly with the
+    sector's return on capital ``r`` [1/yr] past investors' hurdle ``h`` [1/yr] (a dynamic
+    oligopoly's entry with random entry costs, Ericson and Pakes 1995): none at or below the
+    hurdle, one a year on average at twice it. ``h`` below 1% a year counts as 1%.
+    """
+    scale = max(hurdle_rate_per_year, 0.01)
+    excess = (return_on_capital_per_year - hurdle_rate_per_year) / scale
+    return min(max(excess, 0.0), 1.0)

@@ -153,10 +153,13 @@ class EfficiencyRaceModel(mesa.Model):
         self.entrant_pool = self.firm_table.split(
             self.firm_table.entry_year > scenario.run.start_year
         )
-        self._last_entry_year = -math.inf
         # strategy reviews draw from a stream of their own, so a policy that makes firms
         # re-plan does not shift the draws of innovation and demand (common random numbers)
         self.strategy_rng = self.rng.spawn(1)[0]
+        # entry is a hazard: the next entrant comes when the hazard accumulated since the last
+        # entry reaches its threshold, an Exp(1) draw made now (from a stream of its own)
+        self._entry_thresholds = self.rng.spawn(1)[0].exponential(size=len(self.entrant_pool))
+        self._entry_hazard = 0.0
         # Mesa agents are views on the rows, created in this order (their unique ids)
         for table, cls in (
             (self.vendor_table, HardwareVendor),
@@ -244,6 +247,7 @@ class EfficiencyRaceModel(mesa.Model):
         energy = self._energy_market(offers, policies)
         self._production(offers, energy, policies)
         services = self._services_market()
+        self.firm_table.end_runs()
         funding = self._funding()
         self._settle(energy, policies)
         dividends = self.firm_table.pay_dividends(self.ledger, self.config.market, self.dt)
@@ -271,20 +275,30 @@ class EfficiencyRaceModel(mesa.Model):
         return self.policies
 
     def _entry(self) -> int:
-        """A firm from the pool enters (returns how many did) when its entry year has come
-        and the sector's recent return on capital, the firms' smoothed profit rate over what
-        they employ, beats investors' hurdle; at most one a year. It starts behind the
-        frontier: with the best open model (or the laggard's, if better) and the algorithms of
-        the best open-weight firm (or of the laggard), no fleet, and its cash from investors
+        """A firm from the pool enters (returns how many did) at a hazard that rises with the
+        sector's recent return on capital r, the firms' smoothed profit rate over what they
+        employ, above investors' hurdle h: ``clip((r - h)/h, 0, 1)`` a year
+        (:func:`sim.finance.entry_hazard_per_year`), once its entry year has come. It enters
+        when the hazard accumulated since the last entry reaches its Exp(1) threshold (a
+        Poisson process with that rate; the thresholds are drawn at the start, so the entry
+        date moves continuously with the path and not with the step length). It starts behind
+        the frontier: with the best open model (or the laggard's, if better) and the algorithms
+        of the best open-weight firm (or of the laggard), no fleet, and its cash from investors
         (booked once the step opens)."""
         pool, firms = self.entrant_pool, self.firm_table
         waiting = pool.entry_year <= self.year + 1e-9
-        if not waiting.any() or self.year < self._last_entry_year + 1.0 - 1e-9 or not len(firms):
+        if not waiting.any() or not len(firms):
             return 0
         capital = float(firms.capital_usd().sum())
         profit = float(firms.recent_profit_usd_per_year.sum())
-        if capital <= 0 or profit / capital <= self.config.market.hurdle_rate_per_year:
+        hurdle = self.config.market.hurdle_rate_per_year
+        self._entry_hazard += self.dt * finance.entry_hazard_per_year(
+            profit / capital if capital > 0 else -math.inf, hurdle
+        )
+        done = len(self._entry_thresholds) - len(pool)
+        if self._entry_hazard < self._entry_thresholds[done]:
             return 0
+        self._entry_hazard = 0.0
         entrant = pool.split(np.arange(len(pool)) == int(np.argmax(waiting)))
         a = firms.log2_algorithmic_efficiency
         _, best_open = innovation.frontier_log2_efficiency(a, firms.open_weights)
@@ -299,7 +313,6 @@ class EfficiencyRaceModel(mesa.Model):
         self.initial_compute_flop[firms.views[start].unique_id] = float(
             firms.cumulative_logical_flop[start]
         )
-        self._last_entry_year = self.year
         return 1
 
     def _levers_changed(self) -> bool:
@@ -514,9 +527,6 @@ class EfficiencyRaceModel(mesa.Model):
         firms.set_human_data(public + firms.own_data_tokens)  # users' data adds to the public
         firms.run_fleets(flop, policies)
         self.data_tokens = public
-        trained = float(firms.cumulative_logical_flop.sum())
-        limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
-        self.data_limited_share = limited / trained if trained > 0 else math.nan
 
     def _services_market(self) -> demand.ServicesMarket:
         """Buyers choose among the firms' models, the open model and not buying (a logit on
@@ -700,6 +710,9 @@ class EfficiencyRaceModel(mesa.Model):
             setattr(self, f"costs_{sector}_usd", float(table.costs_usd().sum()))
             setattr(self, f"value_added_{sector}_usd", float(table.value_added_usd().sum()))
         self.n_firms_active = len(firms)
+        trained = float(firms.cumulative_logical_flop.sum())
+        limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
+        self.data_limited_share = limited / trained if trained > 0 else math.nan
         if len(firms):
             best = int(np.argmin(firms.loss))
             self.best_loss = float(firms.loss[best])

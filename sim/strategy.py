@@ -91,6 +91,25 @@ def log_ratio_signal(numerator: ArrayLike, denominator: ArrayLike) -> FloatArray
     return np.clip(np.nan_to_num(ratio, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
 
 
+def imitation_probability(profit_usd_per_year: ArrayLike, rival: ArrayLike) -> FloatArray:
+    """Probability [0-1] that each firm copies the firm ``rival`` (indices) it looked at:
+    ``(pi_rival - pi_own) / (pi_max - pi_min)``, 0 where the rival did no better.
+
+    Schlag's proportional imitation rule (K. Schlag 1998, "Why Imitate, and If So, How?",
+    Journal of Economic Theory 78(1)): the boundedly rational rule under which a population
+    of imitators follows the replicator dynamics. The chance grows smoothly with the profit
+    gap (the range of profit rates among the firms sets its scale), so a tiny change in
+    profits changes a firm's choice only with a tiny probability, where "copy whenever the
+    rival did better" flips on any difference, however small."""
+    pi = np.asarray(profit_usd_per_year, dtype=float)
+    if pi.size == 0:
+        return np.zeros(0)
+    span = float(pi.max() - pi.min())
+    if not span > 0:
+        return np.zeros(pi.shape)
+    return np.clip((pi[np.asarray(rival)] - pi) / span, 0.0, 1.0)
+
+
 def adjust_share(
     share: ArrayLike, signal: ArrayLike, step: ArrayLike, noise: ArrayLike, draws: ArrayLike
 ) -> FloatArray:

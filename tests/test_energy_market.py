@@ -243,7 +243,9 @@ def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> Non
     table = Firms([FirmParams(chips=0.0)], ["a"], FIT, FIT.compute_law(), 1e24, DT)
     # two cohorts: 1e18 FLOP/s at 1e12 FLOP/J (1 MW) and at 2e12 FLOP/J (0.5 MW)
     table.add_cohorts(1, np.array([1e18]), np.array([1e6]), np.array([0.0]))
+    table.age_fleet(2)
     table.add_cohorts(2, np.array([1e18]), np.array([5e5]), np.array([0.0]))
+    table.age_fleet(3)  # past their first steps, which they run half of: both in full use
     table.cash_usd[:] = 1e12
     table.cumulative_logical_flop = np.array([1e24])
     # the next logical FLOP was worth 1e-18 USD (in serving) at algorithmic efficiency 1

@@ -37,18 +37,35 @@ def test_a_fleet_ages_out_after_its_lifetime() -> None:
     table = firms(FirmParams(name="a", chip_lifetime_years=0.25), FirmParams(name="b"))
     life = table.life_steps
     assert list(life) == [3, 48]  # 0.25 and 4 years (the default) of monthly steps
+    table.age_fleet(1)
     table.add_cohorts(1, np.array([1e18, 2e18]), np.array([1e6, 1e6]), np.array([10.0, 20.0]))
-    np.testing.assert_array_equal(table.flop_per_second, [1e18, 2e18])
+    # bought through step 1: it runs (and depreciates) half of it
+    np.testing.assert_array_equal(table.flop_per_second, [0.5e18, 1e18])
+    np.testing.assert_array_equal(table.depreciation_usd_per_step, [5.0, 10.0])
     for step in (2, 3):
         table.age_fleet(step)
         np.testing.assert_array_equal(table.flop_per_second, [1e18, 2e18])
-    table.age_fleet(4)  # bought at step 1, runs 3 steps: retired at step 4
+    table.age_fleet(4)  # its lifetime (3 steps from the middle of step 1) ends mid-step 4
+    np.testing.assert_array_equal(table.flop_per_second, [0.5e18, 2e18])
+    np.testing.assert_array_equal(table.depreciation_usd_per_step, [5.0, 20.0])
+    table.age_fleet(5)  # gone
     np.testing.assert_array_equal(table.flop_per_second, [0.0, 2e18])
     np.testing.assert_array_equal(table.watts, [0.0, 1e6])
     np.testing.assert_array_equal(table.depreciation_usd_per_step, [0.0, 20.0])
     # physical FLOP per joule of a fleet: FLOP/s over watts
     assert table.fleet_log2_flop_per_joule(40.0)[1] == pytest.approx(math.log2(2e12))
     assert table.fleet_log2_flop_per_joule(40.0)[0] == 40.0  # no fleet: the frontier
+
+
+def test_a_cohort_depreciates_exactly_what_it_cost() -> None:
+    table = firms(FirmParams(name="a", chip_lifetime_years=0.5))  # 6 monthly steps
+    charged = 0.0
+    for step in range(1, 12):
+        table.age_fleet(step)
+        if step == 2:
+            table.add_cohorts(step, np.array([1e18]), np.array([1e6]), np.array([100.0]))
+        charged += float(table.depreciation_usd_per_step[0])
+    assert charged == pytest.approx(600.0, rel=1e-15)  # 6 steps of 100: half, 5 whole, half
 
 
 def test_a_permanent_fleet_never_ages_out() -> None:
@@ -63,10 +80,14 @@ def test_the_starting_fleet_is_bought_evenly_over_a_lifetime() -> None:
     table = firms(FirmParams(chips=1200.0, chip_lifetime_years=1.0))  # 12 monthly cohorts
     table.buy_starting_fleet(1e15, 1e12, 30_000.0, 0.0, DT)
     assert table.flop_per_second[0] == pytest.approx(1200 * 1e15)
-    # cohorts cost in proportion to the life they have left: 30k x 100 x (1 + ... + 12)/12
-    assert table.depreciation_usd_per_step[0] * 12 == pytest.approx(1200 * 30_000.0)
-    table.age_fleet(2)  # the oldest cohort (one step left) retires at step 2
-    assert table.flop_per_second[0] == pytest.approx(1100 * 1e15)
+    # cohorts cost in proportion to the life they have left (1 to 12 steps), and run it from
+    # step 1 plus half a step: the whole fleet's depreciation over its life is what it cost
+    charged = 0.0
+    for step in range(1, 16):
+        table.age_fleet(step)
+        charged += float(table.depreciation_usd_per_step[0])
+    assert charged == pytest.approx(1200 * 30_000.0 * 6.5 / 12, rel=1e-12)
+    assert table.flop_per_second[0] == 0.0  # all retired by step 14
 
 
 def test_decide_costs_tokens_and_caps_rnd_where_it_stops_paying() -> None:

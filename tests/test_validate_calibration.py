@@ -202,12 +202,6 @@ def test_discretionary_budget_is_exact_over_any_step() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11, open: with tasks taking more tokens, serving capacity binds in 2025-2032 "
-    "and halving the step moves the mean token price 2.4% and, through adaptive firms' discrete "
-    "imitation, firms' profit 5.6% (everything else under 1%); effrace validate reports FAIL",
-)
 def test_halving_the_step_moves_no_headline_output_by_one_percent() -> None:
     changes = validate.step_length_changes()
     assert set(changes) == set(
