@@ -50,8 +50,8 @@ def first_step(scenario: Scenario) -> tuple[EfficiencyRaceModel, dict[str, Any]]
         seen["flops"], seen["watts"] = np.array(flops), np.array(watts)
         add(step, flops, watts, *rest)
 
-    model._clear_chips = clear_and_keep  # type: ignore[method-assign]
-    model.firm_table.add_cohorts = add_and_keep  # type: ignore[method-assign]
+    model._clear_chips = clear_and_keep  # type: ignore[method-assign,assignment]
+    model.firm_table.add_cohorts = add_and_keep  # type: ignore[method-assign,assignment]
     model.step()
     return model, seen
 
@@ -91,7 +91,7 @@ def test_one_general_purpose_design_stays_on_sale() -> None:
     chosen = specialisation.choose_designs(0.2, [2.0, 4.0], [0.0, 0.0], [0.7, 0.3])
     assert chosen.tolist() == [False, True]
     # a break-even share above x*(0.2, 2) = 0.4 keeps the first general on its own
-    x = specialisation.specialised_market_share(0.2, 2.0)
+    x = float(specialisation.specialised_market_share(0.2, 2.0))
     assert 0.3 < x < 0.5
     chosen = specialisation.choose_designs(0.2, [2.0, 4.0, 1.0], [x + 0.01, 0.0, 0.0], [0.5] * 3)
     assert chosen.tolist() == [False, True, False]
