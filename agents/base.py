@@ -59,6 +59,9 @@ FIRM_ONLY_OUTPUTS = (
     "run_held_at_threshold",
 )
 
+#: vendor-only output columns; other agent types report NaN
+VENDOR_ONLY_OUTPUTS = ("specialised",)
+
 
 def column(params: Sequence[Any], name: str, dtype: type = float) -> NDArray[Any]:
     """The parameter ``name`` of every row as an array."""
@@ -170,7 +173,7 @@ class AgentTable:
     def outputs(self) -> dict[str, Any]:
         """The agents' rows of the tidy agents table (columns of :data:`sim.model.AGENT_OUTPUTS`)."""
         nan = np.full(len(self), math.nan)
-        out: dict[str, Any] = dict.fromkeys(FIRM_ONLY_OUTPUTS, nan)
+        out: dict[str, Any] = dict.fromkeys(FIRM_ONLY_OUTPUTS + VENDOR_ONLY_OUTPUTS, nan)
         out.update(
             agent_type=self.kind,
             name=np.array(self.names, dtype=object),
@@ -208,7 +211,7 @@ class MarketAgent(mesa.Agent):
         if name.startswith("__") or name in ("table", "row"):
             raise AttributeError(name)
         value = getattr(self.table, name, None)
-        if value is None and name in FIRM_ONLY_OUTPUTS:
+        if value is None and (name in FIRM_ONLY_OUTPUTS or name in VENDOR_ONLY_OUTPUTS):
             return math.nan  # a firm-only output, for one tidy agents table
         if value is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")

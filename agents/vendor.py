@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import AgentTable, FloatArray, MarketAgent, column
-from sim import capacity, markets, physics
+from sim import capacity, markets, physics, specialisation
 from sim.ledger import Ledger
 from sim.params import VendorParams
 from sim.policies import ActivePolicies
@@ -72,6 +72,10 @@ class Vendors(AgentTable):
         self.price_usd = self.unit_cost_usd * (1.0 + self.markup)
         self.list_price_usd = self.price_usd.copy()
         self._init_capacity(params)
+        # the design on sale: general-purpose until a review finds specialising pays
+        self.specialised_efficiency_ratio = column(params, "specialised_efficiency_ratio")
+        self.specialisation_break_even_share = column(params, "specialisation_break_even_share")
+        self.specialised = np.zeros(n, dtype=bool)
 
     def _init_capacity(self, params: Sequence[VendorParams]) -> None:
         n = len(params)
@@ -263,6 +267,24 @@ class Vendors(AgentTable):
         total = chips_sold.sum()
         if total > 0:
             self.share = chips_sold / total
+
+    def review_designs(self, value_scalable_fraction: float) -> None:
+        """Choose each vendor's design for the coming year, given the market's value-scalable
+        share of work S [-]: specialised where buyers would put more than the break-even share
+        of their chip budgets on it, x*(S, R) (:func:`sim.specialisation.choose_designs`; with
+        no break-even share exactly S < S_c = 1 - 1/R), else general-purpose. A vendor with
+        R <= 1 never specialises."""
+        self.specialised = specialisation.choose_designs(
+            value_scalable_fraction,
+            self.specialised_efficiency_ratio,
+            self.specialisation_break_even_share,
+            self.share,
+        )
+
+    def outputs(self) -> dict[str, object]:
+        out = super().outputs()
+        out["specialised"] = self.specialised.astype(float)  # 0/1
+        return out
 
     def log2_flop_per_joule_after(
         self, years: FloatArray | float, joule_rate: FloatArray

@@ -41,7 +41,7 @@ from agents.base import AgentTable, MarketAgent
 from agents.firm import AIFirm, Firms
 from agents.supplier import EnergySupplier, Suppliers
 from agents.vendor import HardwareVendor, Vendors
-from sim import data, demand, finance, innovation, law, markets, physics, production
+from sim import data, demand, finance, innovation, law, markets, physics, production, specialisation
 from sim.ledger import Accounts, Ledger
 from sim.params import HOURS_PER_YEAR, Scenario
 from sim.policies import ActivePolicies, active_policies, levers_in_force
@@ -351,29 +351,15 @@ class EfficiencyRaceModel(mesa.Model):
             float(vendors.rates(policies)[0][offers.frontier]),
             policies.export_lag_years,
         )
-        deal = markets.clear_chips(
-            firms.chip_budget_usd,
-            vendors.list_price_usd,
-            vendors.flop_per_second_per_chip,
-            vendors.flop_per_joule,
-            firms.lifetime_years,
-            vendors.deliverable_chips,
-            offers.usd_per_it_mwh,
-            self.config.market.chip_choice_sensitivity,
-            firms.region == region,
-            threshold,
-            policies.export_quota_chips_per_year * dt,
-            exempt_vendors=vendors.region == region,
-            leakage_share=policies.export_leakage_share,
-            scarcity_pass_through=vendors.scarcity_pass_through,
-        )
+        self._review_designs()
+        deal = self._clear_chips(offers, policies, threshold)
         vendors.price_usd = deal.price_usd
         paid = self.ledger.transfer("chips", deal.payments_usd, firms.accounts, vendors.accounts)
         chips = paid / deal.price_usd
         flops = chips * deal.flop_per_second_per_chip
         firms.add_cohorts(
             self.steps,
-            flops.sum(axis=1),
+            flops.sum(axis=1) * self._mix_throughput(paid),
             (flops / deal.flop_per_joule).sum(axis=1),
             paid.sum(axis=1) / firms.life_steps,
         )
@@ -384,6 +370,82 @@ class EfficiencyRaceModel(mesa.Model):
         )
         self.hhi_chips = markets.hhi(sold)
         self._record_chips(deal, sold, threshold if region is not None else math.nan)
+
+    def _review_designs(self) -> None:
+        """The market's value-scalable share S (firms' training shares weighted by their fleets'
+        FLOP/s) and, at the first step of each year of the run, the vendors' choice of design
+        (:meth:`agents.vendor.Vendors.review_designs`)."""
+        firms = self.firm_table
+        self.value_scalable_share = specialisation.value_scalable_share(
+            firms.training_share, firms.flop_per_second
+        )
+        years = self.year - self.config.run.start_year
+        new_year = math.floor(years + 1e-9) > math.floor(years - self.dt + 1e-9)
+        if (new_year or self.steps == 1) and math.isfinite(self.value_scalable_share):
+            self.vendor_table.review_designs(self.value_scalable_share)
+
+    def _clear_chips(
+        self, offers: Offers, policies: ActivePolicies, threshold: float
+    ) -> markets.ChipSettlement:
+        """:func:`sim.markets.clear_chips` over every vendor; with specialised designs on sale,
+        once over the general-purpose designs with a share ``1 - x*`` of each firm's budget and
+        once over the specialised ones with ``x* = x*(S_i, R)`` (firm i's training share S_i,
+        the best R on sale), so what a firm cannot place in one stays in cash."""
+        firms, vendors = self.firm_table, self.vendor_table
+        region = policies.export_region
+        budget = firms.chip_budget_usd
+
+        def clear(budget_usd: np.ndarray, sells: np.ndarray) -> markets.ChipSettlement:
+            return markets.clear_chips(
+                budget_usd,
+                vendors.list_price_usd[sells],
+                vendors.flop_per_second_per_chip[sells],
+                vendors.flop_per_joule[sells],
+                firms.lifetime_years,
+                vendors.deliverable_chips[sells],
+                offers.usd_per_it_mwh,
+                self.config.market.chip_choice_sensitivity,
+                firms.region == region,
+                threshold,
+                policies.export_quota_chips_per_year * self.dt,
+                exempt_vendors=vendors.region[sells] == region,
+                leakage_share=policies.export_leakage_share,
+                scarcity_pass_through=vendors.scarcity_pass_through[sells],
+            )
+
+        special = vendors.specialised
+        if not special.any():
+            return clear(budget, np.ones(len(vendors), dtype=bool))
+        ratio = float(vendors.specialised_efficiency_ratio[special].max())
+        share = np.asarray(specialisation.specialised_market_share(firms.training_share, ratio))
+        parts = (clear(budget * (1.0 - share), ~special), clear(budget * share, special))
+        fields = {}
+        for name in markets.ChipSettlement.__dataclass_fields__:
+            first = getattr(parts[0], name)
+            merged = np.zeros((*first.shape[:-1], len(vendors)))
+            for part, sells in zip(parts, (~special, special), strict=True):
+                merged[..., sells] = getattr(part, name)
+            fields[name] = merged
+        return markets.ChipSettlement(**fields)
+
+    def _mix_throughput(self, paid_usd: np.ndarray) -> np.ndarray | float:
+        """Per firm, the work its new chips do over the work of the same spending on
+        general-purpose chips, 1/T(x) (:func:`sim.specialisation.mix_throughput`) with x its
+        share of chip spending [firm, vendor] on specialised designs; 1 when none is on sale."""
+        vendors = self.vendor_table
+        special = vendors.specialised
+        if not special.any():
+            return 1.0
+        on_special = paid_usd[:, special].sum(axis=1)
+        total = paid_usd.sum(axis=1)
+        x = np.where(total > 0, on_special / np.where(total > 0, total, 1.0), 0.0)
+        ratio = np.where(
+            on_special > 0,
+            (paid_usd[:, special] * vendors.specialised_efficiency_ratio[special]).sum(axis=1)
+            / np.where(on_special > 0, on_special, 1.0),
+            1.0,
+        )
+        return np.asarray(specialisation.mix_throughput(x, self.firm_table.training_share, ratio))
 
     def _record_chips(
         self, deal: markets.ChipSettlement, sold: np.ndarray, threshold: float
@@ -410,6 +472,10 @@ class EfficiencyRaceModel(mesa.Model):
             vendors.pipeline_total_chips_per_year.sum()
         )
         self.export_max_flop_per_joule = threshold
+        special = vendors.specialised
+        self.specialised_chip_spending_share = (
+            float(deal.payments_usd[:, special].sum()) / spent if spent > 0 else math.nan
+        )
 
     def _energy_market(self, offers: Offers, policies: ActivePolicies) -> EnergySettlement:
         """Firms ask for the energy their running chips are worth; suppliers deliver up to what
@@ -993,6 +1059,16 @@ MODEL_OUTPUTS = {
         "FLOP/J",
         "The most efficient chip design on sale at the end of the step (new designs, not fleets).",
     ),
+    "value_scalable_share": (
+        "-",
+        "The market's value-scalable share of work S: firms' training shares weighted by their "
+        "fleets' FLOP/s; vendors specialise while S < 1 - 1/R (NaN with no firms).",
+    ),
+    "specialised_chip_spending_share": (
+        "-",
+        "Share of firms' chip spending this step on specialised designs (0 when every design "
+        "on sale is general-purpose; NaN when nothing was spent).",
+    ),
 }
 
 _NAN_OUTPUTS = dict.fromkeys(MODEL_OUTPUTS, math.nan)
@@ -1070,6 +1146,10 @@ AGENT_OUTPUTS = {
         "0/1",
         "Firms: 1 when the firm held its run at the compute threshold this step (the training "
         "it gave up served tokens).",
+    ),
+    "specialised": (
+        "0/1",
+        "Vendors: 1 while the vendor sells a specialised design (chosen at its yearly review).",
     ),
 }
 

@@ -900,6 +900,27 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=1.0,
     )
+    specialised_efficiency_ratio: float = param(
+        1.0,
+        "-",
+        "R: efficiency (FLOP per dollar and per joule) of the specialised design the vendor "
+        "could offer over its general-purpose one on bounded work (serving), which cannot run "
+        "value-scalable work (training). At each yearly review it specialises while the "
+        "market's value-scalable share S < S_c = 1 - 1/R. 1: general-purpose only (TPU v4 "
+        "against A100: 1.2-1.9x, Jouppi et al. 2023; inference ASIC makers claim 10x).",
+        lo=0.0,
+        hi=1e3,
+        lo_open=True,
+        source="Lu26 companion (arXiv 2603.20654)",
+    )
+    specialisation_break_even_share: float = param(
+        0.0,
+        "-",
+        "Share of firms' chip budgets the specialised design must win, x*(S, R), to be worth "
+        "its fixed design cost; 0: the companion paper's threshold S < S_c exactly.",
+        lo=0.0,
+        hi=1.0,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 """A vendor's product choice: general-purpose or specialised (Lu 2026, arXiv 2603.20654).
 
-Not yet called by the market model: the design is in docs/design/physics.md (issue 10).
+Called by the market model (docs/model.md 3.3.8, "Specialised designs"): vendors choose their
+design at a yearly review with :func:`choose_designs`, firms put :func:`specialised_market_share`
+of their chip budgets on specialised designs, and a fleet's new chips do the firm's mix of work
+:func:`mix_throughput` times as fast as an all-programmable purchase of the same budget.
 
 The science is in :mod:`sim.law` (item 9): the threshold S_c = 1 - 1/R, the Amdahl-style run
 time T(x) of a unit of work with a budget share x on a specialised substrate R times as
@@ -12,7 +15,10 @@ vendor needs to act on it:
 - the speed-up the best mix gives buyers over an all-programmable fleet, T(0)/T(x*)
   (:func:`specialisation_speedup`), which bounds the premium a specialised design can charge;
 - the choice itself (:func:`prefers_specialised`): specialise when that market share beats the
-  share needed to cover the design's fixed cost; with no fixed cost this is exactly S < S_c.
+  share needed to cover the design's fixed cost; with no fixed cost this is exactly S < S_c;
+- the market's value-scalable share S measured from firms' decisions
+  (:func:`value_scalable_share`), the vendors' choice with one programmable design kept on sale
+  (:func:`choose_designs`), and the throughput of a budget split x (:func:`mix_throughput`).
 
 Pure, vectorised numpy (no Mesa).
 """
@@ -91,3 +97,77 @@ def prefers_specialised(
     share = np.asarray(specialised_market_share(value_scalable_fraction, efficiency_ratio))
     out = share > np.asarray(break_even_market_share, float)
     return bool(out) if out.ndim == 0 else out
+
+
+def value_scalable_share(training_share: ArrayLike, compute_weight: ArrayLike) -> float:
+    """The market's value-scalable share of work S [-]: firms' training shares averaged with
+    weights ``compute_weight`` (their fleets' FLOP/s) [any unit, >= 0].
+
+    Training is the work whose value keeps scaling with compute (the loss follows the shared
+    law); serving a model of given quality is bounded. NaN when no firm has compute (the
+    unweighted mean is used then, so a market of new firms still has an S).
+    """
+    share = np.asarray(training_share, float)
+    weight = np.asarray(compute_weight, float)
+    if share.size == 0:
+        return float("nan")
+    if not np.any(weight > 0):
+        return float(np.mean(share))
+    return float(np.average(share, weights=np.maximum(weight, 0.0)))
+
+
+def choose_designs(
+    value_scalable_fraction: float,
+    efficiency_ratio: ArrayLike,
+    break_even_market_share: ArrayLike,
+    sales_share: ArrayLike,
+) -> NDArray[np.bool_]:
+    """Each vendor's design at a review: True = specialised, by :func:`prefers_specialised`.
+
+    Buyers need programmable chips for the value-scalable work (x* < 1 whenever S > 0), so
+    when every vendor would specialise, the one with the largest ``sales_share`` [-] keeps
+    its general-purpose design (the first of equals).
+
+    Parameters
+    ----------
+    value_scalable_fraction : float
+        S [-] of the market (:func:`value_scalable_share`).
+    efficiency_ratio, break_even_market_share, sales_share : array_like
+        Per vendor: R [-], the break-even share [-] and its last share of chips sold [-].
+    """
+    wants = np.atleast_1d(
+        np.asarray(
+            prefers_specialised(value_scalable_fraction, efficiency_ratio, break_even_market_share)
+        )
+    ).copy()
+    if wants.size and wants.all():
+        wants[int(np.argmax(np.asarray(sales_share, float)))] = False
+    return wants
+
+
+def mix_throughput(
+    specialised_share: ArrayLike, value_scalable_fraction: ArrayLike, efficiency_ratio: ArrayLike
+) -> FloatOrArray:
+    """Work done by a chip budget split ``x`` on specialised designs over the work the same
+    budget does all-programmable, T(0)/T(x) = 1/T(x) [-] (:func:`sim.law.heterogeneous_run_time`).
+
+    Exactly 1 at x = 0; largest, :func:`specialisation_speedup`, at x = x*(S, R); below 1 for a
+    split far past x*; 0 at x = 1 when S > 0 (specialised chips cannot train).
+
+    Parameters
+    ----------
+    specialised_share : array_like
+        x [-], in [0, 1].
+    value_scalable_fraction, efficiency_ratio : array_like
+        S and R, as in :func:`specialised_market_share`.
+    """
+    run_time = np.asarray(
+        law.heterogeneous_run_time(specialised_share, value_scalable_fraction, efficiency_ratio)
+    )
+    # exactly 1 with nothing specialised (S + (1 - S) need not round to 1)
+    out = np.where(
+        np.asarray(specialised_share) == 0.0,
+        1.0,
+        np.where(np.isfinite(run_time), 1.0 / run_time, 0.0),
+    )
+    return float(out) if out.ndim == 0 else out
