@@ -890,8 +890,7 @@ class Firms(AgentTable):
         rival = rng.integers(n, size=n)
         draws = rng.standard_normal((2, n))
         imitate = due & (
-            rng.random(n)
-            < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
+            rng.random(n) < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
         )
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
         fpt = self.flop_per_token()
