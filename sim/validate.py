@@ -195,8 +195,7 @@ def check_step_length(years: float = 20.0) -> Check:
     detail = (
         f"halving the step changes the {len(changes)} headline outputs by at most {worst:.2%} "
         f"({worst_key}; limit 1%; baseline, {years:g} years, random channels off, mean of "
-        f"{STEP_LENGTH_SEEDS} seeds)"
-        + (f"; over the limit: {over}" if over else "")
+        f"{STEP_LENGTH_SEEDS} seeds)" + (f"; over the limit: {over}" if over else "")
     )
     return Check("step length (monthly vs half-monthly)", status, detail)
 
