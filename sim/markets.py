@@ -35,6 +35,14 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
     outside option's.
     """
     u = np.asarray(utility, dtype=float)
+    if u.ndim == 1 and u.size and axis in (0, -1):  # the common case, with fewer array calls
+        top = u.max()
+        top = np.maximum(top, 0.0) if outside_option else (top if math.isfinite(top) else 0.0)
+        weights = np.exp(u - top)
+        total = weights.sum()
+        if outside_option:
+            total = total + np.exp(-top)
+        return weights / (total if total > 0 else 1.0)
     top = np.max(u, axis=axis, keepdims=True, initial=-np.inf)
     # shift by the largest utility (the outside option's 0 included) so exp cannot overflow
     top = np.maximum(top, 0.0) if outside_option else np.where(np.isfinite(top), top, 0.0)
@@ -202,31 +210,74 @@ def _offer_residual(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``price - scarcity price at the utilisation that price gives``, that utilisation, and
     the residual's Jacobian in the prices (for :func:`energy_clearing_prices`)."""
-    split = energy_split(price, pue, sensitivity)
-    asked = need_it_mwh * split * pue
-    deliverable = np.where(deliverable_mwh > 0, deliverable_mwh, 1.0)
-    own = np.where(deliverable_mwh > 0, asked / deliverable, 1.0)
-    total = float(asked.sum())
-    capped = total / cap_mwh if math.isfinite(cap_mwh) and cap_mwh > 0 else -np.inf
-    by_cap = capped > own
-    raw = np.where(by_cap, capped, own)
-    utilisation = utilisation_start + (raw - utilisation_start) * weight
-    u = np.clip(utilisation, 0.0, 1.0)
-    offer = pre_tax * (1.0 + base_markup + scarcity_markup * u**4) + tax
-    inside = (utilisation > 0.0) & (utilisation < 1.0)
-    d_offer_du = np.where(inside, pre_tax * scarcity_markup * 4.0 * u**3, 0.0)
-    # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
-    d_split = -sensitivity * (np.diag(split) - np.outer(split, split)) / price[None, :]
-    d_asked = need_it_mwh * pue[:, None] * d_split
-    d_own = np.where(deliverable_mwh[:, None] > 0, d_asked / deliverable[:, None], 0.0)
-    d_capped = (
-        np.broadcast_to(d_asked.sum(axis=0) / cap_mwh, d_own.shape)
-        if math.isfinite(cap_mwh) and cap_mwh > 0
-        else d_own
-    )
-    d_raw = np.where(by_cap[:, None], d_capped, d_own)
-    jacobian = np.eye(len(price)) - (d_offer_du * weight)[:, None] * d_raw
-    return price - offer, utilisation, jacobian
+    return _OfferSystem(
+        need_it_mwh,
+        deliverable_mwh,
+        pue,
+        sensitivity,
+        utilisation_start,
+        weight,
+        cap_mwh,
+        pre_tax,
+        tax,
+        base_markup,
+        scarcity_markup,
+    ).residual(price)
+
+
+class _OfferSystem:
+    """:func:`_offer_residual` with what does not depend on the prices computed once (Newton's
+    method evaluates it a few times a step)."""
+
+    def __init__(
+        self,
+        need_it_mwh: float,
+        deliverable_mwh: FloatArray,
+        pue: FloatArray,
+        sensitivity: float,
+        utilisation_start: FloatArray,
+        weight: float,
+        cap_mwh: float,
+        pre_tax: FloatArray,
+        tax: FloatArray,
+        base_markup: FloatArray,
+        scarcity_markup: FloatArray,
+    ) -> None:
+        self.need_it_mwh, self.pue, self.sensitivity = need_it_mwh, pue, sensitivity
+        self.utilisation_start, self.weight, self.cap_mwh = utilisation_start, weight, cap_mwh
+        self.pre_tax, self.tax, self.scarcity_markup = pre_tax, tax, scarcity_markup
+        self.one_plus_base = 1.0 + base_markup
+        self.slope = pre_tax * scarcity_markup * 4.0
+        self.has_capacity = deliverable_mwh > 0
+        self.deliverable = np.where(self.has_capacity, deliverable_mwh, 1.0)
+        self.capped = math.isfinite(cap_mwh) and cap_mwh > 0
+        self.need_pue = need_it_mwh * pue[:, None]
+        self.eye = np.eye(len(pue))
+
+    def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        split = energy_split(price, self.pue, self.sensitivity)
+        asked = self.need_it_mwh * split * self.pue
+        own = np.where(self.has_capacity, asked / self.deliverable, 1.0)
+        u0 = self.utilisation_start
+        # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
+        d_split = -self.sensitivity * (np.diag(split) - np.outer(split, split)) / price[None, :]
+        d_asked = self.need_pue * d_split
+        d_own = np.where(self.has_capacity[:, None], d_asked / self.deliverable[:, None], 0.0)
+        if self.capped:
+            capped = float(asked.sum()) / self.cap_mwh
+            by_cap = capped > own
+            raw = np.where(by_cap, capped, own)
+            d_capped = np.broadcast_to(d_asked.sum(axis=0) / self.cap_mwh, d_own.shape)
+            d_raw = np.where(by_cap[:, None], d_capped, d_own)
+        else:  # nothing is capped: raw = own
+            raw, d_raw = own, d_own
+        utilisation = u0 + (raw - u0) * self.weight
+        u = utilisation.clip(0.0, 1.0)
+        offer = self.pre_tax * (self.one_plus_base + self.scarcity_markup * u**4) + self.tax
+        inside = (utilisation > 0.0) & (utilisation < 1.0)
+        d_offer_du = np.where(inside, self.slope * u**3, 0.0)
+        jacobian = self.eye - (d_offer_du * self.weight)[:, None] * d_raw
+        return price - offer, utilisation, jacobian
 
 
 def energy_clearing_prices(
@@ -286,9 +337,10 @@ def energy_clearing_prices(
         low,
         high,
     )
+    system = _OfferSystem(*args)
     for _ in range(50):
-        residual, utilisation, jacobian = _offer_residual(price, *args)
-        if np.all(np.abs(residual) <= tolerance * price):
+        residual, utilisation, jacobian = system.residual(price)
+        if (np.abs(residual) <= tolerance * price).all():
             return price, utilisation
         price = np.clip(price - np.linalg.solve(jacobian, residual), low, high)
     return _energy_prices_by_best_responses(low, high, args, tolerance)
