@@ -112,11 +112,14 @@ def _finish(value: ArrayLike) -> FloatOrArray:
 
 def _log_expm1(y: NDArray[np.float64]) -> NDArray[np.float64]:
     """ln(exp(y) - 1) for y >= 0 (-inf at 0), finite for any finite y."""
+    below = y < _LOG_SPACE_FROM
     small = np.minimum(y, _LOG_SPACE_FROM)
-    large = np.maximum(y, _LOG_SPACE_FROM)
     with np.errstate(divide="ignore"):
         direct = np.log(np.expm1(small))
-    return np.where(y < _LOG_SPACE_FROM, direct, large + np.log1p(-np.exp(-large)))
+    if below.all():
+        return direct
+    large = np.maximum(y, _LOG_SPACE_FROM)
+    return np.where(below, direct, large + np.log1p(-np.exp(-large)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,8 +273,20 @@ def ceiling_log2_level(
     """
     t, x0, x_max = _f(years), _f(log2_start), _f(log2_ceiling)
     g, s = _f(far_doublings_per_year), _f(softness_doublings)
-    unbounded = x0 + g * t
     bounded = np.isfinite(x_max) & (g > 0.0)
+    if bounded.all():  # the same sums without the masks (the common case: every link bounded)
+        decay = g * LN2 * t / s
+        h = (
+            s
+            / LN2
+            * np.logaddexp(
+                0.0, _log_expm1(np.maximum(x_max - np.minimum(x0, x_max), 0.0) * LN2 / s) - decay
+            )
+        )
+        level = x_max - h
+        if level.shape == np.broadcast_shapes(bounded.shape, level.shape, x0.shape, t.shape):
+            return _finish(level)
+    unbounded = x0 + g * t
     x_max_safe = np.where(bounded, x_max, 0.0)
     h0 = np.where(bounded, np.maximum(x_max_safe - np.minimum(x0, x_max_safe), 0.0), 1.0)
     s_safe = np.where(bounded, s, 1.0)
@@ -363,9 +378,12 @@ def ideas_log2_level(
     g, beta = _f(doublings_per_year_at_reference), _f(difficulty_per_doubling)
     unbounded = x0 + g * t
     harder = (beta > 0.0) & (g > 0.0) & (t > 0.0)
-    beta_safe = np.where(harder, beta, 1.0)
-    g_safe = np.where(harder, g, 1.0)
-    t_safe = np.where(harder, t, 1.0)
+    if harder.all():  # no masks needed (the common case)
+        beta_safe, g_safe, t_safe = beta, g, t
+    else:
+        beta_safe = np.where(harder, beta, 1.0)
+        g_safe = np.where(harder, g, 1.0)
+        t_safe = np.where(harder, t, 1.0)
     log_w = -beta_safe * (x0 - xr) * LN2  # ln of the rate factor at the start
     log_q = np.log(beta_safe) + np.log(LN2) + np.log(g_safe) + np.log(t_safe) + log_w
     small = log_q < 0.0
@@ -377,7 +395,10 @@ def ideas_log2_level(
     # q >= 1: gained = ln(1 + q)/(beta ln2), finite however large q is
     far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
     gained = np.where(small, near_linear, far)
-    return _finish(np.where(harder, x0 + gained, unbounded))
+    level = x0 + gained
+    if beta_safe is beta and level.shape == np.broadcast_shapes(level.shape, unbounded.shape):
+        return _finish(level)
+    return _finish(np.where(harder, level, unbounded))
 
 
 def ideas_rate_from_research(
