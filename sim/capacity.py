@@ -288,6 +288,10 @@ def capex_usd(
     k1, k2, k_max = _f(committed_from), _f(committed_to), _f(limit)
     m0, eta = _f(base_usd_per_unit), _f(steepness)
     finite = np.isfinite(k_max)
+    if not finite.any():  # no limit anywhere: the flat cost (and no curve to evaluate)
+        flat = m0 * (k2 - k1)
+        if flat.shape == np.broadcast_shapes(flat.shape, k_max.shape, eta.shape):
+            return _finish(flat)
     k_max_safe = np.where(finite, k_max, 1.0)
     h1 = np.where(finite, 1.0 - k1 / k_max_safe, 1.0)
     h2 = np.where(finite, 1.0 - k2 / k_max_safe, 1.0)
@@ -380,6 +384,10 @@ def capacity_at_marginal_capex(
     k_max, m0 = _f(limit), _f(base_usd_per_unit)
     eta, worth = _f(steepness), _f(worth_usd_per_unit)
     finite = np.isfinite(k_max)
+    if not finite.any():  # no limit anywhere: every unit or none
+        flat = np.where(worth >= m0, np.inf, 0.0)
+        if flat.shape == np.broadcast_shapes(flat.shape, k_max.shape, eta.shape):
+            return _finish(flat)
     pays = worth > m0
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(pays, m0 / np.where(worth > 0.0, worth, 1.0), 1.0)
