@@ -311,16 +311,17 @@ def energy_clearing_prices(
     price kept between the markups' bounds, with monotone best responses as a fallback.
     """
     pue_ = np.asarray(pue, dtype=float)
-    pre_tax = np.broadcast_to(np.asarray(pre_tax_cost_usd_per_mwh, dtype=float), pue_.shape)
-    tax = np.broadcast_to(np.asarray(tax_usd_per_mwh, dtype=float), pue_.shape)
-    base = np.broadcast_to(np.asarray(base_markup, dtype=float), pue_.shape)
-    scarcity = np.broadcast_to(np.asarray(scarcity_markup, dtype=float), pue_.shape)
+    shape = pue_.shape
+    pre_tax = _shaped(pre_tax_cost_usd_per_mwh, shape)
+    tax = _shaped(tax_usd_per_mwh, shape)
+    base = _shaped(base_markup, shape)
+    scarcity = _shaped(scarcity_markup, shape)
     args = (
         float(need_it_mwh),
-        np.broadcast_to(np.asarray(deliverable_mwh, dtype=float), pue_.shape),
+        _shaped(deliverable_mwh, shape),
         pue_,
         float(sensitivity),
-        np.broadcast_to(np.asarray(utilisation_start, dtype=float), pue_.shape),
+        _shaped(utilisation_start, shape),
         float(weight),
         float(cap_mwh),
         pre_tax,
@@ -344,6 +345,12 @@ def energy_clearing_prices(
             return price, utilisation
         price = np.clip(price - np.linalg.solve(jacobian, residual), low, high)
     return _energy_prices_by_best_responses(low, high, args, tolerance)
+
+
+def _shaped(value: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    """``value`` as a float array of ``shape`` (broadcast, a read-only view, only if needed)."""
+    array = np.asarray(value, dtype=float)
+    return array if array.shape == shape else np.broadcast_to(array, shape)
 
 
 def _energy_prices_by_best_responses(

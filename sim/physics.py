@@ -99,6 +99,7 @@ GAUSS_NODES_PER_PANEL = 16
 MAX_DOUBLINGS_PER_PANEL = 4.0
 
 _LOG_SPACE_FROM = 50.0
+_LN_LN2 = np.log(LN2)  # ln(ln 2), as numpy computes it
 
 
 def _f(value: ArrayLike) -> NDArray[np.float64]:
@@ -385,16 +386,21 @@ def ideas_log2_level(
         g_safe = np.where(harder, g, 1.0)
         t_safe = np.where(harder, t, 1.0)
     log_w = -beta_safe * (x0 - xr) * LN2  # ln of the rate factor at the start
-    log_q = np.log(beta_safe) + np.log(LN2) + np.log(g_safe) + np.log(t_safe) + log_w
+    log_q = np.log(beta_safe) + _LN_LN2 + np.log(g_safe) + np.log(t_safe) + log_w
     small = log_q < 0.0
-    # q < 1: gained = g t w ln(1 + q)/q, accurate however small beta is (even subnormal)
-    q = np.exp(np.minimum(log_q, 0.0))
-    ratio = np.where(q > 0.0, np.log1p(q) / np.where(q > 0.0, q, 1.0), 1.0)  # ln(1+q)/q -> 1
-    with np.errstate(over="ignore"):
-        near_linear = g_safe * t_safe * np.exp(np.where(small, log_w, 0.0)) * ratio
-    # q >= 1: gained = ln(1 + q)/(beta ln2), finite however large q is
-    far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
-    gained = np.where(small, near_linear, far)
+    every_small = small.all()
+    if every_small or small.any():
+        # q < 1: gained = g t w ln(1 + q)/q, accurate however small beta is (even subnormal)
+        q = np.exp(log_q if every_small else np.minimum(log_q, 0.0))
+        ratio = np.where(q > 0.0, np.log1p(q) / np.where(q > 0.0, q, 1.0), 1.0)  # ln(1+q)/q -> 1
+        with np.errstate(over="ignore"):
+            near_linear = g_safe * t_safe * np.exp(np.where(small, log_w, 0.0)) * ratio
+    if every_small:  # the usual case within a step: no need for the far branch
+        gained = near_linear
+    else:
+        # q >= 1: gained = ln(1 + q)/(beta ln2), finite however large q is
+        far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
+        gained = np.where(small, near_linear, far) if small.any() else far
     level = x0 + gained
     if beta_safe is beta and level.shape == np.broadcast_shapes(level.shape, unbounded.shape):
         return _finish(level)
