@@ -26,6 +26,8 @@ FloatArray = NDArray[np.float64]
 
 MAX_EXCESS_DEMAND_RATIO = 1e9  # chip demand over capacity that a scarcity price reflects [-]
 
+_FEW_SUPPLIERS = 8  # up to this many, energy clearing's arithmetic runs in plain floats
+
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
@@ -253,9 +255,30 @@ class _OfferSystem:
         self.capped = math.isfinite(cap_mwh) and cap_mwh > 0
         self.need_pue = need_it_mwh * pue[:, None]
         self.eye = np.eye(len(pue))
+        # a few suppliers and no cap: the arithmetic in plain floats (the same operations in
+        # the same order, so the same results), numpy for the logs, exponentials and powers
+        self.few = not self.capped and len(pue) <= _FEW_SUPPLIERS
+        if self.few:
+            self.columns = [
+                a.tolist()
+                for a in (
+                    self.pue,
+                    self.has_capacity,
+                    self.deliverable,
+                    self.utilisation_start,
+                    self.pre_tax,
+                    self.tax,
+                    self.one_plus_base,
+                    self.scarcity_markup,
+                    self.slope,
+                    self.need_pue[:, 0],
+                )
+            ]
 
     def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         split = energy_split(price, self.pue, self.sensitivity)
+        if self.few:
+            return self._few_residual(price, split)
         asked = self.need_it_mwh * split * self.pue
         own = np.where(self.has_capacity, asked / self.deliverable, 1.0)
         u0 = self.utilisation_start
@@ -278,6 +301,43 @@ class _OfferSystem:
         d_offer_du = np.where(inside, self.slope * u**3, 0.0)
         jacobian = self.eye - (d_offer_du * self.weight)[:, None] * d_raw
         return price - offer, utilisation, jacobian
+
+    def _few_residual(
+        self, price: FloatArray, split: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """:meth:`residual` without a cap, element by element in floats."""
+        pue, has, deliverable, u0, pre_tax, tax, one_plus_base, scarcity, slope, need_pue = (
+            self.columns
+        )
+        s, p, weight = split.tolist(), price.tolist(), self.weight
+        n = len(p)
+        own = [
+            self.need_it_mwh * s[j] * pue[j] / deliverable[j] if has[j] else 1.0 for j in range(n)
+        ]
+        level = [u0[j] + (own[j] - u0[j]) * weight for j in range(n)]
+        utilisation = np.array(level)
+        u = utilisation.clip(0.0, 1.0)
+        u4, u3 = (u**4).tolist(), (u**3).tolist()
+        residual = [
+            p[j] - (pre_tax[j] * (one_plus_base[j] + scarcity[j] * u4[j]) + tax[j])
+            for j in range(n)
+        ]
+        minus_sensitivity = -self.sensitivity
+        jacobian = []
+        for j in range(n):
+            # d offer_j / d p_k = offer'(u_j) weight need PUE_j d split_j / d p_k / deliverable_j
+            du = slope[j] * u3[j] * weight if 0.0 < level[j] < 1.0 else 0.0 * weight
+            row = []
+            for k in range(n):
+                delta = (s[j] if j == k else 0.0) - s[j] * s[k]
+                d_own = (
+                    need_pue[j] * (minus_sensitivity * delta / p[k]) / deliverable[j]
+                    if has[j]
+                    else 0.0
+                )
+                row.append((1.0 if j == k else 0.0) - du * d_own)
+            jacobian.append(row)
+        return np.array(residual), utilisation, np.array(jacobian)
 
 
 def energy_clearing_prices(
