@@ -313,7 +313,7 @@ def capex_usd(
     finite = np.isfinite(k_max)
     if not finite.any():  # no limit anywhere: the flat cost (and no curve to evaluate)
         flat = m0 * (k2 - k1)
-        if flat.shape == np.broadcast_shapes(flat.shape, k_max.shape, eta.shape):
+        if flat.shape == np.broadcast(flat, k_max, eta).shape:
             return _finish(flat)
     k_max_safe = np.where(finite, k_max, 1.0)
     h1 = np.where(finite, 1.0 - k1 / k_max_safe, 1.0)
@@ -409,7 +409,7 @@ def capacity_at_marginal_capex(
     finite = np.isfinite(k_max)
     if not finite.any():  # no limit anywhere: every unit or none
         flat = np.where(worth >= m0, np.inf, 0.0)
-        if flat.shape == np.broadcast_shapes(flat.shape, k_max.shape, eta.shape):
+        if flat.shape == np.broadcast(flat, k_max, eta).shape:
             return _finish(flat)
     pays = worth > m0
     with np.errstate(divide="ignore", invalid="ignore"):

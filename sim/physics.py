@@ -284,9 +284,7 @@ def ceiling_log2_level(
                 0.0, _log_expm1(np.maximum(x_max - np.minimum(x0, x_max), 0.0) * LN2 / s) - decay
             )
         )
-        level = x_max - h
-        if level.shape == np.broadcast_shapes(bounded.shape, level.shape, x0.shape, t.shape):
-            return _finish(level)
+        return _finish(x_max - h)  # h involves every argument: already their common shape
     unbounded = x0 + g * t
     x_max_safe = np.where(bounded, x_max, 0.0)
     h0 = np.where(bounded, np.maximum(x_max_safe - np.minimum(x0, x_max_safe), 0.0), 1.0)
@@ -402,7 +400,7 @@ def ideas_log2_level(
         far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
         gained = np.where(small, near_linear, far) if small.any() else far
     level = x0 + gained
-    if beta_safe is beta and level.shape == np.broadcast_shapes(level.shape, unbounded.shape):
+    if beta_safe is beta:  # every element harder; gained involves every argument's shape
         return _finish(level)
     return _finish(np.where(harder, level, unbounded))
 
