@@ -110,8 +110,11 @@ def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
     total = np.sum(d, axis=axis, keepdims=True)
     s = np.maximum(np.asarray(supply, dtype=float), 0.0)
     s = np.expand_dims(s, axis) if s.ndim and s.ndim < d.ndim else s
+    short = total > s
+    if not short.any() and d.shape == np.broadcast(d, short).shape:
+        return d  # enough for everyone (d is already a new array)
     with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(total > s, s / total, 1.0)
+        fill = np.where(short, s / total, 1.0)
     return d * fill
 
 
