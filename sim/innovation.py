@@ -228,7 +228,8 @@ def catch_up_log2_efficiency(
 
     t = np.full(np.broadcast(a, target, lam, drift).shape, float(dt_years))
     behind = gap0 > 0
-    any_behind, all_behind = bool(behind.any()), bool(behind.all())
+    any_behind = bool(behind.any())
+    all_behind = any_behind and bool(behind.all())  # False for no firms
     # a drift of a few subnormals makes the time to close a gap overflow to inf: fine
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if any_behind:
