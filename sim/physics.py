@@ -529,11 +529,22 @@ def step_nodes(
         of f over the step is ``sum(w * f(t))``.
     """
     panels = max(1, math.ceil(abs(max_abs_doublings) / MAX_DOUBLINGS_PER_PANEL))
+    years, weights = _composite_nodes(dt_years, panels, nodes_per_panel)
+    return years.copy(), weights.copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _composite_nodes(
+    dt_years: float, panels: int, nodes_per_panel: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`step_nodes` for a number of panels, computed once (read-only arrays)."""
     x, w = _gauss_legendre(nodes_per_panel)
     width = dt_years / panels
     starts = np.arange(panels) * width
     years = (starts[:, None] + (x[None, :] + 1.0) * 0.5 * width).ravel()
     weights = np.tile(w * 0.5 / panels, panels)
+    years.flags.writeable = False
+    weights.flags.writeable = False
     return years, weights
 
 
