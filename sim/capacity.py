@@ -190,10 +190,15 @@ def capacity_over_step(
     a, b, who = _f(arrival_start_years), _f(arrival_end_years), np.asarray(owners, dtype=np.intp)
     t1 = start_years + dt_years
     ramps, width = _windows(a, b)  # shared by the two below
-    at_end = amount * _delivered_share(t1, a, ramps, width)
-    twice_width = 2.0 * width
-    g1 = _delivered_antiderivative(t1, a, b, ramps, twice_width)
-    integral = amount * (g1 - _delivered_antiderivative(start_years, a, b, ramps, twice_width))
+    if not ramps.any() and a.shape == b.shape:
+        # every tranche arrives as a lump at its date: G(t) = max(t - b, 0), no ramps to add
+        at_end = amount * (t1 >= a).astype(float)
+        integral = amount * (np.maximum(t1 - b, 0.0) - np.maximum(start_years - b, 0.0))
+    else:
+        at_end = amount * _delivered_share(t1, a, ramps, width)
+        twice_width = 2.0 * width
+        g1 = _delivered_antiderivative(t1, a, b, ramps, twice_width)
+        integral = amount * (g1 - _delivered_antiderivative(start_years, a, b, ramps, twice_width))
     capacity_at_end = base + np.bincount(who, weights=at_end, minlength=n)
     mean_capacity = base + np.bincount(who, weights=integral, minlength=n) / dt_years
     arrived = b <= t1
