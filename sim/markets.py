@@ -613,6 +613,30 @@ def _chip_orders(
     return budget[:, None] * weights / price
 
 
+def _controlled_again(
+    again: FloatArray,
+    limited: NDArray[np.bool_],
+    leak: float,
+    legal: FloatArray,
+    leaked: FloatArray,
+    quota_chips: float,
+    spare: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`clear_chips`' second round under an export control: the leaked and controlled
+    parts of the orders placed ``again`` at vendors with ``spare`` chips, the quota applied to
+    the controlled part. Returns (leaked, legal, extra chips) [chips, firm x vendor]."""
+    again_leaked = np.where(limited, leak * again, 0.0)
+    again_legal = again - again_leaked
+    if math.isfinite(quota_chips):
+        room = np.maximum(quota_chips - np.where(limited, legal, 0.0).sum(axis=1), 0.0)
+        total = np.where(limited, again_legal, 0.0).sum(axis=1)
+        cut = np.where(total > room, room / np.maximum(total, 1e-300), 1.0)[:, None]
+        again_legal = np.where(limited, again_legal * cut, again_legal)
+    extra = ration(again_leaked + again_legal, spare, axis=0)
+    share = np.where(again > 0, extra / np.where(again > 0, again, 1.0), 0.0)
+    return leaked + again_leaked * share, legal + again_legal * share, extra
+
+
 def clear_chips(
     budget_usd: ArrayLike,
     price_usd: ArrayLike,
@@ -657,8 +681,10 @@ def clear_chips(
         else np.asarray(exempt_vendors, dtype=bool)
     )
     limited = np.asarray(restricted, dtype=bool)[:, None] & ~exempt[None, :]
+    # no export control in force (the usual case): no leaked and controlled parts to track
+    controls = bool(limited.any())
     leak = float(np.clip(leakage_share, 0.0, 1.0))
-    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
+    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj) if controls else fpj
     flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
     # what a restricted firm expects per chip: the leaked share at full specification
     flops_mix = leak * flops + (1.0 - leak) * flops_down
@@ -672,41 +698,43 @@ def clear_chips(
         if np.array_equal(clearing, price)
         else _chip_orders(budget, clearing, flops_mix, fpj_mix, *args)
     )
-    leaked = np.where(limited, leak * orders, 0.0)
-    legal = orders - leaked
-    if math.isfinite(quota_chips) and limited.any():
-        controlled = np.where(limited, legal, 0.0)
-        total = controlled.sum(axis=1, keepdims=True)
-        cut = np.where(total > quota_chips, quota_chips / np.maximum(total, 1e-300), 1.0)
-        legal = np.where(limited, legal * cut, legal)
-    orders = leaked + legal
+    if controls:
+        leaked = np.where(limited, leak * orders, 0.0)
+        legal = orders - leaked
+        if math.isfinite(quota_chips):
+            controlled = np.where(limited, legal, 0.0)
+            total = controlled.sum(axis=1, keepdims=True)
+            cut = np.where(total > quota_chips, quota_chips / np.maximum(total, 1e-300), 1.0)
+            legal = np.where(limited, legal * cut, legal)
+        orders = leaked + legal
     chips = ration(orders, deliverable_chips, axis=0)
-    # pro-rata rationing keeps each cell's mix of leaked and controlled chips
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
-    leaked, legal, asked = leaked * fill, legal * fill, orders
+    if controls:
+        # pro-rata rationing keeps each cell's mix of leaked and controlled chips
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
+        leaked, legal = leaked * fill, legal * fill
+    asked = orders
     # firms turn what they could not get to vendors with chips to spare, once, at their
     # clearing prices (the export rules and the quota still apply)
     spare = np.maximum(np.asarray(deliverable_chips, dtype=float) - chips.sum(axis=0), 0.0)
     unspent = ((orders - chips) * clearing).sum(axis=1)
     if (unspent > 0).any() and (spare > 0).any():
         again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
-        again_leaked = np.where(limited, leak * again, 0.0)
-        again_legal = again - again_leaked
-        if math.isfinite(quota_chips) and limited.any():
-            room = np.maximum(quota_chips - np.where(limited, legal, 0.0).sum(axis=1), 0.0)
-            total = np.where(limited, again_legal, 0.0).sum(axis=1)
-            cut = np.where(total > room, room / np.maximum(total, 1e-300), 1.0)[:, None]
-            again_legal = np.where(limited, again_legal * cut, again_legal)
-        extra = ration(again_leaked + again_legal, spare, axis=0)
-        share = np.where(again > 0, extra / np.where(again > 0, again, 1.0), 0.0)
-        leaked, legal = leaked + again_leaked * share, legal + again_legal * share
+        if controls:
+            leaked, legal, extra = _controlled_again(
+                again, limited, leak, legal, leaked, quota_chips, spare
+            )
+        else:
+            extra = ration(again, spare, axis=0)
         chips = chips + extra
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # share at full specification; with no chips, what was offered
-        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
-    design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
-    design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
+    if controls:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # share at full specification; with no chips, what was offered
+            full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
+        design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
+        design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
+    else:
+        design_flops, design_fpj = flops, fpj
     design_flops = np.broadcast_to(design_flops, chips.shape).copy()
     design_fpj = np.broadcast_to(design_fpj, chips.shape).copy()
     return ChipSettlement(
