@@ -314,12 +314,11 @@ class Suppliers(AgentTable):
         factor = self._curve_factor(committed, self.by_region(order_mw))[where]
         cost_own = own_capex * factor
         affordable = self.cash_usd / np.where(cost_own > 0, cost_own, 1.0)
-        order_mw = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
-        capex = (
-            order_mw
-            * p["capex_usd_per_mw"]
-            * self._curve_factor(committed, self.by_region(order_mw))[where]
-        )
+        cut = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
+        if not np.array_equal(cut, order_mw):  # cash cut some orders, and with them the factor
+            factor = self._curve_factor(committed, self.by_region(cut))[where]
+        order_mw = cut
+        capex = order_mw * p["capex_usd_per_mw"] * factor
         ledger.transfer(
             "project finance", capex * p["capex_financed_share"], "investors", self.accounts
         )
@@ -327,6 +326,8 @@ class Suppliers(AgentTable):
         self.capital_usd = self.capital_usd + self.invested_usd
         self.capacity_cost_usd = self.capacity_cost_usd + self.invested_usd
         new = order_mw > 0
+        if not new.any():
+            return
         arrive_start, arrive_end = capacity.order_tranche(
             self.step_end_years, 0.0, self.lead_time_years[new]
         )

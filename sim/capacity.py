@@ -99,19 +99,37 @@ def tranche_delivered(
     a step at a when a = b (delivered from a on)."""
     t, amount = _f(years), _f(amount)
     a, b = _f(arrival_start_years), _f(arrival_end_years)
+    return _finish(amount * _delivered_share(t, a, *_windows(a, b)))
+
+
+def _windows(
+    a: NDArray[np.float64], b: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which tranches arrive as a ramp (b > a), and their widths b - a [yr] (1 for a step)."""
     width = b - a
-    ramp = np.clip((t - a) / np.where(width > 0.0, width, 1.0), 0.0, 1.0)
-    return _finish(amount * np.where(width > 0.0, ramp, (t >= a).astype(float)))
+    ramps = width > 0.0
+    return ramps, np.where(ramps, width, 1.0)
+
+
+def _delivered_share(
+    t: ArrayLike, a: NDArray[np.float64], ramps: NDArray[np.bool_], width: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """clip((t - a)/(b - a), 0, 1), a step at a where a = b [-] (``_windows`` gives the rest)."""
+    ramp = np.clip((t - a) / width, 0.0, 1.0)
+    return np.where(ramps, ramp, (t >= a).astype(float))
 
 
 def _delivered_antiderivative(
-    t: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]
+    t: ArrayLike,
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    ramps: NDArray[np.bool_],
+    twice_width: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """G(t) = integral of clip((s - a)/(b - a), 0, 1) ds from -inf to t [yr]."""
-    width = b - a
+    """G(t) = integral of clip((s - a)/(b - a), 0, 1) ds from -inf to t [yr]; ``ramps`` and
+    ``twice_width`` = 2 x the widths of :func:`_windows`."""
     inside = np.clip(t, a, b) - a
-    ramp = np.where(width > 0.0, inside**2 / (2.0 * np.where(width > 0.0, width, 1.0)), 0.0)
-    return ramp + np.maximum(t - b, 0.0)
+    return np.where(ramps, inside**2 / twice_width, 0.0) + np.maximum(t - b, 0.0)
 
 
 def tranche_delivered_integral(
@@ -127,8 +145,10 @@ def tranche_delivered_integral(
     fab capacity in chips/yr it is the chips it can make in the step.
     """
     a, b, amount = _f(arrival_start_years), _f(arrival_end_years), _f(amount)
-    g1 = _delivered_antiderivative(_f(end_years), a, b)
-    g0 = _delivered_antiderivative(_f(start_years), a, b)
+    ramps, width = _windows(a, b)
+    twice_width = 2.0 * width
+    g1 = _delivered_antiderivative(_f(end_years), a, b, ramps, twice_width)
+    g0 = _delivered_antiderivative(_f(start_years), a, b, ramps, twice_width)
     return _finish(amount * (g1 - g0))
 
 
@@ -169,8 +189,16 @@ def capacity_over_step(
     amount = _f(amounts)
     a, b, who = _f(arrival_start_years), _f(arrival_end_years), np.asarray(owners, dtype=np.intp)
     t1 = start_years + dt_years
-    at_end = _f(tranche_delivered(t1, amount, a, b))
-    integral = _f(tranche_delivered_integral(start_years, t1, amount, a, b))
+    ramps, width = _windows(a, b)  # shared by the two below
+    if not ramps.any() and a.shape == b.shape:
+        # every tranche arrives as a lump at its date: G(t) = max(t - b, 0), no ramps to add
+        at_end = amount * (t1 >= a).astype(float)
+        integral = amount * (np.maximum(t1 - b, 0.0) - np.maximum(start_years - b, 0.0))
+    else:
+        at_end = amount * _delivered_share(t1, a, ramps, width)
+        twice_width = 2.0 * width
+        g1 = _delivered_antiderivative(t1, a, b, ramps, twice_width)
+        integral = amount * (g1 - _delivered_antiderivative(start_years, a, b, ramps, twice_width))
     capacity_at_end = base + np.bincount(who, weights=at_end, minlength=n)
     mean_capacity = base + np.bincount(who, weights=integral, minlength=n) / dt_years
     arrived = b <= t1
@@ -288,6 +316,10 @@ def capex_usd(
     k1, k2, k_max = _f(committed_from), _f(committed_to), _f(limit)
     m0, eta = _f(base_usd_per_unit), _f(steepness)
     finite = np.isfinite(k_max)
+    if not finite.any():  # no limit anywhere: the flat cost (and no curve to evaluate)
+        flat = m0 * (k2 - k1)
+        if flat.shape == np.broadcast(flat, k_max, eta).shape:
+            return _finish(flat)
     k_max_safe = np.where(finite, k_max, 1.0)
     h1 = np.where(finite, 1.0 - k1 / k_max_safe, 1.0)
     h2 = np.where(finite, 1.0 - k2 / k_max_safe, 1.0)
@@ -380,6 +412,10 @@ def capacity_at_marginal_capex(
     k_max, m0 = _f(limit), _f(base_usd_per_unit)
     eta, worth = _f(steepness), _f(worth_usd_per_unit)
     finite = np.isfinite(k_max)
+    if not finite.any():  # no limit anywhere: every unit or none
+        flat = np.where(worth >= m0, np.inf, 0.0)
+        if flat.shape == np.broadcast(flat, k_max, eta).shape:
+            return _finish(flat)
     pays = worth > m0
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(pays, m0 / np.where(worth > 0.0, worth, 1.0), 1.0)

@@ -21,6 +21,8 @@ about 9-12 %/yr in 2024; venture targets 25 %/yr and more). Nothing here imports
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -34,8 +36,11 @@ def smooth(
     [unit of ``new``], the exact solution over ``dt_years`` of ``dx/dt = (new - x) / tau`` with
     ``new`` held over the step, so two half steps with the same input equal one full step.
     ``time_constant_years`` tau [yr] is the memory of "recent"; tau = 0 returns ``new``."""
-    tau = np.asarray(time_constant_years, dtype=float)
-    with np.errstate(divide="ignore"):
+    if isinstance(time_constant_years, float | int):  # one memory for all: no array of weights
+        tau_scalar = float(time_constant_years)
+        weight: Any = -np.expm1(-dt_years / tau_scalar) if tau_scalar > 0 else 1.0
+    else:
+        tau = np.asarray(time_constant_years, dtype=float)
         weight = np.where(tau > 0, -np.expm1(-dt_years / np.where(tau > 0, tau, 1.0)), 1.0)
     prev = np.asarray(previous, dtype=float)
     return prev + (np.asarray(new, dtype=float) - prev) * weight

@@ -21,6 +21,7 @@ Mesa.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -226,26 +227,64 @@ def catch_up_log2_efficiency(
         return gap * np.exp(-lam * years) + drift * span
 
     t = np.full(np.broadcast(a, target, lam, drift).shape, float(dt_years))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # behind: time to close the gap when the drift favours the follower (c < 0)
-        closes = (gap0 > 0) & (drift < 0)
-        speed = np.where(closes, -drift, 1.0)
-        t0 = np.where(
-            lam > 0,
-            np.log1p(lam * np.where(closes, gap0, 0.0) / speed) / np.where(lam > 0, lam, 1.0),
-            np.where(closes, gap0, 0.0) / speed,
-        )
-        behind_end = np.where(closes & (t0 < t), drift * (t - np.minimum(t0, t)), relax(gap0, t))
-        # ahead: time to fall behind when the target is faster (c > 0)
-        opens = (gap0 <= 0) & (drift > 0)
-        t1 = np.where(opens, -gap0 / np.where(opens, drift, 1.0), np.inf)
-        ahead_end = np.where(
-            opens & (t1 < t),
-            relax(np.zeros_like(t), t - np.minimum(t1, t)),
-            gap0 + drift * t,
-        )
-    gap = np.where(gap0 > 0, behind_end, ahead_end)
+    behind = gap0 > 0
+    any_behind = bool(behind.any())
+    all_behind = any_behind and bool(behind.all())  # False for no firms
+    # a drift of a few subnormals makes the time to close a gap overflow to inf: fine
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if any_behind:
+            behind_end = _behind_gap_end(gap0, drift, lam, t, relax)
+        if not all_behind:
+            ahead_end = _ahead_gap_end(gap0, drift, t, relax)
+    if all_behind:
+        gap = behind_end
+    elif not any_behind:
+        gap = ahead_end
+    else:
+        gap = np.where(behind, behind_end, ahead_end)
     return target + g_target * dt_years - gap
+
+
+def _behind_gap_end(
+    gap0: FloatArray,
+    drift: FloatArray,
+    lam: FloatArray,
+    t: FloatArray,
+    relax: Callable[[FloatArray, FloatArray], FloatArray],
+) -> FloatArray:
+    """The gap at the end of the step of a firm behind at its start (for
+    :func:`catch_up_log2_efficiency`, whose warnings settings it runs under)."""
+    # time to close the gap when the drift favours the follower (c < 0)
+    closes = (gap0 > 0) & (drift < 0)
+    if not closes.any():
+        return relax(gap0, t)
+    speed = np.where(closes, -drift, 1.0)
+    t0 = np.where(
+        lam > 0,
+        np.log1p(lam * np.where(closes, gap0, 0.0) / speed) / np.where(lam > 0, lam, 1.0),
+        np.where(closes, gap0, 0.0) / speed,
+    )
+    return np.where(closes & (t0 < t), drift * (t - np.minimum(t0, t)), relax(gap0, t))
+
+
+def _ahead_gap_end(
+    gap0: FloatArray,
+    drift: FloatArray,
+    t: FloatArray,
+    relax: Callable[[FloatArray, FloatArray], FloatArray],
+) -> FloatArray:
+    """The gap at the end of the step of a firm level or ahead at its start (for
+    :func:`catch_up_log2_efficiency`, whose warnings settings it runs under)."""
+    # time to fall behind when the target is faster (c > 0)
+    opens = (gap0 <= 0) & (drift > 0)
+    if not opens.any():
+        return gap0 + drift * t
+    t1 = np.where(opens, -gap0 / np.where(opens, drift, 1.0), np.inf)
+    return np.where(
+        opens & (t1 < t),
+        relax(np.zeros_like(t), t - np.minimum(t1, t)),
+        gap0 + drift * t,
+    )
 
 
 def frontier_log2_efficiency(

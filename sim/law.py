@@ -31,6 +31,7 @@ Numerical choices, written down once:
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -239,7 +240,12 @@ def optimal_params(
     """
     alpha, beta = _f(param_exponent), _f(data_exponent)
     g = _f(g_coefficient_from_fit(a_coefficient, b_coefficient, alpha, beta))
-    return _finish(g * (_f(compute_flop) / TOKENS_PER_PARAM_FLOP) ** (beta / (alpha + beta)))
+    return _scaled_size(compute_flop, g, beta / (alpha + beta))
+
+
+def _scaled_size(compute_flop: ArrayLike, g: ArrayLike, exponent: ArrayLike) -> FloatOrArray:
+    """``G * (C/6)**exponent`` [params] (:func:`optimal_params`)."""
+    return _finish(g * (_f(compute_flop) / TOKENS_PER_PARAM_FLOP) ** exponent)
 
 
 def optimal_tokens(
@@ -819,24 +825,31 @@ class ChinchillaFit:
     def _coefficients(self) -> tuple[float, float, float, float]:
         return (self.a_coefficient, self.b_coefficient, self.param_exponent, self.data_exponent)
 
-    @property
+    # the derived constants are computed once per fit (firms ask for them every step)
+    @functools.cached_property
     def kappa(self) -> float:
         """Compute exponent alpha*beta/(alpha+beta) [-]."""
         return float(kappa_from_exponents(self.param_exponent, self.data_exponent))
 
-    @property
+    @functools.cached_property
     def k_coefficient(self) -> float:
         """K of the compute-only law [nats per token * FLOP**kappa]."""
         return float(k_coefficient_from_fit(*self._coefficients))
 
-    @property
+    @functools.cached_property
     def g_coefficient(self) -> float:
         """G of the optimal model size [params / (FLOP/6)**(beta/(alpha+beta))]."""
         return float(g_coefficient_from_fit(*self._coefficients))
 
+    @functools.cached_property
+    def _size_exponent(self) -> np.float64:
+        """beta/(alpha+beta) [-], as :func:`optimal_params` computes it."""
+        alpha, beta = _f(self.param_exponent), _f(self.data_exponent)
+        return np.float64(beta / (alpha + beta))
+
     def optimal_params(self, compute_flop: ArrayLike) -> FloatOrArray:
         """Compute-optimal parameter count N_opt [params] for ``compute_flop`` [FLOP]."""
-        return optimal_params(compute_flop, *self._coefficients)
+        return _scaled_size(compute_flop, self.g_coefficient, self._size_exponent)
 
     def optimal_tokens(self, compute_flop: ArrayLike) -> FloatOrArray:
         """Compute-optimal training tokens D_opt [tokens] for ``compute_flop`` [FLOP]."""

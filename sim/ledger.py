@@ -39,10 +39,12 @@ class Accounts:
         return len(self.cash_usd)
 
     def inflow(self, reason: str) -> FloatArray:
-        return self.inflows.get(reason, np.zeros(len(self)))
+        flow = self.inflows.get(reason)
+        return np.zeros(len(self)) if flow is None else flow
 
     def outflow(self, reason: str) -> FloatArray:
-        return self.outflows.get(reason, np.zeros(len(self)))
+        flow = self.outflows.get(reason)
+        return np.zeros(len(self)) if flow is None else flow
 
     def net_flow(self) -> FloatArray:
         total = np.zeros(len(self))

@@ -26,6 +26,8 @@ FloatArray = NDArray[np.float64]
 
 MAX_EXCESS_DEMAND_RATIO = 1e9  # chip demand over capacity that a scarcity price reflects [-]
 
+_FEW_SUPPLIERS = 8  # up to this many, energy clearing's arithmetic runs in plain floats
+
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
@@ -35,6 +37,14 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
     outside option's.
     """
     u = np.asarray(utility, dtype=float)
+    if u.ndim == 1 and u.size and axis in (0, -1):  # the common case, with fewer array calls
+        top = u.max()
+        top = np.maximum(top, 0.0) if outside_option else (top if math.isfinite(top) else 0.0)
+        weights = np.exp(u - top)
+        total = weights.sum()
+        if outside_option:
+            total = total + np.exp(-top)
+        return weights / (total if total > 0 else 1.0)
     top = np.max(u, axis=axis, keepdims=True, initial=-np.inf)
     # shift by the largest utility (the outside option's 0 included) so exp cannot overflow
     top = np.maximum(top, 0.0) if outside_option else np.where(np.isfinite(top), top, 0.0)
@@ -100,8 +110,11 @@ def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
     total = np.sum(d, axis=axis, keepdims=True)
     s = np.maximum(np.asarray(supply, dtype=float), 0.0)
     s = np.expand_dims(s, axis) if s.ndim and s.ndim < d.ndim else s
+    short = total > s
+    if not short.any() and d.shape == np.broadcast(d, short).shape:
+        return d  # enough for everyone (d is already a new array)
     with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(total > s, s / total, 1.0)
+        fill = np.where(short, s / total, 1.0)
     return d * fill
 
 
@@ -202,31 +215,132 @@ def _offer_residual(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``price - scarcity price at the utilisation that price gives``, that utilisation, and
     the residual's Jacobian in the prices (for :func:`energy_clearing_prices`)."""
-    split = energy_split(price, pue, sensitivity)
-    asked = need_it_mwh * split * pue
-    deliverable = np.where(deliverable_mwh > 0, deliverable_mwh, 1.0)
-    own = np.where(deliverable_mwh > 0, asked / deliverable, 1.0)
-    total = float(asked.sum())
-    capped = total / cap_mwh if math.isfinite(cap_mwh) and cap_mwh > 0 else -np.inf
-    by_cap = capped > own
-    raw = np.where(by_cap, capped, own)
-    utilisation = utilisation_start + (raw - utilisation_start) * weight
-    u = np.clip(utilisation, 0.0, 1.0)
-    offer = pre_tax * (1.0 + base_markup + scarcity_markup * u**4) + tax
-    inside = (utilisation > 0.0) & (utilisation < 1.0)
-    d_offer_du = np.where(inside, pre_tax * scarcity_markup * 4.0 * u**3, 0.0)
-    # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
-    d_split = -sensitivity * (np.diag(split) - np.outer(split, split)) / price[None, :]
-    d_asked = need_it_mwh * pue[:, None] * d_split
-    d_own = np.where(deliverable_mwh[:, None] > 0, d_asked / deliverable[:, None], 0.0)
-    d_capped = (
-        np.broadcast_to(d_asked.sum(axis=0) / cap_mwh, d_own.shape)
-        if math.isfinite(cap_mwh) and cap_mwh > 0
-        else d_own
-    )
-    d_raw = np.where(by_cap[:, None], d_capped, d_own)
-    jacobian = np.eye(len(price)) - (d_offer_du * weight)[:, None] * d_raw
-    return price - offer, utilisation, jacobian
+    return _OfferSystem(
+        need_it_mwh,
+        deliverable_mwh,
+        pue,
+        sensitivity,
+        utilisation_start,
+        weight,
+        cap_mwh,
+        pre_tax,
+        tax,
+        base_markup,
+        scarcity_markup,
+    ).residual(price)
+
+
+class _OfferSystem:
+    """:func:`_offer_residual` with what does not depend on the prices computed once (Newton's
+    method evaluates it a few times a step)."""
+
+    def __init__(
+        self,
+        need_it_mwh: float,
+        deliverable_mwh: FloatArray,
+        pue: FloatArray,
+        sensitivity: float,
+        utilisation_start: FloatArray,
+        weight: float,
+        cap_mwh: float,
+        pre_tax: FloatArray,
+        tax: FloatArray,
+        base_markup: FloatArray,
+        scarcity_markup: FloatArray,
+    ) -> None:
+        self.need_it_mwh, self.pue, self.sensitivity = need_it_mwh, pue, sensitivity
+        self.utilisation_start, self.weight, self.cap_mwh = utilisation_start, weight, cap_mwh
+        self.pre_tax, self.tax, self.scarcity_markup = pre_tax, tax, scarcity_markup
+        self.one_plus_base = 1.0 + base_markup
+        self.slope = pre_tax * scarcity_markup * 4.0
+        self.has_capacity = deliverable_mwh > 0
+        self.deliverable = np.where(self.has_capacity, deliverable_mwh, 1.0)
+        self.capped = math.isfinite(cap_mwh) and cap_mwh > 0
+        self.need_pue = need_it_mwh * pue[:, None]
+        self.eye = np.eye(len(pue))
+        # a few suppliers and no cap: the arithmetic in plain floats (the same operations in
+        # the same order, so the same results), numpy for the logs, exponentials and powers
+        self.few = not self.capped and len(pue) <= _FEW_SUPPLIERS
+        if self.few:
+            self.columns = [
+                a.tolist()
+                for a in (
+                    self.pue,
+                    self.has_capacity,
+                    self.deliverable,
+                    self.utilisation_start,
+                    self.pre_tax,
+                    self.tax,
+                    self.one_plus_base,
+                    self.scarcity_markup,
+                    self.slope,
+                    self.need_pue[:, 0],
+                )
+            ]
+
+    def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        split = energy_split(price, self.pue, self.sensitivity)
+        if self.few:
+            return self._few_residual(price, split)
+        asked = self.need_it_mwh * split * self.pue
+        own = np.where(self.has_capacity, asked / self.deliverable, 1.0)
+        u0 = self.utilisation_start
+        # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
+        d_split = -self.sensitivity * (np.diag(split) - np.outer(split, split)) / price[None, :]
+        d_asked = self.need_pue * d_split
+        d_own = np.where(self.has_capacity[:, None], d_asked / self.deliverable[:, None], 0.0)
+        if self.capped:
+            capped = float(asked.sum()) / self.cap_mwh
+            by_cap = capped > own
+            raw = np.where(by_cap, capped, own)
+            d_capped = np.broadcast_to(d_asked.sum(axis=0) / self.cap_mwh, d_own.shape)
+            d_raw = np.where(by_cap[:, None], d_capped, d_own)
+        else:  # nothing is capped: raw = own
+            raw, d_raw = own, d_own
+        utilisation = u0 + (raw - u0) * self.weight
+        u = utilisation.clip(0.0, 1.0)
+        offer = self.pre_tax * (self.one_plus_base + self.scarcity_markup * u**4) + self.tax
+        inside = (utilisation > 0.0) & (utilisation < 1.0)
+        d_offer_du = np.where(inside, self.slope * u**3, 0.0)
+        jacobian = self.eye - (d_offer_du * self.weight)[:, None] * d_raw
+        return price - offer, utilisation, jacobian
+
+    def _few_residual(
+        self, price: FloatArray, split: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """:meth:`residual` without a cap, element by element in floats."""
+        pue, has, deliverable, u0, pre_tax, tax, one_plus_base, scarcity, slope, need_pue = (
+            self.columns
+        )
+        s, p, weight = split.tolist(), price.tolist(), self.weight
+        n = len(p)
+        own = [
+            self.need_it_mwh * s[j] * pue[j] / deliverable[j] if has[j] else 1.0 for j in range(n)
+        ]
+        level = [u0[j] + (own[j] - u0[j]) * weight for j in range(n)]
+        utilisation = np.array(level)
+        u = utilisation.clip(0.0, 1.0)
+        u4, u3 = (u**4).tolist(), (u**3).tolist()
+        residual = [
+            p[j] - (pre_tax[j] * (one_plus_base[j] + scarcity[j] * u4[j]) + tax[j])
+            for j in range(n)
+        ]
+        minus_sensitivity = -self.sensitivity
+        jacobian = []
+        for j in range(n):
+            # d offer_j / d p_k = offer'(u_j) weight need PUE_j d split_j / d p_k / deliverable_j
+            du = slope[j] * u3[j] * weight if 0.0 < level[j] < 1.0 else 0.0 * weight
+            row = []
+            for k in range(n):
+                delta = (s[j] if j == k else 0.0) - s[j] * s[k]
+                d_own = (
+                    need_pue[j] * (minus_sensitivity * delta / p[k]) / deliverable[j]
+                    if has[j]
+                    else 0.0
+                )
+                row.append((1.0 if j == k else 0.0) - du * d_own)
+            jacobian.append(row)
+        return np.array(residual), utilisation, np.array(jacobian)
 
 
 def energy_clearing_prices(
@@ -260,16 +374,17 @@ def energy_clearing_prices(
     price kept between the markups' bounds, with monotone best responses as a fallback.
     """
     pue_ = np.asarray(pue, dtype=float)
-    pre_tax = np.broadcast_to(np.asarray(pre_tax_cost_usd_per_mwh, dtype=float), pue_.shape)
-    tax = np.broadcast_to(np.asarray(tax_usd_per_mwh, dtype=float), pue_.shape)
-    base = np.broadcast_to(np.asarray(base_markup, dtype=float), pue_.shape)
-    scarcity = np.broadcast_to(np.asarray(scarcity_markup, dtype=float), pue_.shape)
+    shape = pue_.shape
+    pre_tax = _shaped(pre_tax_cost_usd_per_mwh, shape)
+    tax = _shaped(tax_usd_per_mwh, shape)
+    base = _shaped(base_markup, shape)
+    scarcity = _shaped(scarcity_markup, shape)
     args = (
         float(need_it_mwh),
-        np.broadcast_to(np.asarray(deliverable_mwh, dtype=float), pue_.shape),
+        _shaped(deliverable_mwh, shape),
         pue_,
         float(sensitivity),
-        np.broadcast_to(np.asarray(utilisation_start, dtype=float), pue_.shape),
+        _shaped(utilisation_start, shape),
         float(weight),
         float(cap_mwh),
         pre_tax,
@@ -286,12 +401,19 @@ def energy_clearing_prices(
         low,
         high,
     )
+    system = _OfferSystem(*args)
     for _ in range(50):
-        residual, utilisation, jacobian = _offer_residual(price, *args)
-        if np.all(np.abs(residual) <= tolerance * price):
+        residual, utilisation, jacobian = system.residual(price)
+        if (np.abs(residual) <= tolerance * price).all():
             return price, utilisation
         price = np.clip(price - np.linalg.solve(jacobian, residual), low, high)
     return _energy_prices_by_best_responses(low, high, args, tolerance)
+
+
+def _shaped(value: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    """``value`` as a float array of ``shape`` (broadcast, a read-only view, only if needed)."""
+    array = np.asarray(value, dtype=float)
+    return array if array.shape == shape else np.broadcast_to(array, shape)
 
 
 def _energy_prices_by_best_responses(
@@ -491,6 +613,30 @@ def _chip_orders(
     return budget[:, None] * weights / price
 
 
+def _controlled_again(
+    again: FloatArray,
+    limited: NDArray[np.bool_],
+    leak: float,
+    legal: FloatArray,
+    leaked: FloatArray,
+    quota_chips: float,
+    spare: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`clear_chips`' second round under an export control: the leaked and controlled
+    parts of the orders placed ``again`` at vendors with ``spare`` chips, the quota applied to
+    the controlled part. Returns (leaked, legal, extra chips) [chips, firm x vendor]."""
+    again_leaked = np.where(limited, leak * again, 0.0)
+    again_legal = again - again_leaked
+    if math.isfinite(quota_chips):
+        room = np.maximum(quota_chips - np.where(limited, legal, 0.0).sum(axis=1), 0.0)
+        total = np.where(limited, again_legal, 0.0).sum(axis=1)
+        cut = np.where(total > room, room / np.maximum(total, 1e-300), 1.0)[:, None]
+        again_legal = np.where(limited, again_legal * cut, again_legal)
+    extra = ration(again_leaked + again_legal, spare, axis=0)
+    share = np.where(again > 0, extra / np.where(again > 0, again, 1.0), 0.0)
+    return leaked + again_leaked * share, legal + again_legal * share, extra
+
+
 def clear_chips(
     budget_usd: ArrayLike,
     price_usd: ArrayLike,
@@ -535,8 +681,10 @@ def clear_chips(
         else np.asarray(exempt_vendors, dtype=bool)
     )
     limited = np.asarray(restricted, dtype=bool)[:, None] & ~exempt[None, :]
+    # no export control in force (the usual case): no leaked and controlled parts to track
+    controls = bool(limited.any())
     leak = float(np.clip(leakage_share, 0.0, 1.0))
-    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
+    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj) if controls else fpj
     flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
     # what a restricted firm expects per chip: the leaked share at full specification
     flops_mix = leak * flops + (1.0 - leak) * flops_down
@@ -550,41 +698,43 @@ def clear_chips(
         if np.array_equal(clearing, price)
         else _chip_orders(budget, clearing, flops_mix, fpj_mix, *args)
     )
-    leaked = np.where(limited, leak * orders, 0.0)
-    legal = orders - leaked
-    if math.isfinite(quota_chips) and limited.any():
-        controlled = np.where(limited, legal, 0.0)
-        total = controlled.sum(axis=1, keepdims=True)
-        cut = np.where(total > quota_chips, quota_chips / np.maximum(total, 1e-300), 1.0)
-        legal = np.where(limited, legal * cut, legal)
-    orders = leaked + legal
+    if controls:
+        leaked = np.where(limited, leak * orders, 0.0)
+        legal = orders - leaked
+        if math.isfinite(quota_chips):
+            controlled = np.where(limited, legal, 0.0)
+            total = controlled.sum(axis=1, keepdims=True)
+            cut = np.where(total > quota_chips, quota_chips / np.maximum(total, 1e-300), 1.0)
+            legal = np.where(limited, legal * cut, legal)
+        orders = leaked + legal
     chips = ration(orders, deliverable_chips, axis=0)
-    # pro-rata rationing keeps each cell's mix of leaked and controlled chips
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
-    leaked, legal, asked = leaked * fill, legal * fill, orders
+    if controls:
+        # pro-rata rationing keeps each cell's mix of leaked and controlled chips
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
+        leaked, legal = leaked * fill, legal * fill
+    asked = orders
     # firms turn what they could not get to vendors with chips to spare, once, at their
     # clearing prices (the export rules and the quota still apply)
     spare = np.maximum(np.asarray(deliverable_chips, dtype=float) - chips.sum(axis=0), 0.0)
     unspent = ((orders - chips) * clearing).sum(axis=1)
     if (unspent > 0).any() and (spare > 0).any():
         again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
-        again_leaked = np.where(limited, leak * again, 0.0)
-        again_legal = again - again_leaked
-        if math.isfinite(quota_chips) and limited.any():
-            room = np.maximum(quota_chips - np.where(limited, legal, 0.0).sum(axis=1), 0.0)
-            total = np.where(limited, again_legal, 0.0).sum(axis=1)
-            cut = np.where(total > room, room / np.maximum(total, 1e-300), 1.0)[:, None]
-            again_legal = np.where(limited, again_legal * cut, again_legal)
-        extra = ration(again_leaked + again_legal, spare, axis=0)
-        share = np.where(again > 0, extra / np.where(again > 0, again, 1.0), 0.0)
-        leaked, legal = leaked + again_leaked * share, legal + again_legal * share
+        if controls:
+            leaked, legal, extra = _controlled_again(
+                again, limited, leak, legal, leaked, quota_chips, spare
+            )
+        else:
+            extra = ration(again, spare, axis=0)
         chips = chips + extra
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # share at full specification; with no chips, what was offered
-        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
-    design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
-    design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
+    if controls:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # share at full specification; with no chips, what was offered
+            full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
+        design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
+        design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
+    else:
+        design_flops, design_fpj = flops, fpj
     design_flops = np.broadcast_to(design_flops, chips.shape).copy()
     design_fpj = np.broadcast_to(design_fpj, chips.shape).copy()
     return ChipSettlement(

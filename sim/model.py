@@ -81,6 +81,17 @@ class EnergySettlement:
     cap_auctioned: bool  # a cap is sold by permits (suppliers see no cap share)
 
 
+class _OutputCollector(mesa.DataCollector):
+    """Mesa's DataCollector for :data:`MODEL_OUTPUTS`, attributes of the model that are plain
+    numbers: :meth:`collect` appends them as they are, without the deep copy Mesa makes of
+    each reporter's value (a copy of a number is the same number), the slowest part of it."""
+
+    def collect(self, model: mesa.Model) -> None:
+        values = vars(model)
+        for name, column in self.model_vars.items():
+            column.append(values[name])
+
+
 class EfficiencyRaceModel(mesa.Model):
     """AI firms, hardware vendors and energy suppliers racing on efficiency.
 
@@ -195,7 +206,7 @@ class EfficiencyRaceModel(mesa.Model):
         self._reset_outputs()
         self.collect_agents = collect_agents
         self._agent_records: list[dict[str, Any]] = []
-        self.datacollector = mesa.DataCollector(model_reporters={k: k for k in MODEL_OUTPUTS})
+        self.datacollector = _OutputCollector(model_reporters={k: k for k in MODEL_OUTPUTS})
 
     # --- Mesa views --------------------------------------------------------------------------
     @property

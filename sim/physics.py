@@ -99,6 +99,7 @@ GAUSS_NODES_PER_PANEL = 16
 MAX_DOUBLINGS_PER_PANEL = 4.0
 
 _LOG_SPACE_FROM = 50.0
+_LN_LN2 = np.log(LN2)  # ln(ln 2), as numpy computes it
 
 
 def _f(value: ArrayLike) -> NDArray[np.float64]:
@@ -112,11 +113,14 @@ def _finish(value: ArrayLike) -> FloatOrArray:
 
 def _log_expm1(y: NDArray[np.float64]) -> NDArray[np.float64]:
     """ln(exp(y) - 1) for y >= 0 (-inf at 0), finite for any finite y."""
+    below = y < _LOG_SPACE_FROM
     small = np.minimum(y, _LOG_SPACE_FROM)
-    large = np.maximum(y, _LOG_SPACE_FROM)
     with np.errstate(divide="ignore"):
         direct = np.log(np.expm1(small))
-    return np.where(y < _LOG_SPACE_FROM, direct, large + np.log1p(-np.exp(-large)))
+    if below.all():
+        return direct
+    large = np.maximum(y, _LOG_SPACE_FROM)
+    return np.where(below, direct, large + np.log1p(-np.exp(-large)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,8 +274,18 @@ def ceiling_log2_level(
     """
     t, x0, x_max = _f(years), _f(log2_start), _f(log2_ceiling)
     g, s = _f(far_doublings_per_year), _f(softness_doublings)
-    unbounded = x0 + g * t
     bounded = np.isfinite(x_max) & (g > 0.0)
+    if bounded.all():  # the same sums without the masks (the common case: every link bounded)
+        decay = g * LN2 * t / s
+        h = (
+            s
+            / LN2
+            * np.logaddexp(
+                0.0, _log_expm1(np.maximum(x_max - np.minimum(x0, x_max), 0.0) * LN2 / s) - decay
+            )
+        )
+        return _finish(x_max - h)  # h involves every argument: already their common shape
+    unbounded = x0 + g * t
     x_max_safe = np.where(bounded, x_max, 0.0)
     h0 = np.where(bounded, np.maximum(x_max_safe - np.minimum(x0, x_max_safe), 0.0), 1.0)
     s_safe = np.where(bounded, s, 1.0)
@@ -363,21 +377,32 @@ def ideas_log2_level(
     g, beta = _f(doublings_per_year_at_reference), _f(difficulty_per_doubling)
     unbounded = x0 + g * t
     harder = (beta > 0.0) & (g > 0.0) & (t > 0.0)
-    beta_safe = np.where(harder, beta, 1.0)
-    g_safe = np.where(harder, g, 1.0)
-    t_safe = np.where(harder, t, 1.0)
+    if harder.all():  # no masks needed (the common case)
+        beta_safe, g_safe, t_safe = beta, g, t
+    else:
+        beta_safe = np.where(harder, beta, 1.0)
+        g_safe = np.where(harder, g, 1.0)
+        t_safe = np.where(harder, t, 1.0)
     log_w = -beta_safe * (x0 - xr) * LN2  # ln of the rate factor at the start
-    log_q = np.log(beta_safe) + np.log(LN2) + np.log(g_safe) + np.log(t_safe) + log_w
+    log_q = np.log(beta_safe) + _LN_LN2 + np.log(g_safe) + np.log(t_safe) + log_w
     small = log_q < 0.0
-    # q < 1: gained = g t w ln(1 + q)/q, accurate however small beta is (even subnormal)
-    q = np.exp(np.minimum(log_q, 0.0))
-    ratio = np.where(q > 0.0, np.log1p(q) / np.where(q > 0.0, q, 1.0), 1.0)  # ln(1+q)/q -> 1
-    with np.errstate(over="ignore"):
-        near_linear = g_safe * t_safe * np.exp(np.where(small, log_w, 0.0)) * ratio
-    # q >= 1: gained = ln(1 + q)/(beta ln2), finite however large q is
-    far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
-    gained = np.where(small, near_linear, far)
-    return _finish(np.where(harder, x0 + gained, unbounded))
+    every_small = small.all()
+    if every_small or small.any():
+        # q < 1: gained = g t w ln(1 + q)/q, accurate however small beta is (even subnormal)
+        q = np.exp(log_q if every_small else np.minimum(log_q, 0.0))
+        ratio = np.where(q > 0.0, np.log1p(q) / np.where(q > 0.0, q, 1.0), 1.0)  # ln(1+q)/q -> 1
+        with np.errstate(over="ignore"):
+            near_linear = g_safe * t_safe * np.exp(np.where(small, log_w, 0.0)) * ratio
+    if every_small:  # the usual case within a step: no need for the far branch
+        gained = near_linear
+    else:
+        # q >= 1: gained = ln(1 + q)/(beta ln2), finite however large q is
+        far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
+        gained = np.where(small, near_linear, far) if small.any() else far
+    level = x0 + gained
+    if beta_safe is beta:  # every element harder; gained involves every argument's shape
+        return _finish(level)
+    return _finish(np.where(harder, level, unbounded))
 
 
 def ideas_rate_from_research(
@@ -504,11 +529,22 @@ def step_nodes(
         of f over the step is ``sum(w * f(t))``.
     """
     panels = max(1, math.ceil(abs(max_abs_doublings) / MAX_DOUBLINGS_PER_PANEL))
+    years, weights = _composite_nodes(dt_years, panels, nodes_per_panel)
+    return years.copy(), weights.copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _composite_nodes(
+    dt_years: float, panels: int, nodes_per_panel: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`step_nodes` for a number of panels, computed once (read-only arrays)."""
     x, w = _gauss_legendre(nodes_per_panel)
     width = dt_years / panels
     starts = np.arange(panels) * width
     years = (starts[:, None] + (x[None, :] + 1.0) * 0.5 * width).ravel()
     weights = np.tile(w * 0.5 / panels, panels)
+    years.flags.writeable = False
+    weights.flags.writeable = False
     return years, weights
 
 

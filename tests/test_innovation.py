@@ -270,3 +270,15 @@ def test_a_faster_firm_usually_but_not_always_wins() -> None:
     rates = np.array([1.2, 0.6, 0.6, 0.6, 0.6])
     wins = np.mean([_toy_race(seed, rates, years=10.0)[0] == 0 for seed in range(50)])
     assert 0.3 < wins < 0.9
+
+
+def test_catch_up_of_no_firms_is_empty_and_of_mixed_firms_matches_each_alone() -> None:
+    # the regimes (behind, ahead) are computed only for the firms in them: with no firms
+    # nothing is computed, and a firm's result does not depend on which others are present
+    none = innovation.catch_up_log2_efficiency(np.zeros(0), np.zeros(0), np.zeros(0), 0.1)
+    assert none.shape == (0,)
+    a, target, lam, g_own = np.array([-1.0, 0.5]), 0.0, 1.0, np.array([0.0, 0.2])
+    both = innovation.catch_up_log2_efficiency(a, target, lam, 0.25, g_own, 0.1)
+    for i in range(2):
+        alone = innovation.catch_up_log2_efficiency(a[i : i + 1], target, lam, 0.25, g_own[i], 0.1)
+        assert both[i] == alone[0]
