@@ -244,13 +244,15 @@ def data_range(
     history: History,
     labs: Sequence[Lab],
     reference: tuple[np.ndarray, np.ndarray] | None,
+    start: int = 0,
 ) -> tuple[float, float] | None:
-    """Smallest and largest value the row shows (positive values only on a log axis)."""
+    """Smallest and largest value the row shows (positive values only on a log axis); from
+    point ``start`` of the history on, reference curve included only from the first point."""
     values: list[float] = []
     for line in lines(fig, labs):
         if line.row == row_index:
-            values.extend(history.column(line.key))
-    if reference is not None:
+            values.extend(history.column(line.key, start))
+    if reference is not None and start == 0:
         values.extend(float(v) for v in reference[1])
     arr = np.asarray(values, dtype=np.float64)
     arr = arr[np.isfinite(arr)]

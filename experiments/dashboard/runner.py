@@ -89,6 +89,23 @@ class Panel:
     sent: int = 0
     """Points per line the browser holds of the shown figure."""
     y_ranges: list[list[float] | None] = field(default_factory=list)
+    data_ranges: dict[tuple[str, int], tuple[int, tuple[float, float] | None]] = field(
+        default_factory=dict
+    )
+    """Each figure row's data range so far, and the points of history it covers."""
+
+    def data_range(self, figure: str, i: int) -> tuple[float, float] | None:
+        """Row ``i`` of ``figure``'s data range, updated with only the points new since the
+        last call (the history only grows)."""
+        fig = FIGURES[figure]
+        seen, found = self.data_ranges.get((figure, i), (0, None))
+        n = len(self.history)
+        if n > seen or seen == 0:
+            refs = self.row_references(figure)
+            new = plots.data_range(fig.rows[i], i, fig, self.history, self.labs, refs.get(i), seen)
+            found = plots.merge([found, new])
+            self.data_ranges[(figure, i)] = (n, found)
+        return found
 
     def __post_init__(self) -> None:
         self.model = EfficiencyRaceModel(
@@ -294,11 +311,7 @@ class Session:
         found: dict[str, list[tuple[float, float] | None]] = {}
         spans: dict[str, tuple[float, float]] = {}
         for name, panel in self.panels.items():
-            refs = panel.row_references(self.figure)
-            found[name] = [
-                plots.data_range(row, i, fig, panel.history, panel.labs, refs.get(i))
-                for i, row in enumerate(fig.rows)
-            ]
+            found[name] = [panel.data_range(self.figure, i) for i in range(len(fig.rows))]
             years = horizon_years(panel.scenario)
             spans[name] = (float(years[0]), float(years[-1]))
         if self.same_scale and len(self.panels) > 1:

@@ -117,10 +117,12 @@ def observe(model: EfficiencyRaceModel, totals: dict[str, float]) -> dict[str, f
     demanded = out["power_demanded_mw"]
     out["served_share"] = delivered / demanded if demanded > 0 else math.nan
     floor = model.law.loss_floor
-    for firm in model.firms:
-        uid = firm.unique_id
-        for name in FIRM_OUTPUTS:
-            out[f"{name}:{uid}"] = _num(getattr(firm, name, math.nan))
+    table = model.firm_table  # the labs' rows, read whole (the views are one row each)
+    ids = [view.unique_id for view in table.views]
+    for name in FIRM_OUTPUTS:
+        values = np.asarray(getattr(table, name), dtype=np.float64).tolist()
+        out.update({f"{name}:{uid}": value for uid, value in zip(ids, values, strict=True)})
+    for uid in ids:
         out[f"excess_loss:{uid}"] = out[f"loss:{uid}"] - floor
     if model.steps == 0:  # nothing sold yet: no shares or prices
         for firm in model.firms:
