@@ -224,9 +224,9 @@ def test_halving_the_step_moves_every_headline_output_but_firms_profit_under_one
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 11, open: halving the step moves firms' cumulative profit 2.2% (a first-order "
-    "error in the timing of chip and energy purchases in 2028-2034, 0.1% of firms' revenue); "
-    "effrace validate reports WARN",
+    reason="issue 11, open: halving the step moves firms' cumulative profit 2.2%, 0.1% of their "
+    "revenue: a first-order error that goes with R&D (with R&D off it is 0.3%); effrace validate "
+    "reports WARN",
 )
 def test_halving_the_step_moves_no_headline_output_by_one_percent() -> None:
     over = {k: v for k, v in _step_length_changes().items() if v >= 0.01}
