@@ -108,13 +108,13 @@ class Suppliers(AgentTable):
     def by_region(self, values: FloatArray) -> FloatArray:
         """Sum of a per-supplier quantity over each region [same unit], one per region."""
         sums = np.bincount(self.region_index, weights=values, minlength=len(self.region_names))
-        return sums.astype(np.float64)
+        return sums.astype(np.float64, copy=False)
 
     @property
     def pipeline_mw(self) -> FloatArray:
         """Capacity each supplier has ordered and not yet received [MW]."""
         sums = np.bincount(self.tranche_owner, weights=self.tranche_mw, minlength=len(self))
-        return sums.astype(np.float64)
+        return sums.astype(np.float64, copy=False)
 
     @property
     def capital_charge_usd_per_mwh(self) -> FloatArray:

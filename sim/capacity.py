@@ -112,7 +112,7 @@ def _windows(
 
 
 def _delivered_share(
-    t: ArrayLike, a: NDArray[np.float64], ramps: NDArray[np.bool_], width: NDArray[np.float64]
+    t: FloatOrArray, a: NDArray[np.float64], ramps: NDArray[np.bool_], width: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """clip((t - a)/(b - a), 0, 1), a step at a where a = b [-] (``_windows`` gives the rest)."""
     ramp = np.clip((t - a) / width, 0.0, 1.0)
@@ -120,7 +120,7 @@ def _delivered_share(
 
 
 def _delivered_antiderivative(
-    t: ArrayLike,
+    t: FloatOrArray,
     a: NDArray[np.float64],
     b: NDArray[np.float64],
     ramps: NDArray[np.bool_],

@@ -243,7 +243,7 @@ def optimal_params(
     return _scaled_size(compute_flop, g, beta / (alpha + beta))
 
 
-def _scaled_size(compute_flop: ArrayLike, g: ArrayLike, exponent: ArrayLike) -> FloatOrArray:
+def _scaled_size(compute_flop: ArrayLike, g: FloatOrArray, exponent: FloatOrArray) -> FloatOrArray:
     """``G * (C/6)**exponent`` [params] (:func:`optimal_params`)."""
     return _finish(g * (_f(compute_flop) / TOKENS_PER_PARAM_FLOP) ** exponent)
 

@@ -251,37 +251,51 @@ class _OfferSystem:
         self.need_it_mwh, self.pue, self.sensitivity = need_it_mwh, pue, sensitivity
         self.utilisation_start, self.weight, self.cap_mwh = utilisation_start, weight, cap_mwh
         self.pre_tax, self.tax, self.scarcity_markup = pre_tax, tax, scarcity_markup
-        self.one_plus_base = 1.0 + base_markup
-        self.slope = pre_tax * scarcity_markup * 4.0
-        self.has_capacity = deliverable_mwh > 0
-        self.deliverable = np.where(self.has_capacity, deliverable_mwh, 1.0)
+        self.base_markup, self.deliverable_mwh = base_markup, deliverable_mwh
         self.capped = math.isfinite(cap_mwh) and cap_mwh > 0
-        self.need_pue = need_it_mwh * pue[:, None]
-        self.eye = np.eye(len(pue))
+        self.arrays_ready = False
         # a few suppliers and no cap: the arithmetic in plain floats (the same operations in
         # the same order, so the same results), numpy for the logs, exponentials and powers
         self.few = not self.capped and len(pue) <= _FEW_SUPPLIERS
         if self.few:
+            q, d, sc, pre = (
+                pue.tolist(),
+                deliverable_mwh.tolist(),
+                scarcity_markup.tolist(),
+                pre_tax.tolist(),
+            )
             self.columns = [
-                a.tolist()
-                for a in (
-                    self.pue,
-                    self.has_capacity,
-                    self.deliverable,
-                    self.utilisation_start,
-                    self.pre_tax,
-                    self.tax,
-                    self.one_plus_base,
-                    self.scarcity_markup,
-                    self.slope,
-                    self.need_pue[:, 0],
-                )
+                q,
+                [x > 0 for x in d],
+                [x if x > 0 else 1.0 for x in d],
+                utilisation_start.tolist(),
+                pre,
+                tax.tolist(),
+                [1.0 + x for x in base_markup.tolist()],
+                sc,
+                [pre[j] * sc[j] * 4.0 for j in range(len(q))],
+                [need_it_mwh * x for x in q],
             ]
+
+    def _prepare_arrays(self) -> None:
+        """The array path's constants, on its first use."""
+        if self.arrays_ready:
+            return
+        self.one_plus_base = 1.0 + self.base_markup
+        self.slope = self.pre_tax * self.scarcity_markup * 4.0
+        self.has_capacity = self.deliverable_mwh > 0
+        self.deliverable = np.where(self.has_capacity, self.deliverable_mwh, 1.0)
+        self.need_pue = self.need_it_mwh * self.pue[:, None]
+        self.eye = np.eye(len(self.pue))
+        self.arrays_ready = True
 
     def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         split = energy_split(price, self.pue, self.sensitivity)
         if self.few:
-            return self._few_residual(price, split)
+            few = self._few_residual(price, split)
+            if few is not None:
+                return few
+        self._prepare_arrays()
         asked = self.need_it_mwh * split * self.pue
         own = np.where(self.has_capacity, asked / self.deliverable, 1.0)
         u0 = self.utilisation_start
@@ -307,12 +321,15 @@ class _OfferSystem:
 
     def _few_residual(
         self, price: FloatArray, split: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """:meth:`residual` without a cap, element by element in floats."""
+    ) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+        """:meth:`residual` without a cap, element by element in floats; None for a price
+        that is not positive (a float raises where numpy divides by zero)."""
         pue, has, deliverable, u0, pre_tax, tax, one_plus_base, scarcity, slope, need_pue = (
             self.columns
         )
         s, p, weight = split.tolist(), price.tolist(), self.weight
+        if not min(p) > 0.0:
+            return None
         n = len(p)
         own = [
             self.need_it_mwh * s[j] * pue[j] / deliverable[j] if has[j] else 1.0 for j in range(n)

@@ -114,10 +114,11 @@ def _finish(value: ArrayLike) -> FloatOrArray:
 def _log_expm1(y: NDArray[np.float64]) -> NDArray[np.float64]:
     """ln(exp(y) - 1) for y >= 0 (-inf at 0), finite for any finite y."""
     below = y < _LOG_SPACE_FROM
-    small = np.minimum(y, _LOG_SPACE_FROM)
+    every = below.all()
+    small = y if every else np.minimum(y, _LOG_SPACE_FROM)
     with np.errstate(divide="ignore"):
         direct = np.log(np.expm1(small))
-    if below.all():
+    if every:
         return direct
     large = np.maximum(y, _LOG_SPACE_FROM)
     return np.where(below, direct, large + np.log1p(-np.exp(-large)))
