@@ -87,6 +87,9 @@ class _OutputCollector(mesa.DataCollector):
     each reporter's value (a copy of a number is the same number), the slowest part of it."""
 
     def collect(self, model: mesa.Model) -> None:
+        steps = getattr(self, "_collection_steps", None)
+        if steps is not None:  # Mesa >= 3.4 records when it collected (batch_run reads it)
+            steps.append(model.time)
         values = vars(model)
         for name, column in self.model_vars.items():
             column.append(values[name])
