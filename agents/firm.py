@@ -106,7 +106,9 @@ class Firms(AgentTable):
         self.log_relative_excess_loss = np.full(n, math.nan)
         self.market_share = np.zeros(n)
         self.recent_profit_usd_per_year = np.zeros(n)  # profit rate smoothed over about a year
-        self.recent_revenue_usd_per_year = np.full(n, math.nan)  # from the first step's revenue
+        self.recent_revenue_usd_per_year = np.full(n, math.nan)  # none before the first step
+        self.revenue_total = np.zeros(n)  # its moving average's sum and weight, from the start
+        self.revenue_weight = np.zeros(n)
         self.revenue_growth_per_year = np.zeros(n)  # of the smoothed revenue
         self.loss_streak_years = np.zeros(n)  # years of continuous (smoothed) losses
         self.cost_usd_per_token = np.full(n, math.nan)  # marginal cost of a token this step
@@ -710,16 +712,8 @@ class Firms(AgentTable):
             - self.depreciation_usd_per_step
         )
         self.fleet_book_usd = np.maximum(self.fleet_book_usd - self.depreciation_usd_per_step, 0.0)
-        revenue_before = self.recent_revenue_usd_per_year
         self.recent_profit_usd_per_year = finance.smooth(
             self.recent_profit_usd_per_year, self.profit_usd / dt, dt, 1.0
-        )
-        revenue = self.revenue_usd() / dt
-        self.recent_revenue_usd_per_year = np.where(
-            np.isnan(revenue_before), revenue, finance.smooth(revenue_before, revenue, dt, 1.0)
-        )
-        self.revenue_growth_per_year = finance.growth_rate_per_year(
-            self.recent_revenue_usd_per_year, revenue_before, dt
         )
         self.loss_streak_years = finance.loss_streak_years(
             self.loss_streak_years, self.recent_profit_usd_per_year, dt
@@ -776,14 +770,22 @@ class Firms(AgentTable):
 
         Investors look at this step's revenue and operating profit (revenue less energy,
         depreciation and the R&D budget), folded into the year-long averages the firm keeps
-        (:func:`sim.finance.smooth`), so what they see does not lag by a step."""
+        (:func:`sim.finance.smooth`, :func:`sim.finance.smooth_from_start`), so what they see
+        does not lag by a step, and at the growth of that revenue averaged over
+        ``growth_memory_years`` (a growth measured over one step would depend on the step).
+        The step's revenue is final here: the revenue average and its growth are updated."""
         capital = self.capital_usd()
-        revenue_now = self.revenue_usd() / dt
         before = self.recent_revenue_usd_per_year
-        recent = np.where(
-            np.isnan(before), revenue_now, finance.smooth(before, revenue_now, dt, 1.0)
+        self.revenue_total, self.revenue_weight = finance.smooth_from_start(
+            self.revenue_total, self.revenue_weight, self.revenue_usd() / dt, dt, 1.0
         )
-        growth = finance.growth_rate_per_year(recent, before, dt)
+        recent = self.recent_revenue_usd_per_year = self.revenue_total / self.revenue_weight
+        growth = self.revenue_growth_per_year = finance.smooth(
+            self.revenue_growth_per_year,
+            finance.growth_rate_per_year(recent, before, dt),
+            dt,
+            market.growth_memory_years,
+        )
         operating = (
             self.revenue_usd() - self.energy_usd() - self.depreciation_usd_per_step
         ) - self.rnd_budget_usd

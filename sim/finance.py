@@ -46,6 +46,18 @@ def smooth(
     return prev + (np.asarray(new, dtype=float) - prev) * weight
 
 
+def smooth_from_start(
+    total: ArrayLike, weight: ArrayLike, new: ArrayLike, dt_years: float, tau_years: float
+) -> tuple[FloatArray, FloatArray]:
+    """One step of an average over the time since the start, recent time weighted more [unit of
+    ``new``]: ``total`` and ``weight`` are exponential moving averages (:func:`smooth`) of
+    ``new`` and of 1, both from 0; the average is ``total / weight``. So the first steps count
+    for their length, not for the memory ``tau_years``: starting the average at the first
+    step's value would give that step a year's weight, and make what follows depend on how
+    long the first step was. Returns the new (total, weight)."""
+    return smooth(total, new, dt_years, tau_years), smooth(weight, 1.0, dt_years, tau_years)
+
+
 def growth_rate_per_year(current: ArrayLike, previous: ArrayLike, dt_years: float) -> FloatArray:
     """Continuous growth rate ``ln(current / previous) / dt`` [1/yr] of a positive quantity
     (e.g. smoothed revenue [USD/yr]); 0 where either is not positive (no growth is measurable

@@ -499,6 +499,15 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=100.0,
     )
+    growth_memory_years: float = param(
+        0.25,
+        "yr",
+        "Investors judge a lab's revenue growth averaged over about this long (quarterly "
+        "reports); growth over a single step would make funding depend on the step length.",
+        lo=0.0,
+        hi=10.0,
+        lo_open=True,
+    )
 
 
 # --------------------------------------------------------------------------------------------
