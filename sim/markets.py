@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -199,40 +198,11 @@ def energy_split(price_usd_per_mwh: ArrayLike, pue: ArrayLike, sensitivity: floa
     return logit_shares(-sensitivity * np.log(price_it), outside_option=False)
 
 
-def _offer_residual(
-    price: FloatArray,
-    need_it_mwh: float,
-    deliverable_mwh: FloatArray,
-    pue: FloatArray,
-    sensitivity: float,
-    utilisation_start: FloatArray,
-    weight: float,
-    cap_mwh: float,
-    pre_tax: FloatArray,
-    tax: FloatArray,
-    base_markup: FloatArray,
-    scarcity_markup: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``price - scarcity price at the utilisation that price gives``, that utilisation, and
-    the residual's Jacobian in the prices (for :func:`energy_clearing_prices`)."""
-    return _OfferSystem(
-        need_it_mwh,
-        deliverable_mwh,
-        pue,
-        sensitivity,
-        utilisation_start,
-        weight,
-        cap_mwh,
-        pre_tax,
-        tax,
-        base_markup,
-        scarcity_markup,
-    ).residual(price)
-
-
 class _OfferSystem:
-    """:func:`_offer_residual` with what does not depend on the prices computed once (Newton's
-    method evaluates it a few times a step)."""
+    """The suppliers' offer equations of :func:`energy_clearing_prices`, with what does not
+    depend on the prices computed once (Newton's method evaluates them a few times a step):
+    :meth:`residual` gives ``price - scarcity price at the utilisation that price gives``, that
+    utilisation, and the residual's Jacobian in the prices."""
 
     def __init__(
         self,
@@ -424,7 +394,7 @@ def energy_clearing_prices(
         if (np.abs(residual) <= tolerance * price).all():
             return price, utilisation
         price = np.clip(price - np.linalg.solve(jacobian, residual), low, high)
-    return _energy_prices_by_best_responses(low, high, args, tolerance)
+    return _energy_prices_by_best_responses(low, high, system, tolerance)
 
 
 def _shaped(value: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
@@ -434,7 +404,7 @@ def _shaped(value: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
 
 
 def _energy_prices_by_best_responses(
-    low: FloatArray, high: FloatArray, args: tuple[Any, ...], tolerance: float
+    low: FloatArray, high: FloatArray, system: _OfferSystem, tolerance: float
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`energy_clearing_prices` by best responses from the lowest prices: each supplier's
     price solves its own equation by bisection, the others held; a dearer rival raises one's
@@ -446,7 +416,7 @@ def _energy_prices_by_best_responses(
             mid = (lo + hi) / 2.0
             own = np.array(
                 [
-                    _offer_residual(np.where(np.arange(len(price)) == j, mid, price), *args)[0][j]
+                    system.residual(np.where(np.arange(len(price)) == j, mid, price))[0][j]
                     for j in range(len(price))
                 ]
             )
@@ -455,7 +425,7 @@ def _energy_prices_by_best_responses(
         price = hi
         if np.all(moved <= tolerance * price):
             break
-    return price, _offer_residual(price, *args)[1]
+    return price, system.residual(price)[1]
 
 
 def compute_value_usd_per_it_mwh(

@@ -389,7 +389,9 @@ def test_energy_prices_are_the_scarcity_prices_of_the_demand_they_bring(cap: flo
         np.full(3, 0.15),
         np.full(3, 1.0),
     )
-    slow, _ = markets._energy_prices_by_best_responses(low, high, args, 1e-12)
+    slow, _ = markets._energy_prices_by_best_responses(
+        low, high, markets._OfferSystem(*args), 1e-12
+    )
     np.testing.assert_allclose(price, slow, rtol=1e-9)
 
 
