@@ -579,7 +579,8 @@ class Firms(AgentTable):
             training = np.where(
                 self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
             )
-        training = self.generate_data(training)
+        flop_per_token = self.flop_per_token()
+        training = self.generate_data(training, flop_per_token)
         self.training_logical_flop = training
         self.run_physical_flop_so_far = self.run_physical_flop_so_far + physical
         self.run_logical_flop_so_far = self.run_logical_flop_so_far + training
@@ -589,7 +590,7 @@ class Firms(AgentTable):
             physical > 0, joules, 0.0
         )
         self.run_step_index = self.run_step_index + 1
-        self.token_capacity = serving / self.flop_per_token()
+        self.token_capacity = serving / flop_per_token
 
     def set_human_data(self, tokens: FloatArray) -> None:
         """The human data each firm may train on [tokens] (public plus its users'); its data
@@ -599,15 +600,15 @@ class Firms(AgentTable):
             data.synthetic_stock_tokens(self.generated_tokens, tokens, self.synthetic_ceiling)
         )
 
-    def generate_data(self, training: FloatArray) -> FloatArray:
+    def generate_data(self, training: FloatArray, flop_per_token: FloatArray) -> FloatArray:
         """Spend the share of this step's training compute [logical FLOP] that lowers the loss
         more generating synthetic data than training (:func:`sim.data.synthetic_generation_
         share`); return what is left to train. Each kept token costs ``synthetic_cost_factor``
-        tokens of the firm's model."""
+        tokens of the firm's model, ``flop_per_token`` [logical FLOP] each."""
         if self.synthetic_ceiling <= 0 or not np.isfinite(self.human_data_tokens).any():
             self.synthetic_share = np.zeros(len(self))
             return training
-        cost = self.synthetic_cost_factor * self.flop_per_token()
+        cost = self.synthetic_cost_factor * flop_per_token
         trained = self.cumulative_logical_flop + self.run_logical_flop_so_far
         self.synthetic_share = np.asarray(
             data.synthetic_generation_share(
