@@ -38,6 +38,7 @@ FIRM_ONLY_OUTPUTS = (
     "relative_excess_loss",
     "elogical_flop_per_joule",
     "market_share",
+    "installed_base",
     "compute_logical_flop",
     "training_logical_flop",
     "site_efficiency",

@@ -105,6 +105,7 @@ class Firms(AgentTable):
         self.loss = np.full(n, math.nan)
         self.log_relative_excess_loss = np.full(n, math.nan)
         self.market_share = np.zeros(n)
+        self.installed_base = np.zeros(n)  # share of the firms' recent tasks (the model sets it)
         self.recent_profit_usd_per_year = np.zeros(n)  # profit rate smoothed over about a year
         self.recent_revenue_usd_per_year = np.full(n, math.nan)  # none before the first step
         self.revenue_total = np.zeros(n)  # its moving average's sum and weight, from the start
@@ -261,6 +262,7 @@ class Firms(AgentTable):
         ``compute_flop`` [logical FLOP] (e.g. the best open model's)."""
         self.log2_algorithmic_efficiency = np.full(len(self), log2_algorithmic_efficiency)
         self.cumulative_logical_flop = np.full(len(self), compute_flop)
+        self.installed_base = np.zeros(len(self))  # no users yet
         self.update_quality()
 
     def age_fleet(self, step: int) -> None:

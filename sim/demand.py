@@ -30,6 +30,7 @@ period: every function here is linear in them. Nothing here imports Mesa.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -88,6 +89,44 @@ def task_utility_usd_per_task(
         price_usd_per_token, dtype=float
     )
 
+
+def installed_base_usd_per_task(
+    base_share: ArrayLike, noise_usd_per_task: ArrayLike, elasticity: ArrayLike
+) -> FloatArray:
+    """What a firm's installed base adds to buyers' mean utility of its model [USD/task]:
+    ``lambda mu ln(max(n b, b_min))``, with ``b`` its share of the firms' recent tasks
+    (:func:`installed_base_share_after`), ``n`` the number of firms (so an average firm gets 0,
+    and with one firm, or equal bases, nothing changes), ``mu`` the taste-shock scale and
+    ``lambda`` [-] the elasticity of a firm's choice weight ``exp(u/mu)`` to its base.
+
+    Switching costs and habit (Klemperer 1995; Farrell and Klemperer 2007): prompts, tools and
+    fine-tunes built around one model, and buyers who stay with what they know, make a model
+    worth more to buyers the more of them already use it. With ``lambda < 1`` the symmetric
+    market is stable but remembers: shocks to shares decay at ``(1 - lambda)`` times the
+    base's renewal rate, so an early lead lasts. A firm with no base (an entrant) counts as
+    ``b_min = 0.1`` of an average one."""
+    b = np.asarray(base_share, dtype=float)
+    relative = np.maximum(b.shape[-1] * b, _MIN_RELATIVE_BASE) if b.size else b
+    return np.asarray(elasticity) * np.asarray(noise_usd_per_task) * np.log(relative)
+
+
+def installed_base_share_after(
+    base_share: ArrayLike, firm_share: ArrayLike, dt: float, memory_years: float
+) -> FloatArray:
+    """Each firm's installed base after a step [share of the firms' tasks, 0-1]: the base
+    moves toward the step's share of the tasks bought from firms ``s_f / sum s`` with memory
+    ``memory_years`` (exact exponential weights over the step; 0: the base becomes the step's
+    share); unchanged if firms sold nothing."""
+    b = np.asarray(base_share, dtype=float)
+    s = np.asarray(firm_share, dtype=float)
+    total = float(np.sum(s))
+    if not total > 0:
+        return b
+    renewed = -math.expm1(-dt / memory_years) if memory_years > 0 else 1.0
+    return b + (s / total - b) * renewed
+
+
+_MIN_RELATIVE_BASE = 0.1  # an entrant counts as a tenth of an average firm's base
 
 # --------------------------------------------------------------------------------------------
 # Choice, demand, surplus

@@ -195,6 +195,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.firm_table.set_human_data(np.full(len(self.firm_table), scenario.law.data_tokens))
         self.firm_table.synthetic_cost_factor = scenario.law.synthetic_cost_factor
         self.firm_table.synthetic_ceiling = scenario.law.synthetic_ceiling
+        self.firm_table.installed_base[:] = 1.0 / max(len(self.firm_table), 1)
         self._initial_fleet()
         self.initial_compute_flop: dict[int, float] = {
             v.unique_id: float(c)
@@ -630,9 +631,10 @@ class EfficiencyRaceModel(mesa.Model):
         tokens = self._tokens_per_task(offset + dt / 2)
         self.tokens_per_task = tokens
         value, mu = market.value_usd_per_task, market.taste_noise_usd_per_task
-        floor_loss = self.law.loss_floor
         gross = value * demand.task_success(
-            firms.loss - floor_loss, market.loss_scale_nats_per_token
+            firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
+        ) + demand.installed_base_usd_per_task(
+            self._installed_base_mid_step(), mu, market.installed_base_elasticity
         )
         open_utility = self._open_model_utility(offset + dt / 2, tokens)
         nash = demand.bertrand_nash_prices_usd_per_token(
@@ -655,9 +657,28 @@ class EfficiencyRaceModel(mesa.Model):
         firms.own_data_tokens = (
             firms.own_data_tokens + self.config.law.user_data_share * deal.tokens
         )
+        # the first step's buyers are the firms' users at the start (the base starts equal)
+        memory = market.installed_base_years if self.steps > 1 else 0.0
+        firms.installed_base = demand.installed_base_share_after(
+            firms.installed_base, deal.shares.firm, dt, memory
+        )
         firms.value_compute(market, tokens, dt)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
+
+    def _installed_base_mid_step(self) -> np.ndarray:
+        """The firms' installed base in the middle of the step (from last step's shares, the
+        step's own are not known yet): buyers choose on it, so the base's lag does not depend
+        on the step length."""
+        firms = self.firm_table
+        if self.steps == 1:
+            return firms.installed_base
+        return demand.installed_base_share_after(
+            firms.installed_base,
+            firms.market_share,
+            self.dt / 2,
+            self.config.market.installed_base_years,
+        )
 
     def _open_model_utility(self, years: float, tokens_per_task: float) -> float:
         """What a task of ``tokens_per_task`` tokens done by the open model is worth to a
@@ -1108,6 +1129,11 @@ AGENT_OUTPUTS = {
         "Firms: logical FLOP per grid joule this step (site x chip x algorithms).",
     ),
     "market_share": ("-", "Firms: share of buyers' potential spending chosen this step."),
+    "installed_base": (
+        "-",
+        "Firms: installed base after this step, its share of the tasks bought from firms "
+        "averaged over about installed_base_years (switching costs: buyers lean toward it).",
+    ),
     "compute_logical_flop": (
         "logical FLOP",
         "Firms: logical compute the fleet produced this step.",

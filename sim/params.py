@@ -346,6 +346,30 @@ class MarketParams(_Validated):
         lo_open=True,
         key=True,
     )
+    installed_base_elasticity: float = param(
+        0.9,
+        "-",
+        "Elasticity of a firm's choice weight to its installed base, its share of the firms' "
+        "recent tasks relative to an average firm's (switching costs and habit; Klemperer 1995). "
+        "0: none; below 1 a lead fades at (1 - elasticity)/installed_base_years a year. 0.9: "
+        "a lead lasts decades, as ChatGPT's did among chat users after rivals caught up (about "
+        "80% of chatbot visits in 2025, Similarweb), and builders mostly upgrade within their "
+        "provider (Menlo Ventures 2025). An assumption, not an estimate.",
+        lo=0.0,
+        hi=0.99,
+        source="Klemperer95, Similarweb25, Menlo25",
+    )
+    installed_base_years: float = param(
+        2.0,
+        "yr",
+        "Memory of the installed base: how long buyers take to renew their choice of model "
+        "(enterprise shares of LLM APIs moved by 20-25 points in 2023-2025 as leaders changed; "
+        "Menlo Ventures 2025).",
+        lo=0.0,
+        hi=100.0,
+        lo_open=True,
+        source="Menlo25",
+    )
     taste_noise_usd_per_task: float = param(
         0.1,
         "USD/task",

@@ -170,7 +170,11 @@ def step_length_changes(
     random is adaptive firms' reviews, whose draws are the same at both step lengths: a firm
     copies a rival with a probability, so a small change in profits flips a copy only now and
     then, but a flip moves one run's compute by a few per cent. The mean over seeds is the
-    expected output, whose change is the step's own error."""
+    expected output, whose change is the step's own error.
+
+    A sector's cumulative profit is compared as a share of its cumulative revenue (the change
+    of its margin, :data:`PROFIT_SCALES`): a profit near zero, as the firms' in the baseline,
+    would make its relative change meaningless."""
     noise_free = {
         "market.demand_noise": 0.0,
         "firms.breakthrough_mean_size_doublings": 0.0,
@@ -179,11 +183,32 @@ def step_length_changes(
 
     def mean_headline(steps_per_year: int) -> dict[str, float]:
         sc = load_scenario(scenario, {**noise_free, "run.steps_per_year": steps_per_year})
-        runs = [headline(simulate_model_table(sc, seed)) for seed in range(seeds)]
+        results = [simulate_model_table(sc, seed) for seed in range(seeds)]
+        runs = [
+            {
+                **headline(r),
+                **{f"{k} scale": float(r.model[c].sum()) for k, c in PROFIT_SCALES.items()},
+            }
+            for r in results
+        ]
         return {k: sum(r[k] for r in runs) / seeds for k in runs[0]}
 
     monthly, halved = mean_headline(12), mean_headline(24)
-    return {k: abs(halved[k] / monthly[k] - 1.0) for k in monthly}
+    return {
+        k: abs(halved[k] - monthly[k]) / monthly[f"{k} scale"]
+        if k in PROFIT_SCALES
+        else abs(halved[k] / monthly[k] - 1.0)
+        for k in monthly
+        if not k.endswith(" scale")
+    }
+
+
+PROFIT_SCALES = {
+    "firms' profit": "revenue_firms_usd",
+    "vendors' profit": "revenue_vendors_usd",
+    "suppliers' profit": "revenue_suppliers_usd",
+}
+"""Headline profits and the revenue column each is measured against across step lengths."""
 
 
 def check_step_length(years: float = 20.0) -> Check:

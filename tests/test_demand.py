@@ -372,3 +372,42 @@ def test_nash_prices_with_a_dominant_firm() -> None:
     np.testing.assert_allclose(markup, 1e-3 / others, rtol=1e-8)
     assert nash.shares.firm[0] > 0.999
     assert markup[1] == pytest.approx(1e-3, rel=1e-6)
+
+
+# --- installed base (switching costs) --------------------------------------------------------
+
+
+def test_installed_base_closed_form() -> None:
+    # lambda mu ln(n b): an average firm gets 0, a firm with twice the average lambda mu ln 2,
+    # a firm without users counts as a tenth of an average one
+    bonus = demand.installed_base_usd_per_task([0.5, 0.25, 0.25, 0.0], MU, 0.9)
+    expected = 0.9 * MU * np.log([2.0, 1.0, 1.0, 0.1])
+    np.testing.assert_allclose(bonus, expected, rtol=1e-15)
+    # equal bases, a single firm, or no switching costs: nothing changes
+    assert np.all(demand.installed_base_usd_per_task([0.2] * 5, MU, 0.9) == 0.0)
+    assert np.all(demand.installed_base_usd_per_task([1.0], MU, 0.9) == 0.0)
+    assert np.all(demand.installed_base_usd_per_task([0.7, 0.3], MU, 0.0) == 0.0)
+
+
+def test_installed_base_tilts_choice_weights_by_its_elasticity() -> None:
+    # at equal quality and price, choice weights go as the base to the power lambda
+    u = 0.5 + demand.installed_base_usd_per_task([0.6, 0.4], MU, 0.9)
+    share = demand.choice_shares(u, MU).firm
+    assert share[0] / share[1] == pytest.approx(1.5**0.9, rel=1e-12)
+
+
+def test_installed_base_update_is_exact_over_any_step() -> None:
+    base, share = np.array([0.5, 0.3, 0.2]), np.array([0.1, 0.1, 0.2])  # firms sell 40%
+    one = demand.installed_base_share_after(base, share, 0.5, 2.0)
+    two = demand.installed_base_share_after(
+        demand.installed_base_share_after(base, share, 0.25, 2.0), share, 0.25, 2.0
+    )
+    np.testing.assert_allclose(one, two, rtol=1e-14)
+    target = share / share.sum()
+    np.testing.assert_allclose(one, target + (base - target) * math.exp(-0.25), rtol=1e-14)
+    assert one.sum() == pytest.approx(1.0, rel=1e-14)
+    # memory 0: the base is the step's share; no sales: the base stays
+    np.testing.assert_allclose(demand.installed_base_share_after(base, share, 0.5, 0.0), target)
+    np.testing.assert_array_equal(
+        demand.installed_base_share_after(base, 0 * share, 0.5, 2.0), base
+    )

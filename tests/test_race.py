@@ -126,3 +126,35 @@ def test_sector_accounts_add_up_from_the_agents_and_the_ledger() -> None:
         model_rows.revenue_firms_usd - model_rows.profit_firms_usd,  # no subsidy in baseline
         rtol=1e-12,
     )
+
+
+def test_switching_costs_make_leads_last() -> None:
+    # identical labs: with buyers leaning toward the installed base, the shares that luck spread
+    # out stay spread out; without it they drift back together
+    def spread(elasticity: float, seed: int) -> float:
+        scenario = load_scenario(
+            "symmetric", {"run.years": 8, "market.installed_base_elasticity": elasticity}
+        )
+        firms = simulate(scenario, seed=seed).agents
+        last = firms[(firms["agent_type"] == "firm") & (firms["step"] == firms["step"].max())]
+        share = last["market_share"].to_numpy()
+        return float(share.std() / share.mean())
+
+    with_base = np.mean([spread(0.9, seed) for seed in range(4)])
+    without = np.mean([spread(0.0, seed) for seed in range(4)])
+    assert with_base > 1.15 * without, (with_base, without)
+
+
+def test_installed_base_is_the_smoothed_share_of_the_firms_tasks() -> None:
+    result = simulate(load_scenario("symmetric", {"run.years": 2}), seed=1)
+    market = result.scenario.market
+    firms = result.agents[result.agents["agent_type"] == "firm"]
+    share = firms.pivot(index="step", columns="name", values="market_share")
+    base = firms.pivot(index="step", columns="name", values="installed_base")
+    weight = -np.expm1(-result.scenario.run.dt_years / market.installed_base_years)
+    expected = (share.iloc[0] / share.iloc[0].sum()).to_numpy()  # the first step's users
+    for step in range(1, len(share)):
+        target = (share.iloc[step] / share.iloc[step].sum()).to_numpy()
+        expected = expected + (target - expected) * weight
+    np.testing.assert_allclose(base.iloc[-1].to_numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(base.sum(axis=1), 1.0, rtol=1e-12)
