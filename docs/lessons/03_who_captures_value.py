@@ -631,17 +631,17 @@ lesson.print_key_numbers()
 # more tasks. Then the lead passes from lab to lab (C1, K1), and two forces move it. R&D comes
 # in *breakthroughs* of random size, so a lab can jump ahead by luck; and serving capacity is
 # short for years (tasks take more tokens every year), so the lab with the capacity to serve
-# buyers at a low price when they come back wins them (see Concentration, below). What does
-# *not* move it for long is efficiency: knowledge *spills over*, so followers' algorithms catch
-# up toward the leader's, faster when a lab releases open weights. Figure 1's bars show the
-# result: the links a lab *buys* (site, chips) are nearly the same for everyone, and even the
-# link it owns, algorithms, ends only about a doubling apart across labs, a small part of what
-# each gained (K3): luck opens gaps (K3's widest), spillovers close them again. Compare with
-# lesson 2, where a faster own rate compounded into a permanent lead: here the rates are
-# endogenous and leaks are fast. And yet the last lead holds (C1): the lab that leads in the
-# 2030s leads to the end, ahead of the runner-up by a point or so of the market, not by a hair
-# (K4 and the summary's market shares). Its model is at best a hair better, which buyers hardly
-# notice (next paragraph); it is ahead on *users*: buyers stay with the model they know.
+# buyers at a low price when they come back wins them (see Concentration, below). A lead in
+# *efficiency* does not last: knowledge *spills over*, so followers' algorithms catch up toward
+# the leader's, faster when a lab releases open weights. Figure 1's bars show the result: the
+# links a lab *buys* (site, chips) are nearly the same for everyone, and even the link it owns,
+# algorithms, ends only about a doubling apart across labs, a small part of what each gained
+# (K3): luck opens gaps (K3's widest), spillovers close them again. Compare with lesson 2, where
+# a faster own rate compounded into a permanent lead: here the rates are endogenous and leaks
+# are fast. And yet the last lead holds (C1): the lab that leads in the 2030s leads to the end,
+# ahead of the runner-up by a point or so of the market, not by a hair (K4 and the summary's
+# market shares). Its model is at best a hair better, which buyers hardly notice (next
+# paragraph); it is ahead on *users*: buyers stay with the model they know.
 #
 # **Why buyers stop caring about quality (P2; K4, figure 2).** Buyers value a model by the share
 # of tasks it gets right, $e^{-(L - E)/\ell}$: bounded at 100%. Early on models differ by
