@@ -94,19 +94,24 @@ def installed_base_usd_per_task(
     base_share: ArrayLike, noise_usd_per_task: ArrayLike, elasticity: ArrayLike
 ) -> FloatArray:
     """What a firm's installed base adds to buyers' mean utility of its model [USD/task]:
-    ``lambda mu ln(max(n b, b_min))``, with ``b`` its share of the firms' recent tasks
-    (:func:`installed_base_share_after`), ``n`` the number of firms (so an average firm gets 0,
-    and with one firm, or equal bases, nothing changes), ``mu`` the taste-shock scale and
+    ``lambda mu ln(max(b / b_avg, b_min))``, with ``b`` its share of the firms' recent tasks
+    (:func:`installed_base_share_after`), ``b_avg`` the average base of the firms that have
+    users (so an average firm gets 0; with one firm, or equal bases, nothing changes; an
+    entrant or an exit does not move the others), ``mu`` the taste-shock scale and
     ``lambda`` [-] the elasticity of a firm's choice weight ``exp(u/mu)`` to its base.
 
     Switching costs and habit (Klemperer 1995; Farrell and Klemperer 2007): prompts, tools and
     fine-tunes built around one model, and buyers who stay with what they know, make a model
     worth more to buyers the more of them already use it. With ``lambda < 1`` the symmetric
-    market is stable but remembers: shocks to shares decay at ``(1 - lambda)`` times the
+    market is stable but remembers: differences in shares decay at ``(1 - lambda)`` times the
     base's renewal rate, so an early lead lasts. A firm with no base (an entrant) counts as
-    ``b_min = 0.1`` of an average one."""
+    ``b_min = 0.1`` of an average one. It moves choices but is not a gain to buyers: see
+    :func:`experienced_surplus_usd`."""
     b = np.asarray(base_share, dtype=float)
-    relative = np.maximum(b.shape[-1] * b, _MIN_RELATIVE_BASE) if b.size else b
+    users = b > 0
+    total, count = float(np.sum(b[users])), int(np.count_nonzero(users))
+    relative = np.where(users, b * count / total, 0.0) if total > 0 else np.ones_like(b)
+    relative = np.maximum(relative, _MIN_RELATIVE_BASE)
     return np.asarray(elasticity) * np.asarray(noise_usd_per_task) * np.log(relative)
 
 
@@ -274,6 +279,23 @@ def consumer_surplus_usd_per_year(
     return mu * np.asarray(potential_tasks_per_year, dtype=float) * _log_partition(z, z_open)
 
 
+def experienced_surplus_usd(
+    surplus_usd: ArrayLike,
+    firm_share: ArrayLike,
+    decision_only_usd_per_task: ArrayLike,
+    potential_tasks: ArrayLike,
+) -> FloatArray:
+    """Consumer surplus [USD] net of utility terms that move choices but are not gains to the
+    buyer, such as the installed base's pull (:func:`installed_base_usd_per_task`: habit, or
+    the cost a switcher avoids): the log-sum ``surplus_usd`` of
+    :func:`consumer_surplus_usd_per_year` minus ``M sum_f s_f d_f``, with ``d_f``
+    ``decision_only_usd_per_task`` [USD/task], ``s_f`` the firms' shares and ``M``
+    ``potential_tasks`` over the same period (Leggett 2002; Train 2009, section 3.5: the
+    surplus when decision and experienced utility differ)."""
+    d = np.sum(np.asarray(firm_share, dtype=float) * np.asarray(decision_only_usd_per_task), -1)
+    return np.asarray(surplus_usd, dtype=float) - np.asarray(potential_tasks, dtype=float) * d
+
+
 # --------------------------------------------------------------------------------------------
 # Prices
 # --------------------------------------------------------------------------------------------
@@ -403,8 +425,9 @@ def bertrand_nash_prices_usd_per_token(
     """Prices [USD/token] at which every firm's price is its best response to the others'
     (single-product Bertrand-Nash in the logit market; the open model's price is given).
 
-    ``gross_value_usd_per_task`` is ``v * success_f`` [USD/task], ``cost_usd_per_token`` the
-    marginal cost [USD/token] (NaN or inf: the firm offers nothing). Firm f's best response has a
+    ``gross_value_usd_per_task`` is ``v * success_f`` [USD/task] (plus any installed-base
+    term, :func:`installed_base_usd_per_task`), ``cost_usd_per_token`` the marginal cost
+    [USD/token] (NaN or inf: the firm offers nothing). Firm f's best response has a
     closed form: with ``z0 = (v s_f - T c_f) / mu`` its utility at cost and ``D`` the sum of
     the other options' weights exp(u/mu) (open model and not buying included), the condition
     ``m / mu = 1 / (1 - s_f)`` (:func:`logit_markup_usd_per_token`) becomes
@@ -494,7 +517,8 @@ def clear_services_market(
     equals capacity (price rations demand; no buyer is turned away at a posted price). At the
     solution every firm is either at its floor with demand <= capacity, or above its floor with
     demand exactly equal to capacity (a complementarity problem). ``gross_value_usd_per_task``
-    is ``v * success_f`` [USD/task]; buyers' utility is that minus ``T * price``.
+    is ``v * success_f`` [USD/task] (plus any installed-base term); buyers' utility is that
+    minus ``T * price``.
 
     Method. For a set B of capacity-bound firms the conditions are ``s_f = K_f / (M T)`` for f
     in B. In the logit, ``s_f / s_out = exp(u_f / mu) / W_out`` with ``W_out`` the summed

@@ -631,10 +631,15 @@ class EfficiencyRaceModel(mesa.Model):
         tokens = self._tokens_per_task(offset + dt / 2)
         self.tokens_per_task = tokens
         value, mu = market.value_usd_per_task, market.taste_noise_usd_per_task
-        gross = value * demand.task_success(
-            firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
-        ) + demand.installed_base_usd_per_task(
-            self._installed_base_mid_step(), mu, market.installed_base_elasticity
+        base = demand.installed_base_usd_per_task(
+            firms.installed_base, mu, market.installed_base_elasticity
+        )
+        gross = (
+            value
+            * demand.task_success(
+                firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
+            )
+            + base
         )
         open_utility = self._open_model_utility(offset + dt / 2, tokens)
         nash = demand.bertrand_nash_prices_usd_per_token(
@@ -650,6 +655,11 @@ class EfficiencyRaceModel(mesa.Model):
         deal = demand.clear_services_market(
             gross, nash.price_usd_per_token, firms.token_capacity, tasks, tokens, mu, open_utility
         )
+        # the installed base moves choices but is not a gain to buyers
+        surplus = demand.experienced_surplus_usd(
+            deal.consumer_surplus_usd, deal.shares.firm, base, tasks
+        )
+        deal = deal._replace(consumer_surplus_usd=float(surplus))
         firms.price_usd_per_million_tokens = deal.price_usd_per_token * 1e6
         firms.market_share = deal.shares.firm
         firms.tasks_sold_per_year = deal.shares.firm * tasks / dt
@@ -665,20 +675,6 @@ class EfficiencyRaceModel(mesa.Model):
         firms.value_compute(market, tokens, dt)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
-
-    def _installed_base_mid_step(self) -> np.ndarray:
-        """The firms' installed base in the middle of the step (from last step's shares, the
-        step's own are not known yet): buyers choose on it, so the base's lag does not depend
-        on the step length."""
-        firms = self.firm_table
-        if self.steps == 1:
-            return firms.installed_base
-        return demand.installed_base_share_after(
-            firms.installed_base,
-            firms.market_share,
-            self.dt / 2,
-            self.config.market.installed_base_years,
-        )
 
     def _open_model_utility(self, years: float, tokens_per_task: float) -> float:
         """What a task of ``tokens_per_task`` tokens done by the open model is worth to a

@@ -351,10 +351,10 @@ class MarketParams(_Validated):
         "-",
         "Elasticity of a firm's choice weight to its installed base, its share of the firms' "
         "recent tasks relative to an average firm's (switching costs and habit; Klemperer 1995). "
-        "0: none; below 1 a lead fades at (1 - elasticity)/installed_base_years a year. 0.9: "
-        "a lead lasts decades, as ChatGPT's did among chat users after rivals caught up (about "
-        "80% of chatbot visits in 2025, Similarweb), and builders mostly upgrade within their "
-        "provider (Menlo Ventures 2025). An assumption, not an estimate.",
+        "0: none; below 1 a lead fades at (1 - elasticity)/installed_base_years a year. 0.9 "
+        "(a lead lasts about a run) is consistent with ChatGPT keeping most chat users after "
+        "rivals caught up (about 80% of chatbot visits in 2025, Similarweb); enterprise API "
+        "shares moved faster (Menlo Ventures 2025). An assumption, not an estimate.",
         lo=0.0,
         hi=0.99,
         source="Klemperer95, Similarweb25, Menlo25",

@@ -378,15 +378,33 @@ def test_nash_prices_with_a_dominant_firm() -> None:
 
 
 def test_installed_base_closed_form() -> None:
-    # lambda mu ln(n b): an average firm gets 0, a firm with twice the average lambda mu ln 2,
-    # a firm without users counts as a tenth of an average one
+    # lambda mu ln(b / b_avg) over the firms with users: an average firm gets 0, a firm with
+    # twice the average lambda mu ln 2; a firm without users counts as a tenth of an average one
     bonus = demand.installed_base_usd_per_task([0.5, 0.25, 0.25, 0.0], MU, 0.9)
-    expected = 0.9 * MU * np.log([2.0, 1.0, 1.0, 0.1])
+    expected = 0.9 * MU * np.log([1.5, 0.75, 0.75, 0.1])
     np.testing.assert_allclose(bonus, expected, rtol=1e-15)
     # equal bases, a single firm, or no switching costs: nothing changes
     assert np.all(demand.installed_base_usd_per_task([0.2] * 5, MU, 0.9) == 0.0)
     assert np.all(demand.installed_base_usd_per_task([1.0], MU, 0.9) == 0.0)
     assert np.all(demand.installed_base_usd_per_task([0.7, 0.3], MU, 0.0) == 0.0)
+
+
+def test_entry_and_exit_do_not_move_the_other_firms_installed_base() -> None:
+    incumbents = demand.installed_base_usd_per_task([0.6, 0.3, 0.1], MU, 0.9)
+    with_entrant = demand.installed_base_usd_per_task([0.6, 0.3, 0.1, 0.0], MU, 0.9)
+    np.testing.assert_allclose(with_entrant[:3], incumbents, rtol=1e-14)
+    assert with_entrant[3] == pytest.approx(0.9 * MU * math.log(0.1), rel=1e-14)
+    # the firm with 0.1 leaves: the others' bases no longer sum to 1, but what counts is each
+    # base against the average of those left
+    after_exit = demand.installed_base_usd_per_task([0.6, 0.3], MU, 0.9)
+    np.testing.assert_allclose(after_exit, 0.9 * MU * np.log([4 / 3, 2 / 3]), rtol=1e-14)
+
+
+def test_experienced_surplus_leaves_out_the_installed_base() -> None:
+    share, bonus = np.array([0.5, 0.2]), np.array([0.03, -0.02])
+    surplus = demand.experienced_surplus_usd(100.0, share, bonus, 1000.0)
+    assert surplus == pytest.approx(100.0 - 1000.0 * (0.5 * 0.03 - 0.2 * 0.02), rel=1e-15)
+    assert demand.experienced_surplus_usd(100.0, share, np.zeros(2), 1000.0) == 100.0
 
 
 def test_installed_base_tilts_choice_weights_by_its_elasticity() -> None:
