@@ -928,7 +928,8 @@ MODEL_OUTPUTS = {
     "open_model_share": ("-", "Share of potential tasks done by the open model."),
     "consumer_surplus_usd": (
         "USD",
-        "Buyers' surplus this step against a world with no AI (Small-Rosen log-sum).",
+        "Buyers' surplus this step against a world with no AI (Small-Rosen log-sum), "
+        "without the installed base's pull on choices (experienced utility).",
     ),
     "tokens_served": ("tokens", "Tokens served this step, all firms."),
     "price_usd_per_million_tokens": ("USD/Mtoken", "Average price paid for tokens this step."),
