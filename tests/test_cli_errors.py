@@ -4,9 +4,12 @@ and never a traceback; and the resource estimates that stop a typo from running 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import math
 import os
+import shutil
 import socket
 import textwrap
 import threading
@@ -339,15 +342,32 @@ def test_workers_lost_mid_sweep_keep_what_is_stored(tmp_path: Path, sweep_file: 
     assert (report.done_before, report.ran) == (done, 4 - done)
 
 
-def test_compare_message_names_compare_arguments(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "cmp"
-    common = ["compare", "mean-field", "turtle", "--years", "0.25", "--workers", "1", "--quiet"]
-    code, _, err = effrace([*common, "--replications", "2", "--out", str(out)], capsys)
-    assert code == 0, err
+COMPARE = ["compare", "mean-field", "turtle", "--years", "0.25", "--workers", "1", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of a finished comparison with 2 replications, made once for this module's
+    tests; each test works on its own copy (:func:`compared_copy`)."""
+    out = tmp_path_factory.mktemp("compared") / "cmp"
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main([*COMPARE, "--replications", "2", "--out", str(out)])
+    assert code == 0, err.getvalue()
     assert (out / "differences.csv").is_file()
-    refused([*common, "--replications", "3", "--out", str(out)], capsys, "--replications")
+    return out
+
+
+@pytest.fixture
+def compared_copy(compared: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(compared, tmp_path / "cmp"))
+
+
+def test_compare_message_names_compare_arguments(
+    compared_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = compared_copy
+    refused([*COMPARE, "--replications", "3", "--out", str(out)], capsys, "--replications")
 
 
 def test_compare_and_sweep_refuse_horizons_past_the_bound(
@@ -359,12 +379,10 @@ def test_compare_and_sweep_refuse_horizons_past_the_bound(
 
 
 def test_a_store_without_runs_can_be_reused_for_another_comparison(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    compared_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "cmp"
-    base = ["compare", "mean-field", "turtle", "--years", "0.25", "--workers", "1", "--quiet"]
-    code, _, err = effrace([*base, "--replications", "2", "--out", str(out)], capsys)
-    assert code == 0, err
+    out, base = compared_copy, COMPARE
+    assert len(Store(out).runs()) == 4 and Store(out).manifest["replications"] == 2
     for part in (out / "runs").glob("part-*"):  # as if interrupted before its first run
         part.unlink()
     code, _, err = effrace([*base, "--replications", "3", "--out", str(out)], capsys)
