@@ -105,7 +105,7 @@ class Firms(AgentTable):
         self.loss = np.full(n, math.nan)
         self.log_relative_excess_loss = np.full(n, math.nan)
         self.market_share = np.zeros(n)
-        self.installed_base = np.zeros(n)  # share of the firms' recent tasks (the model sets it)
+        self.installed_base = np.zeros(n)  # share of the firms' recent tasks (0: no users yet)
         self.recent_profit_usd_per_year = np.zeros(n)  # profit rate smoothed over about a year
         self.recent_revenue_usd_per_year = np.full(n, math.nan)  # none before the first step
         self.revenue_total = np.zeros(n)  # its moving average's sum and weight, from the start

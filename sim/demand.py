@@ -121,12 +121,15 @@ def installed_base_share_after(
     """Each firm's installed base after a step [share of the firms' tasks, 0-1]: the base
     moves toward the step's share of the tasks bought from firms ``s_f / sum s`` with memory
     ``memory_years`` (exact exponential weights over the step; 0: the base becomes the step's
-    share); unchanged if firms sold nothing."""
+    share); unchanged if firms sold nothing. Before any firm has users (all bases 0, as at
+    the start) the base is the step's share: the first buyers are the firms' users."""
     b = np.asarray(base_share, dtype=float)
     s = np.asarray(firm_share, dtype=float)
     total = float(np.sum(s))
     if not total > 0:
         return b
+    if not np.any(b > 0):
+        return s / total
     renewed = -math.expm1(-dt / memory_years) if memory_years > 0 else 1.0
     return b + (s / total - b) * renewed
 

@@ -195,7 +195,6 @@ class EfficiencyRaceModel(mesa.Model):
         self.firm_table.set_human_data(np.full(len(self.firm_table), scenario.law.data_tokens))
         self.firm_table.synthetic_cost_factor = scenario.law.synthetic_cost_factor
         self.firm_table.synthetic_ceiling = scenario.law.synthetic_ceiling
-        self.firm_table.installed_base[:] = 1.0 / max(len(self.firm_table), 1)
         self._initial_fleet()
         self.initial_compute_flop: dict[int, float] = {
             v.unique_id: float(c)
@@ -667,10 +666,8 @@ class EfficiencyRaceModel(mesa.Model):
         firms.own_data_tokens = (
             firms.own_data_tokens + self.config.law.user_data_share * deal.tokens
         )
-        # the first step's buyers are the firms' users at the start (the base starts equal)
-        memory = market.installed_base_years if self.steps > 1 else 0.0
         firms.installed_base = demand.installed_base_share_after(
-            firms.installed_base, deal.shares.firm, dt, memory
+            firms.installed_base, deal.shares.firm, dt, market.installed_base_years
         )
         firms.value_compute(market, tokens, dt)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
