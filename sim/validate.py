@@ -181,25 +181,24 @@ def step_length_changes(
         "run.years": years,
     }
 
-    def mean_headline(steps_per_year: int) -> dict[str, float]:
+    def mean_over_seeds(steps_per_year: int) -> tuple[dict[str, float], dict[str, float]]:
+        """The headline outputs and the revenues of PROFIT_SCALES, each averaged over seeds."""
         sc = load_scenario(scenario, {**noise_free, "run.steps_per_year": steps_per_year})
         results = [simulate_model_table(sc, seed) for seed in range(seeds)]
-        runs = [
-            {
-                **headline(r),
-                **{f"{k} scale": float(r.model[c].sum()) for k, c in PROFIT_SCALES.items()},
-            }
-            for r in results
-        ]
-        return {k: sum(r[k] for r in runs) / seeds for k in runs[0]}
+        heads = [headline(r) for r in results]
+        outputs = {k: sum(h[k] for h in heads) / seeds for k in heads[0]}
+        revenue = {
+            k: sum(float(r.model[c].sum()) for r in results) / seeds
+            for k, c in PROFIT_SCALES.items()
+        }
+        return outputs, revenue
 
-    monthly, halved = mean_headline(12), mean_headline(24)
+    (monthly, revenue), (halved, _) = mean_over_seeds(12), mean_over_seeds(24)
     return {
-        k: abs(halved[k] - monthly[k]) / monthly[f"{k} scale"]
+        k: abs(halved[k] - monthly[k]) / revenue[k]
         if k in PROFIT_SCALES
         else abs(halved[k] / monthly[k] - 1.0)
         for k in monthly
-        if not k.endswith(" scale")
     }
 
 
