@@ -1,9 +1,10 @@
-"""Regenerate the golden baseline series that tests/test_golden.py compares against.
+"""Regenerate the golden series that tests/test_golden.py compares against: key model outputs
+of every shipped scenario.
 
     python tests/regenerate_golden.py
 
-Run it when the model changes on purpose, check the diff of tests/golden/baseline_model.csv
-(are the changes the ones you meant?), and commit the new file with the change.
+Run it when the model changes on purpose, check the diff of tests/golden/ (are the changes the
+ones you meant?), and commit the new files with the change.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim.run import simulate
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, shipped_names
 
-GOLDEN = Path(__file__).parent / "golden" / "baseline_model.csv"
+GOLDEN_DIR = Path(__file__).parent / "golden"
 COMMAND = "python tests/regenerate_golden.py"
 OVERRIDES = {"run.years": 5}
-EVERY = 6  # steps: twice a year
+"""Five years reach every shipped policy's start (the latest is 2027) and stay fast."""
+EVERY = 6  # steps: twice a year at monthly steps
 COLUMNS = [
     "step",
     "year",
@@ -42,18 +44,23 @@ COLUMNS = [
 ]
 
 
-def golden_frame() -> pd.DataFrame:
-    """The baseline's key outputs over 5 years (its own seed), every 6th step."""
-    model = simulate(load_scenario("baseline", OVERRIDES)).model
+def golden_path(scenario: str) -> Path:
+    return GOLDEN_DIR / f"{scenario}_model.csv"
+
+
+def golden_frame(scenario: str) -> pd.DataFrame:
+    """The scenario's key outputs over 5 years (its own seed), every 6th step."""
+    model = simulate(load_scenario(scenario, OVERRIDES)).model
     rows = model[model["step"] % EVERY == 0]
     return rows[COLUMNS].reset_index(drop=True)
 
 
 def main() -> None:
-    GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-    # 17 significant digits: every float round-trips exactly
-    golden_frame().to_csv(GOLDEN, index=False, float_format="%.17g")
-    print(f"wrote {GOLDEN}")
+    GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+    for scenario in shipped_names():
+        # 17 significant digits: every float round-trips exactly
+        golden_frame(scenario).to_csv(golden_path(scenario), index=False, float_format="%.17g")
+        print(f"wrote {golden_path(scenario)}")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,26 @@
-"""The baseline's key outputs against a golden file, so any change to the model's numbers is
-seen and deliberate. After an intended change run ``python tests/regenerate_golden.py``, check
-the diff and commit the new file (tests/golden/README.md)."""
+"""Every shipped scenario's key outputs against a golden file, so any change to the model's
+numbers is seen and deliberate (and a refactoring that should change nothing is checked on every
+scenario, not only the baseline). After an intended change run
+``python tests/regenerate_golden.py``, check the diff and commit the new files
+(tests/golden/README.md)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from regenerate_golden import COLUMNS, COMMAND, GOLDEN, golden_frame
+from regenerate_golden import COLUMNS, COMMAND, golden_frame, golden_path
+
+from sim.scenario import shipped_names
 
 
-def test_baseline_matches_the_golden_series() -> None:
-    if not GOLDEN.is_file():
-        pytest.fail(f"{GOLDEN} is missing; create it with: {COMMAND}")
-    expected = pd.read_csv(GOLDEN)
-    got = golden_frame()
+@pytest.mark.parametrize("scenario", shipped_names())
+def test_scenario_matches_its_golden_series(scenario: str) -> None:
+    golden = golden_path(scenario)
+    if not golden.is_file():
+        pytest.fail(f"{golden} is missing; create it with: {COMMAND}")
+    expected = pd.read_csv(golden)
+    got = golden_frame(scenario)
     assert list(expected.columns) == COLUMNS, f"the golden columns changed; run: {COMMAND}"
     assert len(got) == len(expected), f"{len(got)} rows, golden has {len(expected)}; run: {COMMAND}"
     for column in COLUMNS:
@@ -25,7 +31,7 @@ def test_baseline_matches_the_golden_series() -> None:
             atol=0.0,
             equal_nan=True,
             err_msg=(
-                f"baseline column '{column}' differs from {GOLDEN.name}. If the model changed on "
-                f"purpose, regenerate it with: {COMMAND}"
+                f"{scenario} column '{column}' differs from {golden.name}. If the model changed "
+                f"on purpose, regenerate the goldens with: {COMMAND}"
             ),
         )
