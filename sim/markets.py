@@ -65,9 +65,9 @@ def logit_markup(
     s * (1 - s) / p; the first-order condition gives c/p = sensitivity (1-s) / (1 + sensitivity
     (1-s)).
     """
-    s = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
-    with np.errstate(divide="ignore"):
-        markup = 1.0 / (sensitivity * (1.0 - s))
+    s = np.minimum(np.maximum(share, 0.0), 1.0)
+    elastic = sensitivity * (1.0 - s)  # a seller buyers cannot leave (0) has no finite markup
+    markup = np.where(elastic != 0, 1.0 / np.where(elastic != 0, elastic, 1.0), np.inf)
     return np.minimum(markup, max_markup)
 
 
