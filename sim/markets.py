@@ -712,7 +712,7 @@ def clear_chips(
         design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
         design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
     else:  # every firm gets each vendor's design as listed, one value per [firm, vendor]
-        design_flops, design_fpj = flops + np.zeros_like(chips), fpj + np.zeros_like(chips)
+        design_flops, design_fpj = np.zeros(chips.shape) + flops, np.zeros(chips.shape) + fpj
     return ChipSettlement(
         chips, chips * clearing, design_flops, design_fpj, clearing, asked, list_demand
     )

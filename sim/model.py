@@ -413,7 +413,7 @@ class EfficiencyRaceModel(mesa.Model):
         restricted = np.zeros(len(firms), dtype=bool) if region is None else firms.region == region
         flop_per_second, flop_per_joule = vendors.flop_per_second_per_chip, vendors.flop_per_joule
 
-        def clear(budget_usd: np.ndarray, sells: np.ndarray) -> markets.ChipSettlement:
+        def clear(budget_usd: np.ndarray, sells: np.ndarray | slice) -> markets.ChipSettlement:
             return markets.clear_chips(
                 budget_usd,
                 vendors.list_price_usd[sells],
@@ -433,7 +433,7 @@ class EfficiencyRaceModel(mesa.Model):
 
         special = vendors.specialised
         if not special.any():
-            return clear(budget, np.ones(len(vendors), dtype=bool))
+            return clear(budget, slice(None))  # every vendor
         ratio = float(vendors.specialised_efficiency_ratio[special].max())
         share = np.asarray(specialisation.specialised_market_share(firms.training_share, ratio))
         parts = (clear(budget * (1.0 - share), ~special), clear(budget * share, special))
