@@ -485,26 +485,28 @@ class Firms(AgentTable):
             new, np.maximum(1, np.round(length / self.dt)).astype(int), self.run_steps
         )
         run_years = self.run_steps * self.dt
-        revenue = self.recent_revenue_usd_per_year  # NaN before the first sale
-        planned = (
-            self.training_share
-            * self.run_share
-            * self.flop_per_second
-            * run_years
-            * SECONDS_PER_YEAR
-        )
-        comply = finance.run_above_threshold_pays(
-            planned,
-            threshold,
-            np.exp2(self.log2_algorithmic_efficiency),
-            self.cumulative_logical_flop + self.run_logical_flop_so_far,
-            self.law.kappa,
-            (self.loss - self.law.loss_floor) / market.loss_scale_nats_per_token,
-            np.where(np.isnan(revenue), 0.0, revenue),
-            self.rnd_horizon_years,
-            policies.compliance_cost_usd_per_year * run_years,
-            policies.compliance_delay_share,
-        )
+        comply = np.zeros(len(self), dtype=bool)  # no threshold in force: no run is above it
+        if math.isfinite(threshold):
+            revenue = self.recent_revenue_usd_per_year  # NaN before the first sale
+            planned = (
+                self.training_share
+                * self.run_share
+                * self.flop_per_second
+                * run_years
+                * SECONDS_PER_YEAR
+            )
+            comply = finance.run_above_threshold_pays(
+                planned,
+                threshold,
+                np.exp2(self.log2_algorithmic_efficiency),
+                self.cumulative_logical_flop + self.run_logical_flop_so_far,
+                self.law.kappa,
+                (self.loss - self.law.loss_floor) / market.loss_scale_nats_per_token,
+                np.where(np.isnan(revenue), 0.0, revenue),
+                self.rnd_horizon_years,
+                policies.compliance_cost_usd_per_year * run_years,
+                policies.compliance_delay_share,
+            )
         self.above_threshold = np.where(start, comply, self.above_threshold)
         self.run_cap_physical_flop = np.where(
             start, np.where(comply, math.inf, threshold), self.run_cap_physical_flop
