@@ -485,25 +485,28 @@ class Firms(AgentTable):
             new, np.maximum(1, np.round(length / self.dt)).astype(int), self.run_steps
         )
         run_years = self.run_steps * self.dt
-        planned = (
-            self.training_share
-            * self.run_share
-            * self.flop_per_second
-            * run_years
-            * SECONDS_PER_YEAR
-        )
-        comply = finance.run_above_threshold_pays(
-            planned,
-            threshold,
-            np.exp2(self.log2_algorithmic_efficiency),
-            self.cumulative_logical_flop + self.run_logical_flop_so_far,
-            self.law.kappa,
-            (self.loss - self.law.loss_floor) / market.loss_scale_nats_per_token,
-            np.nan_to_num(self.recent_revenue_usd_per_year),
-            self.rnd_horizon_years,
-            policies.compliance_cost_usd_per_year * run_years,
-            policies.compliance_delay_share,
-        )
+        comply = np.zeros(len(self), dtype=bool)  # no threshold in force: no run is above it
+        if math.isfinite(threshold):
+            revenue = self.recent_revenue_usd_per_year  # NaN before the first sale
+            planned = (
+                self.training_share
+                * self.run_share
+                * self.flop_per_second
+                * run_years
+                * SECONDS_PER_YEAR
+            )
+            comply = finance.run_above_threshold_pays(
+                planned,
+                threshold,
+                np.exp2(self.log2_algorithmic_efficiency),
+                self.cumulative_logical_flop + self.run_logical_flop_so_far,
+                self.law.kappa,
+                (self.loss - self.law.loss_floor) / market.loss_scale_nats_per_token,
+                np.where(np.isnan(revenue), 0.0, revenue),
+                self.rnd_horizon_years,
+                policies.compliance_cost_usd_per_year * run_years,
+                policies.compliance_delay_share,
+            )
         self.above_threshold = np.where(start, comply, self.above_threshold)
         self.run_cap_physical_flop = np.where(
             start, np.where(comply, math.inf, threshold), self.run_cap_physical_flop
@@ -943,12 +946,8 @@ def discretionary_budget_usd(
     e^(-r dt)) / r)`` (``dC/dt = I - r C`` integrated), so two half steps spend what one
     whole step spends; nothing at r = 0. Never negative."""
     share = -np.expm1(-spend_rate_per_year * dt)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        later = np.where(
-            spend_rate_per_year > 0,
-            dt - share / np.where(spend_rate_per_year > 0, spend_rate_per_year, 1.0),
-            0.0,
-        )
+    spends = spend_rate_per_year > 0
+    later = np.where(spends, dt - share / np.where(spends, spend_rate_per_year, 1.0), 0.0)
     return np.asarray(np.maximum(cash_usd * share + inflow_usd_per_year * later, 0.0))
 
 

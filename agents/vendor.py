@@ -207,7 +207,10 @@ class Vendors(AgentTable):
         ) * -np.expm1(-dt)
         expected = capacity.planned_demand(
             self.demand_chips_per_year,
-            np.clip(self.demand_forecast_doublings_per_year, 0.0, MAX_FORECAST_DOUBLINGS_PER_YEAR),
+            np.minimum(
+                np.maximum(self.demand_forecast_doublings_per_year, 0.0),
+                MAX_FORECAST_DOUBLINGS_PER_YEAR,
+            ),
             self.lead_time_years,
         )
         order = np.asarray(
@@ -258,12 +261,13 @@ class Vendors(AgentTable):
         production = ledger.transfer(
             "fabrication", chips_sold * self.unit_cost_usd, self.accounts, "outside"
         )
+        revenue = self.revenue_usd()
         rnd, subsidy = self.do_rnd(
-            ledger, self.rnd_share * self.revenue_usd(), policies.rnd_subsidy_rate["vendors"], dt
+            ledger, self.rnd_share * revenue, policies.rnd_subsidy_rate["vendors"], dt
         )
         depreciation = self.capital_usd * -np.expm1(-dt / self.capacity_life_years)
         self.capital_usd = self.capital_usd - depreciation
-        self.profit_usd = self.revenue_usd() + subsidy - production - rnd - depreciation
+        self.profit_usd = revenue + subsidy - production - rnd - depreciation
         total = chips_sold.sum()
         if total > 0:
             self.share = chips_sold / total

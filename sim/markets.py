@@ -44,11 +44,11 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
         if outside_option:
             total = total + np.exp(-top)
         return weights / (total if total > 0 else 1.0)
-    top = np.max(u, axis=axis, keepdims=True, initial=-np.inf)
+    top = u.max(axis=axis, keepdims=True, initial=-np.inf)
     # shift by the largest utility (the outside option's 0 included) so exp cannot overflow
     top = np.maximum(top, 0.0) if outside_option else np.where(np.isfinite(top), top, 0.0)
     weights = np.exp(u - top)
-    total = np.sum(weights, axis=axis, keepdims=True)
+    total = weights.sum(axis=axis, keepdims=True)
     if outside_option:
         total = total + np.exp(-top)
     return weights / np.where(total > 0, total, 1.0)  # all options at -inf: all shares 0
@@ -65,9 +65,9 @@ def logit_markup(
     s * (1 - s) / p; the first-order condition gives c/p = sensitivity (1-s) / (1 + sensitivity
     (1-s)).
     """
-    s = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
-    with np.errstate(divide="ignore"):
-        markup = 1.0 / (sensitivity * (1.0 - s))
+    s = np.minimum(np.maximum(share, 0.0), 1.0)
+    elastic = sensitivity * (1.0 - s)  # a seller buyers cannot leave (0) has no finite markup
+    markup = np.where(elastic != 0, 1.0 / np.where(elastic != 0, elastic, 1.0), np.inf)
     return np.minimum(markup, max_markup)
 
 
@@ -549,14 +549,12 @@ def chip_scarcity_price(
     capacity is slack. A vendor with nothing to deliver keeps its list price (it sells nothing);
     an excess ratio above ``MAX_EXCESS_DEMAND_RATIO`` is priced as that ratio.
     """
-    price = np.asarray(list_price_usd, dtype=float)
-    d = np.maximum(np.asarray(demand_chips, dtype=float), 0.0)
     k = np.asarray(deliverable_chips, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = np.where(k > 0, np.maximum(d / np.where(k > 0, k, 1.0), 1.0), 1.0)
-    # excess beyond a billion times capacity is priced as a billion (no overflow)
-    ratio = np.minimum(ratio, MAX_EXCESS_DEMAND_RATIO)
-    return price * ratio ** np.asarray(pass_through, dtype=float)
+    has = k > 0
+    # demand over capacity, at most a billion: a larger excess is priced as that (no overflow)
+    excess = np.minimum(demand_chips, k * MAX_EXCESS_DEMAND_RATIO) / np.where(has, k, 1.0)
+    ratio = np.where(has, np.maximum(excess, 1.0), 1.0)
+    return np.asarray(list_price_usd, dtype=float) * ratio ** np.asarray(pass_through, float)
 
 
 def export_threshold_flop_per_joule(
@@ -661,30 +659,24 @@ def clear_chips(
     price = np.asarray(price_usd, dtype=float)
     fpj = np.asarray(flop_per_joule, dtype=float)
     flops = np.asarray(flop_per_second_per_chip, dtype=float)
-    life = np.asarray(lifetime_years, dtype=float)
-    exempt = (
-        np.zeros(price.shape, dtype=bool)
-        if exempt_vendors is None
-        else np.asarray(exempt_vendors, dtype=bool)
-    )
-    limited = np.asarray(restricted, dtype=bool)[:, None] & ~exempt[None, :]
+    deliverable = np.asarray(deliverable_chips, dtype=float)
+    limited = np.asarray(restricted, dtype=bool)[:, None]
+    if exempt_vendors is not None:
+        limited = limited & ~np.asarray(exempt_vendors, dtype=bool)[None, :]
     # no export control in force (the usual case): no leaked and controlled parts to track
     controls = bool(limited.any())
-    leak = float(np.clip(leakage_share, 0.0, 1.0))
+    leak = min(max(float(leakage_share), 0.0), 1.0)
     fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj) if controls else fpj
     flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
     # what a restricted firm expects per chip: the leaked share at full specification
     flops_mix = leak * flops + (1.0 - leak) * flops_down
     fpj_mix = leak * fpj + (1.0 - leak) * fpj_down
-    args = (life, energy_usd_per_it_mwh, choice_sensitivity)
+    args = (np.asarray(lifetime_years, dtype=float), energy_usd_per_it_mwh, choice_sensitivity)
     at_list = _chip_orders(budget, price, flops_mix, fpj_mix, *args)
     list_demand = at_list.sum(axis=0)
-    clearing = chip_scarcity_price(price, list_demand, deliverable_chips, scarcity_pass_through)
-    orders = (
-        at_list
-        if np.array_equal(clearing, price)
-        else _chip_orders(budget, clearing, flops_mix, fpj_mix, *args)
-    )
+    clearing = chip_scarcity_price(price, list_demand, deliverable, scarcity_pass_through)
+    scarce = not (clearing == price).all()
+    orders = _chip_orders(budget, clearing, flops_mix, fpj_mix, *args) if scarce else at_list
     if controls:
         leaked = np.where(limited, leak * orders, 0.0)
         legal = orders - leaked
@@ -694,16 +686,15 @@ def clear_chips(
             cut = np.where(total > quota_chips, quota_chips / np.maximum(total, 1e-300), 1.0)
             legal = np.where(limited, legal * cut, legal)
         orders = leaked + legal
-    chips = ration(orders, deliverable_chips, axis=0)
+    chips = ration(orders, deliverable, axis=0)
     if controls:
         # pro-rata rationing keeps each cell's mix of leaked and controlled chips
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
+        fill = np.where(orders > 0, chips / np.where(orders > 0, orders, 1.0), 0.0)
         leaked, legal = leaked * fill, legal * fill
     asked = orders
     # firms turn what they could not get to vendors with chips to spare, once, at their
     # clearing prices (the export rules and the quota still apply)
-    spare = np.maximum(np.asarray(deliverable_chips, dtype=float) - chips.sum(axis=0), 0.0)
+    spare = np.maximum(deliverable - chips.sum(axis=0), 0.0)
     unspent = ((orders - chips) * clearing).sum(axis=1)
     if (unspent > 0).any() and (spare > 0).any():
         again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
@@ -715,15 +706,13 @@ def clear_chips(
             extra = ration(again, spare, axis=0)
         chips = chips + extra
     if controls:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # share at full specification; with no chips, what was offered
-            full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / chips, leak)
+        # share at full specification; with no chips, what was offered
+        bought = np.where(chips > 0, chips, 1.0)
+        full = np.where(chips > 0, (leaked + np.where(limited, 0.0, legal)) / bought, leak)
         design_flops = np.where(limited, full * flops + (1.0 - full) * flops_down, flops)
         design_fpj = np.where(limited, full * fpj + (1.0 - full) * fpj_down, fpj)
-    else:
-        design_flops, design_fpj = flops, fpj
-    design_flops = np.broadcast_to(design_flops, chips.shape).copy()
-    design_fpj = np.broadcast_to(design_fpj, chips.shape).copy()
+    else:  # every firm gets each vendor's design as listed, one value per [firm, vendor]
+        design_flops, design_fpj = np.zeros(chips.shape) + flops, np.zeros(chips.shape) + fpj
     return ChipSettlement(
         chips, chips * clearing, design_flops, design_fpj, clearing, asked, list_demand
     )

@@ -359,12 +359,14 @@ class EfficiencyRaceModel(mesa.Model):
         sales and order capacity."""
         firms, vendors, dt = self.firm_table, self.vendor_table, self.dt
         region = policies.export_region
-        threshold = markets.export_threshold_flop_per_joule(
-            policies.export_max_flop_per_joule,
-            float(vendors.flop_per_joule[offers.frontier]),
-            float(vendors.rates(policies)[0][offers.frontier]),
-            policies.export_lag_years,
-        )
+        threshold = math.inf  # no export control in force: no design is limited
+        if region is not None:
+            threshold = markets.export_threshold_flop_per_joule(
+                policies.export_max_flop_per_joule,
+                float(vendors.flop_per_joule[offers.frontier]),
+                float(vendors.rates(policies)[0][offers.frontier]),
+                policies.export_lag_years,
+            )
         self._review_designs()
         deal = self._clear_chips(offers, policies, threshold)
         vendors.price_usd = deal.price_usd
@@ -408,28 +410,30 @@ class EfficiencyRaceModel(mesa.Model):
         firms, vendors = self.firm_table, self.vendor_table
         region = policies.export_region
         budget = firms.chip_budget_usd
+        restricted = np.zeros(len(firms), dtype=bool) if region is None else firms.region == region
+        flop_per_second, flop_per_joule = vendors.flop_per_second_per_chip, vendors.flop_per_joule
 
-        def clear(budget_usd: np.ndarray, sells: np.ndarray) -> markets.ChipSettlement:
+        def clear(budget_usd: np.ndarray, sells: np.ndarray | slice) -> markets.ChipSettlement:
             return markets.clear_chips(
                 budget_usd,
                 vendors.list_price_usd[sells],
-                vendors.flop_per_second_per_chip[sells],
-                vendors.flop_per_joule[sells],
+                flop_per_second[sells],
+                flop_per_joule[sells],
                 firms.lifetime_years,
                 vendors.deliverable_chips[sells],
                 offers.usd_per_it_mwh,
                 self.config.market.chip_choice_sensitivity,
-                firms.region == region,
+                restricted,
                 threshold,
                 policies.export_quota_chips_per_year * self.dt,
-                exempt_vendors=vendors.region[sells] == region,
+                exempt_vendors=None if region is None else vendors.region[sells] == region,
                 leakage_share=policies.export_leakage_share,
                 scarcity_pass_through=vendors.scarcity_pass_through[sells],
             )
 
         special = vendors.specialised
         if not special.any():
-            return clear(budget, np.ones(len(vendors), dtype=bool))
+            return clear(budget, slice(None))  # every vendor
         ratio = float(vendors.specialised_efficiency_ratio[special].max())
         share = np.asarray(specialisation.specialised_market_share(firms.training_share, ratio))
         parts = (clear(budget * (1.0 - share), ~special), clear(budget * share, special))
@@ -468,17 +472,14 @@ class EfficiencyRaceModel(mesa.Model):
         total = float(sold.sum())
         budget = float(self.firm_table.chip_budget_usd.sum())
         deliverable = float(vendors.deliverable_chips.sum())
-        list_value = float(np.sum(sold * vendors.list_price_usd))
+        list_value = float((sold * vendors.list_price_usd).sum())
+        paid_value = float((sold * deal.price_usd).sum())
+        spent = float(deal.payments_usd.sum())
         self.chips_sold = total
         self.chip_demand_chips = float(deal.list_demand_chips.sum())
-        spent = float(deal.payments_usd.sum())
         self.chip_rationed_share = max(0.0, 1.0 - spent / budget) if budget > 0 else 0.0
-        self.chip_price_usd = (
-            float(np.sum(sold * deal.price_usd)) / total if total > 0 else math.nan
-        )
-        self.chip_scarcity_markup = (
-            float(np.sum(sold * deal.price_usd)) / list_value - 1.0 if list_value > 0 else math.nan
-        )
+        self.chip_price_usd = paid_value / total if total > 0 else math.nan
+        self.chip_scarcity_markup = paid_value / list_value - 1.0 if list_value > 0 else math.nan
         self.chip_capacity_chips_per_year = float(vendors.capacity_end_chips_per_year.sum())
         self.chip_capacity_utilisation = total / deliverable if deliverable > 0 else math.nan
         self.chip_capacity_investment_usd = float(vendors.capacity_investment_usd.sum())

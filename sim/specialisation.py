@@ -111,9 +111,10 @@ def value_scalable_share(training_share: ArrayLike, compute_weight: ArrayLike) -
     weight = np.asarray(compute_weight, float)
     if share.size == 0:
         return float("nan")
-    if not np.any(weight > 0):
-        return float(np.mean(share))
-    return float(np.average(share, weights=np.maximum(weight, 0.0)))
+    if not (weight > 0).any():
+        return float(share.mean())
+    weight = np.maximum(weight, 0.0)
+    return float((share * weight).sum() / weight.sum())
 
 
 def choose_designs(
