@@ -926,8 +926,9 @@ class Firms(AgentTable):
 
     def outputs(self) -> dict[str, object]:
         out = super().outputs()
-        for name in FIRM_ONLY_OUTPUTS:
-            out[name] = np.array(getattr(self, name))  # a copy: rows change next step
+        # one copy of all of them (rows change next step); each column is a row of it
+        block = np.array([getattr(self, name) for name in FIRM_ONLY_OUTPUTS], dtype=float)
+        out.update(zip(FIRM_ONLY_OUTPUTS, block, strict=True))
         return out
 
 

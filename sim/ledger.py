@@ -111,7 +111,7 @@ class Ledger:
         """
         amounts = np.asarray(usd, dtype=float)
         matrix = amounts.ndim == 2
-        if not (amounts >= 0.0).all():  # NaN fails too
+        if amounts.size and not amounts.min() >= 0.0:  # NaN fails too
             raise ValueError(f"transfer for {reason}: amounts must be >= 0, got {usd!r}")
         if isinstance(payer, Accounts):
             paid_by = amounts.sum(axis=1) if matrix else amounts

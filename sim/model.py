@@ -789,20 +789,24 @@ class EfficiencyRaceModel(mesa.Model):
         self.cost_usd_per_logical_flop = cost / compute if compute > 0 else math.nan
         self.hhi_ai_services = markets.hhi(revenue)
         self.hhi_energy = markets.hhi(delivered.sum(axis=0))
+        # the agents' rows when the agents table is kept (the income statement is part of them)
+        records = [
+            table.outputs() if self.collect_agents else table.income_statement()
+            for table in self.tables
+        ]
+        by_sector = dict(zip(("vendors", "suppliers", "firms"), records, strict=True))
         totals = {}
-        for sector, table in (
-            ("firms", firms),
-            ("vendors", self.vendor_table),
-            ("suppliers", suppliers),
-        ):
-            rev = float(table.revenue_usd().sum())
-            profit = float(table.profit_usd.sum())
+        for sector in ("firms", "vendors", "suppliers"):
+            rev, profit, costs, added = (
+                float(by_sector[sector][k].sum())
+                for k in ("revenue_usd", "profit_usd", "costs_usd", "value_added_usd")
+            )
             totals[sector] = profit
             setattr(self, f"revenue_{sector}_usd", rev)
             setattr(self, f"profit_{sector}_usd", profit)
             setattr(self, f"margin_{sector}", profit / rev if rev > 0 else math.nan)
-            setattr(self, f"costs_{sector}_usd", float(table.costs_usd().sum()))
-            setattr(self, f"value_added_{sector}_usd", float(table.value_added_usd().sum()))
+            setattr(self, f"costs_{sector}_usd", costs)
+            setattr(self, f"value_added_{sector}_usd", added)
         self.n_firms_active = len(firms)
         trained = float(firms.cumulative_logical_flop.sum())
         limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
@@ -821,8 +825,7 @@ class EfficiencyRaceModel(mesa.Model):
         self._record_value_capture(services, totals, float(funding.sum()), float(dividends.sum()))
         self.datacollector.collect(self)
         if self.collect_agents:
-            for agents in self.tables:
-                record = agents.outputs()
+            for agents, record in zip(self.tables, records, strict=True):
                 record["agent_id"] = [v.unique_id for v in agents.views]
                 self._agent_records.append(record)
 
