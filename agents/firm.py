@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
-from sim import data, demand, finance, innovation, law, markets, physics, production, strategy
+from sim import data, finance, innovation, law, markets, physics, production, strategy
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
 from sim.policies import ActivePolicies
@@ -795,7 +795,7 @@ class Firms(AgentTable):
         profit = finance.smooth(self.recent_profit_usd_per_year, operating / dt, dt, 1.0)
         # growth is credited in proportion to the business that grows: revenue growth of a firm
         # whose revenue is a tenth of its capital adds a tenth of that growth to its return
-        scale = np.minimum(1.0, np.nan_to_num(recent) / np.maximum(capital, 1.0))
+        scale = np.minimum(1.0, np.where(np.isnan(recent), 0.0, recent) / np.maximum(capital, 1.0))
         streak = finance.loss_streak_years(self.loss_streak_years, profit, dt)
         expected = finance.expected_return_per_year(
             profit,
@@ -828,9 +828,12 @@ class Firms(AgentTable):
         )
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
-    def value_compute(self, market: MarketParams, tokens_per_task: float, dt: float) -> None:
+    def value_compute(
+        self, market: MarketParams, tokens_per_task: float, task_success: FloatArray, dt: float
+    ) -> None:
         """What the next logical FLOP is worth [USD/logical FLOP], in training and in serving
-        (:mod:`sim.strategy`), from the services market just cleared and averaged over about a
+        (:mod:`sim.strategy`), from the services market just cleared (buyers' ``task_success``
+        with each firm's model, :func:`sim.demand.task_success`) and averaged over about a
         review period: the firm's marginal value of compute, for its reviews and energy bids."""
         shared = self.law
         # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
@@ -847,7 +850,7 @@ class Firms(AgentTable):
             self.market_share,
             market.taste_noise_usd_per_task,
             market.value_usd_per_task,
-            demand.task_success(excess, market.loss_scale_nats_per_token),
+            task_success,
             excess,
             market.loss_scale_nats_per_token,
             shared.kappa,

@@ -547,14 +547,14 @@ def clear_services_market(
     active = (capacity > 0) & np.isfinite(floor) & (floor >= 0) & np.isfinite(g)
     floor_task = np.where(active, floor * tokens, 0.0)
     market_tokens = tasks * tokens
+    log_market_tokens = np.log(market_tokens) if market_tokens > 0 else -np.inf
     # each firm's capacity as a share of the whole potential market (inf capacity: never binds)
-    with np.errstate(divide="ignore"):
-        log_capacity_share = np.where(
-            active, np.log(np.where(active, capacity, 1.0)) - np.log(market_tokens), np.inf
-        )
+    log_capacity_share = np.where(
+        active, np.log(np.where(active, capacity, 1.0)) - log_market_tokens, np.inf
+    )
     z_open = np.asarray(open_utility_usd_per_task / mu)
     price_task = floor_task.copy()
-    bound = np.zeros_like(active)
+    bound = np.zeros(active.shape, dtype=bool)
     solves = 0
     settled = False  # z and log_total are those of the final prices
     for rounds in range(1, max_rounds + 1):
@@ -562,7 +562,7 @@ def clear_services_market(
         log_total = _log_partition(z, z_open)
         excess = z - log_total - log_capacity_share
         new_bound = (bound & (price_task > floor_task)) | (active & ~bound & (excess > 1e-12))
-        if (rounds > 1 or not new_bound.any()) and np.array_equal(new_bound, bound):
+        if (rounds > 1 or not new_bound.any()) and (new_bound == bound).all():
             settled = True  # (nothing bound at the floors: the next round would be this one)
             break
         bound = new_bound
@@ -571,7 +571,7 @@ def clear_services_market(
             continue
         solves += 1
         capacity_share = np.exp(np.where(bound, log_capacity_share, -np.inf))
-        room = 1.0 - float(np.sum(capacity_share))
+        room = 1.0 - float(capacity_share.sum())
         if not room > 0:
             raise ValueError("bound firms' capacities exceed the whole market")
         log_outside = _log_partition(np.where(bound, -np.inf, z), z_open)

@@ -633,13 +633,10 @@ class EfficiencyRaceModel(mesa.Model):
         base = demand.installed_base_usd_per_task(
             firms.installed_base, mu, market.installed_base_elasticity
         )
-        gross = (
-            value
-            * demand.task_success(
-                firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
-            )
-            + base
+        success = demand.task_success(
+            firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
         )
+        gross = value * success + base
         open_utility = self._open_model_utility(offset + dt / 2, tokens)
         nash = demand.bertrand_nash_prices_usd_per_token(
             gross,
@@ -669,7 +666,7 @@ class EfficiencyRaceModel(mesa.Model):
         firms.installed_base = demand.installed_base_share_after(
             firms.installed_base, deal.shares.firm, dt, market.installed_base_years
         )
-        firms.value_compute(market, tokens, dt)
+        firms.value_compute(market, tokens, success, dt)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
