@@ -787,7 +787,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.hhi_ai_services = markets.hhi(revenue)
         self.hhi_energy = markets.hhi(delivered.sum(axis=0))
         # the agents' rows when the agents table is kept (the income statement is part of them)
-        records = [
+        records: list[dict[str, Any]] = [
             table.outputs() if self.collect_agents else table.income_statement()
             for table in self.tables
         ]

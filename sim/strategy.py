@@ -77,7 +77,7 @@ def serving_value_usd_per_flop(
     serve; where it has idle serving capacity the next FLOP of serving sells nothing (0)."""
     margin = np.asarray(price_usd_per_token, dtype=float) - cost_usd_per_token
     sells = np.asarray(capacity_binds, dtype=bool) & (margin > 0.0)  # NaN margin: nothing
-    return np.where(sells, margin / flop_per_token, 0.0)
+    return np.where(sells, margin / np.asarray(flop_per_token, dtype=float), 0.0)
 
 
 def log_ratio_signal(numerator: ArrayLike, denominator: ArrayLike) -> FloatArray:
