@@ -90,6 +90,8 @@ class AgentTable:
         self.rnd_max_extra = column(params, "rnd_max_extra_doublings_per_year")
         self.rnd_half_saturation = column(params, "rnd_half_saturation_usd_per_year")
         self.views: list[MarketAgent] = []
+        # the Mesa id of each row's view (-1 until it has one), kept row by row like the rest
+        self.unique_ids = np.full(len(self.params), -1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.params)
@@ -215,6 +217,7 @@ class MarketAgent(mesa.Agent):
         self.name = table.names[row]
         self.params = table.params[row]
         table.views.append(self)
+        table.unique_ids[row] = self.unique_id
 
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: the row's value of the table's quantity

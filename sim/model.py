@@ -823,7 +823,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.datacollector.collect(self)
         if self.collect_agents:
             for agents, record in zip(self.tables, records, strict=True):
-                record["agent_id"] = [v.unique_id for v in agents.views]
+                record["agent_id"] = agents.unique_ids.copy()
                 self._agent_records.append(record)
 
     def _record_runs(self) -> None:

@@ -70,3 +70,18 @@ def test_ledger_takes_empty_payments() -> None:
     paid = ledger.transfer("x", np.zeros(0), nobody, "outside")
     assert paid.shape == (0,)
     assert ledger.external["outside"] == 0.0
+
+
+def test_rows_know_the_ids_of_their_views_after_exits_and_entries() -> None:
+    model = _model(collect_agents=True)
+    firms = model.firm_table
+    leaving = np.zeros(len(firms), dtype=bool)
+    leaving[[0, 3]] = True
+    for view in firms.keep(~leaving):
+        view.detach()
+    np.testing.assert_array_equal(firms.unique_ids, [v.unique_id for v in firms.views])
+    model.step()  # recorded with the rows that remain
+    last = model.agents_dataframe().query("step == 7 and agent_type == 'firm'")
+    assert list(last["agent_id"]) == [v.unique_id for v in firms.views]
+    for table in model.tables:
+        np.testing.assert_array_equal(table.unique_ids, [v.unique_id for v in table.views])
