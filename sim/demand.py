@@ -109,7 +109,7 @@ def installed_base_usd_per_task(
     :func:`experienced_surplus_usd`."""
     b = np.asarray(base_share, dtype=float)
     users = b > 0
-    total, count = float(np.sum(b[users])), int(np.count_nonzero(users))
+    total, count = float(b[users].sum()), int(np.count_nonzero(users))
     relative = np.where(users, b * count / total, 0.0) if total > 0 else np.ones_like(b)
     relative = np.maximum(relative, _MIN_RELATIVE_BASE)
     return np.asarray(elasticity) * np.asarray(noise_usd_per_task) * np.log(relative)
@@ -125,10 +125,10 @@ def installed_base_share_after(
     the start) the base is the step's share: the first buyers are the firms' users."""
     b = np.asarray(base_share, dtype=float)
     s = np.asarray(firm_share, dtype=float)
-    total = float(np.sum(s))
+    total = float(s.sum())
     if not total > 0:
         return b
-    if not np.any(b > 0):
+    if not (b > 0).any():
         return s / total
     renewed = -math.expm1(-dt / memory_years) if memory_years > 0 else 1.0
     return b + (s / total - b) * renewed
@@ -295,7 +295,7 @@ def experienced_surplus_usd(
     ``decision_only_usd_per_task`` [USD/task], ``s_f`` the firms' shares and ``M``
     ``potential_tasks`` over the same period (Leggett 2002; Train 2009, section 3.5: the
     surplus when decision and experienced utility differ)."""
-    d = np.sum(np.asarray(firm_share, dtype=float) * np.asarray(decision_only_usd_per_task), -1)
+    d = (np.asarray(firm_share, dtype=float) * np.asarray(decision_only_usd_per_task)).sum(-1)
     return np.asarray(surplus_usd, dtype=float) - np.asarray(potential_tasks, dtype=float) * d
 
 

@@ -101,8 +101,9 @@ def expected_return_per_year(
     is always counted in full.
     """
     capital = np.maximum(np.asarray(capital_usd, dtype=float), min_capital_usd)
-    growth = np.clip(
-        np.asarray(revenue_growth_per_year, dtype=float), -max_growth_per_year, max_growth_per_year
+    growth = np.minimum(
+        np.maximum(np.asarray(revenue_growth_per_year, dtype=float), -max_growth_per_year),
+        max_growth_per_year,
     )
     patience = np.exp(-np.asarray(loss_streak_years, dtype=float) / growth_patience_years)
     credited = np.where(growth > 0, growth * patience, growth)
@@ -138,7 +139,7 @@ def allocate_funding_usd_per_year(
     [USD/yr] (pro-rata rationing; the supply is an upper bound, not a flow that must be
     spent). Never negative, never above demand, total never above supply."""
     d = np.maximum(np.asarray(demand_usd_per_year, dtype=float), 0.0)
-    total = float(np.sum(d))
+    total = float(d.sum())
     supply = max(float(supply_usd_per_year), 0.0)
     # shares first, then the supply: no underflow when the supply is tiny
     return d / total * supply if total > supply else d
@@ -229,7 +230,7 @@ def total_surplus_usd(
     (2020 dollars, 2 % discount rate)."""
     return (
         np.asarray(consumer_surplus_usd, dtype=float)
-        + np.sum(np.asarray(profit_usd, dtype=float), axis=-1)
+        + np.asarray(profit_usd, dtype=float).sum(axis=-1)
         + np.asarray(government_revenue_usd, dtype=float)
         - np.asarray(carbon_t_co2, dtype=float) * social_cost_usd_per_t_co2
     )
@@ -246,7 +247,7 @@ def surplus_shares(parts_usd: ArrayLike) -> FloatArray:
     gains every share is 0 rather than NaN. Equals the plain share of total surplus whenever no
     part is negative."""
     x = np.asarray(parts_usd, dtype=float)
-    gross = np.sum(np.maximum(x, 0.0), axis=-1, keepdims=True)
+    gross = np.maximum(x, 0.0).sum(axis=-1, keepdims=True)
     return np.where(gross > 0, x / np.where(gross > 0, gross, 1.0), 0.0)
 
 

@@ -776,10 +776,9 @@ class EfficiencyRaceModel(mesa.Model):
         self.emissions_t_co2 = float(suppliers.emissions_t_co2.sum())
         tokens = float(services.tokens.sum())
         revenue = services.spending_usd
+        spending = float(revenue.sum())
         self.tokens_served = tokens
-        self.price_usd_per_million_tokens = (
-            float(revenue.sum() / tokens * 1e6) if tokens > 0 else math.nan
-        )
+        self.price_usd_per_million_tokens = spending / tokens * 1e6 if tokens > 0 else math.nan
         compute = float(firms.compute_logical_flop.sum())
         energy_usd = firms.energy_usd()
         cost = float((energy_usd + firms.depreciation_usd_per_step).sum())
@@ -806,10 +805,10 @@ class EfficiencyRaceModel(mesa.Model):
             setattr(self, f"value_added_{sector}_usd", added)
         self.n_firms_active = len(firms)
         trained = float(firms.cumulative_logical_flop.sum())
-        limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
+        limited = float((firms.cumulative_logical_flop * firms.data_limited_share).sum())
         self.data_limited_share = limited / trained if trained > 0 else math.nan
         if len(firms):
-            best = int(np.argmin(firms.loss))
+            best = int(firms.loss.argmin())
             self.best_loss = float(firms.loss[best])
             self.best_relative_excess_loss = float(firms.relative_excess_loss[best])
             self.best_cumulative_logical_flop = float(firms.cumulative_logical_flop[best])
@@ -817,7 +816,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.chip_spend_firms_usd = float(firms.chips_usd().sum())
         self.rnd_spend_firms_usd = float(firms.rnd_usd.sum())
         self.compute_logical_flop = compute
-        self.spending_usd_per_year = float(revenue.sum()) / dt
+        self.spending_usd_per_year = spending / dt
         self._record_runs()
         self._record_value_capture(services, totals, float(funding.sum()), float(dividends.sum()))
         self.datacollector.collect(self)
