@@ -415,6 +415,15 @@ class NashPrices(NamedTuple):
     markup_over_noise: FloatArray  # (price - cost) T / mu: a warm start for the next solve
 
 
+class NashMarkups(NamedTuple):
+    """Bertrand-Nash equilibrium of the logit market, without the shares at it."""
+
+    price_usd_per_token: FloatArray  # NaN for firms that offer nothing
+    markup_over_noise: FloatArray  # (price - cost) T / mu: a warm start for the next solve
+    utility_over_noise: FloatArray  # buyers' (v s - T p) / mu at the prices; -inf: no offer
+    iterations: int
+
+
 def bertrand_nash_prices_usd_per_token(
     gross_value_usd_per_task: ArrayLike,
     cost_usd_per_token: ArrayLike,
@@ -445,6 +454,39 @@ def bertrand_nash_prices_usd_per_token(
     small rivals' markups. Returns prices, the shares at them, the iteration count and the
     markups.
     """
+    nash = bertrand_nash_markups(
+        gross_value_usd_per_task,
+        cost_usd_per_token,
+        noise_usd_per_task,
+        tokens_per_task,
+        open_utility_usd_per_task,
+        tolerance,
+        max_iterations,
+        initial_markup_over_noise,
+    )
+    mu = float(noise_usd_per_task)
+    return NashPrices(
+        price_usd_per_token=nash.price_usd_per_token,
+        shares=choice_shares(nash.utility_over_noise * mu, mu, open_utility_usd_per_task),
+        iterations=nash.iterations,
+        markup_over_noise=nash.markup_over_noise,
+    )
+
+
+def bertrand_nash_markups(
+    gross_value_usd_per_task: ArrayLike,
+    cost_usd_per_token: ArrayLike,
+    noise_usd_per_task: float,
+    tokens_per_task: float,
+    open_utility_usd_per_task: float = -np.inf,
+    tolerance: float = 1e-12,
+    max_iterations: int = 200,
+    initial_markup_over_noise: ArrayLike | None = None,
+) -> NashMarkups:
+    """The equilibrium of :func:`bertrand_nash_prices_usd_per_token` (same arguments): prices
+    [USD/token], markups over the taste noise [-], buyers' utilities over the noise [-] and the
+    iteration count, without the shares (for a caller that clears the market at these prices
+    next, e.g. :func:`clear_services_market`)."""
     g = np.asarray(gross_value_usd_per_task, dtype=float)
     cost = np.asarray(cost_usd_per_token, dtype=float)
     mu, tokens = float(noise_usd_per_task), float(tokens_per_task)
@@ -475,14 +517,11 @@ def bertrand_nash_prices_usd_per_token(
         markup = np.where(active, new, 1.0)
         if converged:
             break
-    price = np.where(active, cost + markup * mu / tokens, np.nan)
-    z = np.where(active, z0 - markup, -np.inf)
-    shares = choice_shares(z * mu, mu, open_utility_usd_per_task)
-    return NashPrices(
-        price_usd_per_token=price,
-        shares=shares,
-        iterations=iterations,
+    return NashMarkups(
+        price_usd_per_token=np.where(active, cost + markup * mu / tokens, np.nan),
         markup_over_noise=markup,
+        utility_over_noise=np.where(active, z0 - markup, -np.inf),
+        iterations=iterations,
     )
 
 

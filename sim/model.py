@@ -649,7 +649,7 @@ class EfficiencyRaceModel(mesa.Model):
         )
         gross = value * success + base
         open_utility = self._open_model_utility(offset + dt / 2, tokens)
-        nash = demand.bertrand_nash_prices_usd_per_token(
+        nash = demand.bertrand_nash_markups(
             gross,
             firms.cost_usd_per_token,
             mu,
