@@ -795,7 +795,8 @@ class Firms(AgentTable):
         profit = finance.smooth(self.recent_profit_usd_per_year, operating / dt, dt, 1.0)
         # growth is credited in proportion to the business that grows: revenue growth of a firm
         # whose revenue is a tenth of its capital adds a tenth of that growth to its return
-        scale = np.minimum(1.0, np.where(np.isnan(recent), 0.0, recent) / np.maximum(capital, 1.0))
+        employed = np.maximum(capital, 1.0)
+        scale = np.minimum(1.0, np.where(np.isnan(recent), 0.0, recent) / employed)
         streak = finance.loss_streak_years(self.loss_streak_years, profit, dt)
         expected = finance.expected_return_per_year(
             profit,
@@ -810,8 +811,8 @@ class Firms(AgentTable):
         )
         # capital growing at the rate investors want, compounded exactly over the step, so the
         # funding of a year does not depend on the step length
-        rate = wanted / np.maximum(capital, 1.0)
-        step_amount = np.maximum(capital, 1.0) * np.expm1(rate * dt)
+        rate = wanted / employed
+        step_amount = employed * np.expm1(rate * dt)
         funding = finance.allocate_funding_usd_per_year(step_amount / dt, supply_usd / dt) * dt
         return ledger.transfer("funding", funding, "investors", self.accounts)
 

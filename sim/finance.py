@@ -21,6 +21,7 @@ about 9-12 %/yr in 2024; venture targets 25 %/yr and more). Nothing here imports
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -37,13 +38,19 @@ def smooth(
     ``new`` held over the step, so two half steps with the same input equal one full step.
     ``time_constant_years`` tau [yr] is the memory of "recent"; tau = 0 returns ``new``."""
     if isinstance(time_constant_years, float | int):  # one memory for all: no array of weights
-        tau_scalar = float(time_constant_years)
-        weight: Any = -np.expm1(-dt_years / tau_scalar) if tau_scalar > 0 else 1.0
+        weight: Any = _smoothing_weight(dt_years, float(time_constant_years))
     else:
         tau = np.asarray(time_constant_years, dtype=float)
         weight = np.where(tau > 0, -np.expm1(-dt_years / np.where(tau > 0, tau, 1.0)), 1.0)
     prev = np.asarray(previous, dtype=float)
     return prev + (np.asarray(new, dtype=float) - prev) * weight
+
+
+@functools.lru_cache(maxsize=64)
+def _smoothing_weight(dt_years: float, tau_years: float) -> float:
+    """:func:`smooth`'s weight of the new value, ``1 - e^(-dt/tau)`` (1 at tau = 0): the same
+    few (step, memory) pairs recur every step, so each is computed once."""
+    return float(-np.expm1(-dt_years / tau_years)) if tau_years > 0 else 1.0
 
 
 def smooth_from_start(
