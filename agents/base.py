@@ -90,6 +90,8 @@ class AgentTable:
         self.rnd_max_extra = column(params, "rnd_max_extra_doublings_per_year")
         self.rnd_half_saturation = column(params, "rnd_half_saturation_usd_per_year")
         self.views: list[MarketAgent] = []
+        # the Mesa id of each row's view (-1 until it has one), kept row by row like the rest
+        self.unique_ids = np.full(len(self.params), -1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.params)
@@ -172,18 +174,27 @@ class AgentTable:
             self.rnd_usd_per_year, self.rnd_max_extra, self.rnd_half_saturation
         )
 
+    def income_statement(self) -> dict[str, FloatArray]:
+        """The step's ``revenue_usd``, ``profit_usd``, ``costs_usd`` and ``value_added_usd`` of
+        every agent [USD]: the columns of the agents table that the ledger writes, each a new
+        array (the step's record keeps them)."""
+        return {
+            "revenue_usd": self.revenue_usd(),
+            "profit_usd": self.profit_usd.copy(),
+            "costs_usd": self.costs_usd(),
+            "value_added_usd": self.value_added_usd(),
+        }
+
     def outputs(self) -> dict[str, Any]:
-        """The agents' rows of the tidy agents table (columns of :data:`sim.model.AGENT_OUTPUTS`)."""
+        """The agents' rows of the tidy agents table (columns of :data:`sim.model.AGENT_OUTPUTS`),
+        :meth:`income_statement` among them."""
         nan = np.full(len(self), math.nan)
         out: dict[str, Any] = dict.fromkeys(FIRM_ONLY_OUTPUTS + VENDOR_ONLY_OUTPUTS, nan)
         out.update(
+            self.income_statement(),
             agent_type=self.kind,
             name=np.array(self.names, dtype=object),
             cash_usd=self.cash_usd.copy(),
-            revenue_usd=self.revenue_usd(),
-            profit_usd=self.profit_usd.copy(),
-            costs_usd=self.costs_usd(),
-            value_added_usd=self.value_added_usd(),
         )
         return out
 
@@ -207,6 +218,7 @@ class MarketAgent(mesa.Agent):
         self.name = table.names[row]
         self.params = table.params[row]
         table.views.append(self)
+        table.unique_ids[row] = self.unique_id
 
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: the row's value of the table's quantity

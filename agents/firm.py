@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.base import FIRM_ONLY_OUTPUTS, AgentTable, FloatArray, MarketAgent, column
-from sim import data, demand, finance, innovation, law, markets, physics, production, strategy
+from sim import data, finance, innovation, law, markets, physics, production, strategy
 from sim.ledger import Ledger
 from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, MarketParams
 from sim.policies import ActivePolicies
@@ -798,7 +798,8 @@ class Firms(AgentTable):
         profit = finance.smooth(self.recent_profit_usd_per_year, operating / dt, dt, 1.0)
         # growth is credited in proportion to the business that grows: revenue growth of a firm
         # whose revenue is a tenth of its capital adds a tenth of that growth to its return
-        scale = np.minimum(1.0, np.nan_to_num(recent) / np.maximum(capital, 1.0))
+        employed = np.maximum(capital, 1.0)
+        scale = np.minimum(1.0, np.where(np.isnan(recent), 0.0, recent) / employed)
         streak = finance.loss_streak_years(self.loss_streak_years, profit, dt)
         expected = finance.expected_return_per_year(
             profit,
@@ -813,8 +814,8 @@ class Firms(AgentTable):
         )
         # capital growing at the rate investors want, compounded exactly over the step, so the
         # funding of a year does not depend on the step length
-        rate = wanted / np.maximum(capital, 1.0)
-        step_amount = np.maximum(capital, 1.0) * np.expm1(rate * dt)
+        rate = wanted / employed
+        step_amount = employed * np.expm1(rate * dt)
         funding = finance.allocate_funding_usd_per_year(step_amount / dt, supply_usd / dt) * dt
         return ledger.transfer("funding", funding, "investors", self.accounts)
 
@@ -831,9 +832,12 @@ class Firms(AgentTable):
         )
         return ledger.transfer("dividends", due, self.accounts, "investors")
 
-    def value_compute(self, market: MarketParams, tokens_per_task: float, dt: float) -> None:
+    def value_compute(
+        self, market: MarketParams, tokens_per_task: float, task_success: FloatArray, dt: float
+    ) -> None:
         """What the next logical FLOP is worth [USD/logical FLOP], in training and in serving
-        (:mod:`sim.strategy`), from the services market just cleared and averaged over about a
+        (:mod:`sim.strategy`), from the services market just cleared (buyers' ``task_success``
+        with each firm's model, :func:`sim.demand.task_success`) and averaged over about a
         review period: the firm's marginal value of compute, for its reviews and energy bids."""
         shared = self.law
         # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
@@ -850,7 +854,7 @@ class Firms(AgentTable):
             self.market_share,
             market.taste_noise_usd_per_task,
             market.value_usd_per_task,
-            demand.task_success(excess, market.loss_scale_nats_per_token),
+            task_success,
             excess,
             market.loss_scale_nats_per_token,
             shared.kappa,
@@ -929,8 +933,9 @@ class Firms(AgentTable):
 
     def outputs(self) -> dict[str, object]:
         out = super().outputs()
-        for name in FIRM_ONLY_OUTPUTS:
-            out[name] = np.array(getattr(self, name))  # a copy: rows change next step
+        # one copy of all of them (rows change next step); each column is a row of it
+        block = np.array([getattr(self, name) for name in FIRM_ONLY_OUTPUTS], dtype=float)
+        out.update(zip(FIRM_ONLY_OUTPUTS, block, strict=True))
         return out
 
 

@@ -109,7 +109,7 @@ def installed_base_usd_per_task(
     :func:`experienced_surplus_usd`."""
     b = np.asarray(base_share, dtype=float)
     users = b > 0
-    total, count = float(np.sum(b[users])), int(np.count_nonzero(users))
+    total, count = float(b[users].sum()), int(np.count_nonzero(users))
     relative = np.where(users, b * count / total, 0.0) if total > 0 else np.ones_like(b)
     relative = np.maximum(relative, _MIN_RELATIVE_BASE)
     return np.asarray(elasticity) * np.asarray(noise_usd_per_task) * np.log(relative)
@@ -125,10 +125,10 @@ def installed_base_share_after(
     the start) the base is the step's share: the first buyers are the firms' users."""
     b = np.asarray(base_share, dtype=float)
     s = np.asarray(firm_share, dtype=float)
-    total = float(np.sum(s))
+    total = float(s.sum())
     if not total > 0:
         return b
-    if not np.any(b > 0):
+    if not (b > 0).any():
         return s / total
     renewed = -math.expm1(-dt / memory_years) if memory_years > 0 else 1.0
     return b + (s / total - b) * renewed
@@ -295,7 +295,7 @@ def experienced_surplus_usd(
     ``decision_only_usd_per_task`` [USD/task], ``s_f`` the firms' shares and ``M``
     ``potential_tasks`` over the same period (Leggett 2002; Train 2009, section 3.5: the
     surplus when decision and experienced utility differ)."""
-    d = np.sum(np.asarray(firm_share, dtype=float) * np.asarray(decision_only_usd_per_task), -1)
+    d = (np.asarray(firm_share, dtype=float) * np.asarray(decision_only_usd_per_task)).sum(-1)
     return np.asarray(surplus_usd, dtype=float) - np.asarray(potential_tasks, dtype=float) * d
 
 
@@ -415,6 +415,15 @@ class NashPrices(NamedTuple):
     markup_over_noise: FloatArray  # (price - cost) T / mu: a warm start for the next solve
 
 
+class NashMarkups(NamedTuple):
+    """Bertrand-Nash equilibrium of the logit market, without the shares at it."""
+
+    price_usd_per_token: FloatArray  # NaN for firms that offer nothing
+    markup_over_noise: FloatArray  # (price - cost) T / mu: a warm start for the next solve
+    utility_over_noise: FloatArray  # buyers' (v s - T p) / mu at the prices; -inf: no offer
+    iterations: int
+
+
 def bertrand_nash_prices_usd_per_token(
     gross_value_usd_per_task: ArrayLike,
     cost_usd_per_token: ArrayLike,
@@ -445,6 +454,39 @@ def bertrand_nash_prices_usd_per_token(
     small rivals' markups. Returns prices, the shares at them, the iteration count and the
     markups.
     """
+    nash = bertrand_nash_markups(
+        gross_value_usd_per_task,
+        cost_usd_per_token,
+        noise_usd_per_task,
+        tokens_per_task,
+        open_utility_usd_per_task,
+        tolerance,
+        max_iterations,
+        initial_markup_over_noise,
+    )
+    mu = float(noise_usd_per_task)
+    return NashPrices(
+        price_usd_per_token=nash.price_usd_per_token,
+        shares=choice_shares(nash.utility_over_noise * mu, mu, open_utility_usd_per_task),
+        iterations=nash.iterations,
+        markup_over_noise=nash.markup_over_noise,
+    )
+
+
+def bertrand_nash_markups(
+    gross_value_usd_per_task: ArrayLike,
+    cost_usd_per_token: ArrayLike,
+    noise_usd_per_task: float,
+    tokens_per_task: float,
+    open_utility_usd_per_task: float = -np.inf,
+    tolerance: float = 1e-12,
+    max_iterations: int = 200,
+    initial_markup_over_noise: ArrayLike | None = None,
+) -> NashMarkups:
+    """The equilibrium of :func:`bertrand_nash_prices_usd_per_token` (same arguments): prices
+    [USD/token], markups over the taste noise [-], buyers' utilities over the noise [-] and the
+    iteration count, without the shares (for a caller that clears the market at these prices
+    next, e.g. :func:`clear_services_market`)."""
     g = np.asarray(gross_value_usd_per_task, dtype=float)
     cost = np.asarray(cost_usd_per_token, dtype=float)
     mu, tokens = float(noise_usd_per_task), float(tokens_per_task)
@@ -475,14 +517,11 @@ def bertrand_nash_prices_usd_per_token(
         markup = np.where(active, new, 1.0)
         if converged:
             break
-    price = np.where(active, cost + markup * mu / tokens, np.nan)
-    z = np.where(active, z0 - markup, -np.inf)
-    shares = choice_shares(z * mu, mu, open_utility_usd_per_task)
-    return NashPrices(
-        price_usd_per_token=price,
-        shares=shares,
-        iterations=iterations,
+    return NashMarkups(
+        price_usd_per_token=np.where(active, cost + markup * mu / tokens, np.nan),
         markup_over_noise=markup,
+        utility_over_noise=np.where(active, z0 - markup, -np.inf),
+        iterations=iterations,
     )
 
 
@@ -547,14 +586,14 @@ def clear_services_market(
     active = (capacity > 0) & np.isfinite(floor) & (floor >= 0) & np.isfinite(g)
     floor_task = np.where(active, floor * tokens, 0.0)
     market_tokens = tasks * tokens
+    log_market_tokens = np.log(market_tokens) if market_tokens > 0 else -np.inf
     # each firm's capacity as a share of the whole potential market (inf capacity: never binds)
-    with np.errstate(divide="ignore"):
-        log_capacity_share = np.where(
-            active, np.log(np.where(active, capacity, 1.0)) - np.log(market_tokens), np.inf
-        )
+    log_capacity_share = np.where(
+        active, np.log(np.where(active, capacity, 1.0)) - log_market_tokens, np.inf
+    )
     z_open = np.asarray(open_utility_usd_per_task / mu)
     price_task = floor_task.copy()
-    bound = np.zeros_like(active)
+    bound = np.zeros(active.shape, dtype=bool)
     solves = 0
     settled = False  # z and log_total are those of the final prices
     for rounds in range(1, max_rounds + 1):
@@ -562,7 +601,7 @@ def clear_services_market(
         log_total = _log_partition(z, z_open)
         excess = z - log_total - log_capacity_share
         new_bound = (bound & (price_task > floor_task)) | (active & ~bound & (excess > 1e-12))
-        if (rounds > 1 or not new_bound.any()) and np.array_equal(new_bound, bound):
+        if (rounds > 1 or not new_bound.any()) and (new_bound == bound).all():
             settled = True  # (nothing bound at the floors: the next round would be this one)
             break
         bound = new_bound
@@ -571,7 +610,7 @@ def clear_services_market(
             continue
         solves += 1
         capacity_share = np.exp(np.where(bound, log_capacity_share, -np.inf))
-        room = 1.0 - float(np.sum(capacity_share))
+        room = 1.0 - float(capacity_share.sum())
         if not room > 0:
             raise ValueError("bound firms' capacities exceed the whole market")
         log_outside = _log_partition(np.where(bound, -np.inf, z), z_open)

@@ -21,6 +21,7 @@ about 9-12 %/yr in 2024; venture targets 25 %/yr and more). Nothing here imports
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -37,13 +38,19 @@ def smooth(
     ``new`` held over the step, so two half steps with the same input equal one full step.
     ``time_constant_years`` tau [yr] is the memory of "recent"; tau = 0 returns ``new``."""
     if isinstance(time_constant_years, float | int):  # one memory for all: no array of weights
-        tau_scalar = float(time_constant_years)
-        weight: Any = -np.expm1(-dt_years / tau_scalar) if tau_scalar > 0 else 1.0
+        weight: Any = _smoothing_weight(dt_years, float(time_constant_years))
     else:
         tau = np.asarray(time_constant_years, dtype=float)
         weight = np.where(tau > 0, -np.expm1(-dt_years / np.where(tau > 0, tau, 1.0)), 1.0)
     prev = np.asarray(previous, dtype=float)
     return prev + (np.asarray(new, dtype=float) - prev) * weight
+
+
+@functools.lru_cache(maxsize=64)
+def _smoothing_weight(dt_years: float, tau_years: float) -> float:
+    """:func:`smooth`'s weight of the new value, ``1 - e^(-dt/tau)`` (1 at tau = 0): the same
+    few (step, memory) pairs recur every step, so each is computed once."""
+    return float(-np.expm1(-dt_years / tau_years)) if tau_years > 0 else 1.0
 
 
 def smooth_from_start(
@@ -101,8 +108,9 @@ def expected_return_per_year(
     is always counted in full.
     """
     capital = np.maximum(np.asarray(capital_usd, dtype=float), min_capital_usd)
-    growth = np.clip(
-        np.asarray(revenue_growth_per_year, dtype=float), -max_growth_per_year, max_growth_per_year
+    growth = np.minimum(
+        np.maximum(np.asarray(revenue_growth_per_year, dtype=float), -max_growth_per_year),
+        max_growth_per_year,
     )
     patience = np.exp(-np.asarray(loss_streak_years, dtype=float) / growth_patience_years)
     credited = np.where(growth > 0, growth * patience, growth)
@@ -138,7 +146,7 @@ def allocate_funding_usd_per_year(
     [USD/yr] (pro-rata rationing; the supply is an upper bound, not a flow that must be
     spent). Never negative, never above demand, total never above supply."""
     d = np.maximum(np.asarray(demand_usd_per_year, dtype=float), 0.0)
-    total = float(np.sum(d))
+    total = float(d.sum())
     supply = max(float(supply_usd_per_year), 0.0)
     # shares first, then the supply: no underflow when the supply is tiny
     return d / total * supply if total > supply else d
@@ -229,7 +237,7 @@ def total_surplus_usd(
     (2020 dollars, 2 % discount rate)."""
     return (
         np.asarray(consumer_surplus_usd, dtype=float)
-        + np.sum(np.asarray(profit_usd, dtype=float), axis=-1)
+        + np.asarray(profit_usd, dtype=float).sum(axis=-1)
         + np.asarray(government_revenue_usd, dtype=float)
         - np.asarray(carbon_t_co2, dtype=float) * social_cost_usd_per_t_co2
     )
@@ -246,7 +254,7 @@ def surplus_shares(parts_usd: ArrayLike) -> FloatArray:
     gains every share is 0 rather than NaN. Equals the plain share of total surplus whenever no
     part is negative."""
     x = np.asarray(parts_usd, dtype=float)
-    gross = np.sum(np.maximum(x, 0.0), axis=-1, keepdims=True)
+    gross = np.maximum(x, 0.0).sum(axis=-1, keepdims=True)
     return np.where(gross > 0, x / np.where(gross > 0, gross, 1.0), 0.0)
 
 

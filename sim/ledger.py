@@ -111,7 +111,7 @@ class Ledger:
         """
         amounts = np.asarray(usd, dtype=float)
         matrix = amounts.ndim == 2
-        if not (amounts >= 0.0).all():  # NaN fails too
+        if amounts.size and not amounts.min() >= 0.0:  # NaN fails too
             raise ValueError(f"transfer for {reason}: amounts must be >= 0, got {usd!r}")
         if isinstance(payer, Accounts):
             paid_by = amounts.sum(axis=1) if matrix else amounts
@@ -133,7 +133,9 @@ class Ledger:
             self.external[payer] -= total
         if isinstance(payee, str):
             self.external[payee] += total
-        self.totals[(_name(payer), _name(payee), reason)] += total
+        payer_name = payer if isinstance(payer, str) else payer.kind
+        payee_name = payee if isinstance(payee, str) else payee.kind
+        self.totals[(payer_name, payee_name, reason)] += total
         return amounts
 
     def imbalance_usd(self, *accounts: Accounts) -> float:
@@ -143,14 +145,10 @@ class Ledger:
             start = self._cash_at_step_start.get(acc.kind)
             if start is None or len(start) != len(acc):
                 start = np.zeros(len(acc))
-            total += float(np.sum(np.abs(acc.cash_usd - start - acc.net_flow())))
+            total += float(np.abs(acc.cash_usd - start - acc.net_flow()).sum())
         return total
 
     def total_all_accounts(self, *accounts: Accounts) -> float:
         """Sum of all balances, agents' and outside accounts': zero, since agents' starting
         cash is booked from ``investors`` like every other flow (double entry)."""
         return sum(self.external.values()) + sum(float(a.cash_usd.sum()) for a in accounts)
-
-
-def _name(account: Accounts | str) -> str:
-    return account if isinstance(account, str) else account.kind

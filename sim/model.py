@@ -95,6 +95,17 @@ class _OutputCollector(mesa.DataCollector):
             column.append(values[name])
 
 
+def _sums(record: dict[str, Any], **columns: np.ndarray) -> dict[str, float]:
+    """The sums over the agents of their income statement (``revenue_usd``, ``profit_usd``,
+    ``costs_usd``, ``value_added_usd`` of ``record``) and of each of ``columns`` (arrays over
+    the same agents), in one reduction: a row of a 2-D array sums to the same number as the
+    1-D array on its own."""
+    income = ("revenue_usd", "profit_usd", "costs_usd", "value_added_usd")
+    arrays = {**{name: record[name] for name in income}, **columns}
+    stacked = np.array(list(arrays.values()), dtype=float)
+    return dict(zip(arrays, stacked.sum(axis=1).tolist(), strict=True))
+
+
 class EfficiencyRaceModel(mesa.Model):
     """AI firms, hardware vendors and energy suppliers racing on efficiency.
 
@@ -634,15 +645,12 @@ class EfficiencyRaceModel(mesa.Model):
         base = demand.installed_base_usd_per_task(
             firms.installed_base, mu, market.installed_base_elasticity
         )
-        gross = (
-            value
-            * demand.task_success(
-                firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
-            )
-            + base
+        success = demand.task_success(
+            firms.loss - self.law.loss_floor, market.loss_scale_nats_per_token
         )
+        gross = value * success + base
         open_utility = self._open_model_utility(offset + dt / 2, tokens)
-        nash = demand.bertrand_nash_prices_usd_per_token(
+        nash = demand.bertrand_nash_markups(
             gross,
             firms.cost_usd_per_token,
             mu,
@@ -670,7 +678,7 @@ class EfficiencyRaceModel(mesa.Model):
         firms.installed_base = demand.installed_base_share_after(
             firms.installed_base, deal.shares.firm, dt, market.installed_base_years
         )
-        firms.value_compute(market, tokens, dt)
+        firms.value_compute(market, tokens, success, dt)
         self.ledger.transfer("AI services", deal.spending_usd, "buyers", firms.accounts)
         return deal
 
@@ -770,72 +778,104 @@ class EfficiencyRaceModel(mesa.Model):
         dt, firms, suppliers = self.dt, self.firm_table, self.supplier_table
         delivered = energy.delivered_mwh
         self.ledger_imbalance_usd = self.ledger.imbalance_usd(*self.accounts)
+        # the agents' rows when the agents table is kept (the income statement is part of them)
+        records: list[dict[str, Any]] = [
+            table.outputs() if self.collect_agents else table.income_statement()
+            for table in self.tables
+        ]
+        vendor_record, supplier_record, firm_record = records  # self.tables' order
+        vendor_sums = _sums(
+            vendor_record, cash=self.vendor_table.cash_usd, capital=self.vendor_table.capital_usd
+        )
+        supplier_sums = _sums(
+            supplier_record,
+            cash=suppliers.cash_usd,
+            capital=suppliers.capital_usd,
+            capacity=suppliers.capacity_mw,
+            emissions=suppliers.emissions_t_co2,
+        )
+        energy_usd = firms.energy_usd()
+        firm_sums = _sums(
+            firm_record,
+            cash=firms.cash_usd,
+            fleet_book=firms.fleet_book_usd,
+            tokens=services.tokens,
+            spending=services.spending_usd,
+            compute=firms.compute_logical_flop,
+            cost=energy_usd + firms.depreciation_usd_per_step,
+            trained=firms.cumulative_logical_flop,
+            limited=firms.cumulative_logical_flop * firms.data_limited_share,
+            energy=energy_usd,
+            chips=firms.chips_usd(),
+            rnd=firms.rnd_usd,
+            above=firms.run_above_threshold,
+            held=firms.run_held_at_threshold,
+            funding=funding,
+            dividends=dividends,
+        )
+        tokens, spending = firm_sums["tokens"], firm_sums["spending"]
+        compute, trained = firm_sums["compute"], firm_sums["trained"]
         self.energy_delivered_mwh = float(delivered.sum())
         self.energy_demand_mwh = float(energy.demand_mwh.sum())
-        self.energy_capacity_mw = float(suppliers.capacity_mw.sum())
+        self.energy_capacity_mw = supplier_sums["capacity"]
         self.energy_cap_mw = (
             energy.cap_mwh / (HOURS_PER_YEAR * dt) if math.isfinite(energy.cap_mwh) else math.nan
         )
         self.power_delivered_mw = self.energy_delivered_mwh / (HOURS_PER_YEAR * dt)
-        self.emissions_t_co2 = float(suppliers.emissions_t_co2.sum())
-        tokens = float(services.tokens.sum())
-        revenue = services.spending_usd
+        self.emissions_t_co2 = supplier_sums["emissions"]
         self.tokens_served = tokens
-        self.price_usd_per_million_tokens = (
-            float(revenue.sum() / tokens * 1e6) if tokens > 0 else math.nan
-        )
-        compute = float(firms.compute_logical_flop.sum())
-        energy_usd = firms.energy_usd()
-        cost = float((energy_usd + firms.depreciation_usd_per_step).sum())
-        self.cost_usd_per_logical_flop = cost / compute if compute > 0 else math.nan
-        self.hhi_ai_services = markets.hhi(revenue)
+        self.price_usd_per_million_tokens = spending / tokens * 1e6 if tokens > 0 else math.nan
+        self.cost_usd_per_logical_flop = firm_sums["cost"] / compute if compute > 0 else math.nan
+        self.hhi_ai_services = markets.hhi(services.spending_usd)
         self.hhi_energy = markets.hhi(delivered.sum(axis=0))
         totals = {}
-        for sector, table in (
-            ("firms", firms),
-            ("vendors", self.vendor_table),
-            ("suppliers", suppliers),
+        for sector, sums in (
+            ("firms", firm_sums),
+            ("vendors", vendor_sums),
+            ("suppliers", supplier_sums),
         ):
-            rev = float(table.revenue_usd().sum())
-            profit = float(table.profit_usd.sum())
+            rev, profit = sums["revenue_usd"], sums["profit_usd"]
             totals[sector] = profit
             setattr(self, f"revenue_{sector}_usd", rev)
             setattr(self, f"profit_{sector}_usd", profit)
             setattr(self, f"margin_{sector}", profit / rev if rev > 0 else math.nan)
-            setattr(self, f"costs_{sector}_usd", float(table.costs_usd().sum()))
-            setattr(self, f"value_added_{sector}_usd", float(table.value_added_usd().sum()))
+            setattr(self, f"costs_{sector}_usd", sums["costs_usd"])
+            setattr(self, f"value_added_{sector}_usd", sums["value_added_usd"])
         self.n_firms_active = len(firms)
-        trained = float(firms.cumulative_logical_flop.sum())
-        limited = float(np.sum(firms.cumulative_logical_flop * firms.data_limited_share))
-        self.data_limited_share = limited / trained if trained > 0 else math.nan
+        self.data_limited_share = firm_sums["limited"] / trained if trained > 0 else math.nan
         if len(firms):
-            best = int(np.argmin(firms.loss))
+            best = int(firms.loss.argmin())
             self.best_loss = float(firms.loss[best])
             self.best_relative_excess_loss = float(firms.relative_excess_loss[best])
             self.best_cumulative_logical_flop = float(firms.cumulative_logical_flop[best])
-        self.energy_spend_firms_usd = float(energy_usd.sum())
-        self.chip_spend_firms_usd = float(firms.chips_usd().sum())
-        self.rnd_spend_firms_usd = float(firms.rnd_usd.sum())
+        self.energy_spend_firms_usd = firm_sums["energy"]
+        self.chip_spend_firms_usd = firm_sums["chips"]
+        self.rnd_spend_firms_usd = firm_sums["rnd"]
         self.compute_logical_flop = compute
-        self.spending_usd_per_year = float(revenue.sum()) / dt
-        self._record_runs()
-        self._record_value_capture(services, totals, float(funding.sum()), float(dividends.sum()))
+        self.spending_usd_per_year = spending / dt
+        self._record_runs(firm_sums["above"], firm_sums["held"])
+        # what investors hold: every agent's cash, the firms' fleets, the plants and the fabs
+        cash = vendor_sums["cash"] + supplier_sums["cash"] + firm_sums["cash"]
+        equity = cash + firm_sums["fleet_book"] + supplier_sums["capital"] + vendor_sums["capital"]
+        self._record_value_capture(
+            services, totals, firm_sums["funding"], firm_sums["dividends"], equity
+        )
         self.datacollector.collect(self)
         if self.collect_agents:
-            for agents in self.tables:
-                record = agents.outputs()
-                record["agent_id"] = [v.unique_id for v in agents.views]
+            for agents, record in zip(self.tables, records, strict=True):
+                record["agent_id"] = agents.unique_ids.copy()
                 self._agent_records.append(record)
 
-    def _record_runs(self) -> None:
+    def _record_runs(self, above_threshold: float, held_at_threshold: float) -> None:
         """The frontier training run (the largest last run among the firms) and the compute
-        threshold's reach: firms whose run is registered above it or held at it."""
+        threshold's reach: firms whose run is registered above it or held at it (counted by
+        the caller)."""
         firms = self.firm_table
         if len(firms):
             self.largest_run_physical_flop = float(firms.run_physical_flop.max())
             self.largest_run_power_mw = float(firms.run_power_mw.max())
-        self.firms_above_threshold = float(firms.run_above_threshold.sum())
-        self.firms_held_at_threshold = float(firms.run_held_at_threshold.sum())
+        self.firms_above_threshold = above_threshold
+        self.firms_held_at_threshold = held_at_threshold
         self.frontier_chip_flop_per_joule = float(self.vendor_table.flop_per_joule.max())
 
     def _record_value_capture(
@@ -844,10 +884,12 @@ class EfficiencyRaceModel(mesa.Model):
         profit: dict[str, float],
         funding: float,
         dividends: float,
+        equity: float,
     ) -> None:
         """Who gains what this step: buyers' surplus, each sector's profit (firms' net of the
         dividends they pay investors), government revenue and carbon damages, and each party's
-        share of the gains (:func:`sim.finance.surplus_shares`, defined in every step)."""
+        share of the gains (:func:`sim.finance.surplus_shares`, defined in every step); and
+        investors' net return, with the ``equity`` [USD] they hold at book value."""
         market, ledger = self.config.market, self.ledger
         self.consumer_surplus_usd = float(services.consumer_surplus_usd)
         self.outside_option_share = float(services.shares.open + services.shares.none)
@@ -878,10 +920,6 @@ class EfficiencyRaceModel(mesa.Model):
         shares = finance.surplus_shares([*parts.values(), -self.carbon_damages_usd])
         for party, share in zip(parts, shares, strict=False):
             setattr(self, f"surplus_share_{party}", float(share))
-        equity = sum(float(t.cash_usd.sum()) for t in self.tables)
-        equity += float(self.firm_table.fleet_book_usd.sum())
-        equity += float(self.supplier_table.capital_usd.sum())
-        equity += float(self.vendor_table.capital_usd.sum())
         self.investors_net_return_usd = ledger.external["investors"] + equity
 
     def agents_dataframe(self) -> pd.DataFrame:

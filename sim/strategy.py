@@ -62,7 +62,8 @@ def training_value_usd_per_flop(
         * np.maximum(np.asarray(excess_loss_nats_per_token, dtype=float), 0.0)
         / (loss_scale_nats_per_token * np.where(c > 0, c, np.inf))
     )
-    return np.nan_to_num(profit_per_utility * utility_per_flop * np.asarray(years, dtype=float))
+    value = profit_per_utility * utility_per_flop * np.asarray(years, dtype=float)
+    return np.where(np.isnan(value), 0.0, value)
 
 
 def serving_value_usd_per_flop(
@@ -74,10 +75,9 @@ def serving_value_usd_per_flop(
     """What one more logical FLOP of serving is worth this step [USD/logical FLOP]: the margin
     on the tokens it serves, ``(p - c) / (FLOP per token)``, where the firm sells all it can
     serve; where it has idle serving capacity the next FLOP of serving sells nothing (0)."""
-    margin = np.maximum(
-        np.nan_to_num(np.asarray(price_usd_per_token, dtype=float) - cost_usd_per_token), 0.0
-    )
-    return np.where(np.asarray(capacity_binds, dtype=bool), margin / flop_per_token, 0.0)
+    margin = np.asarray(price_usd_per_token, dtype=float) - cost_usd_per_token
+    sells = np.asarray(capacity_binds, dtype=bool) & (margin > 0.0)  # NaN margin: nothing
+    return np.where(sells, margin / np.asarray(flop_per_token, dtype=float), 0.0)
 
 
 def log_ratio_signal(numerator: ArrayLike, denominator: ArrayLike) -> FloatArray:

@@ -63,3 +63,29 @@ def test_clearing_with_no_capacity_binding_stops_after_one_round() -> None:
     np.testing.assert_allclose(deal.shares.firm, shares.firm, rtol=1e-15)
     expected_surplus = demand.consumer_surplus_usd_per_year(value - 1000.0 * floor, 0.1, 1e6, 0.0)
     assert deal.consumer_surplus_usd == float(expected_surplus)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0.2, 2.0), st.floats(0.0, 1e-3)), min_size=1, max_size=5),
+    st.floats(0.05, 1.0),
+    st.floats(-1.0, 1.0) | st.just(-np.inf),
+)
+def test_nash_markups_are_the_nash_prices_without_the_shares(
+    firms: list[tuple[float, float]], mu: float, open_utility: float
+) -> None:
+    value = np.array([v for v, _ in firms] + [1.0])
+    cost = np.array([c for _, c in firms] + [np.nan])  # the last firm offers nothing
+    full = demand.bertrand_nash_prices_usd_per_token(value, cost, mu, 1000.0, open_utility)
+    light = demand.bertrand_nash_markups(value, cost, mu, 1000.0, open_utility)
+    np.testing.assert_array_equal(light.price_usd_per_token, full.price_usd_per_token)
+    np.testing.assert_array_equal(light.markup_over_noise, full.markup_over_noise)
+    assert light.iterations == full.iterations
+    # the utilities are those the shares are taken at: the logit of them gives the shares
+    shares = demand.choice_shares(light.utility_over_noise * mu, mu, open_utility)
+    np.testing.assert_array_equal(shares.firm, full.shares.firm)
+    assert light.utility_over_noise[-1] == -np.inf
+    # each firm's first-order condition holds at its markup: m (1 - s) = 1
+    np.testing.assert_allclose(
+        light.markup_over_noise[:-1] * (1.0 - shares.firm[:-1]), 1.0, rtol=1e-9
+    )
