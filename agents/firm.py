@@ -282,7 +282,8 @@ class Firms(AgentTable):
         cohorts in their first step (``new``, per firm) and in their last."""
         out = fleet.copy()
         out[:, self.retiring_slot] *= 0.5
-        out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
+        if new.any():  # (none before this step's purchase)
+            out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
         return out
 
     def sum_fleet(self) -> None:
