@@ -433,12 +433,13 @@ def synthetic_generation_share(
     )
     binds = finite & (np.log(c + dc) > log_c_u)
     share = np.zeros(binds.shape)
-    if binds.any():  # the grid of shares only for the firms data binds
-        c, dc, h, g, cost = (a[binds][:, None] for a in (c, dc, h, g, cost))
+    if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
+        rows = Ellipsis if binds.all() else binds
+        c, dc, h, g, cost = (a[rows][..., None] for a in (c, dc, h, g, cost))
         s = GENERATION_SHARES
         stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
         log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
-        share[binds] = s[np.argmax(log_eff, axis=-1)]
+        share[rows] = s[np.argmax(log_eff, axis=-1)]
     return _finish(share)
 
 

@@ -581,8 +581,11 @@ def log2_step_mean_gain(
     # a short last axis costs it a loop per row (4x slower for a thousand firms)
     top = np.max(np.ascontiguousarray(nodes_first), axis=0)[..., None]
     w = _f(weights)
+    terms = gain - top  # then 2**(gain - top) w, in place: one temporary of the full size
+    np.exp2(terms, out=terms)
+    terms *= w
     # dividing by sum(w) makes a zero gain give exactly 0, however many panels
-    mean = np.sum(w * np.exp2(gain - top), axis=-1) / np.sum(w)
+    mean = np.sum(terms, axis=-1) / np.sum(w)
     return _finish(np.log2(mean) + top[..., 0])
 
 
