@@ -375,12 +375,17 @@ def synthetic_stock_tokens(
     beside human data, Gerstgrasser et al. 2024, arXiv 2404.01413), so S* is a lever.
     """
     g, h, s = _f(generated_tokens), _f(human_tokens), _f(ceiling_multiple)
-    limit = h * np.where(s > 0, s, 1.0)  # finite, or inf where H or S* is (shape of H and S*)
+    kept = s > 0
+    limit = h * np.where(kept, s, 1.0)  # finite, or inf where H or S* is (shape of H and S*)
     finite = np.isfinite(limit)
     with np.errstate(invalid="ignore", divide="ignore"):  # signs moved to the smaller shape
         saturated = -limit * np.expm1(g / -np.where(finite, limit, 1.0))
-    worth = np.where(finite, np.where(g > 0, saturated, 0.0), g)
-    return _finish(np.where(s > 0, worth, 0.0))
+    worth = np.where(g > 0, saturated, 0.0)
+    if not finite.all():  # no ceiling: worth G
+        worth = np.where(finite, worth, g)
+    if not kept.all():  # S* = 0: no synthetic data
+        worth = np.where(kept, worth, 0.0)
+    return _finish(worth)
 
 
 #: shares of a step's training compute tried by :func:`synthetic_generation_share`
@@ -490,7 +495,7 @@ def _log_compute_where_data_binds(
     :func:`compute_where_data_binds`, in closed form (elsewhere that of one token)."""
     alpha, beta = fit.param_exponent, fit.data_exponent
     finite = np.isfinite(unique_tokens)
-    u_safe = np.where(finite, unique_tokens, 1.0)
+    u_safe = unique_tokens if finite.all() else np.where(finite, unique_tokens, 1.0)
     log_c_u = math.log(TOKENS_PER_PARAM_FLOP) + (alpha + beta) / alpha * np.log(
         fit.g_coefficient * u_safe
     )
