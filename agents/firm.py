@@ -282,7 +282,8 @@ class Firms(AgentTable):
         cohorts in their first step (``new``, per firm) and in their last."""
         out = fleet.copy()
         out[:, self.retiring_slot] *= 0.5
-        out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
+        if new.any():  # (none before this step's purchase)
+            out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
         return out
 
     def sum_fleet(self) -> None:
@@ -314,15 +315,15 @@ class Firms(AgentTable):
         )
 
     # --- decisions ---------------------------------------------------------------------------
-    def algorithmic_doublings_per_year(self, policies: ActivePolicies, dt: float) -> FloatArray:
-        """Fix the step's research rate and return the mean doubling rate over the step
-        [doublings/yr], ``(x(dt) - x(0)) / dt`` on the ideas law.
+    def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> FloatArray:
+        """Fix and return the step's research rate g at today's frontier [doublings/yr]
+        (``reference_doublings_per_year``).
 
-        The research rate g at today's frontier (``reference_doublings_per_year``) is the
-        firm's own rate, shocks in force, and what R&D buys where it pays off
+        It is the firm's own rate, shocks in force, and what R&D buys where it pays off
         deterministically (breakthroughs of mean size 0); random breakthroughs come as jumps at
         the end of the step. Ideas get harder: at level x the same research buys
-        ``g 2**(-beta (x - x_ref))`` (:func:`sim.physics.ideas_log2_level`, exact over the step).
+        ``g 2**(-beta (x - x_ref))``, so the level moves on the ideas law over the step
+        (:meth:`log2_algorithmic_efficiency_after`, exact), not at g.
         """
         deterministic = np.where(
             self.breakthrough_mean_size > 0, 0.0, self.rnd_extra_doublings_per_year()
@@ -332,8 +333,7 @@ class Firms(AgentTable):
             + deterministic
             + policies.shock_doublings_per_year["algorithms"]
         )
-        gained = self.log2_algorithmic_efficiency_after(dt)
-        return np.asarray((gained - self.log2_algorithmic_efficiency) / dt)
+        return self.reference_doublings_per_year
 
     def log2_algorithmic_efficiency_after(self, years: FloatArray | float) -> FloatArray:
         """log2 algorithmic efficiency ``years`` [yr] into the step on the ideas law at the

@@ -374,13 +374,18 @@ def synthetic_stock_tokens(
     collapse, Shumailov et al. 2024, Nature 631; avoided when synthetic data accumulates
     beside human data, Gerstgrasser et al. 2024, arXiv 2404.01413), so S* is a lever.
     """
-    g, h, s = np.broadcast_arrays(_f(generated_tokens), _f(human_tokens), _f(ceiling_multiple))
-    limit = h * np.where(s > 0, s, 1.0)  # finite, or inf where H or S* is
+    g, h, s = _f(generated_tokens), _f(human_tokens), _f(ceiling_multiple)
+    kept = s > 0
+    limit = h * np.where(kept, s, 1.0)  # finite, or inf where H or S* is (shape of H and S*)
     finite = np.isfinite(limit)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        saturated = limit * -np.expm1(-g / np.where(finite, limit, 1.0))
-    worth = np.where(finite, np.where(g > 0, saturated, 0.0), g)
-    return _finish(np.where(s > 0, worth, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):  # signs moved to the smaller shape
+        saturated = -limit * np.expm1(g / -np.where(finite, limit, 1.0))
+    worth = np.where(g > 0, saturated, 0.0)
+    if not finite.all():  # no ceiling: worth G
+        worth = np.where(finite, worth, g)
+    if not kept.all():  # S* = 0: no synthetic data
+        worth = np.where(kept, worth, 0.0)
+    return _finish(worth)
 
 
 #: shares of a step's training compute tried by :func:`synthetic_generation_share`
@@ -419,20 +424,28 @@ def synthetic_generation_share(
     fit : ChinchillaFit
         The Chinchilla form.
     """
-    c, dc, h, g, cost = (
-        _f(a)[..., None]
-        for a in np.broadcast_arrays(
-            _f(trained_flop),
-            _f(step_flop),
-            _f(human_tokens),
-            _f(generated_tokens),
-            _f(flop_per_generated_token),
-        )
+    c, dc, h, g, cost = np.broadcast_arrays(
+        _f(trained_flop),
+        _f(step_flop),
+        _f(human_tokens),
+        _f(generated_tokens),
+        _f(flop_per_generated_token),
     )
-    s = GENERATION_SHARES
-    stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
-    log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
-    return _finish(s[np.argmax(log_eff, axis=-1)])
+    # where data does not bind even when all of dC trains (s = 0), generating cannot pay: it
+    # lowers C and raises C_u, so data binds at no s and C + (1 - s) dC is best at s = 0
+    finite, log_c_u = _log_compute_where_data_binds(
+        h + _f(synthetic_stock_tokens(g, h, ceiling_multiple)), fit
+    )
+    binds = finite & (np.log(c + dc) > log_c_u)
+    share = np.zeros(binds.shape)
+    if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
+        rows = Ellipsis if binds.all() else binds
+        c, dc, h, g, cost = (a[rows][..., None] for a in (c, dc, h, g, cost))
+        s = GENERATION_SHARES
+        stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
+        log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
+        share[rows] = s[np.argmax(log_eff, axis=-1)]
+    return _finish(share)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,6 +488,20 @@ def effective_compute_table(
     return log_ratio, np.maximum.accumulate(log_eff)  # C_eff never falls as C grows
 
 
+def _log_compute_where_data_binds(
+    unique_tokens: NDArray[np.float64], fit: ChinchillaFit
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Where the stock U [tokens] is finite, and there ln C_u [ln FLOP] of
+    :func:`compute_where_data_binds`, in closed form (elsewhere that of one token)."""
+    alpha, beta = fit.param_exponent, fit.data_exponent
+    finite = np.isfinite(unique_tokens)
+    u_safe = unique_tokens if finite.all() else np.where(finite, unique_tokens, 1.0)
+    log_c_u = math.log(TOKENS_PER_PARAM_FLOP) + (alpha + beta) / alpha * np.log(
+        fit.g_coefficient * u_safe
+    )
+    return finite, log_c_u
+
+
 def log_effective_compute_flop(
     log_compute_flop: ArrayLike,
     unique_tokens: ArrayLike,
@@ -499,13 +526,8 @@ def log_effective_compute_flop(
     data_decay, param_decay : float
         R_D*, R_N* [-].
     """
-    log_c, u = np.broadcast_arrays(_f(log_compute_flop), _f(unique_tokens))
-    alpha, beta = fit.param_exponent, fit.data_exponent
-    finite = np.isfinite(u)
-    u_safe = np.where(finite, u, 1.0)
-    log_c_u = math.log(TOKENS_PER_PARAM_FLOP) + (alpha + beta) / alpha * np.log(
-        fit.g_coefficient * u_safe
-    )
+    log_c = _f(log_compute_flop)
+    finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
     log_ratio = log_c - log_c_u
     grid, table = effective_compute_table(fit, float(data_decay), float(param_decay))
     limited = log_c_u + np.interp(log_ratio, grid, table)

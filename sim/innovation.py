@@ -222,8 +222,8 @@ def catch_up_log2_efficiency(
 
     def relax(gap: FloatArray, years: FloatArray) -> FloatArray:
         # gap e^(-lambda t) + c (1 - e^(-lambda t)) / lambda, continuous at lambda = 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            span = np.where(lam > 0, -np.expm1(-lam * years) / np.where(lam > 0, lam, 1.0), years)
+        # (called under the warnings settings below)
+        span = np.where(lam > 0, -np.expm1(-lam * years) / np.where(lam > 0, lam, 1.0), years)
         return gap * np.exp(-lam * years) + drift * span
 
     t = np.full(np.broadcast(a, target, lam, drift).shape, float(dt_years))

@@ -405,13 +405,16 @@ def growth_integral(doublings: ArrayLike) -> FloatOrArray:
         :func:`log_growth_integral` stays finite.
     """
     y = _f(doublings) * LN2
-    y_safe = np.where(y == 0.0, 1.0, y)
+    zero = y == 0.0
+    y_safe = np.where(zero, 1.0, y)
+    direct = y_safe < _LOG_SPACE_FROM
+    if direct.all():  # the usual case: no need for the log-space branch
+        return _finish(np.where(zero, 1.0, np.expm1(y_safe) / y_safe))
     small = np.minimum(y_safe, _LOG_SPACE_FROM)
-    direct = np.expm1(small) / small
     with np.errstate(over="ignore"):
         via_log = np.exp(_f(log_growth_integral(np.maximum(y_safe, _LOG_SPACE_FROM) / LN2)))
-    out = np.where(y_safe < _LOG_SPACE_FROM, direct, via_log)
-    return _finish(np.where(y == 0.0, 1.0, out))
+    out = np.where(direct, np.expm1(small) / small, via_log)
+    return _finish(np.where(zero, 1.0, out))
 
 
 def _added_compute(

@@ -568,12 +568,12 @@ class EfficiencyRaceModel(mesa.Model):
         log2_site = np.log2(suppliers.site_efficiency)
         log2_chip = firms.fleet_log2_flop_per_joule(self._frontier_log2_fpj(offers))
         log2_algo = firms.log2_algorithmic_efficiency
-        firms.step_doublings_per_year = firms.algorithmic_doublings_per_year(policies, dt)
+        research_rate = firms.algorithmic_doublings_per_year(policies)
         joule_rate = vendors.rates(policies)[0]
         # panels enough for the fastest link (physics.step_nodes); a soft ceiling bends sooner
         softness = np.minimum(1.0, vendors.ceiling_softness_doublings[offers.frontier])
         bound = dt * (
-            float(np.max(np.abs(firms.reference_doublings_per_year), initial=0.0))
+            float(np.max(np.abs(research_rate), initial=0.0))
             + abs(float(joule_rate[offers.frontier])) / softness
             + float(np.max(suppliers.step_halvings_per_year, initial=0.0))
         )
@@ -596,7 +596,11 @@ class EfficiencyRaceModel(mesa.Model):
             chip_path[None, :] - vendors.log2_flop_per_joule[offers.frontier],
             0.0,
         )
-        algo_gain = firms.log2_algorithmic_efficiency_after(years) - log2_algo[:, None]
+        # the ideas law once, at the nodes and at the end of the step (its mean rate)
+        algo_path = firms.log2_algorithmic_efficiency_after(np.append(years, dt))
+        algo_path -= log2_algo[:, None]
+        algo_gain = algo_path[:, :-1]
+        firms.step_doublings_per_year = algo_path[:, -1] / dt
         flop = production.step_logical_flop_on_nodes(
             energy.delivered_mwh,
             production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
