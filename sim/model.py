@@ -496,9 +496,14 @@ class EfficiencyRaceModel(mesa.Model):
         they can; a binding cap is sold by auction (permits at the price where demand meets the
         cap, paid to the government) or cuts every delivery alike (``pro_rata``)."""
         firms, suppliers = self.firm_table, self.supplier_table
-        firms.plan_energy(offers.usd_per_it_mwh, self._frontier_log2_fpj(offers), self.dt)
         cap_mwh = policies.energy_cap_mw * HOURS_PER_YEAR * self.dt
         auction = policies.energy_cap_allocation == "auction"
+        firms.plan_energy(
+            offers.usd_per_it_mwh,
+            self._frontier_log2_fpj(offers),
+            self.dt,
+            for_auction=auction and math.isfinite(cap_mwh),
+        )
         demand, delivered, binding = markets.clear_energy(
             firms.energy_need_it_mwh,
             offers.energy_weights,
