@@ -395,6 +395,34 @@ def test_energy_prices_are_the_scarcity_prices_of_the_demand_they_bring(cap: flo
     np.testing.assert_allclose(price, slow, rtol=1e-9)
 
 
+@pytest.mark.parametrize("cap", [math.inf, 3000.0])
+def test_offer_jacobian_is_the_residuals_derivative(cap: float) -> None:
+    # Newton's Jacobian against central differences of the residual, column by column; one
+    # supplier with nothing to deliver counts as full (without a cap its row is the identity's)
+    c = CLEARING
+    deliverable = c["deliverable_mwh"] * np.array([1.0, 1.0, 0.0])
+    args = (c["need_it_mwh"], deliverable, c["pue"], c["sensitivity"], c["utilisation_start"])
+    system = markets._OfferSystem(
+        *args,
+        c["weight"],
+        cap,
+        c["pre_tax_cost_usd_per_mwh"],
+        c["tax_usd_per_mwh"],
+        np.full(3, 0.15),
+        np.full(3, 1.0),
+    )
+    price = np.array([120.0, 130.0, 150.0])
+    system.residual(price)
+    jacobian = system.jacobian()
+    if cap == math.inf:
+        assert np.array_equal(jacobian[2], [0.0, 0.0, 1.0])
+    for k in range(3):
+        step = np.where(np.arange(3) == k, 1e-4 * price[k], 0.0)
+        up, _ = system.residual(price + step)
+        down, _ = system.residual(price - step)
+        np.testing.assert_allclose(jacobian[:, k], (up - down) / (2 * step[k]), rtol=1e-6)
+
+
 def test_energy_prices_with_no_weight_are_last_steps() -> None:
     # weight 0: the step's demand does not enter, the prices are those of u0 (today's rule)
     price, utilisation = markets.energy_clearing_prices(**{**CLEARING, "weight": 0.0})
