@@ -226,6 +226,7 @@ class _OfferSystem:
         self.has_capacity = deliverable_mwh > 0
         self.all_have_capacity = bool(self.has_capacity.all())
         self.deliverable = np.where(self.has_capacity, deliverable_mwh, 1.0)
+        self.deliverable_column = self.deliverable[:, None]
         self.need_pue = need_it_mwh * pue[:, None]
         self.eye = np.eye(len(pue))
         # what the last residual saw: prices, split, utilisation (raw, clipped), capped rows
@@ -244,7 +245,7 @@ class _OfferSystem:
             raw = np.where(by_cap, capped, own)
         u0 = self.utilisation_start
         utilisation = u0 + (raw - u0) * self.weight
-        u: FloatArray = utilisation.clip(0.0, 1.0)
+        u = np.minimum(np.maximum(utilisation, 0.0), 1.0)  # np.clip, in two ufuncs
         offer = self.pre_tax * (self.one_plus_base + self.scarcity_markup * u**4) + self.tax
         self.last = (price, split, utilisation, u, by_cap)
         return price - offer, utilisation
@@ -252,9 +253,9 @@ class _OfferSystem:
     def jacobian(self) -> FloatArray:
         price, split, utilisation, u, by_cap = self.last
         # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
-        d_split = -self.sensitivity * (np.diag(split) - np.outer(split, split)) / price
+        d_split = -self.sensitivity * (self.eye * split - split[:, None] * split) / price
         d_asked = self.need_pue * d_split
-        d_raw = d_asked / self.deliverable[:, None]
+        d_raw = d_asked / self.deliverable_column
         if not self.all_have_capacity:
             d_raw = np.where(self.has_capacity[:, None], d_raw, 0.0)
         if by_cap is not None:
@@ -328,7 +329,8 @@ def energy_clearing_prices(
         residual, utilisation = system.residual(price)
         if (np.abs(residual) <= tolerance * price).all():
             return price, utilisation
-        price = np.clip(price - np.linalg.solve(system.jacobian(), residual), low, high)
+        step = np.linalg.solve(system.jacobian(), residual)
+        price = np.minimum(np.maximum(price - step, low), high)  # np.clip, in two ufuncs
     return _energy_prices_by_best_responses(low, high, system, tolerance)
 
 
