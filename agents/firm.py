@@ -529,7 +529,7 @@ class Firms(AgentTable):
         and ``watts`` are then those of the cohorts that run, so production counts only their
         efficiency. Each running cohort's energy is kept (``energy_bid_it_mwh``, [firm,
         cohort]) and, ``for_auction`` (a cap sold by auction), what it is worth
-        (``energy_value_usd_per_it_mwh``; empty otherwise).
+        (``energy_value_usd_per_it_mwh``; zeros otherwise).
         """
         per_flop = np.maximum(
             np.maximum(self.training_value_usd_per_flop, self.serving_value_usd_per_flop),
@@ -541,12 +541,12 @@ class Firms(AgentTable):
         # (a cohort at the fleet's efficiency is worth at least its energy; rounding aside)
         price = energy_usd_per_it_mwh * (1.0 - 1e-9)
         has = self.fleet_watts > 0
-        # worth x FLOP/s / W below the price, compared without dividing
-        idle = has & (worth * self.fleet_flop_per_second < price * self.fleet_watts)
+        # worth x FLOP/s / W not up to the price (compared without dividing; NaN worth idles)
+        idle = has & ~(worth * self.fleet_flop_per_second >= price * self.fleet_watts)
         frontier = self.fleet_at_frontier
         if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
-            below = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) < price
-            idle[frontier] = has[frontier] & below
+            pays = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
+            idle[frontier] = has[frontier] & ~pays
         running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second)
         running_watts = self.running(self.fleet_watts, self.new_watts)
         if idle.any():  # idle cohorts compute nothing and burn nothing
@@ -559,7 +559,7 @@ class Firms(AgentTable):
         self.energy_need_it_mwh = self.energy_bid_it_mwh.sum(axis=1)
         self.flop_per_second = running_flops.sum(axis=1)
         self.watts = running_watts.sum(axis=1)
-        self.energy_value_usd_per_it_mwh = np.zeros((0, 0))
+        self.energy_value_usd_per_it_mwh = np.zeros(need.shape)
         if for_auction:
             with np.errstate(divide="ignore", invalid="ignore"):
                 cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)

@@ -264,6 +264,45 @@ def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> Non
     assert table.energy_need_it_mwh[0] == 0.0
 
 
+def test_frontier_fleets_run_every_cohort_or_none_and_bids_need_no_values() -> None:
+    def table(at_frontier: bool) -> Firms:
+        firms = Firms(
+            [FirmParams(chips=0.0, fleet_at_frontier=at_frontier)],
+            ["a"],
+            FIT,
+            FIT.compute_law(),
+            1e24,
+            DT,
+        )
+        firms.add_cohorts(1, np.array([1e18]), np.array([1e6]), np.array([0.0]))
+        firms.age_fleet(2)
+        firms.add_cohorts(2, np.array([1e18]), np.array([5e5]), np.array([0.0]))
+        firms.age_fleet(3)
+        firms.cash_usd[:] = 1e12
+        firms.cumulative_logical_flop = np.array([1e24])
+        firms.serving_value_usd_per_flop = np.array([1e-18])
+        firms.log2_algorithmic_efficiency = np.array([0.0])
+        return firms
+
+    # at the frontier's 2**40 FLOP/J both cohorts are worth 1e-18 x 2**40 x 3.6e9 ~ 3,958 USD
+    # per IT MWh: all of the fleet runs below that price and none of it above
+    worth = 1e-18 * 2.0**40 * JOULES_PER_MWH
+    frontier = table(True)
+    frontier.plan_energy(0.99 * worth, 40.0, DT)
+    assert frontier.watts[0] == 1.5e6
+    np.testing.assert_allclose(frontier.energy_value_usd_per_it_mwh.max(), worth, rtol=1e-12)
+    frontier.plan_energy(1.01 * worth, 40.0, DT)
+    assert frontier.watts[0] == 0.0 and frontier.energy_need_it_mwh[0] == 0.0
+    # without an auction to feed, the plan is the same and no cohort values are kept
+    for price in (1000.0, 5000.0, 8000.0):
+        with_values, without = table(False), table(False)
+        with_values.plan_energy(price, 40.0, DT)
+        without.plan_energy(price, 40.0, DT, for_auction=False)
+        for name in ("energy_need_it_mwh", "energy_bid_it_mwh", "flop_per_second", "watts"):
+            assert np.array_equal(getattr(with_values, name), getattr(without, name))
+        assert not without.energy_value_usd_per_it_mwh.any()
+
+
 # --------------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------------
