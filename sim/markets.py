@@ -317,13 +317,8 @@ def energy_clearing_prices(
     )
     low = pre_tax * (1.0 + base) + tax
     high = pre_tax * (1.0 + base + scarcity) + tax
-    price = np.clip(
-        np.asarray(
-            energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity), dtype=float
-        ),
-        low,
-        high,
-    )
+    start = energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity)
+    price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     system = _OfferSystem(*args)
     for _ in range(50):
         residual, utilisation = system.residual(price)
