@@ -513,7 +513,11 @@ class Firms(AgentTable):
         )
 
     def plan_energy(
-        self, energy_usd_per_it_mwh: float, frontier_log2_flop_per_joule: float, dt: float
+        self,
+        energy_usd_per_it_mwh: float,
+        frontier_log2_flop_per_joule: float,
+        dt: float,
+        for_auction: bool = True,
     ) -> None:
         """Energy to run each fleet this step [IT MWh]: the chip cohorts whose compute is worth
         the energy they burn (a merit order), as far as cash allows.
@@ -526,37 +530,49 @@ class Firms(AgentTable):
         runs only while that is at least ``energy_usd_per_it_mwh``; its depreciation is sunk.
         Dearer energy idles the least efficient cohorts first. The fleet's ``flop_per_second``
         and ``watts`` are then those of the cohorts that run, so production counts only their
-        efficiency. Each running cohort's energy and value are kept (``energy_bid_it_mwh``,
-        ``energy_value_usd_per_it_mwh``, [firm, cohort]) for a cap sold by auction.
+        efficiency. Each running cohort's energy is kept (``energy_bid_it_mwh``, [firm,
+        cohort]) and, ``for_auction`` (a cap sold by auction), what it is worth
+        (``energy_value_usd_per_it_mwh``; zeros otherwise).
         """
-        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second)
-        running_watts = self.running(self.fleet_watts, self.new_watts)
-        need_at_full = running_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
-        has = self.fleet_watts > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
-        cohort_fpj = np.where(
-            self.fleet_at_frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj
-        )
         per_flop = np.maximum(
             np.maximum(self.training_value_usd_per_flop, self.serving_value_usd_per_flop),
             np.nan_to_num(self.cost_usd_per_token / self.flop_per_token()),
         )
-        value = markets.compute_value_usd_per_it_mwh(
-            per_flop[:, None],
-            np.exp2(self.log2_algorithmic_efficiency)[:, None],
-            cohort_fpj,
-        )
+        algorithmic = np.exp2(self.log2_algorithmic_efficiency)
+        # an IT MWh's worth per FLOP/J of the chips that burn it [USD/IT MWh per FLOP/J]
+        worth = markets.compute_value_usd_per_it_mwh(per_flop, algorithmic, 1.0)[:, None]
         # (a cohort at the fleet's efficiency is worth at least its energy; rounding aside)
-        runs = has & (value >= energy_usd_per_it_mwh * (1.0 - 1e-9))
-        need = np.where(runs, need_at_full, 0.0)
+        price = energy_usd_per_it_mwh * (1.0 - 1e-9)
+        has = self.fleet_watts > 0
+        # worth x FLOP/s / W not up to the price (compared without dividing; NaN worth idles)
+        idle = has & ~(worth * self.fleet_flop_per_second >= price * self.fleet_watts)
+        frontier = self.fleet_at_frontier
+        if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
+            pays = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
+            idle[frontier] = has[frontier] & ~pays
+        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second)
+        running_watts = self.running(self.fleet_watts, self.new_watts)
+        if idle.any():  # idle cohorts compute nothing and burn nothing
+            running_flops[idle] = 0.0
+            running_watts[idle] = 0.0
+        need = running_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
         cost = need.sum(axis=1) * energy_usd_per_it_mwh
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
         self.energy_bid_it_mwh = need * np.where(cost > 0, afford, 0.0)[:, None]
-        self.energy_value_usd_per_it_mwh = np.where(runs, value, 0.0)
         self.energy_need_it_mwh = self.energy_bid_it_mwh.sum(axis=1)
-        self.flop_per_second = np.where(runs, running_flops, 0.0).sum(axis=1)
-        self.watts = np.where(runs, running_watts, 0.0).sum(axis=1)
+        self.flop_per_second = running_flops.sum(axis=1)
+        self.watts = running_watts.sum(axis=1)
+        self.energy_value_usd_per_it_mwh = np.zeros(need.shape)
+        if for_auction:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
+            cohort_fpj = np.where(
+                frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj
+            )
+            value = markets.compute_value_usd_per_it_mwh(
+                per_flop[:, None], algorithmic[:, None], cohort_fpj
+            )
+            self.energy_value_usd_per_it_mwh = np.where(has & ~idle, value, 0.0)
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:

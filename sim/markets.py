@@ -25,8 +25,6 @@ FloatArray = NDArray[np.float64]
 
 MAX_EXCESS_DEMAND_RATIO = 1e9  # chip demand over capacity that a scarcity price reflects [-]
 
-_FEW_SUPPLIERS = 8  # up to this many, energy clearing's arithmetic runs in plain floats
-
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
@@ -201,8 +199,9 @@ def energy_split(price_usd_per_mwh: ArrayLike, pue: ArrayLike, sensitivity: floa
 class _OfferSystem:
     """The suppliers' offer equations of :func:`energy_clearing_prices`, with what does not
     depend on the prices computed once (Newton's method evaluates them a few times a step):
-    :meth:`residual` gives ``price - scarcity price at the utilisation that price gives``, that
-    utilisation, and the residual's Jacobian in the prices."""
+    :meth:`residual` gives ``price - scarcity price at the utilisation that price gives`` and
+    that utilisation; :meth:`jacobian` the residual's Jacobian in the prices, at the prices of
+    the last :meth:`residual` (only a step that has not converged needs it)."""
 
     def __init__(
         self,
@@ -221,113 +220,50 @@ class _OfferSystem:
         self.need_it_mwh, self.pue, self.sensitivity = need_it_mwh, pue, sensitivity
         self.utilisation_start, self.weight, self.cap_mwh = utilisation_start, weight, cap_mwh
         self.pre_tax, self.tax, self.scarcity_markup = pre_tax, tax, scarcity_markup
-        self.base_markup, self.deliverable_mwh = base_markup, deliverable_mwh
         self.capped = math.isfinite(cap_mwh) and cap_mwh > 0
-        self.arrays_ready = False
-        # a few suppliers and no cap: the arithmetic in plain floats (the same operations in
-        # the same order, so the same results), numpy for the logs, exponentials and powers
-        self.few = not self.capped and len(pue) <= _FEW_SUPPLIERS
-        if self.few:
-            q, d, sc, pre = (
-                pue.tolist(),
-                deliverable_mwh.tolist(),
-                scarcity_markup.tolist(),
-                pre_tax.tolist(),
-            )
-            self.columns = [
-                q,
-                [x > 0 for x in d],
-                [x if x > 0 else 1.0 for x in d],
-                utilisation_start.tolist(),
-                pre,
-                tax.tolist(),
-                [1.0 + x for x in base_markup.tolist()],
-                sc,
-                [pre[j] * sc[j] * 4.0 for j in range(len(q))],
-                [need_it_mwh * x for x in q],
-            ]
+        self.one_plus_base = 1.0 + base_markup
+        self.slope = pre_tax * scarcity_markup * 4.0
+        self.has_capacity = deliverable_mwh > 0
+        self.all_have_capacity = bool(self.has_capacity.all())
+        self.deliverable = np.where(self.has_capacity, deliverable_mwh, 1.0)
+        self.deliverable_column = self.deliverable[:, None]
+        self.need_pue = need_it_mwh * pue[:, None]
+        self.eye = np.eye(len(pue))
+        # what the last residual saw: prices, split, utilisation (raw, clipped), capped rows
+        self.last: tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_] | None]
 
-    def _prepare_arrays(self) -> None:
-        """The array path's constants, on its first use."""
-        if self.arrays_ready:
-            return
-        self.one_plus_base = 1.0 + self.base_markup
-        self.slope = self.pre_tax * self.scarcity_markup * 4.0
-        self.has_capacity = self.deliverable_mwh > 0
-        self.deliverable = np.where(self.has_capacity, self.deliverable_mwh, 1.0)
-        self.need_pue = self.need_it_mwh * self.pue[:, None]
-        self.eye = np.eye(len(self.pue))
-        self.arrays_ready = True
-
-    def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray]:
         split = energy_split(price, self.pue, self.sensitivity)
-        if self.few:
-            few = self._few_residual(price, split)
-            if few is not None:
-                return few
-        self._prepare_arrays()
         asked = self.need_it_mwh * split * self.pue
-        own = np.where(self.has_capacity, asked / self.deliverable, 1.0)
-        u0 = self.utilisation_start
-        # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
-        d_split = -self.sensitivity * (np.diag(split) - np.outer(split, split)) / price[None, :]
-        d_asked = self.need_pue * d_split
-        d_own = np.where(self.has_capacity[:, None], d_asked / self.deliverable[:, None], 0.0)
+        own = asked / self.deliverable
+        if not self.all_have_capacity:  # a supplier that can deliver nothing counts as full
+            own = np.where(self.has_capacity, own, 1.0)
+        raw, by_cap = own, None
         if self.capped:
             capped = float(asked.sum()) / self.cap_mwh
             by_cap = capped > own
             raw = np.where(by_cap, capped, own)
-            d_capped = np.broadcast_to(d_asked.sum(axis=0) / self.cap_mwh, d_own.shape)
-            d_raw = np.where(by_cap[:, None], d_capped, d_own)
-        else:  # nothing is capped: raw = own
-            raw, d_raw = own, d_own
+        u0 = self.utilisation_start
         utilisation = u0 + (raw - u0) * self.weight
-        u = utilisation.clip(0.0, 1.0)
+        u = np.minimum(np.maximum(utilisation, 0.0), 1.0)  # np.clip, in two ufuncs
         offer = self.pre_tax * (self.one_plus_base + self.scarcity_markup * u**4) + self.tax
+        self.last = (price, split, utilisation, u, by_cap)
+        return price - offer, utilisation
+
+    def jacobian(self) -> FloatArray:
+        price, split, utilisation, u, by_cap = self.last
+        # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
+        d_split = -self.sensitivity * (self.eye * split - split[:, None] * split) / price
+        d_asked = self.need_pue * d_split
+        d_raw = d_asked / self.deliverable_column
+        if not self.all_have_capacity:
+            d_raw = np.where(self.has_capacity[:, None], d_raw, 0.0)
+        if by_cap is not None:
+            d_capped = d_asked.sum(axis=0) / self.cap_mwh
+            d_raw = np.where(by_cap[:, None], d_capped[None, :], d_raw)
         inside = (utilisation > 0.0) & (utilisation < 1.0)
         d_offer_du = np.where(inside, self.slope * u**3, 0.0)
-        jacobian = self.eye - (d_offer_du * self.weight)[:, None] * d_raw
-        return price - offer, utilisation, jacobian
-
-    def _few_residual(
-        self, price: FloatArray, split: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-        """:meth:`residual` without a cap, element by element in floats; None for a price
-        that is not positive (a float raises where numpy divides by zero)."""
-        pue, has, deliverable, u0, pre_tax, tax, one_plus_base, scarcity, slope, need_pue = (
-            self.columns
-        )
-        s, p, weight = split.tolist(), price.tolist(), self.weight
-        if not min(p) > 0.0:
-            return None
-        n = len(p)
-        own = [
-            self.need_it_mwh * s[j] * pue[j] / deliverable[j] if has[j] else 1.0 for j in range(n)
-        ]
-        level = [u0[j] + (own[j] - u0[j]) * weight for j in range(n)]
-        utilisation = np.array(level)
-        u = utilisation.clip(0.0, 1.0)
-        u4, u3 = (u**4).tolist(), (u**3).tolist()
-        residual = [
-            p[j] - (pre_tax[j] * (one_plus_base[j] + scarcity[j] * u4[j]) + tax[j])
-            for j in range(n)
-        ]
-        minus_sensitivity = -self.sensitivity
-        jacobian = []
-        for j in range(n):
-            # d offer_j / d p_k = offer'(u_j) weight need PUE_j d split_j / d p_k / deliverable_j
-            du = slope[j] * u3[j] * weight if 0.0 < level[j] < 1.0 else 0.0 * weight
-            row = []
-            for k in range(n):
-                delta = (s[j] if j == k else 0.0) - s[j] * s[k]
-                d_own = (
-                    need_pue[j] * (minus_sensitivity * delta / p[k]) / deliverable[j]
-                    if has[j]
-                    else 0.0
-                )
-                row.append((1.0 if j == k else 0.0) - du * d_own)
-            jacobian.append(row)
-        return np.array(residual), utilisation, np.array(jacobian)
+        return self.eye - (d_offer_du * self.weight)[:, None] * d_raw
 
 
 def energy_clearing_prices(
@@ -381,19 +317,15 @@ def energy_clearing_prices(
     )
     low = pre_tax * (1.0 + base) + tax
     high = pre_tax * (1.0 + base + scarcity) + tax
-    price = np.clip(
-        np.asarray(
-            energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity), dtype=float
-        ),
-        low,
-        high,
-    )
+    start = energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity)
+    price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     system = _OfferSystem(*args)
     for _ in range(50):
-        residual, utilisation, jacobian = system.residual(price)
+        residual, utilisation = system.residual(price)
         if (np.abs(residual) <= tolerance * price).all():
             return price, utilisation
-        price = np.clip(price - np.linalg.solve(jacobian, residual), low, high)
+        step = np.linalg.solve(system.jacobian(), residual)
+        price = np.minimum(np.maximum(price - step, low), high)  # np.clip, in two ufuncs
     return _energy_prices_by_best_responses(low, high, system, tolerance)
 
 

@@ -508,9 +508,14 @@ class EfficiencyRaceModel(mesa.Model):
         they can; a binding cap is sold by auction (permits at the price where demand meets the
         cap, paid to the government) or cuts every delivery alike (``pro_rata``)."""
         firms, suppliers = self.firm_table, self.supplier_table
-        firms.plan_energy(offers.usd_per_it_mwh, self._frontier_log2_fpj(offers), self.dt)
         cap_mwh = policies.energy_cap_mw * HOURS_PER_YEAR * self.dt
         auction = policies.energy_cap_allocation == "auction"
+        firms.plan_energy(
+            offers.usd_per_it_mwh,
+            self._frontier_log2_fpj(offers),
+            self.dt,
+            for_auction=auction and math.isfinite(cap_mwh),
+        )
         demand, delivered, binding = markets.clear_energy(
             firms.energy_need_it_mwh,
             offers.energy_weights,
@@ -544,11 +549,13 @@ class EfficiencyRaceModel(mesa.Model):
         )
         # permits are part of what firms pay for energy (so their profit counts them); the
         # money goes to the government
-        permits = self.ledger.transfer(
-            "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
-        )
+        self.permit_revenue_usd = 0.0
+        if permit_usd_per_mwh > 0:
+            permits = self.ledger.transfer(
+                "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
+            )
+            self.permit_revenue_usd = float(permits.sum())
         self.permit_price_usd_per_mwh = permit_usd_per_mwh if math.isfinite(cap_mwh) else math.nan
-        self.permit_revenue_usd = float(permits.sum())
         return EnergySettlement(demand, delivered, cap_mwh, asked_of_suppliers, auction)
 
     def _production(

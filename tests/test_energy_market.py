@@ -264,6 +264,45 @@ def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> Non
     assert table.energy_need_it_mwh[0] == 0.0
 
 
+def test_frontier_fleets_run_every_cohort_or_none_and_bids_need_no_values() -> None:
+    def table(at_frontier: bool) -> Firms:
+        firms = Firms(
+            [FirmParams(chips=0.0, fleet_at_frontier=at_frontier)],
+            ["a"],
+            FIT,
+            FIT.compute_law(),
+            1e24,
+            DT,
+        )
+        firms.add_cohorts(1, np.array([1e18]), np.array([1e6]), np.array([0.0]))
+        firms.age_fleet(2)
+        firms.add_cohorts(2, np.array([1e18]), np.array([5e5]), np.array([0.0]))
+        firms.age_fleet(3)
+        firms.cash_usd[:] = 1e12
+        firms.cumulative_logical_flop = np.array([1e24])
+        firms.serving_value_usd_per_flop = np.array([1e-18])
+        firms.log2_algorithmic_efficiency = np.array([0.0])
+        return firms
+
+    # at the frontier's 2**40 FLOP/J both cohorts are worth 1e-18 x 2**40 x 3.6e9 ~ 3,958 USD
+    # per IT MWh: all of the fleet runs below that price and none of it above
+    worth = 1e-18 * 2.0**40 * JOULES_PER_MWH
+    frontier = table(True)
+    frontier.plan_energy(0.99 * worth, 40.0, DT)
+    assert frontier.watts[0] == 1.5e6
+    np.testing.assert_allclose(frontier.energy_value_usd_per_it_mwh.max(), worth, rtol=1e-12)
+    frontier.plan_energy(1.01 * worth, 40.0, DT)
+    assert frontier.watts[0] == 0.0 and frontier.energy_need_it_mwh[0] == 0.0
+    # without an auction to feed, the plan is the same and no cohort values are kept
+    for price in (1000.0, 5000.0, 8000.0):
+        with_values, without = table(False), table(False)
+        with_values.plan_energy(price, 40.0, DT)
+        without.plan_energy(price, 40.0, DT, for_auction=False)
+        for name in ("energy_need_it_mwh", "energy_bid_it_mwh", "flop_per_second", "watts"):
+            assert np.array_equal(getattr(with_values, name), getattr(without, name))
+        assert not without.energy_value_usd_per_it_mwh.any()
+
+
 # --------------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------------
@@ -393,6 +432,34 @@ def test_energy_prices_are_the_scarcity_prices_of_the_demand_they_bring(cap: flo
         low, high, markets._OfferSystem(*args), 1e-12
     )
     np.testing.assert_allclose(price, slow, rtol=1e-9)
+
+
+@pytest.mark.parametrize("cap", [math.inf, 3000.0])
+def test_offer_jacobian_is_the_residuals_derivative(cap: float) -> None:
+    # Newton's Jacobian against central differences of the residual, column by column; one
+    # supplier with nothing to deliver counts as full (without a cap its row is the identity's)
+    c = CLEARING
+    deliverable = c["deliverable_mwh"] * np.array([1.0, 1.0, 0.0])
+    args = (c["need_it_mwh"], deliverable, c["pue"], c["sensitivity"], c["utilisation_start"])
+    system = markets._OfferSystem(
+        *args,
+        c["weight"],
+        cap,
+        c["pre_tax_cost_usd_per_mwh"],
+        c["tax_usd_per_mwh"],
+        np.full(3, 0.15),
+        np.full(3, 1.0),
+    )
+    price = np.array([120.0, 130.0, 150.0])
+    system.residual(price)
+    jacobian = system.jacobian()
+    if cap == math.inf:
+        assert np.array_equal(jacobian[2], [0.0, 0.0, 1.0])
+    for k in range(3):
+        step = np.where(np.arange(3) == k, 1e-4 * price[k], 0.0)
+        up, _ = system.residual(price + step)
+        down, _ = system.residual(price - step)
+        np.testing.assert_allclose(jacobian[:, k], (up - down) / (2 * step[k]), rtol=1e-6)
 
 
 def test_energy_prices_with_no_weight_are_last_steps() -> None:

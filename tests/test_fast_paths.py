@@ -5,40 +5,10 @@ that needs it, or by the private switch) and compared with ``array_equal``, not 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from sim import capacity, markets, physics
 
 RNG = np.random.default_rng(7)
-
-
-def _offer_args(n: int) -> tuple:
-    cost = RNG.uniform(40.0, 90.0, n)
-    return (
-        float(RNG.uniform(1e5, 1e6)),
-        RNG.uniform(1e5, 5e5, n),
-        RNG.uniform(1.05, 1.6, n),
-        4.0,
-        RNG.uniform(0.2, 0.9, n),
-        0.15,
-        np.inf,
-        cost,
-        RNG.uniform(0.0, 10.0, n),
-        np.full(n, 0.15),
-        np.full(n, 1.0),
-    )
-
-
-@pytest.mark.parametrize("n", [1, 3, 5])
-def test_energy_residual_in_floats_equals_the_array_path(n: int) -> None:
-    args = _offer_args(n)
-    price = args[7] * 1.4 + args[8]
-    fast = markets._OfferSystem(*args)
-    assert fast.few
-    slow = markets._OfferSystem(*args)
-    slow.few = False
-    for got, want in zip(fast.residual(price), slow.residual(price), strict=True):
-        assert np.array_equal(got, want)
 
 
 def test_ceiling_law_without_masks_equals_the_masked_path() -> None:
