@@ -24,6 +24,9 @@ from sim.params import JOULES_PER_MWH, SECONDS_PER_YEAR
 FloatArray = NDArray[np.float64]
 
 MAX_EXCESS_DEMAND_RATIO = 1e9  # chip demand over capacity that a scarcity price reflects [-]
+SOLD_OUT_SHARE = 1e-9
+"""A vendor whose unsold chips are at most this share of what it could deliver is sold out [-]:
+what pro-rata rationing leaves over is rounding (about 1e-13 of sales), not chips to spare."""
 
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
@@ -626,7 +629,8 @@ def clear_chips(
     asked = orders
     # firms turn what they could not get to vendors with chips to spare, once, at their
     # clearing prices (the export rules and the quota still apply)
-    spare = np.maximum(deliverable - chips.sum(axis=0), 0.0)
+    spare = deliverable - chips.sum(axis=0)
+    spare = np.where(spare > SOLD_OUT_SHARE * deliverable, spare, 0.0)
     unspent = ((orders - chips) * clearing).sum(axis=1)
     if (unspent > 0).any() and (spare > 0).any():
         again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)

@@ -97,6 +97,33 @@ def test_rationed_budgets_turn_to_the_vendor_with_chips_to_spare() -> None:
     np.testing.assert_allclose(deal.payments_usd.sum(axis=1), [1000.0, 1000.0], rtol=1e-9)
 
 
+def test_a_vendor_sold_out_to_rounding_takes_no_second_round_orders() -> None:
+    # Random markets where rationing binds: what pro-rata rationing leaves a sold-out vendor is
+    # rounding (0 or about 1e-13 of its sales, by the last bit of the budgets). Counting that as
+    # chips to spare sent it a logit share of the unplaced money, rationed away, so a budget
+    # change of one part in 1e12 could leave several % of the money unspent. Spending must
+    # instead move with the budgets, smoothly.
+    rng = np.random.default_rng(7)
+    worst = 0.0
+    for _ in range(300):
+        n_firms, n_vendors = int(rng.integers(2, 9)), int(rng.integers(2, 5))
+        budget = rng.uniform(1e8, 1e10, n_firms)
+        args = (
+            rng.uniform(1e4, 3e4, n_vendors),  # list prices
+            rng.uniform(5e14, 2e15, n_vendors),  # FLOP/s per chip
+            rng.uniform(5e11, 2e12, n_vendors),  # FLOP/J
+            np.full(n_firms, 4.0),
+            rng.uniform(0.05, 0.6, n_vendors) * budget.sum() / 2e4,  # deliverable: binds
+            60.0,
+            3.0,
+            np.zeros(n_firms, dtype=bool),
+        )
+        spent = markets.clear_chips(budget, *args).payments_usd.sum()
+        nudged = markets.clear_chips(budget * (1 + 1e-12), *args).payments_usd.sum()
+        worst = max(worst, abs(nudged - spent) / spent)
+    assert worst < 1e-9
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.floats(0.0, 1e6), min_size=3, max_size=3),
