@@ -600,9 +600,10 @@ lesson.print_key_numbers()
 #    confidence intervals that exclude zero? Were any of your single-seed conclusions wrong?
 # 5. **(hard)** Who gains, as a function of the cap: in a new cell, loop over
 #    `cap_mw` in (2000, 3000, 5000, 10000, 20000, 40000), run
-#    `load_scenario("energy-cap", {"run.years": args.years, "policies.energy_cap.cap_mw": cap})`
-#    with the same seed, and plot each sector's cumulative profit minus the baseline's against
-#    the cap. Explain the shape with two facts about demand in this model: buyers pay for
+#    `load_scenario("energy-cap", {"run.years": args.years, "policies.energy_cap.cap_mw": cap,
+#    **ALLOCATION["energy-cap"]})` (the lesson's pro-rata cap; leave the last part out for the
+#    shipped auction, and compare) with the same seed, and plot each sector's cumulative
+#    profit minus the baseline's against the cap. Explain the shape with two facts about demand in this model: buyers pay for
 #    tasks done right, and near the loss floor a somewhat worse model does almost as well, so
 #    a capped lab loses few buyers (the `outside_option_share` column of `result.model` shows
 #    how many tasks go to the open model or to no AI); and the labs' prices are Nash markups
