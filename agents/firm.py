@@ -421,9 +421,10 @@ class Firms(AgentTable):
         erosion = market.spillover_closed_per_year + np.where(
             self.open_weights, market.spillover_open_per_year, 0.0
         )
-        value = innovation.rnd_value_usd_per_doubling(
-            compute_spend, market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
+        self.lead_years = innovation.lead_years(
+            market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
         )
+        value = innovation.lead_value_usd_per_doubling(compute_spend, self.lead_years)
         subsidy = policies.rnd_subsidy_rate["firms"]
         # what R&D buys shrinks as ideas get harder (the same factor production applies)
         reach = self.rnd_max_extra * self.ideas_rate_factor()
@@ -445,9 +446,6 @@ class Firms(AgentTable):
         self.rnd_step_usd_per_year = self.rnd_usd_per_year + (
             gross_rate - self.rnd_usd_per_year
         ) * -math.expm1(-dt / 2.0)
-        self.lead_years = innovation.lead_years(
-            market.hurdle_rate_per_year, erosion, self.rnd_horizon_years
-        )
         log2_efficiency = (
             self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
             + self.log2_algorithmic_efficiency

@@ -70,8 +70,18 @@ def rnd_value_usd_per_doubling(
     cost saving only, a lower bound: better models also win buyers. Negative spending counts
     as 0.
     """
+    lead = lead_years(discount_rate_per_year, erosion_rate_per_year, horizon_years)
+    return lead_value_usd_per_doubling(compute_spend_usd_per_year, lead)
+
+
+def lead_value_usd_per_doubling(
+    compute_spend_usd_per_year: ArrayLike, lead_years: ArrayLike
+) -> FloatArray:
+    """:func:`rnd_value_usd_per_doubling` of a lead already valued: ``X ln2 L`` [USD/doubling]
+    with ``L`` the lead's discounted years [yr] (:func:`lead_years`), for callers that keep
+    ``L``. Negative spending counts as 0."""
     x = np.maximum(np.asarray(compute_spend_usd_per_year, dtype=float), 0.0)
-    return x * LN2 * lead_years(discount_rate_per_year, erosion_rate_per_year, horizon_years)
+    return x * LN2 * np.asarray(lead_years, dtype=float)
 
 
 def lead_years(

@@ -217,6 +217,7 @@ class EfficiencyRaceModel(mesa.Model):
         self._government_balance = 0.0
         self.year = scenario.run.start_year
         self._levers = levers_in_force(scenario.policies, self.year)
+        self._policy_levers = self._levers  # the levers self.policies was built for
         self._reset_outputs()
         self.collect_agents = collect_agents
         self._agent_records: list[dict[str, Any]] = []
@@ -289,7 +290,11 @@ class EfficiencyRaceModel(mesa.Model):
         self._reset_outputs()  # nothing carries over from the last step (e.g. once all firms exit)
         run = self.config.run
         self.year = run.start_year + (self.steps - 1) * self.dt  # Mesa has counted this step
-        self.policies = active_policies(self.config.policies, self.year)
+        # a lever's values are fixed while it is in force: rebuild only when the levers change
+        levers = levers_in_force(self.config.policies, self.year)
+        if levers != self._policy_levers:
+            self.policies = active_policies(self.config.policies, self.year)
+            self._policy_levers = levers
         entrants = self._entry()
         self.ledger.open_step(*self.accounts)
         if entrants:
