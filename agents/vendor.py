@@ -3,6 +3,7 @@ with market power and scarcity."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -204,7 +205,7 @@ class Vendors(AgentTable):
         # the growth planned for follows the growth seen, averaged over a year
         self.demand_forecast_doublings_per_year = self.demand_forecast_doublings_per_year + (
             growth - self.demand_forecast_doublings_per_year
-        ) * -np.expm1(-dt)
+        ) * -math.expm1(-dt)
         expected = capacity.planned_demand(
             self.demand_chips_per_year,
             np.minimum(
