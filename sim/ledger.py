@@ -113,6 +113,8 @@ class Ledger:
         matrix = amounts.ndim == 2
         if amounts.size and not amounts.min() >= 0.0:  # NaN fails too
             raise ValueError(f"transfer for {reason}: amounts must be >= 0, got {usd!r}")
+        if not amounts.any():  # nothing moves: booking zeros would change no balance or flow
+            return amounts
         if isinstance(payer, Accounts):
             paid_by = amounts.sum(axis=1) if matrix else amounts
             cash = payer.cash_usd
