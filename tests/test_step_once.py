@@ -26,6 +26,7 @@ def test_policies_kept_between_lever_changes_equal_a_fresh_build(name: str) -> N
             distinct.append(model.policies)
     assert len(distinct) > 1  # a lever of these scenarios starts (or stops) within the run
 
+
 def test_lead_value_is_the_rnd_value_of_the_same_lead() -> None:
     spend = np.array([0.0, 1e9, -5.0, 3e11])
     erosion = np.array([0.3, 1.0, 0.0, 2.5])
