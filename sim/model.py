@@ -217,7 +217,7 @@ class EfficiencyRaceModel(mesa.Model):
         self._government_balance = 0.0
         self.year = scenario.run.start_year
         self._levers = levers_in_force(scenario.policies, self.year)
-        self._policy_levers = self._levers  # the levers self.policies was built for
+        self._lever_changed = False  # whether a lever started or stopped this step
         self._reset_outputs()
         self.collect_agents = collect_agents
         self._agent_records: list[dict[str, Any]] = []
@@ -292,9 +292,10 @@ class EfficiencyRaceModel(mesa.Model):
         self.year = run.start_year + (self.steps - 1) * self.dt  # Mesa has counted this step
         # a lever's values are fixed while it is in force: rebuild only when the levers change
         levers = levers_in_force(self.config.policies, self.year)
-        if levers != self._policy_levers:
+        self._lever_changed = levers != self._levers
+        if self._lever_changed:
             self.policies = active_policies(self.config.policies, self.year)
-            self._policy_levers = levers
+            self._levers = levers
         entrants = self._entry()
         self.ledger.open_step(*self.accounts)
         if entrants:
@@ -346,11 +347,9 @@ class EfficiencyRaceModel(mesa.Model):
         return 1
 
     def _levers_changed(self) -> bool:
-        """True in the step a policy lever starts or stops (firms re-plan at once)."""
-        levers = levers_in_force(self.config.policies, self.year)
-        changed = levers != self._levers
-        self._levers = levers
-        return changed
+        """True in the step a policy lever starts or stops (firms re-plan at once; the step
+        opens by looking, :meth:`_open_step`)."""
+        return self._lever_changed
 
     def _post_offers(self, policies: ActivePolicies) -> Offers:
         suppliers = self.supplier_table

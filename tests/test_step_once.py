@@ -17,11 +17,14 @@ from sim.scenario import load_scenario
 def test_policies_kept_between_lever_changes_equal_a_fresh_build(name: str) -> None:
     scenario = load_scenario(name, {"run.years": 12.0})
     model = EfficiencyRaceModel(scenario, rng=0, collect_agents=False)
-    start, distinct = scenario.run.start_year, []
+    start, distinct, last = scenario.run.start_year, [], model.policies
     for _ in range(scenario.run.n_steps):
         model.step()
         year = start + (model.steps - 1) * model.dt  # the step's year, as the model has it
         assert model.policies == active_policies(scenario.policies, year)
+        # firms re-plan in exactly the steps a lever starts or stops (here: its values change)
+        assert model._levers_changed() == (model.steps > 1 and model.policies != last)
+        last = model.policies
         if model.policies not in distinct:
             distinct.append(model.policies)
     assert len(distinct) > 1  # a lever of these scenarios starts (or stops) within the run
