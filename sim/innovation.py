@@ -225,6 +225,9 @@ def catch_up_log2_efficiency(
     a = np.asarray(log2_efficiency, dtype=float)
     target = np.asarray(target_log2_efficiency, dtype=float)
     lam = np.asarray(catch_up_rate_per_year, dtype=float)
+    # a rate below the smallest normal float (2.2e-308 a year) is none: a subnormal has too few
+    # bits for lambda t and its ratios (lambda t underflowed to 0 and broke the half steps)
+    lam = np.where(lam >= np.finfo(float).tiny, lam, 0.0)
     g_own = np.asarray(own_doublings_per_year, dtype=float)
     g_target = np.asarray(target_doublings_per_year, dtype=float)
     drift = g_target - g_own
