@@ -390,6 +390,11 @@ def synthetic_stock_tokens(
 
 #: shares of a step's training compute tried by :func:`synthetic_generation_share`
 GENERATION_SHARES = np.linspace(0.0, 1.0, 21)
+GENERATION_TIE_NATS = 1e-9
+"""Shares whose ln effective compute is within this of the best tie, and the smallest wins
+[ln FLOP]: at the data-limited floor several shares give the same C_eff up to round-off, and
+the last bits must not decide (1e-9: a part in a billion of effective compute is no reason
+to generate)."""
 
 
 def synthetic_generation_share(
@@ -409,7 +414,8 @@ def synthetic_generation_share(
     compute after the step, ``C_eff(C + (1 - s) dC, H + synthetic(G + s dC / f))``
     (:func:`log_effective_compute_flop`, :func:`synthetic_stock_tokens`): the data margin of
     the same loss minimisation that chooses a run's parameters and tokens. 0 where data does
-    not bind (ties go to training), and wherever generating does not pay.
+    not bind, and wherever generating does not pay; shares within
+    :data:`GENERATION_TIE_NATS` of the best tie, and the smallest wins (training).
 
     Parameters
     ----------
@@ -444,7 +450,8 @@ def synthetic_generation_share(
         s = GENERATION_SHARES
         stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
         log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
-        share[rows] = s[np.argmax(log_eff, axis=-1)]
+        near_best = log_eff >= log_eff.max(axis=-1, keepdims=True) - GENERATION_TIE_NATS
+        share[rows] = s[np.argmax(near_best, axis=-1)]  # the first, smallest share
     return _finish(share)
 
 

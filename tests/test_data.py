@@ -232,3 +232,21 @@ def test_the_table_is_exact_where_data_does_not_bind() -> None:
     assert fit.loss(math.exp(far)) == pytest.approx(
         data.data_limited_loss_floor(3e14, fit), rel=1e-9
     )
+
+
+def test_a_share_better_by_less_than_the_tie_margin_loses_to_training() -> None:
+    # a lab deep past the data wall: generating 5% of the step gains ln C_eff by less than
+    # GENERATION_TIE_NATS (1e-9), which round-off can flip, so training (s = 0) wins
+    c, dc, h, g, cost = 2.4476076713951704e35, 2.056584117296545e33, 3.61e13, 9.2e15, 5.22e10
+    gain = [
+        float(
+            data.log_effective_compute_flop(
+                np.log(c + (1.0 - s) * dc),
+                h + data.synthetic_stock_tokens(g + s * dc / cost, h, 10.0),
+                FIT,
+            )
+        )
+        for s in (0.0, 0.05)
+    ]
+    assert 0.0 < gain[1] - gain[0] < data.GENERATION_TIE_NATS  # 0.05 is better, by a hair
+    assert data.synthetic_generation_share(c, dc, h, g, cost, 10.0, FIT) == 0.0
