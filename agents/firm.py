@@ -289,7 +289,7 @@ class Firms(AgentTable):
     def running_total(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
         """Each firm's total of a per-cohort fleet quantity [firm, slot] as it counts this
         step: the row sums of :meth:`running`, without copying the fleet."""
-        return row_sums(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
+        return markets.row_sums(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
 
     def sum_fleet(self) -> None:
         """FLOP/s, watts and depreciation per step of the fleet this step (:meth:`running`)."""
@@ -560,8 +560,8 @@ class Firms(AgentTable):
         if idle.any():  # idle cohorts compute nothing and burn nothing
             running_flops[idle] = 0.0
             running_watts[idle] = 0.0
-        self.flop_per_second = row_sums(running_flops)
-        self.watts = row_sums(running_watts)
+        self.flop_per_second = markets.row_sums(running_flops)
+        self.watts = markets.row_sums(running_watts)
         mwh_per_watt = dt * SECONDS_PER_YEAR / JOULES_PER_MWH
         cost = self.watts * (mwh_per_watt * energy_usd_per_it_mwh)
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
@@ -958,12 +958,6 @@ class Firms(AgentTable):
         block = np.array([getattr(self, name) for name in FIRM_ONLY_OUTPUTS], dtype=float)
         out.update(zip(FIRM_ONLY_OUTPUTS, block, strict=True))
         return out
-
-
-def row_sums(a: FloatArray) -> FloatArray:
-    """Sums over the last axis of ``a`` [firm, cohort], as one matrix-vector product (several
-    times faster than ``a.sum(axis=-1)`` on rows of a few dozen cohorts; same to rounding)."""
-    return a @ np.ones(a.shape[-1])
 
 
 def discretionary_budget_usd(

@@ -386,9 +386,9 @@ class EfficiencyRaceModel(mesa.Model):
         flops = chips * deal.flop_per_second_per_chip
         firms.add_cohorts(
             self.steps,
-            flops.sum(axis=1) * self._mix_throughput(paid),
-            (flops / deal.flop_per_joule).sum(axis=1),
-            paid.sum(axis=1) / firms.life_steps,
+            markets.row_sums(flops) * self._mix_throughput(paid),
+            markets.row_sums(flops / deal.flop_per_joule),
+            markets.row_sums(paid) / firms.life_steps,
         )
         sold = chips.sum(axis=0)
         vendors.settle(self.ledger, sold, policies, dt)
