@@ -611,7 +611,8 @@ class EfficiencyRaceModel(mesa.Model):
         flop = production.step_logical_flop_on_nodes(
             energy.delivered_mwh,
             production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
-            (chip_gain + algo_gain)[:, None, :] + site_gain[None, :, :],
+            chip_gain + algo_gain,
+            site_gain,
             weights,
         )
         site = float(np.sum(offers.energy_weights * np.exp2(log2_site)))
