@@ -641,7 +641,7 @@ def clear_chips(
     # clearing prices (the export rules and the quota still apply)
     spare = deliverable - chips.sum(axis=0)
     spare = np.where(spare > SOLD_OUT_SHARE * deliverable, spare, 0.0)
-    unspent = ((orders - chips) * clearing).sum(axis=1)
+    unspent = row_sums((orders - chips) * clearing)
     if (unspent > 0).any() and (spare > 0).any():
         again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
         if controls:
