@@ -286,15 +286,20 @@ class Firms(AgentTable):
             out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
         return out
 
+    def running_total(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
+        """Each firm's total of a per-cohort fleet quantity [firm, slot] as it counts this
+        step: the row sums of :meth:`running`, without copying the fleet."""
+        return markets.row_sums(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
+
     def sum_fleet(self) -> None:
         """FLOP/s, watts and depreciation per step of the fleet this step (:meth:`running`)."""
-        self.flop_per_second = self.running(
+        self.flop_per_second = self.running_total(
             self.fleet_flop_per_second, self.new_flop_per_second
-        ).sum(axis=1)
-        self.watts = self.running(self.fleet_watts, self.new_watts).sum(axis=1)
-        self.depreciation_usd_per_step = self.running(
+        )
+        self.watts = self.running_total(self.fleet_watts, self.new_watts)
+        self.depreciation_usd_per_step = self.running_total(
             self.fleet_depreciation_usd, self.new_depreciation_usd
-        ).sum(axis=1)
+        )
 
     def fleet_log2_flop_per_joule(self, frontier_log2_flop_per_joule: float) -> FloatArray:
         """log2 of each fleet's physical FLOP per IT joule [log2(FLOP/J)]."""
@@ -553,24 +558,24 @@ class Firms(AgentTable):
         if idle.any():  # idle cohorts compute nothing and burn nothing
             running_flops[idle] = 0.0
             running_watts[idle] = 0.0
-        need = running_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
-        cost = need.sum(axis=1) * energy_usd_per_it_mwh
+        self.flop_per_second = markets.row_sums(running_flops)
+        self.watts = markets.row_sums(running_watts)
+        mwh_per_watt = dt * SECONDS_PER_YEAR / JOULES_PER_MWH
+        cost = self.watts * (mwh_per_watt * energy_usd_per_it_mwh)
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
-        self.energy_bid_it_mwh = need * np.where(cost > 0, afford, 0.0)[:, None]
-        self.energy_need_it_mwh = self.energy_bid_it_mwh.sum(axis=1)
-        self.flop_per_second = running_flops.sum(axis=1)
-        self.watts = running_watts.sum(axis=1)
-        self.energy_value_usd_per_it_mwh = np.zeros(need.shape)
-        if for_auction:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
-            cohort_fpj = np.where(
-                frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj
-            )
-            value = markets.compute_value_usd_per_it_mwh(
-                per_flop[:, None], algorithmic[:, None], cohort_fpj
-            )
-            self.energy_value_usd_per_it_mwh = np.where(has & ~idle, value, 0.0)
+        share = np.where(cost > 0, afford, 0.0)  # of the energy each fleet needs, bid for
+        self.energy_bid_it_mwh = running_watts * (mwh_per_watt * share[:, None])
+        self.energy_need_it_mwh = self.watts * (mwh_per_watt * share)
+        if not for_auction:
+            self.energy_value_usd_per_it_mwh = np.zeros(running_watts.shape)
+            return
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
+        cohort_fpj = np.where(frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj)
+        value = markets.compute_value_usd_per_it_mwh(
+            per_flop[:, None], algorithmic[:, None], cohort_fpj
+        )
+        self.energy_value_usd_per_it_mwh = np.where(has & ~idle, value, 0.0)
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:

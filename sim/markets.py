@@ -29,6 +29,12 @@ SOLD_OUT_SHARE = 1e-9
 what pro-rata rationing leaves over is rounding (about 1e-13 of sales), not chips to spare."""
 
 
+def row_sums(a: FloatArray) -> FloatArray:
+    """Sums over the last axis of ``a`` (e.g. [firm, cohort] or [firm, vendor]), as one matrix-vector product (several
+    times faster than ``a.sum(axis=-1)`` on short rows; same to rounding)."""
+    return a @ np.ones(a.shape[-1])
+
+
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
     option of utility 0. Stable for any magnitude (log-sum-exp); options with utility -inf get 0.
@@ -49,7 +55,11 @@ def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1
     # shift by the largest utility (the outside option's 0 included) so exp cannot overflow
     top = np.maximum(top, 0.0) if outside_option else np.where(np.isfinite(top), top, 0.0)
     weights = np.exp(u - top)
-    total = weights.sum(axis=axis, keepdims=True)
+    total = (
+        row_sums(weights)[..., None]
+        if axis in (-1, u.ndim - 1)
+        else weights.sum(axis, keepdims=True)
+    )
     if outside_option:
         total = total + np.exp(-top)
     return weights / np.where(total > 0, total, 1.0)  # all options at -inf: all shares 0
@@ -631,7 +641,7 @@ def clear_chips(
     # clearing prices (the export rules and the quota still apply)
     spare = deliverable - chips.sum(axis=0)
     spare = np.where(spare > SOLD_OUT_SHARE * deliverable, spare, 0.0)
-    unspent = ((orders - chips) * clearing).sum(axis=1)
+    unspent = row_sums((orders - chips) * clearing)
     if (unspent > 0).any() and (spare > 0).any():
         again = _chip_orders(unspent, clearing, flops_mix, fpj_mix, *args, spare > 0)
         if controls:

@@ -390,9 +390,9 @@ class EfficiencyRaceModel(mesa.Model):
         flops = chips * deal.flop_per_second_per_chip
         firms.add_cohorts(
             self.steps,
-            flops.sum(axis=1) * self._mix_throughput(paid),
-            (flops / deal.flop_per_joule).sum(axis=1),
-            paid.sum(axis=1) / firms.life_steps,
+            markets.row_sums(flops) * self._mix_throughput(paid),
+            markets.row_sums(flops / deal.flop_per_joule),
+            markets.row_sums(paid) / firms.life_steps,
         )
         sold = chips.sum(axis=0)
         vendors.settle(self.ledger, sold, policies, dt)
@@ -615,7 +615,8 @@ class EfficiencyRaceModel(mesa.Model):
         flop = production.step_logical_flop_on_nodes(
             energy.delivered_mwh,
             production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
-            (chip_gain + algo_gain)[:, None, :] + site_gain[None, :, :],
+            chip_gain + algo_gain,
+            site_gain,
             weights,
         )
         site = float(np.sum(offers.energy_weights * np.exp2(log2_site)))

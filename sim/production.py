@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sim import law, physics
+from sim import law
 from sim.params import JOULES_PER_MWH
 
 
@@ -74,20 +74,29 @@ def step_logical_flop(
 def step_logical_flop_on_nodes(
     grid_energy_mwh: ArrayLike,
     log2_elogical_at_start: ArrayLike,
-    log2_gain_at_nodes: ArrayLike,
-    weights: ArrayLike,
-    axis: int = -1,
+    firm_log2_gain_at_nodes: NDArray[np.float64],
+    supplier_log2_gain_at_nodes: NDArray[np.float64],
+    weights: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Logical FLOP produced in one step [FLOP], summed along ``axis`` (the suppliers).
+    """Logical FLOP each firm produces in one step [FLOP], summed over its suppliers.
 
-    ``grid_energy_mwh`` [MWh] is delivered evenly over the step; efficiency starts at
-    2^``log2_elogical_at_start`` [logical FLOP/J] and gains ``log2_gain_at_nodes`` doublings by
-    each quadrature node of :func:`sim.physics.step_nodes` (last axis: nodes; the other axes as
-    the energy's), the sum over the links of each link's own path. The step's compute is energy x
-    E(0) x the mean of 2^gain over the step (:func:`sim.physics.log2_step_mean_gain`), exact to
-    about 1e-14 relative; for linear gains it equals :func:`step_logical_flop`.
+    ``grid_energy_mwh`` [MWh, firm x supplier] is delivered evenly over the step; efficiency
+    starts at 2^``log2_elogical_at_start`` [logical FLOP/J, firm x supplier] and gains, by each
+    quadrature node of :func:`sim.physics.step_nodes`, the doublings of the firm's links (chips
+    and algorithms, ``firm_log2_gain_at_nodes`` [firm, node]) plus those of the supplier's
+    site (``supplier_log2_gain_at_nodes`` [supplier, node]). The step's compute is energy x
+    E(0) x the mean of 2^gain over the step, ``sum_j w_j 2^a_f(t_j) 2^b_s(t_j)``: the gains
+    add, so the mean is one matrix product of the firms' and the suppliers' factors, each
+    shifted by its largest gain so it cannot overflow (as
+    :func:`sim.physics.log2_step_mean_gain`). Exact to about 1e-14 relative; for linear gains
+    it equals :func:`step_logical_flop`.
     """
     e = np.asarray(grid_energy_mwh, dtype=float)
-    log2_mean = np.asarray(physics.log2_step_mean_gain(log2_gain_at_nodes, weights, axis=-1))
+    firm_top = np.max(firm_log2_gain_at_nodes, axis=-1)
+    supplier_top = np.max(supplier_log2_gain_at_nodes, axis=-1)
+    firm_factor = np.exp2(firm_log2_gain_at_nodes - firm_top[:, None]) * weights
+    supplier_factor = np.exp2(supplier_log2_gain_at_nodes - supplier_top[:, None])
+    mean = (firm_factor @ supplier_factor.T) / np.sum(weights)
+    log2_mean = np.log2(mean) + firm_top[:, None] + supplier_top[None, :]
     per_mwh = JOULES_PER_MWH * np.exp2(np.asarray(log2_elogical_at_start) + log2_mean)
-    return np.sum(np.where(e > 0, e * per_mwh, 0.0), axis=axis)
+    return np.sum(np.where(e > 0, e * per_mwh, 0.0), axis=-1)
