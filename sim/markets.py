@@ -30,8 +30,9 @@ what pro-rata rationing leaves over is rounding (about 1e-13 of sales), not chip
 
 
 def row_sums(a: FloatArray) -> FloatArray:
-    """Sums over the last axis of ``a`` (e.g. [firm, cohort] or [firm, vendor]), as one matrix-vector product (several
-    times faster than ``a.sum(axis=-1)`` on short rows; same to rounding)."""
+    """Sums over the last axis of ``a`` (e.g. [firm, cohort] or [firm, vendor]), as one
+    matrix-vector product: several times faster than ``a.sum(axis=-1)`` on short rows, and equal
+    to it up to rounding (BLAS may add in another order on another CPU)."""
     return a @ np.ones(a.shape[-1])
 
 
