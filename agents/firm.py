@@ -726,10 +726,8 @@ class Firms(AgentTable):
         bought_watts = self.fleet_watts.sum(axis=1) - self.fleet_watts_at_decide
         self.last_purchase_it_mwh = bought_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
         # the same test as the training delay, this step
-        compliance: FloatArray | float = 0.0  # nothing to book while no threshold is in force
-        if policies.compliance_cost_usd_per_year > 0:
-            due = np.where(self.above_threshold, policies.compliance_cost_usd_per_year * dt, 0.0)
-            compliance = ledger.transfer("compliance", due, self.accounts, "government")
+        due = np.where(self.above_threshold, policies.compliance_cost_usd_per_year * dt, 0.0)
+        compliance = ledger.transfer("compliance", due, self.accounts, "government")
         self.profit_usd = (
             self.revenue_usd()
             + subsidy

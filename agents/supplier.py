@@ -246,14 +246,12 @@ class Suppliers(AgentTable):
         fuel = ledger.transfer(
             "generation", sold_mwh * self.fuel_usd_per_mwh, self.accounts, "outside"
         )
-        tax: FloatArray | float = 0.0
-        if policies.carbon_tax_usd_per_t_co2 > 0:
-            tax = ledger.transfer(
-                "carbon tax",
-                policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
-                self.accounts,
-                "government",
-            )
+        tax = ledger.transfer(
+            "carbon tax",
+            policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
+            self.accounts,
+            "government",
+        )
         rnd_gross, subsidy = self.do_rnd(
             ledger, p["rnd_share"] * self.revenue_usd(), policies.rnd_subsidy_rate["suppliers"], dt
         )

@@ -553,12 +553,10 @@ class EfficiencyRaceModel(mesa.Model):
         )
         # permits are part of what firms pay for energy (so their profit counts them); the
         # money goes to the government
-        self.permit_revenue_usd = 0.0
-        if permit_usd_per_mwh > 0:
-            permits = self.ledger.transfer(
-                "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
-            )
-            self.permit_revenue_usd = float(permits.sum())
+        permits = self.ledger.transfer(
+            "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
+        )
+        self.permit_revenue_usd = float(permits.sum())
         self.permit_price_usd_per_mwh = permit_usd_per_mwh if math.isfinite(cap_mwh) else math.nan
         return EnergySettlement(demand, delivered, cap_mwh, asked_of_suppliers, auction)
 
