@@ -415,9 +415,17 @@ def test_energy_prices_are_the_scarcity_prices_of_the_demand_they_bring(cap: flo
     c = CLEARING
     low = c["pre_tax_cost_usd_per_mwh"] * 1.15 + c["tax_usd_per_mwh"]
     high = c["pre_tax_cost_usd_per_mwh"] * 2.15 + c["tax_usd_per_mwh"]
-    args = (
+    system = _offer_system(c["deliverable_mwh"], cap)
+    slow, _ = markets._energy_prices_by_best_responses(low, high, system, 1e-12)
+    np.testing.assert_allclose(price, slow, rtol=1e-9)
+
+
+def _offer_system(deliverable_mwh: np.ndarray, cap: float) -> markets._OfferSystem:
+    """The offer equations of :data:`CLEARING` (markups 0.15, full pass-through)."""
+    c = CLEARING
+    return markets._OfferSystem(
         c["need_it_mwh"],
-        c["deliverable_mwh"],
+        deliverable_mwh,
         c["pue"],
         c["sensitivity"],
         c["utilisation_start"],
@@ -428,28 +436,13 @@ def test_energy_prices_are_the_scarcity_prices_of_the_demand_they_bring(cap: flo
         np.full(3, 0.15),
         np.full(3, 1.0),
     )
-    slow, _ = markets._energy_prices_by_best_responses(
-        low, high, markets._OfferSystem(*args), 1e-12
-    )
-    np.testing.assert_allclose(price, slow, rtol=1e-9)
 
 
 @pytest.mark.parametrize("cap", [math.inf, 3000.0])
 def test_offer_jacobian_is_the_residuals_derivative(cap: float) -> None:
     # Newton's Jacobian against central differences of the residual, column by column; one
     # supplier with nothing to deliver counts as full (without a cap its row is the identity's)
-    c = CLEARING
-    deliverable = c["deliverable_mwh"] * np.array([1.0, 1.0, 0.0])
-    args = (c["need_it_mwh"], deliverable, c["pue"], c["sensitivity"], c["utilisation_start"])
-    system = markets._OfferSystem(
-        *args,
-        c["weight"],
-        cap,
-        c["pre_tax_cost_usd_per_mwh"],
-        c["tax_usd_per_mwh"],
-        np.full(3, 0.15),
-        np.full(3, 1.0),
-    )
+    system = _offer_system(CLEARING["deliverable_mwh"] * np.array([1.0, 1.0, 0.0]), cap)
     price = np.array([120.0, 130.0, 150.0])
     system.residual(price)
     jacobian = system.jacobian()
