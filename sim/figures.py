@@ -43,6 +43,12 @@ PNG_COMPRESS_LEVEL = 1
 """zlib level of the saved PNG files: 1 encodes several times faster than the default 6, for
 files about 5% larger."""
 
+SAVED_STYLE = {"text.hinting": "no_hinting"}
+"""Matplotlib settings :func:`draw_all` draws the files with: text without FreeType's hinting
+(glyph outlines fitted to the pixel grid by the font's own program, run for every glyph).
+Text is about half of the drawing time, and renders a third faster unhinted; letters come out
+a little softer and wider."""
+
 WIDTH_IN = 9.0
 """Width of every figure [in]."""
 
@@ -226,10 +232,16 @@ def _plain_log_ticks(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(plain)
 
 
+def _year_ticks() -> ticker.Locator:
+    """Ticks of a calendar-year axis: whole years, at most six or so (every 4 years over the
+    20-year baseline, 2024 to 2044): each tick costs a label and three lines to draw."""
+    return ticker.MaxNLocator(nbins=5, steps=[1, 2, 4, 5, 10], integer=True)
+
+
 def _time_axis(ax: Axes, result: RunData, label: bool = True) -> None:
     run = result.scenario.run
     ax.set_xlim(run.start_year, float(result.model["year"].iloc[-1]))
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(_year_ticks())
     ax.xaxis.set_major_formatter(ticker.ScalarFormatter(useOffset=False))  # "2024", not "+2.024e3"
     if label:
         ax.set_xlabel("calendar year")
@@ -778,8 +790,9 @@ def draw_all(result: RunData, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for file_name, draw in FIGURES.items():
-        path = out_dir / file_name
-        draw(result).savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
-        written.append(path)
+    with matplotlib.rc_context(SAVED_STYLE):
+        for file_name, draw in FIGURES.items():
+            path = out_dir / file_name
+            draw(result).savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+            written.append(path)
     return written
