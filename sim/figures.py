@@ -30,6 +30,7 @@ import pandas as pd
 from matplotlib import colormaps, ticker
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from sim import finance, law
@@ -246,6 +247,20 @@ def _time_axis(ax: Axes, result: RunData, label: bool = True) -> None:
     if label:
         ax.set_xlabel("calendar year")
     ax.grid(True, alpha=0.3)
+
+
+def _bars(
+    ax: Axes, x: np.ndarray, bottom: np.ndarray, height: np.ndarray, **style: Any
+) -> PolyCollection:
+    """Bars 0.8 wide centred on ``x``, from ``bottom`` to ``bottom + height``, as one artist
+    (``Axes.bar`` makes one Rectangle per bar, each set up and drawn on its own). Corners in
+    the order bottom-left, top-left, top-right, bottom-right."""
+    left, right = x - 0.4, x + 0.4
+    top = bottom + height
+    corners = np.stack([[left, bottom], [left, top], [right, top], [right, bottom]])
+    bars = PolyCollection(corners.transpose(2, 0, 1), linewidth=0.0, **style)
+    ax.add_collection(bars)
+    return bars
 
 
 def _spans(result: RunData, flags: np.ndarray) -> list[tuple[float, float]]:
@@ -502,8 +517,10 @@ def value_capture(result: RunData) -> Figure:
         profit = yearly[f"profit_{sector}"].to_numpy(dtype=np.float64)
         gain, loss = np.maximum(profit, 0.0), np.minimum(profit, 0.0)
         color = SECTOR_COLORS[sector]
-        ax_year.bar(years, gain, width=0.8, bottom=up, color=color, label=SECTOR_LABELS[sector])
-        ax_year.bar(years, loss, width=0.8, bottom=down, color=color, hatch="//", alpha=0.7)
+        _bars(ax_year, years, up, gain, facecolor=color, label=SECTOR_LABELS[sector])
+        _bars(
+            ax_year, years, down, loss, facecolor=color, hatch="//", hatchcolors="black", alpha=0.7
+        )
         up += gain
         down += loss
     ax_year.use_sticky_edges = False  # stacked bars would pin the limits to their bases

@@ -240,14 +240,23 @@ def test_value_capture(short_run: RunResult) -> None:
     summary = summarise(short_run)
     for line, party in zip(labelled_lines(cumulative), summary["surplus_share"], strict=True):
         assert xy(line)[1][-1] == pytest.approx(summary["surplus_share"][party], abs=1e-12)
-    # gains and losses per sector, one bar per calendar year each
-    assert len(yearly.containers) == 6
-    assert all(len(bars) == 2 for bars in yearly.containers)
-    gains = sum(bar.get_height() for bars in yearly.containers[0::2] for bar in bars)
-    losses = sum(bar.get_height() for bars in yearly.containers[1::2] for bar in bars)
+    # gains and losses per sector, one bar per calendar year each: (bottom, top) of each bar
+    assert len(yearly.collections) == 6
+    spans = np.array([[p.vertices[:2, 1] for p in bars.get_paths()] for bars in yearly.collections])
+    assert spans.shape == (6, 2, 2)
+    heights = spans[:, :, 1] - spans[:, :, 0]
+    assert (heights[0::2] >= 0.0).all() and (heights[1::2] <= 0.0).all()
+    # stacked: each sector's gains start where the previous sector's end, losses likewise
+    np.testing.assert_array_equal(spans[2::2, :, 0], spans[0:-2:2, :, 1])
+    np.testing.assert_array_equal(spans[3::2, :, 0], spans[1:-2:2, :, 1])
     model = short_run.model
     total = sum(model[f"profit_{s}_usd"].sum() for s in ("firms", "vendors", "suppliers"))
-    assert gains + losses == pytest.approx(total, rel=1e-9)
+    assert heights.sum() == pytest.approx(total, rel=1e-9)
+    assert [t.get_text() for t in yearly.get_legend().get_texts()] == [
+        "AI firms",
+        "hardware vendors",
+        "energy suppliers",
+    ]
     assert len(labels(margin)) == 3
 
 
