@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import matplotlib
 import numpy as np
@@ -37,6 +37,9 @@ from sim import finance, law
 from sim.params import HOURS_PER_YEAR, LINK_COLUMNS, SECTORS, Scenario
 from sim.series import fold_per_year
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 DPI = 110
 """Resolution of the saved PNG files [dots per inch]."""
 
@@ -44,7 +47,7 @@ PNG_COMPRESS_LEVEL = 1
 """zlib level of the saved PNG files: 1 encodes several times faster than the default 6, for
 files about 5% larger."""
 
-SAVED_STYLE = {"text.hinting": "no_hinting"}
+SAVED_STYLE: dict[RcKeyType, Any] = {"text.hinting": "no_hinting"}
 """Matplotlib settings :func:`draw_all` draws the files with: text without FreeType's hinting
 (glyph outlines fitted to the pixel grid by the font's own program, run for every glyph).
 Text is about half of the drawing time, and renders a third faster unhinted; letters come out
@@ -253,12 +256,13 @@ def _bars(
     ax: Axes, x: np.ndarray, bottom: np.ndarray, height: np.ndarray, **style: Any
 ) -> PolyCollection:
     """Bars 0.8 wide centred on ``x``, from ``bottom`` to ``bottom + height``, as one artist
-    (``Axes.bar`` makes one Rectangle per bar, each set up and drawn on its own). Corners in
-    the order bottom-left, top-left, top-right, bottom-right."""
+    (``Axes.bar`` makes one Rectangle per bar, each set up and drawn on its own), without
+    outlines (a hatch is drawn in the edge colour). Corners in the order bottom-left,
+    top-left, top-right, bottom-right."""
     left, right = x - 0.4, x + 0.4
     top = bottom + height
     corners = np.stack([[left, bottom], [left, top], [right, top], [right, bottom]])
-    bars = PolyCollection(corners.transpose(2, 0, 1), linewidth=0.0, **style)
+    bars = PolyCollection(list(corners.transpose(2, 0, 1)), linewidth=0.0, **style)
     ax.add_collection(bars)
     return bars
 
@@ -518,9 +522,7 @@ def value_capture(result: RunData) -> Figure:
         gain, loss = np.maximum(profit, 0.0), np.minimum(profit, 0.0)
         color = SECTOR_COLORS[sector]
         _bars(ax_year, years, up, gain, facecolor=color, label=SECTOR_LABELS[sector])
-        _bars(
-            ax_year, years, down, loss, facecolor=color, hatch="//", hatchcolors="black", alpha=0.7
-        )
+        _bars(ax_year, years, down, loss, facecolor=color, edgecolor="black", hatch="//", alpha=0.7)
         up += gain
         down += loss
     ax_year.use_sticky_edges = False  # stacked bars would pin the limits to their bases
