@@ -148,12 +148,15 @@ class _PlainLogFormatter(ticker.LogFormatterSciNotation):
 
 
 def _finish(fig: Figure) -> Figure:
-    """Fit the right margin to the widest legend, make log-axis labels plain text and leave out
-    the unlabelled minor ticks of log axes spanning many decades (each tick is several artists)."""
+    """Fit the right margin to the widest legend, make log-axis labels plain text, leave out
+    the unlabelled minor ticks of log axes spanning many decades and put at most about six
+    ticks on linear value axes (each tick is a label and three lines to draw)."""
     for ax in fig.axes:
         low, high = ax.get_ylim()
         if ax.get_yscale() == "log" and 0.0 < low < high and math.log10(high / low) > 4.0:
             ax.yaxis.set_minor_locator(ticker.NullLocator())
+        if ax.get_yscale() == "linear":
+            ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         for axis in (ax.xaxis, ax.yaxis):
             for get, set_ in (
                 (axis.get_major_formatter, axis.set_major_formatter),
@@ -416,7 +419,7 @@ def elogical_by_link(result: RunData) -> Figure:
         label="Elogical (their product)",
     )
     ax2.set_yscale("log", base=2)
-    ax2.yaxis.set_major_locator(ticker.LogLocator(base=2.0, numticks=12))
+    ax2.yaxis.set_major_locator(ticker.LogLocator(base=2.0, numticks=7))
     ax2.yaxis.set_minor_locator(ticker.NullLocator())
     ax2.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{math.log2(v):g}"))
     ax2.set_ylabel("doublings since the start\n(log2 of value / start value)")
