@@ -3,13 +3,16 @@
 Each ``<name>(result) -> Figure`` draws one figure of a run (a :class:`sim.run.RunResult`, or
 anything with its four attributes: :class:`RunData`); :func:`draw_all` saves them all as PNG
 files. They use matplotlib's object API only (:class:`matplotlib.figure.Figure` on an Agg canvas,
-never ``pyplot``): no global state and no GUI backend, so the CLI, worker processes and the
-dashboard's server threads can all draw at once.
+never ``pyplot``): no GUI backend and no global state but matplotlib's settings, which
+:func:`draw_all` changes while it draws (:data:`SAVED_STYLE`), so worker processes draw at once
+and threads should call :func:`draw_all` one at a time.
 
 Drawn for speed, as ``effrace run`` draws six of them every time: margins are fixed in inches
 (constrained layout drew each figure three times and took half the time), the right margin fits
 the widest legend, titles sit at a fixed height, and log-axis labels are plain text (10¹², not
-mathtext, whose parser cost a third of a second).
+mathtext, whose parser cost a third of a second). Every tick is a label and three lines, so
+axes carry about six; many bars are one collection; text is unhinted and the PNG encoder skips
+filters that do not pay on flat colours (:func:`png_bytes`).
 
 Conventions: time runs in calendar years (the ``year`` column, the end of each step); a quantity
 that spans orders of magnitude gets a log axis, and values a log axis cannot show (zero, negative,
@@ -809,7 +812,8 @@ FIGURES: dict[str, Callable[[RunData], Figure]] = {
 
 
 def draw_all(result: RunData, out_dir: Path) -> list[Path]:
-    """Draw every figure of :data:`FIGURES` for one run into ``out_dir`` as PNG files.
+    """Draw every figure of :data:`FIGURES` for one run into ``out_dir`` as PNG files, with
+    matplotlib's settings :data:`SAVED_STYLE` (restored on return).
 
     Returns the paths written, in the order of :data:`FIGURES`.
     """
