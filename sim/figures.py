@@ -151,13 +151,19 @@ class _PlainLogFormatter(ticker.LogFormatterSciNotation):
 
 
 def _finish(fig: Figure) -> Figure:
-    """Fit the right margin to the widest legend, make log-axis labels plain text, leave out
-    the unlabelled minor ticks of log axes spanning many decades and put at most about six
-    ticks on linear value axes (each tick is a label and three lines to draw)."""
+    """Fit the right margin to the widest legend, make log-axis labels plain text, thin the
+    minor ticks of log axes (none over many decades, at 2 and 5 times each power of ten over
+    a few: matplotlib puts them at 2 to 9) and put at most about six ticks on linear value
+    axes (each tick is a label and three lines to draw)."""
     for ax in fig.axes:
         low, high = ax.get_ylim()
         if ax.get_yscale() == "log" and 0.0 < low < high and math.log10(high / low) > 4.0:
             ax.yaxis.set_minor_locator(ticker.NullLocator())
+        elif (
+            isinstance(ax.yaxis.get_minor_locator(), ticker.LogLocator)
+            and getattr(ax.yaxis.get_transform(), "base", None) == 10.0
+        ):
+            ax.yaxis.set_minor_locator(ticker.LogLocator(base=10.0, subs=(2.0, 5.0)))
         if ax.get_yscale() == "linear":
             ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         for axis in (ax.xaxis, ax.yaxis):
