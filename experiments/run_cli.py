@@ -115,11 +115,11 @@ def run_command(args: argparse.Namespace) -> int:
     out = check_out_path(args.out if args.out is not None else Path("runs") / default)
     with replace_folder(out, owned=is_run_folder, overwrite=args.overwrite) as tmp:
         result = _simulate_with_progress(scenario, quiet=args.json)
+        summary = result.summary()
         try:
-            names = write_run_files(result, tmp, figures=not args.no_figures)
+            names = write_run_files(result, tmp, figures=not args.no_figures, summary=summary)
         except OSError as exc:
             raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
-    summary = result.summary()
     if args.json:
         print(to_json({**summary, "out": str(out)}))
     else:

@@ -390,10 +390,16 @@ def write_outputs(
     return [Path(out_dir) / name for name in names]
 
 
-def write_run_files(result: RunResult, folder: Path, figures: bool = True) -> list[str]:
+def write_run_files(
+    result: RunResult,
+    folder: Path,
+    figures: bool = True,
+    summary: dict[str, Any] | None = None,
+) -> list[str]:
     """Write a run's files into an existing ``folder``, manifest.json last: it lists every other
     file with its size and SHA-256, so a reader can tell a complete folder from a damaged one
-    (:func:`check_run_folder`). Returns the file names."""
+    (:func:`check_run_folder`). ``summary``: the run's :func:`summarise`, if the caller has it
+    already. Returns the file names."""
     from sim.atomic import file_digests
 
     names = []
@@ -415,7 +421,7 @@ def write_run_files(result: RunResult, folder: Path, figures: bool = True) -> li
             "model": {k: {"unit": u, "meaning": d} for k, (u, d) in MODEL_OUTPUTS.items()},
             "agents": {k: {"unit": u, "meaning": d} for k, (u, d) in AGENT_OUTPUTS.items()},
         },
-        "summary": summarise(result),
+        "summary": summarise(result) if summary is None else summary,
         "files": file_digests(folder, names),
     }
     (folder / "manifest.json").write_text(to_json(manifest) + "\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from matplotlib import _pylab_helpers
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from PIL import Image
 
 from sim import figures
 from sim.run import RunResult, simulate, summarise, write_outputs
@@ -108,6 +109,28 @@ def test_draw_all_writes_one_valid_png_per_figure(short_run: RunResult, tmp_path
         width, height = png_size(path)
         assert width == round(9.0 * figures.DPI), path.name
         assert 4.0 * figures.DPI <= height <= 10.0 * figures.DPI, path.name
+
+
+def test_png_bytes_decode_to_the_same_pixels_and_resolution() -> None:
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    data = figures.png_bytes(rgba, dpi=110.0)
+    assert data.startswith(PNG_SIGNATURE)
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == "RGBA" and image.size == (5, 7)
+    np.testing.assert_array_equal(np.asarray(image), rgba)
+    assert image.info["dpi"] == pytest.approx((110.0, 110.0), abs=0.01)  # stored per metre
+    with pytest.raises(ValueError, match="RGBA"):
+        figures.png_bytes(rgba[:, :, :3], dpi=110.0)
+
+
+def test_save_png_writes_what_savefig_draws(short_run: RunResult, tmp_path: Path) -> None:
+    fig = figures.market_shares(short_run)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    figures.save_png(fig, tmp_path / "shares.png")
+    ours = np.asarray(Image.open(tmp_path / "shares.png"))
+    np.testing.assert_array_equal(ours, np.asarray(Image.open(buffer)))
 
 
 def test_write_outputs_includes_the_figures(short_run: RunResult, tmp_path: Path) -> None:
@@ -240,14 +263,23 @@ def test_value_capture(short_run: RunResult) -> None:
     summary = summarise(short_run)
     for line, party in zip(labelled_lines(cumulative), summary["surplus_share"], strict=True):
         assert xy(line)[1][-1] == pytest.approx(summary["surplus_share"][party], abs=1e-12)
-    # gains and losses per sector, one bar per calendar year each
-    assert len(yearly.containers) == 6
-    assert all(len(bars) == 2 for bars in yearly.containers)
-    gains = sum(bar.get_height() for bars in yearly.containers[0::2] for bar in bars)
-    losses = sum(bar.get_height() for bars in yearly.containers[1::2] for bar in bars)
+    # gains and losses per sector, one bar per calendar year each: (bottom, top) of each bar
+    assert len(yearly.collections) == 6
+    spans = np.array([[p.vertices[:2, 1] for p in bars.get_paths()] for bars in yearly.collections])
+    assert spans.shape == (6, 2, 2)
+    heights = spans[:, :, 1] - spans[:, :, 0]
+    assert (heights[0::2] >= 0.0).all() and (heights[1::2] <= 0.0).all()
+    # stacked: each sector's gains start where the previous sector's end, losses likewise
+    np.testing.assert_array_equal(spans[2::2, :, 0], spans[0:-2:2, :, 1])
+    np.testing.assert_array_equal(spans[3::2, :, 0], spans[1:-2:2, :, 1])
     model = short_run.model
     total = sum(model[f"profit_{s}_usd"].sum() for s in ("firms", "vendors", "suppliers"))
-    assert gains + losses == pytest.approx(total, rel=1e-9)
+    assert heights.sum() == pytest.approx(total, rel=1e-9)
+    assert [t.get_text() for t in yearly.get_legend().get_texts()] == [
+        "AI firms",
+        "hardware vendors",
+        "energy suppliers",
+    ]
     assert len(labels(margin)) == 3
 
 
