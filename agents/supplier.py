@@ -171,17 +171,18 @@ class Suppliers(AgentTable):
             self.tranche_end_years,
             self.tranche_owner,
         )
-        done = np.bincount(
-            self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
-        )
         self.deliverable_mwh = mean_mw * HOURS_PER_YEAR * dt
+        if arrived.any():  # delivered tranches leave the pipeline
+            self.capacity_mw = self.capacity_mw + np.bincount(
+                self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
+            )
+            keep = ~arrived
+            self.tranche_mw = self.tranche_mw[keep]
+            self.tranche_start_years = self.tranche_start_years[keep]
+            self.tranche_end_years = self.tranche_end_years[keep]
+            self.tranche_owner = self.tranche_owner[keep]
         # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
-        self.capacity_mw = np.maximum(self.capacity_mw + done, at_end)
-        keep = ~arrived
-        self.tranche_mw = self.tranche_mw[keep]
-        self.tranche_start_years = self.tranche_start_years[keep]
-        self.tranche_end_years = self.tranche_end_years[keep]
-        self.tranche_owner = self.tranche_owner[keep]
+        self.capacity_mw = np.maximum(self.capacity_mw, at_end)
         p = self.p
         self.fuel_usd_per_mwh = p["cost_usd_per_mwh"] * (1.0 - p["cost_decline_per_year"]) ** (
             year_offset
@@ -246,18 +247,21 @@ class Suppliers(AgentTable):
         fuel = ledger.transfer(
             "generation", sold_mwh * self.fuel_usd_per_mwh, self.accounts, "outside"
         )
-        tax = ledger.transfer(
-            "carbon tax",
-            policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
-            self.accounts,
-            "government",
-        )
+        tax: FloatArray | float = 0.0  # no carbon tax in force: nothing to book
+        if policies.carbon_tax_usd_per_t_co2 > 0.0:
+            tax = ledger.transfer(
+                "carbon tax",
+                policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
+                self.accounts,
+                "government",
+            )
+        revenue = self.revenue_usd()
         rnd_gross, subsidy = self.do_rnd(
-            ledger, p["rnd_share"] * self.revenue_usd(), policies.rnd_subsidy_rate["suppliers"], dt
+            ledger, p["rnd_share"] * revenue, policies.rnd_subsidy_rate["suppliers"], dt
         )
         depreciation = self.capital_usd * -np.expm1(-dt / p["asset_life_years"])  # exact decay
         self.capital_usd = self.capital_usd - depreciation
-        self.profit_usd = self.revenue_usd() + subsidy - fuel - tax - rnd_gross - depreciation
+        self.profit_usd = revenue + subsidy - fuel - tax - rnd_gross - depreciation
         sellable_mwh = np.minimum(self.deliverable_mwh, cap_share_mwh)
         now = np.where(
             sellable_mwh > 0, demanded_mwh / np.where(sellable_mwh > 0, sellable_mwh, 1.0), 1.0
@@ -293,6 +297,9 @@ class Suppliers(AgentTable):
                 demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
             )
         )
+        if not (wanted > 0.0).any():  # what is built and coming serves demand: no order
+            self.invested_usd = np.zeros(len(self))
+            return
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
         worth = np.maximum(margin, 0.0) * HOURS_PER_YEAR * p["asset_life_years"]
