@@ -118,9 +118,9 @@ def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
     total never above supply.
     """
     d = np.maximum(np.asarray(demand, dtype=float), 0.0)
-    total = np.sum(d, axis=axis, keepdims=True)
+    total = d.sum(axis=axis, keepdims=True)
     s = np.maximum(np.asarray(supply, dtype=float), 0.0)
-    s = np.expand_dims(s, axis) if s.ndim and s.ndim < d.ndim else s
+    s = s.reshape(total.shape) if s.ndim and s.ndim < d.ndim else s  # one value per seller
     short = total > s
     if not short.any() and d.shape == np.broadcast(d, short).shape:
         return d  # enough for everyone (d is already a new array)
@@ -137,7 +137,7 @@ def hhi(quantities: ArrayLike) -> float:
     total = q.sum()
     if total <= 0:
         return float("nan")
-    return float(np.sum((q / total) ** 2))
+    return float(((q / total) ** 2).sum())
 
 
 def logistic_growth(
@@ -612,11 +612,13 @@ def clear_chips(
     # no export control in force (the usual case): no leaked and controlled parts to track
     controls = bool(limited.any())
     leak = min(max(float(leakage_share), 0.0), 1.0)
-    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj) if controls else fpj
-    flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
-    # what a restricted firm expects per chip: the leaked share at full specification
-    flops_mix = leak * flops + (1.0 - leak) * flops_down
-    fpj_mix = leak * fpj + (1.0 - leak) * fpj_down
+    flops_mix, fpj_mix = flops, fpj  # what each firm expects per chip: without controls, the design
+    if controls:
+        fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
+        flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
+        # what a restricted firm expects per chip: the leaked share at full specification
+        flops_mix = leak * flops + (1.0 - leak) * flops_down
+        fpj_mix = leak * fpj + (1.0 - leak) * fpj_down
     args = (np.asarray(lifetime_years, dtype=float), energy_usd_per_it_mwh, choice_sensitivity)
     at_list = _chip_orders(budget, price, flops_mix, fpj_mix, *args)
     list_demand = at_list.sum(axis=0)

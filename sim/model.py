@@ -95,15 +95,18 @@ class _OutputCollector(mesa.DataCollector):
             column.append(values[name])
 
 
+def _totals(**columns: np.ndarray) -> dict[str, float]:
+    """The sum of each of ``columns`` (arrays over the same agents), in one reduction: a row
+    of a 2-D array sums to the same number as the 1-D array on its own."""
+    stacked = np.array(list(columns.values()), dtype=float)
+    return dict(zip(columns, stacked.sum(axis=1).tolist(), strict=True))
+
+
 def _sums(record: dict[str, Any], **columns: np.ndarray) -> dict[str, float]:
-    """The sums over the agents of their income statement (``revenue_usd``, ``profit_usd``,
-    ``costs_usd``, ``value_added_usd`` of ``record``) and of each of ``columns`` (arrays over
-    the same agents), in one reduction: a row of a 2-D array sums to the same number as the
-    1-D array on its own."""
+    """:func:`_totals` of the agents' income statement (``revenue_usd``, ``profit_usd``,
+    ``costs_usd``, ``value_added_usd`` of ``record``) and of each of ``columns``."""
     income = ("revenue_usd", "profit_usd", "costs_usd", "value_added_usd")
-    arrays = {**{name: record[name] for name in income}, **columns}
-    stacked = np.array(list(arrays.values()), dtype=float)
-    return dict(zip(arrays, stacked.sum(axis=1).tolist(), strict=True))
+    return _totals(**{name: record[name] for name in income}, **columns)
 
 
 class EfficiencyRaceModel(mesa.Model):
@@ -484,23 +487,28 @@ class EfficiencyRaceModel(mesa.Model):
         self, deal: markets.ChipSettlement, sold: np.ndarray, threshold: float
     ) -> None:
         vendors = self.vendor_table
-        total = float(sold.sum())
+        sums = _totals(  # over the vendors
+            sold=sold,
+            deliverable=vendors.deliverable_chips,
+            list_value=sold * vendors.list_price_usd,
+            paid_value=sold * deal.price_usd,
+            demand=deal.list_demand_chips,
+            capacity=vendors.capacity_end_chips_per_year,
+            investment=vendors.capacity_investment_usd,
+        )
+        total, deliverable = sums["sold"], sums["deliverable"]
+        list_value, paid_value = sums["list_value"], sums["paid_value"]
         budget = float(self.firm_table.chip_budget_usd.sum())
-        deliverable = float(vendors.deliverable_chips.sum())
-        list_value = float((sold * vendors.list_price_usd).sum())
-        paid_value = float((sold * deal.price_usd).sum())
         spent = float(deal.payments_usd.sum())
         self.chips_sold = total
-        self.chip_demand_chips = float(deal.list_demand_chips.sum())
+        self.chip_demand_chips = sums["demand"]
         self.chip_rationed_share = max(0.0, 1.0 - spent / budget) if budget > 0 else 0.0
         self.chip_price_usd = paid_value / total if total > 0 else math.nan
         self.chip_scarcity_markup = paid_value / list_value - 1.0 if list_value > 0 else math.nan
-        self.chip_capacity_chips_per_year = float(vendors.capacity_end_chips_per_year.sum())
+        self.chip_capacity_chips_per_year = sums["capacity"]
         self.chip_capacity_utilisation = total / deliverable if deliverable > 0 else math.nan
-        self.chip_capacity_investment_usd = float(vendors.capacity_investment_usd.sum())
-        self.chip_capacity_ordered_chips_per_year = float(
-            vendors.pipeline_total_chips_per_year.sum()
-        )
+        self.chip_capacity_investment_usd = sums["investment"]
+        self.chip_capacity_ordered_chips_per_year = float(vendors.pipeline_chips_per_year.sum())
         self.export_max_flop_per_joule = threshold
         special = vendors.specialised
         self.specialised_chip_spending_share = (
