@@ -89,7 +89,7 @@ class Suppliers(AgentTable):
         self.invested_usd = np.zeros(n)
         pue = column(params, "pue")
         with np.errstate(divide="ignore"):
-            self.overhead_log2 = np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf)
+            self._set_overhead(np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf))
         self.utilisation = np.full(n, 0.5)
         self.energy_choice_sensitivity = energy_choice_sensitivity  # firms' (MarketParams)
         self.need_it_mwh_per_year = math.nan  # firms' IT energy demand last step, all of them
@@ -129,9 +129,11 @@ class Suppliers(AgentTable):
         return per_mw / (self.p["asset_life_years"] * HOURS_PER_YEAR)
 
     # --- the efficiency link ---------------------------------------------------------------
-    @property
-    def pue(self) -> FloatArray:
-        return 1.0 + np.exp2(self.overhead_log2)
+    def _set_overhead(self, overhead_log2: FloatArray) -> None:
+        """Set log2 of the overhead PUE - 1 [-], and with it ``pue`` [-] (read several times a
+        step)."""
+        self.overhead_log2 = overhead_log2
+        self.pue = 1.0 + np.exp2(overhead_log2)
 
     @property
     def site_efficiency(self) -> FloatArray:
@@ -275,7 +277,7 @@ class Suppliers(AgentTable):
         # firms asked need x share x PUE_j of supplier j: their IT energy, all of them
         self.need_it_mwh_per_year = float(np.sum(demanded_mwh / self.pue)) / dt
         self._invest(ledger, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
-        self.overhead_log2 = self.overhead_log2 - self.step_halvings_per_year * dt
+        self._set_overhead(self.overhead_log2 - self.step_halvings_per_year * dt)
 
     def _invest(self, ledger: Ledger, demand_mw: FloatArray) -> None:
         """Order capacity when demand passes the threshold share of what is built or coming,
