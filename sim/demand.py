@@ -170,7 +170,8 @@ def _partition_1d(z: FloatArray, z_open: float) -> tuple[float, float, FloatArra
     firms, where each call's overhead is the cost), plus the weights ``exp(z - top)``."""
     top = _nan_max(float(z.max(initial=-np.inf)), _nan_max(z_open, 0.0))
     weights = np.exp(z - top)
-    total = float(weights.sum()) + float(np.exp(z_open - top)) + float(np.exp(-top))
+    # top is at least z_open and 0, so these two exponents are <= 0 (or NaN): no overflow
+    total = float(weights.sum()) + math.exp(z_open - top) + math.exp(-top)
     return top, total, weights
 
 
@@ -390,10 +391,10 @@ def _newton_markups(
             u = m * share
         a = condition / diagonal
         b = u / diagonal
-        denominator = 1.0 - float((share * b).sum())
+        denominator = 1.0 - float(share @ b)
         if not denominator > 0.0:
             return None, iteration
-        step = -(a + b * float((share * a).sum()) / denominator)
+        step = -(a + b * float(share @ a) / denominator)
         new = np.maximum(m + step, 1.0)
         if not every:
             new = np.where(active, new, 1.0)

@@ -13,6 +13,7 @@ maximising price of an option with share s is ``cost * (1 + 1 / (sensitivity * (
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -33,7 +34,15 @@ def row_sums(a: FloatArray) -> FloatArray:
     """Sums over the last axis of ``a`` (e.g. [firm, cohort] or [firm, vendor]), as one
     matrix-vector product: several times faster than ``a.sum(axis=-1)`` on short rows, and equal
     to it up to rounding (BLAS may add in another order on another CPU)."""
-    return a @ np.ones(a.shape[-1])
+    return a @ _ones(a.shape[-1])
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(length: int) -> FloatArray:
+    """A read-only vector of ``length`` ones: the few lengths in use are made once."""
+    ones = np.ones(length)
+    ones.flags.writeable = False
+    return ones
 
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:

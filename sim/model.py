@@ -201,6 +201,8 @@ class EfficiencyRaceModel(mesa.Model):
             self.supplier_table,
             self.firm_table,
         )
+        # each table keeps its Accounts as agents enter and exit (they change in place)
+        self._accounts = tuple(t.accounts for t in self.tables)
         for table in self.tables:
             self.ledger.transfer(
                 "initial capital", [p.cash_usd for p in table.params], "investors", table.accounts
@@ -242,7 +244,7 @@ class EfficiencyRaceModel(mesa.Model):
     @property
     def accounts(self) -> tuple[Accounts, ...]:
         """Every agent type's cash and flows (:class:`sim.ledger.Accounts`)."""
-        return tuple(t.accounts for t in self.tables)
+        return self._accounts
 
     # --- set-up ------------------------------------------------------------------------------
     def _initial_fleet(self) -> None:
