@@ -187,7 +187,7 @@ def scarcity_price(
     capacity [0-1] last step, so prices stay near cost while capacity is slack and rise steeply
     as demand nears capacity (scarcity pricing).
     """
-    u = np.clip(np.asarray(utilisation, dtype=float), 0.0, 1.0)
+    u = np.minimum(np.maximum(np.asarray(utilisation, dtype=float), 0.0), 1.0)  # np.clip
     return np.asarray(cost_usd_per_mwh) * (
         1.0 + np.asarray(base_markup) + np.asarray(scarcity_markup) * u**4
     )
@@ -269,9 +269,14 @@ class _OfferSystem:
         u0 = self.utilisation_start
         utilisation = u0 + (raw - u0) * self.weight
         u = np.minimum(np.maximum(utilisation, 0.0), 1.0)  # np.clip, in two ufuncs
-        offer = self.pre_tax * (self.one_plus_base + self.scarcity_markup * u**4) + self.tax
         self.last = (price, split, utilisation, u, by_cap)
-        return price - offer, utilisation
+        return price - self.offer(u), utilisation
+
+    def offer(self, utilisation: FloatArray) -> FloatArray:
+        """:func:`energy_offer_price_usd_per_mwh` at ``utilisation`` in [0, 1] [USD/MWh]."""
+        return (
+            self.pre_tax * (self.one_plus_base + self.scarcity_markup * utilisation**4) + self.tax
+        )
 
     def jacobian(self) -> FloatArray:
         price, split, utilisation, u, by_cap = self.last
@@ -340,9 +345,9 @@ def energy_clearing_prices(
     )
     low = pre_tax * (1.0 + base) + tax
     high = pre_tax * (1.0 + base + scarcity) + tax
-    start = energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity)
-    price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     system = _OfferSystem(*args)
+    start = system.offer(np.minimum(np.maximum(system.utilisation_start, 0.0), 1.0))
+    price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     for _ in range(50):
         residual, utilisation = system.residual(price)
         if (np.abs(residual) <= tolerance * price).all():
