@@ -366,8 +366,8 @@ class EfficiencyRaceModel(mesa.Model):
         )
         return Offers(
             weights,
-            float(np.sum(weights * price_it)),
-            int(np.argmax(self.vendor_table.log2_flop_per_joule)),
+            float(weights @ price_it),
+            int(self.vendor_table.log2_flop_per_joule.argmax()),
         )
 
     def _frontier_log2_fpj(self, offers: Offers) -> float:
@@ -800,7 +800,6 @@ class EfficiencyRaceModel(mesa.Model):
     ) -> None:
         self.year = self.year + self.dt
         dt, firms, suppliers = self.dt, self.firm_table, self.supplier_table
-        delivered = energy.delivered_mwh
         self.ledger_imbalance_usd = self.ledger.imbalance_usd(*self.accounts)
         # the agents' rows when the agents table is kept (the income statement is part of them)
         records: list[dict[str, Any]] = [
@@ -817,6 +816,7 @@ class EfficiencyRaceModel(mesa.Model):
             capital=suppliers.capital_usd,
             capacity=suppliers.capacity_mw,
             emissions=suppliers.emissions_t_co2,
+            sold=suppliers.sold_mwh,  # the energy delivered, by supplier (settlement booked it)
         )
         energy_usd = firms.energy_usd()
         firm_sums = _sums(
@@ -839,7 +839,7 @@ class EfficiencyRaceModel(mesa.Model):
         )
         tokens, spending = firm_sums["tokens"], firm_sums["spending"]
         compute, trained = firm_sums["compute"], firm_sums["trained"]
-        self.energy_delivered_mwh = float(delivered.sum())
+        self.energy_delivered_mwh = supplier_sums["sold"]
         self.energy_demand_mwh = float(energy.demand_mwh.sum())
         self.energy_capacity_mw = supplier_sums["capacity"]
         self.energy_cap_mw = (
@@ -851,7 +851,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.price_usd_per_million_tokens = spending / tokens * 1e6 if tokens > 0 else math.nan
         self.cost_usd_per_logical_flop = firm_sums["cost"] / compute if compute > 0 else math.nan
         self.hhi_ai_services = markets.hhi(services.spending_usd)
-        self.hhi_energy = markets.hhi(delivered.sum(axis=0))
+        self.hhi_energy = markets.hhi(suppliers.sold_mwh)
         totals = {}
         for sector, sums in (
             ("firms", firm_sums),
@@ -942,8 +942,8 @@ class EfficiencyRaceModel(mesa.Model):
             )
         )
         shares = finance.surplus_shares([*parts.values(), -self.carbon_damages_usd])
-        for party, share in zip(parts, shares, strict=False):
-            setattr(self, f"surplus_share_{party}", float(share))
+        for party, share in zip(parts, shares.tolist(), strict=False):
+            setattr(self, f"surplus_share_{party}", share)
         self.investors_net_return_usd = ledger.external["investors"] + equity
 
     def agents_dataframe(self) -> pd.DataFrame:
