@@ -89,7 +89,6 @@ class AgentTable:
         self.rnd_usd_per_year = np.zeros(len(self.params))
         self.rnd_max_extra = column(params, "rnd_max_extra_doublings_per_year")
         self.rnd_half_saturation = column(params, "rnd_half_saturation_usd_per_year")
-        self._set_rnd_extra()
         self.views: list[MarketAgent] = []
         # the Mesa id of each row's view (-1 until it has one), kept row by row like the rest
         self.unique_ids = np.full(len(self.params), -1, dtype=np.int64)
@@ -172,19 +171,13 @@ class AgentTable:
             ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
         spent = ledger.transfer("R&D", gross, self.accounts, "outside")
         self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)
-        self._set_rnd_extra()
         return spent, subsidy
 
-    def _set_rnd_extra(self) -> None:
-        # what the spending rate buys, once each time the rate moves (it is read several times)
-        self.rnd_extra_doublings = innovation.rnd_extra_doublings_per_year(
+    def rnd_extra_doublings_per_year(self) -> FloatArray:
+        """What the smoothed R&D spending adds to each agent's own doubling rate [1/yr]."""
+        return innovation.rnd_extra_doublings_per_year(
             self.rnd_usd_per_year, self.rnd_max_extra, self.rnd_half_saturation
         )
-
-    def rnd_extra_doublings_per_year(self) -> FloatArray:
-        """What the smoothed R&D spending adds to each agent's own doubling rate [1/yr]
-        (:func:`sim.innovation.rnd_extra_doublings_per_year`, as of the last :meth:`do_rnd`)."""
-        return self.rnd_extra_doublings
 
     def income_statement(self) -> dict[str, FloatArray]:
         """The step's ``revenue_usd``, ``profit_usd``, ``costs_usd`` and ``value_added_usd`` of
