@@ -1,5 +1,6 @@
-"""Quantities the step computes once and keeps (suppliers' PUE), phases that skip what has nothing to do (no order, no delivery, no subsidy or tax), and the
-small helpers the markets share: each checked against the value it stands for."""
+"""Quantities the step computes once and keeps (suppliers' PUE), phases that skip what has
+nothing to do (no order, no delivery, no subsidy or tax), and the small helpers the markets
+share: each checked against the value it stands for."""
 
 from __future__ import annotations
 
