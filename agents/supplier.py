@@ -275,7 +275,7 @@ class Suppliers(AgentTable):
             -dt / UTILISATION_MEMORY_YEARS
         )
         # firms asked need x share x PUE_j of supplier j: their IT energy, all of them
-        self.need_it_mwh_per_year = float(np.sum(demanded_mwh / self.pue)) / dt
+        self.need_it_mwh_per_year = float((demanded_mwh / self.pue).sum()) / dt
         self._invest(ledger, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
         self._set_overhead(self.overhead_log2 - self.step_halvings_per_year * dt)
 
