@@ -201,8 +201,6 @@ class EfficiencyRaceModel(mesa.Model):
             self.supplier_table,
             self.firm_table,
         )
-        # each table keeps its Accounts as agents enter and exit (they change in place)
-        self._accounts = tuple(t.accounts for t in self.tables)
         for table in self.tables:
             self.ledger.transfer(
                 "initial capital", [p.cash_usd for p in table.params], "investors", table.accounts
@@ -244,7 +242,7 @@ class EfficiencyRaceModel(mesa.Model):
     @property
     def accounts(self) -> tuple[Accounts, ...]:
         """Every agent type's cash and flows (:class:`sim.ledger.Accounts`)."""
-        return self._accounts
+        return tuple(t.accounts for t in self.tables)
 
     # --- set-up ------------------------------------------------------------------------------
     def _initial_fleet(self) -> None:
@@ -768,7 +766,7 @@ class EfficiencyRaceModel(mesa.Model):
             self.dt,
         )
         suppliers = self.supplier_table
-        self.energy_pipeline_mw = float(suppliers.pipeline_mw.sum())
+        self.energy_pipeline_mw = float(suppliers.tranche_mw.sum())  # ordered, not yet received
         self.energy_investment_usd = float(suppliers.invested_usd.sum())
         limits = suppliers.region_limit_mw
         self.grid_limit_mw = float(limits.sum()) if np.isfinite(limits).all() else math.nan
