@@ -170,8 +170,7 @@ def _partition_1d(z: FloatArray, z_open: float) -> tuple[float, float, FloatArra
     firms, where each call's overhead is the cost), plus the weights ``exp(z - top)``."""
     top = _nan_max(float(z.max(initial=-np.inf)), _nan_max(z_open, 0.0))
     weights = np.exp(z - top)
-    # top is at least z_open and 0, so these two exponents are <= 0 (or NaN): no overflow
-    total = float(weights.sum()) + math.exp(z_open - top) + math.exp(-top)
+    total = float(weights.sum()) + float(np.exp(z_open - top)) + float(np.exp(-top))
     return top, total, weights
 
 
