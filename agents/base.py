@@ -104,17 +104,22 @@ class AgentTable:
         """Sales this step [USD]: what buyers paid the agents for their product."""
         raise NotImplementedError
 
-    def costs_usd(self) -> FloatArray:
+    def costs_usd(self, revenue_usd: FloatArray | None = None) -> FloatArray:
         """Everything the agents' profit is net of this step [USD]: revenue plus subsidies
-        less profit (inputs, R&D, taxes, fees, depreciation)."""
-        return self.revenue_usd() + self.accounts.inflow("R&D subsidy") - self.profit_usd
+        less profit (inputs, R&D, taxes, fees, depreciation). ``revenue_usd``: the step's
+        :meth:`revenue_usd`, if the caller has it."""
+        revenue = self.revenue_usd() if revenue_usd is None else revenue_usd
+        return revenue + self.accounts.inflow("R&D subsidy") - self.profit_usd
 
-    def value_added_usd(self) -> FloatArray:
+    def value_added_usd(self, revenue_usd: FloatArray | None = None) -> FloatArray:
         """Gross value added this step [USD]: sales less the inputs used up making them
         (:attr:`input_reasons`; capital goods such as chips or power plants are not inputs),
-        which pays the agents' R&D, taxes, depreciation and profit."""
-        bought = sum((self.accounts.outflow(r) for r in self.input_reasons), np.zeros(len(self)))
-        return self.revenue_usd() - bought
+        which pays the agents' R&D, taxes, depreciation and profit. ``revenue_usd``: the
+        step's :meth:`revenue_usd`, if the caller has it."""
+        value = self.revenue_usd() if revenue_usd is None else revenue_usd
+        for reason in self.input_reasons:
+            value = value - self.accounts.outflow(reason)
+        return value
 
     def keep(self, rows: NDArray[np.bool_]) -> list[MarketAgent]:
         """Keep the agents of ``rows`` and drop the others; returns the views of those dropped."""
@@ -162,7 +167,8 @@ class AgentTable:
         own = np.minimum(own_usd, np.maximum(self.cash_usd, 0.0))  # the subsidy matches spending
         gross = own / (1.0 - subsidy_rate)
         subsidy = gross - own
-        ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
+        if subsidy_rate > 0.0:  # (without one there is nothing to book)
+            ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
         spent = ledger.transfer("R&D", gross, self.accounts, "outside")
         self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)
         return spent, subsidy
@@ -177,11 +183,12 @@ class AgentTable:
         """The step's ``revenue_usd``, ``profit_usd``, ``costs_usd`` and ``value_added_usd`` of
         every agent [USD]: the columns of the agents table that the ledger writes, each a new
         array (the step's record keeps them)."""
+        revenue = self.revenue_usd()
         return {
-            "revenue_usd": self.revenue_usd(),
+            "revenue_usd": revenue,
             "profit_usd": self.profit_usd.copy(),
-            "costs_usd": self.costs_usd(),
-            "value_added_usd": self.value_added_usd(),
+            "costs_usd": self.costs_usd(revenue),
+            "value_added_usd": self.value_added_usd(revenue),
         }
 
     def outputs(self) -> dict[str, Any]:

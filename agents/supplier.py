@@ -89,7 +89,7 @@ class Suppliers(AgentTable):
         self.invested_usd = np.zeros(n)
         pue = column(params, "pue")
         with np.errstate(divide="ignore"):
-            self.overhead_log2 = np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf)
+            self._set_overhead(np.where(pue > 1.0, np.log2(np.maximum(pue - 1.0, 0.0)), -np.inf))
         self.utilisation = np.full(n, 0.5)
         self.energy_choice_sensitivity = energy_choice_sensitivity  # firms' (MarketParams)
         self.need_it_mwh_per_year = math.nan  # firms' IT energy demand last step, all of them
@@ -129,9 +129,11 @@ class Suppliers(AgentTable):
         return per_mw / (self.p["asset_life_years"] * HOURS_PER_YEAR)
 
     # --- the efficiency link ---------------------------------------------------------------
-    @property
-    def pue(self) -> FloatArray:
-        return 1.0 + np.exp2(self.overhead_log2)
+    def _set_overhead(self, overhead_log2: FloatArray) -> None:
+        """Set log2 of the overhead PUE - 1 [-], and with it ``pue`` [-] (read several times a
+        step)."""
+        self.overhead_log2 = overhead_log2
+        self.pue = 1.0 + np.exp2(overhead_log2)
 
     @property
     def site_efficiency(self) -> FloatArray:
@@ -171,17 +173,18 @@ class Suppliers(AgentTable):
             self.tranche_end_years,
             self.tranche_owner,
         )
-        done = np.bincount(
-            self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
-        )
         self.deliverable_mwh = mean_mw * HOURS_PER_YEAR * dt
+        if arrived.any():  # delivered tranches leave the pipeline
+            self.capacity_mw = self.capacity_mw + np.bincount(
+                self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
+            )
+            keep = ~arrived
+            self.tranche_mw = self.tranche_mw[keep]
+            self.tranche_start_years = self.tranche_start_years[keep]
+            self.tranche_end_years = self.tranche_end_years[keep]
+            self.tranche_owner = self.tranche_owner[keep]
         # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
-        self.capacity_mw = np.maximum(self.capacity_mw + done, at_end)
-        keep = ~arrived
-        self.tranche_mw = self.tranche_mw[keep]
-        self.tranche_start_years = self.tranche_start_years[keep]
-        self.tranche_end_years = self.tranche_end_years[keep]
-        self.tranche_owner = self.tranche_owner[keep]
+        self.capacity_mw = np.maximum(self.capacity_mw, at_end)
         p = self.p
         self.fuel_usd_per_mwh = p["cost_usd_per_mwh"] * (1.0 - p["cost_decline_per_year"]) ** (
             year_offset
@@ -246,18 +249,21 @@ class Suppliers(AgentTable):
         fuel = ledger.transfer(
             "generation", sold_mwh * self.fuel_usd_per_mwh, self.accounts, "outside"
         )
-        tax = ledger.transfer(
-            "carbon tax",
-            policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
-            self.accounts,
-            "government",
-        )
+        tax: FloatArray | float = 0.0  # no carbon tax in force: nothing to book
+        if policies.carbon_tax_usd_per_t_co2 > 0.0:
+            tax = ledger.transfer(
+                "carbon tax",
+                policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
+                self.accounts,
+                "government",
+            )
+        revenue = self.revenue_usd()
         rnd_gross, subsidy = self.do_rnd(
-            ledger, p["rnd_share"] * self.revenue_usd(), policies.rnd_subsidy_rate["suppliers"], dt
+            ledger, p["rnd_share"] * revenue, policies.rnd_subsidy_rate["suppliers"], dt
         )
         depreciation = self.capital_usd * -np.expm1(-dt / p["asset_life_years"])  # exact decay
         self.capital_usd = self.capital_usd - depreciation
-        self.profit_usd = self.revenue_usd() + subsidy - fuel - tax - rnd_gross - depreciation
+        self.profit_usd = revenue + subsidy - fuel - tax - rnd_gross - depreciation
         sellable_mwh = np.minimum(self.deliverable_mwh, cap_share_mwh)
         now = np.where(
             sellable_mwh > 0, demanded_mwh / np.where(sellable_mwh > 0, sellable_mwh, 1.0), 1.0
@@ -269,9 +275,9 @@ class Suppliers(AgentTable):
             -dt / UTILISATION_MEMORY_YEARS
         )
         # firms asked need x share x PUE_j of supplier j: their IT energy, all of them
-        self.need_it_mwh_per_year = float(np.sum(demanded_mwh / self.pue)) / dt
+        self.need_it_mwh_per_year = float((demanded_mwh / self.pue).sum()) / dt
         self._invest(ledger, np.minimum(demanded_mwh, cap_share_mwh) / (HOURS_PER_YEAR * dt))
-        self.overhead_log2 = self.overhead_log2 - self.step_halvings_per_year * dt
+        self._set_overhead(self.overhead_log2 - self.step_halvings_per_year * dt)
 
     def _invest(self, ledger: Ledger, demand_mw: FloatArray) -> None:
         """Order capacity when demand passes the threshold share of what is built or coming,
@@ -293,6 +299,9 @@ class Suppliers(AgentTable):
                 demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
             )
         )
+        if not (wanted > 0.0).any():  # what is built and coming serves demand: no order
+            self.invested_usd = np.zeros(len(self))
+            return
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
         worth = np.maximum(margin, 0.0) * HOURS_PER_YEAR * p["asset_life_years"]

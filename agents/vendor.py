@@ -178,11 +178,12 @@ class Vendors(AgentTable):
             self.pipeline_end_years.ravel(),
             np.repeat(np.arange(n), slots),
         )
-        done = arrived.reshape(n, slots)
-        self.capacity_chips_per_year = self.capacity_chips_per_year + np.where(
-            done, self.pipeline_chips_per_year, 0.0
-        ).sum(axis=1)
-        self.pipeline_chips_per_year = np.where(done, 0.0, self.pipeline_chips_per_year)
+        if arrived.any():  # delivered orders leave the pipeline
+            done = arrived.reshape(n, slots)
+            self.capacity_chips_per_year = self.capacity_chips_per_year + np.where(
+                done, self.pipeline_chips_per_year, 0.0
+            ).sum(axis=1)
+            self.pipeline_chips_per_year = np.where(done, 0.0, self.pipeline_chips_per_year)
         self.capacity_end_chips_per_year = at_end
         self.deliverable_chips = mean * dt
 
@@ -222,6 +223,10 @@ class Vendors(AgentTable):
                 self.capacity_growth_per_order,
             )
         )
+        if not (order > 0.0).any():  # what is built and coming serves demand: no order
+            self.capacity_investment_usd = np.zeros(len(self))
+            self.ordered_chips_per_year = order
+            return
         unit = self.capex_usd_per_chip_per_year
         has_cost = unit > 0
         affordable = np.maximum(self.cash_usd, 0.0) / np.where(has_cost, unit, 1.0)

@@ -222,7 +222,13 @@ def choice_shares(
     Stable for any magnitude (log-sum-exp): a firm whose utility exceeds every other option's by
     more than ~745 mu gets exactly 1 and not buying exactly 0.
     """
-    z, z_open = _scaled(utility_usd_per_task, open_utility_usd_per_task, noise_usd_per_task)
+    return _scaled_shares(
+        *_scaled(utility_usd_per_task, open_utility_usd_per_task, noise_usd_per_task)
+    )
+
+
+def _scaled_shares(z: FloatArray, z_open: FloatArray) -> Shares:
+    """:func:`choice_shares` of utilities already over the noise, ``z = u / mu``."""
     if z.ndim == 1 and z_open.ndim == 0:  # one market: the same numbers, fewer numpy calls
         top_1d, total_1d, weights = _partition_1d(z, float(z_open))
         return Shares(
@@ -390,10 +396,10 @@ def _newton_markups(
             u = m * share
         a = condition / diagonal
         b = u / diagonal
-        denominator = 1.0 - float((share * b).sum())
+        denominator = 1.0 - float(share @ b)
         if not denominator > 0.0:
             return None, iteration
-        step = -(a + b * float((share * a).sum()) / denominator)
+        step = -(a + b * float(share @ a) / denominator)
         new = np.maximum(m + step, 1.0)
         if not every:
             new = np.where(active, new, 1.0)
@@ -495,11 +501,11 @@ def bertrand_nash_markups(
     z_open = open_utility_usd_per_task / mu
     # in units of mu: the competitive-fringe markup, 1, or a warm start (e.g. last step's
     # equilibrium, which moves little from step to step); the fixed point is the same
-    markup = np.ones_like(z0)
-    if initial_markup_over_noise is not None:
-        start = np.asarray(initial_markup_over_noise, dtype=float)
-        if start.shape == markup.shape:
-            markup = np.where(active & np.isfinite(start) & (start >= 1.0), start, 1.0)
+    start = None if initial_markup_over_noise is None else np.asarray(initial_markup_over_noise)
+    if start is not None and start.shape == z0.shape:
+        markup = np.where(active & np.isfinite(start) & (start >= 1.0), start, 1.0)
+    else:
+        markup = np.ones_like(z0)
     newton, iterations = _newton_markups(z0, z_open, active, markup, tolerance)
     converged = newton is not None
     if newton is not None:
@@ -621,7 +627,7 @@ def clear_services_market(
     if not settled:
         z = np.where(active, (g - price_task) / mu, -np.inf)
         log_total = _log_partition(z, z_open)
-    shares = choice_shares(z * mu, mu, open_utility_usd_per_task)
+    shares = _scaled_shares(z, z_open)
     # firms at their floor get exactly the floor back (no rounding through the per-task price)
     price = np.where(active, np.where(price_task > floor_task, price_task / tokens, floor), np.nan)
     demand = services_demand(shares.firm, price, tasks, tokens)

@@ -13,6 +13,7 @@ maximising price of an option with share s is ``cost * (1 + 1 / (sensitivity * (
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -33,7 +34,15 @@ def row_sums(a: FloatArray) -> FloatArray:
     """Sums over the last axis of ``a`` (e.g. [firm, cohort] or [firm, vendor]), as one
     matrix-vector product: several times faster than ``a.sum(axis=-1)`` on short rows, and equal
     to it up to rounding (BLAS may add in another order on another CPU)."""
-    return a @ np.ones(a.shape[-1])
+    return a @ _ones(a.shape[-1])
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(length: int) -> FloatArray:
+    """A read-only vector of ``length`` ones: the few lengths in use are made once."""
+    ones = np.ones(length)
+    ones.flags.writeable = False
+    return ones
 
 
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
@@ -118,9 +127,9 @@ def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
     total never above supply.
     """
     d = np.maximum(np.asarray(demand, dtype=float), 0.0)
-    total = np.sum(d, axis=axis, keepdims=True)
+    total = d.sum(axis=axis, keepdims=True)
     s = np.maximum(np.asarray(supply, dtype=float), 0.0)
-    s = np.expand_dims(s, axis) if s.ndim and s.ndim < d.ndim else s
+    s = s.reshape(total.shape) if s.ndim and s.ndim < d.ndim else s  # one value per seller
     short = total > s
     if not short.any() and d.shape == np.broadcast(d, short).shape:
         return d  # enough for everyone (d is already a new array)
@@ -137,7 +146,7 @@ def hhi(quantities: ArrayLike) -> float:
     total = q.sum()
     if total <= 0:
         return float("nan")
-    return float(np.sum((q / total) ** 2))
+    return float(((q / total) ** 2).sum())
 
 
 def logistic_growth(
@@ -178,7 +187,7 @@ def scarcity_price(
     capacity [0-1] last step, so prices stay near cost while capacity is slack and rise steeply
     as demand nears capacity (scarcity pricing).
     """
-    u = np.clip(np.asarray(utilisation, dtype=float), 0.0, 1.0)
+    u = np.minimum(np.maximum(np.asarray(utilisation, dtype=float), 0.0), 1.0)  # np.clip
     return np.asarray(cost_usd_per_mwh) * (
         1.0 + np.asarray(base_markup) + np.asarray(scarcity_markup) * u**4
     )
@@ -260,9 +269,14 @@ class _OfferSystem:
         u0 = self.utilisation_start
         utilisation = u0 + (raw - u0) * self.weight
         u = np.minimum(np.maximum(utilisation, 0.0), 1.0)  # np.clip, in two ufuncs
-        offer = self.pre_tax * (self.one_plus_base + self.scarcity_markup * u**4) + self.tax
         self.last = (price, split, utilisation, u, by_cap)
-        return price - offer, utilisation
+        return price - self.offer(u), utilisation
+
+    def offer(self, utilisation: FloatArray) -> FloatArray:
+        """:func:`energy_offer_price_usd_per_mwh` at ``utilisation`` in [0, 1] [USD/MWh]."""
+        return (
+            self.pre_tax * (self.one_plus_base + self.scarcity_markup * utilisation**4) + self.tax
+        )
 
     def jacobian(self) -> FloatArray:
         price, split, utilisation, u, by_cap = self.last
@@ -331,9 +345,9 @@ def energy_clearing_prices(
     )
     low = pre_tax * (1.0 + base) + tax
     high = pre_tax * (1.0 + base + scarcity) + tax
-    start = energy_offer_price_usd_per_mwh(pre_tax, tax, args[4], base, scarcity)
-    price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     system = _OfferSystem(*args)
+    start = system.offer(np.minimum(np.maximum(system.utilisation_start, 0.0), 1.0))
+    price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     for _ in range(50):
         residual, utilisation = system.residual(price)
         if (np.abs(residual) <= tolerance * price).all():
@@ -612,11 +626,13 @@ def clear_chips(
     # no export control in force (the usual case): no leaked and controlled parts to track
     controls = bool(limited.any())
     leak = min(max(float(leakage_share), 0.0), 1.0)
-    fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj) if controls else fpj
-    flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
-    # what a restricted firm expects per chip: the leaked share at full specification
-    flops_mix = leak * flops + (1.0 - leak) * flops_down
-    fpj_mix = leak * fpj + (1.0 - leak) * fpj_down
+    flops_mix, fpj_mix = flops, fpj  # what each firm expects per chip: without controls, the design
+    if controls:
+        fpj_down = np.where(limited, np.minimum(fpj, max_flop_per_joule), fpj)
+        flops_down = flops * fpj_down / fpj  # same watts per chip, downgraded to the limit
+        # what a restricted firm expects per chip: the leaked share at full specification
+        flops_mix = leak * flops + (1.0 - leak) * flops_down
+        fpj_mix = leak * fpj + (1.0 - leak) * fpj_down
     args = (np.asarray(lifetime_years, dtype=float), energy_usd_per_it_mwh, choice_sensitivity)
     at_list = _chip_orders(budget, price, flops_mix, fpj_mix, *args)
     list_demand = at_list.sum(axis=0)

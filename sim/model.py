@@ -95,15 +95,18 @@ class _OutputCollector(mesa.DataCollector):
             column.append(values[name])
 
 
+def _totals(**columns: np.ndarray) -> dict[str, float]:
+    """The sum of each of ``columns`` (arrays over the same agents), in one reduction: a row
+    of a 2-D array sums to the same number as the 1-D array on its own."""
+    stacked = np.array(list(columns.values()), dtype=float)
+    return dict(zip(columns, stacked.sum(axis=1).tolist(), strict=True))
+
+
 def _sums(record: dict[str, Any], **columns: np.ndarray) -> dict[str, float]:
-    """The sums over the agents of their income statement (``revenue_usd``, ``profit_usd``,
-    ``costs_usd``, ``value_added_usd`` of ``record``) and of each of ``columns`` (arrays over
-    the same agents), in one reduction: a row of a 2-D array sums to the same number as the
-    1-D array on its own."""
+    """:func:`_totals` of the agents' income statement (``revenue_usd``, ``profit_usd``,
+    ``costs_usd``, ``value_added_usd`` of ``record``) and of each of ``columns``."""
     income = ("revenue_usd", "profit_usd", "costs_usd", "value_added_usd")
-    arrays = {**{name: record[name] for name in income}, **columns}
-    stacked = np.array(list(arrays.values()), dtype=float)
-    return dict(zip(arrays, stacked.sum(axis=1).tolist(), strict=True))
+    return _totals(**{name: record[name] for name in income}, **columns)
 
 
 class EfficiencyRaceModel(mesa.Model):
@@ -361,8 +364,8 @@ class EfficiencyRaceModel(mesa.Model):
         )
         return Offers(
             weights,
-            float(np.sum(weights * price_it)),
-            int(np.argmax(self.vendor_table.log2_flop_per_joule)),
+            float(weights @ price_it),
+            int(self.vendor_table.log2_flop_per_joule.argmax()),
         )
 
     def _frontier_log2_fpj(self, offers: Offers) -> float:
@@ -484,23 +487,28 @@ class EfficiencyRaceModel(mesa.Model):
         self, deal: markets.ChipSettlement, sold: np.ndarray, threshold: float
     ) -> None:
         vendors = self.vendor_table
-        total = float(sold.sum())
+        sums = _totals(  # over the vendors
+            sold=sold,
+            deliverable=vendors.deliverable_chips,
+            list_value=sold * vendors.list_price_usd,
+            paid_value=sold * deal.price_usd,
+            demand=deal.list_demand_chips,
+            capacity=vendors.capacity_end_chips_per_year,
+            investment=vendors.capacity_investment_usd,
+        )
+        total, deliverable = sums["sold"], sums["deliverable"]
+        list_value, paid_value = sums["list_value"], sums["paid_value"]
         budget = float(self.firm_table.chip_budget_usd.sum())
-        deliverable = float(vendors.deliverable_chips.sum())
-        list_value = float((sold * vendors.list_price_usd).sum())
-        paid_value = float((sold * deal.price_usd).sum())
         spent = float(deal.payments_usd.sum())
         self.chips_sold = total
-        self.chip_demand_chips = float(deal.list_demand_chips.sum())
+        self.chip_demand_chips = sums["demand"]
         self.chip_rationed_share = max(0.0, 1.0 - spent / budget) if budget > 0 else 0.0
         self.chip_price_usd = paid_value / total if total > 0 else math.nan
         self.chip_scarcity_markup = paid_value / list_value - 1.0 if list_value > 0 else math.nan
-        self.chip_capacity_chips_per_year = float(vendors.capacity_end_chips_per_year.sum())
+        self.chip_capacity_chips_per_year = sums["capacity"]
         self.chip_capacity_utilisation = total / deliverable if deliverable > 0 else math.nan
-        self.chip_capacity_investment_usd = float(vendors.capacity_investment_usd.sum())
-        self.chip_capacity_ordered_chips_per_year = float(
-            vendors.pipeline_total_chips_per_year.sum()
-        )
+        self.chip_capacity_investment_usd = sums["investment"]
+        self.chip_capacity_ordered_chips_per_year = float(vendors.pipeline_chips_per_year.sum())
         self.export_max_flop_per_joule = threshold
         special = vendors.specialised
         self.specialised_chip_spending_share = (
@@ -758,7 +766,7 @@ class EfficiencyRaceModel(mesa.Model):
             self.dt,
         )
         suppliers = self.supplier_table
-        self.energy_pipeline_mw = float(suppliers.pipeline_mw.sum())
+        self.energy_pipeline_mw = float(suppliers.tranche_mw.sum())  # ordered, not yet received
         self.energy_investment_usd = float(suppliers.invested_usd.sum())
         limits = suppliers.region_limit_mw
         self.grid_limit_mw = float(limits.sum()) if np.isfinite(limits).all() else math.nan
@@ -790,7 +798,6 @@ class EfficiencyRaceModel(mesa.Model):
     ) -> None:
         self.year = self.year + self.dt
         dt, firms, suppliers = self.dt, self.firm_table, self.supplier_table
-        delivered = energy.delivered_mwh
         self.ledger_imbalance_usd = self.ledger.imbalance_usd(*self.accounts)
         # the agents' rows when the agents table is kept (the income statement is part of them)
         records: list[dict[str, Any]] = [
@@ -807,6 +814,7 @@ class EfficiencyRaceModel(mesa.Model):
             capital=suppliers.capital_usd,
             capacity=suppliers.capacity_mw,
             emissions=suppliers.emissions_t_co2,
+            sold=suppliers.sold_mwh,  # the energy delivered, by supplier (settlement booked it)
         )
         energy_usd = firms.energy_usd()
         firm_sums = _sums(
@@ -829,7 +837,7 @@ class EfficiencyRaceModel(mesa.Model):
         )
         tokens, spending = firm_sums["tokens"], firm_sums["spending"]
         compute, trained = firm_sums["compute"], firm_sums["trained"]
-        self.energy_delivered_mwh = float(delivered.sum())
+        self.energy_delivered_mwh = supplier_sums["sold"]
         self.energy_demand_mwh = float(energy.demand_mwh.sum())
         self.energy_capacity_mw = supplier_sums["capacity"]
         self.energy_cap_mw = (
@@ -841,7 +849,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.price_usd_per_million_tokens = spending / tokens * 1e6 if tokens > 0 else math.nan
         self.cost_usd_per_logical_flop = firm_sums["cost"] / compute if compute > 0 else math.nan
         self.hhi_ai_services = markets.hhi(services.spending_usd)
-        self.hhi_energy = markets.hhi(delivered.sum(axis=0))
+        self.hhi_energy = markets.hhi(suppliers.sold_mwh)
         totals = {}
         for sector, sums in (
             ("firms", firm_sums),
@@ -932,8 +940,8 @@ class EfficiencyRaceModel(mesa.Model):
             )
         )
         shares = finance.surplus_shares([*parts.values(), -self.carbon_damages_usd])
-        for party, share in zip(parts, shares, strict=False):
-            setattr(self, f"surplus_share_{party}", float(share))
+        for party, share in zip(parts, shares.tolist(), strict=False):
+            setattr(self, f"surplus_share_{party}", share)
         self.investors_net_return_usd = ledger.external["investors"] + equity
 
     def agents_dataframe(self) -> pd.DataFrame:
