@@ -100,6 +100,8 @@ class Firms(AgentTable):
         self.synthetic_cost_factor = 10.0  # generated tokens per kept one (set by the model)
         self.synthetic_ceiling = 0.0  # synthetic stock at most this many human stocks
         self.effective_logical_flop = np.full(n, math.nan)
+        # logical FLOP to serve a token with the current model (set with the model's quality)
+        self.flop_per_token = np.full(n, math.nan)
         self.data_limited_share = np.zeros(n)
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
         self.loss = np.full(n, math.nan)
@@ -127,7 +129,6 @@ class Firms(AgentTable):
         # what the last step showed of the money and chips that move within a step
         self.cash_at_decide_usd = np.full(n, math.nan)  # cash when the last budget was set
         self.discretionary_usd = np.zeros(n)  # chips and R&D bought out of it [USD]
-        self.fleet_watts_at_decide = np.zeros(n)  # the fleet's watts before last step's chips
         self.last_purchase_depreciation_usd = np.zeros(n)  # per step, of last step's chips
         self.last_purchase_it_mwh = np.zeros(n)  # IT MWh a step runs them at full use
         self.rnd_step_usd_per_year = np.full(n, math.nan)  # smoothed R&D, middle of the step
@@ -312,13 +313,6 @@ class Firms(AgentTable):
         """IT energy to run each whole fleet flat out for a step [MWh]."""
         return self.watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
 
-    def flop_per_token(self) -> FloatArray:
-        """Logical FLOP to serve a token with each firm's current model: the compute-optimal
-        model of its effective compute (so the model stops growing once data binds)."""
-        return production.inference_flop_per_token(
-            self.fit.optimal_params(self.effective_logical_flop)
-        )
-
     # --- decisions ---------------------------------------------------------------------------
     def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> FloatArray:
         """Fix and return the step's research rate g at today's frontier [doublings/yr]
@@ -416,7 +410,6 @@ class Firms(AgentTable):
             np.maximum(cash - energy_cost, 0.0),
         )
         self.cash_at_decide_usd = cash.copy()
-        self.fleet_watts_at_decide = self.fleet_watts.sum(axis=1)
         # the chips bought this step run half of it: counted at last step's purchase
         compute_spend = (
             self.depreciation_usd_per_step
@@ -461,7 +454,7 @@ class Firms(AgentTable):
             self.depreciation_usd_per_step,
             it_mwh * JOULES_PER_MWH * np.exp2(log2_efficiency),
         )
-        self.cost_usd_per_token = cost_per_flop * self.flop_per_token()
+        self.cost_usd_per_token = cost_per_flop * self.flop_per_token
         self.plan_runs(step, market, policies)
 
     def plan_runs(self, step: int, market: MarketParams, policies: ActivePolicies) -> None:
@@ -539,7 +532,7 @@ class Firms(AgentTable):
         """
         per_flop = np.maximum(
             np.maximum(self.training_value_usd_per_flop, self.serving_value_usd_per_flop),
-            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token()),
+            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token),
         )
         algorithmic = np.exp2(self.log2_algorithmic_efficiency)
         # an IT MWh's worth per FLOP/J of the chips that burn it [USD/IT MWh per FLOP/J]
@@ -603,8 +596,7 @@ class Firms(AgentTable):
             training = np.where(
                 self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
             )
-        flop_per_token = self.flop_per_token()
-        training = self.generate_data(training, flop_per_token)
+        training = self.generate_data(training, self.flop_per_token)
         self.training_logical_flop = training
         self.run_physical_flop_so_far = self.run_physical_flop_so_far + physical
         self.run_logical_flop_so_far = self.run_logical_flop_so_far + training
@@ -614,7 +606,7 @@ class Firms(AgentTable):
             physical > 0, joules, 0.0
         )
         self.run_step_index = self.run_step_index + 1
-        self.token_capacity = serving / flop_per_token
+        self.token_capacity = serving / self.flop_per_token
 
     def set_human_data(self, tokens: FloatArray) -> None:
         """The human data each firm may train on [tokens] (public plus its users'); its data
@@ -690,6 +682,11 @@ class Firms(AgentTable):
             log_eff < log_c, np.exp(log_eff), self.cumulative_logical_flop
         )
         self.data_limited_share = -np.expm1(log_eff - log_c)
+        # the compute-optimal model of the effective compute serves (it stops growing once
+        # data binds): its FLOP per token change only here, when the model does
+        self.flop_per_token = production.inference_flop_per_token(
+            self.fit.optimal_params(self.effective_logical_flop)
+        )
         shared = self.law
         self.loss = np.asarray(
             law.loss_from_compute(
@@ -723,8 +720,8 @@ class Firms(AgentTable):
         # what the next step's decisions expect of this one's flows
         self.discretionary_usd = self.chips_usd() + rnd
         self.last_purchase_depreciation_usd = self.chips_usd() / self.life_steps
-        bought_watts = self.fleet_watts.sum(axis=1) - self.fleet_watts_at_decide
-        self.last_purchase_it_mwh = bought_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
+        # the watts of this step's chips (new_watts: :meth:`add_cohorts` since :meth:`age_fleet`)
+        self.last_purchase_it_mwh = self.new_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
         # the same test as the training delay, this step
         due = np.where(self.above_threshold, policies.compliance_cost_usd_per_year * dt, 0.0)
         compliance = ledger.transfer("compliance", due, self.accounts, "government")
@@ -881,7 +878,7 @@ class Firms(AgentTable):
             self.lead_years,
         )
         serve = strategy.serving_value_usd_per_flop(
-            price, self.cost_usd_per_token, self.flop_per_token(), self.capacity_binds
+            price, self.cost_usd_per_token, self.flop_per_token, self.capacity_binds
         )
         # averaged over about a review period (exact exponential weights), so what a review
         # sees does not hang on whether capacity happened to bind in the step it falls on
@@ -924,7 +921,7 @@ class Firms(AgentTable):
             rng.random(n) < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
         )
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
-        fpt = self.flop_per_token()
+        fpt = self.flop_per_token
         to_training = strategy.log_ratio_signal(train, serve)
         to_chips = strategy.log_ratio_signal(
             np.maximum(train, serve), self.cost_usd_per_token / fpt
