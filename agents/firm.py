@@ -78,8 +78,11 @@ class Firms(AgentTable):
         self.new_flop_per_second = np.zeros(n)  # that purchase's FLOP/s,
         self.new_watts = np.zeros(n)  # its watts
         self.new_depreciation_usd = np.zeros(n)  # and its depreciation per step
-        # the energy each running cohort bids for, and what its compute is worth (plan_energy)
-        self.energy_bid_it_mwh = np.zeros((n, self.ring + 1))
+        # what each cohort runs at [W] and the IT MWh a step each fleet bids per watt it runs
+        # (the energy each running cohort bids for, energy_bid_it_mwh), and what its compute is
+        # worth (plan_energy)
+        self.running_watts = np.zeros((n, self.ring + 1))
+        self.bid_it_mwh_per_watt = np.zeros(n)
         self.energy_value_usd_per_it_mwh = np.zeros((n, self.ring + 1))
         self.flop_per_second = np.zeros(n)
         self.watts = np.zeros(n)
@@ -278,13 +281,17 @@ class Firms(AgentTable):
         self.fleet_depreciation_usd[:, slot] = 0.0
         self.sum_fleet()
 
-    def running(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
+    def running(
+        self, fleet: FloatArray, new: FloatArray, runs: NDArray[np.bool_] | None = None
+    ) -> FloatArray:
         """A per-cohort fleet quantity [firm, slot] as it counts this step: half of the
-        cohorts in their first step (``new``, per firm) and in their last."""
-        out = fleet.copy()
+        cohorts in their first step (``new``, per firm) and in their last; zero where ``runs``
+        [firm, slot] is False (idle cohorts)."""
+        out = fleet.copy() if runs is None else fleet * runs
         out[:, self.retiring_slot] *= 0.5
         if new.any():  # (none before this step's purchase)
-            out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
+            rows, slot = np.arange(len(self)), self.new_cohort_slot
+            out[rows, slot] -= 0.5 * (new if runs is None else new * runs[rows, slot])
         return out
 
     def running_total(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
@@ -539,36 +546,40 @@ class Firms(AgentTable):
         worth = markets.compute_value_usd_per_it_mwh(per_flop, algorithmic, 1.0)[:, None]
         # (a cohort at the fleet's efficiency is worth at least its energy; rounding aside)
         price = energy_usd_per_it_mwh * (1.0 - 1e-9)
-        has = self.fleet_watts > 0
-        # worth x FLOP/s / W not up to the price (compared without dividing; NaN worth idles)
-        idle = has & ~(worth * self.fleet_flop_per_second >= price * self.fleet_watts)
+        # worth x FLOP/s / W up to the price (compared without dividing; NaN worth idles);
+        # idle cohorts compute nothing and burn nothing
+        runs = worth * self.fleet_flop_per_second >= price * self.fleet_watts
         frontier = self.fleet_at_frontier
         if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
-            pays = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
-            idle[frontier] = has[frontier] & ~pays
-        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second)
-        running_watts = self.running(self.fleet_watts, self.new_watts)
-        if idle.any():  # idle cohorts compute nothing and burn nothing
-            running_flops[idle] = 0.0
-            running_watts[idle] = 0.0
+            runs[frontier] = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
+        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second, runs)
+        self.running_watts = self.running(self.fleet_watts, self.new_watts, runs)
         self.flop_per_second = markets.row_sums(running_flops)
-        self.watts = markets.row_sums(running_watts)
+        self.watts = markets.row_sums(self.running_watts)
         mwh_per_watt = dt * SECONDS_PER_YEAR / JOULES_PER_MWH
         cost = self.watts * (mwh_per_watt * energy_usd_per_it_mwh)
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
         share = np.where(cost > 0, afford, 0.0)  # of the energy each fleet needs, bid for
-        self.energy_bid_it_mwh = running_watts * (mwh_per_watt * share[:, None])
-        self.energy_need_it_mwh = self.watts * (mwh_per_watt * share)
+        self.bid_it_mwh_per_watt = mwh_per_watt * share
+        self.energy_need_it_mwh = self.watts * self.bid_it_mwh_per_watt
         if not for_auction:
-            self.energy_value_usd_per_it_mwh = np.zeros(running_watts.shape)
+            self.energy_value_usd_per_it_mwh = np.zeros(runs.shape)
             return
+        has = self.fleet_watts > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
         cohort_fpj = np.where(frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj)
         value = markets.compute_value_usd_per_it_mwh(
             per_flop[:, None], algorithmic[:, None], cohort_fpj
         )
-        self.energy_value_usd_per_it_mwh = np.where(has & ~idle, value, 0.0)
+        self.energy_value_usd_per_it_mwh = np.where(has & runs, value, 0.0)
+
+    @property
+    def energy_bid_it_mwh(self) -> FloatArray:
+        """The IT energy each running cohort bids for this step [MWh, firm x cohort], its
+        share of its fleet's :attr:`energy_need_it_mwh` (:meth:`plan_energy`); computed when
+        asked (only an auctioned cap needs the cohorts' bids)."""
+        return self.running_watts * self.bid_it_mwh_per_watt[:, None]
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
