@@ -189,7 +189,7 @@ class Firms(AgentTable):
     ) -> None:
         """Add one cohort per firm [FLOP/s, W, USD of depreciation per step] bought through
         ``step``, which runs ``life_steps`` steps (default: each firm's chip lifetime) from the
-        middle of it (one purchase a step)."""
+        middle of it (one purchase a step, after :meth:`age_fleet`)."""
         life = self.life_steps if life_steps is None else life_steps
         slot = np.where(self.permanent, self.ring, (step + life + 1) % self.ring)
         rows = np.arange(len(self))
@@ -201,7 +201,12 @@ class Firms(AgentTable):
         self.new_flop_per_second = self.new_flop_per_second + flop_per_second
         self.new_watts = self.new_watts + watts
         self.new_depreciation_usd = self.new_depreciation_usd + depreciation_usd_per_step
-        self.sum_fleet()
+        # it runs half of this step: the totals summed at age_fleet (sum_fleet) grow by half
+        self.flop_per_second = self.flop_per_second + 0.5 * flop_per_second
+        self.watts = self.watts + 0.5 * watts
+        self.depreciation_usd_per_step = (
+            self.depreciation_usd_per_step + 0.5 * depreciation_usd_per_step
+        )
 
     def buy_starting_fleet(
         self,
