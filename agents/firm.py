@@ -334,7 +334,7 @@ class Firms(AgentTable):
         deterministically (breakthroughs of mean size 0); random breakthroughs come as jumps at
         the end of the step. Ideas get harder: at level x the same research buys
         ``g 2**(-beta (x - x_ref))``, so the level moves on the ideas law over the step
-        (:meth:`log2_algorithmic_efficiency_after`, exact), not at g.
+        (:meth:`log2_algorithmic_gain`, exact), not at g.
         """
         deterministic = np.where(
             self.breakthrough_mean_size > 0, 0.0, self.rnd_extra_doublings_per_year()
@@ -346,13 +346,13 @@ class Firms(AgentTable):
         )
         return self.reference_doublings_per_year
 
-    def log2_algorithmic_efficiency_after(self, years: FloatArray | float) -> FloatArray:
-        """log2 algorithmic efficiency ``years`` [yr] into the step on the ideas law at the
-        step's research rate, without spillovers or breakthroughs (rows: firms; ``years`` may
-        carry a trailing axis of nodes)."""
+    def log2_algorithmic_gain(self, years: FloatArray | float) -> FloatArray:
+        """Doublings of algorithmic efficiency ``years`` [yr] into the step on the ideas law at
+        the step's research rate, without spillovers or breakthroughs (rows: firms; ``years``
+        may carry a trailing axis of nodes; :func:`sim.physics.ideas_log2_gain`)."""
         extra = (slice(None),) + (None,) * np.ndim(years)
         return np.asarray(
-            physics.ideas_log2_level(
+            physics.ideas_log2_gain(
                 years,
                 self.log2_algorithmic_efficiency[extra],
                 self.log2_reference_algorithmic_efficiency,

@@ -606,8 +606,7 @@ class EfficiencyRaceModel(mesa.Model):
             0.0,
         )
         # the ideas law once, at the nodes and at the end of the step (its mean rate)
-        algo_path = firms.log2_algorithmic_efficiency_after(np.append(years, dt))
-        algo_path -= log2_algo[:, None]
+        algo_path = firms.log2_algorithmic_gain(np.append(years, dt))
         algo_gain = algo_path[:, :-1]
         firms.step_doublings_per_year = algo_path[:, -1] / dt
         flop = production.step_logical_flop_on_nodes(
