@@ -448,7 +448,7 @@ def synthetic_generation_share(
         rows = Ellipsis if binds.all() else binds
         c, dc, h, g, cost = (a[rows][..., None] for a in (c, dc, h, g, cost))
         s = GENERATION_SHARES
-        stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
+        stock = h + _f(synthetic_stock_tokens(g + s * (dc / cost), h, ceiling_multiple))
         log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
         near_best = log_eff >= log_eff.max(axis=-1, keepdims=True) - GENERATION_TIE_NATS
         share[rows] = s[np.argmax(near_best, axis=-1)]  # the first, smallest share

@@ -538,12 +538,12 @@ class EfficiencyRaceModel(mesa.Model):
             delivered, fill, permit_usd_per_mwh = markets.auction_energy_cap(
                 delivered, shares, net, cap_mwh
             )
-            permits_mwh = delivered.sum(axis=1)
+            permits_mwh = markets.row_sums(delivered)
             asked_of_suppliers = demand * fill[:, None]  # demand at the permit price
         self.energy_cap_binding = float(binding)
-        asked = demand.sum(axis=1)
+        asked = markets.row_sums(demand)
         firms.energy_served_share = np.where(
-            asked > 0, delivered.sum(axis=1) / np.where(asked > 0, asked, 1.0), 1.0
+            asked > 0, markets.row_sums(delivered) / np.where(asked > 0, asked, 1.0), 1.0
         )
         self.ledger.transfer(
             "energy",
