@@ -78,10 +78,10 @@ class Firms(AgentTable):
         self.new_flop_per_second = np.zeros(n)  # that purchase's FLOP/s,
         self.new_watts = np.zeros(n)  # its watts
         self.new_depreciation_usd = np.zeros(n)  # and its depreciation per step
-        # what each cohort runs at [W] and the IT MWh a step each fleet bids per watt it runs
-        # (the energy each running cohort bids for, energy_bid_it_mwh), and what its compute is
+        # which cohorts run this step and the IT MWh each fleet bids per watt it runs (the
+        # energy each running cohort bids for, energy_bid_it_mwh), and what its compute is
         # worth (plan_energy)
-        self.running_watts = np.zeros((n, self.ring + 1))
+        self.cohorts_run = np.ones((n, self.ring + 1), dtype=bool)
         self.bid_it_mwh_per_watt = np.zeros(n)
         self.energy_value_usd_per_it_mwh = np.zeros((n, self.ring + 1))
         self.flop_per_second = np.zeros(n)
@@ -299,9 +299,15 @@ class Firms(AgentTable):
             out[rows, slot] -= 0.5 * (new if runs is None else new * runs[rows, slot])
         return out
 
-    def running_total(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
+    def running_total(
+        self, fleet: FloatArray, new: FloatArray, runs: NDArray[np.bool_] | None = None
+    ) -> FloatArray:
         """Each firm's total of a per-cohort fleet quantity [firm, slot] as it counts this
-        step: the row sums of :meth:`running`, without copying the fleet."""
+        step: the row sums of :meth:`running`, without copying the fleet where every cohort
+        runs."""
+        if runs is not None and not runs.all():  # idle cohorts count zero
+            fleet = fleet * runs
+            new = new * runs[np.arange(len(self)), self.new_cohort_slot]
         return cohort_totals(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
 
     def sum_fleet(self) -> None:
@@ -557,10 +563,11 @@ class Firms(AgentTable):
         frontier = self.fleet_at_frontier
         if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
             runs[frontier] = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
-        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second, runs)
-        self.running_watts = self.running(self.fleet_watts, self.new_watts, runs)
-        self.flop_per_second = cohort_totals(running_flops)
-        self.watts = cohort_totals(self.running_watts)
+        self.cohorts_run = runs
+        self.flop_per_second = self.running_total(
+            self.fleet_flop_per_second, self.new_flop_per_second, runs
+        )
+        self.watts = self.running_total(self.fleet_watts, self.new_watts, runs)
         mwh_per_watt = dt * SECONDS_PER_YEAR / JOULES_PER_MWH
         cost = self.watts * (mwh_per_watt * energy_usd_per_it_mwh)
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
@@ -582,9 +589,10 @@ class Firms(AgentTable):
     @property
     def energy_bid_it_mwh(self) -> FloatArray:
         """The IT energy each running cohort bids for this step [MWh, firm x cohort], its
-        share of its fleet's :attr:`energy_need_it_mwh` (:meth:`plan_energy`); computed when
-        asked (only an auctioned cap needs the cohorts' bids)."""
-        return self.running_watts * self.bid_it_mwh_per_watt[:, None]
+        share of its fleet's :attr:`energy_need_it_mwh`, as planned by :meth:`plan_energy`
+        this step; computed when asked (only an auctioned cap needs the cohorts' bids)."""
+        running_watts = self.running(self.fleet_watts, self.new_watts, self.cohorts_run)
+        return running_watts * self.bid_it_mwh_per_watt[:, None]
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
