@@ -503,8 +503,10 @@ def _log_compute_where_data_binds(
     alpha, beta = fit.param_exponent, fit.data_exponent
     finite = np.isfinite(unique_tokens)
     u_safe = unique_tokens if finite.all() else np.where(finite, unique_tokens, 1.0)
-    log_c_u = math.log(TOKENS_PER_PARAM_FLOP) + (alpha + beta) / alpha * np.log(
-        fit.g_coefficient * u_safe
+    # ln C_u = ln(6) + k ln(G U), k = (alpha + beta)/alpha, its constant part taken apart
+    k = (alpha + beta) / alpha
+    log_c_u = (math.log(TOKENS_PER_PARAM_FLOP) + k * math.log(fit.g_coefficient)) + k * np.log(
+        u_safe
     )
     return finite, log_c_u
 
