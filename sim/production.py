@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sim import law
+from sim.markets import row_sums
 from sim.params import JOULES_PER_MWH
 
 
@@ -100,4 +101,4 @@ def step_logical_flop_on_nodes(
     mean = (firm_factor @ supplier_factor.T) / np.sum(weights)
     log2_mean = np.log2(mean) + firm_top[:, None] + supplier_top[None, :]
     per_mwh = JOULES_PER_MWH * np.exp2(np.asarray(log2_elogical_at_start) + log2_mean)
-    return np.sum(np.where(e > 0, e * per_mwh, 0.0), axis=-1)
+    return row_sums(np.where(e > 0, e * per_mwh, 0.0))
