@@ -103,7 +103,7 @@ class Firms(AgentTable):
         self.synthetic_cost_factor = 10.0  # generated tokens per kept one (set by the model)
         self.synthetic_ceiling = 0.0  # synthetic stock at most this many human stocks
         self.effective_logical_flop = np.full(n, math.nan)
-        # logical FLOP to serve a token with the current model (set with the model's quality)
+        # logical FLOP to serve a token with the current model [FLOP/token] (update_quality)
         self.flop_per_token = np.full(n, math.nan)
         self.data_limited_share = np.zeros(n)
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
@@ -707,7 +707,7 @@ class Firms(AgentTable):
         )
         self.data_limited_share = -np.expm1(log_eff - log_c)
         # the compute-optimal model of the effective compute serves (it stops growing once
-        # data binds): its FLOP per token change only here, when the model does
+        # data binds): its FLOP per token change here only, when the model does
         self.flop_per_token = production.inference_flop_per_token(
             self.fit.optimal_params(self.effective_logical_flop)
         )
