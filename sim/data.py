@@ -446,12 +446,13 @@ def synthetic_generation_share(
     share = np.zeros(binds.shape)
     if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
         rows = Ellipsis if binds.all() else binds
-        c, dc, h, g, cost = (a[rows][..., None] for a in (c, dc, h, g, cost))
-        s = GENERATION_SHARES
+        c, dc, h, g, cost = (a[rows] for a in (c, dc, h, g, cost))
+        # the shares down a leading axis: each operation then runs along the firms
+        s = GENERATION_SHARES.reshape((-1,) + (1,) * c.ndim)
         stock = h + _f(synthetic_stock_tokens(g + s * (dc / cost), h, ceiling_multiple))
         log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
-        near_best = log_eff >= log_eff.max(axis=-1, keepdims=True) - GENERATION_TIE_NATS
-        share[rows] = s[np.argmax(near_best, axis=-1)]  # the first, smallest share
+        near_best = log_eff >= log_eff.max(axis=0) - GENERATION_TIE_NATS
+        share[rows] = GENERATION_SHARES[np.argmax(near_best, axis=0)]  # the first, smallest
     return _finish(share)
 
 
