@@ -78,8 +78,11 @@ class Firms(AgentTable):
         self.new_flop_per_second = np.zeros(n)  # that purchase's FLOP/s,
         self.new_watts = np.zeros(n)  # its watts
         self.new_depreciation_usd = np.zeros(n)  # and its depreciation per step
-        # the energy each running cohort bids for, and what its compute is worth (plan_energy)
-        self.energy_bid_it_mwh = np.zeros((n, self.ring + 1))
+        # which cohorts run this step and the IT MWh each fleet bids per watt it runs (the
+        # energy each running cohort bids for, energy_bid_it_mwh), and what its compute is
+        # worth (plan_energy)
+        self.cohorts_run = np.ones((n, self.ring + 1), dtype=bool)
+        self.bid_it_mwh_per_watt = np.zeros(n)
         self.energy_value_usd_per_it_mwh = np.zeros((n, self.ring + 1))
         self.flop_per_second = np.zeros(n)
         self.watts = np.zeros(n)
@@ -100,6 +103,8 @@ class Firms(AgentTable):
         self.synthetic_cost_factor = 10.0  # generated tokens per kept one (set by the model)
         self.synthetic_ceiling = 0.0  # synthetic stock at most this many human stocks
         self.effective_logical_flop = np.full(n, math.nan)
+        # logical FLOP to serve a token with the current model [FLOP/token] (update_quality)
+        self.flop_per_token = np.full(n, math.nan)
         self.data_limited_share = np.zeros(n)
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
         self.loss = np.full(n, math.nan)
@@ -127,7 +132,6 @@ class Firms(AgentTable):
         # what the last step showed of the money and chips that move within a step
         self.cash_at_decide_usd = np.full(n, math.nan)  # cash when the last budget was set
         self.discretionary_usd = np.zeros(n)  # chips and R&D bought out of it [USD]
-        self.fleet_watts_at_decide = np.zeros(n)  # the fleet's watts before last step's chips
         self.last_purchase_depreciation_usd = np.zeros(n)  # per step, of last step's chips
         self.last_purchase_it_mwh = np.zeros(n)  # IT MWh a step runs them at full use
         self.rnd_step_usd_per_year = np.full(n, math.nan)  # smoothed R&D, middle of the step
@@ -185,7 +189,7 @@ class Firms(AgentTable):
     ) -> None:
         """Add one cohort per firm [FLOP/s, W, USD of depreciation per step] bought through
         ``step``, which runs ``life_steps`` steps (default: each firm's chip lifetime) from the
-        middle of it (one purchase a step)."""
+        middle of it (one purchase a step, after :meth:`age_fleet`)."""
         life = self.life_steps if life_steps is None else life_steps
         slot = np.where(self.permanent, self.ring, (step + life + 1) % self.ring)
         rows = np.arange(len(self))
@@ -197,7 +201,12 @@ class Firms(AgentTable):
         self.new_flop_per_second = self.new_flop_per_second + flop_per_second
         self.new_watts = self.new_watts + watts
         self.new_depreciation_usd = self.new_depreciation_usd + depreciation_usd_per_step
-        self.sum_fleet()
+        # it runs half of this step: the totals summed at age_fleet (sum_fleet) grow by half
+        self.flop_per_second = self.flop_per_second + 0.5 * flop_per_second
+        self.watts = self.watts + 0.5 * watts
+        self.depreciation_usd_per_step = (
+            self.depreciation_usd_per_step + 0.5 * depreciation_usd_per_step
+        )
 
     def buy_starting_fleet(
         self,
@@ -277,19 +286,29 @@ class Firms(AgentTable):
         self.fleet_depreciation_usd[:, slot] = 0.0
         self.sum_fleet()
 
-    def running(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
+    def running(
+        self, fleet: FloatArray, new: FloatArray, runs: NDArray[np.bool_] | None = None
+    ) -> FloatArray:
         """A per-cohort fleet quantity [firm, slot] as it counts this step: half of the
-        cohorts in their first step (``new``, per firm) and in their last."""
-        out = fleet.copy()
+        cohorts in their first step (``new``, per firm) and in their last; zero where ``runs``
+        [firm, slot] is False (idle cohorts)."""
+        out = fleet.copy() if runs is None else fleet * runs
         out[:, self.retiring_slot] *= 0.5
         if new.any():  # (none before this step's purchase)
-            out[np.arange(len(self)), self.new_cohort_slot] -= 0.5 * new
+            rows, slot = np.arange(len(self)), self.new_cohort_slot
+            out[rows, slot] -= 0.5 * (new if runs is None else new * runs[rows, slot])
         return out
 
-    def running_total(self, fleet: FloatArray, new: FloatArray) -> FloatArray:
+    def running_total(
+        self, fleet: FloatArray, new: FloatArray, runs: NDArray[np.bool_] | None = None
+    ) -> FloatArray:
         """Each firm's total of a per-cohort fleet quantity [firm, slot] as it counts this
-        step: the row sums of :meth:`running`, without copying the fleet."""
-        return markets.row_sums(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
+        step: the row sums of :meth:`running`, without copying the fleet where every cohort
+        runs."""
+        if runs is not None and not runs.all():  # idle cohorts count zero
+            fleet = fleet * runs
+            new = new * runs[np.arange(len(self)), self.new_cohort_slot]
+        return cohort_totals(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
 
     def sum_fleet(self) -> None:
         """FLOP/s, watts and depreciation per step of the fleet this step (:meth:`running`)."""
@@ -312,13 +331,6 @@ class Firms(AgentTable):
         """IT energy to run each whole fleet flat out for a step [MWh]."""
         return self.watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
 
-    def flop_per_token(self) -> FloatArray:
-        """Logical FLOP to serve a token with each firm's current model: the compute-optimal
-        model of its effective compute (so the model stops growing once data binds)."""
-        return production.inference_flop_per_token(
-            self.fit.optimal_params(self.effective_logical_flop)
-        )
-
     # --- decisions ---------------------------------------------------------------------------
     def algorithmic_doublings_per_year(self, policies: ActivePolicies) -> FloatArray:
         """Fix and return the step's research rate g at today's frontier [doublings/yr]
@@ -328,7 +340,7 @@ class Firms(AgentTable):
         deterministically (breakthroughs of mean size 0); random breakthroughs come as jumps at
         the end of the step. Ideas get harder: at level x the same research buys
         ``g 2**(-beta (x - x_ref))``, so the level moves on the ideas law over the step
-        (:meth:`log2_algorithmic_efficiency_after`, exact), not at g.
+        (:meth:`log2_algorithmic_gain`, exact), not at g.
         """
         deterministic = np.where(
             self.breakthrough_mean_size > 0, 0.0, self.rnd_extra_doublings_per_year()
@@ -340,13 +352,13 @@ class Firms(AgentTable):
         )
         return self.reference_doublings_per_year
 
-    def log2_algorithmic_efficiency_after(self, years: FloatArray | float) -> FloatArray:
-        """log2 algorithmic efficiency ``years`` [yr] into the step on the ideas law at the
-        step's research rate, without spillovers or breakthroughs (rows: firms; ``years`` may
-        carry a trailing axis of nodes)."""
+    def log2_algorithmic_gain(self, years: FloatArray | float) -> FloatArray:
+        """Doublings of algorithmic efficiency ``years`` [yr] into the step on the ideas law at
+        the step's research rate, without spillovers or breakthroughs (rows: firms; ``years``
+        may carry a trailing axis of nodes; :func:`sim.physics.ideas_log2_gain`)."""
         extra = (slice(None),) + (None,) * np.ndim(years)
         return np.asarray(
-            physics.ideas_log2_level(
+            physics.ideas_log2_gain(
                 years,
                 self.log2_algorithmic_efficiency[extra],
                 self.log2_reference_algorithmic_efficiency,
@@ -416,7 +428,6 @@ class Firms(AgentTable):
             np.maximum(cash - energy_cost, 0.0),
         )
         self.cash_at_decide_usd = cash.copy()
-        self.fleet_watts_at_decide = self.fleet_watts.sum(axis=1)
         # the chips bought this step run half of it: counted at last step's purchase
         compute_spend = (
             self.depreciation_usd_per_step
@@ -461,7 +472,7 @@ class Firms(AgentTable):
             self.depreciation_usd_per_step,
             it_mwh * JOULES_PER_MWH * np.exp2(log2_efficiency),
         )
-        self.cost_usd_per_token = cost_per_flop * self.flop_per_token()
+        self.cost_usd_per_token = cost_per_flop * self.flop_per_token
         self.plan_runs(step, market, policies)
 
     def plan_runs(self, step: int, market: MarketParams, policies: ActivePolicies) -> None:
@@ -539,43 +550,49 @@ class Firms(AgentTable):
         """
         per_flop = np.maximum(
             np.maximum(self.training_value_usd_per_flop, self.serving_value_usd_per_flop),
-            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token()),
+            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token),
         )
         algorithmic = np.exp2(self.log2_algorithmic_efficiency)
         # an IT MWh's worth per FLOP/J of the chips that burn it [USD/IT MWh per FLOP/J]
         worth = markets.compute_value_usd_per_it_mwh(per_flop, algorithmic, 1.0)[:, None]
         # (a cohort at the fleet's efficiency is worth at least its energy; rounding aside)
         price = energy_usd_per_it_mwh * (1.0 - 1e-9)
-        has = self.fleet_watts > 0
-        # worth x FLOP/s / W not up to the price (compared without dividing; NaN worth idles)
-        idle = has & ~(worth * self.fleet_flop_per_second >= price * self.fleet_watts)
+        # worth x FLOP/s / W up to the price (compared without dividing; NaN worth idles);
+        # idle cohorts compute nothing and burn nothing
+        runs = worth * self.fleet_flop_per_second >= price * self.fleet_watts
         frontier = self.fleet_at_frontier
         if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
-            pays = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
-            idle[frontier] = has[frontier] & ~pays
-        running_flops = self.running(self.fleet_flop_per_second, self.new_flop_per_second)
-        running_watts = self.running(self.fleet_watts, self.new_watts)
-        if idle.any():  # idle cohorts compute nothing and burn nothing
-            running_flops[idle] = 0.0
-            running_watts[idle] = 0.0
-        self.flop_per_second = markets.row_sums(running_flops)
-        self.watts = markets.row_sums(running_watts)
+            runs[frontier] = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
+        self.cohorts_run = runs
+        self.flop_per_second = self.running_total(
+            self.fleet_flop_per_second, self.new_flop_per_second, runs
+        )
+        self.watts = self.running_total(self.fleet_watts, self.new_watts, runs)
         mwh_per_watt = dt * SECONDS_PER_YEAR / JOULES_PER_MWH
         cost = self.watts * (mwh_per_watt * energy_usd_per_it_mwh)
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
         share = np.where(cost > 0, afford, 0.0)  # of the energy each fleet needs, bid for
-        self.energy_bid_it_mwh = running_watts * (mwh_per_watt * share[:, None])
-        self.energy_need_it_mwh = self.watts * (mwh_per_watt * share)
+        self.bid_it_mwh_per_watt = mwh_per_watt * share
+        self.energy_need_it_mwh = self.watts * self.bid_it_mwh_per_watt
         if not for_auction:
-            self.energy_value_usd_per_it_mwh = np.zeros(running_watts.shape)
+            self.energy_value_usd_per_it_mwh = np.zeros(runs.shape)
             return
+        has = self.fleet_watts > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             cohort_fpj = np.where(has, self.fleet_flop_per_second / self.fleet_watts, 0.0)
         cohort_fpj = np.where(frontier[:, None], np.exp2(frontier_log2_flop_per_joule), cohort_fpj)
         value = markets.compute_value_usd_per_it_mwh(
             per_flop[:, None], algorithmic[:, None], cohort_fpj
         )
-        self.energy_value_usd_per_it_mwh = np.where(has & ~idle, value, 0.0)
+        self.energy_value_usd_per_it_mwh = np.where(has & runs, value, 0.0)
+
+    @property
+    def energy_bid_it_mwh(self) -> FloatArray:
+        """The IT energy each running cohort bids for this step [MWh, firm x cohort], its
+        share of its fleet's :attr:`energy_need_it_mwh`, as planned by :meth:`plan_energy`
+        this step; computed when asked (only an auctioned cap needs the cohorts' bids)."""
+        running_watts = self.running(self.fleet_watts, self.new_watts, self.cohorts_run)
+        return running_watts * self.bid_it_mwh_per_watt[:, None]
 
     # --- after the markets clear -------------------------------------------------------------
     def run_fleets(self, logical_flop: FloatArray, policies: ActivePolicies) -> None:
@@ -603,8 +620,7 @@ class Firms(AgentTable):
             training = np.where(
                 self.above_threshold, training * (1.0 - policies.compliance_delay_share), training
             )
-        flop_per_token = self.flop_per_token()
-        training = self.generate_data(training, flop_per_token)
+        training = self.generate_data(training, self.flop_per_token)
         self.training_logical_flop = training
         self.run_physical_flop_so_far = self.run_physical_flop_so_far + physical
         self.run_logical_flop_so_far = self.run_logical_flop_so_far + training
@@ -614,7 +630,7 @@ class Firms(AgentTable):
             physical > 0, joules, 0.0
         )
         self.run_step_index = self.run_step_index + 1
-        self.token_capacity = serving / flop_per_token
+        self.token_capacity = serving / self.flop_per_token
 
     def set_human_data(self, tokens: FloatArray) -> None:
         """The human data each firm may train on [tokens] (public plus its users'); its data
@@ -690,6 +706,11 @@ class Firms(AgentTable):
             log_eff < log_c, np.exp(log_eff), self.cumulative_logical_flop
         )
         self.data_limited_share = -np.expm1(log_eff - log_c)
+        # the compute-optimal model of the effective compute serves (it stops growing once
+        # data binds): its FLOP per token change here only, when the model does
+        self.flop_per_token = production.inference_flop_per_token(
+            self.fit.optimal_params(self.effective_logical_flop)
+        )
         shared = self.law
         self.loss = np.asarray(
             law.loss_from_compute(
@@ -723,8 +744,8 @@ class Firms(AgentTable):
         # what the next step's decisions expect of this one's flows
         self.discretionary_usd = self.chips_usd() + rnd
         self.last_purchase_depreciation_usd = self.chips_usd() / self.life_steps
-        bought_watts = self.fleet_watts.sum(axis=1) - self.fleet_watts_at_decide
-        self.last_purchase_it_mwh = bought_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
+        # the watts of this step's chips (new_watts: :meth:`add_cohorts` since :meth:`age_fleet`)
+        self.last_purchase_it_mwh = self.new_watts * (dt * SECONDS_PER_YEAR / JOULES_PER_MWH)
         # the same test as the training delay, this step
         due = np.where(self.above_threshold, policies.compliance_cost_usd_per_year * dt, 0.0)
         compliance = ledger.transfer("compliance", due, self.accounts, "government")
@@ -881,7 +902,7 @@ class Firms(AgentTable):
             self.lead_years,
         )
         serve = strategy.serving_value_usd_per_flop(
-            price, self.cost_usd_per_token, self.flop_per_token(), self.capacity_binds
+            price, self.cost_usd_per_token, self.flop_per_token, self.capacity_binds
         )
         # averaged over about a review period (exact exponential weights), so what a review
         # sees does not hang on whether capacity happened to bind in the step it falls on
@@ -924,7 +945,7 @@ class Firms(AgentTable):
             rng.random(n) < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
         )
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
-        fpt = self.flop_per_token()
+        fpt = self.flop_per_token
         to_training = strategy.log_ratio_signal(train, serve)
         to_chips = strategy.log_ratio_signal(
             np.maximum(train, serve), self.cost_usd_per_token / fpt
@@ -956,6 +977,16 @@ class Firms(AgentTable):
         block = np.array([getattr(self, name) for name in FIRM_ONLY_OUTPUTS], dtype=float)
         out.update(zip(FIRM_ONLY_OUTPUTS, block, strict=True))
         return out
+
+
+def cohort_totals(fleet: FloatArray) -> FloatArray:
+    """Each firm's total of a per-cohort fleet quantity [firm, slot], a sum along each row.
+
+    Not :func:`sim.markets.row_sums`: its BLAS matrix-vector product is as fast on a few
+    thousand firms, but on more it splits rows this long (a slot for every step of a chip's
+    life) over threads, which cost several times the work on a busy machine (10,000 firms x
+    51 slots: about 1 ms of CPU a call against 0.15 ms)."""
+    return np.einsum("ij->i", fleet)
 
 
 def discretionary_budget_usd(

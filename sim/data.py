@@ -446,12 +446,13 @@ def synthetic_generation_share(
     share = np.zeros(binds.shape)
     if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
         rows = Ellipsis if binds.all() else binds
-        c, dc, h, g, cost = (a[rows][..., None] for a in (c, dc, h, g, cost))
-        s = GENERATION_SHARES
-        stock = h + _f(synthetic_stock_tokens(g + s * dc / cost, h, ceiling_multiple))
+        c, dc, h, g, cost = (a[rows] for a in (c, dc, h, g, cost))
+        # the shares down a leading axis: each operation then runs along the firms
+        s = GENERATION_SHARES.reshape((-1,) + (1,) * c.ndim)
+        stock = h + _f(synthetic_stock_tokens(g + s * (dc / cost), h, ceiling_multiple))
         log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
-        near_best = log_eff >= log_eff.max(axis=-1, keepdims=True) - GENERATION_TIE_NATS
-        share[rows] = s[np.argmax(near_best, axis=-1)]  # the first, smallest share
+        near_best = log_eff >= log_eff.max(axis=0) - GENERATION_TIE_NATS
+        share[rows] = GENERATION_SHARES[np.argmax(near_best, axis=0)]  # the first, smallest
     return _finish(share)
 
 
@@ -503,8 +504,10 @@ def _log_compute_where_data_binds(
     alpha, beta = fit.param_exponent, fit.data_exponent
     finite = np.isfinite(unique_tokens)
     u_safe = unique_tokens if finite.all() else np.where(finite, unique_tokens, 1.0)
-    log_c_u = math.log(TOKENS_PER_PARAM_FLOP) + (alpha + beta) / alpha * np.log(
-        fit.g_coefficient * u_safe
+    # ln C_u = ln(6) + k ln(G U), k = (alpha + beta)/alpha, its constant part taken apart
+    k = (alpha + beta) / alpha
+    log_c_u = (math.log(TOKENS_PER_PARAM_FLOP) + k * math.log(fit.g_coefficient)) + k * np.log(
+        u_safe
     )
     return finite, log_c_u
 

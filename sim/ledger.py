@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sim.markets import row_sums
+
 FloatArray = NDArray[np.float64]
 EXTERNAL = ("buyers", "investors", "government", "outside")
 
@@ -116,14 +118,14 @@ class Ledger:
         if not amounts.any():  # nothing moves: booking zeros would change no balance or flow
             return amounts
         if isinstance(payer, Accounts):
-            paid_by = amounts.sum(axis=1) if matrix else amounts
+            paid_by = row_sums(amounts) if matrix else amounts
             cash = payer.cash_usd
             short = paid_by > cash
             if short.any():
                 have = np.maximum(cash, 0.0)
                 scale = np.where(short, have / np.where(paid_by > 0, paid_by, 1.0), 1.0)
                 amounts = amounts * (scale[:, None] if matrix else scale)
-                paid_by = amounts.sum(axis=1) if matrix else amounts
+                paid_by = row_sums(amounts) if matrix else amounts
             payer.cash_usd -= paid_by
             _book(payer.outflows, reason, paid_by)
         received = amounts.sum(axis=0) if matrix else amounts

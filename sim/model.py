@@ -546,12 +546,12 @@ class EfficiencyRaceModel(mesa.Model):
             delivered, fill, permit_usd_per_mwh = markets.auction_energy_cap(
                 delivered, shares, net, cap_mwh
             )
-            permits_mwh = delivered.sum(axis=1)
+            permits_mwh = markets.row_sums(delivered)
             asked_of_suppliers = demand * fill[:, None]  # demand at the permit price
         self.energy_cap_binding = float(binding)
-        asked = demand.sum(axis=1)
+        asked = markets.row_sums(demand)
         firms.energy_served_share = np.where(
-            asked > 0, delivered.sum(axis=1) / np.where(asked > 0, asked, 1.0), 1.0
+            asked > 0, markets.row_sums(delivered) / np.where(asked > 0, asked, 1.0), 1.0
         )
         self.ledger.transfer(
             "energy",
@@ -614,8 +614,7 @@ class EfficiencyRaceModel(mesa.Model):
             0.0,
         )
         # the ideas law once, at the nodes and at the end of the step (its mean rate)
-        algo_path = firms.log2_algorithmic_efficiency_after(np.append(years, dt))
-        algo_path -= log2_algo[:, None]
+        algo_path = firms.log2_algorithmic_gain(np.append(years, dt))
         algo_gain = algo_path[:, :-1]
         firms.step_doublings_per_year = algo_path[:, -1] / dt
         flop = production.step_logical_flop_on_nodes(

@@ -350,11 +350,37 @@ def ideas_log2_level(
     doublings_per_year_at_reference: ArrayLike,
     difficulty_per_doubling: ArrayLike,
 ) -> FloatOrArray:
-    """Level after ``years`` under the ideas law, exact for any interval.
+    """Level after ``years`` under the ideas law, exact for any interval: ``x0`` plus
+    :func:`ideas_log2_gain` (same parameters).
 
-    ``x(t) = x0 + ln(1 + beta ln2 g t 2**(-beta (x0 - x_ref))) / (beta ln2)``, evaluated with
-    ``logaddexp`` so it is finite however far x0 is from x_ref; ``x0 + g t`` exactly at
-    beta = 0 or g <= 0.
+    Returns
+    -------
+    float or ndarray
+        x(t) [log2 unit].
+    """
+    x0 = _f(log2_start)
+    return _finish(
+        x0
+        + _f(
+            ideas_log2_gain(
+                years, x0, log2_reference, doublings_per_year_at_reference, difficulty_per_doubling
+            )
+        )
+    )
+
+
+def ideas_log2_gain(
+    years: ArrayLike,
+    log2_start: ArrayLike,
+    log2_reference: ArrayLike,
+    doublings_per_year_at_reference: ArrayLike,
+    difficulty_per_doubling: ArrayLike,
+) -> FloatOrArray:
+    """Doublings gained over ``years`` under the ideas law, exact for any interval.
+
+    ``x(t) - x0 = ln(1 + beta ln2 g t 2**(-beta (x0 - x_ref))) / (beta ln2)``, evaluated with
+    ``logaddexp`` so it is finite however far x0 is from x_ref; ``g t`` exactly at beta = 0
+    or g <= 0.
 
     Parameters
     ----------
@@ -372,19 +398,22 @@ def ideas_log2_level(
     Returns
     -------
     float or ndarray
-        x(t) [log2 unit].
+        x(t) - x0 [doublings], on the common shape of the arguments.
     """
     t, x0, xr = _f(years), _f(log2_start), _f(log2_reference)
     g, beta = _f(doublings_per_year_at_reference), _f(difficulty_per_doubling)
-    harder = (beta > 0.0) & (g > 0.0) & (t > 0.0)
-    if harder.all():  # no masks needed (the common case)
+    # the common case, every element harder, tested on the arguments before broadcasting
+    every_harder = bool((beta > 0.0).all() and (g > 0.0).all() and (t > 0.0).all())
+    if every_harder:
         beta_safe, g_safe, t_safe = beta, g, t
     else:
+        harder = (beta > 0.0) & (g > 0.0) & (t > 0.0)
         beta_safe = np.where(harder, beta, 1.0)
         g_safe = np.where(harder, g, 1.0)
         t_safe = np.where(harder, t, 1.0)
     log_w = -beta_safe * (x0 - xr) * LN2  # ln of the rate factor at the start
-    log_q = np.log(beta_safe) + _LN_LN2 + np.log(g_safe) + np.log(t_safe) + log_w
+    # (terms without t first: t often runs along an axis of its own)
+    log_q = (np.log(beta_safe) + _LN_LN2 + np.log(g_safe) + log_w) + np.log(t_safe)
     small = log_q < 0.0
     every_small = small.all()
     if every_small or small.any():
@@ -397,17 +426,16 @@ def ideas_log2_level(
             ratio = np.where(positive, np.log1p(q) / np.where(positive, q, 1.0), 1.0)  # -> 1
         with np.errstate(over="ignore"):  # w on the shape of its arguments where it can
             w = np.exp(log_w) if every_small else np.exp(np.where(small, log_w, 0.0))
-            near_linear = g_safe * t_safe * w * ratio
+            near_linear = g_safe * w * t_safe * ratio
     if every_small:  # the usual case within a step: no need for the far branch
         gained = near_linear
     else:
         # q >= 1: gained = ln(1 + q)/(beta ln2), finite however large q is
         far = np.logaddexp(0.0, log_q) / (beta_safe * LN2)
         gained = np.where(small, near_linear, far) if small.any() else far
-    level = x0 + gained
-    if beta_safe is beta:  # every element harder; gained involves every argument's shape
-        return _finish(level)
-    return _finish(np.where(harder, level, x0 + g * t))
+    if every_harder:  # gained involves every argument: already their common shape
+        return _finish(gained)
+    return _finish(np.where(harder, gained, g * t))
 
 
 def ideas_rate_from_research(

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sim import law
+from sim.markets import row_sums
 from sim.params import JOULES_PER_MWH
 
 
@@ -87,16 +88,17 @@ def step_logical_flop_on_nodes(
     site (``supplier_log2_gain_at_nodes`` [supplier, node]). The step's compute is energy x
     E(0) x the mean of 2^gain over the step, ``sum_j w_j 2^a_f(t_j) 2^b_s(t_j)``: the gains
     add, so the mean is one matrix product of the firms' and the suppliers' factors, each
-    shifted by its largest gain so it cannot overflow (as
-    :func:`sim.physics.log2_step_mean_gain`). Exact to about 1e-14 relative; for linear gains
-    it equals :func:`step_logical_flop`.
+    shifted so it cannot overflow: by the larger of its gains at the first and the last node,
+    its largest where it grows or falls over the step, and within the step's few doublings of
+    it otherwise (as :func:`sim.physics.log2_step_mean_gain`). Exact to about 1e-14
+    relative; for linear gains it equals :func:`step_logical_flop`.
     """
     e = np.asarray(grid_energy_mwh, dtype=float)
-    firm_top = np.max(firm_log2_gain_at_nodes, axis=-1)
-    supplier_top = np.max(supplier_log2_gain_at_nodes, axis=-1)
+    firm_top = np.maximum(firm_log2_gain_at_nodes[:, 0], firm_log2_gain_at_nodes[:, -1])
+    supplier_top = np.maximum(supplier_log2_gain_at_nodes[:, 0], supplier_log2_gain_at_nodes[:, -1])
     firm_factor = np.exp2(firm_log2_gain_at_nodes - firm_top[:, None]) * weights
     supplier_factor = np.exp2(supplier_log2_gain_at_nodes - supplier_top[:, None])
     mean = (firm_factor @ supplier_factor.T) / np.sum(weights)
     log2_mean = np.log2(mean) + firm_top[:, None] + supplier_top[None, :]
     per_mwh = JOULES_PER_MWH * np.exp2(np.asarray(log2_elogical_at_start) + log2_mean)
-    return np.sum(np.where(e > 0, e * per_mwh, 0.0), axis=-1)
+    return row_sums(np.where(e > 0, e * per_mwh, 0.0))

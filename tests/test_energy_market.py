@@ -258,6 +258,9 @@ def test_firms_idle_chips_whose_compute_is_worth_less_than_their_energy() -> Non
     assert table.energy_need_it_mwh[0] == pytest.approx(it_mwh)
     assert table.watts[0] == 5e5 and table.flop_per_second[0] == 1e18
     assert table.fleet_log2_flop_per_joule(40.0)[0] == pytest.approx(math.log2(2e12))
+    # the running cohort bids for all of its fleet's energy, the idle one for none
+    assert np.count_nonzero(table.energy_bid_it_mwh) == 1
+    assert table.energy_bid_it_mwh.sum() == pytest.approx(it_mwh, rel=1e-14)
     table.plan_energy(1000.0, 40.0, DT)  # cheap energy: both run
     assert table.watts[0] == 1.5e6
     table.plan_energy(8000.0, 40.0, DT)  # dearer than either is worth: none

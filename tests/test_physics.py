@@ -182,6 +182,26 @@ def test_ideas_law_reduces_to_the_exponential_without_difficulty() -> None:
     assert physics.ideas_log2_level(20.0, 0.0, 0.0, 1.2, 1e-12) == pytest.approx(24.0, rel=1e-9)
 
 
+def test_ideas_gain_over_a_grid_of_firms_and_nodes() -> None:
+    # firms down the rows, interval lengths along a trailing axis (as the model calls it)
+    x0 = np.array([[0.0], [3.0], [-1.0], [2.0]])
+    g = np.array([[1.0], [1.2], [0.0], [0.8]])  # a firm without research gains nothing
+    beta = np.array([[0.5], [0.2], [0.2], [0.0]])  # nor one whose ideas never get harder
+    t = np.array([0.0, 0.25, 4.0])
+    gain = physics.ideas_log2_gain(t, x0, 0.0, g, beta)
+    assert np.shape(gain) == (4, 3)
+    # beta = 0.5, g = 1 at the reference: 2**(x/2) = 1 + 0.5 ln2 t
+    np.testing.assert_allclose(gain[0], 2.0 * np.log2(1.0 + 0.5 * math.log(2.0) * t), rtol=1e-14)
+    # 3 doublings above the reference the same research buys 2**(-0.6) of its rate
+    rate = 1.2 * 2.0**-0.6
+    np.testing.assert_allclose(
+        gain[1], np.log1p(0.2 * math.log(2.0) * rate * t) / (0.2 * math.log(2.0)), rtol=1e-14
+    )
+    np.testing.assert_array_equal(gain[2], 0.0)
+    np.testing.assert_array_equal(gain[3], 0.8 * t)
+    np.testing.assert_array_equal(physics.ideas_log2_level(t, x0, 0.0, g, beta), x0 + gain)
+
+
 @BUDGET
 @given(
     x0=floats(-50.0, 200.0),

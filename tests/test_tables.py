@@ -208,3 +208,20 @@ def test_a_firm_out_of_money_leaves_and_its_view_detaches() -> None:
     model.step()  # the market goes on with seven firms
     assert model.n_firms_active == 7
     assert model.ledger_imbalance_usd < 1e-9 * model.revenue_firms_usd
+
+
+def test_running_totals_count_new_cohorts_half_and_idle_ones_not() -> None:
+    table = firms(FirmParams(name="a", chip_lifetime_years=0.25))  # cohorts live 3 steps
+    table.age_fleet(1)
+    table.add_cohorts(1, np.array([1e18]), np.array([1e6]), np.array([10.0]))
+    table.age_fleet(2)
+    table.add_cohorts(2, np.array([4e18]), np.array([2e6]), np.array([20.0]))
+    flops, new = table.fleet_flop_per_second, table.new_flop_per_second
+    # step 2: the first cohort runs all of it, the one bought through it half
+    assert table.flop_per_second[0] == 1e18 + 0.5 * 4e18
+    assert table.running_total(flops, new)[0] == 3e18
+    every = np.ones(flops.shape, dtype=bool)
+    first, second = flops == 1e18, flops == 4e18
+    for runs, expected in ((every, 3e18), (~first, 2e18), (~second, 1e18), (~every, 0.0)):
+        assert table.running_total(flops, new, runs)[0] == expected
+        assert table.running(flops, new, runs).sum() == expected
