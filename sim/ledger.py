@@ -15,6 +15,7 @@ The outside accounts keep balances too: the sum over all accounts is zero (doubl
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -77,6 +78,15 @@ class Accounts:
                 )
 
 
+def _checked_total_usd(reason: str, amounts: FloatArray) -> float:
+    """The sum of ``amounts`` [USD]; raises if any is negative, NaN or infinite."""
+    total = float(amounts.sum())  # NaN or infinite if any amount is
+    lowest = np.minimum.reduce(amounts, axis=None, initial=0.0)  # < 0 if any amount is
+    if not (math.isfinite(total) and lowest == 0.0):
+        raise ValueError(f"transfer for {reason}: amounts must be >= 0 and finite, got {amounts!r}")
+    return total
+
+
 def _book(flows: dict[str, FloatArray], reason: str, amounts: FloatArray) -> None:
     if reason in flows:
         flows[reason] = flows[reason] + amounts
@@ -113,32 +123,33 @@ class Ledger:
         """
         amounts = np.asarray(usd, dtype=float)
         matrix = amounts.ndim == 2
-        if amounts.size and not amounts.min() >= 0.0:  # NaN fails too
-            raise ValueError(f"transfer for {reason}: amounts must be >= 0, got {usd!r}")
-        if not amounts.any():  # nothing moves: booking zeros would change no balance or flow
+        total = _checked_total_usd(reason, amounts)
+        if total == 0.0:  # nothing moves: booking zeros would change no balance or flow
             return amounts
         if isinstance(payer, Accounts):
             paid_by = row_sums(amounts) if matrix else amounts
             cash = payer.cash_usd
             short = paid_by > cash
-            if short.any():
+            if np.count_nonzero(short):
                 have = np.maximum(cash, 0.0)
                 scale = np.where(short, have / np.where(paid_by > 0, paid_by, 1.0), 1.0)
                 amounts = amounts * (scale[:, None] if matrix else scale)
                 paid_by = row_sums(amounts) if matrix else amounts
+                total = float(paid_by.sum())
             payer.cash_usd -= paid_by
             _book(payer.outflows, reason, paid_by)
-        received = amounts.sum(axis=0) if matrix else amounts
+            payer_name = payer.kind
+        else:
+            self.external[payer] -= total
+            payer_name = payer
         if isinstance(payee, Accounts):
+            received = amounts.sum(axis=0) if matrix else amounts
             payee.cash_usd += received
             _book(payee.inflows, reason, received)
-        total = float(received.sum())
-        if isinstance(payer, str):
-            self.external[payer] -= total
-        if isinstance(payee, str):
+            payee_name = payee.kind
+        else:
             self.external[payee] += total
-        payer_name = payer if isinstance(payer, str) else payer.kind
-        payee_name = payee if isinstance(payee, str) else payee.kind
+            payee_name = payee
         self.totals[(payer_name, payee_name, reason)] += total
         return amounts
 
