@@ -43,14 +43,14 @@ class Accounts:
 
     def inflow(self, reason: str) -> FloatArray:
         flow = self.inflows.get(reason)
-        return np.zeros(len(self)) if flow is None else flow
+        return np.zeros(self.cash_usd.shape) if flow is None else flow
 
     def outflow(self, reason: str) -> FloatArray:
         flow = self.outflows.get(reason)
-        return np.zeros(len(self)) if flow is None else flow
+        return np.zeros(self.cash_usd.shape) if flow is None else flow
 
     def net_flow(self) -> FloatArray:
-        total = np.zeros(len(self))
+        total = np.zeros(self.cash_usd.shape)
         for flow in self.inflows.values():
             total += flow
         for flow in self.outflows.values():
@@ -80,7 +80,7 @@ class Accounts:
 
 def _checked_total_usd(reason: str, amounts: FloatArray) -> float:
     """The sum of ``amounts`` [USD]; raises if any is negative, NaN or infinite."""
-    total = float(amounts.sum())  # NaN or infinite if any amount is
+    total = float(np.add.reduce(amounts, axis=None))  # NaN or infinite if any amount is
     lowest = np.minimum.reduce(amounts, axis=None, initial=0.0)  # < 0 if any amount is
     if not (math.isfinite(total) and lowest == 0.0):
         raise ValueError(f"transfer for {reason}: amounts must be >= 0 and finite, got {amounts!r}")
@@ -157,10 +157,11 @@ class Ledger:
         """Sum over agents of |change in cash - booked net flow| this step [USD]."""
         total = 0.0
         for acc in accounts:
+            cash = acc.cash_usd
             start = self._cash_at_step_start.get(acc.kind)
-            if start is None or len(start) != len(acc):
-                start = np.zeros(len(acc))
-            total += float(np.abs(acc.cash_usd - start - acc.net_flow()).sum())
+            if start is None or start.shape != cash.shape:
+                start = np.zeros(cash.shape)
+            total += float(np.abs(cash - start - acc.net_flow()).sum())
         return total
 
     def total_all_accounts(self, *accounts: Accounts) -> float:
