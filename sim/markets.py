@@ -133,8 +133,7 @@ def ration(demand: ArrayLike, supply: ArrayLike, axis: int = 0) -> FloatArray:
     short = total > s
     if not short.any() and d.shape == np.broadcast(d, short).shape:
         return d  # enough for everyone (d is already a new array)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(short, s / total, 1.0)
+    fill = np.where(short, s / np.where(short, total, 1.0), 1.0)  # short: total > s >= 0
     return d * fill
 
 

@@ -278,13 +278,7 @@ def ceiling_log2_level(
     bounded = np.isfinite(x_max) & (g > 0.0)
     if bounded.all():  # the same sums without the masks (the common case: every link bounded)
         decay = g * LN2 * t / s
-        h = (
-            s
-            / LN2
-            * np.logaddexp(
-                0.0, _log_expm1(np.maximum(x_max - np.minimum(x0, x_max), 0.0) * LN2 / s) - decay
-            )
-        )
+        h = s / LN2 * np.logaddexp(0.0, _log_expm1(np.maximum(x_max - x0, 0.0) * LN2 / s) - decay)
         return _finish(x_max - h)  # h involves every argument: already their common shape
     unbounded = x0 + g * t
     x_max_safe = np.where(bounded, x_max, 0.0)
