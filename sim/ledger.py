@@ -115,7 +115,8 @@ class Ledger:
     def transfer(
         self, reason: str, usd: ArrayLike, payer: Accounts | str, payee: Accounts | str
     ) -> FloatArray:
-        """Move ``usd`` [USD, >= 0] from ``payer`` to ``payee`` and return what was paid.
+        """Move ``usd`` [USD, >= 0 and finite, else ValueError] from ``payer`` to ``payee`` and
+        return what was paid.
 
         With two agent types, ``usd`` is a ``[payer, payee]`` matrix; with one agent type and an
         outside account, a vector over that type's agents. An agent pays at most the cash it has

@@ -58,11 +58,15 @@ def test_firm_records_are_copies_that_later_steps_do_not_touch() -> None:
     assert record["market_share"].dtype == np.float64
 
 
-@pytest.mark.parametrize("amounts", [[1.0, -1.0], [np.nan, 1.0]])
+@pytest.mark.parametrize("amounts", [[1.0, -1.0], [np.nan, 1.0], [np.inf, 1.0]])
 def test_ledger_rejects_negative_or_nan_payments(amounts: list[float]) -> None:
     ledger, firms = Ledger(), Accounts("firm", [5.0, 5.0])
     with pytest.raises(ValueError, match="must be >= 0"):
         ledger.transfer("x", amounts, firms, "outside")
+    assert firms.cash_usd.tolist() == [5.0, 5.0] and not firms.outflows  # nothing was booked
+    with pytest.raises(ValueError, match="must be >= 0"):  # from an outside account too
+        ledger.transfer("x", amounts, "investors", firms)
+    assert ledger.external["investors"] == 0.0 and not firms.inflows
 
 
 def test_ledger_takes_empty_payments() -> None:
