@@ -176,7 +176,7 @@ class Vendors(AgentTable):
             self.pipeline_chips_per_year.ravel(),
             self.pipeline_start_years.ravel(),
             self.pipeline_end_years.ravel(),
-            np.repeat(np.arange(n), slots),
+            np.arange(n).repeat(slots),  # each slot's vendor
         )
         if arrived.any():  # delivered orders leave the pipeline
             done = arrived.reshape(n, slots)

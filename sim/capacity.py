@@ -189,12 +189,12 @@ def capacity_over_step(
     amount = _f(amounts)
     a, b, who = _f(arrival_start_years), _f(arrival_end_years), np.asarray(owners, dtype=np.intp)
     t1 = start_years + dt_years
-    ramps, width = _windows(a, b)  # shared by the two below
-    if not ramps.any() and a.shape == b.shape:
+    if not (b > a).any() and a.shape == b.shape:
         # every tranche arrives as a lump at its date: G(t) = max(t - b, 0), no ramps to add
         at_end = amount * (t1 >= a).astype(float)
         integral = amount * (np.maximum(t1 - b, 0.0) - np.maximum(start_years - b, 0.0))
     else:
+        ramps, width = _windows(a, b)  # shared by the two below
         at_end = amount * _delivered_share(t1, a, ramps, width)
         twice_width = 2.0 * width
         g1 = _delivered_antiderivative(t1, a, b, ramps, twice_width)
