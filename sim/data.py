@@ -380,7 +380,8 @@ def synthetic_stock_tokens(
     finite = np.isfinite(limit)
     with np.errstate(invalid="ignore", divide="ignore"):  # signs moved to the smaller shape
         saturated = -limit * np.expm1(g / -np.where(finite, limit, 1.0))
-    worth = np.where(g > 0, saturated, 0.0)
+    generated = g > 0
+    worth = saturated if generated.all() else np.where(generated, saturated, 0.0)
     if not finite.all():  # no ceiling: worth G
         worth = np.where(finite, worth, g)
     if not kept.all():  # S* = 0: no synthetic data
@@ -405,6 +406,7 @@ def synthetic_generation_share(
     flop_per_generated_token: ArrayLike,
     ceiling_multiple: float,
     fit: ChinchillaFit,
+    unique_tokens: ArrayLike | None = None,
 ) -> FloatOrArray:
     """Share of a step's training compute best spent generating synthetic data [-] in [0, 1].
 
@@ -429,6 +431,9 @@ def synthetic_generation_share(
         S* of :func:`synthetic_stock_tokens` [-].
     fit : ChinchillaFit
         The Chinchilla form.
+    unique_tokens : array_like, optional
+        The stock before the step, ``H + synthetic_stock_tokens(G, H, S*)`` [tokens], where
+        the caller holds it already (computed here otherwise).
     """
     c, dc, h, g, cost = np.broadcast_arrays(
         _f(trained_flop),
@@ -439,9 +444,9 @@ def synthetic_generation_share(
     )
     # where data does not bind even when all of dC trains (s = 0), generating cannot pay: it
     # lowers C and raises C_u, so data binds at no s and C + (1 - s) dC is best at s = 0
-    finite, log_c_u = _log_compute_where_data_binds(
-        h + _f(synthetic_stock_tokens(g, h, ceiling_multiple)), fit
-    )
+    if unique_tokens is None:
+        unique_tokens = h + _f(synthetic_stock_tokens(g, h, ceiling_multiple))
+    finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
     binds = finite & (np.log(c + dc) > log_c_u)
     share = np.zeros(binds.shape)
     if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
@@ -541,4 +546,5 @@ def log_effective_compute_flop(
     log_ratio = log_c - log_c_u
     grid, table = effective_compute_table(fit, float(data_decay), float(param_decay))
     limited = log_c_u + np.interp(log_ratio, grid, table)
-    return _finish(np.where(finite & (log_ratio > 0.0), limited, log_c))
+    binds = log_ratio > 0.0
+    return _finish(np.where(binds if finite.all() else finite & binds, limited, log_c))
