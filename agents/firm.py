@@ -95,6 +95,7 @@ class Firms(AgentTable):
             np.max(self.log2_algorithmic_efficiency, initial=-np.inf)
         )
         self.reference_doublings_per_year = np.zeros(n)
+        self.step_ideas_rate_factor = np.ones(n)  # ideas_rate_factor at the step's decisions
         # finite data: the usable token stock (set by the model) and what it leaves effective
         self.data_tokens = np.full(n, math.inf)  # unique tokens each model may train on
         self.human_data_tokens = np.full(n, math.inf)  # of them public or from its users
@@ -443,8 +444,10 @@ class Firms(AgentTable):
         )
         value = innovation.lead_value_usd_per_doubling(compute_spend, self.lead_years)
         subsidy = policies.rnd_subsidy_rate["firms"]
-        # what R&D buys shrinks as ideas get harder (the same factor production applies)
-        reach = self.rnd_max_extra * self.ideas_rate_factor()
+        # what R&D buys shrinks as ideas get harder (the same factor production applies); the
+        # level moves only at the end of the step, so the breakthroughs keep this factor
+        self.step_ideas_rate_factor = self.ideas_rate_factor()
+        reach = self.rnd_max_extra * self.step_ideas_rate_factor
         args = (value, reach, self.rnd_half_saturation, subsidy)
         self.rnd_optimal_usd_per_year = innovation.optimal_rnd_spend_usd_per_year(*args)
         self.rnd_break_even_usd_per_year = innovation.rnd_break_even_spend_usd_per_year(*args)
@@ -799,8 +802,11 @@ class Firms(AgentTable):
         )
         random = self.breakthrough_mean_size > 0
         # breakthroughs get harder to find too: R&D buys the ideas law's share of its rate
+        # (the factor of the level at the start of the step, fixed by decide)
         jumps = innovation.breakthrough_doublings(
-            np.where(random, self.rnd_extra_doublings_per_year() * self.ideas_rate_factor(), 0.0),
+            np.where(
+                random, self.rnd_extra_doublings_per_year() * self.step_ideas_rate_factor, 0.0
+            ),
             dt,
             self.breakthrough_mean_size,
             rng,
