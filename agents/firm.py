@@ -95,6 +95,7 @@ class Firms(AgentTable):
             np.max(self.log2_algorithmic_efficiency, initial=-np.inf)
         )
         self.reference_doublings_per_year = np.zeros(n)
+        self.step_ideas_rate_factor = np.ones(n)  # ideas_rate_factor at the step's decisions
         # finite data: the usable token stock (set by the model) and what it leaves effective
         self.data_tokens = np.full(n, math.inf)  # unique tokens each model may train on
         self.human_data_tokens = np.full(n, math.inf)  # of them public or from its users
@@ -300,12 +301,13 @@ class Firms(AgentTable):
         return out
 
     def running_total(
-        self, fleet: FloatArray, new: FloatArray, runs: NDArray[np.bool_] | None = None
+        self, fleet: FloatArray, new: FloatArray, runs: FloatArray | None = None
     ) -> FloatArray:
         """Each firm's total of a per-cohort fleet quantity [firm, slot] as it counts this
-        step: the row sums of :meth:`running`, without copying the fleet where every cohort
-        runs."""
-        if runs is not None and not runs.all():  # idle cohorts count zero
+        step: the row sums of :meth:`running`, with ``runs`` [firm, slot] 1.0 where a cohort
+        runs and 0.0 where it is idle (a float mask: multiplying by it is several times
+        cheaper than by a boolean one); ``None``: every cohort runs (no copy)."""
+        if runs is not None:  # idle cohorts count zero
             fleet = fleet * runs
             new = new * runs[np.arange(len(self)), self.new_cohort_slot]
         return cohort_totals(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
@@ -442,8 +444,10 @@ class Firms(AgentTable):
         )
         value = innovation.lead_value_usd_per_doubling(compute_spend, self.lead_years)
         subsidy = policies.rnd_subsidy_rate["firms"]
-        # what R&D buys shrinks as ideas get harder (the same factor production applies)
-        reach = self.rnd_max_extra * self.ideas_rate_factor()
+        # what R&D buys shrinks as ideas get harder (the same factor production applies); the
+        # level moves only at the end of the step, so the breakthroughs keep this factor
+        self.step_ideas_rate_factor = self.ideas_rate_factor()
+        reach = self.rnd_max_extra * self.step_ideas_rate_factor
         args = (value, reach, self.rnd_half_saturation, subsidy)
         self.rnd_optimal_usd_per_year = innovation.optimal_rnd_spend_usd_per_year(*args)
         self.rnd_break_even_usd_per_year = innovation.rnd_break_even_spend_usd_per_year(*args)
@@ -564,10 +568,11 @@ class Firms(AgentTable):
         if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
             runs[frontier] = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
         self.cohorts_run = runs
+        running = None if runs.all() else runs.astype(np.float64)
         self.flop_per_second = self.running_total(
-            self.fleet_flop_per_second, self.new_flop_per_second, runs
+            self.fleet_flop_per_second, self.new_flop_per_second, running
         )
-        self.watts = self.running_total(self.fleet_watts, self.new_watts, runs)
+        self.watts = self.running_total(self.fleet_watts, self.new_watts, running)
         mwh_per_watt = dt * SECONDS_PER_YEAR / JOULES_PER_MWH
         cost = self.watts * (mwh_per_watt * energy_usd_per_it_mwh)
         afford = np.minimum(1.0, self.cash_usd / np.where(cost > 0, cost, 1.0))
@@ -575,7 +580,7 @@ class Firms(AgentTable):
         self.bid_it_mwh_per_watt = mwh_per_watt * share
         self.energy_need_it_mwh = self.watts * self.bid_it_mwh_per_watt
         if not for_auction:
-            self.energy_value_usd_per_it_mwh = np.zeros(runs.shape)
+            self.energy_value_usd_per_it_mwh = np.broadcast_to(0.0, runs.shape)  # no copy
             return
         has = self.fleet_watts > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -659,6 +664,7 @@ class Firms(AgentTable):
                 cost,
                 self.synthetic_ceiling,
                 self.fit,
+                self.data_tokens,
             )
         )
         generating = self.synthetic_share * training
@@ -796,8 +802,11 @@ class Firms(AgentTable):
         )
         random = self.breakthrough_mean_size > 0
         # breakthroughs get harder to find too: R&D buys the ideas law's share of its rate
+        # (the factor of the level at the start of the step, fixed by decide)
         jumps = innovation.breakthrough_doublings(
-            np.where(random, self.rnd_extra_doublings_per_year() * self.ideas_rate_factor(), 0.0),
+            np.where(
+                random, self.rnd_extra_doublings_per_year() * self.step_ideas_rate_factor, 0.0
+            ),
             dt,
             self.breakthrough_mean_size,
             rng,

@@ -379,8 +379,12 @@ def synthetic_stock_tokens(
     limit = h * np.where(kept, s, 1.0)  # finite, or inf where H or S* is (shape of H and S*)
     finite = np.isfinite(limit)
     with np.errstate(invalid="ignore", divide="ignore"):  # signs moved to the smaller shape
-        saturated = -limit * np.expm1(g / -np.where(finite, limit, 1.0))
-    worth = np.where(g > 0, saturated, 0.0)
+        # in place on the one temporary of the full shape (on a grid of shares it is large)
+        saturated = np.asarray(g / -np.where(finite, limit, 1.0))
+        np.expm1(saturated, out=saturated)
+        saturated *= -limit
+    generated = g > 0
+    worth = saturated if generated.all() else np.where(generated, saturated, 0.0)
     if not finite.all():  # no ceiling: worth G
         worth = np.where(finite, worth, g)
     if not kept.all():  # S* = 0: no synthetic data
@@ -405,6 +409,7 @@ def synthetic_generation_share(
     flop_per_generated_token: ArrayLike,
     ceiling_multiple: float,
     fit: ChinchillaFit,
+    unique_tokens: ArrayLike | None = None,
 ) -> FloatOrArray:
     """Share of a step's training compute best spent generating synthetic data [-] in [0, 1].
 
@@ -429,6 +434,9 @@ def synthetic_generation_share(
         S* of :func:`synthetic_stock_tokens` [-].
     fit : ChinchillaFit
         The Chinchilla form.
+    unique_tokens : array_like, optional
+        The stock before the step, ``H + synthetic_stock_tokens(G, H, S*)`` [tokens], where
+        the caller holds it already (computed here otherwise).
     """
     c, dc, h, g, cost = np.broadcast_arrays(
         _f(trained_flop),
@@ -439,9 +447,9 @@ def synthetic_generation_share(
     )
     # where data does not bind even when all of dC trains (s = 0), generating cannot pay: it
     # lowers C and raises C_u, so data binds at no s and C + (1 - s) dC is best at s = 0
-    finite, log_c_u = _log_compute_where_data_binds(
-        h + _f(synthetic_stock_tokens(g, h, ceiling_multiple)), fit
-    )
+    if unique_tokens is None:
+        unique_tokens = h + _f(synthetic_stock_tokens(g, h, ceiling_multiple))
+    finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
     binds = finite & (np.log(c + dc) > log_c_u)
     share = np.zeros(binds.shape)
     if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
@@ -449,8 +457,15 @@ def synthetic_generation_share(
         c, dc, h, g, cost = (a[rows] for a in (c, dc, h, g, cost))
         # the shares down a leading axis: each operation then runs along the firms
         s = GENERATION_SHARES.reshape((-1,) + (1,) * c.ndim)
-        stock = h + _f(synthetic_stock_tokens(g + s * (dc / cost), h, ceiling_multiple))
-        log_eff = _f(log_effective_compute_flop(np.log(c + (1.0 - s) * dc), stock, fit))
+        # (in place where an operation makes a new array of the grid's shape: fewer large
+        # temporaries)
+        generated = s * (dc / cost)
+        generated += g
+        stock = _f(synthetic_stock_tokens(generated, h, ceiling_multiple))
+        stock += h
+        log_c = (1.0 - s) * dc
+        log_c += c
+        log_eff = _f(log_effective_compute_flop(np.log(log_c, out=log_c), stock, fit))
         near_best = log_eff >= log_eff.max(axis=0) - GENERATION_TIE_NATS
         share[rows] = GENERATION_SHARES[np.argmax(near_best, axis=0)]  # the first, smallest
     return _finish(share)
@@ -506,9 +521,9 @@ def _log_compute_where_data_binds(
     u_safe = unique_tokens if finite.all() else np.where(finite, unique_tokens, 1.0)
     # ln C_u = ln(6) + k ln(G U), k = (alpha + beta)/alpha, its constant part taken apart
     k = (alpha + beta) / alpha
-    log_c_u = (math.log(TOKENS_PER_PARAM_FLOP) + k * math.log(fit.g_coefficient)) + k * np.log(
-        u_safe
-    )
+    log_c_u = np.log(u_safe)
+    log_c_u *= k
+    log_c_u += math.log(TOKENS_PER_PARAM_FLOP) + k * math.log(fit.g_coefficient)
     return finite, log_c_u
 
 
@@ -540,5 +555,7 @@ def log_effective_compute_flop(
     finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
     log_ratio = log_c - log_c_u
     grid, table = effective_compute_table(fit, float(data_decay), float(param_decay))
-    limited = log_c_u + np.interp(log_ratio, grid, table)
-    return _finish(np.where(finite & (log_ratio > 0.0), limited, log_c))
+    limited = np.interp(log_ratio, grid, table)
+    limited += log_c_u
+    binds = log_ratio > 0.0
+    return _finish(np.where(binds if finite.all() else finite & binds, limited, log_c))

@@ -607,20 +607,19 @@ class EfficiencyRaceModel(mesa.Model):
             )
             - log2_site[:, None]
         )
-        chip_path = vendors.log2_flop_per_joule_after(years, joule_rate)[offers.frontier]
-        chip_gain = np.where(
-            firms.fleet_at_frontier[:, None],
-            chip_path[None, :] - vendors.log2_flop_per_joule[offers.frontier],
-            0.0,
-        )
         # the ideas law once, at the nodes and at the end of the step (its mean rate)
         algo_path = firms.log2_algorithmic_gain(np.append(years, dt))
-        algo_gain = algo_path[:, :-1]
+        firm_gain = algo_path[:, :-1]
         firms.step_doublings_per_year = algo_path[:, -1] / dt
+        at_frontier = firms.fleet_at_frontier
+        if at_frontier.any():  # fleets that count at the frontier gain with its chips
+            chip_path = vendors.log2_flop_per_joule_after(years, joule_rate)[offers.frontier]
+            chip_gain = chip_path - vendors.log2_flop_per_joule[offers.frontier]
+            firm_gain = firm_gain + np.where(at_frontier[:, None], chip_gain[None, :], 0.0)
         flop = production.step_logical_flop_on_nodes(
             energy.delivered_mwh,
             production.log2_elogical(log2_site[None, :], log2_chip[:, None], log2_algo[:, None]),
-            chip_gain + algo_gain,
+            firm_gain,
             site_gain,
             weights,
         )

@@ -96,7 +96,9 @@ def step_logical_flop_on_nodes(
     e = np.asarray(grid_energy_mwh, dtype=float)
     firm_top = np.maximum(firm_log2_gain_at_nodes[:, 0], firm_log2_gain_at_nodes[:, -1])
     supplier_top = np.maximum(supplier_log2_gain_at_nodes[:, 0], supplier_log2_gain_at_nodes[:, -1])
-    firm_factor = np.exp2(firm_log2_gain_at_nodes - firm_top[:, None]) * weights
+    firm_factor = firm_log2_gain_at_nodes - firm_top[:, None]  # (in place: firms x nodes)
+    np.exp2(firm_factor, out=firm_factor)
+    firm_factor *= weights
     supplier_factor = np.exp2(supplier_log2_gain_at_nodes - supplier_top[:, None])
     mean = (firm_factor @ supplier_factor.T) / np.sum(weights)
     log2_mean = np.log2(mean) + firm_top[:, None] + supplier_top[None, :]

@@ -210,6 +210,33 @@ def test_the_chosen_share_is_the_smallest_as_good_as_any_on_the_grid(
         assert chosen == 0.0
 
 
+@BUDGET
+@given(
+    lc=floats(26.0, 40.0),
+    step=floats(-3.0, 0.0),
+    lh=floats(12.0, 16.0),
+    lg=floats(0.0, 17.0),
+    lcost=floats(10.0, 20.0),
+    ceiling=st.sampled_from([1.0, 10.0, math.inf]),
+)
+def test_the_share_with_the_stock_given_is_the_share_that_computes_it(
+    lc: float, step: float, lh: float, lg: float, lcost: float, ceiling: float
+) -> None:
+    # a batch of firms around the drawn one (the firm passes the stock it already holds)
+    spread = np.array([0.5, 1.0, 2.0, 5.0])
+    c, h, g, cost = 10**lc * spread, 10**lh * spread[::-1], 10**lg * spread, 10**lcost
+    dc = c * 10**step
+    stock = h + np.asarray(data.synthetic_stock_tokens(g, h, ceiling))
+    given_stock = data.synthetic_generation_share(c, dc, h, g, cost, ceiling, FIT, stock)
+    computed = data.synthetic_generation_share(c, dc, h, g, cost, ceiling, FIT)
+    np.testing.assert_array_equal(given_stock, computed)
+    one_by_one = [
+        data.synthetic_generation_share(c[i], dc[i], h[i], g[i], cost, ceiling, FIT)
+        for i in range(len(spread))
+    ]
+    np.testing.assert_array_equal(computed, one_by_one)
+
+
 # --------------------------------------------------------------------------------------------
 # the tabulated fast path the model uses
 # --------------------------------------------------------------------------------------------
