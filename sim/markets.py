@@ -239,30 +239,40 @@ class _OfferSystem:
         base_markup: FloatArray,
         scarcity_markup: FloatArray,
     ) -> None:
-        self.need_it_mwh, self.pue, self.sensitivity = need_it_mwh, pue, sensitivity
+        self.sensitivity = sensitivity
         self.utilisation_start, self.weight, self.cap_mwh = utilisation_start, weight, cap_mwh
-        self.pre_tax, self.tax, self.scarcity_markup = pre_tax, tax, scarcity_markup
         self.capped = math.isfinite(cap_mwh) and cap_mwh > 0
-        self.one_plus_base = 1.0 + base_markup
-        self.slope = pre_tax * scarcity_markup * 4.0
+        # the offer at utilisation 0 and what scarcity adds at full use [USD/MWh]
+        self.low = pre_tax * (1.0 + base_markup) + tax
+        self.span = pre_tax * scarcity_markup
+        self.slope = self.span * 4.0
         self.has_capacity = deliverable_mwh > 0
         self.all_have_capacity = bool(self.has_capacity.all())
-        self.deliverable = np.where(self.has_capacity, deliverable_mwh, 1.0)
-        self.deliverable_column = self.deliverable[:, None]
-        self.need_pue = need_it_mwh * pue[:, None]
+        # utility of an IT MWh less the price's part: -sensitivity ln(price x PUE) [-]
+        self.pue_utility = -sensitivity * np.log(pue)
+        # grid MWh asked of each supplier [MWh], and its utilisation [-], per unit of split
+        self.asked_per_split = need_it_mwh * pue
+        self.own_per_split = np.where(
+            self.has_capacity,
+            self.asked_per_split / np.where(self.has_capacity, deliverable_mwh, 1.0),
+            0.0,  # a supplier that can deliver nothing counts as full whatever it is asked
+        )
+        self.own_per_split_column = self.own_per_split[:, None]
         self.eye = np.eye(len(pue))
         # what the last residual saw: prices, split, utilisation (raw, clipped), capped rows
         self.last: tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_] | None]
 
     def residual(self, price: FloatArray) -> tuple[FloatArray, FloatArray]:
-        split = energy_split(price, self.pue, self.sensitivity)
-        asked = self.need_it_mwh * split * self.pue
-        own = asked / self.deliverable
+        # the split of energy_split, with the PUE's part of the utilities computed once
+        split = logit_shares(
+            self.pue_utility - self.sensitivity * np.log(price), outside_option=False
+        )
+        own = self.own_per_split * split
         if not self.all_have_capacity:  # a supplier that can deliver nothing counts as full
             own = np.where(self.has_capacity, own, 1.0)
         raw, by_cap = own, None
         if self.capped:
-            capped = float(asked.sum()) / self.cap_mwh
+            capped = float(self.asked_per_split @ split) / self.cap_mwh
             by_cap = capped > own
             raw = np.where(by_cap, capped, own)
         u0 = self.utilisation_start
@@ -273,20 +283,15 @@ class _OfferSystem:
 
     def offer(self, utilisation: FloatArray) -> FloatArray:
         """:func:`energy_offer_price_usd_per_mwh` at ``utilisation`` in [0, 1] [USD/MWh]."""
-        return (
-            self.pre_tax * (self.one_plus_base + self.scarcity_markup * utilisation**4) + self.tax
-        )
+        return self.low + self.span * utilisation**4
 
     def jacobian(self) -> FloatArray:
         price, split, utilisation, u, by_cap = self.last
         # d split_j / d p_k = -sensitivity split_j (delta_jk - split_k) / p_k
-        d_split = -self.sensitivity * (self.eye * split - split[:, None] * split) / price
-        d_asked = self.need_pue * d_split
-        d_raw = d_asked / self.deliverable_column
-        if not self.all_have_capacity:
-            d_raw = np.where(self.has_capacity[:, None], d_raw, 0.0)
+        d_split = (self.eye * split - split[:, None] * split) * (-self.sensitivity / price)
+        d_raw = self.own_per_split_column * d_split  # rows of no capacity: 0
         if by_cap is not None:
-            d_capped = d_asked.sum(axis=0) / self.cap_mwh
+            d_capped = (self.asked_per_split @ d_split) / self.cap_mwh
             d_raw = np.where(by_cap[:, None], d_capped[None, :], d_raw)
         inside = (utilisation > 0.0) & (utilisation < 1.0)
         d_offer_du = np.where(inside, self.slope * u**3, 0.0)
@@ -342,9 +347,8 @@ def energy_clearing_prices(
         base,
         scarcity,
     )
-    low = pre_tax * (1.0 + base) + tax
-    high = pre_tax * (1.0 + base + scarcity) + tax
     system = _OfferSystem(*args)
+    low, high = system.low, system.low + system.span
     start = system.offer(np.minimum(np.maximum(system.utilisation_start, 0.0), 1.0))
     price = np.minimum(np.maximum(start, low), high)  # np.clip, in two ufuncs
     for _ in range(50):
