@@ -407,7 +407,7 @@ def _newton_markups(
             return None, iteration
         moved = np.abs(new - m)
         m = new
-        if (moved <= tolerance * np.maximum(1.0, m)).all():
+        if (moved <= tolerance * m).all():  # (markups are at least 1)
             return m, iteration
     return None, max_iterations
 
