@@ -25,11 +25,10 @@ SHA-256, so that a reader can check a folder before it trusts it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -51,12 +50,16 @@ def check_out_path(text: str | Path, option: str = "--out") -> Path:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    name = ctypes.util.find_library("c")
-    if name is None:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported.
+
+    The C library is the one this process runs on (``CDLL(None)``: no search for it, which
+    would start ``ldconfig``)."""
+    if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)
         func = libc.renameat2
     except (OSError, AttributeError):
         return False

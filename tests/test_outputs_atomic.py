@@ -309,3 +309,16 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_exchange_swaps_two_folders_in_one_call(tmp_path: Path) -> None:
+    from sim.atomic import _exchange
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x.txt").write_text("from a")
+    (b / "y.txt").write_text("from b")
+    assert _exchange(a, b)
+    assert [p.name for p in a.iterdir()] == ["y.txt"] and (b / "x.txt").read_text() == "from a"
