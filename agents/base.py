@@ -167,8 +167,7 @@ class AgentTable:
         own = np.minimum(own_usd, np.maximum(self.cash_usd, 0.0))  # the subsidy matches spending
         gross = own / (1.0 - subsidy_rate)
         subsidy = gross - own
-        if subsidy_rate > 0.0:  # (without one there is nothing to book)
-            ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
+        ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
         spent = ledger.transfer("R&D", gross, self.accounts, "outside")
         self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)
         return spent, subsidy
