@@ -105,6 +105,7 @@ def test_backend_choice() -> None:
 @pytest.mark.slow
 def test_resume_after_the_sweep_process_is_killed(tmp_path: Path) -> None:
     body = SWEEP.replace('design = "lhs"\nsamples = 4\nreplications = 2', "replications = 60")
+    body = body.replace("run.years = 1\n", "run.years = 0.25\n")  # a quarter: 120 quick runs
     body = body.replace("law.kappa = { min = 0.12, max = 0.25 }\n", "")
     body = body.replace(
         "firms.chip_share = { min = 0.4, max = 0.8 }", "firms.chip_share = [0.5, 0.7]"
