@@ -355,8 +355,7 @@ class Vendors(AgentTable):
         )
         self.log2_flop_per_second = self.log2_flop_per_joule + log2_watts
         self.log2_flop_per_second_per_usd = (
-            self.log2_flop_per_second_per_usd
-            + self.step_dollar_doublings_per_year * headroom * dt
+            self.log2_flop_per_second_per_usd + self.step_dollar_doublings_per_year * headroom * dt
         )
 
 
