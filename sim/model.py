@@ -33,7 +33,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
+# Mesa's core first: importing mesa.model inspects the call stack (its module logger), at a
+# cost that grows with every module already loaded (sim.lazy_mesa)
+import mesa.model
 import numpy as np
 import pandas as pd
 
