@@ -122,7 +122,7 @@ class Suppliers(AgentTable):
         self.tranche_start_years = start_years
         self.tranche_end_years = end_years
         self.tranche_owner = owner
-        sums = np.bincount(owner, weights=mw, minlength=len(self.params))
+        sums = np.bincount(owner, weights=mw, minlength=len(self))
         self.pipeline_mw = sums.astype(np.float64, copy=False)
 
     @property
