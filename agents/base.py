@@ -83,6 +83,9 @@ class AgentTable:
     def __init__(self, params: Sequence[Any], names: Sequence[str]) -> None:
         self.params = list(params)
         self.names = list(names)
+        # the names as a column of the agents table (object array): being a per-agent array,
+        # keep and extend update it with the rest
+        self.name_column = np.array(self.names, dtype=object)
         # starting cash is booked from investors by the model, through the ledger
         self.accounts = Accounts(self.kind, np.zeros(len(self.params)))
         self.profit_usd = np.zeros(len(self.params))
@@ -198,7 +201,7 @@ class AgentTable:
         out.update(
             self.income_statement(),
             agent_type=self.kind,
-            name=np.array(self.names, dtype=object),
+            name=self.name_column,
             cash_usd=self.cash_usd.copy(),
         )
         return out

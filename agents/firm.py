@@ -136,6 +136,7 @@ class Firms(AgentTable):
         self.last_purchase_depreciation_usd = np.zeros(n)  # per step, of last step's chips
         self.last_purchase_it_mwh = np.zeros(n)  # IT MWh a step runs them at full use
         self.rnd_step_usd_per_year = np.full(n, math.nan)  # smoothed R&D, middle of the step
+        self.step_rnd_extra_doublings_per_year = np.zeros(n)  # what it buys (decide)
         self.step_doublings_per_year = np.zeros(n)
         self.above_threshold = np.zeros(n, dtype=bool)  # the run in progress is regulated
         # training runs: the training share accumulates into a run that joins the model at its end
@@ -371,14 +372,10 @@ class Firms(AgentTable):
 
     def rnd_extra_doublings_per_year(self) -> FloatArray:
         """What R&D adds to each firm's doubling rate this step [doublings/yr], at the smoothed
-        spending in the middle of the step, this step's R&D included (:meth:`decide`), so the
-        step's research rate does not lag its spending by a step."""
-        spend = np.where(
-            np.isnan(self.rnd_step_usd_per_year), self.rnd_usd_per_year, self.rnd_step_usd_per_year
-        )
-        return innovation.rnd_extra_doublings_per_year(
-            spend, self.rnd_max_extra, self.rnd_half_saturation
-        )
+        spending in the middle of the step, this step's R&D included, so the step's research
+        rate does not lag its spending by a step: fixed by :meth:`decide` (paying the R&D at
+        settlement moves the smoothed spending, not this)."""
+        return self.step_rnd_extra_doublings_per_year
 
     def ideas_rate_factor(self) -> FloatArray:
         """Share of the research rate each firm's level still gets, ``2**(-beta (x - x_ref))``."""
@@ -466,6 +463,9 @@ class Firms(AgentTable):
         self.rnd_step_usd_per_year = self.rnd_usd_per_year + (
             gross_rate - self.rnd_usd_per_year
         ) * -math.expm1(-dt / 2.0)
+        self.step_rnd_extra_doublings_per_year = innovation.rnd_extra_doublings_per_year(
+            self.rnd_step_usd_per_year, self.rnd_max_extra, self.rnd_half_saturation
+        )
         log2_efficiency = (
             self.fleet_log2_flop_per_joule(frontier_log2_flop_per_joule)
             + self.log2_algorithmic_efficiency

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from agents.base import AgentTable, FloatArray, MarketAgent, column
 from sim import capacity, markets
@@ -80,10 +81,7 @@ class Suppliers(AgentTable):
                 f"its grid_limit_mw = {self.region_limit_mw[r]:g}"
             )
         # orders not yet delivered, one tranche each: amount [MW], arrival window [yr], owner
-        self.tranche_mw = np.zeros(0)
-        self.tranche_start_years = np.zeros(0)
-        self.tranche_end_years = np.zeros(0)
-        self.tranche_owner = np.zeros(0, dtype=np.intp)
+        self._set_tranches(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.intp))
         self.step_end_years = 0.0
         self.capacity_cost_usd = self.capacity_mw * p["capex_usd_per_mw"]  # of built + ordered
         self.invested_usd = np.zeros(n)
@@ -110,11 +108,22 @@ class Suppliers(AgentTable):
         sums = np.bincount(self.region_index, weights=values, minlength=len(self.region_names))
         return sums.astype(np.float64, copy=False)
 
-    @property
-    def pipeline_mw(self) -> FloatArray:
-        """Capacity each supplier has ordered and not yet received [MW]."""
-        sums = np.bincount(self.tranche_owner, weights=self.tranche_mw, minlength=len(self))
-        return sums.astype(np.float64, copy=False)
+    def _set_tranches(
+        self,
+        mw: FloatArray,
+        start_years: FloatArray,
+        end_years: FloatArray,
+        owner: NDArray[np.intp],
+    ) -> None:
+        """Set the orders in the pipeline, one tranche each (amount [MW], arrival window [yr
+        since the start], owning supplier), and with them ``pipeline_mw``, the capacity each
+        supplier has ordered and not yet received [MW] (read twice a step)."""
+        self.tranche_mw = mw
+        self.tranche_start_years = start_years
+        self.tranche_end_years = end_years
+        self.tranche_owner = owner
+        sums = np.bincount(owner, weights=mw, minlength=len(self))
+        self.pipeline_mw = sums.astype(np.float64, copy=False)
 
     @property
     def capital_charge_usd_per_mwh(self) -> FloatArray:
@@ -179,10 +188,12 @@ class Suppliers(AgentTable):
                 self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
             )
             keep = ~arrived
-            self.tranche_mw = self.tranche_mw[keep]
-            self.tranche_start_years = self.tranche_start_years[keep]
-            self.tranche_end_years = self.tranche_end_years[keep]
-            self.tranche_owner = self.tranche_owner[keep]
+            self._set_tranches(
+                self.tranche_mw[keep],
+                self.tranche_start_years[keep],
+                self.tranche_end_years[keep],
+                self.tranche_owner[keep],
+            )
         # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
         self.capacity_mw = np.maximum(self.capacity_mw, at_end)
         p = self.p
@@ -338,12 +349,12 @@ class Suppliers(AgentTable):
         arrive_start, arrive_end = capacity.order_tranche(
             self.step_end_years, 0.0, self.lead_time_years[new]
         )
-        self.tranche_mw = np.concatenate([self.tranche_mw, order_mw[new]])
-        self.tranche_start_years = np.concatenate(
-            [self.tranche_start_years, np.atleast_1d(arrive_start)]
+        self._set_tranches(
+            np.concatenate([self.tranche_mw, order_mw[new]]),
+            np.concatenate([self.tranche_start_years, np.atleast_1d(arrive_start)]),
+            np.concatenate([self.tranche_end_years, np.atleast_1d(arrive_end)]),
+            np.concatenate([self.tranche_owner, np.flatnonzero(new)]),
         )
-        self.tranche_end_years = np.concatenate([self.tranche_end_years, np.atleast_1d(arrive_end)])
-        self.tranche_owner = np.concatenate([self.tranche_owner, np.flatnonzero(new)])
 
     def _curve_factor(self, committed_mw: FloatArray, order_mw: FloatArray) -> FloatArray:
         """Each region's average cost of its orders on its supply curve, per MW at base capex

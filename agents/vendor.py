@@ -77,6 +77,9 @@ class Vendors(AgentTable):
         self.specialised_efficiency_ratio = column(params, "specialised_efficiency_ratio")
         self.specialisation_break_even_share = column(params, "specialisation_break_even_share")
         self.specialised = np.zeros(n, dtype=bool)
+        # this step's far-from-ceiling rates (:meth:`fix_step_rates`): no R&D or shock yet
+        self.step_joule_doublings_per_year = self.joule_doublings_per_year.copy()
+        self.step_dollar_doublings_per_year = self.dollar_doublings_per_year.copy()
 
     def _init_capacity(self, params: Sequence[VendorParams]) -> None:
         n = len(params)
@@ -144,6 +147,14 @@ class Vendors(AgentTable):
         return (
             self.joule_doublings_per_year + extra + shocks["chip_flop_per_joule"],
             self.dollar_doublings_per_year + extra + shocks["chip_flop_per_dollar"],
+        )
+
+    def fix_step_rates(self, policies: ActivePolicies) -> None:
+        """Fix this step's :meth:`rates` once its R&D is paid (:meth:`settle`), as
+        ``step_joule_doublings_per_year`` and ``step_dollar_doublings_per_year``
+        [doublings/yr]: fleets integrate the step with them and :meth:`advance` moves by them."""
+        self.step_joule_doublings_per_year, self.step_dollar_doublings_per_year = self.rates(
+            policies
         )
 
     @property
@@ -313,9 +324,9 @@ class Vendors(AgentTable):
             )
         )
 
-    def advance(self, policies: ActivePolicies, dt: float) -> None:
-        """Improve the designs over the step just run (capacity is built, not grown: see
-        :meth:`invest`).
+    def advance(self, dt: float) -> None:
+        """Improve the designs over the step just run at the step's rates (:meth:`fix_step_rates`;
+        capacity is built, not grown: see :meth:`invest`).
 
         FLOP/J follows the ceiling law. A chip's power is FLOP/s over FLOP/J: FLOP/s per chip
         would grow at its own rate, and what FLOP/J gains do not cover comes from drawing more
@@ -324,7 +335,7 @@ class Vendors(AgentTable):
         FLOP/s per dollar improves with the same headroom factor as FLOP/J (both come from
         transistor scaling), so chips do not become free once physics binds.
         """
-        joule_rate, dollar_rate = self.rates(policies)
+        joule_rate = self.step_joule_doublings_per_year
         before = self.log2_flop_per_joule
         headroom = np.asarray(
             physics.ceiling_rate_factor(
@@ -344,7 +355,7 @@ class Vendors(AgentTable):
         )
         self.log2_flop_per_second = self.log2_flop_per_joule + log2_watts
         self.log2_flop_per_second_per_usd = (
-            self.log2_flop_per_second_per_usd + dollar_rate * headroom * dt
+            self.log2_flop_per_second_per_usd + self.step_dollar_doublings_per_year * headroom * dt
         )
 
 

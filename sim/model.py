@@ -33,7 +33,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
+# Mesa's core first: importing mesa.model inspects the call stack (its module logger), at a
+# cost that grows with every module already loaded (sim.lazy_mesa)
+import mesa.model
 import numpy as np
 import pandas as pd
 
@@ -582,11 +584,12 @@ class EfficiencyRaceModel(mesa.Model):
             self.dt,
         )
         suppliers.fix_step_rate(policies, dt)
+        vendors.fix_step_rates(policies)
         log2_site = np.log2(suppliers.site_efficiency)
         log2_chip = firms.fleet_log2_flop_per_joule(self._frontier_log2_fpj(offers))
         log2_algo = firms.log2_algorithmic_efficiency
         research_rate = firms.algorithmic_doublings_per_year(policies)
-        joule_rate = vendors.rates(policies)[0]
+        joule_rate = vendors.step_joule_doublings_per_year
         # panels enough for the fastest link (physics.step_nodes); a soft ceiling bends sooner
         softness = np.minimum(1.0, vendors.ceiling_softness_doublings[offers.frontier])
         bound = dt * (
@@ -768,7 +771,7 @@ class EfficiencyRaceModel(mesa.Model):
         self.energy_investment_usd = float(suppliers.invested_usd.sum())
         limits = suppliers.region_limit_mw
         self.grid_limit_mw = float(limits.sum()) if np.isfinite(limits).all() else math.nan
-        self.vendor_table.advance(policies, self.dt)
+        self.vendor_table.advance(self.dt)
 
     def _exits(self) -> None:
         """Firms that ran out of money leave; their remaining cash goes outside."""
