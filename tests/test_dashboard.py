@@ -697,3 +697,15 @@ def test_the_panel_describes_changes_in_words_not_keys() -> None:
         controls.shown_description(Settings("energy-cap"))
         == load_scenario("energy-cap").description
     )
+
+
+def test_a_closed_tab_frees_memory_without_starting_a_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # release_memory runs in the server at every closed tab: no ldconfig child (what
+    # ctypes.util.find_library starts) from a process that holds every session's memory
+    def no_child(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"started a process: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", no_child)
+    runner.release_memory()

@@ -15,7 +15,6 @@ page's own components are not re-rendered by a step.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import logging
 import queue
@@ -380,13 +379,12 @@ def release_memory() -> None:
     Python frees a session's models when its tab closes, but glibc keeps the freed pages in the
     process for reuse, so the server's resident memory would only ever grow; ``malloc_trim``
     returns them. A no-op where the C library has no ``malloc_trim`` (macOS, Windows, musl).
+    The C library is the one the server runs on (``CDLL(None)``), not searched for:
+    ``ctypes.util.find_library`` would start ``ldconfig`` from the server at every closed tab.
     """
     gc.collect()
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
     try:
-        trim = ctypes.CDLL(name).malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return
     trim(0)
