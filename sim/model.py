@@ -33,9 +33,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-# Mesa's core first: importing mesa.model inspects the call stack (its module logger), at a
-# cost that grows with every module already loaded (sim.lazy_mesa)
-import mesa.model
+import mesa
 import numpy as np
 import pandas as pd
 

@@ -13,8 +13,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# Mesa's core before pandas (see sim.model): ~0.1 CPU-s less for every process that runs
-import mesa.model  # noqa: F401
 import numpy as np
 import pandas as pd
 
