@@ -709,3 +709,38 @@ def test_a_closed_tab_frees_memory_without_starting_a_process(
 
     monkeypatch.setattr(subprocess, "Popen", no_child)
     runner.release_memory()
+
+
+def test_a_sections_controls_are_made_when_it_is_first_opened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    import ipyvuetify
+
+    from experiments.dashboard import app
+
+    monkeypatch.setattr(solara, "get_session_id", lambda: "test")  # no server here
+    sections = controls.control_specs()
+    energy_cap = next(i for i, s in enumerate(sections) if s.lever == "energy_cap")
+    _, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        # a fresh page: every section's header, no section's controls
+        assert not rc.find(ipyvuetify.Slider).widgets
+        assert not rc.find(ipyvuetify.TextField).widgets
+        headers = rc.find(ipyvuetify.ExpansionPanelHeader).widgets
+        assert len(headers) == 2 * len(sections) + 1  # both panels' sections, the glossary
+        panels_b = rc.find(ipyvuetify.ExpansionPanels, class_="controls-B mb-2").widget
+        panels_b.v_model = [energy_cap]  # a student opens panel B's energy cap: its controls
+        made = [c.widget for c in sections[energy_cap].controls]
+        assert made.count("slider") >= 1
+
+        def counts() -> tuple[int, int]:
+            sliders = rc.find(ipyvuetify.Slider).widgets
+            boxes = rc.find(ipyvuetify.TextField).widgets
+            return len(sliders), len(boxes)
+
+        assert counts() == (made.count("slider"), made.count("input"))
+        panels_b.v_model = []  # closed again: they stay made, as the student left them
+        assert counts() == (made.count("slider"), made.count("input"))
+    finally:
+        rc.close()

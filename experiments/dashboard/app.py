@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import reacton.ipyvuetify as rv
 import solara
@@ -334,22 +334,54 @@ def ScenarioPanel(
 
 @solara.component
 def Glossary() -> None:
-    with rv.ExpansionPanels(class_="glossary-panels mt-2"), rv.ExpansionPanel(class_="glossary"):
+    """The words of the page, made when the panel is first opened (see :func:`Controls`)."""
+    open_now = solara.use_reactive(cast(int | None, None))  # 0 when open
+    made = solara.use_reactive(False)
+
+    def toggled(index: int | None) -> None:
+        open_now.set(index)
+        made.set(made.value or index is not None)
+
+    with (
+        rv.ExpansionPanels(
+            class_="glossary-panels mt-2", v_model=open_now.value, on_v_model=toggled
+        ),
+        rv.ExpansionPanel(class_="glossary"),
+    ):
         rv.ExpansionPanelHeader(children=["Words used on this page"])
-        with rv.ExpansionPanelContent(), rv.Html(tag="dl", class_="glossary"):
-            for term, meaning in GLOSSARY.items():
-                rv.Html(tag="dt", children=[term])
-                rv.Html(tag="dd", children=[meaning])
+        with rv.ExpansionPanelContent():
+            if made.value:
+                with rv.Html(tag="dl", class_="glossary"):
+                    for term, meaning in GLOSSARY.items():
+                        rv.Html(tag="dt", children=[term])
+                        rv.Html(tag="dd", children=[meaning])
 
 
 @solara.component
 def Controls(
     panel: str, scenario: Scenario, settings: Settings, change: Callable[[Settings], None]
 ) -> None:
-    """One expansion panel per section; a lever's header says whether it is on."""
-    with rv.ExpansionPanels(multiple=True, accordion=True, class_=f"controls-{panel} mb-2"):
-        for section in control_specs():
-            _section(panel, section, scenario, settings, change)
+    """One expansion panel per section; a lever's header says whether it is on.
+
+    A section's controls are made the first time it is opened, and kept: most stay closed,
+    and a page with all of them made (about 340 widgets) costs the server and the browser
+    several times as much to open, which a class opening the page at once feels."""
+    open_now = solara.use_reactive(list[int]())  # the sections open, by index
+    made = solara.use_reactive(frozenset[int]())  # the sections ever opened
+
+    def toggled(indices: list[int] | None) -> None:
+        open_now.set(list(indices or ()))
+        made.set(made.value | frozenset(open_now.value))
+
+    with rv.ExpansionPanels(
+        multiple=True,
+        accordion=True,
+        class_=f"controls-{panel} mb-2",
+        v_model=open_now.value,
+        on_v_model=toggled,
+    ):
+        for i, section in enumerate(control_specs()):
+            _section(panel, section, scenario, settings, change, made=i in made.value)
 
 
 def _section(
@@ -358,28 +390,41 @@ def _section(
     scenario: Scenario,
     settings: Settings,
     change: Callable[[Settings], None],
+    made: bool,
 ) -> None:
     title = lever_summary(scenario, section) if section.lever else section.title
     with rv.ExpansionPanel(class_=f"section-{panel}-{section.css}"):
         rv.ExpansionPanelHeader(children=[title])
         with rv.ExpansionPanelContent():
-            on = True
-            if section.lever is not None:
-                lever = section.lever
-                on = getattr(scenario.policies, lever) is not None
+            if made:
+                _section_controls(panel, section, scenario, settings, change)
 
-                def switch(on: bool, lever: str = lever) -> None:
-                    change(settings.with_lever(lever, on))
 
-                with solara.Div(classes=[f"ctl-{panel}-{section.css}-on"]):
-                    solara.Checkbox(label="on", value=on, on_value=switch)
-            inputs = [c for c in section.controls if c.widget == "input"]
-            others = [c for c in section.controls if c.widget != "input"]
-            with solara.Row(gap="16px"):  # the number boxes (a lever's schedule) side by side
-                for spec in inputs:
-                    _control(panel, spec, scenario, settings, change, disabled=not on)
-            for spec in others:
-                _control(panel, spec, scenario, settings, change, disabled=not on)
+def _section_controls(
+    panel: str,
+    section: SectionSpec,
+    scenario: Scenario,
+    settings: Settings,
+    change: Callable[[Settings], None],
+) -> None:
+    """A section's controls: the lever's on switch, then its number boxes and sliders."""
+    on = True
+    if section.lever is not None:
+        lever = section.lever
+        on = getattr(scenario.policies, lever) is not None
+
+        def switch(on: bool, lever: str = lever) -> None:
+            change(settings.with_lever(lever, on))
+
+        with solara.Div(classes=[f"ctl-{panel}-{section.css}-on"]):
+            solara.Checkbox(label="on", value=on, on_value=switch)
+    inputs = [c for c in section.controls if c.widget == "input"]
+    others = [c for c in section.controls if c.widget != "input"]
+    with solara.Row(gap="16px"):  # the number boxes (a lever's schedule) side by side
+        for spec in inputs:
+            _control(panel, spec, scenario, settings, change, disabled=not on)
+    for spec in others:
+        _control(panel, spec, scenario, settings, change, disabled=not on)
 
 
 def _control(
