@@ -325,8 +325,9 @@ class Vendors(AgentTable):
         )
 
     def advance(self, dt: float) -> None:
-        """Improve the designs over the step just run at the step's rates (:meth:`fix_step_rates`;
-        capacity is built, not grown: see :meth:`invest`).
+        """Improve the designs over the step just run at the step's rates, which
+        :meth:`fix_step_rates` must have fixed first (capacity is built, not grown: see
+        :meth:`invest`).
 
         FLOP/J follows the ceiling law. A chip's power is FLOP/s over FLOP/J: FLOP/s per chip
         would grow at its own rate, and what FLOP/J gains do not cover comes from drawing more

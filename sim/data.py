@@ -220,8 +220,9 @@ def _minimise(
     hi: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Vectorised minimiser of ``objective`` over x in [lo, hi] (same shape): a grid of
-    ``_GRID_POINTS`` points, then golden-section search between the best point's neighbours. ``objective``
-    takes x with one trailing axis more than ``lo`` and returns values of the same shape."""
+    ``_GRID_POINTS`` points, then golden-section search between the best point's neighbours.
+    ``objective`` takes x with one trailing axis more than ``lo`` and returns values of the
+    same shape."""
     frac = np.linspace(0.0, 1.0, _GRID_POINTS)
     grid = lo[..., None] + (hi - lo)[..., None] * frac
     best = np.argmin(objective(grid), axis=-1)

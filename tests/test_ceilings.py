@@ -16,6 +16,7 @@ from agents.vendor import Vendors
 from sim import data, law, physics
 from sim.model import EfficiencyRaceModel
 from sim.params import FirmParams, LawParams, Scenario, VendorParams
+from sim.policies import ActivePolicies
 from sim.scenario import load_scenario, shipped_names
 
 FIT = law.CHINCHILLA_FITS["besiroglu"]
@@ -27,9 +28,15 @@ def vendor(**kwargs: float) -> Vendors:
     return Vendors([params], ["v"], 1.0)
 
 
+def advance(vendors: Vendors, dt: float) -> None:
+    """One step of the designs, as the model moves them: the step's rates, then the move."""
+    vendors.fix_step_rates(ActivePolicies())
+    vendors.advance(dt)
+
+
 def advance_years(vendors: Vendors, years: float, steps_per_year: int) -> None:
     for _ in range(round(years * steps_per_year)):
-        vendors.advance(1.0 / steps_per_year)
+        advance(vendors, 1.0 / steps_per_year)
 
 
 # --------------------------------------------------------------------------------------------
@@ -51,7 +58,7 @@ def test_chips_never_pass_the_ceiling_and_power_per_chip_stays_physical() -> Non
     # a fast vendor for 100 years: FLOP/J reaches its ceiling, watts per chip theirs
     v = vendor(flop_per_joule_doublings_per_year=2.0, flop_per_second_doublings_per_year=3.0)
     for _ in range(100):
-        v.advance(1.0)
+        advance(v, 1.0)
         assert v.flop_per_joule[0] <= 1.175e15
         watts = v.flop_per_second_per_chip[0] / v.flop_per_joule[0]
         assert watts <= 3000.0 * (1 + 1e-12)
@@ -60,7 +67,7 @@ def test_chips_never_pass_the_ceiling_and_power_per_chip_stays_physical() -> Non
     assert v.flop_per_second_per_chip[0] == pytest.approx(1.175e15 * 3000.0, rel=1e-9)
     # FLOP/s per dollar stops improving with FLOP/J: unit cost does not fall to zero
     before = v.unit_cost_usd[0]
-    v.advance(10.0)
+    advance(v, 10.0)
     assert v.unit_cost_usd[0] == pytest.approx(before, rel=1e-6)
 
 

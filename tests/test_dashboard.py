@@ -711,6 +711,20 @@ def test_a_closed_tab_frees_memory_without_starting_a_process(
     runner.release_memory()
 
 
+def test_freeing_memory_is_a_no_op_where_the_c_library_cannot_be_opened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ctypes
+
+    def no_library(name: object, *args: Any, **kwargs: Any) -> None:
+        if name is None:  # Windows: LoadLibrary() takes no None
+            raise TypeError("LoadLibrary() argument 1 must be str, not None")
+        raise OSError(name)
+
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    runner.release_memory()  # a closed tab on a student's Windows laptop: nothing raised
+
+
 def test_a_sections_controls_are_made_when_it_is_first_opened(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -742,5 +756,11 @@ def test_a_sections_controls_are_made_when_it_is_first_opened(
         assert counts() == (made.count("slider"), made.count("input"))
         panels_b.v_model = []  # closed again: they stay made, as the student left them
         assert counts() == (made.count("slider"), made.count("input"))
+        # the glossary's words, made when it is opened
+        glossary = rc.find(ipyvuetify.ExpansionPanels, class_="glossary-panels mt-2").widget
+        assert not rc.find(ipyvuetify.Html, tag="dt").widgets
+        glossary.v_model = 0
+        terms = [w.children[0] for w in rc.find(ipyvuetify.Html, tag="dt").widgets]
+        assert terms == list(readouts.GLOSSARY)
     finally:
         rc.close()

@@ -41,3 +41,18 @@ def test_the_best_run_is_the_dense_grid_minimum(name: str, r_d: float, r_n: floa
     # curvature below it
     assert np.all(loss <= dense * (1 + 1e-13))
     np.testing.assert_allclose(loss, dense, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("objective", "expected"),
+    [
+        (lambda x: (x - 3.0) ** 2, 3.0),  # inside
+        (lambda x: x, 0.0),  # at the lower end
+        (lambda x: -x, 10.0),  # at the upper end
+        (lambda x: np.abs(x - 9.99), 9.99),  # next to an end, between grid points
+    ],
+)
+def test_the_minimiser_finds_closed_form_minima(objective: object, expected: float) -> None:
+    lo, hi = np.zeros(2), np.full(2, 10.0)
+    found = data._minimise(objective, lo, hi)  # type: ignore[arg-type]
+    np.testing.assert_allclose(found, expected, atol=1e-9)

@@ -385,6 +385,6 @@ def release_memory() -> None:
     gc.collect()
     try:
         trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows takes no None
         return
     trim(0)
