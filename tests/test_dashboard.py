@@ -725,11 +725,12 @@ def test_freeing_memory_is_a_no_op_where_the_c_library_cannot_be_opened(
     runner.release_memory()  # a closed tab on a student's Windows laptop: nothing raised
 
 
+@NEEDS_EXTRA  # the page needs the extra's pinned set (ipyvuetify 1.x), not any Solara
 def test_a_sections_controls_are_made_when_it_is_first_opened(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
     import ipyvuetify
+    import solara
 
     from experiments.dashboard import app
 
