@@ -206,7 +206,7 @@ def test_a_kill_at_any_moment_never_leaves_a_mixed_or_partial_run(tmp_path: Path
     whole_run_s = time.monotonic() - started
     assert first.returncode == 0 and check_run_folder(out) == []
     rng = random.Random(12)
-    killed = 0
+    killed = killed_writing = 0
     for attempt in range(4):
         proc = subprocess.Popen(
             [*command, "--seed", str(attempt)],
@@ -216,12 +216,17 @@ def test_a_kill_at_any_moment_never_leaves_a_mixed_or_partial_run(tmp_path: Path
         # a moment from a quarter of the way in to about its end: start-up, the steps, and
         # the writing of tables, figures and manifest (this seed: 36% to 75% of the way)
         time.sleep(rng.uniform(0.25, 1.0) * whole_run_s)
+        # the new run's files half written (its staging folder is made empty at the start)
+        writing = any(any(tmp.iterdir()) for tmp in tmp_path.glob(".out.tmp-*"))
         proc.send_signal(signal.SIGKILL)
-        killed += proc.wait() == -signal.SIGKILL
+        if proc.wait() == -signal.SIGKILL:
+            killed += 1
+            killed_writing += writing
         assert check_run_folder(out) == [], attempt
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["seed"] in (9, *range(attempt + 1))  # the older run or a finished one
     assert killed >= 1, "every run ended before its kill: nothing was tested"
+    assert killed_writing >= 1, "no kill landed while a run wrote its folder"
     final = subprocess.run(
         _effrace("run", "baseline", "--years", "1", "--no-figures", "--out", str(out)),
         capture_output=True,
