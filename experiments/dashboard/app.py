@@ -370,8 +370,9 @@ def Controls(
     made = solara.use_reactive(frozenset[int]())  # the sections ever opened
 
     def toggled(indices: list[int] | None) -> None:
-        open_now.set(list(indices or ()))
-        made.set(made.value | frozenset(open_now.value))
+        opened = list(indices or ())
+        open_now.set(opened)
+        made.set(made.value | frozenset(opened))
 
     with rv.ExpansionPanels(
         multiple=True,
