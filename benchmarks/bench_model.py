@@ -10,7 +10,9 @@ Cases (20 years of monthly steps unless ``--years`` says otherwise):
   and the tidy tables;
 - ``N firms, simulation only``: the baseline with its firms replaced by one entry of
   ``count = N`` (the first baseline firm, its cash and chips scaled by 8/N so the market is the
-  baseline's size); ``--huge`` adds a single run of a larger N.
+  baseline's size); ``--huge`` adds a single run of a larger N;
+- ``N different firms, simulation``: N entries of one firm each, the baseline's eight in turn,
+  each with its cash and chips scaled by 8/N and a random factor in [0.5, 1.5]: no two alike.
 
 Each figure is the smallest CPU time (``time.process_time``) of ``--repeat`` runs in a fresh
 process: on a shared machine CPU time still grows with the load (shared caches and cores), and
@@ -51,6 +53,27 @@ def with_firms(scenario: Any, count: int) -> Any:
     return dataclasses.replace(scenario, name=f"{count} firms", firms=(firm,))
 
 
+def with_different_firms(scenario: Any, count: int) -> Any:
+    """The scenario with ``count`` firms, each its own entry: copies of the baseline firms in
+    turn, their cash and chips scaled as in :func:`with_firms` and then by a factor drawn from
+    [0.5, 1.5] (seed 0), so that no two firms are alike and the vectorised phases see their
+    rows in no particular order."""
+    import numpy as np
+
+    factors = np.random.default_rng(0).uniform(0.5, 1.5, count) * len(scenario.firms) / count
+    firms = tuple(
+        dataclasses.replace(
+            (kind := scenario.firms[i % len(scenario.firms)]),
+            name=f"Lab {i}",
+            count=1,
+            cash_usd=kind.cash_usd * factor,
+            chips=kind.chips * factor,
+        )
+        for i, factor in enumerate(factors.tolist())
+    )
+    return dataclasses.replace(scenario, name=f"{count} different firms", firms=firms)
+
+
 def _simulation_only(scenario: Any) -> None:
     from sim.model import EfficiencyRaceModel
 
@@ -72,7 +95,7 @@ def child(case: str, firms: int, years: float, repeat: int) -> None:
 
     scenario = load_scenario("baseline", {"run.years": years})
     if firms:
-        scenario = with_firms(scenario, firms)
+        scenario = (with_different_firms if case == "different" else with_firms)(scenario, firms)
     work = _with_collection if case == "collection" else _simulation_only
     work(load_scenario("baseline", {"run.years": 1.0}))  # warm-up: imports, caches
     times = []
@@ -126,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         ("baseline, simulation only", "simulation", 0, args.repeat),
         ("baseline, with data collection", "collection", 0, args.repeat),
         (f"{args.firms} firms, simulation only", "simulation", args.firms, 3),
+        (f"{args.firms} different firms, simulation", "different", args.firms, 3),
         (f"{args.huge} firms, simulation only", "simulation", args.huge, 1),
     ]
     if not args.huge:  # --huge 0: no huge run

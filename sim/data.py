@@ -541,6 +541,32 @@ def _log_compute_where_data_binds(
     return finite, log_c_u
 
 
+def _interpolate_even(
+    log_ratio: NDArray[np.float64], table: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``np.interp(log_ratio, grid, table)`` on the table's even grid, clamped at its ends.
+
+    The grid is even, so a point's interval is found by a division, not a search: as fast in
+    any order (``np.interp`` searches from the previous point's interval, and the model asks
+    for the shares of the synthetic-data grid firm after firm, so 1,000 different firms cost it
+    about 6x more) and equal to ``np.interp`` within rounding (tests), except that NaN gives
+    the first value (the caller keeps ``ln C`` there, so NaN in gives NaN out).
+    """
+    per_step = (TABLE_POINTS - 1) / TABLE_LOG_RATIO_MAX
+    pos = np.asarray(log_ratio * per_step)  # (an array even for one point: clipped in place)
+    np.fmax(pos, 0.0, out=pos)  # (NaN to 0: fmax and fmin drop NaN, which casts badly)
+    np.fmin(pos, TABLE_POINTS - 1.0, out=pos)
+    i = pos.astype(np.intp)
+    np.minimum(i, TABLE_POINTS - 2, out=i)
+    pos -= i  # the fraction of the interval
+    out = table[i + 1]
+    lo = table[i]
+    out -= lo
+    out *= pos
+    out += lo
+    return out
+
+
 def log_effective_compute_flop(
     log_compute_flop: ArrayLike,
     unique_tokens: ArrayLike,
@@ -568,8 +594,8 @@ def log_effective_compute_flop(
     log_c = _f(log_compute_flop)
     finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
     log_ratio = log_c - log_c_u
-    grid, table = effective_compute_table(fit, float(data_decay), float(param_decay))
-    limited = np.interp(log_ratio, grid, table)
+    _, table = effective_compute_table(fit, float(data_decay), float(param_decay))
+    limited = _interpolate_even(log_ratio, table)
     limited += log_c_u
     binds = log_ratio > 0.0
     return _finish(np.where(binds if finite.all() else finite & binds, limited, log_c))

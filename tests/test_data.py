@@ -252,6 +252,24 @@ def test_the_table_matches_the_exact_effective_compute(preset: str, unique: floa
     np.testing.assert_allclose(fast, exact, rtol=0.0, atol=1e-6)  # C_eff to 1e-6 relative
 
 
+def test_the_even_grid_lookup_is_np_interp_in_any_order() -> None:
+    grid, table = data.effective_compute_table(FIT)
+    nodes = grid[[0, 1, 2000, -2, -1]]
+    points = np.concatenate(
+        [np.random.default_rng(0).uniform(-5.0, 25.0, 10_000), nodes, [-np.inf, np.inf, -0.0]]
+    )
+    for ratios in (points, points[::-1], np.sort(points)):
+        np.testing.assert_allclose(
+            data._interpolate_even(ratios, table),
+            np.interp(ratios, grid, table),
+            rtol=0,
+            atol=1e-13,
+        )
+    np.testing.assert_array_equal(data._interpolate_even(nodes, table), table[[0, 1, 2000, -2, -1]])
+    nan = data.log_effective_compute_flop(np.array([np.nan, 80.0]), 3e14, FIT)
+    assert np.isnan(nan).tolist() == [True, False]  # NaN in, NaN out, without a warning
+
+
 def test_the_table_is_exact_where_data_does_not_bind() -> None:
     fit = law.CHINCHILLA_FITS["besiroglu"]
     c_u = float(data.compute_where_data_binds(3e14, fit))
