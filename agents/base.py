@@ -143,7 +143,7 @@ class AgentTable:
     def split(self, rows: NDArray[np.bool_]) -> Self:
         """Move the agents of ``rows`` to a new table of the same type (returned) and keep the
         others (before any views exist: e.g. firms waiting to enter)."""
-        moved = copy.deepcopy(self)
+        moved = copy.deepcopy(self, {id(spec): spec for spec in self.params})  # (frozen: shared)
         moved.keep(rows)
         self.keep(~rows)
         return moved
