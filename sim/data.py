@@ -225,7 +225,8 @@ def _minimise(
     same shape."""
     frac = np.linspace(0.0, 1.0, _GRID_POINTS)
     grid = lo[..., None] + (hi - lo)[..., None] * frac
-    best = np.argmin(objective(grid), axis=-1)
+    values = objective(grid)
+    best = np.argmin(np.where(np.isnan(values), np.inf, values), axis=-1)  # (never a NaN)
     step = (hi - lo) / (_GRID_POINTS - 1)
     a = np.maximum(lo + (best - 1) * step, lo)
     b = np.minimum(lo + (best + 1) * step, hi)

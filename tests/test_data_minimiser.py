@@ -50,6 +50,10 @@ def test_the_best_run_is_the_dense_grid_minimum(name: str, r_d: float, r_n: floa
         (lambda x: x, 0.0),  # at the lower end
         (lambda x: -x, 10.0),  # at the upper end
         (lambda x: np.abs(x - 9.99), 9.99),  # next to an end, between grid points
+        (
+            lambda x: np.where(x < 1.0, np.nan, (x - 3.0) ** 2),
+            3.0,
+        ),  # NaN on the grid's first points
     ],
 )
 def test_the_minimiser_finds_closed_form_minima(objective: object, expected: float) -> None:
