@@ -283,6 +283,11 @@ key(
     f"g = {hare['g']:.3g}; simulation matches the closed form to "
     f"{max(turtle['error'], hare['error']):.1e} (relative)",
 )
+lesson.claim(
+    "C1",
+    max(turtle["error"], hare["error"]) < 1e-9,
+    "the turtle's and the hare's runs reproduce the closed form to better than 1e-9 (relative)",
+)
 i1 = int(np.argmin(np.abs(turtle["years"] - 1.0)))
 leader_1 = "turtle" if turtle["x_sim"][i1] < hare["x_sim"][i1] else "hare"
 key(
@@ -300,6 +305,11 @@ if first is not None:
     )
 else:
     key("K7", f"the hare does not overtake within the run; closed form: t = {t_cross:.2f} years")
+lesson.claim(
+    "C2",
+    first is not None and 0.0 <= hare["years"][first] - t_cross < STEP_YEARS,
+    "the step in which the hare overtakes is the one that contains the closed form's crossover",
+)
 key(
     "K8",
     f"after {turtle['years'][-1]:.0f} years: X = {turtle['x_sim'][-1]:.3g} (turtle) vs "
@@ -464,11 +474,11 @@ lesson.print_key_numbers()
 # target needs does not depend on $g$ (K4); $g$ only sets how fast they arrive.
 #
 # **The turtle and the hare (P3; K5-K8, figure 3).** The agent-based runs reproduce the closed
-# form to the precision in K5: the market model, stripped to the papers' assumptions, *is* the
+# form to the precision in K5 (C1): the market model, stripped to the papers' assumptions, *is* the
 # relative-loss equation. The turtle's ten-fold fleet buys it a head start (K6): in the first
 # months its new compute is about $F$ times the hare's. But the hare's efficiency compounds
 # faster, and it overtakes at the time in K7; the simulation (which records the state once a
-# step) and the bisection on the closed form agree to within one step. After 20 years the hare's excess loss is smaller by the
+# step) and the bisection on the closed form agree to within one step (C2). After 20 years the hare's excess loss is smaller by the
 # factor in K8, because by then its compute is dominated by the last few years, when its
 # Elogical (lower panel) is orders of magnitude above the turtle's.
 #
