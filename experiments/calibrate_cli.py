@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=160,
         metavar="N",
-        help="most runs of the scenario the fit may make (default: 160, about a minute)",
+        help="most runs of the scenario the fit may make: at least one per fitted parameter and "
+        "one more (default: 160, about a minute)",
     )
     cal.add_argument(
         "--write", action="store_true", help="write the fitted values into the scenario file"
@@ -45,8 +46,11 @@ def calibrate_command(args: argparse.Namespace) -> int:
     from sim.run import to_json
     from sim.validate import TARGETS
 
-    if args.max_evaluations < 1:
-        raise UserError(f"--max-evaluations {args.max_evaluations}: must be at least 1")
+    if args.max_evaluations < len(FITTED) + 1:
+        raise UserError(
+            f"--max-evaluations {args.max_evaluations}: the fit needs at least "
+            f"{len(FITTED) + 1} runs (the start and one per fitted parameter)"
+        )
     with tqdm(
         desc="calibrating", unit="run", file=sys.stderr, delay=2.0, disable=args.json or None
     ) as bar:

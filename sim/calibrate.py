@@ -130,7 +130,14 @@ def fit(
     max_evaluations: int = 160,
     on_evaluation: Callable[[int, float], None] | None = None,
 ) -> Fit:
-    """Fit :data:`FITTED` to the targets from the scenario file's own values."""
+    """Fit :data:`FITTED` to the targets from the scenario file's own values, in at most
+    ``max_evaluations`` runs of the scenario (at least one more than there are parameters, for
+    the start and one finite-difference step each; ValueError below that)."""
+    if max_evaluations < len(FITTED) + 1:
+        raise ValueError(
+            f"the fit needs at least {len(FITTED) + 1} runs (the start and one per fitted "
+            f"parameter), got max_evaluations={max_evaluations}"
+        )
     from scipy.optimize import least_squares
 
     fitted_targets = tuple(t for t in TARGETS if t.name not in NOT_FITTED)
@@ -145,40 +152,48 @@ def fit(
         return dict(zip(keys, np.exp(lo + (u - 1.0) * width).tolist(), strict=True))
 
     u0 = np.clip(1.0 + (np.log([start[k] for k in keys]) - lo) / width, 1.0, 2.0)
-    count = 0
-    cache: dict[bytes, np.ndarray] = {}
+    # every point run once: its residuals and its figures, by the point's bytes
+    runs: dict[bytes, tuple[np.ndarray, dict[str, float], np.ndarray]] = {}
 
     def objective(u: np.ndarray) -> np.ndarray:
-        nonlocal count
         key = np.round(u, 12).tobytes()
-        if key not in cache:
-            count += 1
-            misfit = residuals(measure(scenario, to_values(u)), fitted_targets)
-            cache[key] = np.concatenate([misfit, PRIOR_WEIGHT * (u - u0)])
+        if key not in runs:
+            if len(runs) >= max_evaluations:
+                raise _OutOfRuns
+            measured = measure(scenario, to_values(u))
+            misfit = residuals(measured, fitted_targets)
+            runs[key] = (np.concatenate([misfit, PRIOR_WEIGHT * (u - u0)]), measured, u.copy())
             if on_evaluation is not None:
-                on_evaluation(count, float(np.sum(cache[key] ** 2)))
-        return cache[key]
+                on_evaluation(len(runs), float(np.sum(runs[key][0] ** 2)))
+        return runs[key][0]
 
     first = objective(u0)
-    solution = least_squares(
-        objective,
-        u0,
-        bounds=(1.0, 2.0),
-        diff_step=0.01,
-        max_nfev=max(1, max_evaluations // (len(keys) + 1)),
-        method="trf",
-    )
-    best = solution.x
-    values = to_values(best)
+    try:
+        solution = least_squares(
+            objective,
+            u0,
+            bounds=(1.0, 2.0),
+            diff_step=0.01,
+            max_nfev=max(1, max_evaluations // (len(keys) + 1)),
+            method="trf",
+        )
+        best = solution.x
+    except _OutOfRuns:  # the budget ran out mid-iteration: the best point run so far
+        best = min(runs.values(), key=lambda run: float(np.sum(run[0] ** 2)))[2]
+    misfit, measured, _ = runs[np.round(best, 12).tobytes()]  # (least_squares ran its x)
     return Fit(
         scenario,
-        values,
+        to_values(best),
         start,
-        measure(scenario, values),
-        float(np.sum(objective(best) ** 2)),
+        measured,
+        float(np.sum(misfit**2)),
         float(np.sum(first**2)),
-        count,
+        len(runs),
     )
+
+
+class _OutOfRuns(Exception):
+    """:func:`fit`'s objective was asked for a run beyond ``max_evaluations``."""
 
 
 def _number(value: float) -> str:

@@ -102,6 +102,27 @@ def test_fit_finds_the_parameter_that_puts_every_target_in_its_band(
     assert result.cost < 1e-4 < result.start_cost  # what remains is the move from 1 to 2
 
 
+@pytest.mark.parametrize("budget", [10, 11, 19, 23, 60])
+def test_fit_makes_at_most_max_evaluations_runs(
+    monkeypatch: pytest.MonkeyPatch, budget: int
+) -> None:
+    # a stand-in model far from every band, so the fit keeps going until its budget stops it
+    calls: list[dict[str, float]] = []
+
+    def fake(_scenario: str, values: dict[str, float]) -> dict[str, float]:
+        calls.append(dict(values))
+        scale = 1e-3 * values["firms.chips.multiplier"] * values["firms.run_share"]
+        return {t.name: math.sqrt(t.ok[0] * t.ok[1]) * scale for t in validate.TARGETS}
+
+    monkeypatch.setattr(calibrate, "measure", fake)
+    result = calibrate.fit("historical", max_evaluations=budget)
+    assert len(calls) == result.evaluations <= budget  # the figures reported are a run's own
+    assert result.measured == fake("historical", result.values)
+    assert result.cost <= result.start_cost
+    with pytest.raises(ValueError, match="at least 10 runs"):
+        calibrate.fit("historical", max_evaluations=len(calibrate.FITTED))
+
+
 def test_write_fit_sets_scales_and_inserts(tmp_path: Path) -> None:
     path = tmp_path / "historical.toml"
     shutil.copy(resolve_path("historical"), path)
@@ -181,8 +202,11 @@ def test_calibrate_cli_json_and_bad_budget(
     assert set(out["fitted"]) == {p.key for p in calibrate.FITTED}
     assert out["cost"] == pytest.approx(0.0, abs=1e-20)
     assert out["written"] is None
-    assert main(["calibrate", "--max-evaluations", "0"]) == 2
-    assert "--max-evaluations 0" in capsys.readouterr().err
+    for budget in ("0", "9"):
+        assert main(["calibrate", "--max-evaluations", budget]) == 2
+        err = capsys.readouterr().err
+        assert f"--max-evaluations {budget}: the fit needs at least 10 runs" in err
+        assert len(err.strip().splitlines()) == 1
 
 
 def test_discretionary_budget_is_exact_over_any_step() -> None:
