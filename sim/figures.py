@@ -646,7 +646,8 @@ def prices(result: RunData) -> Figure:
 
 
 def market_shares(result: RunData) -> Figure:
-    """Shares of buyers' spending per firm (stacked; the rest is the outside option) and HHI."""
+    """Shares of the potential tasks per firm (stacked; the rest goes to the outside options,
+    the open model or no AI) and HHI."""
     model = result.model
     firms = _firms(result)
     colors = _firm_colors(firms)

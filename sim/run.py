@@ -323,7 +323,7 @@ def _format_links(links: dict[str, Any]) -> list[str]:
     lead, rival = links["leader"], links.get("runner_up")
     header = "  why, efficiency by link (value at the end; doublings/yr over the run)"
     if rival:
-        header += f", against the runner-up {rival['name']}"
+        header += f", against the runner-up {rival['name']} (lowest loss of the others)"
     lines = [header + ":"]
     names = {"elogical_flop_per_joule": "Elogical (logical FLOP/J, product)", **LINK_COLUMNS}
     for column, label in names.items():
