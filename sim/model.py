@@ -1182,7 +1182,10 @@ AGENT_OUTPUTS = {
         "logical FLOP/J",
         "Firms: logical FLOP per grid joule this step (site x chip x algorithms).",
     ),
-    "market_share": ("-", "Firms: share of the step's potential tasks whose buyers chose this firm's model."),
+    "market_share": (
+        "-",
+        "Firms: share of the step's potential tasks whose buyers chose this firm's model.",
+    ),
     "installed_base": (
         "-",
         "Firms: installed base after this step, its share of the tasks bought from firms "
