@@ -75,7 +75,7 @@ def add_parser(sub: Any) -> None:
         "compare",
         help="paired comparison of policy scenarios against a base, with confidence intervals",
         description="Run BASE and each POLICY with common random numbers and report the paired "
-        "differences of the metrics with 95%% confidence intervals, and fan charts.",
+        "differences of the metrics with 95% confidence intervals, and fan charts.",
     )
     c.add_argument("base", help="base scenario (name or path)")
     c.add_argument("policies", nargs="+", metavar="POLICY", help="policy scenarios")

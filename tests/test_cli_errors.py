@@ -409,3 +409,70 @@ def test_the_default_folder_stays_under_runs(
     assert sorted(p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")) == [
         folder
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# help texts and suggestions
+# --------------------------------------------------------------------------------------------
+
+
+def test_help_texts_show_percent_signs_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from experiments.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():  # type: ignore[attr-defined]
+        assert "%%" not in parser.format_help(), name
+    code, out, _ = effrace(["compare", "--help"], capsys)
+    assert code == 0 and "95% confidence" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("years", "(did you mean 'run.years'?)"),
+        ("yeras", "(did you mean 'run.years'?)"),
+        (
+            "cash_usd",
+            "(did you mean 'firms.cash_usd', 'vendors.cash_usd' or 'suppliers.cash_usd'?)",
+        ),
+        ("runs.years", "'run.years'"),
+    ],
+)
+def test_a_key_without_its_section_suggests_the_dotted_keys(
+    key: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = refused(["run", "baseline", "--set", f"{key}=5"], capsys, "not a parameter", hint)
+    assert "vendors'?" not in line or "cash_usd" in line
+
+
+def test_a_sweep_file_given_to_run_and_a_scenario_file_to_sweep(
+    sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.scenario import resolve_path
+
+    refused(["run", str(sweep_file)], capsys, "is a sweep file", f"effrace sweep {sweep_file}")
+    refused(["compare", "baseline", str(sweep_file)], capsys, "is a sweep file")
+    scenario = resolve_path("carbon-tax")
+    for command in ("sweep", "sensitivity"):
+        refused([command, str(scenario)], capsys, "is a scenario file", f"effrace run {scenario}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]
+
+
+def test_an_unknown_series_gets_the_closest_names_or_the_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from experiments.outputs import model_columns
+
+    head = ["compare", "mean-field", "turtle", "--series"]
+    refused([*head, "best_los"], capsys, "(did you mean 'best_loss'")
+    line = refused([*head, "bogus"], capsys, "unknown model column 'bogus'")
+    assert all(c in line for c in model_columns())
+
+
+def test_suggest_names_up_to_n() -> None:
+    from sim.errors import suggest
+
+    assert suggest("yeras", ["years", "ears"]) == " (did you mean 'years'?)"
+    assert suggest("x", ["a.x", "b.x"], cutoff=0, n=2) == " (did you mean 'a.x' or 'b.x'?)"
+    assert suggest("c", ["c1", "c2", "c3"], n=3) == " (did you mean 'c1', 'c2' or 'c3'?)"
+    assert suggest("zzz", ["years"]) == ""
