@@ -221,6 +221,8 @@ class DaskBackend:
     name = "dask"
 
     def __init__(self, cluster: str = "local", workers: int | None = None) -> None:
+        if cluster != "local":
+            check_address(cluster)  # a malformed address is refused before anything is written
         self.cluster_spec = cluster
         self.workers = workers or available_cores()
         self._client: Any = None
@@ -304,20 +306,11 @@ def check_scheduler(address: str, timeout: float | None = None) -> None:
     """
     import socket
     import struct
-    from urllib.parse import urlsplit
 
     timeout = PROBE_SECONDS if timeout is None else timeout
-    if "://" not in address:
-        address = "tcp://" + address
-    parts = urlsplit(address)
-    if parts.scheme != "tcp":
+    address, host, port = _parse_address(address)
+    if host is None or port is None:
         return
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host = port = None
-    if not host or port is None:
-        raise UserError(f"--cluster {address}: give an address such as tcp://host:8786")
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             sock.settimeout(timeout)
@@ -338,6 +331,31 @@ def check_scheduler(address: str, timeout: float | None = None) -> None:
             f"--cluster {address}: something answers there but it is not a Dask scheduler "
             "(the scheduler listens on port 8786 by default; 8787 is its dashboard)"
         )
+
+
+def _parse_address(address: str) -> tuple[str, str | None, int | None]:
+    """``address`` with its scheme (``tcp://`` if none), and for ``tcp://`` its host and port
+    (None for other schemes, which are left to Dask); UserError if a tcp address lacks either."""
+    from urllib.parse import urlsplit
+
+    if "://" not in address:
+        address = "tcp://" + address
+    parts = urlsplit(address)
+    if parts.scheme != "tcp":
+        return address, None, None
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        host = port = None
+    if not host or port is None:
+        raise UserError(f"--cluster {address}: give an address such as tcp://host:8786")
+    return address, host, port
+
+
+def check_address(address: str) -> None:
+    """UserError (one line) unless ``address`` has the form of a scheduler address
+    (``tcp://host:port``, ``host:port`` or another scheme's URL); nothing is contacted."""
+    _parse_address(address)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -531,17 +549,56 @@ def execute(
     """Run the runs of ``spec`` missing from the store at ``out`` on ``backend`` (serial if None).
 
     Refuses (UserError) more runs than a store holds, and without ``force`` a sweep estimated
-    to take longer than a day (:mod:`experiments.budget`)."""
+    to take longer than a day (:mod:`experiments.budget`), before it writes anything. If it
+    stops with an error before its first run is stored (a backend that cannot start, a cluster
+    that cannot be reached), the store it made, and the folders it made for it, are removed
+    again; a store that was there (one to ``resume``) is kept, as is one interrupted by Ctrl-C."""
     if _in_worker_start_up():  # a script without a main guard, re-imported by a worker
         raise SystemExit(f"effrace: this worker stops: {MAIN_GUARD_HINT}")
     design = make_design(spec)
     check_budget(spec, len(design.points) * spec.replications, backend, force=force)
-    store = open_store(spec, design, out)
-    with store.locked():
-        done = runs_done(store, spec, resume=resume)
-        return _run_missing(
-            spec, design, store, done, backend or SerialBackend(), quiet, flush_runs, flush_seconds
-        )
+    out = Path(out)
+    new_folders = [p for p in (out, *out.parents) if not p.exists()]
+    is_new = not Store(out).exists()
+    try:
+        store = open_store(spec, design, out)
+    except OSError as exc:  # a read-only place, a full disk, a path that vanished
+        if is_new:
+            _remove_new_store(Store(out), new_folders)
+        raise UserError(f"--out {out}: cannot create the store: {exc.strerror or exc}") from None
+    try:
+        with store.locked():
+            done = runs_done(store, spec, resume=resume)
+            return _run_missing(
+                spec,
+                design,
+                store,
+                done,
+                backend or SerialBackend(),
+                quiet,
+                flush_runs,
+                flush_seconds,
+            )
+    except Exception:  # refused or failed (not interrupted) before a run was stored
+        if is_new:
+            _remove_new_store(store, new_folders)
+        raise
+
+
+def _remove_new_store(store: Store, new_folders: list[Path]) -> None:
+    """Leave the disk as it was before a sweep that stopped before its first run was stored:
+    delete the store it created (:func:`_drop_if_empty`) and the folders it created for it,
+    deepest first. A store with a run, another process's lock, or other files, is kept."""
+    try:
+        if store.root.is_dir():
+            _drop_if_empty(store)
+    except (UserError, OSError):  # another process holds it now, or it cannot be removed
+        return
+    for folder in new_folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (other files, or runs) or already gone
+            return
 
 
 def _run_missing(

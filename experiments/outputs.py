@@ -254,11 +254,12 @@ def parse_series(names: Any, where: str) -> tuple[str, ...]:
     """Check a list of model column names to keep as time series."""
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise UserError(f"{where} must be a list of model column names, e.g. ['best_loss']")
+    columns = model_columns()
     for name in names:
-        if name not in model_columns():
-            raise UserError(
-                f"{where}: unknown model column '{name}'{suggest(name, model_columns())}"
-            )
+        if name not in columns:
+            # as for metrics: the closest names, or all of them when none is close
+            hint = suggest(name, columns, n=3) or f"; model columns: {', '.join(columns)}"
+            raise UserError(f"{where}: unknown model column '{name}'{hint}")
     if len(set(names)) != len(names):
         raise UserError(f"{where}: a column is listed twice")
     return tuple(names)

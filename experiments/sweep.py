@@ -52,10 +52,11 @@ from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
 from sim.errors import UserError, suggest
 from sim.params import plain_scalar
 from sim.scenario import (
+    SCENARIO_ONLY_KEYS,
     apply_overrides,
     from_dict,
+    key_suggestion,
     load_raw,
-    parameter_keys,
     parse_key,
 )
 
@@ -92,8 +93,7 @@ def parameter_type(dotted: str, where: str) -> Any:
     except UserError:
         key = None
     if key is None or key.cls is None:  # name and description are not for sweeping
-        plain = ".".join(p for p in dotted.split(".") if not p.isdigit())
-        hint = suggest(plain, parameter_keys(), cutoff=0.6)
+        hint = key_suggestion(dotted)
         raise UserError(f"{where}: '{dotted}' is not a scenario parameter{hint}")
     kind = typing.get_type_hints(key.cls)[key.field]
     if key.multiplier:
@@ -246,6 +246,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if path.is_dir():
         raise UserError(f"sweep file {path}: is a folder, not a sweep file")
     raw, text = read_toml(path, "sweep file")
+    if "scenario" not in raw and any(key in raw for key in SCENARIO_ONLY_KEYS):
+        raise UserError(
+            f"{path} is a scenario file, not a sweep file: run it with `effrace run {path}`"
+        )
     return parse_sweep(raw, text=text, origin=str(path), base_dir=path.parent, name=path.stem)
 
 

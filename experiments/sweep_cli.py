@@ -75,7 +75,7 @@ def add_parser(sub: Any) -> None:
         "compare",
         help="paired comparison of policy scenarios against a base, with confidence intervals",
         description="Run BASE and each POLICY with common random numbers and report the paired "
-        "differences of the metrics with 95%% confidence intervals, and fan charts.",
+        "differences of the metrics with 95% confidence intervals, and fan charts.",
     )
     c.add_argument("base", help="base scenario (name or path)")
     c.add_argument("policies", nargs="+", metavar="POLICY", help="policy scenarios")
@@ -105,17 +105,20 @@ def add_parser(sub: Any) -> None:
 
 
 def _out_folder(args: argparse.Namespace, name: str) -> Path:
-    """The results folder: --out or results/NAME, created; UserError (one line) if it is a
-    file, or cannot be created or written."""
+    """The results folder: --out or results/NAME; UserError (one line) if it is a file, or
+    cannot be created or written. Creates nothing: :func:`experiments.backends.execute` makes
+    the folder once every option has been checked (and removes it again if the command stops
+    before its first run is stored)."""
     from sim.atomic import check_out_path
 
     out = check_out_path(args.out if args.out is not None else Path("results") / name)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create the folder: {exc.strerror or exc}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UserError(f"--out {out}: the folder is not writable")
+    there = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not there.is_dir():
+        raise UserError(f"--out {out}: cannot create the folder: {there} is a file")
+    if not os.access(there, os.W_OK | os.X_OK):
+        if there == out.absolute():
+            raise UserError(f"--out {out}: the folder is not writable")
+        raise UserError(f"--out {out}: cannot create the folder: {there} is not writable")
     return out
 
 
@@ -130,8 +133,8 @@ def _check_model(path: str) -> None:
 
 
 def _run(spec: SweepSpec, args: argparse.Namespace) -> tuple[Path, SweepReport]:
+    backend = make_backend(args.workers, args.cluster)  # checks --workers and --cluster
     out = _out_folder(args, spec.name)
-    backend = make_backend(args.workers, args.cluster)
     try:
         report = execute(
             spec, out, backend=backend, resume=args.resume, quiet=args.quiet, force=args.force

@@ -119,13 +119,20 @@ def replace_folder(
     target = check_out_path(target, option)
     target = Path(os.path.abspath(target))
     parent = target.parent
+    lock = parent / f".{target.name}.lock"
+    new_folders = [p for p in (parent, *parent.parents) if not p.exists()]
+    new_lock = not lock.exists()
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        handle = (parent / f".{target.name}.lock").open("w")
+        handle = lock.open("w")
     except OSError as exc:
+        _remove_empty(new_folders)
         raise UserError(f"{option} {target}: cannot write here: {exc.strerror or exc}") from None
-    with handle:
+    with handle, contextlib.ExitStack() as undo:
         _lock(handle, target, option)
+        if new_lock:  # a refused or failed command leaves the disk as it was
+            undo.callback(_remove_empty, new_folders)
+            undo.callback(lock.unlink, missing_ok=True)
         try:
             _clean_leftovers(target)
         except OSError as exc:
@@ -156,6 +163,16 @@ def replace_folder(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        undo.pop_all()  # done: the lock file stays, as for every finished command
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _put_in_place(tmp: Path, target: Path) -> None:

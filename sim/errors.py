@@ -25,10 +25,19 @@ class EnvironmentFailure(UserError):
     exit_code = 1
 
 
-def suggest(word: str, options: Iterable[str], cutoff: float = 0.5) -> str:
+def suggest(word: str, options: Iterable[str], cutoff: float = 0.5, n: int = 1) -> str:
     """`` (did you mean 'x'?)`` naming the option closest to ``word``, or "" if none is close.
 
-    For the end of a :class:`UserError` message; ``cutoff`` is difflib's similarity in [0, 1].
+    For the end of a :class:`UserError` message; ``cutoff`` is difflib's similarity in [0, 1];
+    ``n`` > 1 names up to ``n`` options, closest first and equally close ones in the order of
+    ``options`` (`` (did you mean 'x' or 'y'?)``).
     """
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    names = list(dict.fromkeys(options))
+    close = difflib.get_close_matches(word, names, n=n, cutoff=cutoff)
+    if not close:
+        return ""
+    # equally close ones in the order given (difflib puts ties in reverse alphabetical order)
+    close.sort(key=lambda c: (-difflib.SequenceMatcher(None, c, word).ratio(), names.index(c)))
+    quoted = [f"'{c}'" for c in close]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {listed}?)"

@@ -14,6 +14,7 @@ Every mistake (missing file, TOML syntax, unknown key, wrong type, value out of 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import math
 import tomllib
@@ -46,6 +47,11 @@ GROUPS: dict[str, type] = {
 }
 REPEATED_POLICIES = ("rnd_subsidy", "efficiency_shock")
 TOP_KEYS = ("name", "description", "base", *SECTIONS, *GROUPS, "policies")
+SWEEP_ONLY_KEYS = ("scenario", "design", "factors")
+"""Top-level keys of a sweep file (experiments/sweep.py) that no scenario file has: a file with
+one of them (and none of :data:`SCENARIO_ONLY_KEYS`) is a sweep file given for a scenario."""
+SCENARIO_ONLY_KEYS = tuple(k for k in TOP_KEYS if k != "description")
+"""Top-level keys of a scenario file that no sweep file has."""
 
 
 def shipped_names() -> list[str]:
@@ -121,6 +127,10 @@ def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[di
     if path.resolve() in _seen:
         raise UserError(f"{path}: 'base' chain loops back to itself")
     raw = _read_toml(path)
+    if any(k in raw for k in SWEEP_ONLY_KEYS) and not any(k in raw for k in SCENARIO_ONLY_KEYS):
+        raise UserError(
+            f"{path} is a sweep file, not a scenario: run it with `effrace sweep {path}`"
+        )
     base = raw.pop("base", None)
     if base is not None:
         if not isinstance(base, str):
@@ -314,10 +324,9 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
     elif head in ("name", "description") and len(parts) == 1:
         return ParameterKey(head, None, None, head, None)
     if cls is None:
-        options = [*SECTIONS, *GROUPS, "policies"]
         raise UserError(
             f"{where}: not a parameter; use section.key such as run.years, "
-            f"firms.chip_share or policies.carbon_tax.usd_per_t_co2{suggest(head, options)}"
+            f"firms.chip_share or policies.carbon_tax.usd_per_t_co2{key_suggestion(dotted)}"
         )
     names = [f.name for f in dataclasses.fields(cls)]
     if name not in names:
@@ -335,6 +344,23 @@ def parameter_keys() -> list[str]:
         for f in dataclasses.fields(cls)
     ]
     return keys
+
+
+def key_suggestion(dotted: str) -> str:
+    """`` (did you mean 'run.years'?)`` for a dotted key that names no parameter, or "".
+
+    A bare field name (``years``, or one close to it) gets every dotted key that ends in it (at
+    most six share a name); anything else the closest dotted key, entry numbers and multipliers
+    left out."""
+    keys = parameter_keys()
+    plain = ".".join(p for p in dotted.split(".") if not p.isdigit() and p != MULTIPLIER)
+    if "." not in plain:  # a field without its section, perhaps misspelt
+        fields = [k.rsplit(".", 1)[-1] for k in keys]
+        field = (difflib.get_close_matches(plain, fields, n=1, cutoff=0.6) or [plain])[0]
+        ending = [k for k in keys if k.rsplit(".", 1)[-1] == field]
+        if ending:
+            return suggest(field, ending, cutoff=0.0, n=len(ending))
+    return suggest(plain, keys, cutoff=0.6)
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:

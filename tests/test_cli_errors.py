@@ -409,3 +409,193 @@ def test_the_default_folder_stays_under_runs(
     assert sorted(p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")) == [
         folder
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# a refused command leaves the disk as it was
+# --------------------------------------------------------------------------------------------
+
+
+def _tree(root: Path) -> list[str]:
+    """Every file and folder below ``root`` (hidden ones too), relative to it."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.fixture
+def morris_file(tmp_path: Path) -> Path:
+    path = tmp_path / "morris.toml"
+    path.write_text(
+        textwrap.dedent(SWEEP)
+        .replace("replications = 2", 'design = "morris"\nlevels = 4\nsamples = 2')
+        .replace("[0.5, 0.7]", "{ min = 0.5, max = 0.7 }"),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("command", ["sweep", "sensitivity", "compare"])
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--workers", "0"], ["--workers 0", "at least 1"]),
+        (["--workers", "-1", "--out", "out/w1"], ["--workers -1"]),
+        (["--cluster", "notanaddress", "--out", "out/sw12"], ["--cluster", "give an address"]),
+        (["--cluster", "tcp://host:port", "--out", "deep/er/x"], ["--cluster", "give an address"]),
+        (["--out", "a_file/below"], ["a_file/below"]),
+    ],
+)
+def test_refused_options_create_nothing(
+    command: str,
+    options: list[str],
+    words: list[str],
+    sweep_file: Path,
+    morris_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    head = {
+        "sweep": ["sweep", str(sweep_file)],
+        "sensitivity": ["sensitivity", str(morris_file)],
+        "compare": ["compare", "mean-field", "turtle", "--years", "0.25"],
+    }[command]
+    (tmp_path / "a_file").write_text("x")
+    before = _tree(tmp_path)
+    refused([*head, *options, "--quiet"], capsys, *words)
+    assert _tree(tmp_path) == before
+
+
+def test_a_refused_run_leaves_the_disk_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No lock file beside --out, and no folder made for it, after a run is refused."""
+    import sim.run
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    before = _tree(tmp_path)
+    refused(["run", "mean-field", "--out", "mine"], capsys, "holds other files")
+    assert _tree(tmp_path) == before
+
+    def overflowing(scenario: object, on_step: object = None) -> None:
+        raise OverflowError("(34, 'Numerical result out of range')")
+
+    monkeypatch.setattr(sim.run, "simulate", overflowing)
+    refused(["run", "mean-field", "--out", "new/deeper/o"], capsys, "overflowed")
+    refused(["run", "mean-field"], capsys, "overflowed")  # the default folder, runs/
+    assert _tree(tmp_path) == before
+
+
+def test_a_sweep_refused_after_its_store_was_made_leaves_nothing(
+    sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cluster that cannot be reached is found only when the sweep starts (after the store
+    is made): the store, and the folders made for it, go again; a folder that was there stays."""
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    (tmp_path / "empty").mkdir()
+    before = _tree(tmp_path)
+    for out in ["new/deeper/out", "empty"]:
+        argv = ["sweep", str(sweep_file), "--cluster", f"tcp://127.0.0.1:{port}", "--out", out]
+        refused(argv, capsys, "cannot connect", code=1)
+        assert _tree(tmp_path) == before
+
+
+def test_a_sweep_over_budget_creates_nothing(
+    sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep_file.write_text(sweep_file.read_text().replace("run.years = 1", "run.years = 250"))
+    before = _tree(tmp_path)
+    refused(["sweep", str(sweep_file), "--workers", "1"], capsys, "250 years", "--force")
+    assert _tree(tmp_path) == before and not (tmp_path / "results").exists()
+
+
+class _FailingAtStart(SerialBackend):
+    def start(self, runner: object) -> None:
+        raise EnvironmentFailure("the workers could not start")
+
+
+def test_execute_removes_only_a_store_it_made(tmp_path: Path, sweep_file: Path) -> None:
+    spec = dataclasses.replace(load_sweep(sweep_file), simulate="_fake_model:simulate")
+    out = tmp_path / "a" / "b"
+    with pytest.raises(EnvironmentFailure):
+        execute(spec, out, backend=_FailingAtStart(), quiet=True)
+    assert not (tmp_path / "a").exists()
+    # a store that was there before (an interrupted sweep's) is kept for --resume
+    execute(spec, out, quiet=True, flush_runs=1)
+    (out / "runs" / "part-00000.parquet").unlink()
+    with pytest.raises(EnvironmentFailure):
+        execute(spec, out, backend=_FailingAtStart(), quiet=True, resume=True)
+    assert Store(out).exists()
+    # a folder that was there (empty) stays, empty
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(EnvironmentFailure):
+        execute(spec, empty, backend=_FailingAtStart(), quiet=True)
+    assert empty.is_dir() and _tree(empty) == []
+
+
+# --------------------------------------------------------------------------------------------
+# help texts and suggestions
+# --------------------------------------------------------------------------------------------
+
+
+def test_help_texts_show_percent_signs_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from experiments.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():  # type: ignore[attr-defined]
+        assert "%%" not in parser.format_help(), name
+    code, out, _ = effrace(["compare", "--help"], capsys)
+    assert code == 0 and "95% confidence" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("years", "(did you mean 'run.years'?)"),
+        ("yeras", "(did you mean 'run.years'?)"),
+        (
+            "cash_usd",
+            "(did you mean 'firms.cash_usd', 'vendors.cash_usd' or 'suppliers.cash_usd'?)",
+        ),
+        ("runs.years", "'run.years'"),
+    ],
+)
+def test_a_key_without_its_section_suggests_the_dotted_keys(
+    key: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = refused(["run", "baseline", "--set", f"{key}=5"], capsys, "not a parameter", hint)
+    assert "vendors'?" not in line or "cash_usd" in line
+
+
+def test_a_sweep_file_given_to_run_and_a_scenario_file_to_sweep(
+    sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.scenario import resolve_path
+
+    refused(["run", str(sweep_file)], capsys, "is a sweep file", f"effrace sweep {sweep_file}")
+    refused(["compare", "baseline", str(sweep_file)], capsys, "is a sweep file")
+    scenario = resolve_path("carbon-tax")
+    for command in ("sweep", "sensitivity"):
+        refused([command, str(scenario)], capsys, "is a scenario file", f"effrace run {scenario}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]
+
+
+def test_an_unknown_series_gets_the_closest_names_or_the_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from experiments.outputs import model_columns
+
+    head = ["compare", "mean-field", "turtle", "--series"]
+    refused([*head, "best_los"], capsys, "(did you mean 'best_loss'")
+    line = refused([*head, "bogus"], capsys, "unknown model column 'bogus'")
+    assert all(c in line for c in model_columns())
+
+
+def test_suggest_names_up_to_n() -> None:
+    from sim.errors import suggest
+
+    assert suggest("yeras", ["years", "ears"]) == " (did you mean 'years'?)"
+    assert suggest("x", ["a.x", "b.x"], cutoff=0, n=2) == " (did you mean 'a.x' or 'b.x'?)"
+    assert suggest("c", ["c1", "c2", "c3"], n=3) == " (did you mean 'c1', 'c2' or 'c3'?)"
+    assert suggest("zzz", ["years"]) == ""

@@ -28,6 +28,7 @@ BUDGET = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 _counter = itertools.count()
+SWEEPS = Path(__file__).resolve().parent.parent / "experiments" / "sweeps"
 
 
 @pytest.fixture(autouse=True)
@@ -205,6 +206,7 @@ BAD = {
     "--metric": ["nosuch", "loss_at_year", "hhi:x", ":"],
     "--series": ["nosuch", ""],
     "--model": ["x", "x:y", ":", "sim.run:SECTORS"],
+    "--cluster": ["notanaddress", "tcp://", "tcp://host:port", "host:99999"],
     "--nosuch": ["1"],
 }
 COMMANDS = {
@@ -221,8 +223,13 @@ COMMANDS = {
             "--metric",
             "--series",
             "--model",
+            "--cluster",
             "--nosuch",
         ],
+    ),
+    "sweep": (
+        ["sweep", str(SWEEPS / "baseline_lhs.toml"), "--quiet"],
+        ["--workers", "--out", "--model", "--cluster", "--nosuch"],
     ),
 }
 GOOD = {"--seed": "3", "--years": "0.5", "--set": "law.kappa=0.2"}
@@ -243,8 +250,11 @@ def bad_command_lines(draw: st.DrawFn) -> list[str]:
 @BUDGET
 @given(argv=bad_command_lines())
 def test_bad_options(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    here = Path.cwd()
+    before = sorted(here.rglob("*"))
     code, err = run_main(argv, capsys)
     assert_clean(code, err, may_succeed=False)
+    assert sorted(here.rglob("*")) == before  # a refused command creates nothing
 
 
 @BUDGET

@@ -275,7 +275,7 @@ def test_override_switches_a_lever_on_with_its_defaults() -> None:
         ({"firms.x.chip_share": 0.5}, r"'x' is not an entry of firms"),
         ({"run.yeras": 5}, r"unknown key 'yeras' \(did you mean 'years'\?\)"),
         ({"firms.chip_shar": 0.5}, r"did you mean 'chip_share'"),
-        ({"rn.years": 5}, r"not a parameter.*did you mean 'run'"),
+        ({"rn.years": 5}, r"not a parameter.*did you mean 'run\.years'"),
         ({"policies.carbon.usd_per_t_co2": 5}, r"unknown policy 'carbon'"),
         ({"run.years": "abc"}, r"run\.years = 'abc' must be a number"),
         ({"run.years": -2}, r"years = -2\.0 is out of range"),
