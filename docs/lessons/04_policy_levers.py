@@ -284,6 +284,25 @@ key(
     f"excess loss {direction(pct('rnd-subsidy', 'leader excess loss X'))}, HHI "
     f"{direction(pct('rnd-subsidy', 'HHI AI services'))}",
 )
+lesson.claim(
+    "C4",
+    pct("energy-cap", "price per Mtoken [USD]") > 0.0,
+    "under the cap the last step's price per token is above the baseline's "
+    f"({pct('energy-cap', 'price per Mtoken [USD]'):+.0f}%)",
+)
+lesson.claim(
+    "C5",
+    pct("export-control", "profit vendors [USD bn]") < 0.0,
+    "under export controls the vendors' profit falls "
+    f"({pct('export-control', 'profit vendors [USD bn]'):+.0f}%)",
+)
+lesson.claim(
+    "C6",
+    abs(pct("compute-threshold", "leader excess loss X")) < abs(quiet["leader excess loss X"]),
+    "the compute threshold moves the leader's excess loss by less than another seed does "
+    f"({pct('compute-threshold', 'leader excess loss X'):+.1f}% against "
+    f"{quiet['leader excess loss X']:.1f}%)",
+)
 saved = {
     arm: float(
         numeric.loc["emissions [Mt CO2]", "baseline"] - numeric.loc["emissions [Mt CO2]", arm]
@@ -540,8 +559,10 @@ lesson.print_key_numbers()
 # If K3 names the AI labs as the sector that gains, the demand side explains it. Buyers pay
 # for tasks done right, and near the loss floor a somewhat worse model still gets practically
 # every task right (lesson 3), so the capped labs lose few buyers. Their price is the
-# Bertrand-Nash markup over a serving cost that is already tiny, so it hardly moves (K2, bottom
-# panel). And they spend far less on chips and power. The same revenue at lower cost: the rent
+# Bertrand-Nash markup over a serving cost that is already tiny, so for most of the decade it
+# hardly moves (bottom panel). Only in the last years, when the capped labs run short of the
+# capacity to serve, do they charge the price that clears it: that is the rise of the last
+# step's price in K2 (C4). And they spend far less on chips and power. The same revenue at lower cost: the rent
 # of the cap is the spending it saves the labs. Is it plausible? A real utility would not build plants it cannot sell from, and a cap
 # run with tradeable permits would hand the rent to the permit holders, and an energy market
 # that priced scarcity (a price that rises with demand over the cap) would hand it to the
@@ -554,9 +575,12 @@ lesson.print_key_numbers()
 # limit (lower panel) while their rivals' keeps doubling. Market share moves to the
 # unrestricted labs, but less than the chip gap suggests (K4): buyers choose on the share of
 # tasks a model gets right, which near the loss floor hardly differs, and the rivals'
-# algorithmic discoveries spill over to the restricted labs. Look at the vendors in K4: they sell the same chips at the same price, so the
-# control need not cost them, and the labs that gain share have more to spend. The control can
-# also change *who leads*: compare the leaders in K4.
+# algorithmic discoveries spill over to the restricted labs. Look at the vendors in K4: they
+# sell at the same list price, yet they lose (C5). The restricted labs get fewer FLOP per
+# dollar and lose buyers, their rivals do not make up the difference, and the labs together
+# spend less on chips (about a quarter less over the decade at seed 1, for 15% less revenue),
+# which is also why the labs' profit can rise. The control can also change *who leads*:
+# compare the leaders in K4.
 #
 # **Carbon tax against cap (P3; K5, K7, figure 4).** The tax raises the price of dirty power
 # more than that of clean power, so demand shifts to the clean supplier and the carbon
@@ -569,9 +593,10 @@ lesson.print_key_numbers()
 # supplier, the tax *concentrates the energy market* (its HHI), handing the clean supplier
 # market power it can price on.
 #
-# **The other levers (K6).** A compute threshold taxes the frontier directly: the leader's
-# loss rises, and its smaller model is cheaper to serve, but the price per token hardly moves
-# (K6): it is the Nash markup over a serving cost that is already tiny. A hardware slowdown
+# **The other levers (K6).** A compute threshold taxes the frontier directly, but at the
+# shipped threshold and tax it hardly bites: the leader's excess loss moves by less than
+# another seed moves it (C6), and the price per token, the Nash markup over a serving cost
+# that is already tiny, hardly moves either (K6). A hardware slowdown
 # makes the chip link the bottleneck and the leader's loss rises; check whether energy use and
 # the vendors' profit move by more than the noise in K1. An R&D subsidy acts on the link the
 # labs own: it lowers the cost of R&D, so each lab spends more before the next dollar stops
@@ -580,7 +605,12 @@ lesson.print_key_numbers()
 #
 # **Caveats.** Ten years, one seed, one calibration. The levers are switched on as announced
 # with no anticipation; labs do not relocate, smuggle chips or lobby; the demand side does not
-# value emissions. Treat the signs and the mechanisms as the lesson, not the magnitudes.
+# value emissions. Treat the signs and the mechanisms as the lesson, not the magnitudes. Even
+# the signs of the small effects are one seed's: at seed 0 the capped labs' last price is 4%
+# *below* the baseline's (C4 fails) and the threshold's leader ends 27% closer to the floor (C6
+# fails), since which lab leads, and when it buys, differs from run to run. For the average
+# effect with a confidence interval, compare many seeds: `effrace compare baseline
+# compute-threshold --replications 10`.
 
 # %% [markdown]
 # ## EXERCISES
