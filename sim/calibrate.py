@@ -177,10 +177,13 @@ def fit(
             max_nfev=max(1, max_evaluations // (len(keys) + 1)),
             method="trf",
         )
-        best = solution.x
-    except _OutOfRuns:  # the budget ran out mid-iteration: the best point run so far
-        best = min(runs.values(), key=lambda run: float(np.sum(run[0] ** 2)))[2]
-    misfit, measured, _ = runs[np.round(best, 12).tobytes()]  # (least_squares ran its x)
+        key = np.round(solution.x, 12).tobytes()  # a point least_squares ran
+    except _OutOfRuns:  # the budget ran out mid-iteration
+        key = b""
+    # its solution, or else the best point run so far
+    misfit, measured, best = runs.get(key) or min(
+        runs.values(), key=lambda run: float(np.sum(run[0] ** 2))
+    )
     return Fit(
         scenario,
         to_values(best),

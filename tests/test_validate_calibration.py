@@ -123,6 +123,34 @@ def test_fit_makes_at_most_max_evaluations_runs(
         calibrate.fit("historical", max_evaluations=len(calibrate.FITTED))
 
 
+def test_fit_stops_at_the_budget_even_if_the_optimiser_asks_for_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an optimiser that keeps asking for new points: the fit stops it at the budget and keeps
+    # the best point run, its figures measured once
+    import scipy.optimize
+
+    calls: list[float] = []
+
+    def fake(_scenario: str, values: dict[str, float]) -> dict[str, float]:
+        calls.append(values["firms.run_share"])
+        off = (values["firms.run_share"] / 0.3 - 1.0) ** 2 + 1.0  # best at run_share = 0.3
+        return {t.name: math.sqrt(t.ok[0] * t.ok[1]) * 10.0 * off for t in validate.TARGETS}
+
+    def greedy(objective: Any, x0: np.ndarray, **_kwargs: Any) -> Any:
+        for step in np.linspace(0.0, 1.0, 100):
+            objective(np.clip(x0 + step, 1.0, 2.0))
+        raise AssertionError("not stopped")
+
+    monkeypatch.setattr(calibrate, "measure", fake)
+    monkeypatch.setattr(scipy.optimize, "least_squares", greedy)
+    result = calibrate.fit("historical", max_evaluations=12)
+    assert len(calls) == result.evaluations == 12  # no run past the budget, none to report
+    assert result.values["firms.run_share"] in calls  # a point that was run
+    assert result.cost < result.start_cost  # the best of them: better than the start
+    assert result.measured == fake("historical", result.values)  # and its own figures
+
+
 def test_write_fit_sets_scales_and_inserts(tmp_path: Path) -> None:
     path = tmp_path / "historical.toml"
     shutil.copy(resolve_path("historical"), path)
