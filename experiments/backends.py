@@ -465,18 +465,40 @@ STORE_ENTRIES = {"manifest.json", "runs", "timeseries", "differences.csv", "figu
 """What a sweep, compare or sensitivity command leaves in its folder (besides hidden locks)."""
 
 
+def _written_by_a_command(name: str) -> bool:
+    """Whether ``name`` is an entry that a sweep, compare or sensitivity command writes in its
+    store: one of :data:`STORE_ENTRIES`, the store's lock, or the hidden lock, temporary and
+    old copies of an entry (``.figures.lock``, ``.manifest.json.tmp``, ``.figures.tmp-PID``)."""
+    if name in STORE_ENTRIES or name == ".lock":
+        return True
+    return any(
+        name in (f".{entry}.tmp", f".{entry}.lock")
+        or name.startswith((f".{entry}.tmp-", f".{entry}.old-"))
+        for entry in STORE_ENTRIES
+    )
+
+
 def _drop_if_empty(store: Store) -> None:
     """Delete a store that holds no finished run (a start that failed or was interrupted before
-    its first run was stored), so that the folder can be used for another sweep; a store with
-    runs, or a folder with other files, is left alone."""
+    its first run was stored), so that the folder can be used for another sweep. Only an
+    efficiency-race store holding nothing but what the commands write is deleted, checked again
+    under its lock; a store with runs, or a folder with anything else, is left alone."""
     import shutil
 
     root = store.root
-    if any((root / "runs").glob("part-*.parquet")):
-        return
-    if not all(p.name in STORE_ENTRIES or p.name.startswith(".") for p in root.iterdir()):
+
+    def droppable() -> bool:
+        return (
+            store.is_ours()
+            and not any((root / "runs").glob("part-*.parquet"))
+            and all(_written_by_a_command(p.name) for p in root.iterdir())
+        )
+
+    if not droppable():
         return
     with store.locked():
+        if not droppable():  # another process stored a run, or wrote a file, in between
+            return
         for entry in root.iterdir():
             if entry.name == ".lock":
                 continue
@@ -484,13 +506,18 @@ def _drop_if_empty(store: Store) -> None:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
-    (root / ".lock").unlink(missing_ok=True)
+        (root / ".lock").unlink(missing_ok=True)  # (while held: see Store.locked)
 
 
 def open_store(spec: SweepSpec, design: Design, out: str | Path) -> Store:
     """Create the store of ``spec`` at ``out``, or open it; UserError if it holds another sweep."""
     fingerprint = spec.fingerprint()
     store = Store(out)
+    if store.exists() and not store.is_ours():
+        raise UserError(
+            f"--out {out} holds a manifest.json that is not an efficiency-race results store; "
+            "choose another --out"
+        )
     if store.exists() and store.manifest.get("fingerprint") != fingerprint:
         _drop_if_empty(store)
     if store.exists():
@@ -646,11 +673,16 @@ def _run_missing(
                         break
                     except Exception as exc:  # lost workers, a lost scheduler, a broken pool
                         writer.flush()
+                        stored = done_before + writer.written
+                        kept = (
+                            f"{stored} of {n_runs} runs are stored in {store.root}: rerun the "
+                            "same command with --resume to finish"
+                            if stored
+                            else "no run was stored: rerun the same command"
+                        )
                         raise EnvironmentFailure(
                             f"the {backend.name} workers failed mid-sweep ({type(exc).__name__}: "
-                            f"{_one_line(exc)}); {done_before + writer.written} of {n_runs} runs "
-                            f"are stored in {store.root}: rerun the same command with --resume "
-                            "to finish"
+                            f"{_one_line(exc)}); {kept}"
                         ) from None
                     for record in records:
                         writer.add(record)

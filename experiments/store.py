@@ -128,6 +128,12 @@ class Store:
         """Whether the directory holds a store (a manifest)."""
         return (self.root / MANIFEST).is_file()
 
+    def is_ours(self) -> bool:
+        """Whether its manifest is an efficiency-race store's, not another program's
+        ``manifest.json`` (UserError if it cannot be read)."""
+        manifest: Any = self.manifest
+        return isinstance(manifest, dict) and manifest.get("format") == FORMAT
+
     @classmethod
     def create(cls, root: str | Path, manifest: Mapping[str, Any]) -> Store:
         """Start an empty store with its manifest; UserError if ``root`` is in use."""
@@ -157,10 +163,15 @@ class Store:
         except ImportError:  # not POSIX: no lock
             yield
             return
-        with (self.root / LOCK).open("w") as handle:
+        path = self.root / LOCK
+        with path.open("w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                # a lock file deleted (by a store dropped for reuse) between our open and our
+                # flock locks nothing: whoever opens the path now gets another file
+                if os.fstat(handle.fileno()).st_ino != os.stat(path).st_ino:
+                    raise BlockingIOError
+            except (BlockingIOError, FileNotFoundError):
                 raise UserError(
                     f"--out {self.root}: another process is writing this sweep now"
                 ) from None

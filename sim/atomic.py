@@ -75,7 +75,11 @@ def _lock(handle: IO[str], target: Path, option: str) -> None:
         return
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        # a lock file deleted (by a refused command that made it) between our open and our
+        # flock locks nothing: whoever opens the path now gets another file
+        if os.fstat(handle.fileno()).st_ino != os.stat(handle.name).st_ino:
+            raise BlockingIOError
+    except (BlockingIOError, FileNotFoundError):
         raise UserError(
             f"{option} {target}: another effrace process is writing this folder now; "
             "wait for it to finish or choose another folder"

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from experiments import budget
-from experiments.backends import SerialBackend, execute
+from experiments.backends import SerialBackend, execute, open_store
 from experiments.cli import main
 from experiments.run_cli import check_years
 from experiments.store import Store
-from experiments.sweep import load_sweep
+from experiments.sweep import load_sweep, make_design
 from sim.errors import EnvironmentFailure, UserError
 from sim.scenario import load_scenario, shipped_names
 
@@ -532,6 +532,83 @@ def test_execute_removes_only_a_store_it_made(tmp_path: Path, sweep_file: Path) 
     with pytest.raises(EnvironmentFailure):
         execute(spec, empty, backend=_FailingAtStart(), quiet=True)
     assert empty.is_dir() and _tree(empty) == []
+
+
+def _someone_elses_folder(root: Path) -> list[str]:
+    """A folder of another program's files, among them a ``manifest.json``; its tree."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (root / ".env").write_text("TOKEN=1\n")
+    (root / "figures").mkdir()
+    (root / "figures" / "logo.svg").write_text("<svg/>")
+    (root / "manifest.json").write_text('{"name": "my web app"}')
+    return _tree(root)
+
+
+@pytest.mark.parametrize("backend", [None, _FailingAtStart()])
+def test_a_sweep_never_deletes_a_folder_with_someone_elses_manifest(
+    tmp_path: Path, sweep_file: Path, backend: SerialBackend | None
+) -> None:
+    spec = dataclasses.replace(load_sweep(sweep_file), simulate="_fake_model:simulate")
+    app = tmp_path / "webapp"
+    before = _someone_elses_folder(app)
+    with pytest.raises(UserError, match="not an efficiency-race results store"):
+        execute(spec, app, backend=backend, quiet=True)
+    assert _tree(app) == before
+
+
+def test_a_sweep_never_deletes_a_store_holding_other_files(
+    tmp_path: Path, sweep_file: Path
+) -> None:
+    # an empty store of another sweep (a start stopped before its first run), with a note of
+    # the user's in it: neither is dropped to make room for this sweep
+    spec = dataclasses.replace(load_sweep(sweep_file), simulate="_fake_model:simulate")
+    other = dataclasses.replace(spec, replications=3)
+    out = tmp_path / "st"
+    open_store(other, make_design(other), out)
+    (out / ".notes").write_text("mine")
+    before = _tree(out)
+    with pytest.raises(UserError, match="holds results of another sweep"):
+        execute(spec, out, backend=_FailingAtStart(), quiet=True)
+    assert _tree(out) == before
+
+
+def test_an_empty_store_is_dropped_only_if_still_empty_under_its_lock(
+    tmp_path: Path, sweep_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from experiments import backends
+
+    spec = dataclasses.replace(load_sweep(sweep_file), simulate="_fake_model:simulate")
+    out = tmp_path / "st"
+    store = open_store(spec, make_design(spec), out)  # an empty store (a start stopped early)
+    locked = Store.locked
+
+    @contextlib.contextmanager
+    def another_writer_first(self: Store) -> Iterator[None]:
+        (self.root / "runs" / "part-00000.parquet").write_bytes(b"a run stored meanwhile")
+        with locked(self):
+            yield
+
+    monkeypatch.setattr(Store, "locked", another_writer_first)
+    backends._drop_if_empty(store)
+    assert (out / "runs" / "part-00000.parquet").exists() and store.exists()
+
+
+def test_a_lock_file_deleted_before_it_was_locked_locks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    store = Store(tmp_path)
+    flock = fcntl.flock
+
+    def deleted_first(handle: object, operation: int) -> None:
+        (tmp_path / ".lock").unlink()  # the holder dropped the store between our open and flock
+        flock(handle, operation)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fcntl, "flock", deleted_first)
+    with pytest.raises(UserError, match="another process is writing"), store.locked():
+        pass
 
 
 # --------------------------------------------------------------------------------------------

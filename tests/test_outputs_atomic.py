@@ -331,3 +331,26 @@ def test_exchange_swaps_two_folders_in_one_call(tmp_path: Path) -> None:
     (b / "y.txt").write_text("from b")
     assert _exchange(a, b)
     assert [p.name for p in a.iterdir()] == ["y.txt"] and (b / "x.txt").read_text() == "from a"
+
+
+def test_a_lock_file_deleted_before_it_was_locked_locks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from sim.atomic import replace_folder
+    from sim.errors import UserError
+
+    flock = fcntl.flock
+
+    def deleted_first(handle: object, operation: int) -> None:
+        (tmp_path / ".out.lock").unlink()  # its maker dropped it between our open and flock
+        flock(handle, operation)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fcntl, "flock", deleted_first)
+    with (
+        pytest.raises(UserError, match="another effrace process is writing"),
+        replace_folder(tmp_path / "out", owned=lambda _folder: True),
+    ):
+        pass
+    assert not (tmp_path / "out").exists()
