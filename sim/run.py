@@ -170,6 +170,9 @@ def summarise(result: RunResult) -> dict[str, Any]:
         out["compute_doublings_achieved"] = math.log2(c_now / c0)
         out["target_relative_loss"] = target
         out["doublings_still_needed"] = max(0.0, float(law.doublings_needed(x_now, target, kappa)))
+        # X = (C_eff / C_ref)^-kappa: the share of the leader's compute that data lets count
+        log_effective = math.log(sc.law.reference_compute_flop) - math.log(x_now) / kappa
+        out["leader_effective_compute_share"] = min(1.0, math.exp(log_effective - math.log(c_now)))
     return out
 
 
@@ -306,8 +309,18 @@ def format_summary(s: dict[str, Any]) -> str:
             f"Compute doublings achieved by the leader: {s['compute_doublings_achieved']:.1f}; "
             f"still needed for relative excess loss {s['target_relative_loss']:g}: {s['doublings_still_needed']:.1f}",
         ]
+        effective = s["leader_effective_compute_share"]
+        if effective < DATA_BINDS_BELOW and s["doublings_still_needed"] > 0:
+            lines.append(
+                f"  (of effective compute: data binds the leader, only {effective:.2g} of its "
+                "compute counts, so it needs data as well as compute)"
+            )
     return "\n".join(lines)
 
+
+DATA_BINDS_BELOW = 0.5
+"""The summary says that data binds the leader when less than this share of its compute is
+effective (``leader_effective_compute_share``)."""
 
 MAX_SHOWN_MARGIN = 10.0
 """A margin (profit/revenue) or a share of profit beyond +-1000% is shown as 'n/m' (not

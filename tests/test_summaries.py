@@ -51,3 +51,21 @@ def test_a_price_is_shown_or_its_absence_explained(summary_text: tuple[str, str,
         assert f"{p1:.3g} USD" in price_lines[0]
     else:
         assert "no AI services were sold" in price_lines[0]
+
+
+def test_the_summary_says_when_data_binds_the_leader() -> None:
+    from sim.run import summarise
+
+    # no data limit (mean-field): all of the leader's compute counts, and nothing is said
+    free = summarise(simulate(load_scenario("mean-field", {"run.years": 2})))
+    assert free["leader_effective_compute_share"] == pytest.approx(1.0, rel=1e-9)
+    assert "data binds" not in format_summary(free)
+    # its one lab short of data: the share from the leader's X is 1 - the model's own
+    # data_limited_share (1 - C_eff / C, from the lab's effective compute), and it is said
+    overrides = {"run.years": 10, "law.data_tokens": 1e12, "run.target_relative_loss": 1e-6}
+    result = simulate(load_scenario("mean-field", overrides))
+    short = summarise(result)
+    limited = float(result.model["data_limited_share"].iloc[-1])
+    assert short["leader_effective_compute_share"] == pytest.approx(1.0 - limited, rel=1e-6)
+    assert short["leader_effective_compute_share"] < 0.5
+    assert "data binds the leader" in format_summary(short)
