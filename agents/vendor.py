@@ -324,6 +324,15 @@ class Vendors(AgentTable):
             )
         )
 
+    def pace_over(self, years: float, policies: ActivePolicies) -> FloatArray:
+        """Each design's average FLOP/J doubling rate over the last ``years`` [doublings/yr] at
+        this step's :meth:`rates`: the ceiling law run back ``years``, so near the ceiling the
+        pace is the slower one the design has had (0 for ``years`` 0 or infinite)."""
+        if not (math.isfinite(years) and years > 0):
+            return np.zeros(len(self))
+        earlier = self.log2_flop_per_joule_after(-years, self.rates(policies)[0])
+        return (self.log2_flop_per_joule - earlier) / years
+
     def advance(self, dt: float) -> None:
         """Improve the designs over the step just run at the step's rates, which
         :meth:`fix_step_rates` must have fixed first (capacity is built, not grown: see

@@ -14,7 +14,11 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from experiments import api
+from experiments.compare import _t_quantile
 
 DOCS = Path(__file__).resolve().parent / "model.md"
 START, END = "<!-- policy-table:start -->", "<!-- policy-table:end -->"
@@ -24,7 +28,7 @@ METRICS = (
     ("sum:energy_delivered_mwh", "energy", "MWh"),
     ("sum:emissions_t_co2", "emissions", "tCO2"),
     ("sum:compute_logical_flop", "logical compute", "FLOP"),
-    ("final:best_loss", "best loss 2044", "nats/token"),
+    ("final:best_relative_excess_loss", "best excess loss 2044", "-"),
     ("mean:price_usd_per_million_tokens", "mean token price", "USD/Mtoken"),
     ("sum:tokens_served", "tokens", "tokens"),
     ("sum:consumer_surplus_usd", "consumer surplus", "USD"),
@@ -72,11 +76,14 @@ def table(replications: int, workers: int) -> str:
         workers=workers,
     )
     summary = result.summary.set_index(["policy", "metric"])
+    runs = result.results.experiments.join(result.results.outcomes).reset_index()
     columns = {m: label for m, label, _ in METRICS}
     units = {m: unit for m, _, unit in METRICS}
     lines = [
         f"Paired over {replications} seeds (common random numbers), 2024-2044; each cell is the "
-        "mean relative change against baseline with its 95% interval.",
+        "change against baseline with its 95% interval: for a quantity positive in every run, "
+        "the geometric mean of the paired ratios (its interval from the logs, so it never "
+        "passes -100%); otherwise the mean paired difference over the baseline's mean.",
         "",
         "| policy | mechanism | " + " | ".join(columns.values()) + " |",
         "|---|---|" + "---|" * len(columns),
@@ -84,9 +91,13 @@ def table(replications: int, workers: int) -> str:
     for policy in policies:
         cells = []
         for metric in columns:
-            row = summary.loc[(policy, _column(summary, policy, metric))]
+            column = _column(summary, policy, metric)
+            row = summary.loc[(policy, column)]
             base = abs(row["base_mean"])
-            if base > 0:
+            ratio = _ratio_interval(runs, policy, column)
+            if ratio is not None:
+                cells.append(f"{_fmt(ratio[0])} [{_fmt(ratio[1])}, {_fmt(ratio[2])}]")
+            elif base > 0:
                 cells.append(
                     f"{_fmt(row['relative_change'])} [{_fmt(row['ci_low'] / base)}, "
                     f"{_fmt(row['ci_high'] / base)}]"
@@ -95,6 +106,23 @@ def table(replications: int, workers: int) -> str:
                 cells.append(f"{row['diff_mean']:+.2g} {units[metric]}")
         lines.append(f"| `{policy}` | {MECHANISMS[policy]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _ratio_interval(
+    runs: pd.DataFrame, policy: str, column: str
+) -> tuple[float, float, float] | None:
+    """Geometric mean of the paired ratios policy/baseline, less 1, with its 95% interval from
+    the t-interval of the mean log ratio; None unless every paired value is positive."""
+    base = runs[runs["scenario"] == "baseline"].set_index("replication")[column]
+    arm = runs[runs["scenario"] == policy].set_index("replication")[column]
+    common = base.index.intersection(arm.index)
+    b, p = base.loc[common].to_numpy(float), arm.loc[common].to_numpy(float)
+    if len(b) < 2 or not (np.all(b > 0) and np.all(p > 0)):
+        return None
+    logs = np.log(p / b)
+    half = _t_quantile(len(logs)) * float(logs.std(ddof=1)) / math.sqrt(len(logs))
+    mean = float(logs.mean())
+    return math.expm1(mean), math.expm1(mean - half), math.expm1(mean + half)
 
 
 def _column(summary, policy: str, metric: str) -> str:

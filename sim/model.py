@@ -379,11 +379,12 @@ class EfficiencyRaceModel(mesa.Model):
         region = policies.export_region
         threshold = math.inf  # no export control in force: no design is limited
         if region is not None:
+            lag = policies.export_lag_years
             threshold = markets.export_threshold_flop_per_joule(
                 policies.export_max_flop_per_joule,
                 float(vendors.flop_per_joule[offers.frontier]),
-                float(vendors.rates(policies)[0][offers.frontier]),
-                policies.export_lag_years,
+                float(vendors.pace_over(lag, policies)[offers.frontier]),
+                lag,
             )
         self._review_designs()
         deal = self._clear_chips(offers, policies, threshold)

@@ -257,7 +257,7 @@ def ceiling_log2_level(
     Parameters
     ----------
     years : array_like
-        Interval t [yr], >= 0.
+        Interval t [yr]; a negative t runs the law back, to the level t years earlier.
     log2_start : array_like
         x0 [log2 of the link's unit, e.g. log2(FLOP/J)]. A start above the ceiling is taken
         as at the ceiling (validate inputs upstream).

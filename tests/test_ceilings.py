@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from agents.vendor import Vendors
-from sim import data, law, physics
+from sim import data, law, markets, physics
 from sim.model import EfficiencyRaceModel
 from sim.params import FirmParams, LawParams, Scenario, VendorParams
 from sim.policies import ActivePolicies
@@ -52,6 +52,21 @@ def test_chip_flop_per_joule_follows_the_ceiling_law_for_any_step(steps_per_year
     assert v.log2_flop_per_joule[0] == pytest.approx(expected, rel=1e-12)
     # the design note's table: 2.4e14 FLOP/J in 2044 at a rate of 0.248 doublings a year
     assert v.flop_per_joule[0] == pytest.approx(2.4e14, rel=0.02)
+
+
+def test_the_pace_over_a_lag_is_the_one_the_design_had_near_its_ceiling() -> None:
+    # an export rule "the frontier of three years ago": near the ceiling the design has
+    # slowed, and the pace over the lag recovers exactly the level it had three years ago
+    v = vendor(flop_per_joule=1.41e12, flop_per_joule_doublings_per_year=0.45)
+    advance_years(v, 17.0, 12)
+    level_17 = float(v.log2_flop_per_joule[0])
+    advance_years(v, 3.0, 12)
+    pace = float(v.pace_over(3.0, ActivePolicies())[0])
+    assert float(v.log2_flop_per_joule[0]) - 3.0 * pace == pytest.approx(level_17, rel=1e-12)
+    assert 0.2 < pace < 0.45 * 0.9  # slower than the far rate it was given
+    threshold = markets.export_threshold_flop_per_joule(7e11, float(v.flop_per_joule[0]), pace, 3.0)
+    assert math.log2(threshold) == pytest.approx(level_17, rel=1e-12)
+    assert (v.pace_over(math.inf, ActivePolicies()) == 0.0).all()
 
 
 def test_chips_never_pass_the_ceiling_and_power_per_chip_stays_physical() -> None:

@@ -578,7 +578,7 @@ lesson.print_key_numbers()
 # algorithmic discoveries spill over to the restricted labs. Look at the vendors in K4: they
 # sell at the same list price, yet they lose (C5). The restricted labs get fewer FLOP per
 # dollar and lose buyers, their rivals do not make up the difference, and the labs together
-# spend less on chips (about a quarter less over the decade at seed 1, for 15% less revenue),
+# spend less on chips (about a fifth less over the decade at seed 1, for 14% less revenue),
 # which is also why the labs' profit can rise. The control can also change *who leads*:
 # compare the leaders in K4.
 #
