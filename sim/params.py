@@ -439,8 +439,8 @@ class MarketParams(_Validated):
         1.5,
         "-",
         "Firms' elasticity to a chip's lifetime FLOP per dollar when choosing vendors; sets a "
-        "vendor's markup 1/(sensitivity (1 - share)) (about 3x price over cost for a vendor "
-        "with 80% of the market, as reported for H100s).",
+        "vendor's markup 1/(sensitivity (1 - share)) (3.3, so a price 4.3 times cost, for a "
+        "vendor with 80% of the market; H100s were reported at several times their cost).",
         lo=0.0,
         hi=50.0,
         lo_open=True,
