@@ -1208,8 +1208,11 @@ class ComputeThresholdParams(_Scheduled):
     threshold_flop: float = param(
         1e26,
         "physical FLOP",
-        "Physical FLOP of a single training run above which the rules apply (EU AI Act: 1e25; "
-        "US Executive Order 14110: 1e26). A firm may hold its run at the threshold instead.",
+        "Physical FLOP of a single training run above which the rules apply, counted as the model "
+        "counts runs: the chips' peak FLOP/s times the run's time. The legal thresholds count "
+        "operations done, about 0.4 of peak at typical utilisation (EU AI Act: 1e25 done, about "
+        "2.5e25 peak; US Executive Order 14110: 1e26 done, about 2.5e26 peak). A firm may hold its "
+        "run at the threshold instead.",
         lo=0.0,
     )
     compliance_cost_usd_per_year: float = param(
