@@ -544,6 +544,12 @@ class EfficiencyRaceModel(mesa.Model):
             shares = firms.energy_bid_it_mwh / np.where(need > 0, need, 1.0)
             it_per_grid_mwh = 1.0 / float(np.sum(offers.energy_weights * suppliers.pue))
             net = (firms.energy_value_usd_per_it_mwh - offers.usd_per_it_mwh) * it_per_grid_mwh
+            # a firm bids no more a MWh than the cash it has left after the energy itself, spread
+            # over all it asks: it can pay for every permit it wins
+            energy_usd = markets.row_sums(delivered * suppliers.price_usd_per_mwh[None, :])
+            asked_mwh = markets.row_sums(delivered)
+            spare = np.maximum(firms.cash_usd - energy_usd, 0.0)
+            net = np.minimum(net, (spare / np.where(asked_mwh > 0, asked_mwh, 1.0))[:, None])
             delivered, fill, permit_usd_per_mwh = markets.auction_energy_cap(
                 delivered, shares, net, cap_mwh
             )

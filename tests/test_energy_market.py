@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -530,3 +531,30 @@ def test_supplier_prices_on_the_demand_it_expects() -> None:
     assert table.price_usd_per_mwh[0] == pytest.approx(
         pre_tax * (1.0 + p["base_markup"][0] + p["scarcity_markup"][0] * u_mid**4), rel=1e-10
     )
+
+
+def test_firms_pay_in_full_for_every_permit_they_win() -> None:
+    # an auctioned cap: each firm bids at most the cash it has left after the energy, spread
+    # over all it asks, so the ledger never has to scale a permit payment down to the payer's
+    # cash (before, firms won permits they paid a fraction of: 153 steps of a 20-year run)
+    from sim.model import EfficiencyRaceModel
+
+    scenario = load_scenario("energy-cap", {"run.years": 6})
+    model = EfficiencyRaceModel(scenario, rng=0)
+    transfer = model.ledger.transfer
+    asked, paid = [], []
+
+    def spy(reason: str, usd: Any, payer: Any, payee: Any) -> Any:
+        out = transfer(reason, usd, payer, payee)
+        if payee == "government":
+            asked.append(float(np.sum(usd)))
+            paid.append(float(np.sum(out)))
+        return out
+
+    model.ledger.transfer = spy  # type: ignore[method-assign]
+    binding = 0
+    for _ in range(scenario.run.n_steps):
+        model.step()
+        binding += model.permit_price_usd_per_mwh > 0
+    assert binding > 12  # the cap binds and the permits have a price for a year at least
+    np.testing.assert_allclose(paid, asked, rtol=1e-12)
