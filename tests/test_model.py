@@ -577,3 +577,26 @@ def test_exited_firms_are_counted_and_outputs_do_not_go_stale() -> None:
     gone = model[model["n_firms_active"] == 0]
     assert not gone.empty, "every firm should have exited in this set-up"
     assert gone["best_loss"].isna().all()  # nothing carried over from before the exits
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", shipped_names())
+def test_every_payment_is_made_in_full(name: str) -> None:
+    # agents decide what they buy within what they can pay, so the ledger never has to scale a
+    # payment down to the payer's cash (which would leave a good delivered and not paid for)
+    scenario = load_scenario(name, {"run.years": 8})
+    model = EfficiencyRaceModel(scenario, rng=0)
+    transfer = model.ledger.transfer
+    short: list[str] = []
+
+    def spy(reason: str, usd: object, payer: object, payee: object) -> np.ndarray:
+        paid = transfer(reason, usd, payer, payee)  # type: ignore[arg-type]
+        asked = float(np.sum(usd))  # type: ignore[arg-type]
+        if asked > 0 and float(np.sum(paid)) < asked * (1 - 1e-9):
+            short.append(f"{model.year:.2f} {reason}")
+        return paid
+
+    model.ledger.transfer = spy  # type: ignore[method-assign]
+    for _ in range(scenario.run.n_steps):
+        model.step()
+    assert not short, short[:5]
