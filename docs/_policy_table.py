@@ -83,7 +83,8 @@ def table(replications: int, workers: int) -> str:
         f"Paired over {replications} seeds (common random numbers), 2024-2044; each cell is the "
         "change against baseline with its 95% interval: for a quantity positive in every run, "
         "the geometric mean of the paired ratios (its interval from the logs, so it never "
-        "passes -100%); otherwise the mean paired difference over the baseline's mean.",
+        "passes -100%); otherwise (a profit that can be negative, revenue that is zero without "
+        "the policy) the mean paired difference itself.",
         "",
         "| policy | mechanism | " + " | ".join(columns.values()) + " |",
         "|---|---|" + "---|" * len(columns),
@@ -93,17 +94,16 @@ def table(replications: int, workers: int) -> str:
         for metric in columns:
             column = _column(summary, policy, metric)
             row = summary.loc[(policy, column)]
-            base = abs(row["base_mean"])
             ratio = _ratio_interval(runs, policy, column)
             if ratio is not None:
                 cells.append(f"{_fmt(ratio[0])} [{_fmt(ratio[1])}, {_fmt(ratio[2])}]")
-            elif base > 0:
+            elif row["diff_mean"] == 0:
+                cells.append(f"0 {units[metric]}")
+            else:  # a sign change or a zero (profits, government revenue): the change itself
                 cells.append(
-                    f"{_fmt(row['relative_change'])} [{_fmt(row['ci_low'] / base)}, "
-                    f"{_fmt(row['ci_high'] / base)}]"
+                    f"{row['diff_mean']:+.2g} [{row['ci_low']:+.2g}, {row['ci_high']:+.2g}] "
+                    f"{units[metric]}"
                 )
-            else:  # nothing in baseline (e.g. government revenue): the change itself
-                cells.append(f"{row['diff_mean']:+.2g} {units[metric]}")
         lines.append(f"| `{policy}` | {MECHANISMS[policy]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
