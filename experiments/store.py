@@ -149,7 +149,18 @@ class Store:
             **manifest,
         }
         text = json.dumps(full, indent=1, default=_json_default)
-        _write_atomic(root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+        tmp = root / f".{MANIFEST}.tmp-{os.getpid()}"
+        tmp.write_text(text, encoding="utf-8")
+        try:  # a hard link is atomic and refused if the name exists: one of two starts wins
+            os.link(tmp, root / MANIFEST)
+        except FileExistsError:
+            raise UserError(
+                f"--out {root}: another process started a store here at the same moment"
+            ) from None
+        except OSError:  # a file system without hard links: an atomic replace
+            os.replace(tmp, root / MANIFEST)
+        finally:
+            tmp.unlink(missing_ok=True)
         store = cls(root)
         store._manifest = json.loads(text)
         return store

@@ -676,3 +676,23 @@ def test_suggest_names_up_to_n() -> None:
     assert suggest("x", ["a.x", "b.x"], cutoff=0, n=2) == " (did you mean 'a.x' or 'b.x'?)"
     assert suggest("c", ["c1", "c2", "c3"], n=3) == " (did you mean 'c1', 'c2' or 'c3'?)"
     assert suggest("zzz", ["years"]) == ""
+
+
+def test_of_two_stores_started_at_once_in_one_folder_one_wins(
+    tmp_path: Path, sweep_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from experiments import store as store_module
+
+    spec = dataclasses.replace(load_sweep(sweep_file), simulate="_fake_model:simulate")
+    out = tmp_path / "st"
+    link = os.link
+
+    def the_other_first(source: str, target: str) -> None:
+        Path(target).write_text('{"format": "the other start"}')  # it got there first
+        link(source, target)
+
+    monkeypatch.setattr(store_module.os, "link", the_other_first)
+    with pytest.raises(UserError, match="another process started a store here"):
+        open_store(spec, make_design(spec), out)
+    assert (out / "manifest.json").read_text() == '{"format": "the other start"}'
+    assert not list(out.glob(".manifest.json.tmp*"))  # ours is gone, theirs is intact
