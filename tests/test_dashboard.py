@@ -675,6 +675,8 @@ def test_two_servers_serve_side_by_side(tmp_path: Path) -> None:
         for s in servers:
             with urllib.request.urlopen(s.url + "static/assets/plotly.min.js", timeout=30) as r:
                 assert r.status == 200 and b"plotly" in r.read(4096).lower()
+            with urllib.request.urlopen(s.url, timeout=30) as r:  # the page, titled as ours
+                assert b"<title>Efficiency race dashboard</title>" in r.read()
     finally:
         for s in servers:
             s.stop()

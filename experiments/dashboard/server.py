@@ -29,6 +29,8 @@ OFFLINE_ENV = {
     "SOLARA_MODE": "production",
     # no "This website runs on Solara" link
     "SOLARA_THEME_SHOW_BANNER": "False",
+    # the page's own title before its script runs (tabs, bookmarks), not Solara's default
+    "SOLARA_THEME_TITLE": "Efficiency race dashboard",
     # solara's hook linter reads the source of every component at start; not needed to serve
     "SOLARA_CHECK_HOOKS": "off",
 }
