@@ -35,6 +35,7 @@ from experiments.outputs import Runner, RunRecord, RunTask, model_code_hash
 from experiments.sensitivity import salib_manifest
 from experiments.store import Store, runs_schema
 from experiments.sweep import Design, SweepSpec, iter_tasks, make_design, run_seeds
+from sim.atomic import missing_folders, remove_empty_folders
 from sim.errors import EnvironmentFailure, UserError
 
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
@@ -585,7 +586,7 @@ def execute(
     design = make_design(spec)
     check_budget(spec, len(design.points) * spec.replications, backend, force=force)
     out = Path(out)
-    new_folders = [p for p in (out, *out.parents) if not p.exists()]
+    new_folders = missing_folders(out)
     is_new = not Store(out).exists()
     try:
         store = open_store(spec, design, out)
@@ -621,11 +622,7 @@ def _remove_new_store(store: Store, new_folders: list[Path]) -> None:
             _drop_if_empty(store)
     except (UserError, OSError):  # another process holds it now, or it cannot be removed
         return
-    for folder in new_folders:
-        try:
-            folder.rmdir()
-        except OSError:  # not empty (other files, or runs) or already gone
-            return
+    remove_empty_folders(new_folders)
 
 
 def _run_missing(

@@ -41,6 +41,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from experiments.outputs import RunRecord
+from sim.atomic import try_lock
 from sim.errors import UserError
 
 FORMAT = "efficiency-race sweep store 1"
@@ -169,23 +170,9 @@ class Store:
     def locked(self) -> Iterator[None]:
         """Hold the store's write lock: one writing process at a time. The operating system
         releases it when the process ends, however it ends (POSIX ``flock``)."""
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no lock
-            yield
-            return
-        path = self.root / LOCK
-        with path.open("w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                # a lock file deleted (by a store dropped for reuse) between our open and our
-                # flock locks nothing: whoever opens the path now gets another file
-                if os.fstat(handle.fileno()).st_ino != os.stat(path).st_ino:
-                    raise BlockingIOError
-            except (BlockingIOError, FileNotFoundError):
-                raise UserError(
-                    f"--out {self.root}: another process is writing this sweep now"
-                ) from None
+        with (self.root / LOCK).open("w") as handle:
+            if not try_lock(handle):
+                raise UserError(f"--out {self.root}: another process is writing this sweep now")
             yield
 
     # ---- parts --------------------------------------------------------------------------

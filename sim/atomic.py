@@ -68,18 +68,42 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def _lock(handle: IO[str], target: Path, option: str) -> None:
+def try_lock(handle: IO[str]) -> bool:
+    """Take the lock on the open lock file ``handle`` (POSIX ``flock``, released when the
+    process ends, however it ends); False if another process holds it. True where there are no
+    such locks (not POSIX).
+
+    A lock file deleted between our open and our flock (by a command that made it and was
+    refused) locks nothing, since whoever opens the path now gets another file: that counts as
+    held by another process.
+    """
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock
-        return
+        return True
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # a lock file deleted (by a refused command that made it) between our open and our
-        # flock locks nothing: whoever opens the path now gets another file
-        if os.fstat(handle.fileno()).st_ino != os.stat(handle.name).st_ino:
-            raise BlockingIOError
+        return os.fstat(handle.fileno()).st_ino == os.stat(handle.name).st_ino
     except (BlockingIOError, FileNotFoundError):
+        return False
+
+
+def missing_folders(path: Path) -> list[Path]:
+    """``path`` and its parents that do not exist yet, deepest first: what creating it makes."""
+    return [p for p in (path, *path.parents) if not p.exists()]
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty: undo :func:`missing_folders`."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone
+            return
+
+
+def _lock(handle: IO[str], target: Path, option: str) -> None:
+    if not try_lock(handle):
         raise UserError(
             f"{option} {target}: another effrace process is writing this folder now; "
             "wait for it to finish or choose another folder"
@@ -124,18 +148,18 @@ def replace_folder(
     target = Path(os.path.abspath(target))
     parent = target.parent
     lock = parent / f".{target.name}.lock"
-    new_folders = [p for p in (parent, *parent.parents) if not p.exists()]
+    new_folders = missing_folders(parent)
     new_lock = not lock.exists()
     try:
         parent.mkdir(parents=True, exist_ok=True)
         handle = lock.open("w")
     except OSError as exc:
-        _remove_empty(new_folders)
+        remove_empty_folders(new_folders)
         raise UserError(f"{option} {target}: cannot write here: {exc.strerror or exc}") from None
     with handle, contextlib.ExitStack() as undo:
         _lock(handle, target, option)
         if new_lock:  # a refused or failed command leaves the disk as it was
-            undo.callback(_remove_empty, new_folders)
+            undo.callback(remove_empty_folders, new_folders)
             undo.callback(lock.unlink, missing_ok=True)
         try:
             _clean_leftovers(target)
@@ -168,15 +192,6 @@ def replace_folder(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         undo.pop_all()  # done: the lock file stays, as for every finished command
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    """Remove ``folders`` (deepest first) while they are empty."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
 
 
 def _put_in_place(tmp: Path, target: Path) -> None:
