@@ -15,8 +15,9 @@ Usage::
     python docs/_generate.py           # rewrite every generated part
     python docs/_generate.py --check   # exit 1, writing nothing, if any part is stale
 
-A marker whose NAME no generator knows, and a generated part missing from the file it belongs
-in (say a new ``[section]`` in ``sim/scenario.py``), are errors in both modes.
+A marker whose NAME no generator knows, a generated part missing from the file it belongs in
+(say a new ``[section]`` in ``sim/scenario.py``), and a parameter without a source
+(:func:`source_problems`) are errors in both modes.
 """
 
 from __future__ import annotations
@@ -102,11 +103,46 @@ def source_abbreviations() -> list[str]:
 
 
 def sources_of(meta: Any, abbreviations: list[str]) -> str:
-    """A parameter's sources: its ``source`` metadata, else the abbreviations its doc cites."""
-    if meta.get("source"):
-        return str(meta["source"])
+    """A parameter's sources: its ``source`` metadata, then the abbreviations its doc cites that
+    the metadata does not already name; "" if neither names anything (:func:`source_problems`)."""
+    named = [s.strip() for s in str(meta.get("source") or "").split(",") if s.strip()]
     cited = [a for a in abbreviations if re.search(rf"\b{re.escape(a)}\b", meta["doc"])]
-    return ", ".join(cited) if cited else "—"
+    return ", ".join(named + [a for a in cited if a not in named])
+
+
+def parameter_fields() -> Iterator[tuple[str, dataclasses.Field[Any]]]:
+    """(``section.name``, field) of every parameter a scenario can set, policies included."""
+    from sim.params import POLICY_TYPES
+
+    classes = {**params_sections(), **{f"policies.{k}": v for k, v in POLICY_TYPES.items()}}
+    for section, cls in classes.items():
+        for f in dataclasses.fields(cls):
+            if f.metadata:
+                yield f"{section}.{f.name}", f
+
+
+def source_problems() -> list[str]:
+    """Parameters with no source, or whose ``source`` names what is neither a work the
+    ``sim.params`` docstring abbreviates nor one of its ``SOURCE_KINDS``."""
+    from sim.params import SOURCE_KINDS
+
+    abbreviations = source_abbreviations()
+    known = set(abbreviations) | set(SOURCE_KINDS)
+    problems = []
+    for name, f in parameter_fields():
+        if not sources_of(f.metadata, abbreviations):
+            problems.append(
+                f"parameter {name} has no source: give it source= in sim/params.py (a work's "
+                f"abbreviation, or one of {', '.join(SOURCE_KINDS)})"
+            )
+        named = [s.strip() for s in str(f.metadata.get("source") or "").split(",") if s.strip()]
+        for item in named:
+            if item not in known:
+                problems.append(
+                    f"parameter {name} cites '{item}', which the sim.params docstring does not "
+                    f"abbreviate and is not one of {', '.join(SOURCE_KINDS)}"
+                )
+    return problems
 
 
 def default_text(f: dataclasses.Field[Any]) -> str:
@@ -460,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
 
     gens = generators()
     blocks = {name: gen() for name, (_, gen) in gens.items()}
-    problems: list[str] = []
+    problems: list[str] = source_problems()
     stale: list[str] = []
     for filename in sorted({file for file, _ in gens.values()}):
         path = DOCS / filename

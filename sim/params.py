@@ -7,17 +7,37 @@ dashboard's controls are generated from the same metadata. Instances validate th
 construction and raise :class:`sim.errors.UserError` (a ``ValueError``) naming the field, the
 value and the allowed range. Variants are made with :func:`dataclasses.replace`.
 
+A parameter's source (the ``source`` of :func:`param`, with the abbreviations its meaning
+cites) is never empty. It names the works the value rests on, or says what kind of choice it is
+(:data:`SOURCE_KINDS`): ``setting`` (the scenario's author describes the world to simulate),
+``numerical`` (the integration, not the economics), ``assumption`` (a modelling choice no source
+pins; the meaning says why the value) or ``policy lever`` (the analyst sets it; the default is an
+illustrative value). A reference beside ``assumption`` gives the form, not the number.
+
 Sources are abbreviated; docs/model.md expands them:
 Hoffmann22 (arXiv 2203.15556), Besiroglu24 (arXiv 2404.10102), Kaplan20 (arXiv 2001.08361),
-Lu25 (arXiv 2501.02156), Lu26 (arXiv 2603.28507), EpochHW (Epoch AI, ML hardware data),
-Ho24 (Ho et al. 2024, algorithmic progress in language models), EpochTC (Epoch AI, frontier
-training compute and power), H100 (NVIDIA H100 SXM datasheet; market reports), MFU (PaLM,
-Llama 3, MegaScale reports), Uptime (Uptime Institute PUE survey), EIA (US EIA industrial
-electricity prices), Cottier24 (Cottier et al. 2024, cost of frontier models), a16z (a16z
-"LLMflation"; Epoch AI price per token), IEA (IEA, Energy and AI 2025), IPCC (IPCC AR5 life-cycle
-emission factors), HoErdil23 (Ho, Erdil and Besiroglu 2023, limits of CMOS efficiency),
-Landauer61, Bloom20 (Bloom et al. 2020, ideas getting harder to find), Jones95, Villalobos24
-(Villalobos et al. 2024, stock of human text), Kim25, Muennighoff23 (data-constrained scaling).
+Lu25 (arXiv 2501.02156), Lu26 (arXiv 2603.28507), Lu26b (arXiv 2603.20654, the companion of
+Lu26), EpochHW (Epoch AI, ML hardware data), Ho24 (Ho et al. 2024, algorithmic progress in
+language models), EpochTC (Epoch AI, frontier training compute and power), EpochOpen24 (Epoch
+AI 2024, how far behind open models are), H100 (NVIDIA H100 SXM datasheet; market reports),
+NVIDIA10K (NVIDIA annual reports, fiscal 2024-2025), MFU (PaLM, Llama 3, MegaScale reports),
+Jouppi23 (Jouppi et al. 2023, TPU v4), SIABCG21 (SIA and BCG 2021, semiconductor supply chain),
+Uptime (Uptime Institute PUE survey), EIA (US EIA industrial electricity prices), Shehabi24
+(LBNL 2024, US data-centre energy use), Cottier24 (Cottier et al. 2024, cost of frontier
+models), a16z (a16z "LLMflation"; Epoch AI price per token), IEA (IEA, Energy and AI 2025),
+IPCC (IPCC AR5 life-cycle emission factors), EPA23 (US EPA 2023, social cost of greenhouse
+gases), HoErdil23 (Ho, Erdil and Besiroglu 2023, limits of CMOS efficiency), Landauer61
+(Landauer 1961, the heat of erasing a bit), Bloom20 (Bloom et al. 2020, ideas getting harder to
+find), Jones95 (Jones 1995, R&D-based growth), Villalobos24 (Villalobos et al. 2024, stock of
+human text), Kim25 (arXiv 2509.14786), Muennighoff23 (data-constrained scaling), Farboodi19
+(Farboodi et al. 2019, big data and firm dynamics), HagiuWright23 (Hagiu and Wright 2023,
+data-enabled learning), Zelikman22 (arXiv 2203.14465, STaR), Gulcehre23 (arXiv 2308.08998,
+ReST), Shumailov24 (Shumailov et al. 2024, model collapse), Gerstgrasser24 (arXiv 2404.01413),
+Klemperer95 (Klemperer 1995, switching costs), Similarweb25 (Similarweb 2025, chatbot traffic),
+Menlo25 (Menlo Ventures 2025, LLM market update), Damodaran24 (Damodaran, cost of capital by
+industry, 2024), Hayashi82 (Hayashi 1982, marginal and average q), Gordon59 (Gordon 1959,
+dividends, earnings and stock prices), Lintner56 (Lintner 1956, dividend policy), EUAIAct24
+(Regulation (EU) 2024/1689, the AI Act), EO14110 (US Executive Order 14110, 2023).
 """
 
 from __future__ import annotations
@@ -49,6 +69,11 @@ LINK_COLUMNS = {
 it (the summary's and the figures' labels). Not :data:`LINKS`, the links a policy shock can hit."""
 
 
+SOURCE_KINDS = ("setting", "numerical", "assumption", "policy lever")
+"""What a parameter's ``source`` may say instead of, or beside, an abbreviation of a work: see
+the module docstring and the legend of docs/model.md section 4."""
+
+
 def param(
     default: Any,
     unit: str,
@@ -63,7 +88,10 @@ def param(
 ) -> Any:
     """A dataclass field carrying its unit, allowed range, meaning and source.
 
-    ``key=True`` marks the few parameters the dashboard shows as controls.
+    ``source`` lists, comma-separated, the abbreviations of the works the value rests on (defined
+    in the module docstring) and the :data:`SOURCE_KINDS` that apply; docs/_generate.py refuses a
+    parameter whose source and meaning together cite nothing. ``key=True`` marks the few
+    parameters the dashboard shows as controls.
     """
     meta = {
         "unit": unit,
@@ -146,12 +174,23 @@ class _Validated:
 class RunParams(_Validated):
     """How long, from when and in what steps the simulation runs."""
 
-    start_year: float = param(2024.0, "calendar year", "Calendar year of step 0.", lo=1900, hi=2200)
-    years: float = param(20.0, "yr", "Simulated horizon.", lo=0.0, hi=500.0, lo_open=True, key=True)
-    steps_per_year: int = param(
-        12, "1/yr", "Steps per year (12 = monthly; docs/model.md section 1.3).", lo=1, hi=3650
+    start_year: float = param(
+        2024.0, "calendar year", "Calendar year of step 0.", lo=1900, hi=2200, source="setting"
     )
-    seed: int = param(0, "-", "Root seed of the run's random numbers.", lo=0, hi=2**63 - 1)
+    years: float = param(
+        20.0, "yr", "Simulated horizon.", lo=0.0, hi=500.0, lo_open=True, key=True, source="setting"
+    )
+    steps_per_year: int = param(
+        12,
+        "1/yr",
+        "Steps per year (12 = monthly; docs/model.md section 1.3).",
+        lo=1,
+        hi=3650,
+        source="numerical",
+    )
+    seed: int = param(
+        0, "-", "Root seed of the run's random numbers.", lo=0, hi=2**63 - 1, source="setting"
+    )
     target_relative_loss: float = param(
         0.5,
         "-",
@@ -285,6 +324,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=1e16,
         lo_open=True,
+        source="assumption",
     )
     potential_tasks_doublings_per_year: float = param(
         1.0,
@@ -293,6 +333,7 @@ class MarketParams(_Validated):
         "2023-2025; company reports).",
         lo=-5.0,
         hi=10.0,
+        source="assumption",
     )
     potential_tasks_ceiling_per_year: float = param(
         3e12,
@@ -302,6 +343,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=1e17,
         lo_open=True,
+        source="assumption",
     )
     value_usd_per_task: float = param(
         1.0,
@@ -310,6 +352,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=1e6,
         lo_open=True,
+        source="assumption",
     )
     tokens_per_task: float = param(
         1e4,
@@ -318,6 +361,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=1e9,
         lo_open=True,
+        source="assumption",
     )
     tokens_per_task_doublings_per_year: float = param(
         0.0,
@@ -327,6 +371,7 @@ class MarketParams(_Validated):
         "markups are per task, so the price of a token falls as tasks take more of them.",
         lo=0.0,
         hi=10.0,
+        source="assumption",
     )
     tokens_per_task_ceiling: float = param(
         INF,
@@ -335,6 +380,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=INF,
         lo_open=True,
+        source="assumption",
     )
     loss_scale_nats_per_token: float = param(
         0.1,
@@ -379,6 +425,7 @@ class MarketParams(_Validated):
         hi=1e6,
         lo_open=True,
         key=True,
+        source="assumption",
     )
     open_model_compute_flop: float = param(
         1e24,
@@ -388,6 +435,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=1e40,
         lo_open=True,
+        source="EpochOpen24",
     )
     open_model_doublings_per_year: float = param(
         2.0,
@@ -396,6 +444,7 @@ class MarketParams(_Validated):
         "about a year; Epoch AI 2024).",
         lo=-5.0,
         hi=20.0,
+        source="EpochOpen24, EpochTC",
     )
     open_model_price_usd_per_million_tokens: float = param(
         1.0,
@@ -403,6 +452,7 @@ class MarketParams(_Validated):
         "Price of the open model at the start (hosted open models in 2024: 0.5-1 USD/Mtoken).",
         lo=0.0,
         hi=1e6,
+        source="assumption",
     )
     open_model_price_halving_years: float = param(
         1.0,
@@ -419,6 +469,7 @@ class MarketParams(_Validated):
         "0 switches off).",
         lo=0.0,
         hi=2.0,
+        source="assumption",
     )
     investor_funding_usd_per_year: float = param(
         4e10,
@@ -428,12 +479,24 @@ class MarketParams(_Validated):
         "labs, order of magnitude).",
         lo=0.0,
         hi=1e16,
+        source="assumption",
     )
     investor_funding_doublings_per_year: float = param(
-        0.5, "doublings/yr", "Growth rate of the capital available.", lo=-5.0, hi=10.0
+        0.5,
+        "doublings/yr",
+        "Growth rate of the capital available.",
+        lo=-5.0,
+        hi=10.0,
+        source="assumption",
     )
     investor_funding_ceiling_usd_per_year: float = param(
-        1e12, "USD/yr", "Logistic ceiling of investor funding.", lo=0.0, hi=1e17, lo_open=True
+        1e12,
+        "USD/yr",
+        "Logistic ceiling of investor funding.",
+        lo=0.0,
+        hi=1e17,
+        lo_open=True,
+        source="assumption",
     )
     chip_choice_sensitivity: float = param(
         1.5,
@@ -444,6 +507,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=50.0,
         lo_open=True,
+        source="assumption",
     )
     energy_choice_sensitivity: float = param(
         4.0,
@@ -451,6 +515,7 @@ class MarketParams(_Validated):
         "Firms' elasticity to the price per IT MWh when choosing suppliers.",
         lo=0.0,
         hi=100.0,
+        source="assumption",
     )
     hurdle_rate_per_year: float = param(
         0.12,
@@ -461,6 +526,7 @@ class MarketParams(_Validated):
         hi=2.0,
         lo_open=True,
         key=True,
+        source="Damodaran24",
     )
     funding_adjustment_years: float = param(
         2.0,
@@ -470,6 +536,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=100.0,
         lo_open=True,
+        source="Hayashi82, assumption",
     )
     max_growth_per_year: float = param(
         1.0,
@@ -477,6 +544,7 @@ class MarketParams(_Validated):
         "Most revenue growth investors extrapolate when they value a firm (Gordon 1959).",
         lo=0.0,
         hi=10.0,
+        source="Gordon59, assumption",
     )
     growth_patience_years: float = param(
         3.0,
@@ -485,6 +553,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=100.0,
         lo_open=True,
+        source="assumption",
     )
     payout_share: float = param(
         0.5,
@@ -492,6 +561,7 @@ class MarketParams(_Validated):
         "Share of profit a firm pays out as dividends (Lintner 1956), above its cash buffer.",
         lo=0.0,
         hi=1.0,
+        source="Lintner56, assumption",
     )
     cash_buffer_years: float = param(
         1.0,
@@ -499,6 +569,7 @@ class MarketParams(_Validated):
         "Cash a firm keeps before paying dividends, in years of its costs.",
         lo=0.0,
         hi=10.0,
+        source="assumption",
     )
     social_cost_usd_per_t_co2: float = param(
         190.0,
@@ -506,6 +577,7 @@ class MarketParams(_Validated):
         "Social cost of carbon, subtracted from total surplus (US EPA 2023).",
         lo=0.0,
         hi=1e4,
+        source="EPA23",
     )
     spillover_closed_per_year: float = param(
         1.0,
@@ -514,6 +586,7 @@ class MarketParams(_Validated):
         "(papers, staff moving, distillation; open models trail by about a year, Epoch AI 2024).",
         lo=0.0,
         hi=100.0,
+        source="EpochOpen24",
     )
     spillover_open_per_year: float = param(
         4.0,
@@ -522,6 +595,7 @@ class MarketParams(_Validated):
         "distillation within months).",
         lo=0.0,
         hi=100.0,
+        source="assumption",
     )
     growth_memory_years: float = param(
         0.25,
@@ -531,6 +605,7 @@ class MarketParams(_Validated):
         lo=0.0,
         hi=10.0,
         lo_open=True,
+        source="assumption",
     )
 
 
@@ -543,10 +618,12 @@ class MarketParams(_Validated):
 class FirmParams(_Validated):
     """An AI firm (a lab): its starting position and its strategy."""
 
-    name: str = param("firm", "-", "Label; with count > 1 a number is appended.")
-    count: int = param(1, "-", "How many identical firms this entry stands for.", lo=1, hi=10**6)
-    region: str = param("us", "-", "Region, for export rules.")
-    cash_usd: float = param(5e9, "USD", "Cash at the start.", lo=0.0, hi=1e16)
+    name: str = param("firm", "-", "Label; with count > 1 a number is appended.", source="setting")
+    count: int = param(
+        1, "-", "How many identical firms this entry stands for.", lo=1, hi=10**6, source="setting"
+    )
+    region: str = param("us", "-", "Region, for export rules.", source="setting")
+    cash_usd: float = param(5e9, "USD", "Cash at the start.", lo=0.0, hi=1e16, source="assumption")
     chips: float = param(
         5e4,
         "chips",
@@ -588,6 +665,7 @@ class FirmParams(_Validated):
         "Most R&D can add to the algorithmic doubling rate (diminishing returns).",
         lo=0.0,
         hi=20.0,
+        source="assumption",
     )
     rnd_half_saturation_usd_per_year: float = param(
         2e9,
@@ -596,6 +674,7 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=1e16,
         lo_open=True,
+        source="assumption",
     )
     rnd_horizon_years: float = param(
         5.0,
@@ -605,6 +684,7 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=100.0,
         lo_open=True,
+        source="assumption",
     )
     breakthrough_mean_size_doublings: float = param(
         0.5,
@@ -620,6 +700,7 @@ class FirmParams(_Validated):
         "-",
         "Strategy: the firm releases its weights, so followers catch up toward its algorithms "
         "faster (and its lead erodes faster).",
+        source="setting",
     )
     spend_rate_per_year: float = param(
         1.0,
@@ -627,6 +708,7 @@ class FirmParams(_Validated):
         "How fast the firm spends its cash: each step it may spend 1 - exp(-rate dt) of it.",
         lo=0.0,
         hi=100.0,
+        source="assumption",
     )
     chip_share: float = param(
         0.7,
@@ -636,6 +718,7 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=1.0,
         key=True,
+        source="setting",
     )
     training_share: float = param(
         0.5,
@@ -645,12 +728,14 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=1.0,
         key=True,
+        source="setting",
     )
     adaptive: bool = param(
         False,
         "-",
         "Strategy is adaptive: at each review the firm imitates a more profitable rival or moves "
         "its shares toward the higher marginal return.",
+        source="setting",
     )
     review_every_years: float = param(
         1.0,
@@ -659,6 +744,7 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=100.0,
         lo_open=True,
+        source="assumption",
     )
     imitation_noise: float = param(
         0.05,
@@ -666,6 +752,7 @@ class FirmParams(_Validated):
         "Standard deviation of the perturbation added to an imitated strategy share.",
         lo=0.0,
         hi=1.0,
+        source="assumption",
     )
     chip_lifetime_years: float = param(
         4.0,
@@ -674,15 +761,21 @@ class FirmParams(_Validated):
         lo=0.0,
         hi=1e9,
         lo_open=True,
+        source="assumption",
     )
     fleet_at_frontier: bool = param(
         False,
         "-",
         "Idealisation of the papers: the whole fleet always has the leading vendor's current "
         "chip efficiency (mean-field reduction).",
+        source="setting, Lu25",
     )
     exit_cash_usd: float = param(
-        1e6, "USD", "The firm exits when its cash falls below this and it makes a loss.", lo=0.0
+        1e6,
+        "USD",
+        "The firm exits when its cash falls below this and it makes a loss.",
+        lo=0.0,
+        source="assumption",
     )
     entry_year: float = param(
         0.0,
@@ -692,6 +785,7 @@ class FirmParams(_Validated):
         "beats investors' hurdle (at most one entrant a year), with its cash and no fleet.",
         lo=0.0,
         hi=1e5,
+        source="setting",
     )
     strategy_step: float = param(
         0.3,
@@ -700,6 +794,7 @@ class FirmParams(_Validated):
         "return (in log-odds; 0.3 moves a share of 0.5 by about 0.07).",
         lo=0.0,
         hi=5.0,
+        source="assumption",
     )
     idea_difficulty_per_doubling: float = param(
         0.05,
@@ -731,6 +826,7 @@ class FirmParams(_Validated):
         "Meta's ~350k H100s).",
         lo=0.0,
         hi=1.0,
+        source="assumption",
     )
     run_length_doublings_per_year: float = param(
         0.0,
@@ -747,9 +843,18 @@ class FirmParams(_Validated):
 class VendorParams(_Validated):
     """A hardware vendor and its current chip design."""
 
-    name: str = param("vendor", "-", "Label; with count > 1 a number is appended.")
-    count: int = param(1, "-", "How many identical vendors this entry stands for.", lo=1, hi=10**5)
-    cash_usd: float = param(1e10, "USD", "Cash at the start.", lo=0.0, hi=1e16)
+    name: str = param(
+        "vendor", "-", "Label; with count > 1 a number is appended.", source="setting"
+    )
+    count: int = param(
+        1,
+        "-",
+        "How many identical vendors this entry stands for.",
+        lo=1,
+        hi=10**5,
+        source="setting",
+    )
+    cash_usd: float = param(1e10, "USD", "Cash at the start.", lo=0.0, hi=1e16, source="assumption")
     flop_per_second_per_chip: float = param(
         9.89e14,
         "FLOP/s",
@@ -774,6 +879,7 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=1e9,
         lo_open=True,
+        source="H100, NVIDIA10K",
     )
     flop_per_joule_doublings_per_year: float = param(
         0.45,
@@ -808,7 +914,12 @@ class VendorParams(_Validated):
         hi=20.0,
     )
     rnd_max_extra_doublings_per_year: float = param(
-        0.2, "doublings/yr", "Most R&D can add to each hardware doubling rate.", lo=0.0, hi=20.0
+        0.2,
+        "doublings/yr",
+        "Most R&D can add to each hardware doubling rate.",
+        lo=0.0,
+        hi=20.0,
+        source="assumption",
     )
     rnd_half_saturation_usd_per_year: float = param(
         1e10,
@@ -817,9 +928,15 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=1e16,
         lo_open=True,
+        source="assumption",
     )
     rnd_share: float = param(
-        0.15, "-", "Share of revenue spent on R&D (NVIDIA: ~10-20%).", lo=0.0, hi=1.0
+        0.15,
+        "-",
+        "Share of revenue spent on R&D (NVIDIA: ~10-20%).",
+        lo=0.0,
+        hi=1.0,
+        source="NVIDIA10K",
     )
     capacity_chips_per_year: float = param(
         2e6,
@@ -827,6 +944,7 @@ class VendorParams(_Validated):
         "Production capacity (2024 data-centre GPU shipments, a few million; market reports).",
         lo=0.0,
         hi=1e12,
+        source="assumption",
     )
     capacity_doublings_per_year: float = param(
         0.5,
@@ -835,9 +953,15 @@ class VendorParams(_Validated):
         "capacity at this rate over the first lead time; later capacity must be bought.",
         lo=-5.0,
         hi=10.0,
+        source="assumption",
     )
     max_markup: float = param(
-        6.0, "-", "Cap on the markup over unit cost (price/cost - 1).", lo=0.0, hi=1e3
+        6.0,
+        "-",
+        "Cap on the markup over unit cost (price/cost - 1).",
+        lo=0.0,
+        hi=1e3,
+        source="assumption",
     )
     flop_per_joule_ceiling: float = param(
         1.175e15,
@@ -855,12 +979,14 @@ class VendorParams(_Validated):
         "doublings",
         "How gently FLOP/J growth slows near the ceiling: the rate is half its far value this "
         "many doublings below it (assumption).",
+        source="assumption",
     )
     region: str = param(
         "",
         "-",
         "Region the vendor is based in; its own region's firms buy its chips free of an export "
         "control on that region ('' for a vendor outside every restricted region).",
+        source="setting",
     )
     capacity_lead_time_years: float = param(
         2.5,
@@ -869,6 +995,7 @@ class VendorParams(_Validated):
         "fab; CoWoS packaging was expanded within 1-2 yr).",
         lo=0.0,
         hi=50.0,
+        source="SIABCG21",
     )
     capacity_capex_usd_per_chip_per_year: float = param(
         1500.0,
@@ -878,6 +1005,7 @@ class VendorParams(_Validated):
         "sim/capacity.py from a USD 20B fab of ~100k wafers a month).",
         lo=0.0,
         hi=1e9,
+        source="SIABCG21, assumption",
     )
     capacity_life_years: float = param(
         5.0,
@@ -886,6 +1014,7 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=1e3,
         lo_open=True,
+        source="assumption",
     )
     invest_above_utilisation: float = param(
         0.8,
@@ -895,9 +1024,15 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=1.0,
         lo_open=True,
+        source="assumption",
     )
     capacity_growth_per_order: float = param(
-        0.1, "-", "Margin ordered above the threshold [share of demand].", lo=0.0, hi=10.0
+        0.1,
+        "-",
+        "Margin ordered above the threshold [share of demand].",
+        lo=0.0,
+        hi=10.0,
+        source="assumption",
     )
     demand_forecast_doublings_per_year: float = param(
         0.5,
@@ -907,6 +1042,7 @@ class VendorParams(_Validated):
         "the demand it sees, averaged over a year.",
         lo=-5.0,
         hi=10.0,
+        source="assumption",
     )
     demand_memory_years: float = param(
         0.5,
@@ -915,6 +1051,7 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=100.0,
         lo_open=True,
+        source="assumption",
     )
     watts_per_chip_ceiling: float = param(
         3000.0,
@@ -924,6 +1061,7 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=INF,
         lo_open=True,
+        source="assumption",
     )
     scarcity_pass_through: float = param(
         0.5,
@@ -932,6 +1070,7 @@ class VendorParams(_Validated):
         "(0: list price and queues; 1: the market-clearing price; assumption).",
         lo=0.0,
         hi=1.0,
+        source="assumption",
     )
     specialised_efficiency_ratio: float = param(
         1.0,
@@ -944,7 +1083,7 @@ class VendorParams(_Validated):
         lo=0.0,
         hi=1e3,
         lo_open=True,
-        source="Lu26 companion (arXiv 2603.20654)",
+        source="Lu26b, Jouppi23",
     )
     specialisation_break_even_share: float = param(
         0.0,
@@ -953,6 +1092,7 @@ class VendorParams(_Validated):
         "its fixed design cost; 0: the companion paper's threshold S < S_c exactly.",
         lo=0.0,
         hi=1.0,
+        source="Lu26b",
     )
 
 
@@ -960,11 +1100,18 @@ class VendorParams(_Validated):
 class SupplierParams(_Validated):
     """An energy supplier (power plus data-centre site)."""
 
-    name: str = param("supplier", "-", "Label; with count > 1 a number is appended.")
-    count: int = param(
-        1, "-", "How many identical suppliers this entry stands for.", lo=1, hi=10**5
+    name: str = param(
+        "supplier", "-", "Label; with count > 1 a number is appended.", source="setting"
     )
-    cash_usd: float = param(2e9, "USD", "Cash at the start.", lo=0.0, hi=1e16)
+    count: int = param(
+        1,
+        "-",
+        "How many identical suppliers this entry stands for.",
+        lo=1,
+        hi=10**5,
+        source="setting",
+    )
+    cash_usd: float = param(2e9, "USD", "Cash at the start.", lo=0.0, hi=1e16, source="assumption")
     capacity_mw: float = param(
         1500.0,
         "MW",
@@ -983,7 +1130,12 @@ class SupplierParams(_Validated):
         lo_open=True,
     )
     cost_decline_per_year: float = param(
-        0.01, "1/yr", "Fractional decline of generation cost per year.", lo=-1.0, hi=0.99
+        0.01,
+        "1/yr",
+        "Fractional decline of generation cost per year.",
+        lo=-1.0,
+        hi=0.99,
+        source="assumption",
     )
     pue: float = param(
         1.3,
@@ -1000,13 +1152,16 @@ class SupplierParams(_Validated):
         hi=INF,
         lo_open=True,
     )
-    rnd_share: float = param(0.02, "-", "Share of revenue spent on site R&D.", lo=0.0, hi=1.0)
+    rnd_share: float = param(
+        0.02, "-", "Share of revenue spent on site R&D.", lo=0.0, hi=1.0, source="assumption"
+    )
     rnd_max_extra_doublings_per_year: float = param(
         0.1,
         "halvings/yr",
         "Most R&D can add to the rate at which the overhead PUE - 1 halves.",
         lo=0.0,
         hi=20.0,
+        source="assumption",
     )
     rnd_half_saturation_usd_per_year: float = param(
         2e8,
@@ -1015,6 +1170,7 @@ class SupplierParams(_Validated):
         lo=0.0,
         hi=1e16,
         lo_open=True,
+        source="assumption",
     )
     carbon_t_per_mwh: float = param(
         0.4,
@@ -1024,7 +1180,7 @@ class SupplierParams(_Validated):
         hi=2.0,
     )
     base_markup: float = param(
-        0.15, "-", "Markup over cost when capacity is slack.", lo=0.0, hi=10.0
+        0.15, "-", "Markup over cost when capacity is slack.", lo=0.0, hi=10.0, source="assumption"
     )
     scarcity_markup: float = param(
         1.0,
@@ -1032,6 +1188,7 @@ class SupplierParams(_Validated):
         "Extra markup at full utilisation (scarcity pricing), rising with utilisation^4.",
         lo=0.0,
         hi=100.0,
+        source="assumption",
     )
     invest_above_utilisation: float = param(
         0.8,
@@ -1040,6 +1197,7 @@ class SupplierParams(_Validated):
         "(it orders each step up to the level below).",
         lo=0.0,
         hi=1.0,
+        source="assumption",
     )
     capacity_growth_per_order: float = param(
         0.25,
@@ -1048,9 +1206,15 @@ class SupplierParams(_Validated):
         "threshold, ordered each step as demand grows.",
         lo=0.0,
         hi=10.0,
+        source="assumption",
     )
     lead_time_years: float = param(
-        2.0, "yr", "Years from ordering capacity to delivering it.", lo=0.0, hi=50.0
+        2.0,
+        "yr",
+        "Years from ordering capacity to delivering it.",
+        lo=0.0,
+        hi=50.0,
+        source="assumption",
     )
     capex_usd_per_mw: float = param(
         3e6,
@@ -1067,15 +1231,23 @@ class SupplierParams(_Validated):
         "from cash.",
         lo=0.0,
         hi=1.0,
+        source="assumption",
     )
     asset_life_years: float = param(
-        20.0, "yr", "Depreciation life of capacity.", lo=0.0, hi=200.0, lo_open=True
+        20.0,
+        "yr",
+        "Depreciation life of capacity.",
+        lo=0.0,
+        hi=200.0,
+        lo_open=True,
+        source="assumption",
     )
     region: str = param(
         "us",
         "-",
         "Grid region the supplier builds in; suppliers in one region share its grid limit and "
         "supply curve.",
+        source="setting",
     )
     grid_limit_mw: float = param(
         INF,
@@ -1087,6 +1259,7 @@ class SupplierParams(_Validated):
         lo=0.0,
         hi=INF,
         lo_open=True,
+        source="setting, Shehabi24",
     )
     supply_curve_steepness: float = param(
         1.0,
@@ -1095,6 +1268,7 @@ class SupplierParams(_Validated):
         "MW, K built or ordered in the region (assumption: doubles at half the limit).",
         lo=1.0,
         hi=10.0,
+        source="assumption",
     )
 
 
@@ -1105,8 +1279,22 @@ class SupplierParams(_Validated):
 
 def _schedule_fields() -> tuple[Any, Any]:
     return (
-        param(2026.0, "calendar year", "First year the lever applies.", lo=1900, hi=2500),
-        param(INF, "yr", "Years the lever applies (inf: to the end).", lo=0.0, hi=INF),
+        param(
+            2026.0,
+            "calendar year",
+            "First year the lever applies.",
+            lo=1900,
+            hi=2500,
+            source="policy lever",
+        ),
+        param(
+            INF,
+            "yr",
+            "Years the lever applies (inf: to the end).",
+            lo=0.0,
+            hi=INF,
+            source="policy lever",
+        ),
     )
 
 
@@ -1126,7 +1314,12 @@ class EnergyCapParams(_Scheduled):
     from_year: float = _schedule_fields()[0]
     for_years: float = _schedule_fields()[1]
     cap_mw: float = param(
-        2000.0, "MW", "Most power AI may draw, all firms together.", lo=0.0, key=True
+        2000.0,
+        "MW",
+        "Most power AI may draw, all firms together.",
+        lo=0.0,
+        key=True,
+        source="policy lever",
     )
     allocation: str = param(
         "auction",
@@ -1135,6 +1328,7 @@ class EnergyCapParams(_Scheduled):
         "price where firms' demand equals the cap (the rent goes to the government); "
         "'pro_rata' cuts every delivery alike and lets suppliers' scarcity prices take the rent.",
         choices=("auction", "pro_rata"),
+        source="policy lever",
     )
 
 
@@ -1144,7 +1338,9 @@ class CarbonTaxParams(_Scheduled):
 
     from_year: float = _schedule_fields()[0]
     for_years: float = _schedule_fields()[1]
-    usd_per_t_co2: float = param(100.0, "USD/tCO2", "Tax rate.", lo=0.0, hi=1e5, key=True)
+    usd_per_t_co2: float = param(
+        100.0, "USD/tCO2", "Tax rate.", lo=0.0, hi=1e5, key=True, source="policy lever"
+    )
 
 
 @dataclass(frozen=True)
@@ -1154,10 +1350,19 @@ class RndSubsidyParams(_Scheduled):
     from_year: float = _schedule_fields()[0]
     for_years: float = _schedule_fields()[1]
     sector: str = param(
-        "firms", "-", "Sector subsidised.", choices=("firms", "vendors", "suppliers")
+        "firms",
+        "-",
+        "Sector subsidised.",
+        choices=("firms", "vendors", "suppliers"),
+        source="policy lever",
     )
     rate: float = param(
-        0.3, "-", "Share of gross R&D spending paid by government.", lo=0.0, hi=0.95
+        0.3,
+        "-",
+        "Share of gross R&D spending paid by government.",
+        lo=0.0,
+        hi=0.95,
+        source="policy lever",
     )
 
 
@@ -1167,7 +1372,7 @@ class ExportControlParams(_Scheduled):
 
     from_year: float = _schedule_fields()[0]
     for_years: float = _schedule_fields()[1]
-    region: str = param("cn", "-", "Region whose firms are restricted.")
+    region: str = param("cn", "-", "Region whose firms are restricted.", source="policy lever")
     max_flop_per_joule: float = param(
         7e11,
         "FLOP/J",
@@ -1178,7 +1383,12 @@ class ExportControlParams(_Scheduled):
         lo_open=True,
     )
     quota_chips_per_year: float = param(
-        INF, "chips/yr", "Most chips each restricted firm may buy a year.", lo=0.0, hi=INF
+        INF,
+        "chips/yr",
+        "Most chips each restricted firm may buy a year.",
+        lo=0.0,
+        hi=INF,
+        source="policy lever",
     )
     lag_years: float = param(
         INF,
@@ -1188,6 +1398,7 @@ class ExportControlParams(_Scheduled):
         "its current pace, never below max_flop_per_joule.",
         lo=0.0,
         hi=INF,
+        source="policy lever",
     )
     leakage_share: float = param(
         0.0,
@@ -1196,6 +1407,7 @@ class ExportControlParams(_Scheduled):
         "outside the quota (smuggling, subsidiaries abroad, cloud access).",
         lo=0.0,
         hi=1.0,
+        source="policy lever",
     )
 
 
@@ -1214,12 +1426,14 @@ class ComputeThresholdParams(_Scheduled):
         "2.5e25 peak; US Executive Order 14110: 1e26 done, about 2.5e26 peak). A firm may hold its "
         "run at the threshold instead.",
         lo=0.0,
+        source="policy lever, EUAIAct24, EO14110",
     )
     compliance_cost_usd_per_year: float = param(
         5e8,
         "USD/yr",
         "Compliance cost of a firm while its training run is above the threshold.",
         lo=0.0,
+        source="assumption",
     )
     delay_share: float = param(
         0.2,
@@ -1227,6 +1441,7 @@ class ComputeThresholdParams(_Scheduled):
         "Share of a run's training compute lost to evaluation and delay above the threshold.",
         lo=0.0,
         hi=1.0,
+        source="assumption",
     )
 
 
@@ -1239,7 +1454,13 @@ class EfficiencyShockParams(_Scheduled):
 
     from_year: float = _schedule_fields()[0]
     for_years: float = _schedule_fields()[1]
-    link: str = param("chip_flop_per_joule", "-", "Link of the efficiency chain.", choices=LINKS)
+    link: str = param(
+        "chip_flop_per_joule",
+        "-",
+        "Link of the efficiency chain.",
+        choices=LINKS,
+        source="policy lever",
+    )
     delta_doublings_per_year: float = param(
         -0.3,
         "doublings/yr",
@@ -1247,6 +1468,7 @@ class EfficiencyShockParams(_Scheduled):
         "the PUE overhead (PUE - 1) halves, since 1/PUE cannot exceed 1.",
         lo=-20.0,
         hi=20.0,
+        source="policy lever",
     )
 
 
