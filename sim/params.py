@@ -175,15 +175,30 @@ class RunParams(_Validated):
     """How long, from when and in what steps the simulation runs."""
 
     start_year: float = param(
-        2024.0, "calendar year", "Calendar year of step 0.", lo=1900, hi=2200, source="setting"
+        2024.0,
+        "calendar year",
+        "Calendar year of step 0 (the baseline starts in 2024, the historical scenario in "
+        "2020: docs/model.md section 7).",
+        lo=1900,
+        hi=2200,
+        source="setting",
     )
     years: float = param(
-        20.0, "yr", "Simulated horizon.", lo=0.0, hi=500.0, lo_open=True, key=True, source="setting"
+        20.0,
+        "yr",
+        "Simulated horizon (20 years, the horizon over which docs/model.md section 7 checks "
+        "the step length).",
+        lo=0.0,
+        hi=500.0,
+        lo_open=True,
+        key=True,
+        source="setting",
     )
     steps_per_year: int = param(
         12,
         "1/yr",
-        "Steps per year (12 = monthly; docs/model.md section 1.3).",
+        "Steps per year (12 = monthly; docs/model.md section 1.3): halving the monthly step "
+        "moves every headline output less than 1% (section 7).",
         lo=1,
         hi=3650,
         source="numerical",
@@ -319,8 +334,9 @@ class MarketParams(_Validated):
         1e11,
         "tasks/yr",
         "Potential tasks buyers could give AI services at the start: the upper envelope of "
-        "demand (times tokens_per_task, about 1e15 tokens a year, the 2024 industry token volume "
-        "in order of magnitude; company reports).",
+        "demand (times tokens_per_task, about 1e15 tokens a year, the 2024 industry token "
+        "volume in order of magnitude; company reports). The historical scenario fits its 2020 "
+        "value (docs/model.md section 7).",
         lo=0.0,
         hi=1e16,
         lo_open=True,
@@ -348,7 +364,8 @@ class MarketParams(_Validated):
     value_usd_per_task: float = param(
         1.0,
         "USD/task",
-        "What a task done right is worth to its buyer.",
+        "What a task done right is worth to its buyer: 1 USD, a scale; potential tasks, tokens "
+        "per task and taste noise are stated per task of this worth.",
         lo=0.0,
         hi=1e6,
         lo_open=True,
@@ -368,7 +385,8 @@ class MarketParams(_Validated):
         "doublings/yr",
         "Growth of the tokens a task takes while far below its ceiling (longer contexts, "
         "reasoning and agents: reasoning models spend 10-100x the tokens of a chat answer); "
-        "markups are per task, so the price of a token falls as tasks take more of them.",
+        "markups are per task, so the price of a token falls as tasks take more of them. The "
+        "shipped scenarios set it; the historical scenario fits it (docs/model.md section 7).",
         lo=0.0,
         hi=10.0,
         source="assumption",
@@ -376,7 +394,8 @@ class MarketParams(_Validated):
     tokens_per_task_ceiling: float = param(
         INF,
         "tokens/task",
-        "Most tokens a task comes to take (logistic growth toward it; inf: no ceiling).",
+        "Most tokens a task comes to take (logistic growth toward it; inf: no ceiling); a "
+        "scenario sets it with the growth of tokens per task.",
         lo=0.0,
         hi=INF,
         lo_open=True,
@@ -420,7 +439,8 @@ class MarketParams(_Validated):
         0.1,
         "USD/task",
         "Scale of buyers' idiosyncratic tastes (Gumbel): sets markups mu/(1 - share) per task "
-        "(API gross margins of 50-75%).",
+        "(API gross margins of 50-75%). The historical scenario fits it (docs/model.md section "
+        "7).",
         lo=0.0,
         hi=1e6,
         lo_open=True,
@@ -431,7 +451,7 @@ class MarketParams(_Validated):
         1e24,
         "logical FLOP",
         "Training compute of the open-weight model buyers can always use, at the start "
-        "(Llama-3-class, about a year behind the frontier; Epoch AI 2024).",
+        "(Llama-3-class, about a year behind the frontier; EpochOpen24).",
         lo=0.0,
         hi=1e40,
         lo_open=True,
@@ -441,7 +461,7 @@ class MarketParams(_Validated):
         2.0,
         "doublings/yr",
         "Growth of the open model's compute-equivalent (open models trail the frontier by "
-        "about a year; Epoch AI 2024).",
+        "about a year, EpochOpen24, so it grows at about the frontier's x4 a year, EpochTC).",
         lo=-5.0,
         hi=20.0,
         source="EpochOpen24, EpochTC",
@@ -465,8 +485,8 @@ class MarketParams(_Validated):
     demand_noise: float = param(
         0.05,
         "-",
-        "Standard deviation of the log of a step's shock to the potential tasks (stochastic; "
-        "0 switches off).",
+        "Standard deviation of the log of a step's shock to the potential tasks (0.05: shocks "
+        "of a few per cent a step; 0 switches the channel off).",
         lo=0.0,
         hi=2.0,
         source="assumption",
@@ -474,9 +494,10 @@ class MarketParams(_Validated):
     investor_funding_usd_per_year: float = param(
         4e10,
         "USD/yr",
-        "Capital investors can put into AI firms at the start, an upper bound: firms get it only "
-        "where expected returns beat the hurdle (2024 venture and corporate funding of frontier "
-        "labs, order of magnitude).",
+        "Capital investors can put into AI firms at the start, an upper bound: firms get it "
+        "only where expected returns beat the hurdle (2024 venture and corporate funding of "
+        "frontier labs, order of magnitude). The historical scenario fits its 2020 value "
+        "(docs/model.md section 7).",
         lo=0.0,
         hi=1e16,
         source="assumption",
@@ -484,7 +505,8 @@ class MarketParams(_Validated):
     investor_funding_doublings_per_year: float = param(
         0.5,
         "doublings/yr",
-        "Growth rate of the capital available.",
+        "Growth rate of the capital available (0.5: x1.4 a year, half the early doubling rate "
+        "of the potential tasks; docs/model.md 3.3.10).",
         lo=-5.0,
         hi=10.0,
         source="assumption",
@@ -492,7 +514,7 @@ class MarketParams(_Validated):
     investor_funding_ceiling_usd_per_year: float = param(
         1e12,
         "USD/yr",
-        "Logistic ceiling of investor funding.",
+        "Logistic ceiling of investor funding (1e12 USD a year, about 1% of world GDP).",
         lo=0.0,
         hi=1e17,
         lo_open=True,
@@ -503,7 +525,8 @@ class MarketParams(_Validated):
         "-",
         "Firms' elasticity to a chip's lifetime FLOP per dollar when choosing vendors; sets a "
         "vendor's markup 1/(sensitivity (1 - share)) (3.3, so a price 4.3 times cost, for a "
-        "vendor with 80% of the market; H100s were reported at several times their cost).",
+        "vendor with 80% of the market; H100s were reported at several times their cost). The "
+        "historical scenario fits it (docs/model.md section 7).",
         lo=0.0,
         hi=50.0,
         lo_open=True,
@@ -512,7 +535,9 @@ class MarketParams(_Validated):
     energy_choice_sensitivity: float = param(
         4.0,
         "-",
-        "Firms' elasticity to the price per IT MWh when choosing suppliers.",
+        "Firms' elasticity to the price per IT MWh when choosing suppliers: above "
+        "chip_choice_sensitivity, since electricity differs less between suppliers than chips "
+        "between vendors (docs/model.md 3.3.7).",
         lo=0.0,
         hi=100.0,
         source="assumption",
@@ -520,8 +545,8 @@ class MarketParams(_Validated):
     hurdle_rate_per_year: float = param(
         0.12,
         "1/yr",
-        "Return investors require; capital flows to firms whose expected return beats it "
-        "(cost of capital of software and semiconductors 9-12%/yr in 2024; Damodaran).",
+        "Return investors require; capital flows to firms whose expected return beats it (cost "
+        "of capital of software and semiconductors 9-12%/yr in 2024; Damodaran24).",
         lo=0.0,
         hi=2.0,
         lo_open=True,
@@ -531,8 +556,8 @@ class MarketParams(_Validated):
     funding_adjustment_years: float = param(
         2.0,
         "yr",
-        "Years investors take to close the gap between a firm's value and its capital "
-        "(Tobin's q with adjustment costs; Hayashi 1982).",
+        "Years investors take to close the gap between a firm's value and its capital (Tobin's "
+        "q with adjustment costs; Hayashi82; 2 years is an assumption).",
         lo=0.0,
         hi=100.0,
         lo_open=True,
@@ -541,7 +566,8 @@ class MarketParams(_Validated):
     max_growth_per_year: float = param(
         1.0,
         "1/yr",
-        "Most revenue growth investors extrapolate when they value a firm (Gordon 1959).",
+        "Most revenue growth investors extrapolate when they value a firm (return = yield plus "
+        "growth, Gordon59; the cap, 1/yr, is an assumption).",
         lo=0.0,
         hi=10.0,
         source="Gordon59, assumption",
@@ -549,7 +575,8 @@ class MarketParams(_Validated):
     growth_patience_years: float = param(
         3.0,
         "yr",
-        "Investors' credit for growth decays as exp(-years of losses / patience).",
+        "Investors' credit for growth decays as exp(-years of losses / patience): growth is "
+        "credited through a few years of losses (docs/model.md 3.3.10).",
         lo=0.0,
         hi=100.0,
         lo_open=True,
@@ -558,7 +585,8 @@ class MarketParams(_Validated):
     payout_share: float = param(
         0.5,
         "-",
-        "Share of profit a firm pays out as dividends (Lintner 1956), above its cash buffer.",
+        "Share of profit a firm pays out as dividends (a target share of earnings, Lintner56) "
+        "above its cash buffer; one half is an assumption.",
         lo=0.0,
         hi=1.0,
         source="Lintner56, assumption",
@@ -566,7 +594,8 @@ class MarketParams(_Validated):
     cash_buffer_years: float = param(
         1.0,
         "yr",
-        "Cash a firm keeps before paying dividends, in years of its costs.",
+        "Cash a firm keeps before paying dividends, in years of its costs (a year of costs: an "
+        "assumption; docs/model.md 3.3.10).",
         lo=0.0,
         hi=10.0,
         source="assumption",
@@ -574,7 +603,8 @@ class MarketParams(_Validated):
     social_cost_usd_per_t_co2: float = param(
         190.0,
         "USD/tCO2",
-        "Social cost of carbon, subtracted from total surplus (US EPA 2023).",
+        "Social cost of carbon, subtracted from total surplus (EPA23: for 2020 emissions, in "
+        "2020 dollars, at a 2% discount rate).",
         lo=0.0,
         hi=1e4,
         source="EPA23",
@@ -582,8 +612,8 @@ class MarketParams(_Validated):
     spillover_closed_per_year: float = param(
         1.0,
         "1/yr",
-        "Rate at which followers' algorithms catch up toward the best closed model's "
-        "(papers, staff moving, distillation; open models trail by about a year, Epoch AI 2024).",
+        "Rate at which followers' algorithms catch up toward the best closed model's (papers, "
+        "staff moving, distillation; open models trail by about a year, EpochOpen24).",
         lo=0.0,
         hi=100.0,
         source="EpochOpen24",
@@ -592,7 +622,7 @@ class MarketParams(_Validated):
         4.0,
         "1/yr",
         "Rate of catching up toward the best open-weight firm's algorithms (fine-tuning and "
-        "distillation within months).",
+        "distillation within months: 4/yr is a lag of about 3 months).",
         lo=0.0,
         hi=100.0,
         source="assumption",
@@ -623,7 +653,15 @@ class FirmParams(_Validated):
         1, "-", "How many identical firms this entry stands for.", lo=1, hi=10**6, source="setting"
     )
     region: str = param("us", "-", "Region, for export rules.", source="setting")
-    cash_usd: float = param(5e9, "USD", "Cash at the start.", lo=0.0, hi=1e16, source="assumption")
+    cash_usd: float = param(
+        5e9,
+        "USD",
+        "Cash at the start (order of magnitude of a frontier lab's; the historical scenario "
+        "fits each lab's, docs/model.md section 7).",
+        lo=0.0,
+        hi=1e16,
+        source="assumption",
+    )
     chips: float = param(
         5e4,
         "chips",
@@ -662,7 +700,8 @@ class FirmParams(_Validated):
     rnd_max_extra_doublings_per_year: float = param(
         0.6,
         "doublings/yr",
-        "Most R&D can add to the algorithmic doubling rate (diminishing returns).",
+        "Most R&D can add to the algorithmic doubling rate (diminishing returns; docs/model.md "
+        "3.3.4).",
         lo=0.0,
         hi=20.0,
         source="assumption",
@@ -670,7 +709,7 @@ class FirmParams(_Validated):
     rnd_half_saturation_usd_per_year: float = param(
         2e9,
         "USD/yr",
-        "R&D spending that buys half of the maximum extra rate.",
+        "R&D spending that buys half of the maximum extra rate (docs/model.md 3.3.4).",
         lo=0.0,
         hi=1e16,
         lo_open=True,
@@ -679,8 +718,9 @@ class FirmParams(_Validated):
     rnd_horizon_years: float = param(
         5.0,
         "yr",
-        "Planning horizon over which the firm values an extra doubling of its algorithms "
-        "(what it saves on compute, discounted at the hurdle rate and eroded by spillovers).",
+        "Planning horizon over which the firm values an extra doubling of its algorithms (what "
+        "it saves on compute, discounted at the hurdle rate and eroded by spillovers; "
+        "docs/model.md 3.3.5).",
         lo=0.0,
         hi=100.0,
         lo_open=True,
@@ -705,7 +745,8 @@ class FirmParams(_Validated):
     spend_rate_per_year: float = param(
         1.0,
         "1/yr",
-        "How fast the firm spends its cash: each step it may spend 1 - exp(-rate dt) of it.",
+        "How fast the firm spends its cash: each step it may spend 1 - exp(-rate dt) of it "
+        "(1/yr: cash is spent with a time constant of a year; docs/model.md 3.3.5).",
         lo=0.0,
         hi=100.0,
         source="assumption",
@@ -740,7 +781,7 @@ class FirmParams(_Validated):
     review_every_years: float = param(
         1.0,
         "yr",
-        "Time between strategy reviews of an adaptive firm.",
+        "Time between strategy reviews of an adaptive firm (yearly; docs/model.md 3.3.13).",
         lo=0.0,
         hi=100.0,
         lo_open=True,
@@ -749,7 +790,8 @@ class FirmParams(_Validated):
     imitation_noise: float = param(
         0.05,
         "-",
-        "Standard deviation of the perturbation added to an imitated strategy share.",
+        "Standard deviation of the perturbation added to an imitated strategy share (small "
+        "beside the shares; docs/model.md 3.3.13).",
         lo=0.0,
         hi=1.0,
         source="assumption",
@@ -757,7 +799,8 @@ class FirmParams(_Validated):
     chip_lifetime_years: float = param(
         4.0,
         "yr",
-        "Years a chip cohort runs before it ages out (accounting lives of 4-6 years).",
+        "Years a chip cohort runs before it ages out (accounting lives of 4-6 years; "
+        "docs/model.md 3.3.3).",
         lo=0.0,
         hi=1e9,
         lo_open=True,
@@ -773,7 +816,8 @@ class FirmParams(_Validated):
     exit_cash_usd: float = param(
         1e6,
         "USD",
-        "The firm exits when its cash falls below this and it makes a loss.",
+        "The firm exits when its cash falls below this and it makes a loss (1e6 USD: next to "
+        "nothing for a lab; docs/model.md 3.3.14).",
         lo=0.0,
         source="assumption",
     )
@@ -781,8 +825,9 @@ class FirmParams(_Validated):
         0.0,
         "calendar year",
         "A firm with an entry year after the run's start waits in the pool of potential "
-        "entrants and enters from that year on, once the sector's recent return on capital "
-        "beats investors' hurdle (at most one entrant a year), with its cash and no fleet.",
+        "entrants and from that year on enters at a rate that rises from none, while the "
+        "sector's recent return on capital is at or below investors' hurdle, to one a year at "
+        "twice the hurdle (docs/model.md 3.3.14), with its cash and no fleet.",
         lo=0.0,
         hi=1e5,
         source="setting",
@@ -823,7 +868,8 @@ class FirmParams(_Validated):
         "Share of the training compute that goes into the firm's run, the model it sells; the "
         "rest is experiments and smaller models, which train nothing that is sold (Epoch AI "
         "2024: final runs are a minority of labs' R&D compute; Llama 3.1 405B took 16k of "
-        "Meta's ~350k H100s).",
+        "Meta's ~350k H100s). 1: the papers' single model; the historical scenario fits it "
+        "(docs/model.md section 7).",
         lo=0.0,
         hi=1.0,
         source="assumption",
@@ -854,7 +900,14 @@ class VendorParams(_Validated):
         hi=10**5,
         source="setting",
     )
-    cash_usd: float = param(1e10, "USD", "Cash at the start.", lo=0.0, hi=1e16, source="assumption")
+    cash_usd: float = param(
+        1e10,
+        "USD",
+        "Cash at the start (order of magnitude; docs/model.md 3.3.8).",
+        lo=0.0,
+        hi=1e16,
+        source="assumption",
+    )
     flop_per_second_per_chip: float = param(
         9.89e14,
         "FLOP/s",
@@ -874,8 +927,8 @@ class VendorParams(_Validated):
     unit_cost_usd: float = param(
         8000.0,
         "USD/chip",
-        "Cost to make one chip of the current design, paid outside the sectors (fabrication; "
-        "market reports of ~75% gross margin on ~$30k H100s).",
+        "Cost to make one chip of the current design, paid outside the sectors (fabrication; a "
+        "~$30k H100, H100, at NVIDIA's ~75% gross margin, NVIDIA10K).",
         lo=0.0,
         hi=1e9,
         lo_open=True,
@@ -916,7 +969,7 @@ class VendorParams(_Validated):
     rnd_max_extra_doublings_per_year: float = param(
         0.2,
         "doublings/yr",
-        "Most R&D can add to each hardware doubling rate.",
+        "Most R&D can add to each hardware doubling rate (docs/model.md 3.3.4).",
         lo=0.0,
         hi=20.0,
         source="assumption",
@@ -924,7 +977,7 @@ class VendorParams(_Validated):
     rnd_half_saturation_usd_per_year: float = param(
         1e10,
         "USD/yr",
-        "R&D spending that buys half of the maximum extra rate.",
+        "R&D spending that buys half of the maximum extra rate (docs/model.md 3.3.4).",
         lo=0.0,
         hi=1e16,
         lo_open=True,
@@ -933,7 +986,7 @@ class VendorParams(_Validated):
     rnd_share: float = param(
         0.15,
         "-",
-        "Share of revenue spent on R&D (NVIDIA: ~10-20%).",
+        "Share of revenue spent on R&D (NVIDIA: 10-14% in fiscal 2024-2025, NVIDIA10K).",
         lo=0.0,
         hi=1.0,
         source="NVIDIA10K",
@@ -958,7 +1011,8 @@ class VendorParams(_Validated):
     max_markup: float = param(
         6.0,
         "-",
-        "Cap on the markup over unit cost (price/cost - 1).",
+        "Cap on the markup over unit cost (price/cost - 1): 6, a price of 7 times cost, above "
+        "the H100's roughly 4 (docs/model.md 3.3.8).",
         lo=0.0,
         hi=1e3,
         source="assumption",
@@ -991,7 +1045,7 @@ class VendorParams(_Validated):
     capacity_lead_time_years: float = param(
         2.5,
         "yr",
-        "Time from ordering fab and packaging capacity to using it (SIA/BCG 2021: 2-3 yr for a "
+        "Time from ordering fab and packaging capacity to using it (SIABCG21: 2-3 yr for a "
         "fab; CoWoS packaging was expanded within 1-2 yr).",
         lo=0.0,
         hi=50.0,
@@ -1029,7 +1083,7 @@ class VendorParams(_Validated):
     capacity_growth_per_order: float = param(
         0.1,
         "-",
-        "Margin ordered above the threshold [share of demand].",
+        "Margin ordered above the threshold [share of demand] (docs/model.md 3.3.8).",
         lo=0.0,
         hi=10.0,
         source="assumption",
@@ -1047,7 +1101,8 @@ class VendorParams(_Validated):
     demand_memory_years: float = param(
         0.5,
         "yr",
-        "Time over which the vendor averages the demand it plans capacity for.",
+        "Time over which the vendor averages the demand it plans capacity for (docs/model.md "
+        "3.3.8).",
         lo=0.0,
         hi=100.0,
         lo_open=True,
@@ -1079,7 +1134,7 @@ class VendorParams(_Validated):
         "could offer over its general-purpose one on bounded work (serving), which cannot run "
         "value-scalable work (training). At each yearly review it specialises while the "
         "market's value-scalable share S < S_c = 1 - 1/R. 1: general-purpose only (TPU v4 "
-        "against A100: 1.2-1.9x, Jouppi et al. 2023; inference ASIC makers claim 10x).",
+        "against A100: 1.2-1.9x, Jouppi23; inference ASIC makers claim 10x).",
         lo=0.0,
         hi=1e3,
         lo_open=True,
@@ -1111,7 +1166,14 @@ class SupplierParams(_Validated):
         hi=10**5,
         source="setting",
     )
-    cash_usd: float = param(2e9, "USD", "Cash at the start.", lo=0.0, hi=1e16, source="assumption")
+    cash_usd: float = param(
+        2e9,
+        "USD",
+        "Cash at the start (order of magnitude; docs/model.md 3.3.6).",
+        lo=0.0,
+        hi=1e16,
+        source="assumption",
+    )
     capacity_mw: float = param(
         1500.0,
         "MW",
@@ -1132,7 +1194,8 @@ class SupplierParams(_Validated):
     cost_decline_per_year: float = param(
         0.01,
         "1/yr",
-        "Fractional decline of generation cost per year.",
+        "Fractional decline of generation cost per year (1%: fuel and operations change "
+        "slowly; docs/model.md 3.3.6).",
         lo=-1.0,
         hi=0.99,
         source="assumption",
@@ -1153,12 +1216,17 @@ class SupplierParams(_Validated):
         lo_open=True,
     )
     rnd_share: float = param(
-        0.02, "-", "Share of revenue spent on site R&D.", lo=0.0, hi=1.0, source="assumption"
+        0.02,
+        "-",
+        "Share of revenue spent on site R&D (docs/model.md 3.3.4).",
+        lo=0.0,
+        hi=1.0,
+        source="assumption",
     )
     rnd_max_extra_doublings_per_year: float = param(
         0.1,
         "halvings/yr",
-        "Most R&D can add to the rate at which the overhead PUE - 1 halves.",
+        "Most R&D can add to the rate at which the overhead PUE - 1 halves (docs/model.md 3.3.4).",
         lo=0.0,
         hi=20.0,
         source="assumption",
@@ -1166,7 +1234,7 @@ class SupplierParams(_Validated):
     rnd_half_saturation_usd_per_year: float = param(
         2e8,
         "USD/yr",
-        "R&D spending that buys half of the maximum extra rate.",
+        "R&D spending that buys half of the maximum extra rate (docs/model.md 3.3.4).",
         lo=0.0,
         hi=1e16,
         lo_open=True,
@@ -1180,12 +1248,18 @@ class SupplierParams(_Validated):
         hi=2.0,
     )
     base_markup: float = param(
-        0.15, "-", "Markup over cost when capacity is slack.", lo=0.0, hi=10.0, source="assumption"
+        0.15,
+        "-",
+        "Markup over cost when capacity is slack (docs/model.md 3.3.6).",
+        lo=0.0,
+        hi=10.0,
+        source="assumption",
     )
     scarcity_markup: float = param(
         1.0,
         "-",
-        "Extra markup at full utilisation (scarcity pricing), rising with utilisation^4.",
+        "Extra markup at full utilisation (scarcity pricing), rising with utilisation^4 "
+        "(docs/model.md 3.3.6).",
         lo=0.0,
         hi=100.0,
         source="assumption",
@@ -1193,8 +1267,8 @@ class SupplierParams(_Validated):
     invest_above_utilisation: float = param(
         0.8,
         "-",
-        "Utilisation of capacity built and ordered above which the supplier orders more "
-        "(it orders each step up to the level below).",
+        "Utilisation of capacity built and ordered above which the supplier orders more (it "
+        "orders each step up to the level below; docs/model.md 3.3.6).",
         lo=0.0,
         hi=1.0,
         source="assumption",
@@ -1211,7 +1285,8 @@ class SupplierParams(_Validated):
     lead_time_years: float = param(
         2.0,
         "yr",
-        "Years from ordering capacity to delivering it.",
+        "Years from ordering capacity to delivering it (2: capacity on sites already "
+        "connected; new generation with its grid connection takes longer, sim/capacity.py).",
         lo=0.0,
         hi=50.0,
         source="assumption",
@@ -1228,7 +1303,7 @@ class SupplierParams(_Validated):
         0.7,
         "-",
         "Share of new capacity paid by investors (project finance); the supplier pays the rest "
-        "from cash.",
+        "from cash (docs/model.md 3.3.6).",
         lo=0.0,
         hi=1.0,
         source="assumption",
@@ -1236,7 +1311,7 @@ class SupplierParams(_Validated):
     asset_life_years: float = param(
         20.0,
         "yr",
-        "Depreciation life of capacity.",
+        "Depreciation life of capacity (docs/model.md 3.3.6).",
         lo=0.0,
         hi=200.0,
         lo_open=True,
@@ -1254,7 +1329,7 @@ class SupplierParams(_Validated):
         "MW",
         "Most power the region's grid can give AI (connection, siting, permits): capacity "
         "built and ordered in the region stays below it. Suppliers in one region state the "
-        "same value. US data centres drew ~20 GW in 2023 (LBNL 2024); a limit is a scenario "
+        "same value. US data centres drew ~20 GW in 2023 (Shehabi24); a limit is a scenario "
         "choice. inf: no limit.",
         lo=0.0,
         hi=INF,
@@ -1420,10 +1495,10 @@ class ComputeThresholdParams(_Scheduled):
     threshold_flop: float = param(
         1e26,
         "physical FLOP",
-        "Physical FLOP of a single training run above which the rules apply, counted as the model "
-        "counts runs: the chips' peak FLOP/s times the run's time. The legal thresholds count "
-        "operations done, about 0.4 of peak at typical utilisation (EU AI Act: 1e25 done, about "
-        "2.5e25 peak; US Executive Order 14110: 1e26 done, about 2.5e26 peak). A firm may hold its "
+        "Physical FLOP of a single training run above which the rules apply, counted as the "
+        "model counts runs: the chips' peak FLOP/s times the run's time. The legal thresholds "
+        "count operations done, about 0.4 of peak at typical utilisation (EUAIAct24: 1e25 "
+        "done, about 2.5e25 peak; EO14110: 1e26 done, about 2.5e26 peak). A firm may hold its "
         "run at the threshold instead.",
         lo=0.0,
         source="policy lever, EUAIAct24, EO14110",
@@ -1431,14 +1506,16 @@ class ComputeThresholdParams(_Scheduled):
     compliance_cost_usd_per_year: float = param(
         5e8,
         "USD/yr",
-        "Compliance cost of a firm while its training run is above the threshold.",
+        "Compliance cost of a firm while its training run is above the threshold "
+        "(docs/model.md 3.3.19).",
         lo=0.0,
         source="assumption",
     )
     delay_share: float = param(
         0.2,
         "-",
-        "Share of a run's training compute lost to evaluation and delay above the threshold.",
+        "Share of a run's training compute lost to evaluation and delay above the threshold "
+        "(docs/model.md 3.3.19).",
         lo=0.0,
         hi=1.0,
         source="assumption",
