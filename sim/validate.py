@@ -344,6 +344,14 @@ TARGETS: tuple[Target, ...] = (
         "modelled labs hold a part of it",
     ),
     Target(
+        "AI-services revenue 2024",
+        "USD/yr",
+        (8e9, 3e10),
+        (3e9, 8e10),
+        "OpenAI about 3.7 bn USD in 2024, Anthropic about 1 bn annualised by its end, "
+        "Microsoft's AI business 10 bn USD a year annualised in early 2025",
+    ),
+    Target(
         "new chip design FLOP/J 2020",
         "FLOP/J",
         (6e11, 9e11),
@@ -402,6 +410,7 @@ def calibration_measures(result: RunResult) -> dict[str, float]:
     ai_power = yearly["power_delivered_mw"].mean()
     compute_cost = m["cost_usd_per_logical_flop"] * m["compute_logical_flop"]  # energy + chips
     energy = m["energy_spend_firms_usd"].sum()
+    revenue = yearly["revenue_firms_usd"].sum()
     out = {
         "frontier run compute growth": growth(run),
         "frontier run power growth": growth(power),
@@ -409,6 +418,7 @@ def calibration_measures(result: RunResult) -> dict[str, float]:
         "price per token at fixed capability fall": 1.0
         / growth(price_usd_per_logical_flop(result)),
         "energy share of compute cost": float(energy / compute_cost.sum()),
+        "AI-services revenue 2024": float(revenue.loc[2024]) if 2024 in revenue.index else math.nan,
     }
     for year in (2020, 2024):
         have = year in run.index
