@@ -41,8 +41,19 @@ def _banded(
     return Check(
         name,
         status,
-        f"{what} {value:.3g} (observed {ok[0]:g}-{ok[1]:g}; plausible {plausible[0]:g}-{plausible[1]:g})",
+        f"{what} {_shown(value, ok)} (observed {ok[0]:g}-{ok[1]:g}; plausible {plausible[0]:g}-{plausible[1]:g})",
     )
+
+
+def _shown(value: float, band: tuple[float, float]) -> str:
+    """``value`` to three significant digits, or as many more (up to six) as it takes not to
+    print a value outside ``band`` as one of its ends (1.297 against 1.3-1.5, not 1.3)."""
+    inside = band[0] <= value <= band[1]
+    for digits in range(3, 7):
+        text = f"{value:.{digits}g}"
+        if inside or float(text) not in band:
+            break
+    return text
 
 
 # --- reduction to the papers --------------------------------------------------------------------

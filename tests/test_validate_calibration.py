@@ -261,3 +261,22 @@ def test_halving_the_step_moves_no_headline_output_by_one_percent() -> None:
     )
     over = {k: v for k, v in changes.items() if v >= 0.01}
     assert over == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "shown"),
+    [
+        (1.2966, "warn", "1.297"),  # outside, and 1.30 at three digits: more digits
+        (1.29999, "warn", "1.29999"),
+        (1.3, "pass", "1.3"),
+        (1.4213, "pass", "1.42"),
+        (1.7, "warn", "1.7"),
+        (30.4e9, "fail", "3.04e+10"),
+    ],
+)
+def test_a_figure_outside_its_band_never_prints_as_the_band_end(
+    value: float, status: str, shown: str
+) -> None:
+    check = validate._banded("x", value, (1.3, 1.5), (1.15, 1.8), "x per year")
+    assert check.status == status
+    assert check.detail.startswith(f"x per year {shown} (observed 1.3-1.5;")
