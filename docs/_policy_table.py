@@ -84,7 +84,9 @@ def table(replications: int, workers: int) -> str:
         "change against baseline with its 95% interval: for a quantity positive in every run, "
         "the geometric mean of the paired ratios (its interval from the logs, so it never "
         "passes -100%); otherwise (a profit that can be negative, revenue that is zero without "
-        "the policy) the mean paired difference itself.",
+        "the policy) the mean paired difference itself. Logical compute, which late R&D "
+        "breakthroughs dominate, varies several-fold between paired runs, so read its interval, "
+        "not its point (docs/sweeps.md, reading the intervals).",
         "",
         "| policy | mechanism | " + " | ".join(columns.values()) + " |",
         "|---|---|" + "---|" * len(columns),
