@@ -1074,8 +1074,14 @@ MODEL_OUTPUTS = {
     "compute_logical_flop": ("logical FLOP", "Logical compute produced by all fleets this step."),
     "n_firms_active": ("firms", "Firms still in the market before exits this step."),
     "best_loss": ("nats/token", "Lowest loss among firms."),
-    "best_relative_excess_loss": ("-", "Relative excess loss of the leader, (L - E)/(L_ref - E)."),
-    "best_cumulative_logical_flop": ("logical FLOP", "Training compute of the leader."),
+    "best_relative_excess_loss": (
+        "-",
+        "Relative excess loss of the firm with the lowest loss (best_loss), (L - E)/(L_ref - E).",
+    ),
+    "best_cumulative_logical_flop": (
+        "logical FLOP",
+        "Training compute of the firm with the lowest loss (best_loss).",
+    ),
     "energy_pipeline_mw": (
         "MW",
         "Power capacity suppliers have ordered and not yet received (end of the step).",
