@@ -279,3 +279,62 @@ def test_investors_net_return_counts_every_asset_they_hold_at_book_value() -> No
     )
     expected = model.ledger.external["investors"] + held
     assert model.investors_net_return_usd == pytest.approx(expected, rel=1e-12, abs=1.0)
+
+
+def _settled_firms() -> tuple[Firms, Ledger]:
+    """Two firms settled by hand: the first registered above the compute threshold (1.2 M USD
+    a year of compliance) and bought 1 MW of chips this step, the second neither."""
+    firms = Firms([FirmParams(chips=0.0)] * 2, ["a", "b"], FIT, FIT.compute_law(), 1e24, DT)
+    ledger = Ledger()
+    ledger.transfer("capital", [1e9, 1e9], "investors", firms.accounts)
+    ledger.open_step(firms.accounts)
+    firms.add_cohorts(1, np.array([1e18, 0.0]), np.array([1e6, 0.0]), np.array([0.0, 0.0]))
+    firms.above_threshold = np.array([True, False])
+    firms.settle(ledger, ActivePolicies(compliance_cost_usd_per_year=1.2e6), DT)
+    return firms, ledger
+
+
+def test_compliance_is_a_cost_in_the_firms_profit() -> None:
+    """A firm whose run is registered above the compute threshold pays the compliance cost for
+    the step to the government, and its profit is lower by exactly that; with no other flow,
+    profit is the change in its cash. (Mutant: profit without the compliance cost.)"""
+    firms, ledger = _settled_firms()
+    np.testing.assert_allclose(firms.profit_usd, [-1.2e6 * DT, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(firms.cash_usd - 1e9, firms.profit_usd, rtol=1e-15)
+    assert ledger.external["government"] == pytest.approx(1.2e6 * DT, rel=1e-15)
+
+
+def test_permit_bids_are_what_a_grid_mwh_is_worth_above_its_energy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In an auctioned energy cap a firm bids, per grid MWh (the cap's unit), at most what its
+    compute earns above the energy price on the IT energy a grid MWh gives: (value - price)
+    per IT MWh times IT MWh per grid MWh (1 / the suppliers' mean PUE, weighted by the
+    split). (Mutant: the bid per IT MWh, too high by the PUE.)"""
+    overrides = {"policies.energy_cap.from_year": 2024.0, "policies.energy_cap.cap_mw": 100.0}
+    model, offers, policies = _model_in_step_two(load_scenario("energy-cap", overrides))
+    seen: list[np.ndarray] = []
+    auction = markets.auction_energy_cap
+
+    def spy(delivered: Any, shares: Any, bids: Any, cap_mwh: float) -> Any:
+        seen.append(np.array(bids))
+        return auction(delivered, shares, bids, cap_mwh)
+
+    monkeypatch.setattr(markets, "auction_energy_cap", spy)
+    model._energy_market(offers, policies)
+    firms = model.firm_table
+    it_per_grid = 1.0 / float(np.sum(offers.energy_weights * model.supplier_table.pue))
+    assert it_per_grid < 1.0 and model.permit_price_usd_per_mwh > 0.0
+    worth = (firms.energy_value_usd_per_it_mwh - offers.usd_per_it_mwh) * it_per_grid
+    (bids,) = seen
+    assert (bids <= worth + 1e-12 * np.abs(worth)).all()
+    # a firm with cash to spare bids all of it: some bids are exactly that
+    assert np.isclose(bids, worth, rtol=1e-12).any()
+
+
+def test_the_last_purchase_runs_its_watts_over_the_step() -> None:
+    """What the chips bought this step burn in a step at full use [IT MWh], which the next
+    step's budget counts: 1 MW over a month is 8766 / 12 = 730.5 MWh. (Mutant: the energy of
+    a year, without the step length.)"""
+    firms, _ = _settled_firms()
+    np.testing.assert_allclose(firms.last_purchase_it_mwh, [HOURS_PER_YEAR * DT, 0.0], rtol=1e-14)
