@@ -12,8 +12,10 @@ type at once. Each step of ``dt`` years:
 4. the energy market clears (:func:`sim.markets.clear_energy`): suppliers ration pro rata when
    demand exceeds capacity, and so does an energy cap;
 5. production: each firm's logical compute is grid energy x site efficiency x chip FLOP/J x
-   algorithmic efficiency, integrated exactly over the step
-   (:func:`sim.production.step_logical_flop`); training moves it down the shared law;
+   algorithmic efficiency, integrated over the step by quadrature
+   (:func:`sim.production.step_logical_flop_on_nodes`; for exponential links it equals the
+   closed form :func:`sim.production.step_logical_flop` to about 1e-13); training moves it
+   down the shared law;
 6. the AI-services market clears within the step (:func:`sim.demand.clear_services_market`):
    buyers choose among the firms, an open model and not buying; firms price at the
    Bertrand-Nash equilibrium, above it where capacity binds;
