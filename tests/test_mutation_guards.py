@@ -7,15 +7,30 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from agents.firm import Firms
 from agents.supplier import UTILISATION_MEMORY_YEARS, Suppliers
-from sim import capacity, finance, law, markets, physics, production
+from agents.vendor import Vendors
+from experiments.compare import paired_differences
+from experiments.sweep import Factor
+from sim import capacity, finance, law, markets, physics, production, strategy
 from sim.ledger import Accounts, Ledger
 from sim.model import EfficiencyRaceModel
-from sim.params import HOURS_PER_YEAR, JOULES_PER_MWH, SECONDS_PER_YEAR, FirmParams, SupplierParams
-from sim.policies import ActivePolicies
+from sim.params import (
+    HOURS_PER_YEAR,
+    JOULES_PER_MWH,
+    SECONDS_PER_YEAR,
+    EfficiencyShockParams,
+    FirmParams,
+    MarketParams,
+    PolicyParams,
+    RndSubsidyParams,
+    SupplierParams,
+    VendorParams,
+)
+from sim.policies import ActivePolicies, active_policies, levers_in_force
 from sim.scenario import Scenario, load_scenario
 
 DT = 1.0 / 12.0
@@ -338,3 +353,227 @@ def test_the_last_purchase_runs_its_watts_over_the_step() -> None:
     a year, without the step length.)"""
     firms, _ = _settled_firms()
     np.testing.assert_allclose(firms.last_purchase_it_mwh, [HOURS_PER_YEAR * DT, 0.0], rtol=1e-14)
+
+
+# --- round 2 (sim/strategy, sim/policies, agents, experiments; /work/notes/mutations.md) ------
+
+
+def test_training_value_off_nash_by_hand() -> None:
+    """The value of a training FLOP at a hand-picked point off the Nash prices, to 1e-12 relative
+    (test_strategy's closed-form checks compare numbers near 1e-19 with pytest.approx, whose
+    absolute tolerance 1e-12 makes them pass for any value). ``M s (p - c) T (1 - s) / mu``
+    [USD/yr per USD/task] times ``v succ kappa (L - E) / (l C)`` times the lead years.
+    (Mutant: ``1 + s`` for ``1 - s``.)"""
+    tasks, margin, s, mu, v, succ, excess, scale, kappa, c, years = (
+        4e8,
+        0.5,
+        0.25,
+        0.2,
+        3.0,
+        0.6,
+        0.08,
+        0.04,
+        0.2,
+        2e26,
+        1.5,
+    )
+    value = strategy.training_value_usd_per_flop(
+        tasks, margin, s, mu, v, succ, excess, scale, kappa, c, years
+    )
+    by_hand = (4e8 * 0.5 * 0.75 / 0.2) * (3.0 * 0.6 * 0.2 * 0.08 / (0.04 * 2e26)) * 1.5
+    np.testing.assert_allclose(value, by_hand, rtol=1e-12, atol=0.0)
+
+
+def test_a_firm_imitates_a_rival_only_in_proportion_to_how_much_better_it_did() -> None:
+    """Schlag's rule: ``(pi_rival - pi_own) / (pi_max - pi_min)`` clipped to [0, 1]. Profits
+    0, 10, 4 looking at rivals 1, 0, 1: 1, 0 (the rival did worse), 0.6.
+    (Mutant: the gap the other way round, so firms copy rivals that did worse.)"""
+    p = strategy.imitation_probability([0.0, 10.0, 4.0], [1, 0, 1])
+    np.testing.assert_allclose(p, [1.0, 0.0, 0.6], rtol=1e-15)
+
+
+def test_exploration_noise_is_a_share_deviation_near_the_share() -> None:
+    """``noise`` is the standard deviation in share units near s: in log-odds it is
+    ``noise / (s (1 - s))``. At s = 0.5 with no signal, noise 0.01 and a draw of 1 the
+    log-odds move by 0.04. (Mutant: ``noise * s (1 - s)``, 16 times too little exploration.)"""
+    moved = float(strategy.adjust_share(0.5, 0.0, 0.3, 0.01, 1.0))
+    assert moved == pytest.approx(1.0 / (1.0 + math.exp(-0.04)), rel=1e-12, abs=0.0)
+    # a small move near s is about noise * draw in share units
+    assert moved - 0.5 == pytest.approx(0.01, rel=1e-3)
+
+
+def test_levers_in_force_stack_and_start_on_their_first_year() -> None:
+    """Two R&D subsidies for the firms in force at once add up (0.3 + 0.4), capped at 0.95 with
+    a third; two shocks to one link add up; a lever is in force from ``from_year`` itself
+    (inclusive) to ``from_year + for_years`` (exclusive). (Mutants: a later subsidy or shock
+    replacing an earlier one; a lever not in force in its first instant.)"""
+    subsidy = tuple(
+        RndSubsidyParams(from_year=2025.0, for_years=2.0, sector="firms", rate=r)
+        for r in (0.3, 0.4)
+    )
+    shock = tuple(
+        EfficiencyShockParams(
+            from_year=2025.0, for_years=2.0, link="chip_flop_per_joule", delta_doublings_per_year=d
+        )
+        for d in (-0.3, 0.5)
+    )
+    levers = PolicyParams(rnd_subsidy=subsidy, efficiency_shock=shock)
+    for year in (2025.0, 2026.5):
+        on = active_policies(levers, year)
+        assert on.rnd_subsidy_rate == pytest.approx(
+            {"firms": 0.7, "vendors": 0.0, "suppliers": 0.0}
+        )
+        assert on.shock_doublings_per_year["chip_flop_per_joule"] == pytest.approx(0.2)
+    off = active_policies(levers, 2027.0)
+    assert off.rnd_subsidy_rate["firms"] == 0.0
+    assert off.shock_doublings_per_year["chip_flop_per_joule"] == 0.0
+    assert levers_in_force(levers, 2025.0) == {
+        "rnd_subsidy[0]",
+        "rnd_subsidy[1]",
+        "efficiency_shock[0]",
+        "efficiency_shock[1]",
+    }
+    assert levers_in_force(levers, 2024.999) == frozenset()
+    third = RndSubsidyParams(from_year=2025.0, for_years=2.0, sector="firms", rate=0.5)
+    capped = active_policies(PolicyParams(rnd_subsidy=(*subsidy, third)), 2025.0)
+    assert capped.rnd_subsidy_rate["firms"] == 0.95
+
+
+def test_a_vendors_capex_per_chip_follows_its_unit_cost() -> None:
+    """New capacity costs ``capex_at_start * unit_cost / unit_cost_at_start`` per chip a year:
+    a design whose FLOP/s per dollar doubles (unit cost halves) halves it.
+    (Mutant: the ratio of unit costs upside down, so cheaper chips need dearer fabs.)"""
+    vendors = Vendors([VendorParams()], ["v"], chip_choice_sensitivity=2.0)
+    start = vendors.capex_usd_per_chip_per_year.copy()
+    np.testing.assert_allclose(start, vendors.capex_at_start_usd_per_chip_per_year, rtol=1e-15)
+    vendors.log2_flop_per_second_per_usd = vendors.log2_flop_per_second_per_usd + 1.0
+    np.testing.assert_allclose(vendors.capex_usd_per_chip_per_year, start / 2.0, rtol=1e-12)
+
+
+def test_fuel_costs_fall_at_their_yearly_rate() -> None:
+    """A supplier's fuel cost ``years`` into the run is ``cost * (1 - decline) ** years``:
+    3% a year over two years leaves 0.97**2 of it. (Mutant: ``1 + decline``, costs rising.)"""
+    params = SupplierParams(cost_usd_per_mwh=50.0, cost_decline_per_year=0.03)
+    table = Suppliers([params], ["grid"], steps_per_year=12)
+    table.post_offer(25, 2.0, ActivePolicies(), DT)
+    np.testing.assert_allclose(table.fuel_usd_per_mwh, [50.0 * 0.97**2], rtol=1e-14)
+
+
+def test_a_level_beyond_its_ceiling_stops_and_does_not_turn_back() -> None:
+    """Above its ceiling (a scenario may start a link past it) the rate factor is 0, not
+    negative: improvement stops there, it never reverses. (Mutant: the headroom not clipped
+    at 0, so a link above its ceiling would lose efficiency at a positive far rate.)"""
+    assert physics.ceiling_rate_factor(11.0, 10.0, 1.0) == 0.0
+    assert physics.ceiling_doublings_per_year(11.0, 10.0, 2.0, 1.0) == 0.0
+    assert physics.ceiling_rate_factor(9.0, 10.0, 1.0) == pytest.approx(0.5, rel=1e-15)
+
+
+def _firms(n: int = 2, **kwargs: Any) -> Firms:
+    return Firms(
+        [FirmParams(**kwargs)] * n, [f"f{i}" for i in range(n)], FIT, FIT.compute_law(), 1e24, DT
+    )
+
+
+def test_dividends_are_the_payout_share_of_a_steps_profit() -> None:
+    """A firm earning 1.2e9 USD a year (smoothed) with cash well above its buffer pays
+    ``payout_share * 1.2e9 * dt`` in a step: 0.5 x 1e8 in a month.
+    (Mutant: the profit of a year paid out every step.)"""
+    firms = _firms(1)
+    ledger = Ledger()
+    ledger.transfer("capital", [1e12], "investors", firms.accounts)
+    ledger.open_step(firms.accounts)
+    firms.recent_profit_usd_per_year = np.array([1.2e9])
+    market = MarketParams(payout_share=0.5)
+    paid = firms.pay_dividends(ledger, market, DT)
+    np.testing.assert_allclose(paid, [0.5 * 1.2e9 * DT], rtol=1e-14)
+
+
+def test_funding_compounds_the_wanted_growth_of_capital_over_the_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Investors who want capital to grow at r a year put in ``K (exp(r dt) - 1)`` in a step
+    (so a year's funding does not depend on the step). With r = 0.3 forced, a firm's capital K
+    gets K expm1(0.3 / 12). (Mutant: ``expm1(r)``, a year's growth in every step.)"""
+    firms = _firms(1)
+    ledger = Ledger()
+    ledger.transfer("capital", [1e9], "investors", firms.accounts)
+    ledger.open_step(firms.accounts)
+    capital = firms.capital_usd()
+    monkeypatch.setattr(
+        finance, "funding_demand_usd_per_year", lambda k, *a: 0.3 * np.maximum(k, 1.0)
+    )
+    funding = firms.raise_funding(ledger, MarketParams(), 1e15, DT)
+    np.testing.assert_allclose(funding, np.maximum(capital, 1.0) * math.expm1(0.3 * DT), rtol=1e-12)
+
+
+def test_a_policy_change_makes_every_adaptive_firm_review_at_once() -> None:
+    """``replan`` (a lever starts or stops) makes adaptive firms review off their schedule;
+    without it nothing moves off schedule. (Mutant: ``schedule & replan``, so a lever change
+    alone moves nobody, nor does the schedule alone.)"""
+    market = MarketParams()
+    firms = _firms(3, adaptive=True)
+    every = int(firms.review_every_steps[0])
+    assert every > 1
+    firms.training_value_usd_per_flop = np.array([2.0, 1.0, 0.5])
+    firms.serving_value_usd_per_flop = np.array([1.0, 1.0, 1.0])
+    before = firms.training_share.copy()
+    firms.review_strategies(1, np.random.default_rng(0), market, replan=False)
+    np.testing.assert_array_equal(firms.training_share, before)
+    firms.review_strategies(1, np.random.default_rng(0), market, replan=True)
+    assert (firms.training_share != before).all()
+    scheduled = _firms(3, adaptive=True)
+    scheduled.training_value_usd_per_flop = np.array([2.0, 1.0, 0.5])
+    scheduled.serving_value_usd_per_flop = np.array([1.0, 1.0, 1.0])
+    scheduled.review_strategies(every, np.random.default_rng(0), market)
+    np.testing.assert_allclose(scheduled.training_share, firms.training_share, rtol=1e-15)
+
+
+def test_marginal_values_of_compute_are_averaged_over_a_review_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The values a review sees are smoothed with time constant ``review_every_steps * dt``
+    [yr]: the first step takes the value, the next moves ``1 - exp(-dt / tau)`` of the way.
+    (Mutant: ``tau`` in steps, not years.)"""
+    firms = _firms(1)
+    market = MarketParams()
+    values = iter([3.0, 1.0])
+    monkeypatch.setattr(
+        strategy, "training_value_usd_per_flop", lambda *a: np.array([next(values)])
+    )
+    monkeypatch.setattr(strategy, "serving_value_usd_per_flop", lambda *a: np.array([0.0]))
+    firms.value_compute(market, 1000.0, np.array([0.5]), DT)
+    np.testing.assert_array_equal(firms.training_value_usd_per_flop, [3.0])
+    firms.value_compute(market, 1000.0, np.array([0.5]), DT)
+    tau = float(firms.review_every_steps[0]) * DT
+    expected = 3.0 + (1.0 - 3.0) * -math.expm1(-DT / tau)
+    np.testing.assert_allclose(firms.training_value_usd_per_flop, [expected], rtol=1e-14)
+
+
+def test_relative_change_keeps_the_sign_of_the_difference_on_a_negative_base() -> None:
+    """The relative change is ``mean difference / |base mean|``: a policy that raises a
+    negative metric from -3 to -2 on average is a +1/3 change, not -1/3. (Mutant: divided by
+    the signed base mean, which flips the sign a user reads for negative metrics, e.g.
+    cumulative profit of a losing sector.)"""
+    runs = pd.DataFrame(
+        {
+            "scenario": ["base", "base", "pol", "pol"],
+            "replication": [0, 1, 0, 1],
+            "status": ["ok"] * 4,
+            "m": [-4.0, -2.0, -3.0, -1.0],
+        }
+    )
+    summary, _ = paired_differences(runs, "base", ["m"])
+    (row,) = summary.to_dict("records")
+    assert row["diff_mean"] == 1.0 and row["base_mean"] == -3.0
+    assert row["relative_change"] == pytest.approx(1.0 / 3.0, rel=1e-15)
+
+
+def test_a_whole_number_factor_takes_each_value_of_its_range_equally_often() -> None:
+    """An integer factor on [1, 3] maps the unit interval in three equal thirds onto 1, 2, 3
+    (``floor(lo + u (hi - lo + 1))``, the top value kept at u = 1). (Mutant: ``hi - lo``
+    without the +1, so the top value is drawn only at u = 1 exactly.)"""
+    factor = Factor(key="run.steps_per_year", lo=1.0, hi=3.0, integer=True)
+    u = np.array([0.0, 0.3, 0.34, 0.66, 0.67, 0.999, 1.0])
+    assert factor.from_unit(u).tolist() == [1, 1, 2, 2, 3, 3, 3]
+    counts = np.bincount(factor.from_unit(np.linspace(0.0, 1.0, 3000, endpoint=False)))
+    assert counts[1:].tolist() == [1000, 1000, 1000]

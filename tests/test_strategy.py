@@ -49,7 +49,7 @@ def test_training_value_matches_the_logit_market_by_finite_differences():
         c,
         1.0,
     )
-    assert closed[0] == pytest.approx(numeric, rel=1e-4)
+    assert closed[0] == pytest.approx(numeric, rel=1e-4, abs=0.0)
     assert closed[0] > 0
 
 
@@ -59,7 +59,9 @@ def test_training_value_at_nash_is_tasks_times_the_utility_gain():
     value = strategy.training_value_usd_per_flop(
         tasks, MU / (1 - s), s, MU, V, 0.4, excess, SCALE, KAPPA, c, years
     )
-    assert float(value) == pytest.approx(tasks * V * 0.4 * KAPPA * excess / (SCALE * c) * years)
+    assert float(value) == pytest.approx(
+        tasks * V * 0.4 * KAPPA * excess / (SCALE * c) * years, rel=1e-12, abs=0.0
+    )
 
 
 def test_training_value_is_zero_without_sales_margin_or_excess_loss():
