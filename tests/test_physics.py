@@ -23,7 +23,7 @@ def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 def test_landauer_bound_at_room_temperature() -> None:
     # k T ln 2 = 1.380649e-23 * 300 * 0.693147... J
-    assert physics.landauer_joules_per_bit() == pytest.approx(2.870979e-21, rel=1e-6)
+    assert physics.landauer_joules_per_bit() == pytest.approx(2.870979e-21, rel=1e-6, abs=0.0)
     assert physics.landauer_flop_per_joule() == pytest.approx(3.4831e20, rel=1e-4)
     assert physics.landauer_flop_per_joule(16.0) == pytest.approx(3.4831e20 / 16, rel=1e-4)
     # colder sink, proportionally more operations
