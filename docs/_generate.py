@@ -325,6 +325,11 @@ ERROR_CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ["my.toml"],
     ),
     (
+        "A chip design beyond its physical ceiling",
+        {"my.toml": 'base = "baseline"\n\n[[vendors]]\nname = "Fab"\nflop_per_joule = 1e16\n'},
+        ["my.toml"],
+    ),
+    (
         "An unknown policy lever",
         {"my.toml": "[policies.carbon_taxx]\nusd_per_t_co2 = 50\n"},
         ["my.toml"],

@@ -1150,6 +1150,23 @@ class VendorParams(_Validated):
         source="Lu26b",
     )
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # a design starts at or below its physical ceilings (beyond one, the ceiling law would
+        # hold it there for ever: a scenario that says so is a mistake, not a world)
+        watts = self.flop_per_second_per_chip / self.flop_per_joule
+        for what, value, ceiling, unit in (
+            ("flop_per_joule", self.flop_per_joule, "flop_per_joule_ceiling", "FLOP/J"),
+            ("flop_per_second_per_chip / flop_per_joule", watts, "watts_per_chip_ceiling", "W"),
+        ):
+            limit = getattr(self, ceiling)
+            if value > limit:
+                raise UserError(
+                    f"vendor.{what} = {value:g} is above its {ceiling} = {limit:g} [{unit}]: "
+                    "a design cannot start beyond its physical ceiling (raise the ceiling, inf "
+                    "for none, or lower the design)"
+                )
+
 
 @dataclass(frozen=True)
 class SupplierParams(_Validated):

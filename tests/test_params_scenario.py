@@ -381,3 +381,30 @@ def test_parse_key_rejects_what_names_no_parameter(dotted: str, message: str) ->
 
     with pytest.raises(UserError, match=message):
         parse_key(dotted, "--set")
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            "[[vendors]]\nflop_per_joule = 1e17\n",
+            r"vendors\[0\]: flop_per_joule = 1e\+17 is above its flop_per_joule_ceiling = "
+            r"1\.175e\+15 \[FLOP/J\]",
+        ),
+        (
+            "[[vendors]]\nflop_per_second_per_chip = 1e16\nwatts_per_chip_ceiling = 5000\n",
+            r"vendors\[0\]: flop_per_second_per_chip / flop_per_joule = 7092\.2 is above its "
+            r"watts_per_chip_ceiling = 5000 \[W\]",
+        ),
+    ],
+)
+def test_a_chip_design_cannot_start_beyond_its_physical_ceiling(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    """Beyond a ceiling the ceiling law holds a design where it is for ever (physics'
+    headroom is clipped at zero), so a scenario that starts there is refused in one line."""
+    with pytest.raises(UserError, match=expected) as exc:
+        load_scenario(write(tmp_path, table))
+    one_line(exc)
+    at_the_ceiling = "[[vendors]]\nflop_per_joule = 1.175e15\nflop_per_joule_ceiling = 1.175e15\n"
+    assert load_scenario(write(tmp_path, at_the_ceiling)).vendors[0].flop_per_joule == 1.175e15
