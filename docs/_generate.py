@@ -102,10 +102,15 @@ def source_abbreviations() -> list[str]:
     return found
 
 
+def named_sources(meta: Any) -> list[str]:
+    """The items of a parameter's ``source`` metadata (comma-separated), in order."""
+    return [s.strip() for s in str(meta.get("source") or "").split(",") if s.strip()]
+
+
 def sources_of(meta: Any, abbreviations: list[str]) -> str:
     """A parameter's sources: its ``source`` metadata, then the abbreviations its doc cites that
     the metadata does not already name; "" if neither names anything (:func:`source_problems`)."""
-    named = [s.strip() for s in str(meta.get("source") or "").split(",") if s.strip()]
+    named = named_sources(meta)
     cited = [a for a in abbreviations if re.search(rf"\b{re.escape(a)}\b", meta["doc"])]
     return ", ".join(named + [a for a in cited if a not in named])
 
@@ -135,8 +140,7 @@ def source_problems() -> list[str]:
                 f"parameter {name} has no source: give it source= in sim/params.py (a work's "
                 f"abbreviation, or one of {', '.join(SOURCE_KINDS)})"
             )
-        named = [s.strip() for s in str(f.metadata.get("source") or "").split(",") if s.strip()]
-        for item in named:
+        for item in named_sources(f.metadata):
             if item not in known:
                 problems.append(
                     f"parameter {name} cites '{item}', which the sim.params docstring does not "
