@@ -42,14 +42,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def calibrate_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.calibrate import FITTED, NOT_FITTED, fit, write_fit
+    from sim.calibrate import FITTED, MIN_EVALUATIONS, NOT_FITTED, fit, write_fit
     from sim.run import to_json
     from sim.validate import TARGETS
 
-    if args.max_evaluations < len(FITTED) + 1:
+    if args.max_evaluations < MIN_EVALUATIONS:
         raise UserError(
             f"--max-evaluations {args.max_evaluations}: the fit needs at least "
-            f"{len(FITTED) + 1} runs (the start and one per fitted parameter)"
+            f"{MIN_EVALUATIONS} runs (the start and one per fitted parameter)"
         )
     with tqdm(
         desc="calibrating", unit="run", file=sys.stderr, delay=2.0, disable=args.json or None

@@ -61,6 +61,9 @@ FITTED: tuple[Fitted, ...] = (
 )
 """The historical scenario's parameters that no source pins, fitted by :func:`fit`."""
 
+MIN_EVALUATIONS = len(FITTED) + 1
+"""Fewest runs a fit can make: the start and one finite-difference step per parameter."""
+
 NOT_FITTED: tuple[str, ...] = ()
 """Targets checked but not fitted (none: the fall of the price at fixed capability is pinned by
 the growth of tokens per task, since a token's price is a markup per task)."""
@@ -133,9 +136,9 @@ def fit(
     """Fit :data:`FITTED` to the targets from the scenario file's own values, in at most
     ``max_evaluations`` runs of the scenario (at least one more than there are parameters, for
     the start and one finite-difference step each; ValueError below that)."""
-    if max_evaluations < len(FITTED) + 1:
+    if max_evaluations < MIN_EVALUATIONS:
         raise ValueError(
-            f"the fit needs at least {len(FITTED) + 1} runs (the start and one per fitted "
+            f"the fit needs at least {MIN_EVALUATIONS} runs (the start and one per fitted "
             f"parameter), got max_evaluations={max_evaluations}"
         )
     from scipy.optimize import least_squares
