@@ -61,6 +61,10 @@ class Firms(AgentTable):
         self.review_every_steps = np.maximum(
             1, np.round(column(params, "review_every_years") / dt)
         ).astype(int)
+        # each firm's place in a step's random numbers (its entry in the scenario): a firm
+        # keeps it whichever firms are alive, so runs that share a seed give it the same draws
+        self.draw_key = np.arange(n)
+        self.n_draw_keys = n
         self.lifetime_years = column(params, "chip_lifetime_years")
         life = np.maximum(1, np.round(self.lifetime_years / dt)).astype(int)
         self.life_steps = life
@@ -810,6 +814,8 @@ class Firms(AgentTable):
             dt,
             self.breakthrough_mean_size,
             rng,
+            self.draw_key,
+            self.n_draw_keys,
         )
         self.log2_algorithmic_efficiency = moved + np.where(random, jumps, 0.0)
 
@@ -948,10 +954,14 @@ class Firms(AgentTable):
         due = self.adaptive & ((step % self.review_every_steps == 0) | replan)
         if n < 2 or not due.any():
             return
-        rival = rng.integers(n, size=n)
-        draws = rng.standard_normal((2, n))
+        # each firm's draws sit at its own place (common random numbers); the rival is a
+        # uniformly chosen row of the firms alive
+        place = self.draw_key
+        rival = np.minimum((rng.random(self.n_draw_keys)[place] * n).astype(int), n - 1)
+        draws = rng.standard_normal((2, self.n_draw_keys))[:, place]
         imitate = due & (
-            rng.random(n) < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
+            rng.random(self.n_draw_keys)[place]
+            < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
         )
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
         fpt = self.flop_per_token

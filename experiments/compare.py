@@ -2,10 +2,11 @@
 
 ``effrace compare BASE POLICY [POLICY ...] --replications N`` runs every scenario N times; the
 r-th replication of every arm uses the same seed (common random numbers), so the paired
-difference ``metric(policy, r) - metric(base, r)`` removes the noise the arms share: the starting
-draws and every draw before a lever starts. After it the arms' random streams part (how many
-numbers a step draws depends on R&D and on the firms), so in the shipped scenarios the pairing
-narrows intervals little against independent runs (docs/sweeps.md, measured). Reported
+difference ``metric(policy, r) - metric(base, r)`` removes the noise the arms share. Every
+mechanism draws from a stream of its own per step, and each firm at its own place in it
+(:meth:`sim.model.EfficiencyRaceModel.step_rng`), so the arms share every draw after a lever
+starts too; what still parts them is the model's own response (docs/sweeps.md says how much
+the pairing narrows the intervals, measured). Reported
 per policy and metric: the mean of each arm, the mean paired difference with a 95% Student-t
 confidence interval, and the relative change. Fan charts show, per chosen series, the median and
 the 5-95% band over replications of the paired difference against time.

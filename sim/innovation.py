@@ -162,11 +162,39 @@ def rnd_break_even_spend_usd_per_year(
 # --------------------------------------------------------------------------------------------
 
 
+def poisson_quantile(probability: ArrayLike, mean: ArrayLike) -> NDArray[np.int64]:
+    """The smallest count ``k`` with ``P(N <= k) >= probability`` for ``N ~ Poisson(mean)``,
+    element-wise: the inverse of the Poisson distribution function [count].
+
+    A uniform draw in [0, 1) gives a Poisson draw (inversion), and the count it gives rises
+    with the mean for a fixed draw: two runs that share the draw and differ a little in the
+    mean draw the same count, or one more (common random numbers). The probabilities are summed
+    term by term in logs (no underflow of ``exp(-mean)`` for large means) until every element
+    has its count, or its terms are exhausted (a probability that rounding puts above the sum).
+    """
+    u = np.asarray(probability, dtype=float)
+    lam = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
+    log_lam = np.log(np.where(lam > 0.0, lam, 1.0))
+    count = np.zeros(u.shape, dtype=np.int64)
+    log_term = -lam  # log P(N = 0)
+    cdf = np.exp(log_term)
+    searching = u > cdf
+    while searching.any():
+        count = count + searching
+        log_term = np.where(searching, log_term + log_lam - np.log(np.maximum(count, 1)), log_term)
+        term = np.exp(log_term)
+        cdf = np.where(searching, cdf + term, cdf)
+        searching &= (u > cdf) & ((term > 0.0) | (count < lam))
+    return count
+
+
 def breakthrough_doublings(
     rate_doublings_per_year: ArrayLike,
     dt_years: float,
     mean_size_doublings: ArrayLike,
     rng: np.random.Generator,
+    keys: ArrayLike | None = None,
+    n_keys: int | None = None,
 ) -> FloatArray:
     """Doublings a firm's research yields over a step [doublings], drawn as Poisson
     breakthroughs of exponential size: ``N ~ Poisson(rate dt / size)`` breakthroughs, each of
@@ -176,19 +204,32 @@ def breakthrough_doublings(
     the R&D rate), the variance ``2 size rate dt``: luck matters more when breakthroughs are
     large and rare. A compound Poisson process is infinitely divisible, so the sum over two half
     steps has the same distribution as one full step: the step length changes the draws, not
-    their law. One Poisson and one gamma draw per firm whatever the values, so the stream of
-    random numbers consumed does not depend on which firms innovate. Negative rates count 0.
-    ``mean_size_doublings = 0`` (per firm) is the deterministic limit: exactly ``rate * dt``;
-    when no firm draws, no random numbers are used (the mean-field reduction).
+    their law. Negative rates count 0. ``mean_size_doublings = 0`` (per firm) is the
+    deterministic limit: exactly ``rate * dt``; when no firm draws, no random numbers are used
+    (the mean-field reduction).
+
+    Each firm's draws have a place of their own in the stream, so they do not depend on the
+    other firms' rates, nor its count on anything but its own mean: one uniform per place for
+    the count (:func:`poisson_quantile`), then one unit exponential per place for each
+    breakthrough, column by column. ``keys`` (default: the position) is each firm's place among
+    ``n_keys`` (default: the number of firms); a firm keeps its key whichever firms are alive,
+    so two runs with the same stream give a firm the same draws (common random numbers).
     """
     rate = np.maximum(np.asarray(rate_doublings_per_year, dtype=float), 0.0)
-    size = np.asarray(mean_size_doublings, dtype=float)
+    size = np.broadcast_to(np.asarray(mean_size_doublings, dtype=float), rate.shape)
     if not np.any(size > 0.0):
         return rate * dt_years
+    place = np.arange(rate.size) if keys is None else np.asarray(keys, dtype=np.int64)
+    width = rate.size if n_keys is None else n_keys
     random = size > 0.0
-    count = rng.poisson(np.where(random, rate * dt_years / np.where(random, size, 1.0), 0.0))
-    drawn = rng.gamma(np.asarray(count, dtype=float), np.where(random, size, 1.0))
-    return np.where(random, drawn, rate * dt_years)
+    scale = np.where(random, size, 1.0)
+    count = poisson_quantile(
+        rng.random(width)[place], np.where(random, rate * dt_years / scale, 0.0)
+    )
+    units = np.zeros(rate.shape)
+    for k in range(int(count.max())):
+        units += np.where(count > k, rng.standard_exponential(width)[place], 0.0)
+    return np.where(random, units * scale, rate * dt_years)
 
 
 # --------------------------------------------------------------------------------------------

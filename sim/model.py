@@ -50,6 +50,14 @@ from sim.policies import ActivePolicies, active_policies, levers_in_force
 
 Seed = int | np.random.SeedSequence | np.random.Generator
 
+STREAMS = {"entry": 0, "demand": 1, "breakthroughs": 2, "strategy": 3}
+"""Mechanisms that draw random numbers, each from a stream of its own per step
+(:meth:`EfficiencyRaceModel.step_rng`; entry draws its thresholds once, at step 0) -> its
+number in the stream's key."""
+STREAM_TAG = 0x5EED
+"""First element of the streams' keys below the seed's: no stream Mesa's or numpy's
+``spawn`` makes from the seed (keys 0, 1, ...) has it."""
+
 
 def _names(name: str, count: int) -> list[str]:
     return [name] if count == 1 else [f"{name} {i + 1}" for i in range(count)]
@@ -183,12 +191,9 @@ class EfficiencyRaceModel(mesa.Model):
         self.entrant_pool = self.firm_table.split(
             self.firm_table.entry_year > scenario.run.start_year
         )
-        # strategy reviews draw from a stream of their own, so a policy that makes firms
-        # re-plan does not shift the draws of innovation and demand (common random numbers)
-        self.strategy_rng = self.rng.spawn(1)[0]
         # entry is a hazard: the next entrant comes when the hazard accumulated since the last
         # entry reaches its threshold, an Exp(1) draw made now (from a stream of its own)
-        self._entry_thresholds = self.rng.spawn(1)[0].exponential(size=len(self.entrant_pool))
+        self._entry_thresholds = self.step_rng("entry").exponential(size=len(self.entrant_pool))
         self._entry_hazard = 0.0
         # Mesa agents are views on the rows, created in this order (their unique ids)
         for table, cls in (
@@ -282,9 +287,11 @@ class EfficiencyRaceModel(mesa.Model):
         funding = self._funding()
         self._settle(energy, policies)
         dividends = self.firm_table.pay_dividends(self.ledger, self.config.market, self.dt)
-        self.firm_table.advance_algorithms(self.config.market, self.rng, self.dt)
+        self.firm_table.advance_algorithms(
+            self.config.market, self.step_rng("breakthroughs"), self.dt
+        )
         self.firm_table.review_strategies(
-            self.steps, self.strategy_rng, self.config.market, replan=self._levers_changed()
+            self.steps, self.step_rng("strategy"), self.config.market, self._levers_changed()
         )
         self._record(energy, services, funding, dividends)
         self._exits()
@@ -350,6 +357,21 @@ class EfficiencyRaceModel(mesa.Model):
             firms.cumulative_logical_flop[start]
         )
         return 1
+
+    def step_rng(self, mechanism: str) -> np.random.Generator:
+        """The random numbers of one mechanism (:data:`STREAMS`) in this step: a stream of its
+        own, keyed by the run's seed, the mechanism and the time at the end of the step (in
+        millionths of a year since the start, so a yearly review draws the same numbers
+        whatever the step length; 0 before the first step).
+
+        Runs that share a seed (the arms of ``effrace compare``) thus share every draw of every
+        mechanism and step, however many numbers the other mechanisms or earlier steps drew
+        (which depends on R&D, on the firms alive and on when firms re-plan): common random
+        numbers, which narrow the paired differences of a comparison."""
+        root = self.rng.bit_generator.seed_seq
+        when = round(self.steps * self.dt * 1e6)
+        key = (*root.spawn_key, STREAM_TAG, STREAMS[mechanism], when)
+        return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
 
     def _levers_changed(self) -> bool:
         """True in the step a policy lever starts or stops (firms re-plan at once; the step
@@ -666,7 +688,8 @@ class EfficiencyRaceModel(mesa.Model):
         )
         if market.demand_noise > 0:
             tasks *= math.exp(
-                market.demand_noise * self.rng.standard_normal() - market.demand_noise**2 / 2
+                market.demand_noise * self.step_rng("demand").standard_normal()
+                - market.demand_noise**2 / 2
             )
         self.potential_tasks_per_year = tasks / dt
         tokens = self._tokens_per_task(offset + dt / 2)

@@ -310,10 +310,10 @@ def test_a_century_of_every_scenario_stays_physical(name: str) -> None:
 
 
 @pytest.mark.slow
-def test_the_frontier_slows_as_it_nears_each_limit() -> None:
-    # what docs/ceilings_figure.py draws: baseline over a century, yearly frontier levels
-    sc = load_scenario("baseline")
-    sc = dataclasses.replace(sc, run=dataclasses.replace(sc.run, years=100.0))
+def _yearly_frontiers(overrides: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline over a century, seed 0: the best chip design and the best algorithms at the
+    start of every year [log2 FLOP/J, log2 efficiency]."""
+    sc = load_scenario("baseline", {"run.years": 100.0, **overrides})
     model = EfficiencyRaceModel(sc, rng=0, collect_agents=False)
     chips, algorithms = [], []
     while model.running:
@@ -321,16 +321,32 @@ def test_the_frontier_slows_as_it_nears_each_limit() -> None:
             chips.append(float(np.max(model.vendor_table.log2_flop_per_joule)))
             algorithms.append(float(np.max(model.firm_table.log2_algorithmic_efficiency)))
         model.step()
-    chip_rate, algo_rate = np.diff(chips), np.diff(algorithms)
-    headroom = math.log2(1.175e15) - np.array(chips[:-1])
+    return np.array(chips), np.array(algorithms)
+
+
+def _quarter_rates(algorithms: np.ndarray) -> np.ndarray:
+    """Mean yearly rate of each quarter-century (99 yearly rates: the first 24 of each)."""
+    rate = np.diff(algorithms)
+    return np.array([rate[i : i + 24].mean() for i in (0, 25, 50, 75)])
+
+
+def test_the_frontier_slows_as_it_nears_each_limit() -> None:
+    # what docs/ceilings_figure.py draws: baseline over a century, yearly frontier levels
+    chips, algorithms = _yearly_frontiers({})
+    chip_rate = np.diff(chips)
+    headroom = math.log2(1.175e15) - chips[:-1]
     # chips: the far rate (0.45 plus R&D) in the first years, then the ceiling law's
     # g (1 - 2**(-h/2)) as the headroom h goes to 0
     assert chip_rate[:5].min() > 0.4
     assert chip_rate[-10:].max() < 0.01
     late = headroom < 4.0
     assert (np.diff(chip_rate[late]) <= 1e-12).all()  # falls every year once near the ceiling
-    # algorithms: noisy (breakthroughs), but each quarter-century slower than the one before
-    # (99 yearly rates: the first 24 of each quarter)
-    quarters = np.array([algo_rate[i : i + 24].mean() for i in (0, 25, 50, 75)])
-    assert (np.diff(quarters) < 0).all()
+    # algorithms: the ideas law slows each quarter-century against the one before. Random
+    # breakthroughs (the baseline) add noise of about 0.1-0.15 doublings a year to a quarter's
+    # mean rate: enough to swap the last two quarters, whose expected rates differ by less
+    # (measured 1.30, 0.67, 0.26, 0.24), so their order is checked without breakthroughs
+    quarters = _quarter_rates(algorithms)
     assert quarters[0] > 1.2 and quarters[-1] < 0.6
+    assert quarters[0] > quarters[1] > quarters[2]
+    calm = _quarter_rates(_yearly_frontiers({"firms.breakthrough_mean_size_doublings": 0.0})[1])
+    assert (np.diff(calm) < 0).all()

@@ -88,7 +88,7 @@ from sim.scenario import load_scenario, to_dict
 
 def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--years", type=float, default=10.0, help="horizon of every run [yr]")
-    parser.add_argument("--seed", type=int, default=1, help="the common seed of every run")
+    parser.add_argument("--seed", type=int, default=0, help="the common seed of every run")
 
 
 lesson = Lesson("04", "Lesson 4: policy levers and side effects.", _options)
