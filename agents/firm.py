@@ -931,6 +931,11 @@ class Firms(AgentTable):
         )
         self.values_seen = self.values_seen + 1
 
+    def reviews_due(self, step: int, replan: bool = False) -> NDArray[np.bool_]:
+        """The adaptive firms whose strategy review falls in ``step`` (all of them if
+        ``replan``)."""
+        return self.adaptive & ((step % self.review_every_steps == 0) | replan)
+
     def review_strategies(
         self,
         step: int,
@@ -951,7 +956,7 @@ class Firms(AgentTable):
         dollar). Every firm decides on what it saw this step, at once.
         """
         n = len(self)
-        due = self.adaptive & ((step % self.review_every_steps == 0) | replan)
+        due = self.reviews_due(step, replan)
         if n < 2 or not due.any():
             return
         # each firm's draws sit at its own place (common random numbers); the rival is a

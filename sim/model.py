@@ -290,9 +290,10 @@ class EfficiencyRaceModel(mesa.Model):
         self.firm_table.advance_algorithms(
             self.config.market, self.step_rng("breakthroughs"), self.dt
         )
-        self.firm_table.review_strategies(
-            self.steps, self.step_rng("strategy"), self.config.market, self._levers_changed()
-        )
+        replan = self._levers_changed()
+        if self.firm_table.reviews_due(self.steps, replan).any():
+            rng = self.step_rng("strategy")
+            self.firm_table.review_strategies(self.steps, rng, self.config.market, replan)
         self._record(energy, services, funding, dividends)
         self._exits()
         if self.steps >= self.config.run.n_steps:
