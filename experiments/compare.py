@@ -23,11 +23,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.outputs import DEFAULT_SIMULATE, Outputs
+from experiments.outputs import DEFAULT_METRICS, DEFAULT_SIMULATE, Outputs
 from experiments.sweep import SweepSpec, check_values, parameter_type
 
 CONFIDENCE = 0.95
 FAN_QUANTILES = (0.05, 0.5, 0.95)
+COMPARE_METRICS = (
+    *DEFAULT_METRICS,
+    "sum:energy_delivered_mwh",
+    "sum:emissions_t_co2",
+    "sum:government_revenue_usd",
+    "cumulative_profit",
+)
+"""What a comparison reports without ``--metric``: a sweep's default metrics and what a policy
+brief asks first, energy, emissions, the government's revenue and each sector's profit."""
 
 
 def compare_spec(
@@ -64,7 +73,7 @@ def compare_spec(
         fixed=fixed,
         outputs=Outputs.parse(
             list(series) if series is not None else None,
-            list(metrics) if metrics is not None else None,
+            list(metrics) if metrics is not None else list(COMPARE_METRICS),
             "compare",
         ),
         name="compare-" + "-".join(_label(a) for a in arms),
@@ -88,7 +97,11 @@ def _t_quantile(n: int) -> float:
 def paired_differences(
     runs: pd.DataFrame, base: str, metric_columns: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per policy and metric: arm means and the mean paired difference with its 95% CI.
+    """Per policy and metric: arm means and the mean paired difference with its 95% CI, and
+    what the pairing gained: the arms' standard deviations and ``pairing_share``, the paired
+    difference's standard deviation over that of the difference of two independent runs,
+    ``diff_sd / sqrt(base_sd^2 + policy_sd^2)`` (1: pairing gains nothing; an interval as
+    narrow from unpaired runs needs ``1 / pairing_share^2`` times as many).
 
     ``runs`` is a comparison's runs table (scenario, replication, status, metrics). Pairs where
     either run failed or the metric is NaN (e.g. a target never reached) are left out; ``n``
@@ -110,6 +123,9 @@ def paired_differences(
             sd = float(d.std(ddof=1)) if n > 1 else math.nan
             half = _t_quantile(n) * sd / math.sqrt(n) if n > 1 else math.nan
             base_mean = float(b[keep].mean()) if n else math.nan
+            base_sd = float(b[keep].std(ddof=1)) if n > 1 else math.nan
+            policy_sd = float(p[keep].std(ddof=1)) if n > 1 else math.nan
+            unpaired_sd = math.hypot(base_sd, policy_sd)
             summary.append(
                 {
                     "policy": policy,
@@ -122,6 +138,9 @@ def paired_differences(
                     "ci_low": mean - half,
                     "ci_high": mean + half,
                     "relative_change": mean / abs(base_mean) if base_mean else math.nan,
+                    "base_sd": base_sd,
+                    "policy_sd": policy_sd,
+                    "pairing_share": sd / unpaired_sd if unpaired_sd > 0 else math.nan,
                 }
             )
             paired.append(

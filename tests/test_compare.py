@@ -36,6 +36,10 @@ def test_paired_differences_by_hand() -> None:
     half = T_975_2DF / np.sqrt(3)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((2.0 - half, 2.0 + half))
     assert row["relative_change"] == pytest.approx(1.0)
+    # the arms' own spread over the same pairs: sd(1, 2, 3) = 1, sd(2, 4, 6) = 2, so two
+    # independent runs would differ by sqrt(1 + 4); the pairs differ by sd(1, 2, 3) = 1
+    assert (row["base_sd"], row["policy_sd"]) == pytest.approx((1.0, 2.0))
+    assert row["pairing_share"] == pytest.approx(1.0 / np.sqrt(5.0))
     assert summary.set_index("metric").loc["never", "n"] == 1  # only replication 0 has both
     assert np.isnan(summary.set_index("metric").loc["never", "ci_low"])
     assert differences[differences["metric"] == "m"]["difference"].tolist() == [1.0, 2.0, 3.0]
