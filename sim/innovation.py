@@ -162,29 +162,53 @@ def rnd_break_even_spend_usd_per_year(
 # --------------------------------------------------------------------------------------------
 
 
+SUMMED_MEAN = 30.0
+"""Largest Poisson mean whose quantile :func:`poisson_quantile` finds by summing terms; above
+it, SciPy's (the sum would take about the mean in passes)."""
+DRAWN_BREAKTHROUGHS = 32
+"""Breakthroughs a firm draws one by one in a step; the sum of any more is drawn at once."""
+
+
 def poisson_quantile(probability: ArrayLike, mean: ArrayLike) -> NDArray[np.int64]:
     """The smallest count ``k`` with ``P(N <= k) >= probability`` for ``N ~ Poisson(mean)``,
     element-wise: the inverse of the Poisson distribution function [count].
 
     A uniform draw in [0, 1) gives a Poisson draw (inversion), and the count it gives rises
     with the mean for a fixed draw: two runs that share the draw and differ a little in the
-    mean draw the same count, or one more (common random numbers). The probabilities are summed
-    term by term in logs (no underflow of ``exp(-mean)`` for large means) until every element
-    has its count, or its terms are exhausted (a probability that rounding puts above the sum).
+    mean draw the same count, or one more (common random numbers). Means up to
+    :data:`SUMMED_MEAN` sum the distribution's terms until every element has its count, or
+    until the terms left cannot change the sum (a probability that rounding puts above it);
+    larger means use SciPy's quantile. Negative means count 0; a mean that is not finite is an
+    error.
     """
-    u = np.asarray(probability, dtype=float)
-    lam = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
-    log_lam = np.log(np.where(lam > 0.0, lam, 1.0))
+    u, lam = np.broadcast_arrays(
+        np.asarray(probability, dtype=float), np.asarray(mean, dtype=float)
+    )
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("poisson_quantile: every mean must be finite")
+    lam = np.maximum(lam, 0.0)
+    summed = lam <= SUMMED_MEAN
+    count = _summed_poisson_quantile(np.where(summed, u, 0.0), np.where(summed, lam, 0.0))
+    if not summed.all():
+        from scipy import stats
+
+        large = stats.poisson.ppf(u, np.where(summed, 1.0, lam))
+        count = np.where(summed, count, np.maximum(large, 0.0).astype(np.int64))
+    return count
+
+
+def _summed_poisson_quantile(u: FloatArray, lam: FloatArray) -> NDArray[np.int64]:
+    """:func:`poisson_quantile` by summing ``P(N = k)`` for ``k = 0, 1, ...`` (small means)."""
     count = np.zeros(u.shape, dtype=np.int64)
-    log_term = -lam  # log P(N = 0)
-    cdf = np.exp(log_term)
+    term = np.exp(-lam)  # P(N = 0)
+    cdf = term.copy()
     searching = u > cdf
     while searching.any():
         count = count + searching
-        log_term = np.where(searching, log_term + log_lam - np.log(np.maximum(count, 1)), log_term)
-        term = np.exp(log_term)
+        term = np.where(searching, term * lam / np.maximum(count, 1), term)
         cdf = np.where(searching, cdf + term, cdf)
-        searching &= (u > cdf) & ((term > 0.0) | (count < lam))
+        # past the mode, terms below the sum's last bit can no longer reach u
+        searching &= (u > cdf) & ((count < lam) | (term > cdf * 2.0**-53))
     return count
 
 
@@ -211,9 +235,11 @@ def breakthrough_doublings(
     Each firm's draws have a place of their own in the stream, so they do not depend on the
     other firms' rates, nor its count on anything but its own mean: one uniform per place for
     the count (:func:`poisson_quantile`), then one unit exponential per place for each
-    breakthrough, column by column. ``keys`` (default: the position) is each firm's place among
-    ``n_keys`` (default: the number of firms); a firm keeps its key whichever firms are alive,
-    so two runs with the same stream give a firm the same draws (common random numbers).
+    breakthrough, column by column (beyond :data:`DRAWN_BREAKTHROUGHS`, the sum of the rest at
+    once, a gamma quantile of one more uniform). ``keys`` (default: the position) is each
+    firm's place among ``n_keys`` (default: the number of firms); a firm keeps its key
+    whichever firms are alive, so two runs with the same stream give a firm the same draws
+    (common random numbers). ``rng`` should be this mechanism's own stream for the step.
     """
     rate = np.maximum(np.asarray(rate_doublings_per_year, dtype=float), 0.0)
     size = np.broadcast_to(np.asarray(mean_size_doublings, dtype=float), rate.shape)
@@ -227,8 +253,14 @@ def breakthrough_doublings(
         rng.random(width)[place], np.where(random, rate * dt_years / scale, 0.0)
     )
     units = np.zeros(rate.shape)
-    for k in range(int(count.max())):
+    for k in range(min(int(count.max()), DRAWN_BREAKTHROUGHS)):
         units += np.where(count > k, rng.standard_exponential(width)[place], 0.0)
+    rest = count - DRAWN_BREAKTHROUGHS
+    if (rest > 0).any():
+        from scipy import special
+
+        more = special.gammaincinv(np.maximum(rest, 1), rng.random(width)[place])
+        units += np.where(rest > 0, more, 0.0)
     return np.where(random, units * scale, rate * dt_years)
 
 

@@ -127,7 +127,9 @@ class EfficiencyRaceModel(mesa.Model):
     scenario : the whole set-up (:class:`sim.params.Scenario`), or the name or path of a
         scenario file (:func:`sim.scenario.load_scenario`).
     rng : seed or generator for the model's random numbers; ``None`` draws fresh entropy (as
-        Mesa does) and records it in ``model.seed``, so the run can be repeated.
+        Mesa does) and records it in ``model.seed``, so the run can be repeated. An int or a
+        :class:`numpy.random.SeedSequence` keys every mechanism's streams (:meth:`step_rng`);
+        a generator gives them entropy drawn from it.
     collect_agents : keep the agents table (one row per agent per step); sweeps that read
         model-level columns only switch it off.
     **kwargs : scenario parameters as keywords, a double underscore for each dot
@@ -156,6 +158,14 @@ class EfficiencyRaceModel(mesa.Model):
             rng = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
         super().__init__(rng=rng)
         self.seed = rng if isinstance(rng, int) else None
+        # the root of every mechanism's streams (step_rng): the seed's own SeedSequence, or,
+        # for a generator passed in, entropy drawn from it (two models given one generator
+        # differ, as they would drawing from it in turn)
+        self._stream_root: np.random.SeedSequence = (
+            np.random.SeedSequence(rng.integers(2**63, size=2).tolist())
+            if isinstance(rng, np.random.Generator)
+            else self.rng.bit_generator.seed_seq
+        )
         self.config = scenario  # not `scenario`: Mesa >= 3.4 owns Model.scenario
         for keyword, value in kwargs.items():
             setattr(self, keyword, value)  # as Mesa's batch_run reports model parameters
@@ -369,7 +379,7 @@ class EfficiencyRaceModel(mesa.Model):
         mechanism and step, however many numbers the other mechanisms or earlier steps drew
         (which depends on R&D, on the firms alive and on when firms re-plan): common random
         numbers, which narrow the paired differences of a comparison."""
-        root = self.rng.bit_generator.seed_seq
+        root = self._stream_root
         when = round(self.steps * self.dt * 1e6)
         key = (*root.spawn_key, STREAM_TAG, STREAMS[mechanism], when)
         return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))

@@ -10,15 +10,27 @@ from sim.run import simulate
 from sim.scenario import load_scenario
 
 
+THRESHOLDS = (0.3, 0.4)
+"""Entry thresholds set by hand (the hazard each entrant waits for, drawn Exp(1) in a run), so
+that what the tests check does not hang on one seed's draws."""
+
+
+def _entering(scenario, seed: int = 0) -> EfficiencyRaceModel:  # type: ignore[no-untyped-def]
+    model = EfficiencyRaceModel(scenario, rng=seed)
+    assert len(model._entry_thresholds) == len(THRESHOLDS)  # baseline's pool of two
+    model._entry_thresholds = np.array(THRESHOLDS)
+    return model
+
+
 def _run(hurdle: float, years: float = 6.0):
     scenario = load_scenario(
         "baseline", {"market.hurdle_rate_per_year": hurdle, "run.years": years}
     )
-    return scenario, simulate(scenario, 0)
+    return scenario, simulate(scenario, model=_entering(scenario))
 
 
 def test_entrants_enter_when_returns_beat_the_hurdle_one_a_year_behind_the_frontier():
-    scenario, result = _run(hurdle=0.02)  # entry is random: seed 0 has two entrants by 2030
+    scenario, result = _run(hurdle=0.02)
     firms = result.agents[result.agents.agent_type == "firm"]
     pool = [f for f in scenario.firms if f.entry_year > scenario.run.start_year]
     assert pool, "baseline declares a pool of entrants"
@@ -54,7 +66,7 @@ def test_entry_dates_do_not_move_with_the_step():
             "baseline",
             {"market.hurdle_rate_per_year": 0.02, "run.years": 6.0, "run.steps_per_year": steps},
         )
-        firms = simulate(scenario, 0).agents.query("agent_type == 'firm'")
+        firms = simulate(scenario, model=_entering(scenario)).agents.query("agent_type == 'firm'")
         dates[steps] = firms.groupby("name").year.min().filter(like="Entrant")
     assert len(dates[12]) == 2
     np.testing.assert_allclose(dates[24], dates[12], atol=1.0 / 12 + 1e-9)

@@ -155,11 +155,45 @@ def test_poisson_quantile_inverts_the_distribution_function(mean: float) -> None
 
 
 def test_poisson_quantile_ends_where_rounding_leaves_the_sum_below_the_draw() -> None:
-    # the largest draw below 1 can exceed every partial sum of the terms: the count stops once
-    # the terms underflow past the mean instead of looping for ever
+    # at means 0.01 and 0.1 the summed terms never reach the largest draw below 1: the sum stops
+    # once the terms left fall below its last bit (7 and 10 terms), not when they underflow to 0
+    # (92 and 122 terms); the exact quantile is at most one below
     top = np.nextafter(1.0, 0.0)
-    k = innovation.poisson_quantile([top, top], [3.0, 500.0])
-    assert 3 < k[0] < 60 and 500 < k[1] < 800
+    count = innovation.poisson_quantile([top, top], [0.01, 0.1])
+    np.testing.assert_array_equal(count, [7, 10])
+    for k, mean in zip(count, (0.01, 0.1), strict=True):
+        assert 1.0 - _poisson_cdf(int(k) - 2, mean) > 2.0**-53  # so the exact one is k - 1 or k
+
+
+@pytest.mark.parametrize("mean", [30.5, 250.0, 1e5])
+def test_poisson_quantile_of_large_means_is_scipys(mean: float) -> None:
+    from scipy import stats
+
+    u = np.array([0.0, 1e-9, 0.1, 0.5, 0.9, 1 - 1e-9])
+    expected = np.maximum(stats.poisson.ppf(u, mean), 0).astype(int)
+    np.testing.assert_array_equal(innovation.poisson_quantile(u, mean), expected)
+
+
+def test_poisson_quantile_broadcasts_and_refuses_a_mean_that_is_not_finite() -> None:
+    np.testing.assert_array_equal(innovation.poisson_quantile(0.5, [0.0, 1.0, 100.0]), [0, 1, 100])
+    for bad in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="finite"):
+            innovation.poisson_quantile([0.5, 0.5], [1.0, bad])
+
+
+def test_breakthroughs_keep_their_law_when_a_step_has_many() -> None:
+    # size 0.02 at 2 doublings a year: 100 breakthroughs a year on average, more than are
+    # drawn one by one (the rest's sum is one gamma draw); mean 2, variance 2 * 0.02 * 2
+    n = 100_000
+    draws = innovation.breakthrough_doublings(np.full(n, 2.0), 1.0, 0.02, np.random.default_rng(4))
+    assert abs(draws.mean() - 2.0) < 4 * math.sqrt(0.08 / n)
+    assert draws.var() == pytest.approx(0.08, rel=0.03)
+    # and a size a million times smaller (1e8 a year) is drawn as fast, within 5 standard
+    # deviations of its mean (relative sd sqrt(2 size / (rate dt)) = 4.9e-4)
+    tiny = innovation.breakthrough_doublings(
+        np.full(12, 2.0), 1 / 12, 2e-8, np.random.default_rng(4)
+    )
+    np.testing.assert_allclose(tiny, 2.0 / 12, rtol=5 * math.sqrt(2 * 2e-8 / (2.0 / 12)))
 
 
 @settings(max_examples=60, deadline=None)
