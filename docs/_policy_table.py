@@ -84,9 +84,7 @@ def table(replications: int, workers: int) -> str:
         "change against baseline with its 95% interval: for a quantity positive in every run, "
         "the geometric mean of the paired ratios (its interval from the logs, so it never "
         "passes -100%); otherwise (a profit that can be negative, revenue that is zero without "
-        "the policy) the mean paired difference itself. Logical compute, which late R&D "
-        "breakthroughs dominate, varies several-fold between paired runs, so read its interval, "
-        "not its point (docs/sweeps.md, reading the intervals).",
+        "the policy) the mean paired difference itself. " + _compute_note(runs, policies),
         "",
         "| policy | mechanism | " + " | ".join(columns.values()) + " |",
         "|---|---|" + "---|" * len(columns),
@@ -108,6 +106,29 @@ def table(replications: int, workers: int) -> str:
                 )
         lines.append(f"| `{policy}` | {MECHANISMS[policy]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _compute_note(runs: pd.DataFrame, policies: list[str]) -> str:
+    """What the table's caption says of logical compute: how far the baseline's own sum and the
+    paired ratio spread between seeds (largest over smallest), for the policies that spread the
+    ratio least and most."""
+    column = "sum_compute_logical_flop"
+    base = runs[runs["scenario"] == "baseline"].set_index("replication")[column]
+    spread = {}
+    for policy in policies:
+        ratio = runs[runs["scenario"] == policy].set_index("replication")[column] / base
+        spread[policy] = float(ratio.max() / ratio.min())
+    least, most = min(spread, key=spread.__getitem__), max(spread, key=spread.__getitem__)
+    return (
+        "Logical compute, which a few large late R&D breakthroughs dominate, is heavy-tailed "
+        f"(the baseline's own sum varies {float(base.max() / base.min()):.0f}-fold across the "
+        "seeds): common draws hold its paired ratio close where a lever leaves R&D nearly "
+        "alone (the ratio's largest value over its smallest across the seeds is "
+        f"{spread[least]:.2f} in `{least}`), but where a lever changes R&D or chips, one "
+        "breakthrough drawn in one arm and not the other still moves it far "
+        f"({spread[most]:.0f} in `{most}`), so read its interval, not its point "
+        "(docs/sweeps.md, reading the intervals)."
+    )
 
 
 def _ratio_interval(
