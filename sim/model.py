@@ -55,8 +55,9 @@ STREAMS = {"entry": 0, "demand": 1, "breakthroughs": 2, "strategy": 3}
 (:meth:`EfficiencyRaceModel.step_rng`; entry draws its thresholds once, at step 0) -> its
 number in the stream's key."""
 STREAM_TAG = 0x5EED
-"""First element of the streams' keys below the seed's: no stream Mesa's or numpy's
-``spawn`` makes from the seed (keys 0, 1, ...) has it."""
+"""First element of the streams' keys after the seed's own: it sets them apart from the
+children a seed's ``SeedSequence.spawn`` makes (keys 0, 1, ..., such as a sweep's replications
+when they are given a spawned seed) as long as fewer than 24,301 are spawned."""
 
 
 def _names(name: str, count: int) -> list[str]:

@@ -53,3 +53,18 @@ def test_a_yearly_review_draws_the_same_numbers_whatever_the_step() -> None:
             model.step()
         draws.append(model.step_rng("strategy").random(4))
     np.testing.assert_array_equal(draws[1], draws[0])
+
+
+def test_a_generator_passed_in_gives_the_streams_entropy_drawn_from_it() -> None:
+    def demand_draws(rng: np.random.Generator) -> np.ndarray:
+        model = EfficiencyRaceModel("baseline", rng=rng, collect_agents=False)
+        model.step()
+        return model.step_rng("demand").random(3)
+
+    # a fresh generator of a seed gives the same run every time
+    np.testing.assert_array_equal(
+        demand_draws(np.random.default_rng(9)), demand_draws(np.random.default_rng(9))
+    )
+    # two models drawing in turn from one generator differ, as two runs drawing from it would
+    shared = np.random.default_rng(9)
+    assert not np.array_equal(demand_draws(shared), demand_draws(shared))

@@ -9,7 +9,6 @@ from sim.model import EfficiencyRaceModel
 from sim.run import simulate
 from sim.scenario import load_scenario
 
-
 THRESHOLDS = (0.3, 0.4)
 """Entry thresholds set by hand (the hazard each entrant waits for, drawn Exp(1) in a run), so
 that what the tests check does not hang on one seed's draws."""
