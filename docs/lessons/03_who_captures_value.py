@@ -635,13 +635,15 @@ lesson.print_key_numbers()
 # *efficiency* does not last: knowledge *spills over*, so followers' algorithms catch up toward
 # the leader's, faster when a lab releases open weights. Figure 1's bars show the result: the
 # links a lab *buys* (site, chips) are nearly the same for everyone, and even the link it owns,
-# algorithms, ends only about a doubling apart across labs, a small part of what each gained
-# (K3): luck opens gaps (K3's widest), spillovers close them again. Compare with lesson 2, where
-# a faster own rate compounded into a permanent lead: here the rates are endogenous and leaks
-# are fast. And yet the last lead holds (C1): the lab that leads in the 2030s leads to the end,
-# ahead of the runner-up by a point or so of the market, not by a hair (K4 and the summary's
-# market shares). Its model is at best a hair better, which buyers hardly notice (next
-# paragraph); it is ahead on *users*: buyers stay with the model they know.
+# algorithms, ends only a fraction of a doubling apart across labs (about a fifth of one at
+# seed 0, up to about half with other seeds), a small part of what each gained (K3): luck opens
+# gaps of several doublings (K3's widest), spillovers close them again. Compare with lesson 2,
+# where a faster own rate compounded into a permanent lead: here the rates are endogenous and
+# leaks are fast. And yet the last lead holds (C1): the lab that leads in the 2030s leads to the
+# end, if narrowly: ahead of the runner-up by 0.4 points of the market at seed 0 (from a few
+# hundredths of a point to about two points over seeds 0-5; K4 and the summary's market
+# shares). Its model is at best a hair better, which buyers hardly notice (next paragraph); it
+# is ahead on *users*: buyers stay with the model they know.
 #
 # **Why buyers stop caring about quality (P2; K4, figure 2).** Buyers value a model by the share
 # of tasks it gets right, $e^{-(L - E)/\ell}$: bounded at 100%. Early on models differ by
