@@ -357,12 +357,13 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "AI-services revenue 2024",
         "USD/yr",
-        (8e9, 3e10),
+        (8e9, 2e10),
         (3e9, 8e10),
         "OpenAI about 3.7 bn USD in calendar 2024, Anthropic about 1 bn a year annualised at "
         "its end, Microsoft's AI business 13 bn a year annualised in January 2025 (with "
         "infrastructure, overlapping OpenAI's sales): 15-18 bn annualised, about 10 bn in 2024; "
-        "the upper end leaves room for labs they do not name (docs/model.md section 7)",
+        "the upper end, 20 bn, is the annualised rate with a little room for labs they do not "
+        "name (docs/model.md section 7)",
     ),
     Target(
         "new chip design FLOP/J 2020",
