@@ -86,7 +86,10 @@ def add_parser(sub: Any) -> None:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override in every arm"
     )
     c.add_argument(
-        "--metric", action="append", metavar="SPEC", help="metric to compare (repeatable)"
+        "--metric",
+        action="append",
+        metavar="SPEC",
+        help="metric to compare (repeatable; replaces the default ones)",
     )
     c.add_argument("--series", action="append", metavar="COLUMN", help="series for fan charts")
     c.add_argument("--json", action="store_true", help="print the table as JSON")
