@@ -330,6 +330,7 @@ def _quarter_rates(algorithms: np.ndarray) -> np.ndarray:
     return np.array([rate[i : i + 24].mean() for i in (0, 25, 50, 75)])
 
 
+@pytest.mark.slow  # two century-long runs, about 5 s
 def test_the_frontier_slows_as_it_nears_each_limit() -> None:
     # what docs/ceilings_figure.py draws: baseline over a century, yearly frontier levels
     chips, algorithms = _yearly_frontiers({})
