@@ -61,8 +61,9 @@ class Firms(AgentTable):
         self.review_every_steps = np.maximum(
             1, np.round(column(params, "review_every_years") / dt)
         ).astype(int)
-        # each firm's place in a step's random numbers (its entry in the scenario): a firm
-        # keeps it whichever firms are alive, so runs that share a seed give it the same draws
+        # each firm's place in a step's random numbers (its row among the scenario's firms,
+        # potential entrants included): a firm keeps it whichever firms are alive, so runs
+        # that share a seed give it the same draws
         self.draw_key = np.arange(n)
         self.n_draw_keys = n
         self.lifetime_years = column(params, "chip_lifetime_years")
