@@ -122,12 +122,15 @@ def _compute_note(runs: pd.DataFrame, policies: list[str]) -> str:
     return (
         "Logical compute, which a few large late R&D breakthroughs dominate, is heavy-tailed "
         f"(the baseline's own sum varies {float(base.max() / base.min()):.0f}-fold across the "
-        "seeds): common draws hold its paired ratio close where a lever leaves R&D nearly "
-        "alone (the ratio's largest value over its smallest across the seeds is "
-        f"{spread[least]:.2f} in `{least}`), but where a lever changes R&D or chips, one "
-        "breakthrough drawn in one arm and not the other still moves it far "
-        f"({spread[most]:.0f} in `{most}`), so read its interval, not its point "
-        "(docs/sweeps.md, reading the intervals)."
+        "seeds): the paired ratio's largest value over its smallest across these seeds ranges "
+        f"from {spread[least]:.2f} in `{least}` to {spread[most]:.0f} in `{most}`, and one "
+        "breakthrough drawn in one arm and not the other can move it far in any policy (another "
+        "set of seeds can give a point outside these intervals), so read its interval, not its "
+        "point (docs/sweeps.md, reading the intervals). A lever's start alone moves the "
+        "results by about 1%: adaptive firms re-plan when any lever starts (3.3.13), and a cap "
+        "of 1e9 MW that never binds raises energy and emissions by 1.2% [0.2%, 2.1%] and "
+        "lowers the best final relative excess loss by 1.6% (8 seeds), so effects of that size "
+        "are not the lever's own."
     )
 
 
