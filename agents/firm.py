@@ -66,6 +66,8 @@ class Firms(AgentTable):
         # that share a seed give it the same draws
         self.draw_key = np.arange(n)
         self.n_draw_keys = n
+        # the step of each firm's last strategy review (0: none yet), which paces the next
+        self.last_review_step = np.zeros(n, dtype=int)
         self.lifetime_years = column(params, "chip_lifetime_years")
         life = np.maximum(1, np.round(self.lifetime_years / dt)).astype(int)
         self.life_steps = life
@@ -954,7 +956,9 @@ class Firms(AgentTable):
         in log-odds with exploration noise: ``training_share`` by the value of the next
         logical FLOP in training against serving, ``chip_share`` by the value of the next
         logical FLOP against what it costs (above 1 a dollar of compute returns more than a
-        dollar). Every firm decides on what it saw this step, at once.
+        dollar). Every firm decides on what it saw this step, at once. A review moves at a
+        pace: by the part of a review period since the firm's last review (1 at scheduled
+        reviews; docs/model.md 3.3.13), so a re-plan adds no adjustment of its own.
         """
         n = len(self)
         due = self.reviews_due(step, replan)
@@ -965,10 +969,15 @@ class Firms(AgentTable):
         place = self.draw_key
         rival = np.minimum((rng.random(self.n_draw_keys)[place] * n).astype(int), n - 1)
         draws = rng.standard_normal((2, self.n_draw_keys))[:, place]
-        imitate = due & (
-            rng.random(self.n_draw_keys)[place]
-            < strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
-        )
+        # strategy moves at a pace per review period: a review moves shares by the part of a
+        # period since the firm's last one (1 at scheduled reviews), so a re-plan soon after a
+        # review moves little and the next scheduled review the rest, and re-planning when a
+        # lever starts adds no adjustment of its own
+        pace = np.minimum((step - self.last_review_step) / self.review_every_steps, 1.0)
+        chance = strategy.imitation_probability(self.recent_profit_usd_per_year, rival)
+        chance = np.where(pace >= 1.0, chance, 1.0 - (1.0 - chance) ** pace)
+        imitate = due & (rng.random(self.n_draw_keys)[place] < chance)
+        self.last_review_step = np.where(due, step, self.last_review_step)
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
         fpt = self.flop_per_token
         to_training = strategy.log_ratio_signal(train, serve)
@@ -976,11 +985,12 @@ class Firms(AgentTable):
             np.maximum(train, serve), self.cost_usd_per_token / fpt
         )
         noise = self.imitation_noise
+        pace_step, pace_noise = self.strategy_step * pace, noise * np.sqrt(pace)
         moved_training = strategy.adjust_share(
-            self.training_share, to_training, self.strategy_step, noise, draws[0]
+            self.training_share, to_training, pace_step, pace_noise, draws[0]
         )
         moved_chips = strategy.adjust_share(
-            self.chip_share, to_chips, self.strategy_step, noise, draws[1]
+            self.chip_share, to_chips, pace_step, pace_noise, draws[1]
         )
         bounds = (strategy.SHARE_BOUND, 1.0 - strategy.SHARE_BOUND)
         copied_training = np.clip(self.training_share[rival] + noise * draws[0], *bounds)

@@ -126,11 +126,7 @@ def _compute_note(runs: pd.DataFrame, policies: list[str]) -> str:
         f"from {spread[least]:.2f} in `{least}` to {spread[most]:.0f} in `{most}`, and one "
         "breakthrough drawn in one arm and not the other can move it far in any policy (another "
         "set of seeds can give a point outside these intervals), so read its interval, not its "
-        "point (docs/sweeps.md, reading the intervals). A lever's start alone moves the "
-        "results by about 1%: adaptive firms re-plan when any lever starts (3.3.13), and a cap "
-        "of 1e9 MW that never binds raises energy and emissions by 1.2% [0.2%, 2.1%] and "
-        "lowers the best final relative excess loss by 1.6% (8 seeds), so effects of that size "
-        "are not the lever's own."
+        "point (docs/sweeps.md, reading the intervals)."
     )
 
 

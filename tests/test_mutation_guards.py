@@ -509,23 +509,33 @@ def test_funding_compounds_the_wanted_growth_of_capital_over_the_step(
 def test_a_policy_change_makes_every_adaptive_firm_review_at_once() -> None:
     """``replan`` (a lever starts or stops) makes adaptive firms review off their schedule;
     without it nothing moves off schedule. (Mutant: ``schedule & replan``, so a lever change
-    alone moves nobody, nor does the schedule alone.)"""
+    alone moves nobody, nor does the schedule alone.) A review moves shares at a pace: by the
+    part of a review period since the firm's last review, so a re-plan followed by the
+    scheduled review moves them exactly as far as the scheduled review alone (no exploration
+    noise, equal profits: no imitation)."""
     market = MarketParams()
-    firms = _firms(3, adaptive=True)
+
+    def firms_seeing_values() -> Firms:
+        firms = _firms(3, adaptive=True)
+        firms.imitation_noise = np.zeros(3)
+        firms.training_value_usd_per_flop = np.array([2.0, 1.5, 0.5])
+        firms.serving_value_usd_per_flop = np.array([1.0, 1.0, 1.0])
+        return firms
+
+    firms = firms_seeing_values()
     every = int(firms.review_every_steps[0])
     assert every > 1
-    firms.training_value_usd_per_flop = np.array([2.0, 1.0, 0.5])
-    firms.serving_value_usd_per_flop = np.array([1.0, 1.0, 1.0])
     before = firms.training_share.copy()
     firms.review_strategies(1, np.random.default_rng(0), market, replan=False)
     np.testing.assert_array_equal(firms.training_share, before)
     firms.review_strategies(1, np.random.default_rng(0), market, replan=True)
     assert (firms.training_share != before).all()
-    scheduled = _firms(3, adaptive=True)
-    scheduled.training_value_usd_per_flop = np.array([2.0, 1.0, 0.5])
-    scheduled.serving_value_usd_per_flop = np.array([1.0, 1.0, 1.0])
+    scheduled = firms_seeing_values()
     scheduled.review_strategies(every, np.random.default_rng(0), market)
-    np.testing.assert_allclose(scheduled.training_share, firms.training_share, rtol=1e-15)
+    moved, full = firms.training_share - before, scheduled.training_share - before
+    assert (np.abs(moved) < np.abs(full)).all()  # a re-plan a step in moves 1/every of a review
+    firms.review_strategies(every, np.random.default_rng(0), market)  # the rest of the period
+    np.testing.assert_allclose(firms.training_share, scheduled.training_share, rtol=1e-12)
 
 
 def test_marginal_values_of_compute_are_averaged_over_a_review_period(
