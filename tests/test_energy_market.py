@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _tables import suppliers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,6 @@ from agents.supplier import Suppliers
 from experiments.cli import main
 from sim import capacity, law, markets
 from sim.errors import UserError
-from sim.ledger import Ledger
 from sim.model import EfficiencyRaceModel
 from sim.params import HOURS_PER_YEAR, JOULES_PER_MWH, FirmParams, SupplierParams
 from sim.policies import ActivePolicies
@@ -125,13 +125,6 @@ def test_auction_energy_cap_cuts_the_lowest_bids() -> None:
 # --------------------------------------------------------------------------------------------
 # suppliers
 # --------------------------------------------------------------------------------------------
-
-
-def suppliers(*params: SupplierParams, cash_usd: float = 1e12) -> tuple[Suppliers, Ledger]:
-    table = Suppliers(params, [f"s{i}" for i in range(len(params))], steps_per_year=12)
-    ledger = Ledger()
-    ledger.transfer("capital", [cash_usd] * len(params), "investors", table.accounts)
-    return table, ledger
 
 
 def test_capacity_arrives_part_way_through_a_step() -> None:

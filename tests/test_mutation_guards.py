@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _tables import suppliers
 
 from agents.firm import Firms
 from agents.supplier import UTILISATION_MEMORY_YEARS, Suppliers
@@ -192,9 +193,7 @@ def test_a_pro_rata_cap_share_sets_a_suppliers_utilisation() -> None:
     that share, not against what it could deliver: 50 MW asked of a 25 MW share is a
     utilisation of 2 this step, smoothed over ``UTILISATION_MEMORY_YEARS`` (exact weights).
     (Mutant: utilisation against the deliverable energy alone, 0.5 here.)"""
-    table = Suppliers([SupplierParams(capacity_mw=100.0)], ["grid"], steps_per_year=12)
-    ledger = Ledger()
-    ledger.transfer("capital", [1e9], "investors", table.accounts)
+    table, ledger = suppliers(SupplierParams(capacity_mw=100.0), cash_usd=1e9)
     policies = ActivePolicies()
     table.post_offer(1, 0.0, policies, DT)
     table.fix_step_rate(policies, DT)

@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from _tables import suppliers
 
-from agents.supplier import Suppliers
 from agents.vendor import Vendors
 from sim import markets
 from sim.ledger import Ledger
@@ -37,9 +37,7 @@ def test_the_kept_pue_is_one_plus_the_overhead(model: EfficiencyRaceModel) -> No
 
 
 def test_a_supplier_with_enough_capacity_orders_nothing_and_books_no_investment() -> None:
-    table = Suppliers([SupplierParams(capacity_mw=100.0)], ["grid"], steps_per_year=12)
-    ledger = Ledger()
-    ledger.transfer("capital", [1e9], "investors", table.accounts)
+    table, ledger = suppliers(SupplierParams(capacity_mw=100.0), cash_usd=1e9)
     policies = ActivePolicies()
     table.post_offer(1, 0.0, policies, DT)
     table.fix_step_rate(policies, DT)
