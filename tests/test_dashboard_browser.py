@@ -8,7 +8,7 @@ Fails on any browser console error, HTTP status >= 400, request to a host other 
 machine (such requests are also aborted, so the test never leaves the machine), and on
 "Could not load URL" (an asset missing from solara-assets) or "Traceback" in the server's log.
 Screenshots at 1024x768 and 1440x900 go to $EFFRACE_DASHBOARD_SCREENSHOTS (a folder) when set
-(docs/dashboard.png is made so).
+(docs/_dashboard_screenshot.py makes docs/dashboard.png).
 """
 
 from __future__ import annotations
