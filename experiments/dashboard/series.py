@@ -295,7 +295,7 @@ FIGURES: dict[str, FigureDef] = {
                 ),
                 Row(
                     "share of the power asked for that was delivered",
-                    (Trace("served_share", "delivered / asked for", "#2c7bb6"),),
+                    (Trace("served_share", "delivered / asked for", "#000000"),),
                     percent=True,
                 ),
             ),
