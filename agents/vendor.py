@@ -31,9 +31,11 @@ class Vendors(AgentTable):
     the price further (:func:`sim.markets.chip_scarcity_price`) and rations the rest.
 
     Capacity [chips/yr] must be built: a vendor orders fab and packaging capacity with its own
-    cash when the demand it forecasts for the end of the lead time passes a share of what it has
-    built or ordered (:func:`sim.capacity.capacity_order`), and the order arrives after the
-    lead time. Orders in the pipeline are tranches ``[vendor, slot]`` (amount, arrival window);
+    cash when the demand it forecasts for the end of the lead time passes a share of what will
+    then stand of what it has built or ordered (:func:`sim.capacity.capacity_order`), and the
+    order arrives after the lead time. Capacity retires at the rate its capital is depreciated,
+    1/``capacity_life_years`` (:func:`sim.capacity.retiring_capacity_over_step`): a node's
+    tools stop making the current design. Orders in the pipeline are tranches ``[vendor, slot]`` (amount, arrival window);
     the capacity within a step is their exact integral (:func:`sim.capacity.capacity_over_step`),
     so it does not depend on the step length. At the start the pipeline holds the orders that
     continue the past growth (``capacity_doublings_per_year``) over one lead time.
@@ -118,6 +120,7 @@ class Vendors(AgentTable):
         )
         self.capacity_investment_usd = np.zeros(n)
         self.ordered_chips_per_year = np.zeros(n)
+        self.cancelled_chips_per_year = np.zeros(n)  # orders in flight cut this step
 
     @property
     def flop_per_joule(self) -> FloatArray:
@@ -173,27 +176,36 @@ class Vendors(AgentTable):
         """Capacity ordered and not yet fully delivered [chips/yr], per vendor."""
         return self.pipeline_chips_per_year.sum(axis=1)
 
+    def _capacity_state(
+        self,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.intp], FloatArray]:
+        """What :mod:`sim.capacity`'s retiring pipelines take: capacity built [chips/yr], the
+        tranches (amounts [chips/yr], arrival windows [yr], owners, flat) and the rate at
+        which capacity retires, 1/``capacity_life_years`` [1/yr]."""
+        n, slots = self.pipeline_chips_per_year.shape
+        return (
+            self.capacity_chips_per_year,
+            self.pipeline_chips_per_year.ravel(),
+            self.pipeline_start_years.ravel(),
+            self.pipeline_end_years.ravel(),
+            np.arange(n).repeat(slots),  # each slot's vendor
+            1.0 / self.capacity_life_years,
+        )
+
     def post_offer(self, years: float, dt: float) -> None:
         """Take delivery of the capacity arriving over [years, years + dt] [yr since the start];
         set this step's list price [USD/chip] and the chips it can deliver (capacity integrated
         over the step)."""
         self.price_usd = self.unit_cost_usd * (1.0 + self.markup)
         self.list_price_usd = self.price_usd.copy()
-        n, slots = self.pipeline_chips_per_year.shape
-        at_end, mean, arrived = capacity.capacity_over_step(
-            years,
-            dt,
-            self.capacity_chips_per_year,
-            self.pipeline_chips_per_year.ravel(),
-            self.pipeline_start_years.ravel(),
-            self.pipeline_end_years.ravel(),
-            np.arange(n).repeat(slots),  # each slot's vendor
+        # capacity retires over the life it is depreciated over (the tools of a node stop
+        # making the current design), exactly: :func:`sim.capacity.retiring_capacity_over_step`
+        at_end, mean, arrived, built = capacity.retiring_capacity_over_step(
+            years, dt, *self._capacity_state()
         )
+        self.capacity_chips_per_year = built
         if arrived.any():  # delivered orders leave the pipeline
-            done = arrived.reshape(n, slots)
-            self.capacity_chips_per_year = self.capacity_chips_per_year + np.where(
-                done, self.pipeline_chips_per_year, 0.0
-            ).sum(axis=1)
+            done = arrived.reshape(self.pipeline_chips_per_year.shape)
             self.pipeline_chips_per_year = np.where(done, 0.0, self.pipeline_chips_per_year)
         self.capacity_end_chips_per_year = at_end
         self.deliverable_chips = mean * dt
@@ -204,9 +216,11 @@ class Vendors(AgentTable):
 
         The demand rate is averaged over ``demand_memory_years`` (exact exponential weights),
         projected over the lead time at the growth the vendor forecasts
-        (:func:`sim.capacity.planned_demand`), and the order restores a level
-        (:func:`sim.capacity.capacity_order`), so what is ordered does not depend on the step
-        length. It arrives as one lump a lead time later."""
+        (:func:`sim.capacity.planned_demand`), and the order restores a level against the
+        capacity that will still stand when it arrives, net of retirement
+        (:func:`sim.capacity.capacity_order`, :func:`sim.capacity.retiring_capacity_at`), so
+        what is ordered does not depend on the step length. It arrives as one lump a lead time
+        later."""
         rate = np.asarray(demand_chips, dtype=float) / dt
         weight = -np.expm1(-dt / self.demand_memory_years)
         last = self.demand_chips_per_year
@@ -226,10 +240,15 @@ class Vendors(AgentTable):
             ),
             self.lead_time_years,
         )
+        # what will still stand when an order placed now arrives
+        standing = capacity.retiring_capacity_at(
+            years, self.lead_time_years, *self._capacity_state()
+        )
+        standing = self._cancel_excess(years, np.asarray(expected), standing)
         order = np.asarray(
             capacity.capacity_order(
                 expected,
-                self.capacity_chips_per_year + self.pipeline_total_chips_per_year,
+                standing,
                 self.invest_above_utilisation,
                 self.capacity_growth_per_order,
             )
@@ -250,6 +269,33 @@ class Vendors(AgentTable):
         self.capacity_investment_usd = paid
         self.ordered_chips_per_year = order
         self._place(order, years + self.lead_time_years)
+
+    def _cancel_excess(
+        self, years: float, expected: FloatArray, standing: FloatArray
+    ) -> FloatArray:
+        """Cut the orders not yet arriving (pro rata) so that what will stand a lead time
+        after ``years`` [yr since the start] is no more than the level the vendor orders up
+        to for the demand it expects then, ``expected`` [chips/yr] (foundries push out and
+        cancel tool orders when demand turns); return what will then stand [chips/yr]. What
+        was paid for a cancelled order is sunk: it stays in capital and is depreciated."""
+        level = expected * (1.0 + self.capacity_growth_per_order) / self.invest_above_utilisation
+        pending = self.pipeline_start_years > years + 1e-9
+        built, amounts, *tranches = self._capacity_state()
+        cancellable = capacity.retiring_capacity_at(
+            years,
+            self.lead_time_years,
+            np.zeros_like(built),
+            np.where(pending.ravel(), amounts, 0.0),
+            *tranches,
+        )
+        keep = np.asarray(capacity.cancel_to_level(standing, level, cancellable))
+        self.cancelled_chips_per_year = np.where(pending, self.pipeline_chips_per_year, 0.0).sum(
+            axis=1
+        ) * (1.0 - keep)
+        self.pipeline_chips_per_year = np.where(
+            pending, self.pipeline_chips_per_year * keep[:, None], self.pipeline_chips_per_year
+        )
+        return standing - (1.0 - keep) * cancellable
 
     def _place(self, order: FloatArray, arrival_years: FloatArray) -> None:
         """Put each vendor's order (if any) in its first free pipeline slot, adding a slot

@@ -3,7 +3,9 @@
 Energy suppliers (:class:`agents.supplier.Suppliers`) hold their orders as tranches and build
 on their region's supply curve with these functions; hardware vendors' fab and packaging
 capacity (:class:`agents.vendor.Vendors`) runs on the pipelines, :func:`capacity_order`,
-:func:`planned_demand` and :func:`fab_capex_usd`. The design is in docs/design/physics.md
+:func:`planned_demand` and :func:`fab_capex_usd`, and retires once delivered
+(:func:`retiring_capacity_over_step`, :func:`retiring_capacity_at`); vendors cut orders in
+flight when demand turns (:func:`cancel_to_level`). The design is in docs/design/physics.md
 (issue 10).
 
 Pure, vectorised numpy (no Mesa). The same rules serve energy suppliers (generation and grid
@@ -203,6 +205,142 @@ def capacity_over_step(
     mean_capacity = base + np.bincount(who, weights=integral, minlength=n) / dt_years
     arrived = b <= t1
     return capacity_at_end, mean_capacity, arrived
+
+
+def _mean_decay(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(1 - exp(-z)) / z`` for z >= 0 [-]: the mean of exp(-s) over [0, z], 1 at z = 0."""
+    small = z < 1e-12
+    safe = np.where(small, 1.0, z)
+    return np.where(small, 1.0 - z / 2.0, -np.expm1(-safe) / safe)
+
+
+def _excess_over_square(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(z - 1 + exp(-z)) / z**2`` for z >= 0 [-], 1/2 at z = 0 (a series below 1e-3)."""
+    small = z < 1e-3
+    safe = np.where(small, 1.0, z)
+    series = 0.5 - z / 6.0 + z**2 / 24.0 - z**3 / 120.0
+    return np.where(small, series, (safe + np.expm1(-safe)) / safe**2)
+
+
+def _retiring_tranches(
+    t: FloatOrArray,
+    amount: NDArray[np.float64],
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    retire_per_year: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What stands at t of tranches that retire at rate r once delivered, and its integral
+    from -inf to t [unit, unit x yr], per tranche.
+
+    A unit delivered at s stands ``exp(-r (t - s))`` at t. A lump (a = b) stands
+    ``A exp(-r x)``, x = t - a >= 0; a ramp of rate rho = A/w over [a, b], w = b - a, stands
+    ``rho x m(r x)`` inside it and ``rho w m(r w) exp(-r y)`` a time y after it, with
+    ``m(z) = (1 - exp(-z))/z`` (r = 0: the ramp of :func:`tranche_delivered`).
+    """
+    r = retire_per_year
+    ramps, width = _windows(a, b)
+    x = np.maximum(t - a, 0.0)
+    inside = np.minimum(x, width)  # how much of the ramp has run [yr]
+    after = np.maximum(x - width, 0.0)  # time since its last unit arrived [yr]
+    delivered = amount * (inside / width)  # rho x inside, safe for the narrowest ramps
+    ramp_end = delivered * _mean_decay(r * inside)  # what stands at min(t, b)
+    ramp_level = ramp_end * np.exp(-r * after)
+    ramp_integral = delivered * inside * _excess_over_square(r * inside) + ramp_end * after * (
+        _mean_decay(r * after)
+    )
+    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
+    lump_integral = amount * x * _mean_decay(r * x)
+    return np.where(ramps, ramp_level, lump_level), np.where(ramps, ramp_integral, lump_integral)
+
+
+def retiring_capacity_over_step(
+    start_years: float,
+    dt_years: float,
+    built: ArrayLike,
+    amounts: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+    owners: ArrayLike,
+    retire_per_year: ArrayLike,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """:func:`capacity_over_step` for capacity that retires at the rate r = 1/life once
+    delivered (each unit stands ``exp(-r age)``), exactly: what is built decays as
+    ``exp(-r dt)``, its mean over the step is ``built (1 - exp(-r dt))/(r dt)``, and each
+    tranche is integrated in closed form, so nothing depends on the step length.
+
+    Parameters are those of :func:`capacity_over_step`, plus ``retire_per_year`` r [1/yr] per
+    owner (>= 0; r = 0 gives :func:`capacity_over_step`'s values).
+
+    Returns
+    -------
+    (capacity_at_end, mean_capacity, arrived, built_at_end) : tuple of ndarray
+        As :func:`capacity_over_step`, plus what is built at t0 + dt per owner (the built
+        capacity decayed, plus what stands of the tranches now fully delivered): the new
+        ``built`` once the arrived tranches leave the pipeline.
+    """
+    base = _f(built)
+    n = base.shape[0]
+    r_owner = _f(retire_per_year) * np.ones(n)
+    amount, who = _f(amounts), np.asarray(owners, dtype=np.intp)
+    a, b, r = _f(arrival_start_years), _f(arrival_end_years), r_owner[who]
+    t1 = start_years + dt_years
+    level, h1 = _retiring_tranches(t1, amount, a, b, r)
+    _, h0 = _retiring_tranches(start_years, amount, a, b, r)
+    arrived = b <= t1
+    decayed = base * np.exp(-r_owner * dt_years)
+    built_at_end = decayed + np.bincount(who, weights=np.where(arrived, level, 0.0), minlength=n)
+    capacity_at_end = decayed + np.bincount(who, weights=level, minlength=n)
+    mean_capacity = (
+        base * _mean_decay(r_owner * dt_years)
+        + np.bincount(who, weights=h1 - h0, minlength=n) / dt_years
+    )
+    return capacity_at_end, mean_capacity, arrived, built_at_end
+
+
+def retiring_capacity_at(
+    years: float,
+    ahead_years: ArrayLike,
+    built: ArrayLike,
+    amounts: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+    owners: ArrayLike,
+    retire_per_year: ArrayLike,
+) -> NDArray[np.float64]:
+    """Capacity each owner will have ``ahead_years`` (per owner, e.g. its lead time) after
+    ``years`` [unit], from what is built now and its pipeline, net of retirement at rate r
+    [1/yr] (the law of :func:`retiring_capacity_over_step`): what an order placed now joins
+    when it arrives, so a planner counts only what will still stand."""
+    base = _f(built)
+    n = base.shape[0]
+    r_owner = _f(retire_per_year) * np.ones(n)
+    ahead = _f(ahead_years) * np.ones(n)
+    who = np.asarray(owners, dtype=np.intp)
+    amount, a, b = _f(amounts), _f(arrival_start_years), _f(arrival_end_years)
+    level, _ = _retiring_tranches(years + ahead[who], amount, a, b, r_owner[who])
+    return base * np.exp(-r_owner * ahead) + np.bincount(who, weights=level, minlength=n)
+
+
+def cancel_to_level(standing: ArrayLike, level: ArrayLike, cancellable: ArrayLike) -> FloatOrArray:
+    """Share of the orders in flight a planner keeps [-] so that the capacity that will stand
+    when a new order would arrive is no more than its target level (the level of
+    :func:`capacity_order`): ``clip(1 - (standing - level)/cancellable, 0, 1)`` where standing
+    exceeds the level and something can be cancelled, else 1.
+
+    Parameters
+    ----------
+    standing : array_like
+        Capacity that will stand then, from what is built and ordered [MW or chips/yr].
+    level : array_like
+        The target level [same].
+    cancellable : array_like
+        The part of ``standing`` from orders not yet arriving [same], >= 0: cutting them by a
+        share s takes ``s x cancellable`` off ``standing``.
+    """
+    excess = _f(standing) - _f(level)
+    spare = _f(cancellable)
+    cut = np.where(spare > 0.0, excess / np.where(spare > 0.0, spare, 1.0), 0.0)
+    return _finish(np.clip(1.0 - np.maximum(cut, 0.0), 0.0, 1.0))
 
 
 def capacity_order(

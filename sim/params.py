@@ -1064,7 +1064,8 @@ class VendorParams(_Validated):
     capacity_life_years: float = param(
         5.0,
         "yr",
-        "Life over which capacity investment is depreciated (fab equipment, ~5 yr).",
+        "Life over which capacity investment is depreciated and capacity retires (at the rate "
+        "1/life from its arrival; fab equipment, ~5 yr).",
         lo=0.0,
         hi=1e3,
         lo_open=True,
