@@ -363,8 +363,32 @@ def key_suggestion(dotted: str) -> str:
     return suggest(plain, keys, cutoff=0.6)
 
 
+def _holds(raw: Mapping[str, Any], key: ParameterKey) -> bool:
+    """Whether the tables on ``key``'s path in ``raw`` have a scenario's shapes (or are absent).
+
+    A file with ``run = 5`` or ``firms = [1, 2]`` cannot take an override there; it is left as
+    it is, and :func:`from_dict` refuses the file in one line that names it."""
+    here = raw.get(key.section)
+    if key.cls is None or here is None:
+        return True
+    if key.section in SECTIONS:
+        return isinstance(here, Mapping)
+    if key.section in GROUPS:
+        return isinstance(here, list) and bool(here) and all(isinstance(e, Mapping) for e in here)
+    if not isinstance(here, Mapping):  # policies
+        return False
+    lever = here.get(typing.cast(str, key.lever))
+    if lever is None:
+        return True
+    if key.lever in REPEATED_POLICIES:
+        return all(isinstance(e, Mapping) for e in (lever if isinstance(lever, list) else [lever]))
+    return isinstance(lever, Mapping)
+
+
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     key = parse_key(dotted, f"--set {dotted}")
+    if not _holds(raw, key):
+        return  # from_dict refuses the file, naming it
     if key.cls is None:  # name, description
         raw[key.section] = value
     elif key.section in SECTIONS:

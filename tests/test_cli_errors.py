@@ -696,3 +696,35 @@ def test_of_two_stores_started_at_once_in_one_folder_one_wins(
         open_store(spec, make_design(spec), out)
     assert (out / "manifest.json").read_text() == '{"format": "the other start"}'
     assert not list(out.glob(".manifest.json.tmp*"))  # ours is gone, theirs is intact
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ("run = [1, 2]\n", "run.years=1", ["run must be a table of keys, got [1, 2]"]),
+        ("run = 5\n", "run.years=1", ["run must be a table of keys, got 5"]),
+        ("[[run]]\nyears = 1\n", "run.years=1", ["run must be a table of keys"]),
+        ("firms = [1, 2]\n", "firms.chip_share=0.5", ["firms[0] must be a table of keys"]),
+        ("firms = 5\n", "firms.0.chip_share=0.5", ["firms must be a non-empty list"]),
+        ("policies = 5\n", "policies.carbon_tax.usd_per_t_co2=5", ["policies must be a table"]),
+        (
+            "[policies]\ncarbon_tax = 5\n",
+            "policies.carbon_tax.usd_per_t_co2=5",
+            ["policies.carbon_tax must be a table of keys, got 5"],
+        ),
+        (
+            "[policies]\nrnd_subsidy = [1]\n",
+            "policies.rnd_subsidy.rate=0.1",
+            ["policies.rnd_subsidy[0] must be a table of keys, got 1"],
+        ),
+    ],
+)
+def test_an_override_into_a_table_of_the_wrong_shape_names_the_file(
+    text: str, key: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--set`` (or ``--years``) into ``run = 5`` or ``firms = [1, 2]`` was a TypeError
+    traceback; now the file's own mistake is reported, naming it."""
+    path = tmp_path / "shape.toml"
+    path.write_text('base = "mean-field"\n' + text, encoding="utf-8")
+    refused(["run", str(path), "--set", key, "--out", "o"], capsys, str(path), *words)
+    assert not (tmp_path / "o").exists()
