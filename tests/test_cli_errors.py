@@ -728,3 +728,95 @@ def test_an_override_into_a_table_of_the_wrong_shape_names_the_file(
     path.write_text('base = "mean-field"\n' + text, encoding="utf-8")
     refused(["run", str(path), "--set", key, "--out", "o"], capsys, str(path), *words)
     assert not (tmp_path / "o").exists()
+
+
+KAPPA_RANGE = "law.kappa = { min = 0.1, max = 0.2 }\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (
+            f'design = "lhs"\nsamples = 1000000000000\n[factors]\n{KAPPA_RANGE}',
+            ["1,000,000,000,000 runs: at most 1,000,000 in one results store"],
+        ),
+        (
+            f'design = "sobol"\nsamples = 1099511627776\n[factors]\n{KAPPA_RANGE}',
+            ["3,298,534,883,328 runs: at most 1,000,000"],
+        ),
+        (
+            f'design = "morris"\nsamples = 1000000000000\n[factors]\n{KAPPA_RANGE}',
+            ["2,000,000,000,000 runs: at most 1,000,000"],
+        ),
+        (
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.2, levels = 1000 }\n"
+            "firms.chip_share = { min = 0.1, max = 0.2, levels = 1000 }\n"
+            "run.years = { min = 1, max = 2, levels = 1000 }\n",
+            ["1,000,000,000 runs: at most 1,000,000"],
+        ),
+        (
+            "replications = 3\n[factors]\nlaw.kappa = { min = 0.1, max = 0.2, levels = 400000 }\n",
+            ["1,200,000 runs: at most 1,000,000"],
+        ),
+        (
+            f'design = "morris"\nsamples = 2\nlevels = 1000000000000\n[factors]\n{KAPPA_RANGE}',
+            ["levels = 1,000,000,000,000 must be at most 1,000,000"],
+        ),
+        (
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.2, levels = 100000000 }\n",
+            ["factors.law.kappa: levels = 100,000,000: at most 1,000,000 runs"],
+        ),
+        (
+            'design = "lhs"\nsamples = 2\n[factors]\nsuppliers.capacity_mw = { min = 1, max = inf }\n',
+            ["factors.suppliers.capacity_mw: min = 1 and max = inf must be finite numbers"],
+        ),
+        (
+            'design = "lhs"\nsamples = 2\n[factors]\nlaw.kappa = { min = -inf, max = 0.2 }\n',
+            ["min = -inf and max = 0.2 must be finite numbers"],
+        ),
+        (
+            '[factors]\nlaw.kappa = [0.1]\n"law.kappa" = [0.2]\n',
+            ["factors: 'law.kappa' is given twice (quoted and unquoted)"],
+        ),
+        (
+            '[set]\nrun.years = 1\n"run.years" = 2\n',
+            ["set: 'run.years' is given twice"],
+        ),
+    ],
+)
+def test_sweeps_too_big_or_ill_posed_are_refused_before_any_design_is_built(
+    body: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Such files were a traceback (numpy out of memory in SALib), filled the memory (a grid of
+    1e9 points took 24 GB), hung (a Morris design of 1e12 trajectories), printed numpy warnings
+    and blamed a nan the user never wrote (an infinite range), or quietly dropped one of two
+    spellings of a key; now one line, before anything is built or written."""
+    path = tmp_path / "big.toml"
+    path.write_text('scenario = "mean-field"\n' + body, encoding="utf-8")
+    refused(["sweep", str(path), "--workers", "1", "--out", "store"], capsys, str(path), *words)
+    assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "replications = 3\n[factors]\nlaw.kappa = [0.1, 0.2]\nfirms.chip_share = [0.3, 0.4, 0.5]\n",
+        'scenario = ["mean-field", "hare"]\n[factors]\nlaw.kappa = [0.1, 0.2]\n',
+        'design = "list"\n[factors]\nlaw.kappa = [0.1, 0.2]\nfirms.chip_share = [0.3, 0.4]\n',
+        f'design = "lhs"\nsamples = 5\n[factors]\n{KAPPA_RANGE}',
+        f'design = "sobol"\nsamples = 4\n[factors]\n{KAPPA_RANGE}'
+        "firms.chip_share = { min = 0.3, max = 0.4 }\n",
+        f'design = "morris"\nsamples = 3\n[factors]\n{KAPPA_RANGE}'
+        "firms.chip_share = { min = 0.3, max = 0.4 }\n",
+    ],
+)
+def test_the_counted_points_are_the_design_s(body: str, tmp_path: Path) -> None:
+    from experiments.sweep import point_count
+
+    path = tmp_path / "sweep.toml"
+    text = body if body.startswith("scenario") else 'scenario = "mean-field"\n' + body
+    path.write_text(text, encoding="utf-8")
+    spec = load_sweep(path)
+    count = point_count(spec.design, spec.factors, spec.samples, len(spec.scenarios))
+    assert count == len(make_design(spec).points)
