@@ -820,3 +820,17 @@ def test_the_counted_points_are_the_design_s(body: str, tmp_path: Path) -> None:
     spec = load_sweep(path)
     count = point_count(spec.design, spec.factors, spec.samples, len(spec.scenarios))
     assert count == len(make_design(spec).points)
+
+
+def test_calibrate_refuses_a_scenario_with_a_fitted_parameter_at_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """mean-field has no investors' funding: the fit's log scale started from log(0), printed
+    numpy warnings and then blamed a nan in the scenario the user never wrote."""
+    refused(
+        ["calibrate", "--scenario", "mean-field", "--max-evaluations", "10"],
+        capsys,
+        "mean-field: market.investor_funding_usd_per_year = 0",
+        "must be > 0 and finite",
+        'base = "historical"',
+    )
