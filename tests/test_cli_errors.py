@@ -834,3 +834,42 @@ def test_calibrate_refuses_a_scenario_with_a_fitted_parameter_at_zero(
         "must be > 0 and finite",
         'base = "historical"',
     )
+
+
+def test_a_terminated_sweep_keeps_every_run_it_computed(
+    sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM (a killed job, ``timeout``) killed the process outright: the runs computed since
+    the last write (up to 50 runs or 5 s of them) were lost, and ``effrace run`` left its
+    half-written ``.DIR.tmp-PID`` folder. Now it stops as Ctrl-C does, exit code 143."""
+    import _fake_model
+
+    _fake_model._calls[0] = 0
+    argv = ["sweep", str(sweep_file), "--workers", "1", "--quiet", "--out", "store"]
+    argv += ["--model", "_fake_model:simulate_terminated"]
+    code, _, err = effrace(argv, capsys)
+    assert code == 143 and err.strip().splitlines()[-1] == "effrace: terminated", err
+    # the two runs finished before the signal are stored, the third is not
+    assert Store(tmp_path / "store").done_mask().tolist() == [True, True, False, False]
+    code, _, err = effrace([*argv, "--resume"], capsys)
+    assert code == 0, err
+    assert Store(tmp_path / "store").done_mask().all()
+
+
+def test_a_terminated_run_leaves_no_half_written_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    import sim.run
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the run")
+
+    monkeypatch.setattr(sim.run, "simulate", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = effrace(["run", "mean-field", "--years", "1", "--out", "o"], capsys)
+    assert code == 143 and "effrace: terminated" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before  # main() put the handler back
