@@ -25,7 +25,7 @@ from experiments.run_cli import check_years
 from experiments.store import Store
 from experiments.sweep import load_sweep, make_design
 from sim.errors import EnvironmentFailure, UserError
-from sim.scenario import load_scenario, shipped_names
+from sim.scenario import load_scenario, resolve_path, shipped_names
 
 SWEEP = """
 scenario = "baseline"
@@ -873,3 +873,17 @@ def test_a_terminated_run_leaves_no_half_written_folder(
     assert code == 143 and "effrace: terminated" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) == before  # main() put the handler back
+
+
+def test_compare_refuses_a_scenario_against_its_own_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A shipped name and the path of its file were two arms of a comparison that differ by
+    nothing (exit 0, every difference 0); the same name twice did not say which."""
+    path = str(resolve_path("turtle"))
+    options = ["--replications", "2", "--out", "cmp"]
+    argv = ["compare", "mean-field", "turtle", path, *options]
+    refused(argv, capsys, "'turtle' and ", path, "are one file", "differs by nothing")
+    argv = ["compare", "mean-field", "turtle", "turtle", *options]
+    refused(argv, capsys, "compare: 'turtle' is named twice")
+    assert not Path("cmp").exists()
