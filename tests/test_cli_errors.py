@@ -887,3 +887,30 @@ def test_compare_refuses_a_scenario_against_its_own_file(
     argv = ["compare", "mean-field", "turtle", "turtle", *options]
     refused(argv, capsys, "compare: 'turtle' is named twice")
     assert not Path("cmp").exists()
+
+
+def test_more_workers_than_the_memory_holds_are_refused(
+    sweep_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--workers 100000`` started one process per run (each ~250 MB) and divided the time
+    estimate by 100000, so it also slipped past the day-long limit that asks for --force."""
+    from experiments.backends import ProcessBackend, available_cores, check_budget
+
+    monkeypatch.setattr(budget, "memory_bytes", lambda: 1e9)  # four interpreters' worth
+    cores = available_cores()
+    for argv in (["sweep", str(sweep_file)], ["sweep", str(sweep_file), "--cluster", "local"]):
+        refused(
+            [*argv, "--workers", "8", "--out", "store"],
+            capsys,
+            "--workers 8: as many processes need about 2.0 GB of memory",
+            "more than the 1.0 GB available; use at most 4",
+            f"this machine has {cores} cores",
+        )
+    assert not Path("store").exists()
+    # the time estimate counts at most one worker per core
+    spec = dataclasses.replace(load_sweep(sweep_file), fixed={})  # baseline's 20 years
+    per_run = budget.estimate_run(load_scenario("baseline"), agents_table=False).seconds
+    n = math.ceil(budget.MAX_SWEEP_SECONDS / per_run) * 2 * cores  # twice a day on every core
+    assert n <= budget.MAX_SWEEP_RUNS
+    with pytest.raises(UserError, match=f"on {cores} worker"):
+        check_budget(spec, n, ProcessBackend(10_000), force=False)
