@@ -133,12 +133,16 @@ def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[di
         )
     base = raw.pop("base", None)
     if base is not None:
-        if not isinstance(base, str):
+        if not isinstance(base, str) or not base.strip():
             raise UserError(f"{path}: base = {base!r} must be a scenario name or path")
         base_ref: str | Path = base
         if base not in shipped_names() or (path.parent / base).exists():
             candidate = path.parent / base
             base_ref = candidate if candidate.exists() else base
+        try:
+            resolve_path(base_ref)
+        except UserError as exc:  # say which file's base it is
+            raise UserError(f"{path}: base: {exc}") from None
         base_raw, _ = load_raw(base_ref, (*_seen, path.resolve()))
         base_raw.pop("name", None)
         base_raw.pop("description", None)
@@ -182,6 +186,21 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     raise UserError(f"{where} = {value!r} must be {kind.get(expected, expected)}")
 
 
+KEYS_LISTED = 12
+"""A table with at most this many keys lists them after an unknown key that is close to none."""
+
+
+def _key_hint(key: str, names: list[str]) -> str:
+    """The nearest key (`` (did you mean 'x'?)``) or, if none is close, the keys: listed for a
+    small table, else where they are documented."""
+    hint = suggest(key, names)
+    if hint:
+        return hint
+    if len(names) <= KEYS_LISTED:
+        return f"; keys: {', '.join(names)}"
+    return "; docs/model.md section 4 (Parameters) lists the keys"
+
+
 def build(cls: type, table: Any, where: str) -> Any:
     """Build one parameter dataclass from a TOML table, naming ``where`` in errors."""
     if not isinstance(table, Mapping):
@@ -190,7 +209,7 @@ def build(cls: type, table: Any, where: str) -> Any:
     kwargs = {}
     for key, value in table.items():
         if key not in types_:
-            raise UserError(f"{where}: unknown key '{key}'{suggest(key, types_)}")
+            raise UserError(f"{where}: unknown key '{key}'{_key_hint(key, list(types_))}")
         kwargs[key] = _coerce(value, types_[key], f"{where}.{key}")
     try:
         return cls(**kwargs)
@@ -330,7 +349,7 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
         )
     names = [f.name for f in dataclasses.fields(cls)]
     if name not in names:
-        raise UserError(f"{where}: unknown key '{name}'{suggest(name, names)}")
+        raise UserError(f"{where}: unknown key '{name}'{_key_hint(name, names)}")
     return ParameterKey(head, lever, index, name, cls, times)
 
 

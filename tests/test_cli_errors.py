@@ -914,3 +914,58 @@ def test_more_workers_than_the_memory_holds_are_refused(
     assert n <= budget.MAX_SWEEP_RUNS
     with pytest.raises(UserError, match=f"on {cores} worker"):
         check_budget(spec, n, ProcessBackend(10_000), force=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('base = "nosuch"\n', ["base.toml: base: unknown scenario 'nosuch'", "shipped scenarios"]),
+        ('base = "baselin"\n', ["base.toml: base: unknown scenario", "(did you mean 'baseline'?)"]),
+        ('base = "missing.toml"\n', ["base.toml: base: scenario file not found: missing.toml"]),
+        ('base = ""\n', ["base.toml: base = '' must be a scenario name or path"]),
+    ],
+)
+def test_a_base_that_does_not_resolve_names_the_file_that_gives_it(
+    text: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message named the base only (or, for base = "", the folder of the file)."""
+    (tmp_path / "base.toml").write_text(text, encoding="utf-8")
+    refused(["run", str(tmp_path / "base.toml"), "--out", "o"], capsys, *words)
+
+
+@pytest.mark.parametrize(
+    ("argv", "text", "words"),
+    [
+        (
+            [],
+            "[[policies.rnd_subsidy]]\nshare = 0.3\n",
+            ["policies.rnd_subsidy[0]: unknown key 'share'; keys: from_year, for_years, sector"],
+        ),
+        (
+            ["--set", "policies.rnd_subsidy.share=0.3"],
+            "",
+            ["--set policies.rnd_subsidy.share: unknown key 'share'; keys: from_year"],
+        ),
+        (
+            [],
+            "[[firms]]\nzzz = 1\n",
+            ["firms[0]: unknown key 'zzz'; docs/model.md section 4 (Parameters) lists the keys"],
+        ),
+        (
+            [],
+            "[[firms]]\nchipshare = 1\n",
+            ["unknown key 'chipshare' (did you mean 'chip_share'?)"],
+        ),
+    ],
+)
+def test_an_unknown_key_close_to_none_gets_the_keys(
+    argv: list[str],
+    text: str,
+    words: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An unknown key that no key is close to ended the message with nothing to go on."""
+    path = tmp_path / "keys.toml"
+    path.write_text('base = "mean-field"\n' + text, encoding="utf-8")
+    refused(["run", str(path), *argv, "--out", "o"], capsys, *words)
