@@ -6,7 +6,8 @@ sweep machinery (Dask, SALib, SciPy) and ``effrace analytic`` not for the model;
 (its core only, without SciPy and networkx) except for the dashboard.
 
 User mistakes (:class:`sim.errors.UserError`, and argparse's own) end in one line on stderr and
-exit code 2; nothing a user types produces a traceback.
+exit code 2; nothing a user types produces a traceback. An operating-system error no command
+turned into a UserError (a full disk, a folder removed mid-run) is one line too, exit code 1.
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `effrace run baseline | head`: the reader left
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the disk or the system failed around the input (full, removed)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"effrace: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     finally:
         if in_main_thread:  # None: a handler not set from Python, i.e. the default
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

@@ -253,7 +253,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
     from sim.scenario import read_toml
 
     path = Path(path)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # a name too long, a loop of links
+        raise UserError(f"sweep file {path}: {exc.strerror or exc}") from None
+    if is_dir:
         raise UserError(f"sweep file {path}: is a folder, not a sweep file")
     raw, text = read_toml(path, "sweep file")
     if "scenario" not in raw and any(key in raw for key in SCENARIO_ONLY_KEYS):

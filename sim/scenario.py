@@ -65,12 +65,15 @@ def shipped_names() -> list[str]:
 def resolve_path(name_or_path: str | Path) -> Path:
     """Find a scenario file: a path to a file, or the name of a shipped scenario."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
-        if path.is_dir():
-            raise UserError(f"{path} is a folder, not a scenario file")
-        if not path.is_file():
-            raise UserError(f"scenario file not found: {path}")
-        return path
+    try:
+        if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+            if path.is_dir():
+                raise UserError(f"{path} is a folder, not a scenario file")
+            if not path.is_file():
+                raise UserError(f"scenario file not found: {path}")
+            return path
+    except OSError as exc:  # a name too long, a loop of links
+        raise UserError(f"scenario file {path}: {exc.strerror or exc}") from None
     names = shipped_names()
     if str(name_or_path) not in names:
         raise UserError(

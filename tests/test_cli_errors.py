@@ -969,3 +969,52 @@ def test_an_unknown_key_close_to_none_gets_the_keys(
     path = tmp_path / "keys.toml"
     path.write_text('base = "mean-field"\n' + text, encoding="utf-8")
     refused(["run", str(path), *argv, "--out", "o"], capsys, *words)
+
+
+LONG = "a" * 300  # longer than a file name may be (255 bytes on Linux)
+ANALYTIC = ["analytic", "--kappa", "0.2", "--doublings-per-year", "1", "--years", "1"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["run", f"{LONG}.toml"], [f"scenario file {LONG}.toml: File name too long"]),
+        (["run", LONG], ["File name too long"]),
+        (["run", "mean-field", "--out", LONG], [f"--out {LONG}: File name too long"]),
+        (["sweep", f"{LONG}.toml"], [f"sweep file {LONG}.toml: File name too long"]),
+        (["compare", "mean-field", "turtle", "--out", LONG], ["File name too long"]),
+        (
+            [*ANALYTIC, "--plot", f"{LONG}.png"],
+            ["cannot write --plot", "File name too long"],
+        ),
+        (["run", "mean-field", "--out", "f/x"], ["--out f/x: f is a file, not a folder"]),
+        (["sweep", "s.toml", "--out", "f/x/y"], ["--out f/x/y: f is a file, not a folder"]),
+        (["run", "mean-field", "--out", "o\udcff"], ["--out o\\udcff: the name is not UTF-8"]),
+        (["sweep", "s.toml", "--out", "o\udcff"], ["the name is not UTF-8 text"]),
+    ],
+)
+def test_names_the_system_refuses(
+    argv: list[str], words: list[str], sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name longer than the system allows was an OSError traceback wherever a path was looked
+    at; an --out under a file said 'File exists'; an --out whose bytes are not UTF-8 (a name
+    from a shell: surrogates) ran the model and then failed in pyarrow with a traceback."""
+    Path("f").write_text("a file", encoding="utf-8")
+    Path("s.toml").write_text(sweep_file.read_text(encoding="utf-8"), encoding="utf-8")
+    refused(argv, capsys, *words)
+    assert sorted(p.name for p in Path.cwd().iterdir()) == ["f", "s.toml", "sweep.toml"]
+
+
+def test_an_os_error_no_command_expected_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import sim.run
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "runs/x/model.csv")
+
+    monkeypatch.setattr(sim.run, "simulate", full)
+    words = [os.strerror(errno.ENOSPC), "runs/x/model.csv"]
+    refused(["run", "mean-field", "--years", "1", "--out", "o"], capsys, *words, code=1)
