@@ -1018,3 +1018,14 @@ def test_an_os_error_no_command_expected_is_one_line(
     monkeypatch.setattr(sim.run, "simulate", full)
     words = [os.strerror(errno.ENOSPC), "runs/x/model.csv"]
     refused(["run", "mean-field", "--years", "1", "--out", "o"], capsys, *words, code=1)
+
+
+@pytest.mark.parametrize("value", ["-2", "0", "1e-300", "inf", "-inf", "1e308"])
+def test_a_ceiling_softness_the_model_cannot_use_is_refused(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vendors.ceiling_softness_doublings had no range: -2, inf or 1e-300 ended in numpy warnings
+    and a traceback, 0 in an 'overflow' blamed on the horizon."""
+    argv = ["run", "mean-field", "--set", f"vendors.ceiling_softness_doublings={value}"]
+    words = ["ceiling_softness_doublings", "is out of range [0.001, 1000] [doublings]"]
+    refused([*argv, "--set", "vendors.flop_per_joule_ceiling=2e12", "--out", "o"], capsys, *words)
