@@ -1029,3 +1029,24 @@ def test_a_ceiling_softness_the_model_cannot_use_is_refused(
     argv = ["run", "mean-field", "--set", f"vendors.ceiling_softness_doublings={value}"]
     words = ["ceiling_softness_doublings", "is out of range [0.001, 1000] [doublings]"]
     refused([*argv, "--set", "vendors.flop_per_joule_ceiling=2e12", "--out", "o"], capsys, *words)
+
+
+@pytest.mark.parametrize(
+    ("metric", "words"),
+    [
+        ("years_to_loss:-1", ["a loss target [nats/token] must be > 0"]),
+        ("years_to_loss:nan", ["'years_to_loss:nan': 'nan' is not a finite number"]),
+        ("loss_at_year:inf", ["'inf' is not a finite number"]),
+        ("years_to_relative_loss:2", ["a relative excess loss target [-] must be in (0, 1]"]),
+        ("years_to_relative_loss:0", ["must be in (0, 1]"]),
+        ("peak_margin:nosuch", ["unknown sector 'nosuch'; sectors: firms, vendors, suppliers"]),
+        ("hhi:zz", ["unknown market 'zz'; markets: ai_services, chips, energy"]),
+    ],
+)
+def test_metric_targets_no_run_can_reach_are_refused(
+    metric: str, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """years_to_loss:-1 or years_to_relative_loss:2 ran and gave NaN (or 0) in every run; an
+    unknown sector, market or party close to none gave no list to choose from."""
+    refused([*COMPARE, "--replications", "2", "--metric", metric, "--out", "c"], capsys, *words)
+    assert not Path("c").exists()
