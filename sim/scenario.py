@@ -224,8 +224,9 @@ def build(cls: type, table: Any, where: str) -> Any:
 def from_dict(raw: Mapping[str, Any], origin: str = "scenario") -> Scenario:
     """Build a :class:`Scenario` from its TOML table (as read, after ``base`` is merged)."""
     for key in raw:
-        if key not in TOP_KEYS:
-            raise UserError(f"{origin}: unknown section '{key}'{suggest(key, TOP_KEYS)}")
+        if key not in TOP_KEYS:  # `nmae = "x"` is a key; `[rnu]` and `[[firm]]` are sections
+            what = "section" if isinstance(raw[key], Mapping | list) else "key"
+            raise UserError(f"{origin}: unknown {what} '{key}'{suggest(key, TOP_KEYS)}")
     kwargs: dict[str, Any] = {}
     for key in ("name", "description"):
         if key in raw:

@@ -1050,3 +1050,19 @@ def test_metric_targets_no_run_can_reach_are_refused(
     unknown sector, market or party close to none gave no list to choose from."""
     refused([*COMPARE, "--replications", "2", "--metric", metric, "--out", "c"], capsys, *words)
     assert not Path("c").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('nmae = "x"\n', ["unknown key 'nmae' (did you mean 'name'?)"]),
+        ("[rnu]\nyears = 1\n", ["unknown section 'rnu' (did you mean 'run'?)"]),
+        ("[[firm]]\nchips = 1\n", ["unknown section 'firm' (did you mean 'firms'?)"]),
+    ],
+)
+def test_an_unknown_top_level_key_is_called_a_key(
+    text: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``nmae = "x"`` was reported as an unknown section."""
+    (tmp_path / "top.toml").write_text(text, encoding="utf-8")
+    refused(["run", str(tmp_path / "top.toml"), "--out", "o"], capsys, *words)
