@@ -173,9 +173,13 @@ def _validate(args: argparse.Namespace) -> None:
             path.suffix.lower() in PLOT_SUFFIXES,
             f"--plot must end in .png or .svg, got {str(path)!r}",
         )
-        _require(not path.is_dir(), f"--plot {str(path)!r} is a directory, not a file")
+        try:
+            is_dir, folder_is_dir = path.is_dir(), path.parent.is_dir()
+        except OSError as exc:  # a name too long, a loop of links
+            raise UsageError(f"cannot write --plot {str(path)!r}: {exc.strerror or exc}") from None
+        _require(not is_dir, f"--plot {str(path)!r} is a directory, not a file")
         folder = path.parent
-        _require(folder.is_dir(), f"cannot write --plot {str(path)!r}: no folder {str(folder)!r}")
+        _require(folder_is_dir, f"cannot write --plot {str(path)!r}: no folder {str(folder)!r}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -368,6 +368,10 @@ def make_backend(workers: int | None = None, cluster: str | None = None) -> Back
     """The backend the CLI options ask for: Dask if ``cluster``, else processes (serial for 1)."""
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers}: must be at least 1")
+    if workers is not None and workers > 1 and cluster in (None, "", "local"):
+        from experiments.budget import check_workers
+
+        check_workers(workers, available_cores())
     if cluster:
         return DaskBackend(cluster, workers)
     if workers == 1:
@@ -459,6 +463,8 @@ def check_budget(spec: SweepSpec, n_runs: int, backend: Backend | None, *, force
         for name, raw in spec.raw_scenarios.items()
     ]
     workers = backend.workers if backend is not None else 1
+    if isinstance(backend, ProcessBackend):  # more processes than cores run no faster
+        workers = min(workers, available_cores())
     check_sweep(scenarios, n_runs, workers, force=force)
 
 

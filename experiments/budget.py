@@ -139,6 +139,20 @@ def check_sweep(scenarios: list[Any], n_runs: int, workers: int, *, force: bool)
     return seconds
 
 
+def check_workers(workers: int, cores: int) -> None:
+    """Refuse (UserError) more local worker processes than this machine's memory holds, each an
+    interpreter with the model imported (:data:`BASE_BYTES`); ``cores`` is named in the hint."""
+    available = memory_bytes()
+    needed = workers * BASE_BYTES
+    if needed > available:
+        most = max(1, int(available // BASE_BYTES))
+        raise UserError(
+            f"--workers {workers:,}: as many processes need about {_size(needed)} of memory, "
+            f"more than the {_size(available)} available; use at most {most:,} (this machine "
+            f"has {cores} cores: more workers than cores run no faster)"
+        )
+
+
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"

@@ -6,15 +6,19 @@ sweep machinery (Dask, SALib, SciPy) and ``effrace analytic`` not for the model;
 (its core only, without SciPy and networkx) except for the dashboard.
 
 User mistakes (:class:`sim.errors.UserError`, and argparse's own) end in one line on stderr and
-exit code 2; nothing a user types produces a traceback.
+exit code 2; nothing a user types produces a traceback. An operating-system error no command
+turned into a UserError (a full disk, a folder removed mid-run) is one line too, exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from sim import lazy_mesa
 from sim.errors import UserError
@@ -33,6 +37,16 @@ COMMANDS: dict[str, str] = {
 
 FULL_MESA = {"dashboard"}
 """Commands that use Mesa beyond its core (visualisation); the others import only the core."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a killed job, ``timeout``, a batch scheduler's limit), raised where the command
+    is, so that it stops as after Ctrl-C: a sweep stores the runs it has computed (``--resume``
+    finishes), a run removes its half-written folder. Exit code 143 (128 + SIGTERM)."""
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,18 +84,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         lazy_mesa.install()
     parser = build_parser(command)
     args = parser.parse_args(words)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
         text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc))  # one line
         print(f"effrace: error: {text}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("effrace: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("effrace: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `effrace run baseline | head`: the reader left
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the disk or the system failed around the input (full, removed)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"effrace: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    finally:
+        if in_main_thread:  # None: a handler not set from Python, i.e. the default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":

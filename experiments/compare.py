@@ -39,6 +39,29 @@ COMPARE_METRICS = (
 brief asks first, energy, emissions, the government's revenue and each sector's profit."""
 
 
+def _check_distinct(arms: Sequence[str]) -> None:
+    """UserError if two arms are one scenario: the same name twice, or a shipped name and the
+    path of its file (a name that does not resolve is reported where the scenarios are read)."""
+    from sim.errors import UserError
+    from sim.scenario import resolve_path
+
+    seen: dict[object, str] = {}
+    for arm in arms:
+        try:
+            key: object = resolve_path(arm).resolve()
+        except UserError:
+            key = arm
+        if key in seen:
+            first = seen[key]
+            same = (
+                f"'{arm}' is named twice"
+                if first == arm
+                else f"'{first}' and '{arm}' are one file ({key})"
+            )
+            raise UserError(f"compare: {same}: a scenario against itself differs by nothing")
+        seen[key] = arm
+
+
 def compare_spec(
     base: str,
     policies: Sequence[str],
@@ -64,8 +87,7 @@ def compare_spec(
     if years is not None:
         fixed["run.years"] = years
     arms = (base, *policies)
-    if len(set(arms)) != len(arms):
-        raise UserError("compare: a scenario is named twice")
+    _check_distinct(arms)
     spec = SweepSpec(
         scenarios=arms,
         replications=replications,

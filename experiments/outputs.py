@@ -197,6 +197,15 @@ METRICS: dict[str, _Kind] = {
 """The metric catalogue: name -> function of one run's model table, and its argument's kind."""
 
 
+TARGET_RANGES: dict[str, tuple[float, float, str]] = {
+    "years_to_loss": (0.0, math.inf, "a loss target [nats/token]"),
+    "years_to_relative_loss": (0.0, 1.0, "a relative excess loss target [-]"),
+}
+"""Targets of the ``years_to_`` metrics, open below and closed above: a loss no run can reach
+(0 or below: the law's floor E is positive) or a relative loss the runs start below (above 1)
+makes the metric NaN or 0 in every run."""
+
+
 class Metric(NamedTuple):
     """One parsed metric: its column name, catalogue entry and argument."""
 
@@ -239,14 +248,20 @@ def parse_metric(text: Any, where: str) -> list[Metric]:
             value = float(arg_text)
         except ValueError:
             raise UserError(f"{where}: '{text}': '{arg_text}' is not a number") from None
+        if not math.isfinite(value):
+            raise UserError(f"{where}: '{text}': '{arg_text}' is not a finite number")
+        lo, hi, what = TARGET_RANGES.get(name, (-math.inf, math.inf, ""))
+        if not lo < value <= hi:
+            bound = f"> {lo:g}" if hi == math.inf else f"in ({lo:g}, {hi:g}]"
+            raise UserError(f"{where}: '{text}': {what} must be {bound}")
         return [Metric(_column_name(text), name, value)]
     options = {"sector": SECTORS, "market": MARKETS, "party": PARTIES}.get(
         kind.arg
     ) or model_columns()
     if arg_text not in options:
-        raise UserError(
-            f"{where}: '{text}': unknown {kind.arg} '{arg_text}'{suggest(arg_text, options)}"
-        )
+        # as for series: the closest names, or all of them when none is close
+        hint = suggest(arg_text, options, n=3) or f"; {kind.arg}s: {', '.join(options)}"
+        raise UserError(f"{where}: '{text}': unknown {kind.arg} '{arg_text}'{hint}")
     return [Metric(_column_name(text), name, arg_text)]
 
 

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.budget import MAX_SWEEP_RUNS
 from experiments.outputs import DEFAULT_SIMULATE, Outputs, Runner, RunTask
 from sim.errors import UserError, suggest
 from sim.params import plain_scalar
@@ -104,15 +105,20 @@ def parameter_type(dotted: str, where: str) -> Any:
     return kind
 
 
-def _flatten(table: Mapping[str, Any], is_leaf: typing.Callable[[Any], bool]) -> dict[str, Any]:
-    """``{"law": {"kappa": x}}`` -> ``{"law.kappa": x}`` (TOML's dotted keys, quoted or not)."""
+def _flatten(
+    table: Mapping[str, Any], is_leaf: typing.Callable[[Any], bool], where: str = ""
+) -> dict[str, Any]:
+    """``{"law": {"kappa": x}}`` -> ``{"law.kappa": x}`` (TOML's dotted keys, quoted or not);
+    UserError naming ``where`` if a key is given both ways (``law.kappa`` and ``"law.kappa"``)."""
     out: dict[str, Any] = {}
     for key, value in table.items():
-        if isinstance(value, Mapping) and not is_leaf(value):
-            for sub, leaf in _flatten(value, is_leaf).items():
-                out[f"{key}.{sub}"] = leaf
-        else:
-            out[key] = value
+        nested = isinstance(value, Mapping) and not is_leaf(value)
+        items = _flatten(value, is_leaf, where).items() if nested else [("", value)]
+        for sub, leaf in items:
+            dotted = f"{key}.{sub}" if sub else key
+            if dotted in out:
+                raise UserError(f"{where}: '{dotted}' is given twice (quoted and unquoted)")
+            out[dotted] = leaf
     return out
 
 
@@ -221,10 +227,14 @@ class SweepSpec:
 # --------------------------------------------------------------------------------------------
 
 
-def _whole(raw: Mapping[str, Any], key: str, default: int, lo: int, where: str) -> int:
+def _whole(
+    raw: Mapping[str, Any], key: str, default: int, lo: int, where: str, hi: int | None = None
+) -> int:
     value = plain_scalar(raw.get(key, default))
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
         raise UserError(f"{where}: {key} = {value!r} must be a whole number >= {lo}")
+    if hi is not None and value > hi:
+        raise UserError(f"{where}: {key} = {value:,} must be at most {hi:,}")
     return value
 
 
@@ -243,7 +253,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
     from sim.scenario import read_toml
 
     path = Path(path)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # a name too long, a loop of links
+        raise UserError(f"sweep file {path}: {exc.strerror or exc}") from None
+    if is_dir:
         raise UserError(f"sweep file {path}: is a folder, not a sweep file")
     raw, text = read_toml(path, "sweep file")
     if "scenario" not in raw and any(key in raw for key in SCENARIO_ONLY_KEYS):
@@ -286,16 +300,18 @@ def parse_sweep(
     replications = _whole(raw, "replications", 1, 1, where)
     seed = _whole(raw, "seed", 0, 0, where)
     seeds = _choice(raw, "seeds", SEED_MODES, where)
-    levels = _whole(raw, "levels", 4, 2, where)
+    levels = _whole(raw, "levels", 4, 2, where, MAX_SWEEP_RUNS)
 
     fixed_table = raw.get("set", {})
     if not isinstance(fixed_table, Mapping):
         raise UserError(f"{where}: [set] must be a table of parameter = value")
-    fixed = _flatten(fixed_table, lambda _: False)
+    fixed = _flatten(fixed_table, lambda _: False, f"{where}: set")
     factor_table = raw.get("factors", {})
     if not isinstance(factor_table, Mapping):
         raise UserError(f"{where}: [factors] must be a table of parameter = levels or range")
-    factor_specs = _flatten(factor_table, lambda v: any(k in v for k in FACTOR_KEYS))
+    factor_specs = _flatten(
+        factor_table, lambda v: any(k in v for k in FACTOR_KEYS), f"{where}: factors"
+    )
     for key in [*fixed, *factor_specs]:
         if key.split(".")[0] == "run" and key.endswith(".seed"):
             raise UserError(f"{where}: {key}: seeds come from the sweep's seed and replications")
@@ -308,6 +324,12 @@ def parse_sweep(
 
     samples = _whole(raw, "samples", 0, 0, where)
     _check_design(design, factors, samples, levels, scenarios, where)
+    runs = point_count(design, factors, samples, len(scenarios)) * replications
+    if runs > MAX_SWEEP_RUNS:  # before any design is built: a typo must not fill the memory
+        raise UserError(
+            f"{where}: {runs:,} runs: at most {MAX_SWEEP_RUNS:,} in one results store; "
+            "use fewer levels, samples or replications"
+        )
 
     outputs_table = raw.get("outputs", {})
     if not isinstance(outputs_table, Mapping):
@@ -377,6 +399,8 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
     if "min" not in spec or "max" not in spec:
         raise UserError(f"{where}: a range needs both min and max")
     lo, hi = _number(spec["min"], f"{where}.min"), _number(spec["max"], f"{where}.max")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise UserError(f"{where}: min = {lo:g} and max = {hi:g} must be finite numbers")
     if not lo < hi:
         raise UserError(f"{where}: min = {lo:g} must be below max = {hi:g}")
     scale = spec.get("scale", "linear")
@@ -391,6 +415,10 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
         n = plain_scalar(spec["levels"])
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise UserError(f"{where}: levels = {n!r} must be a whole number >= 2")
+        if n > MAX_SWEEP_RUNS:
+            raise UserError(
+                f"{where}: levels = {n:,}: at most {MAX_SWEEP_RUNS:,} runs in one results store"
+            )
         if design in ("grid", "list"):
             factor = dataclasses.replace(factor, levels=factor.grid_levels(n))
     elif design in ("grid", "list"):
@@ -437,11 +465,31 @@ def _check_design(
             )
 
 
+def point_count(design: str, factors: Sequence[Factor], samples: int, n_scenarios: int) -> int:
+    """Design points of a sweep, counted without building them (SALib's counts for sobol without
+    second order, N (D + 2), and for morris, r (D + 1))."""
+    if not factors:
+        per_scenario = 1
+    elif design == "grid":
+        per_scenario = math.prod(len(f.levels) for f in factors)
+    elif design == "list":
+        per_scenario = len(factors[0].levels)
+    elif design == "sobol":
+        per_scenario = samples * (len(factors) + 2)
+    elif design == "morris":
+        per_scenario = samples * (len(factors) + 1)
+    else:
+        per_scenario = samples
+    return per_scenario * n_scenarios
+
+
 def check_values(spec: SweepSpec) -> None:
-    """Build each scenario at every level and range end, so bad values fail before any run."""
+    """Build each scenario at every level given and at each range's ends (the levels a grid cuts
+    from a range lie between them), so bad values fail before any run."""
     probes: list[tuple[str, dict[str, Any]]] = [("set", {})]
     for factor in spec.factors:
-        values = factor.levels or (factor.from_unit(np.array([0.0, 1.0])).tolist())
+        ends = factor.from_unit(np.array([0.0, 1.0])).tolist() if factor.has_range else []
+        values = ends or factor.levels
         probes += [(f"factors.{factor.key}", {factor.key: v}) for v in values]
     try:
         tables = spec.raw_scenarios

@@ -44,8 +44,18 @@ def check_out_path(text: str | Path, option: str = "--out") -> Path:
     if str(text).strip() == "":
         raise UserError(f"{option} '': give a folder name (an empty name would mean here)")
     path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise UserError(f"{option} {path}: is a file, not a folder; choose a folder name")
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (the tables' writer needs it)
+        raise UserError(f"{option} {path}: the name is not UTF-8 text; choose another") from None
+    try:
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{option} {path}: is a file, not a folder; choose a folder name")
+        parent = next((p for p in path.parents if p.exists()), None)
+    except OSError as exc:  # a name too long, a loop of links
+        raise UserError(f"{option} {path}: {exc.strerror or exc}") from None
+    if parent is not None and not parent.is_dir():
+        raise UserError(f"{option} {path}: {parent} is a file, not a folder")
     return path
 
 

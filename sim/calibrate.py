@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.errors import UserError
 from sim.run import simulate
 from sim.scenario import load_raw, load_scenario, parse_key, resolve_path
 from sim.validate import TARGETS, Target, calibration_measures
@@ -120,6 +121,12 @@ def _start_values(scenario: str) -> dict[str, float]:
         section, name = p.key.split(".")
         value = getattr(base, section)
         out[p.key] = float(getattr(value[0] if isinstance(value, tuple) else value, name))
+        if not 0 < out[p.key] < math.inf:  # log(0) would start the fit from nan
+            raise UserError(
+                f"{scenario}: {p.key} = {out[p.key]:g}: the fit searches each parameter on a log "
+                "scale from the scenario's value, which must be > 0 and finite (fit the "
+                'historical scenario, or one with base = "historical")'
+            )
     return out
 
 

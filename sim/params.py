@@ -1033,6 +1033,8 @@ class VendorParams(_Validated):
         "doublings",
         "How gently FLOP/J growth slows near the ceiling: the rate is half its far value this "
         "many doublings below it (assumption).",
+        lo=1e-3,  # a thousandth of a doubling is a hard wall; 0 or below, or inf, break the run
+        hi=1e3,  # a thousand doublings is no ceiling: for none, set flop_per_joule_ceiling = inf
         source="assumption",
     )
     region: str = param(

@@ -65,12 +65,15 @@ def shipped_names() -> list[str]:
 def resolve_path(name_or_path: str | Path) -> Path:
     """Find a scenario file: a path to a file, or the name of a shipped scenario."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
-        if path.is_dir():
-            raise UserError(f"{path} is a folder, not a scenario file")
-        if not path.is_file():
-            raise UserError(f"scenario file not found: {path}")
-        return path
+    try:
+        if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+            if path.is_dir():
+                raise UserError(f"{path} is a folder, not a scenario file")
+            if not path.is_file():
+                raise UserError(f"scenario file not found: {path}")
+            return path
+    except OSError as exc:  # a name too long, a loop of links
+        raise UserError(f"scenario file {path}: {exc.strerror or exc}") from None
     names = shipped_names()
     if str(name_or_path) not in names:
         raise UserError(
@@ -133,12 +136,16 @@ def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[di
         )
     base = raw.pop("base", None)
     if base is not None:
-        if not isinstance(base, str):
+        if not isinstance(base, str) or not base.strip():
             raise UserError(f"{path}: base = {base!r} must be a scenario name or path")
         base_ref: str | Path = base
         if base not in shipped_names() or (path.parent / base).exists():
             candidate = path.parent / base
             base_ref = candidate if candidate.exists() else base
+        try:
+            resolve_path(base_ref)
+        except UserError as exc:  # say which file's base it is
+            raise UserError(f"{path}: base: {exc}") from None
         base_raw, _ = load_raw(base_ref, (*_seen, path.resolve()))
         base_raw.pop("name", None)
         base_raw.pop("description", None)
@@ -182,6 +189,21 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     raise UserError(f"{where} = {value!r} must be {kind.get(expected, expected)}")
 
 
+KEYS_LISTED = 12
+"""A table with at most this many keys lists them after an unknown key that is close to none."""
+
+
+def _key_hint(key: str, names: list[str]) -> str:
+    """The nearest key (`` (did you mean 'x'?)``) or, if none is close, the keys: listed for a
+    small table, else where they are documented."""
+    hint = suggest(key, names)
+    if hint:
+        return hint
+    if len(names) <= KEYS_LISTED:
+        return f"; keys: {', '.join(names)}"
+    return "; docs/model.md section 4 (Parameters) lists the keys"
+
+
 def build(cls: type, table: Any, where: str) -> Any:
     """Build one parameter dataclass from a TOML table, naming ``where`` in errors."""
     if not isinstance(table, Mapping):
@@ -190,7 +212,7 @@ def build(cls: type, table: Any, where: str) -> Any:
     kwargs = {}
     for key, value in table.items():
         if key not in types_:
-            raise UserError(f"{where}: unknown key '{key}'{suggest(key, types_)}")
+            raise UserError(f"{where}: unknown key '{key}'{_key_hint(key, list(types_))}")
         kwargs[key] = _coerce(value, types_[key], f"{where}.{key}")
     try:
         return cls(**kwargs)
@@ -202,8 +224,9 @@ def build(cls: type, table: Any, where: str) -> Any:
 def from_dict(raw: Mapping[str, Any], origin: str = "scenario") -> Scenario:
     """Build a :class:`Scenario` from its TOML table (as read, after ``base`` is merged)."""
     for key in raw:
-        if key not in TOP_KEYS:
-            raise UserError(f"{origin}: unknown section '{key}'{suggest(key, TOP_KEYS)}")
+        if key not in TOP_KEYS:  # `nmae = "x"` is a key; `[rnu]` and `[[firm]]` are sections
+            what = "section" if isinstance(raw[key], Mapping | list) else "key"
+            raise UserError(f"{origin}: unknown {what} '{key}'{suggest(key, TOP_KEYS)}")
     kwargs: dict[str, Any] = {}
     for key in ("name", "description"):
         if key in raw:
@@ -330,7 +353,7 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
         )
     names = [f.name for f in dataclasses.fields(cls)]
     if name not in names:
-        raise UserError(f"{where}: unknown key '{name}'{suggest(name, names)}")
+        raise UserError(f"{where}: unknown key '{name}'{_key_hint(name, names)}")
     return ParameterKey(head, lever, index, name, cls, times)
 
 
@@ -363,8 +386,32 @@ def key_suggestion(dotted: str) -> str:
     return suggest(plain, keys, cutoff=0.6)
 
 
+def _holds(raw: Mapping[str, Any], key: ParameterKey) -> bool:
+    """Whether the tables on ``key``'s path in ``raw`` have a scenario's shapes (or are absent).
+
+    A file with ``run = 5`` or ``firms = [1, 2]`` cannot take an override there; it is left as
+    it is, and :func:`from_dict` refuses the file in one line that names it."""
+    here = raw.get(key.section)
+    if key.cls is None or here is None:
+        return True
+    if key.section in SECTIONS:
+        return isinstance(here, Mapping)
+    if key.section in GROUPS:
+        return isinstance(here, list) and bool(here) and all(isinstance(e, Mapping) for e in here)
+    if not isinstance(here, Mapping):  # policies
+        return False
+    lever = here.get(typing.cast(str, key.lever))
+    if lever is None:
+        return True
+    if key.lever in REPEATED_POLICIES:
+        return all(isinstance(e, Mapping) for e in (lever if isinstance(lever, list) else [lever]))
+    return isinstance(lever, Mapping)
+
+
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     key = parse_key(dotted, f"--set {dotted}")
+    if not _holds(raw, key):
+        return  # from_dict refuses the file, naming it
     if key.cls is None:  # name, description
         raw[key.section] = value
     elif key.section in SECTIONS:

@@ -154,3 +154,19 @@ def simulate_additive(scenario: Scenario, seed: Any = None) -> FakeResult:
         }
     )
     return FakeResult(model, model.iloc[:0], scenario)
+
+
+TERMINATE_AT_CALL = 3
+"""``simulate_terminated`` sends this process SIGTERM in its call of this number (from 1)."""
+_calls = [0]
+
+
+def simulate_terminated(scenario: Scenario, seed: Any = None) -> FakeResult:
+    """``simulate``, but its third call in this process sends the process SIGTERM (a killed
+    job), as if it came while that run was computing; later calls run normally."""
+    _calls[0] += 1
+    if _calls[0] == TERMINATE_AT_CALL:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGTERM)
+    return simulate(scenario, seed)

@@ -25,7 +25,7 @@ from experiments.run_cli import check_years
 from experiments.store import Store
 from experiments.sweep import load_sweep, make_design
 from sim.errors import EnvironmentFailure, UserError
-from sim.scenario import load_scenario, shipped_names
+from sim.scenario import load_scenario, resolve_path, shipped_names
 
 SWEEP = """
 scenario = "baseline"
@@ -696,3 +696,373 @@ def test_of_two_stores_started_at_once_in_one_folder_one_wins(
         open_store(spec, make_design(spec), out)
     assert (out / "manifest.json").read_text() == '{"format": "the other start"}'
     assert not list(out.glob(".manifest.json.tmp*"))  # ours is gone, theirs is intact
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ("run = [1, 2]\n", "run.years=1", ["run must be a table of keys, got [1, 2]"]),
+        ("run = 5\n", "run.years=1", ["run must be a table of keys, got 5"]),
+        ("[[run]]\nyears = 1\n", "run.years=1", ["run must be a table of keys"]),
+        ("firms = [1, 2]\n", "firms.chip_share=0.5", ["firms[0] must be a table of keys"]),
+        ("firms = 5\n", "firms.0.chip_share=0.5", ["firms must be a non-empty list"]),
+        ("policies = 5\n", "policies.carbon_tax.usd_per_t_co2=5", ["policies must be a table"]),
+        (
+            "[policies]\ncarbon_tax = 5\n",
+            "policies.carbon_tax.usd_per_t_co2=5",
+            ["policies.carbon_tax must be a table of keys, got 5"],
+        ),
+        (
+            "[policies]\nrnd_subsidy = [1]\n",
+            "policies.rnd_subsidy.rate=0.1",
+            ["policies.rnd_subsidy[0] must be a table of keys, got 1"],
+        ),
+    ],
+)
+def test_an_override_into_a_table_of_the_wrong_shape_names_the_file(
+    text: str, key: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--set`` (or ``--years``) into ``run = 5`` or ``firms = [1, 2]`` was a TypeError
+    traceback; now the file's own mistake is reported, naming it."""
+    path = tmp_path / "shape.toml"
+    path.write_text('base = "mean-field"\n' + text, encoding="utf-8")
+    refused(["run", str(path), "--set", key, "--out", "o"], capsys, str(path), *words)
+    assert not (tmp_path / "o").exists()
+
+
+KAPPA_RANGE = "law.kappa = { min = 0.1, max = 0.2 }\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (
+            f'design = "lhs"\nsamples = 1000000000000\n[factors]\n{KAPPA_RANGE}',
+            ["1,000,000,000,000 runs: at most 1,000,000 in one results store"],
+        ),
+        (
+            f'design = "sobol"\nsamples = 1099511627776\n[factors]\n{KAPPA_RANGE}',
+            ["3,298,534,883,328 runs: at most 1,000,000"],
+        ),
+        (
+            f'design = "morris"\nsamples = 1000000000000\n[factors]\n{KAPPA_RANGE}',
+            ["2,000,000,000,000 runs: at most 1,000,000"],
+        ),
+        (
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.2, levels = 1000 }\n"
+            "firms.chip_share = { min = 0.1, max = 0.2, levels = 1000 }\n"
+            "run.years = { min = 1, max = 2, levels = 1000 }\n",
+            ["1,000,000,000 runs: at most 1,000,000"],
+        ),
+        (
+            "replications = 3\n[factors]\nlaw.kappa = { min = 0.1, max = 0.2, levels = 400000 }\n",
+            ["1,200,000 runs: at most 1,000,000"],
+        ),
+        (
+            f'design = "morris"\nsamples = 2\nlevels = 1000000000000\n[factors]\n{KAPPA_RANGE}',
+            ["levels = 1,000,000,000,000 must be at most 1,000,000"],
+        ),
+        (
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.2, levels = 100000000 }\n",
+            ["factors.law.kappa: levels = 100,000,000: at most 1,000,000 runs"],
+        ),
+        (
+            'design = "lhs"\nsamples = 2\n[factors]\nsuppliers.capacity_mw = { min = 1, max = inf }\n',
+            ["factors.suppliers.capacity_mw: min = 1 and max = inf must be finite numbers"],
+        ),
+        (
+            'design = "lhs"\nsamples = 2\n[factors]\nlaw.kappa = { min = -inf, max = 0.2 }\n',
+            ["min = -inf and max = 0.2 must be finite numbers"],
+        ),
+        (
+            '[factors]\nlaw.kappa = [0.1]\n"law.kappa" = [0.2]\n',
+            ["factors: 'law.kappa' is given twice (quoted and unquoted)"],
+        ),
+        (
+            '[set]\nrun.years = 1\n"run.years" = 2\n',
+            ["set: 'run.years' is given twice"],
+        ),
+    ],
+)
+def test_sweeps_too_big_or_ill_posed_are_refused_before_any_design_is_built(
+    body: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Such files were a traceback (numpy out of memory in SALib), filled the memory (a grid of
+    1e9 points took 24 GB), hung (a Morris design of 1e12 trajectories), printed numpy warnings
+    and blamed a nan the user never wrote (an infinite range), or quietly dropped one of two
+    spellings of a key; now one line, before anything is built or written."""
+    path = tmp_path / "big.toml"
+    path.write_text('scenario = "mean-field"\n' + body, encoding="utf-8")
+    refused(["sweep", str(path), "--workers", "1", "--out", "store"], capsys, str(path), *words)
+    assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "replications = 3\n[factors]\nlaw.kappa = [0.1, 0.2]\nfirms.chip_share = [0.3, 0.4, 0.5]\n",
+        'scenario = ["mean-field", "hare"]\n[factors]\nlaw.kappa = [0.1, 0.2]\n',
+        'design = "list"\n[factors]\nlaw.kappa = [0.1, 0.2]\nfirms.chip_share = [0.3, 0.4]\n',
+        f'design = "lhs"\nsamples = 5\n[factors]\n{KAPPA_RANGE}',
+        f'design = "sobol"\nsamples = 4\n[factors]\n{KAPPA_RANGE}'
+        "firms.chip_share = { min = 0.3, max = 0.4 }\n",
+        f'design = "morris"\nsamples = 3\n[factors]\n{KAPPA_RANGE}'
+        "firms.chip_share = { min = 0.3, max = 0.4 }\n",
+    ],
+)
+def test_the_counted_points_are_the_design_s(body: str, tmp_path: Path) -> None:
+    from experiments.sweep import point_count
+
+    path = tmp_path / "sweep.toml"
+    text = body if body.startswith("scenario") else 'scenario = "mean-field"\n' + body
+    path.write_text(text, encoding="utf-8")
+    spec = load_sweep(path)
+    count = point_count(spec.design, spec.factors, spec.samples, len(spec.scenarios))
+    assert count == len(make_design(spec).points)
+
+
+def test_calibrate_refuses_a_scenario_with_a_fitted_parameter_at_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """mean-field has no investors' funding: the fit's log scale started from log(0), printed
+    numpy warnings and then blamed a nan in the scenario the user never wrote."""
+    refused(
+        ["calibrate", "--scenario", "mean-field", "--max-evaluations", "10"],
+        capsys,
+        "mean-field: market.investor_funding_usd_per_year = 0",
+        "must be > 0 and finite",
+        'base = "historical"',
+    )
+
+
+def test_a_terminated_sweep_keeps_every_run_it_computed(
+    sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM (a killed job, ``timeout``) killed the process outright: the runs computed since
+    the last write (up to 50 runs or 5 s of them) were lost, and ``effrace run`` left its
+    half-written ``.DIR.tmp-PID`` folder. Now it stops as Ctrl-C does, exit code 143."""
+    import _fake_model
+
+    _fake_model._calls[0] = 0
+    argv = ["sweep", str(sweep_file), "--workers", "1", "--quiet", "--out", "store"]
+    argv += ["--model", "_fake_model:simulate_terminated"]
+    code, _, err = effrace(argv, capsys)
+    assert code == 143 and err.strip().splitlines()[-1] == "effrace: terminated", err
+    # the two runs finished before the signal are stored, the third is not
+    assert Store(tmp_path / "store").done_mask().tolist() == [True, True, False, False]
+    code, _, err = effrace([*argv, "--resume"], capsys)
+    assert code == 0, err
+    assert Store(tmp_path / "store").done_mask().all()
+
+
+def test_a_terminated_run_leaves_no_half_written_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    import sim.run
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the run")
+
+    monkeypatch.setattr(sim.run, "simulate", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = effrace(["run", "mean-field", "--years", "1", "--out", "o"], capsys)
+    assert code == 143 and "effrace: terminated" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before  # main() put the handler back
+
+
+def test_compare_refuses_a_scenario_against_its_own_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A shipped name and the path of its file were two arms of a comparison that differ by
+    nothing (exit 0, every difference 0); the same name twice did not say which."""
+    path = str(resolve_path("turtle"))
+    options = ["--replications", "2", "--out", "cmp"]
+    argv = ["compare", "mean-field", "turtle", path, *options]
+    refused(argv, capsys, "'turtle' and ", path, "are one file", "differs by nothing")
+    argv = ["compare", "mean-field", "turtle", "turtle", *options]
+    refused(argv, capsys, "compare: 'turtle' is named twice")
+    assert not Path("cmp").exists()
+
+
+def test_more_workers_than_the_memory_holds_are_refused(
+    sweep_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--workers 100000`` started one process per run (each ~250 MB) and divided the time
+    estimate by 100000, so it also slipped past the day-long limit that asks for --force."""
+    from experiments.backends import ProcessBackend, available_cores, check_budget
+
+    monkeypatch.setattr(budget, "memory_bytes", lambda: 1e9)  # four interpreters' worth
+    cores = available_cores()
+    for argv in (["sweep", str(sweep_file)], ["sweep", str(sweep_file), "--cluster", "local"]):
+        refused(
+            [*argv, "--workers", "8", "--out", "store"],
+            capsys,
+            "--workers 8: as many processes need about 2.0 GB of memory",
+            "more than the 1.0 GB available; use at most 4",
+            f"this machine has {cores} cores",
+        )
+    assert not Path("store").exists()
+    # the time estimate counts at most one worker per core
+    spec = dataclasses.replace(load_sweep(sweep_file), fixed={})  # baseline's 20 years
+    per_run = budget.estimate_run(load_scenario("baseline"), agents_table=False).seconds
+    n = math.ceil(budget.MAX_SWEEP_SECONDS / per_run) * 2 * cores  # twice a day on every core
+    assert n <= budget.MAX_SWEEP_RUNS
+    with pytest.raises(UserError, match=f"on {cores} worker"):
+        check_budget(spec, n, ProcessBackend(10_000), force=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('base = "nosuch"\n', ["base.toml: base: unknown scenario 'nosuch'", "shipped scenarios"]),
+        ('base = "baselin"\n', ["base.toml: base: unknown scenario", "(did you mean 'baseline'?)"]),
+        ('base = "missing.toml"\n', ["base.toml: base: scenario file not found: missing.toml"]),
+        ('base = ""\n', ["base.toml: base = '' must be a scenario name or path"]),
+    ],
+)
+def test_a_base_that_does_not_resolve_names_the_file_that_gives_it(
+    text: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message named the base only (or, for base = "", the folder of the file)."""
+    (tmp_path / "base.toml").write_text(text, encoding="utf-8")
+    refused(["run", str(tmp_path / "base.toml"), "--out", "o"], capsys, *words)
+
+
+@pytest.mark.parametrize(
+    ("argv", "text", "words"),
+    [
+        (
+            [],
+            "[[policies.rnd_subsidy]]\nshare = 0.3\n",
+            ["policies.rnd_subsidy[0]: unknown key 'share'; keys: from_year, for_years, sector"],
+        ),
+        (
+            ["--set", "policies.rnd_subsidy.share=0.3"],
+            "",
+            ["--set policies.rnd_subsidy.share: unknown key 'share'; keys: from_year"],
+        ),
+        (
+            [],
+            "[[firms]]\nzzz = 1\n",
+            ["firms[0]: unknown key 'zzz'; docs/model.md section 4 (Parameters) lists the keys"],
+        ),
+        (
+            [],
+            "[[firms]]\nchipshare = 1\n",
+            ["unknown key 'chipshare' (did you mean 'chip_share'?)"],
+        ),
+    ],
+)
+def test_an_unknown_key_close_to_none_gets_the_keys(
+    argv: list[str],
+    text: str,
+    words: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An unknown key that no key is close to ended the message with nothing to go on."""
+    path = tmp_path / "keys.toml"
+    path.write_text('base = "mean-field"\n' + text, encoding="utf-8")
+    refused(["run", str(path), *argv, "--out", "o"], capsys, *words)
+
+
+LONG = "a" * 300  # longer than a file name may be (255 bytes on Linux)
+ANALYTIC = ["analytic", "--kappa", "0.2", "--doublings-per-year", "1", "--years", "1"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["run", f"{LONG}.toml"], [f"scenario file {LONG}.toml: File name too long"]),
+        (["run", LONG], ["File name too long"]),
+        (["run", "mean-field", "--out", LONG], [f"--out {LONG}: File name too long"]),
+        (["sweep", f"{LONG}.toml"], [f"sweep file {LONG}.toml: File name too long"]),
+        (["compare", "mean-field", "turtle", "--out", LONG], ["File name too long"]),
+        (
+            [*ANALYTIC, "--plot", f"{LONG}.png"],
+            ["cannot write --plot", "File name too long"],
+        ),
+        (["run", "mean-field", "--out", "f/x"], ["--out f/x: f is a file, not a folder"]),
+        (["sweep", "s.toml", "--out", "f/x/y"], ["--out f/x/y: f is a file, not a folder"]),
+        (["run", "mean-field", "--out", "o\udcff"], ["--out o\\udcff: the name is not UTF-8"]),
+        (["sweep", "s.toml", "--out", "o\udcff"], ["the name is not UTF-8 text"]),
+    ],
+)
+def test_names_the_system_refuses(
+    argv: list[str], words: list[str], sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name longer than the system allows was an OSError traceback wherever a path was looked
+    at; an --out under a file said 'File exists'; an --out whose bytes are not UTF-8 (a name
+    from a shell: surrogates) ran the model and then failed in pyarrow with a traceback."""
+    Path("f").write_text("a file", encoding="utf-8")
+    Path("s.toml").write_text(sweep_file.read_text(encoding="utf-8"), encoding="utf-8")
+    refused(argv, capsys, *words)
+    assert sorted(p.name for p in Path.cwd().iterdir()) == ["f", "s.toml", "sweep.toml"]
+
+
+def test_an_os_error_no_command_expected_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import sim.run
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "runs/x/model.csv")
+
+    monkeypatch.setattr(sim.run, "simulate", full)
+    words = [os.strerror(errno.ENOSPC), "runs/x/model.csv"]
+    refused(["run", "mean-field", "--years", "1", "--out", "o"], capsys, *words, code=1)
+
+
+@pytest.mark.parametrize("value", ["-2", "0", "1e-300", "inf", "-inf", "1e308"])
+def test_a_ceiling_softness_the_model_cannot_use_is_refused(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vendors.ceiling_softness_doublings had no range: -2, inf or 1e-300 ended in numpy warnings
+    and a traceback, 0 in an 'overflow' blamed on the horizon."""
+    argv = ["run", "mean-field", "--set", f"vendors.ceiling_softness_doublings={value}"]
+    words = ["ceiling_softness_doublings", "is out of range [0.001, 1000] [doublings]"]
+    refused([*argv, "--set", "vendors.flop_per_joule_ceiling=2e12", "--out", "o"], capsys, *words)
+
+
+@pytest.mark.parametrize(
+    ("metric", "words"),
+    [
+        ("years_to_loss:-1", ["a loss target [nats/token] must be > 0"]),
+        ("years_to_loss:nan", ["'years_to_loss:nan': 'nan' is not a finite number"]),
+        ("loss_at_year:inf", ["'inf' is not a finite number"]),
+        ("years_to_relative_loss:2", ["a relative excess loss target [-] must be in (0, 1]"]),
+        ("years_to_relative_loss:0", ["must be in (0, 1]"]),
+        ("peak_margin:nosuch", ["unknown sector 'nosuch'; sectors: firms, vendors, suppliers"]),
+        ("hhi:zz", ["unknown market 'zz'; markets: ai_services, chips, energy"]),
+    ],
+)
+def test_metric_targets_no_run_can_reach_are_refused(
+    metric: str, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """years_to_loss:-1 or years_to_relative_loss:2 ran and gave NaN (or 0) in every run; an
+    unknown sector, market or party close to none gave no list to choose from."""
+    refused([*COMPARE, "--replications", "2", "--metric", metric, "--out", "c"], capsys, *words)
+    assert not Path("c").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('nmae = "x"\n', ["unknown key 'nmae' (did you mean 'name'?)"]),
+        ("[rnu]\nyears = 1\n", ["unknown section 'rnu' (did you mean 'run'?)"]),
+        ("[[firm]]\nchips = 1\n", ["unknown section 'firm' (did you mean 'firms'?)"]),
+    ],
+)
+def test_an_unknown_top_level_key_is_called_a_key(
+    text: str, words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``nmae = "x"`` was reported as an unknown section."""
+    (tmp_path / "top.toml").write_text(text, encoding="utf-8")
+    refused(["run", str(tmp_path / "top.toml"), "--out", "o"], capsys, *words)
