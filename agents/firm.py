@@ -17,6 +17,10 @@ from sim.policies import ActivePolicies
 #: a lifetime longer than this many steps never ages out (an idealised, permanent fleet)
 PERMANENT_STEPS = 10_000
 
+#: most e-folds of its capital a firm asks investors for in one step [-]: e^600 times any
+#: capital is beyond any supply of capital, so the cap only keeps absurd settings finite
+MAX_FUNDING_EFOLDS = 600.0
+
 
 class Firms(AgentTable):
     """All AI firms, one row each: they buy chips and energy, train down the shared law, serve
@@ -872,8 +876,10 @@ class Firms(AgentTable):
         )
         # capital growing at the rate investors want, compounded exactly over the step, so the
         # funding of a year does not depend on the step length
+        # (at most e^MAX_FUNDING_EFOLDS times the capital a step, far above any supply, so
+        # that a hurdle near 0 or an instant adjustment ration the supply, not overflow)
         rate = wanted / employed
-        step_amount = employed * np.expm1(rate * dt)
+        step_amount = employed * np.expm1(np.minimum(rate * dt, MAX_FUNDING_EFOLDS))
         funding = finance.allocate_funding_usd_per_year(step_amount / dt, supply_usd / dt) * dt
         return ledger.transfer("funding", funding, "investors", self.accounts)
 

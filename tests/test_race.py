@@ -89,6 +89,21 @@ def test_investors_stop_funding_when_returns_fall_below_the_hurdle() -> None:
     assert rich["investor_funding_usd"].sum() > 0.0
 
 
+@pytest.mark.parametrize(
+    "setting", [{"market.hurdle_rate_per_year": 1e-9}, {"market.funding_adjustment_years": 1e-6}]
+)
+def test_investors_ration_their_supply_at_extreme_settings(setting: dict[str, float]) -> None:
+    # a hurdle near 0 (or an instant adjustment) makes every firm want e^(huge) its capital:
+    # investors hand out what they have, pro rata, instead of overflowing
+    scenario = load_scenario("baseline", {"run.years": 1, **setting})
+    model = simulate(scenario, seed=0).model
+    funding = model["investor_funding_usd"].to_numpy()
+    assert np.isfinite(funding).all() and (funding >= 0).all() and funding.sum() > 0
+    supply = scenario.market.investor_funding_usd_per_year * scenario.run.dt_years
+    assert (funding <= supply * 1.5).all()  # the capital path grows within the year
+    assert np.abs(model["ledger_imbalance_usd"]).max() < 1e-3
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", shipped_names())
 def test_value_capture_is_defined_in_every_step(name: str) -> None:
