@@ -603,7 +603,7 @@ lesson.print_key_numbers()
 # the vendors' margin slips too), which is also why the labs' profit can rise. The effect is
 # small against the noise: over seeds 0-11 the vendors' profit falls in 11, the labs' chip
 # spending in 11. The control can also change *who leads* (the lab with the lowest loss):
-# compare the leaders in K4 (another lab at seed 0, and in 7 of the 12 seeds).
+# compare the leaders in K4 (another lab at seed 0; over seeds 0-11, another in 7 of the 12).
 #
 # **Carbon tax against cap (P3; K5, K7, figure 4).** The tax raises the price of dirty power
 # more than that of clean power, so demand shifts to the clean supplier and the carbon
@@ -634,8 +634,7 @@ lesson.print_key_numbers()
 # what C4 checks) and the threshold's leader ends 6% further from the floor, more than another
 # seed moves it there (C6 fails), since which lab leads, and when it buys, differs from run to
 # run (over seeds 0-11, C5 fails in 1 and C6 in 4; C1-C4 hold in all). For the average effect
-# with a
-# confidence interval, compare many seeds: `effrace compare baseline compute-threshold
+# with a confidence interval, compare many seeds: `effrace compare baseline compute-threshold
 # --replications 10`.
 
 # %% [markdown]
