@@ -636,14 +636,18 @@ lesson.print_key_numbers()
 # the leader's, faster when a lab releases open weights. Figure 1's bars show the result: the
 # links a lab *buys* (site, chips) are nearly the same for everyone, and even the link it owns,
 # algorithms, ends only a fraction of a doubling apart across labs (about a fifth of one at
-# seed 0, up to about half with other seeds), a small part of what each gained (K3): luck opens
+# seed 0, a tenth to a half over seeds 0-11, leaving out labs that enter late and so grow for
+# fewer years), a small part of what each gained (K3): luck opens
 # gaps of several doublings (K3's widest), spillovers close them again. Compare with lesson 2,
 # where a faster own rate compounded into a permanent lead: here the rates are endogenous and
 # leaks are fast. And yet the last lead holds (C1): the lab that leads in the 2030s leads to the
-# end, if narrowly: ahead of the runner-up by 0.4 points of the market at seed 0 (from a few
+# end, if narrowly: ahead of the runner-up by 0.5 points of the market at seed 0 (from a few
 # hundredths of a point to about two points over seeds 0-5; K4 and the summary's market
-# shares). Its model is at best a hair better, which buyers hardly notice (next paragraph); it
-# is ahead on *users*: buyers stay with the model they know.
+# shares). That is seed 0's history, not a law: over seeds 0-11, C1 fails at five seeds, at
+# three because a lab takes the lead by the late 2020s and keeps it (only two labs ever lead a
+# year), at two because it still changes hands in the last third of the run. The leader's
+# model is at best a hair better, which buyers hardly notice (next paragraph); it is ahead on
+# *users*: buyers stay with the model they know.
 #
 # **Why buyers stop caring about quality (P2; K4, figure 2).** Buyers value a model by the share
 # of tasks it gets right, $e^{-(L - E)/\ell}$: bounded at 100%. Early on models differ by
