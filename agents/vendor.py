@@ -240,11 +240,7 @@ class Vendors(AgentTable):
             ),
             self.lead_time_years,
         )
-        # what will still stand when an order placed now arrives
-        standing = capacity.retiring_capacity_at(
-            years, self.lead_time_years, *self._capacity_state()
-        )
-        standing = self._cancel_excess(years, np.asarray(expected), standing)
+        standing = self._cancel_excess(years, np.asarray(expected))
         order = np.asarray(
             capacity.capacity_order(
                 expected,
@@ -270,24 +266,28 @@ class Vendors(AgentTable):
         self.ordered_chips_per_year = order
         self._place(order, years + self.lead_time_years)
 
-    def _cancel_excess(
-        self, years: float, expected: FloatArray, standing: FloatArray
-    ) -> FloatArray:
-        """Cut the orders not yet arriving (pro rata) so that what will stand a lead time
-        after ``years`` [yr since the start] is no more than the level the vendor orders up
-        to for the demand it expects then, ``expected`` [chips/yr] (foundries push out and
-        cancel tool orders when demand turns); return what will then stand [chips/yr]. What
-        was paid for a cancelled order is sunk: it stays in capital and is depreciated."""
-        level = expected * (1.0 + self.capacity_growth_per_order) / self.invest_above_utilisation
-        pending = self.pipeline_start_years > years + 1e-9
-        built, amounts, *tranches = self._capacity_state()
-        cancellable = capacity.retiring_capacity_at(
-            years,
-            self.lead_time_years,
-            np.zeros_like(built),
-            np.where(pending.ravel(), amounts, 0.0),
-            *tranches,
+    def _cancel_excess(self, years: float, expected: FloatArray) -> FloatArray:
+        """What will still stand when an order placed now arrives, a lead time after ``years``
+        [yr since the start], net of retirement (:func:`sim.capacity.retiring_capacity_at`)
+        [chips/yr], after cutting the orders not yet arriving (pro rata) so that it is no
+        more than the level the vendor orders up to for the demand it expects then,
+        ``expected`` [chips/yr] (foundries push out and cancel tool orders when demand
+        turns). What was paid for a cancelled order is sunk: it stays in capital and is
+        depreciated."""
+        built, amounts, starts, ends, owners, retire = self._capacity_state()
+        n = len(built)
+        ahead = self.lead_time_years * np.ones(n)
+        rate = retire * np.ones(n)
+        # each tranche's part, once: all of them stand, the pending ones can be cut
+        levels = capacity.standing_tranches_at(
+            years + ahead[owners], amounts, starts, ends, rate[owners]
         )
+        standing = built * np.exp(-rate * ahead) + np.bincount(owners, weights=levels, minlength=n)
+        pending = self.pipeline_start_years > years + 1e-9
+        cancellable = np.bincount(
+            owners, weights=np.where(pending.ravel(), levels, 0.0), minlength=n
+        )
+        level = expected * (1.0 + self.capacity_growth_per_order) / self.invest_above_utilisation
         keep = np.asarray(capacity.cancel_to_level(standing, level, cancellable))
         self.cancelled_chips_per_year = np.where(pending, self.pipeline_chips_per_year, 0.0).sum(
             axis=1

@@ -228,9 +228,10 @@ def _retiring_tranches(
     a: NDArray[np.float64],
     b: NDArray[np.float64],
     retire_per_year: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """What stands at t of tranches that retire at rate r once delivered, and its integral
-    from -inf to t [unit, unit x yr], per tranche.
+    integral: bool = True,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """What stands at t of tranches that retire at rate r once delivered, and (``integral``)
+    its integral from -inf to t [unit, unit x yr], per tranche (else None).
 
     A unit delivered at s stands ``exp(-r (t - s))`` at t. A lump (a = b) stands
     ``A exp(-r x)``, x = t - a >= 0; a ramp of rate rho = A/w over [a, b], w = b - a, stands
@@ -245,12 +246,15 @@ def _retiring_tranches(
     delivered = amount * (inside / width)  # rho x inside, safe for the narrowest ramps
     ramp_end = delivered * _mean_decay(r * inside)  # what stands at min(t, b)
     ramp_level = ramp_end * np.exp(-r * after)
+    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
+    level = np.where(ramps, ramp_level, lump_level)
+    if not integral:
+        return level, None
     ramp_integral = delivered * inside * _excess_over_square(r * inside) + ramp_end * after * (
         _mean_decay(r * after)
     )
-    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
     lump_integral = amount * x * _mean_decay(r * x)
-    return np.where(ramps, ramp_level, lump_level), np.where(ramps, ramp_integral, lump_integral)
+    return level, np.where(ramps, ramp_integral, lump_integral)
 
 
 def retiring_capacity_over_step(
@@ -286,6 +290,7 @@ def retiring_capacity_over_step(
     t1 = start_years + dt_years
     level, h1 = _retiring_tranches(t1, amount, a, b, r)
     _, h0 = _retiring_tranches(start_years, amount, a, b, r)
+    assert h1 is not None and h0 is not None  # (asked for)
     arrived = b <= t1
     decayed = base * np.exp(-r_owner * dt_years)
     built_at_end = decayed + np.bincount(who, weights=np.where(arrived, level, 0.0), minlength=n)
@@ -316,9 +321,26 @@ def retiring_capacity_at(
     r_owner = _f(retire_per_year) * np.ones(n)
     ahead = _f(ahead_years) * np.ones(n)
     who = np.asarray(owners, dtype=np.intp)
-    amount, a, b = _f(amounts), _f(arrival_start_years), _f(arrival_end_years)
-    level, _ = _retiring_tranches(years + ahead[who], amount, a, b, r_owner[who])
+    level = standing_tranches_at(
+        years + ahead[who], amounts, arrival_start_years, arrival_end_years, r_owner[who]
+    )
     return base * np.exp(-r_owner * ahead) + np.bincount(who, weights=level, minlength=n)
+
+
+def standing_tranches_at(
+    at_years: ArrayLike,
+    amounts: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+    retire_per_year: ArrayLike,
+) -> NDArray[np.float64]:
+    """What will stand at ``at_years`` [yr] of each tranche [unit, per tranche], retiring at
+    the rate r [1/yr] once delivered (both per tranche, or one for all): the pipeline's part
+    of :func:`retiring_capacity_at` tranche by tranche, for a planner who also needs the part
+    of some of them (the orders it can still cut)."""
+    amount, a, b = _f(amounts), _f(arrival_start_years), _f(arrival_end_years)
+    level, _ = _retiring_tranches(_f(at_years), amount, a, b, _f(retire_per_year), integral=False)
+    return level
 
 
 def cancel_to_level(standing: ArrayLike, level: ArrayLike, cancellable: ArrayLike) -> FloatOrArray:
