@@ -38,7 +38,9 @@ class Vendors(AgentTable):
     tools stop making the current design. Orders in the pipeline are tranches ``[vendor, slot]`` (amount, arrival window);
     the capacity within a step is their exact integral (:func:`sim.capacity.capacity_over_step`),
     so it does not depend on the step length. At the start the pipeline holds the orders that
-    continue the past growth (``capacity_doublings_per_year``) over one lead time.
+    continue the past growth of orders (``capacity_doublings_per_year``) over one lead time;
+    net of retirement that ramp leaves less standing than the past growth would, so vendors
+    order more in their first steps. The starting ramp is never cut (it is arriving).
     """
 
     kind = "vendor"
@@ -111,8 +113,9 @@ class Vendors(AgentTable):
         self.pipeline_end_years = self.lead_time_years.reshape(n, 1).copy()
         self.capacity_end_chips_per_year = self.capacity_chips_per_year.copy()
         self.capital_usd = self.capacity_chips_per_year * self.capex_at_start_usd_per_chip_per_year
-        # the demand a vendor plans for starts where its pipeline already serves it: a share
-        # threshold / (1 + margin) of capacity, so nothing is ordered until demand says so
+        # the demand a vendor plans for starts at a share threshold / (1 + margin) of its
+        # capacity (what its pipeline would serve if nothing retired; with retirement the
+        # pipeline falls short, so vendors order again in their first steps)
         self.demand_chips_per_year = (
             self.capacity_chips_per_year
             * self.invest_above_utilisation

@@ -1002,8 +1002,9 @@ class VendorParams(_Validated):
     capacity_doublings_per_year: float = param(
         0.5,
         "doublings/yr",
-        "Growth of capacity before the start: the orders already in the pipeline raise "
-        "capacity at this rate over the first lead time; later capacity must be bought.",
+        "Growth of capacity orders before the start: the orders already in the pipeline "
+        "add K0 (2^(g L) - 1) over the first lead time (gross: vendors' capacity retires "
+        "meanwhile, so what stands grows more slowly); later capacity must be bought.",
         lo=-5.0,
         hi=10.0,
         source="assumption",
@@ -1076,8 +1077,10 @@ class VendorParams(_Validated):
     invest_above_utilisation: float = param(
         0.8,
         "-",
-        "Capacity is ordered when forecast demand passes this share of capacity built or "
-        "ordered (assumption: foundries plan for ~80% utilisation).",
+        "Capacity is ordered when forecast demand passes this share of the capacity built "
+        "or ordered that will still stand when the order arrives; orders in flight are cut "
+        "back to the same level when demand turns (assumption: foundries plan for ~80% "
+        "utilisation).",
         lo=0.0,
         hi=1.0,
         lo_open=True,
