@@ -241,12 +241,14 @@ def _retiring_tranches(
     r = retire_per_year
     ramps, width = _windows(a, b)
     x = np.maximum(t - a, 0.0)
+    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
+    if not ramps.any():  # lumps only (every order after the starting ramp): the same numbers
+        return lump_level, (amount * x * _mean_decay(r * x) if integral else None)
     inside = np.minimum(x, width)  # how much of the ramp has run [yr]
     after = np.maximum(x - width, 0.0)  # time since its last unit arrived [yr]
     delivered = amount * (inside / width)  # rho x inside, safe for the narrowest ramps
     ramp_end = delivered * _mean_decay(r * inside)  # what stands at min(t, b)
     ramp_level = ramp_end * np.exp(-r * after)
-    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
     level = np.where(ramps, ramp_level, lump_level)
     if not integral:
         return level, None

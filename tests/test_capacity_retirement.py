@@ -205,3 +205,26 @@ def test_a_vendor_cuts_its_orders_in_flight_to_the_level_when_demand_turns() -> 
     # nothing paid back or written off at once: the capex is sunk and depreciates
     assert table.cash_usd[0] == cash
     assert table.capital_usd[0] == capital
+
+
+def test_lumps_alone_give_what_they_give_beside_a_ramp() -> None:
+    # a pipeline of lumps only takes a shorter path: its tranches must give what the general
+    # path gives them beside a ramp (owners' sums add up; each tranche's level is the same)
+    r, none = np.array([0.2, 0.2]), np.zeros(2)
+    lump, ramp = [1], [0, 2]
+    for start, dt in [(0.0, 1.0), (0.4, 0.25), (2.0, 3.0)]:
+
+        def over(i: list[int], start: float = start, dt: float = dt) -> tuple[np.ndarray, ...]:
+            return capacity.retiring_capacity_over_step(
+                start, dt, none, AMOUNTS[i], STARTS[i], ENDS[i], OWNERS[i], r
+            )
+
+        for alone, other, both in zip(over(lump), over(ramp), over([0, 1, 2]), strict=True):
+            if alone.dtype == bool:
+                continue  # (which tranches arrived: per tranche, not per owner)
+            np.testing.assert_allclose(alone + other, both, rtol=1e-14, atol=0)
+        levels = capacity.standing_tranches_at(start + dt, AMOUNTS, STARTS, ENDS, 0.2)
+        alone = capacity.standing_tranches_at(
+            start + dt, AMOUNTS[lump], STARTS[lump], ENDS[lump], 0.2
+        )
+        assert levels[1] == alone[0] > 0.0 or start + dt < STARTS[1]
