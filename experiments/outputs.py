@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.errors import UserError, suggest
+from sim.errors import UserError, suggest, suggest_or_list
 from sim.params import SECTORS
 
 PARTIES = ("consumers", "firms", "vendors", "suppliers", "government", "investors")
@@ -259,8 +259,7 @@ def parse_metric(text: Any, where: str) -> list[Metric]:
         kind.arg
     ) or model_columns()
     if arg_text not in options:
-        # as for series: the closest names, or all of them when none is close
-        hint = suggest(arg_text, options, n=3) or f"; {kind.arg}s: {', '.join(options)}"
+        hint = suggest_or_list(arg_text, options, f"{kind.arg}s", n=3)
         raise UserError(f"{where}: '{text}': unknown {kind.arg} '{arg_text}'{hint}")
     return [Metric(_column_name(text), name, arg_text)]
 
@@ -272,8 +271,7 @@ def parse_series(names: Any, where: str) -> tuple[str, ...]:
     columns = model_columns()
     for name in names:
         if name not in columns:
-            # as for metrics: the closest names, or all of them when none is close
-            hint = suggest(name, columns, n=3) or f"; model columns: {', '.join(columns)}"
+            hint = suggest_or_list(name, columns, "model columns", n=3)
             raise UserError(f"{where}: unknown model column '{name}'{hint}")
     if len(set(names)) != len(names):
         raise UserError(f"{where}: a column is listed twice")

@@ -41,3 +41,10 @@ def suggest(word: str, options: Iterable[str], cutoff: float = 0.5, n: int = 1) 
     quoted = [f"'{c}'" for c in close]
     listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
     return f" (did you mean {listed}?)"
+
+
+def suggest_or_list(word: str, options: Iterable[str], label: str, n: int = 1) -> str:
+    """:func:`suggest` (up to ``n`` names), or, when no option is close, ``; {label}: a, b, c``
+    listing them all (for a short list, where the whole of it is the best hint)."""
+    names = list(options)
+    return suggest(word, names, n=n) or f"; {label}: {', '.join(names)}"

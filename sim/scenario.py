@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UserError, suggest
+from sim.errors import UserError, suggest, suggest_or_list
 from sim.params import (
     POLICY_TYPES,
     FirmParams,
@@ -196,12 +196,9 @@ KEYS_LISTED = 12
 def _key_hint(key: str, names: list[str]) -> str:
     """The nearest key (`` (did you mean 'x'?)``) or, if none is close, the keys: listed for a
     small table, else where they are documented."""
-    hint = suggest(key, names)
-    if hint:
-        return hint
     if len(names) <= KEYS_LISTED:
-        return f"; keys: {', '.join(names)}"
-    return "; docs/model.md section 4 (Parameters) lists the keys"
+        return suggest_or_list(key, names, "keys")
+    return suggest(key, names) or "; docs/model.md section 4 (Parameters) lists the keys"
 
 
 def build(cls: type, table: Any, where: str) -> Any:
