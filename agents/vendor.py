@@ -277,10 +277,8 @@ class Vendors(AgentTable):
         ``expected`` [chips/yr] (foundries push out and cancel tool orders when demand
         turns). What was paid for a cancelled order is sunk: it stays in capital and is
         depreciated."""
-        built, amounts, starts, ends, owners, retire = self._capacity_state()
-        n = len(built)
-        ahead = self.lead_time_years * np.ones(n)
-        rate = retire * np.ones(n)
+        built, amounts, starts, ends, owners, rate = self._capacity_state()
+        n, ahead = len(built), self.lead_time_years  # (per vendor)
         # each tranche's part, once: all of them stand, the pending ones can be cut
         levels = capacity.standing_tranches_at(
             years + ahead[owners], amounts, starts, ends, rate[owners]
