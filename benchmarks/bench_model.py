@@ -117,6 +117,7 @@ def measure(code: Path, case: str, firms: int, years: float, repeat: int) -> flo
 def profile_baseline() -> None:
     from sim.scenario import load_scenario
 
+    _simulation_only(load_scenario("baseline", {"run.years": 1.0}))  # warm-up: imports, caches
     profiler = cProfile.Profile()
     profiler.enable()
     _simulation_only(load_scenario("baseline"))

@@ -277,9 +277,26 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
     """
     raw, path = load_raw(name_or_path)
     raw.setdefault("name", path.stem)
-    if overrides:
-        raw = apply_overrides(raw, overrides)
-    return from_dict(raw, origin=str(name_or_path))
+    if not overrides:
+        return from_dict(raw, origin=str(name_or_path))
+    try:
+        return from_dict(apply_overrides(raw, overrides), origin=str(name_or_path))
+    except UserError:
+        from_dict(raw, origin=str(name_or_path))  # a fault of the file itself: its own message
+        culprit = next(
+            (k for k, v in overrides.items() if not _valid(apply_overrides(raw, {k: v}))),
+            ", ".join(overrides),  # only the overrides together: name them all
+        )
+    return from_dict(apply_overrides(raw, overrides), origin=f"{name_or_path} with {culprit} set")
+
+
+def _valid(raw: Mapping[str, Any]) -> bool:
+    """Whether a scenario table builds (:func:`from_dict`) without a :class:`UserError`."""
+    try:
+        from_dict(raw, origin="")
+    except UserError:
+        return False
+    return True
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

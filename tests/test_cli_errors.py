@@ -1066,3 +1066,39 @@ def test_an_unknown_top_level_key_is_called_a_key(
     """``nmae = "x"`` was reported as an unknown section."""
     (tmp_path / "top.toml").write_text(text, encoding="utf-8")
     refused(["run", str(tmp_path / "top.toml"), "--out", "o"], capsys, *words)
+
+
+def test_a_bad_set_value_names_the_override_not_only_the_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The shipped file is fine; the message says which ``--set`` made it invalid."""
+    line = refused(
+        ["run", "baseline", "--set", "law.kappa=0.1", "--set", "firms.0.cash_usd=abc"],
+        capsys,
+        "baseline with firms.0.cash_usd set:",
+        "must be a number",
+    )
+    assert "law.kappa" not in line
+    refused(["run", "baseline", "--set", "run.years=-3"], capsys, "with run.years set:", "(0, 500]")
+
+
+def test_a_fault_of_the_file_itself_is_reported_as_the_file_s(tmp_path: Path) -> None:
+    """A bad file stays the file's fault, whatever is set on top of it."""
+    path = tmp_path / "bad.toml"
+    path.write_text("[run]\nyears = -1\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"^.*bad\.toml: run: years = -1") as caught:
+        load_scenario(path, {"law.kappa": 0.1})
+    assert " set:" not in str(caught.value)
+
+
+def test_overrides_invalid_only_together_are_named_together() -> None:
+    """When no override is wrong alone (a design moved up, its ceiling down past it), the
+    message names them all."""
+    overrides = {"vendors.0.flop_per_joule": 1e14, "vendors.0.flop_per_joule_ceiling": 1e13}
+    for key, value in overrides.items():
+        load_scenario("baseline", {key: value})  # each alone is fine
+    with pytest.raises(UserError, match="above its flop_per_joule_ceiling") as caught:
+        load_scenario("baseline", overrides)
+    assert str(caught.value).startswith(
+        "baseline with vendors.0.flop_per_joule, vendors.0.flop_per_joule_ceiling set: "
+    )
