@@ -463,9 +463,11 @@ def check_budget(spec: SweepSpec, n_runs: int, backend: Backend | None, *, force
         for name, raw in spec.raw_scenarios.items()
     ]
     workers = backend.workers if backend is not None else 1
+    remote = isinstance(backend, DaskBackend) and backend.cluster_spec != "local"
+    processes = 0 if remote else workers  # each holds a run in this machine's memory
     if isinstance(backend, ProcessBackend):  # more processes than cores run no faster
         workers = min(workers, available_cores())
-    check_sweep(scenarios, n_runs, workers, force=force)
+    check_sweep(scenarios, n_runs, workers, force=force, processes=processes)
 
 
 STORE_ENTRIES = {"manifest.json", "runs", "timeseries", "differences.csv", "figures", "sensitivity"}

@@ -113,10 +113,13 @@ def check_run(scenario: Any, *, force: bool) -> Estimate:
     return estimate
 
 
-def check_sweep(scenarios: list[Any], n_runs: int, workers: int, *, force: bool) -> float:
-    """Refuse (UserError) more than :data:`MAX_SWEEP_RUNS` runs, and without ``force`` runs
-    longer than :data:`MAX_YEARS` or a sweep estimated longer than :data:`MAX_SWEEP_SECONDS`
-    on ``workers``; return the estimate [s]."""
+def check_sweep(
+    scenarios: list[Any], n_runs: int, workers: int, *, force: bool, processes: int = 1
+) -> float:
+    """Refuse (UserError) more than :data:`MAX_SWEEP_RUNS` runs; runs too big for ``processes``
+    of them (this machine's worker processes, each holding one run; 0 for a remote cluster) to
+    fit in its memory together; and without ``force`` runs longer than :data:`MAX_YEARS` or a sweep estimated longer than
+    :data:`MAX_SWEEP_SECONDS` on ``workers``. Return the time estimate [s]."""
     if n_runs > MAX_SWEEP_RUNS:
         raise UserError(
             f"{n_runs:,} runs: at most {MAX_SWEEP_RUNS:,} in one results store; "
@@ -129,7 +132,16 @@ def check_sweep(scenarios: list[Any], n_runs: int, workers: int, *, force: bool)
             "meaningful (and past the floating-point range near 400); use fewer years, or pass "
             "--force"
         )
-    per_run = max(estimate_run(s, agents_table=False).seconds for s in scenarios)
+    estimates = [estimate_run(s, agents_table=False) for s in scenarios]
+    biggest = max(estimates, key=lambda e: e.bytes)
+    available = memory_bytes()
+    if biggest.bytes * processes > available:
+        raise UserError(
+            f"each run needs {biggest.describe()}; {processes} at once need more than "
+            f"the {_size(available)} available; use fewer firms, steps or --years, or fewer "
+            "--workers"
+        )
+    per_run = max(e.seconds for e in estimates)
     seconds = per_run * n_runs / max(1, workers)
     if seconds > MAX_SWEEP_SECONDS and not force:
         raise UserError(

@@ -244,6 +244,42 @@ def test_sweep_estimate_and_force() -> None:
         budget.check_sweep([scenario], budget.MAX_SWEEP_RUNS + 1, 64, force=True)
 
 
+def test_sweep_runs_that_do_not_fit_in_memory_together_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each local worker holds a run: a sweep whose runs fit one at a time but not four at
+    once is refused on four processes, with or without --force; a remote cluster's workers
+    hold theirs elsewhere (processes=0)."""
+    scenario = load_scenario("baseline")
+    run_bytes = budget.estimate_run(scenario, agents_table=False).bytes
+    monkeypatch.setattr(budget, "memory_bytes", lambda: 2.5 * run_bytes)
+    budget.check_sweep([scenario], 10, 2, force=False, processes=2)
+    with pytest.raises(UserError, match="4 at once need more than") as caught:
+        budget.check_sweep([scenario], 10, 4, force=True, processes=4)
+    assert "fewer --workers" in str(caught.value)
+    budget.check_sweep([scenario], 10, 4, force=False, processes=0)
+
+
+def test_a_local_sweep_counts_every_process_in_memory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Through the command: runs of 100,000 firms fit in this machine's memory two at a time
+    (stand-in: 2.5 runs' worth), so three workers are refused, though three bare interpreters
+    would fit (:func:`experiments.budget.check_workers`)."""
+    path = tmp_path / "big.toml"
+    path.write_text(SWEEP.replace("run.years = 1", "run.years = 1\nfirms.count = 100000"))
+    scenario = load_scenario("baseline", {"run.years": 1, "firms.count": 100000})
+    run_bytes = budget.estimate_run(scenario, agents_table=False).bytes
+    monkeypatch.setattr(budget, "memory_bytes", lambda: 2.5 * run_bytes)
+    monkeypatch.setattr("experiments.backends.available_cores", lambda: 8)
+    refused(
+        ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "3"],
+        capsys,
+        "3 at once need more than",
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_overflow_is_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -912,6 +948,7 @@ def test_more_workers_than_the_memory_holds_are_refused(
     per_run = budget.estimate_run(load_scenario("baseline"), agents_table=False).seconds
     n = math.ceil(budget.MAX_SWEEP_SECONDS / per_run) * 2 * cores  # twice a day on every core
     assert n <= budget.MAX_SWEEP_RUNS
+    monkeypatch.setattr(budget, "memory_bytes", lambda: 1e15)  # memory is not the question here
     with pytest.raises(UserError, match=f"on {cores} worker"):
         check_budget(spec, n, ProcessBackend(10_000), force=False)
 
