@@ -161,6 +161,10 @@ LAYOUT_JS = """() => {
     smallestText: Math.min(...sizes),
     plotTops: [top('.figure-A .live-plot'), top('.figure-B .live-plot')],
     readoutTops: [top('.readouts-A'), top('.readouts-B')],
+    rowTops: ['year', 'leader', 'price', 'profit', 'energy'].map(
+      (k) => [top('.readout-' + k + '-A'), top('.readout-' + k + '-B')]),
+    settingsTops: [...document.querySelectorAll('.settings-title')].map(
+      (el) => el.getBoundingClientRect().top),
     plotA: [rect('.figure-A .live-plot').left, rect('.figure-A .live-plot').right],
     plotB: [rect('.figure-B .live-plot').left, rect('.figure-B .live-plot').right],
     tabs: [rect('.figtabs').left, rect('.figtabs').right],
@@ -277,6 +281,11 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
         assert layout["smallestText"] >= 11, layout
         assert abs(layout["plotTops"][0] - layout["plotTops"][1]) < 1, layout
         assert abs(layout["readoutTops"][0] - layout["readoutTops"][1]) < 1, layout
+        # row by row, though B's gains have a line more (the government's, under the cap)
+        for top_a, top_b in layout["rowTops"]:
+            assert abs(top_a - top_b) < 1, layout
+        assert len(layout["settingsTops"]) == 2, layout
+        assert abs(layout["settingsTops"][0] - layout["settingsTops"][1]) < 1, layout
         assert layout["plotA"][1] <= layout["plotB"][0] <= layout["plotB"][1] <= width, layout
         assert layout["tabs"][1] <= width, layout
         # the figures start on the first screen

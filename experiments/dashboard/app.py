@@ -73,6 +73,10 @@ CSS = """
 .readouts { font-size: 0.9rem; line-height: 1.35em; margin: 4px 0; }
 .readout { min-height: 2.7em; }
 .readout-year { min-height: 1.35em; font-weight: 600; }
+/* who gains: 2-3 lines at projector widths (the government's line with a tax or a cap); room
+   for 3, or 4 on narrower screens, keeps the rows below level across the two panels */
+.readout-profit { min-height: 4.05em; }
+@media (max-width: 1279px) { .readout-profit { min-height: 5.4em; } }
 .readout-label { font-weight: 600; }
 .panel-error { display: block; color: #b00020; font-weight: 600; margin: 4px 0; }
 .ctl-label { font-size: 0.85rem; }
