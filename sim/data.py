@@ -464,8 +464,7 @@ def synthetic_generation_share(
     # lowers C and raises C_u, so data binds at no s and C + (1 - s) dC is best at s = 0
     if unique_tokens is None:
         unique_tokens = h + _f(synthetic_stock_tokens(g, h, ceiling_multiple))
-    finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
-    binds = finite & (np.log(c + dc) > log_c_u)
+    binds = np.log(c + dc) > _log_compute_where_data_binds(_f(unique_tokens), fit)
     share = np.zeros(binds.shape)
     if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
         rows = Ellipsis if binds.all() else binds
@@ -528,18 +527,17 @@ def effective_compute_table(
 
 def _log_compute_where_data_binds(
     unique_tokens: NDArray[np.float64], fit: ChinchillaFit
-) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    """Where the stock U [tokens] is finite, and there ln C_u [ln FLOP] of
-    :func:`compute_where_data_binds`, in closed form (elsewhere that of one token)."""
+) -> NDArray[np.float64]:
+    """ln C_u [ln FLOP] of :func:`compute_where_data_binds` for the stock U [tokens], in closed
+    form: ``inf`` where U is (data never binds: no ln C exceeds it, and an infinite stock
+    needs no mask)."""
     alpha, beta = fit.param_exponent, fit.data_exponent
-    finite = np.isfinite(unique_tokens)
-    u_safe = unique_tokens if finite.all() else np.where(finite, unique_tokens, 1.0)
     # ln C_u = ln(6) + k ln(G U), k = (alpha + beta)/alpha, its constant part taken apart
     k = (alpha + beta) / alpha
-    log_c_u = np.log(u_safe)
+    log_c_u = np.log(unique_tokens)
     log_c_u *= k
     log_c_u += math.log(TOKENS_PER_PARAM_FLOP) + k * math.log(fit.g_coefficient)
-    return finite, log_c_u
+    return log_c_u
 
 
 @functools.lru_cache(maxsize=32)
@@ -603,10 +601,9 @@ def log_effective_compute_flop(
         R_D*, R_N* [-].
     """
     log_c = _f(log_compute_flop)
-    finite, log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
-    log_ratio = log_c - log_c_u
+    log_c_u = _log_compute_where_data_binds(_f(unique_tokens), fit)
+    log_ratio = log_c - log_c_u  # (-inf where U = inf: data does not bind)
     table, rises = _effective_compute_rises(fit, float(data_decay), float(param_decay))
     limited = _interpolate_even(log_ratio, table, rises)
     limited += log_c_u
-    binds = log_ratio > 0.0
-    return _finish(np.where(binds if finite.all() else finite & binds, limited, log_c))
+    return _finish(np.where(log_ratio > 0.0, limited, log_c))
