@@ -59,6 +59,7 @@ class Suppliers(AgentTable):
                 "capacity_growth_per_order",
                 "capex_usd_per_mw",
                 "capex_financed_share",
+                "capex_down_payment_share",
                 "asset_life_years",
             )
         }
@@ -82,6 +83,8 @@ class Suppliers(AgentTable):
             )
         # orders not yet delivered, one tranche each: amount [MW], arrival window [yr], owner
         self._set_tranches(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.intp))
+        self.tranche_unpaid_usd = np.zeros(0)  # capex still to pay on each order
+        self.capex_due_usd = np.zeros(n)  # progress payments falling due this step
         self.step_end_years = 0.0
         self.capacity_cost_usd = self.capacity_mw * p["capex_usd_per_mw"]  # of built + ordered
         self.invested_usd = np.zeros(n)
@@ -183,6 +186,7 @@ class Suppliers(AgentTable):
             self.tranche_owner,
         )
         self.deliverable_mwh = mean_mw * HOURS_PER_YEAR * dt
+        self.capex_due_usd = self._progress_payments_due(start, dt)
         if arrived.any():  # delivered tranches leave the pipeline
             self.capacity_mw = self.capacity_mw + np.bincount(
                 self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
@@ -194,6 +198,7 @@ class Suppliers(AgentTable):
                 self.tranche_end_years[keep],
                 self.tranche_owner[keep],
             )
+            self.tranche_unpaid_usd = self.tranche_unpaid_usd[keep]
         # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
         self.capacity_mw = np.maximum(self.capacity_mw, at_end)
         p = self.p
@@ -203,6 +208,31 @@ class Suppliers(AgentTable):
         self.tax_usd_per_mwh = policies.carbon_tax_usd_per_t_co2 * p["carbon_t_per_mwh"]
         self.unit_cost_usd_per_mwh = self.fuel_usd_per_mwh + self.tax_usd_per_mwh
         self.price_usd_per_mwh = self._offer_prices(policies, dt)
+
+    def _progress_payments_due(self, start_years: float, dt: float) -> FloatArray:
+        """What falls due over the step [start_years, start_years + dt] of the capex still owed
+        on orders in flight [USD], per supplier (:func:`sim.capacity.progress_payments_due`);
+        it leaves what is owed."""
+        unpaid = self.tranche_unpaid_usd
+        if not (unpaid > 0.0).any():  # all paid at order (the default): nothing falls due
+            return np.zeros(len(self))
+        due = capacity.progress_payments_due(unpaid, self.tranche_end_years, start_years, dt)
+        self.tranche_unpaid_usd = unpaid - due
+        sums = np.bincount(self.tranche_owner, weights=due, minlength=len(self))
+        return sums.astype(np.float64, copy=False)
+
+    def _pay_progress(self, ledger: Ledger) -> FloatArray:
+        """Pay the progress payments due this step [USD], per supplier, into capital, project
+        finance drawn with each (what cash cannot pay is forgiven by the builder, as for
+        vendors: :meth:`agents.vendor.Vendors._pay_progress`)."""
+        due = self.capex_due_usd
+        if not (due > 0.0).any():
+            return np.zeros(len(self))
+        financed = due * self.p["capex_financed_share"]
+        ledger.transfer("project finance", financed, "investors", self.accounts)
+        paid = ledger.transfer("capacity investment", due, self.accounts, "outside")
+        self.capital_usd = self.capital_usd + paid
+        return paid
 
     def _offer_prices(self, policies: ActivePolicies, dt: float) -> FloatArray:
         """This step's prices [USD/MWh]: the scarcity prices at the utilisation, in the middle
@@ -301,6 +331,7 @@ class Suppliers(AgentTable):
         region's average curve factor over the step's orders (:func:`sim.capacity.capex_usd`);
         orders arrive, as a lump, one lead time after the end of this step."""
         p = self.p
+        due = self._pay_progress(ledger)
         where = self.region_index
         planned = self.capacity_mw + self.pipeline_mw
         wanted = np.asarray(
@@ -309,7 +340,7 @@ class Suppliers(AgentTable):
             )
         )
         if not (wanted > 0.0).any():  # what is built and coming serves demand: no order
-            self.invested_usd = np.zeros(len(self))
+            self.invested_usd = due
             return
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
@@ -331,18 +362,24 @@ class Suppliers(AgentTable):
         own_capex = (1.0 - p["capex_financed_share"]) * p["capex_usd_per_mw"]
         factor = self._curve_factor(committed, self.by_region(order_mw))[where]
         cost_own = own_capex * factor
-        affordable = self.cash_usd / np.where(cost_own > 0, cost_own, 1.0)
+        # against the cash not already owed on orders in flight (own share)
+        owed = np.bincount(self.tranche_owner, weights=self.tranche_unpaid_usd, minlength=len(self))
+        free_cash = self.cash_usd - (1.0 - p["capex_financed_share"]) * owed
+        affordable = free_cash / np.where(cost_own > 0, cost_own, 1.0)
         cut = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
         if not np.array_equal(cut, order_mw):  # cash cut some orders, and with them the factor
             factor = self._curve_factor(committed, self.by_region(cut))[where]
         order_mw = cut
         capex = order_mw * p["capex_usd_per_mw"] * factor
+        down = p["capex_down_payment_share"]
         ledger.transfer(
-            "project finance", capex * p["capex_financed_share"], "investors", self.accounts
+            "project finance", capex * down * p["capex_financed_share"], "investors", self.accounts
         )
-        self.invested_usd = ledger.transfer("capacity investment", capex, self.accounts, "outside")
-        self.capital_usd = self.capital_usd + self.invested_usd
-        self.capacity_cost_usd = self.capacity_cost_usd + self.invested_usd
+        paid = ledger.transfer("capacity investment", capex * down, self.accounts, "outside")
+        self.invested_usd = due + paid
+        self.capital_usd = self.capital_usd + paid  # (the progress payments are in already)
+        owed_new = capex * (1.0 - down)
+        self.capacity_cost_usd = self.capacity_cost_usd + (paid + owed_new)
         new = order_mw > 0
         if not new.any():
             return
@@ -355,6 +392,7 @@ class Suppliers(AgentTable):
             np.concatenate([self.tranche_end_years, np.atleast_1d(arrive_end)]),
             np.concatenate([self.tranche_owner, np.flatnonzero(new)]),
         )
+        self.tranche_unpaid_usd = np.concatenate([self.tranche_unpaid_usd, owed_new[new]])
 
     def _curve_factor(self, committed_mw: FloatArray, order_mw: FloatArray) -> FloatArray:
         """Each region's average cost of its orders on its supply curve, per MW at base capex

@@ -111,6 +111,11 @@ class Vendors(AgentTable):
         ).reshape(n, 1)
         self.pipeline_start_years = np.zeros((n, 1))
         self.pipeline_end_years = self.lead_time_years.reshape(n, 1).copy()
+        # capex still to pay on each order (paid evenly until it arrives; the starting
+        # pipeline was ordered, and paid for, before the run)
+        self.pipeline_unpaid_usd = np.zeros((n, 1))
+        self.capex_down_payment_share = column(params, "capex_down_payment_share")
+        self.capex_due_usd = np.zeros(n)  # progress payments falling due this step
         self.capacity_end_chips_per_year = self.capacity_chips_per_year.copy()
         self.capital_usd = self.capacity_chips_per_year * self.capex_at_start_usd_per_chip_per_year
         # the demand a vendor plans for starts at a share threshold / (1 + margin) of its
@@ -206,12 +211,24 @@ class Vendors(AgentTable):
         at_end, mean, arrived, built = capacity.retiring_capacity_over_step(
             years, dt, *self._capacity_state()
         )
+        self.capex_due_usd = self._progress_payments_due(years, dt)
         self.capacity_chips_per_year = built
         if arrived.any():  # delivered orders leave the pipeline
             done = arrived.reshape(self.pipeline_chips_per_year.shape)
             self.pipeline_chips_per_year = np.where(done, 0.0, self.pipeline_chips_per_year)
         self.capacity_end_chips_per_year = at_end
         self.deliverable_chips = mean * dt
+
+    def _progress_payments_due(self, years: float, dt: float) -> FloatArray:
+        """What falls due over the step [years, years + dt] of the capex still owed on orders
+        in flight [USD], per vendor (:func:`sim.capacity.progress_payments_due`); it leaves
+        what is owed."""
+        unpaid = self.pipeline_unpaid_usd
+        if not (unpaid > 0.0).any():  # all paid at order (the default): nothing falls due
+            return np.zeros(len(self))
+        due = capacity.progress_payments_due(unpaid, self.pipeline_start_years, years, dt)
+        self.pipeline_unpaid_usd = unpaid - due
+        return due.sum(axis=1)
 
     def invest(self, ledger: Ledger, years: float, demand_chips: FloatArray, dt: float) -> None:
         """Order capacity with the vendor's own cash, at the end of a step ending at ``years``
@@ -223,7 +240,10 @@ class Vendors(AgentTable):
         capacity that will still stand when it arrives, net of retirement
         (:func:`sim.capacity.capacity_order`, :func:`sim.capacity.retiring_capacity_at`), so
         what is ordered does not depend on the step length. It arrives as one lump a lead time
-        later."""
+        later. Its capex is paid ``capex_down_payment_share`` at order and the rest evenly until
+        it arrives (:meth:`_progress_payments_due`); an order is placed only against the cash
+        not already owed on orders in flight."""
+        due = self._pay_progress(ledger)
         rate = np.asarray(demand_chips, dtype=float) / dt
         weight = -np.expm1(-dt / self.demand_memory_years)
         last = self.demand_chips_per_year
@@ -253,21 +273,38 @@ class Vendors(AgentTable):
             )
         )
         if not (order > 0.0).any():  # what is built and coming serves demand: no order
-            self.capacity_investment_usd = np.zeros(len(self))
+            self.capacity_investment_usd = due
             self.ordered_chips_per_year = order
             return
         unit = self.capex_usd_per_chip_per_year
         has_cost = unit > 0
-        affordable = np.maximum(self.cash_usd, 0.0) / np.where(has_cost, unit, 1.0)
+        free_cash = self.cash_usd - self.pipeline_unpaid_usd.sum(axis=1)  # net of what is owed
+        affordable = np.maximum(free_cash, 0.0) / np.where(has_cost, unit, 1.0)
         order = np.where(has_cost, np.minimum(order, affordable), order)
+        down = self.capex_down_payment_share
+        price = unit * down  # paid at order per chip/yr [USD]
         paid = ledger.transfer(
-            "capacity investment", capacity.fab_capex_usd(order, unit), self.accounts, "outside"
+            "capacity investment", capacity.fab_capex_usd(order, price), self.accounts, "outside"
         )
-        order = np.where(has_cost, paid / np.where(has_cost, unit, 1.0), order)
+        pays = price > 0
+        order = np.where(pays, paid / np.where(pays, price, 1.0), order)
         self.capital_usd = self.capital_usd + paid
-        self.capacity_investment_usd = paid
+        self.capacity_investment_usd = due + paid
         self.ordered_chips_per_year = order
-        self._place(order, years + self.lead_time_years)
+        owed = np.asarray(capacity.fab_capex_usd(order, unit)) * (1.0 - down)
+        self._place(order, years + self.lead_time_years, owed)
+
+    def _pay_progress(self, ledger: Ledger) -> FloatArray:
+        """Pay the progress payments due this step (:meth:`_progress_payments_due`) [USD], per
+        vendor, into capital. Orders are placed against cash net of what is owed, so the cash
+        is there; what a vendor that lost money since could not pay is forgiven by the
+        builder (the ledger moves only what is paid)."""
+        due = self.capex_due_usd
+        if not (due > 0.0).any():
+            return np.zeros(len(self))
+        paid = ledger.transfer("capacity investment", due, self.accounts, "outside")
+        self.capital_usd = self.capital_usd + paid
+        return paid
 
     def _cancel_excess(self, years: float, expected: FloatArray) -> FloatArray:
         """What will still stand when an order placed now arrives, a lead time after ``years``
@@ -276,7 +313,7 @@ class Vendors(AgentTable):
         more than the level the vendor orders up to for the demand it expects then,
         ``expected`` [chips/yr] (foundries push out and cancel tool orders when demand
         turns). What was paid for a cancelled order is sunk: it stays in capital and is
-        depreciated."""
+        depreciated; what was still owed on it is not paid."""
         built, amounts, starts, ends, owners, rate = self._capacity_state()
         n, ahead = len(built), self.lead_time_years  # (per vendor)
         # each tranche's part, once: all of them stand, the pending ones can be cut
@@ -296,11 +333,15 @@ class Vendors(AgentTable):
         self.pipeline_chips_per_year = np.where(
             pending, self.pipeline_chips_per_year * keep[:, None], self.pipeline_chips_per_year
         )
+        if (self.pipeline_unpaid_usd > 0.0).any():
+            self.pipeline_unpaid_usd = np.where(
+                pending, self.pipeline_unpaid_usd * keep[:, None], self.pipeline_unpaid_usd
+            )
         return standing - (1.0 - keep) * cancellable
 
-    def _place(self, order: FloatArray, arrival_years: FloatArray) -> None:
+    def _place(self, order: FloatArray, arrival_years: FloatArray, owed_usd: FloatArray) -> None:
         """Put each vendor's order (if any) in its first free pipeline slot, adding a slot
-        column when some vendor has none free."""
+        column when some vendor has none free, with the capex still owed on it [USD]."""
         if not (order > 0).any():
             return
         free: NDArray[np.bool_] = self.pipeline_chips_per_year <= 0.0
@@ -309,12 +350,14 @@ class Vendors(AgentTable):
             self.pipeline_chips_per_year = np.pad(self.pipeline_chips_per_year, pad)
             self.pipeline_start_years = np.pad(self.pipeline_start_years, pad)
             self.pipeline_end_years = np.pad(self.pipeline_end_years, pad)
+            self.pipeline_unpaid_usd = np.pad(self.pipeline_unpaid_usd, pad)
             free = self.pipeline_chips_per_year <= 0.0
         rows = np.flatnonzero(order > 0)
         slot = np.argmax(free[rows], axis=1)
         self.pipeline_chips_per_year[rows, slot] = order[rows]
         self.pipeline_start_years[rows, slot] = arrival_years[rows]
         self.pipeline_end_years[rows, slot] = arrival_years[rows]
+        self.pipeline_unpaid_usd[rows, slot] = owed_usd[rows]
 
     def settle(
         self, ledger: Ledger, chips_sold: FloatArray, policies: ActivePolicies, dt: float

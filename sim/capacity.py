@@ -345,6 +345,22 @@ def standing_tranches_at(
     return level
 
 
+def progress_payments_due(
+    unpaid_usd: NDArray[np.float64],
+    arrival_years: NDArray[np.float64],
+    start_years: float,
+    dt_years: float,
+) -> NDArray[np.float64]:
+    """What falls due over the step [t0, t0 + dt] of the capex still owed on orders in flight
+    [USD, per order]: each order's rest is paid evenly until it arrives, so the step pays
+    ``unpaid x dt / (arrival - t0)``, and all that is owed in the step it arrives. Paid step
+    by step, an order owing O at t0 has paid ``O min((t - t0)/(arrival - t0), 1)`` by any
+    step's end t, whatever the step length."""
+    left = arrival_years - start_years  # until arrival [yr]
+    later = left > dt_years
+    return unpaid_usd * np.where(later, dt_years / np.where(later, left, 1.0), 1.0)
+
+
 def cancel_to_level(standing: ArrayLike, level: ArrayLike, cancellable: ArrayLike) -> FloatOrArray:
     """Share of the orders in flight a planner keeps [-] so that the capacity that will stand
     when a new order would arrive is no more than its target level (the level of

@@ -1064,6 +1064,17 @@ class VendorParams(_Validated):
         hi=1e9,
         source="SIABCG21, assumption",
     )
+    capex_down_payment_share: float = param(
+        1.0,
+        "-",
+        "Share of an order's capacity capex paid when it is placed; the rest is paid evenly "
+        "over the lead time, and the unpaid part of an order cut in flight is saved. 1 (all at "
+        "order, nothing saved by a cut) is the model's default; tool and construction contracts "
+        "commonly take a down payment and progress payments (docs/model.md 3.3.8).",
+        lo=0.0,
+        hi=1.0,
+        source="assumption",
+    )
     capacity_life_years: float = param(
         5.0,
         "yr",
@@ -1321,6 +1332,17 @@ class SupplierParams(_Validated):
         "recovered in the price over the asset life.",
         lo=0.0,
         hi=1e10,
+    )
+    capex_down_payment_share: float = param(
+        1.0,
+        "-",
+        "Share of an order's capex paid when it is placed; the rest is paid evenly over the "
+        "lead time, project finance drawn with each payment. 1 (all at order) is the model's "
+        "default; construction contracts commonly take a down payment and progress payments "
+        "(docs/model.md 3.3.6).",
+        lo=0.0,
+        hi=1.0,
+        source="assumption",
     )
     capex_financed_share: float = param(
         0.7,

@@ -294,9 +294,9 @@ def test_an_order_arrives_after_the_lead_time_and_is_paid_from_cash() -> None:
 def test_orders_take_free_slots_and_the_pipeline_grows_only_when_needed() -> None:
     table = _vendors(capacity_doublings_per_year=0.0, capacity_lead_time_years=1.0)
     assert table.pipeline_chips_per_year.shape == (1, 1)  # the empty starting slot
-    table._place(np.array([10.0]), np.array([1.0]))
+    table._place(np.array([10.0]), np.array([1.0]), np.zeros(1))
     assert table.pipeline_chips_per_year.shape == (1, 1)
-    table._place(np.array([20.0]), np.array([1.5]))
+    table._place(np.array([20.0]), np.array([1.5]), np.zeros(1))
     assert table.pipeline_chips_per_year.shape == (1, 2)
     assert table.pipeline_total_chips_per_year[0] == 30.0
 

@@ -1,0 +1,143 @@
+"""Capacity capex paid as it is built (``capex_down_payment_share`` < 1): a down payment at
+order, the rest evenly until the order arrives, whatever the step length; a cut in flight
+saves what is still owed; the money is all booked and the default (1: all at order) leaves
+every output as it was."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.vendor import Vendors
+from sim.ledger import Ledger
+from sim.params import SupplierParams, VendorParams
+from sim.run import simulate
+from sim.scenario import load_scenario
+from tests._tables import suppliers
+
+
+def _vendor(down: float, lead: float = 2.0) -> tuple[Vendors, Ledger]:
+    params = VendorParams(
+        capacity_chips_per_year=1200.0,
+        capacity_doublings_per_year=0.0,
+        capacity_lead_time_years=lead,
+        demand_forecast_doublings_per_year=0.0,
+        demand_memory_years=1e-6,  # plans for the demand just seen
+        capex_down_payment_share=down,
+        cash_usd=1e12,
+    )
+    table = Vendors([params], ["V"], 1.0)
+    ledger = Ledger()
+    ledger.transfer("capital", [1e12], "investors", table.accounts)
+    return table, ledger
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    owed=st.floats(1.0, 1e12),
+    lead=st.floats(0.05, 6.0),
+    dt=st.sampled_from([1.0 / 52.0, 1.0 / 12.0, 0.3, 1.0]),
+)
+def test_what_is_owed_is_paid_evenly_until_the_order_arrives(
+    owed: float, lead: float, dt: float
+) -> None:
+    """By the end of every step t what was paid is owed x min(t/L, 1), on any step grid."""
+    table, _ = _vendor(0.0, lead)
+    table._place(np.array([10.0]), np.array([lead]), np.array([owed]))  # ordered at 0
+    paid, years = 0.0, 0.0
+    while years < lead + 2 * dt:
+        paid += float(table._progress_payments_due(years, dt)[0])
+        years += dt
+        assert paid == pytest.approx(owed * min(years / lead, 1.0), rel=1e-9)
+    assert float(table.pipeline_unpaid_usd.sum()) == pytest.approx(0.0, abs=owed * 1e-12)
+
+
+def test_a_vendor_pays_the_down_payment_at_order_and_the_rest_as_it_is_built() -> None:
+    table, ledger = _vendor(0.25, lead=1.0)
+    dt = 1.0 / 12.0
+    table.post_offer(0.0, dt)
+    cash = table.cash_usd[0]
+    table.invest(ledger, dt, np.array([400.0]), dt)  # 4800 chips/yr asked: a large order
+    value = table.ordered_chips_per_year[0] * table.capex_usd_per_chip_per_year[0]
+    assert value > 0.0
+    assert cash - table.cash_usd[0] == pytest.approx(0.25 * value, rel=1e-9)
+    assert table.capacity_investment_usd[0] == pytest.approx(0.25 * value, rel=1e-12)
+    assert table.pipeline_unpaid_usd.sum() == pytest.approx(0.75 * value, rel=1e-12)
+    # the next step pays a twelfth of the rest (the order arrives a year after it was placed),
+    # into capital; demand as seen, so no new order
+    capital, cash = table.capital_usd[0], table.cash_usd[0]
+    table.post_offer(dt, dt)
+    assert table.capex_due_usd[0] == pytest.approx(0.75 * value / 12.0, rel=1e-12)
+    table.invest(ledger, 2 * dt, np.array([0.0]), dt)
+    assert table.ordered_chips_per_year[0] == 0.0
+    assert table.capacity_investment_usd[0] == pytest.approx(0.75 * value / 12.0, rel=1e-12)
+    assert table.capital_usd[0] - capital == pytest.approx(0.75 * value / 12.0, rel=1e-9)
+    assert cash - table.cash_usd[0] == pytest.approx(0.75 * value / 12.0, rel=1e-6)
+
+
+def test_a_cut_in_flight_saves_what_is_still_owed() -> None:
+    """Demand collapses after a large order: the vendor cuts it, pays nothing more on the part
+    cut, and still owes the rest of the part kept."""
+    table, ledger = _vendor(0.2, lead=1.0)
+    dt = 1.0 / 12.0
+    table.post_offer(0.0, dt)
+    table.invest(ledger, dt, np.array([400.0]), dt)
+    ordered = table.pipeline_total_chips_per_year[0]
+    table.post_offer(dt, dt)
+    owed_before = float(table.pipeline_unpaid_usd.sum())  # after this step's payment fell due
+    table.invest(ledger, 2 * dt, np.array([1.0]), dt)  # almost nothing asked: cut
+    kept = table.pipeline_total_chips_per_year[0]
+    # (the retiring capacity may still need some of it; here it keeps a share kept/ordered)
+    assert 0.0 <= kept < ordered
+    assert float(table.pipeline_unpaid_usd.sum()) == pytest.approx(
+        owed_before * kept / ordered, rel=1e-9
+    )
+
+
+def test_a_supplier_draws_project_finance_with_each_payment() -> None:
+    params = SupplierParams(
+        capacity_mw=100.0, lead_time_years=2.0, capex_down_payment_share=0.1, cash_usd=1e12
+    )
+    table, ledger = suppliers(params)
+    dt = 1.0 / 12.0
+    table.price_usd_per_mwh = 3.0 * table.fuel_usd_per_mwh  # a margin worth building for
+    table._invest(ledger, np.array([500.0]))  # MW wanted: an order
+    value = table.invested_usd[0] / 0.1
+    assert value > 0.0
+    assert table.tranche_unpaid_usd.sum() == pytest.approx(0.9 * value, rel=1e-12)
+    paid = table.invested_usd[0]
+    for step in range(30):  # ordered at 0, the order arrives 2 years on
+        table.capex_due_usd = table._progress_payments_due(step * dt, dt)
+        due = table.capex_due_usd[0]
+        even = 0.9 * value * dt / 2.0 if step < 24 else 0.0  # (rounding dust at arrival)
+        assert due == pytest.approx(even, rel=1e-9, abs=value * 1e-12)
+        paid += float(table._pay_progress(ledger)[0])
+    assert paid == pytest.approx(value, rel=1e-9)
+    financed = ledger.totals[("investors", "supplier", "project finance")]
+    spent = ledger.totals[("supplier", "outside", "capacity investment")]
+    assert financed == pytest.approx(params.capex_financed_share * spent, rel=1e-12)
+
+
+@pytest.mark.parametrize("down", [0.0, 0.3])
+def test_the_money_is_all_booked_when_capex_is_paid_as_built(down: float) -> None:
+    """A baseline run with progress payments: the ledger balances every step, the vendors'
+    and suppliers' capacity spending in the tables is what the ledger moved, and vendors,
+    which order only against cash not already owed, never fail a payment."""
+    overrides = {
+        "run.years": 8,
+        "vendors.capex_down_payment_share": down,
+        "suppliers.capex_down_payment_share": down,
+    }
+    result = simulate(load_scenario("baseline", overrides))
+    m = result.model
+    assert float(m["ledger_imbalance_usd"].abs().max()) < 1e-3
+    base = simulate(load_scenario("baseline", {"run.years": 8}))
+    spent = m["chip_capacity_investment_usd"].sum()
+    spent_at_order = base.model["chip_capacity_investment_usd"].sum()
+    assert 0.0 < spent < spent_at_order  # cuts and orders still being built pay less
+    assert m["energy_investment_usd"].sum() <= base.model["energy_investment_usd"].sum()
+    assert math.isfinite(float(m["profit_vendors_usd"].sum()))
