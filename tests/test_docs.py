@@ -98,11 +98,39 @@ def test_every_output_column_is_in_the_outputs_docs(short_run) -> None:  # type:
     assert not set(short_run.agents.columns) - agent_cols
 
 
+def test_the_outputs_docs_list_no_column_a_run_lacks(short_run) -> None:  # type: ignore[no-untyped-def]
+    # the other way round: every documented column is in a real run's tables, in their order
+    model_cols = re.findall(r"^\| `([^`]+)`", block("outputs.md", "outputs-model"), re.M)
+    agent_cols = re.findall(r"^\| `([^`]+)`", block("outputs.md", "outputs-agents"), re.M)
+    assert model_cols == list(short_run.model.columns)
+    assert agent_cols == list(short_run.agents.columns)
+
+
+def test_columns_of_one_kind_of_agent_are_nan_for_the_others(short_run) -> None:  # type: ignore[no-untyped-def]
+    # docs/outputs.md (Conventions): a column whose meaning starts "Firms:" ("Vendors:") is NaN
+    # in every other agent's rows, but for site_efficiency, which suppliers report too
+    agents = short_run.agents
+    owners = {"Firms:": "firm", "Vendors:": "vendor", "Suppliers:": "supplier"}
+    reporting = {"site_efficiency": {"firm", "supplier"}}
+    checked = 0
+    for column, (_, meaning) in AGENT_OUTPUTS.items():
+        owner = next((kind for word, kind in owners.items() if meaning.startswith(word)), None)
+        if owner is None:
+            continue
+        kinds = reporting.get(column, {owner})
+        for kind, rows in agents.groupby("agent_type")[column]:
+            assert rows.isna().all() != (kind in kinds), (column, kind)
+        checked += 1
+    assert checked > 20
+
+
 def test_every_summary_key_is_in_the_outputs_docs(short_run) -> None:  # type: ignore[no-untyped-def]
     summary = summarise(short_run)
     text = (DOCS / "outputs.md").read_text().partition("## The summary")[2]
     keys = documented_names(text)
     assert not set(summary) - keys, f"summary keys not in docs/outputs.md: {set(summary) - keys}"
+    extra = keys - set(summary) - {"out"}  # `out` is added by `effrace run --json`
+    assert not extra, f"docs/outputs.md documents summary keys a run lacks: {extra}"
     for key in summary.get("leader", {}):
         assert f"`{key}`" in text, f"summary key leader.{key} not in docs/outputs.md"
 
