@@ -135,6 +135,22 @@ def test_every_summary_key_is_in_the_outputs_docs(short_run) -> None:  # type: i
         assert f"`{key}`" in text, f"summary key leader.{key} not in docs/outputs.md"
 
 
+def test_the_manifest_keys_are_those_documented(tmp_path: Path) -> None:
+    import json
+
+    from experiments.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--years", "0.25", "--no-figures", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    text = (DOCS / "outputs.md").read_text().partition("## manifest.json")[2].partition("\n## ")[0]
+    assert set(manifest) == documented_names(text)
+    assert set(manifest["versions"]) == {"python", "efficiency-race", "mesa", "numpy", "pandas"}
+    # the parameters in the layout of a scenario file, as the manifest's row lists them
+    layout = ["name", "description", "run", "law", "market", "firms", "vendors", "suppliers"]
+    assert list(manifest["parameters"]) == [*layout, "policies"]
+
+
 def test_every_shipped_scenario_is_listed() -> None:
     names = documented_names(block("scenarios.md", "scenarios-shipped"))
     assert set(shipped_names()) <= names
