@@ -151,6 +151,35 @@ def test_the_manifest_keys_are_those_documented(tmp_path: Path) -> None:
     assert list(manifest["parameters"]) == [*layout, "policies"]
 
 
+def test_the_sweep_file_keys_are_those_documented() -> None:
+    from experiments.sweep import TOP_KEYS
+
+    text = (DOCS / "sweeps.md").read_text().partition("## The sweep file")[2]
+    table = text.partition("\n\n**Keys**")[0]
+    keys = {name.strip("[]") for name in documented_names(table)}
+    assert keys == set(TOP_KEYS)
+
+
+def test_every_key_of_a_store_manifest_is_in_the_sweeps_docs(tmp_path: Path) -> None:
+    import json
+
+    from experiments.cli import main
+
+    sweep = tmp_path / "one.toml"
+    sweep.write_text(
+        'scenario = "baseline"\ndesign = "lhs"\nsamples = 2\n[set]\nrun.years = 0.25\n'
+        "[factors]\nlaw.kappa = { min = 0.15, max = 0.2 }\n"
+    )
+    out = tmp_path / "store"
+    assert main(["sweep", str(sweep), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    text = (DOCS / "sweeps.md").read_text().partition("## The results store")[2]
+    described = text.partition("`manifest.json` holds:")[2].partition("\n\n")[0]
+    assert not [key for key in manifest if f"`{key}`" not in described]
+    salib = text.partition("**The manifest's `salib` entry**")[2].partition("```")[0]
+    assert not [key for key in manifest["salib"] if f"`{key}`" not in salib]
+
+
 def test_every_shipped_scenario_is_listed() -> None:
     names = documented_names(block("scenarios.md", "scenarios-shipped"))
     assert set(shipped_names()) <= names
