@@ -180,6 +180,16 @@ def test_every_key_of_a_store_manifest_is_in_the_sweeps_docs(tmp_path: Path) -> 
     assert not [key for key in manifest["salib"] if f"`{key}`" not in salib]
 
 
+def test_the_inheritance_example_counts_baseline_s_firm_entries() -> None:
+    from sim.scenario import load_raw
+
+    firms = load_raw("baseline")[0]["firms"]
+    number = {8: "eight", 9: "nine", 10: "ten"}[len(firms)]
+    text = " ".join((DOCS / "scenarios.md").read_text().split())
+    assert f"copy all {number} of its `[[firms]]` entries" in text
+    assert sum(1 for entry in firms if "count" not in entry) == 8  # "eight labs"
+
+
 def test_every_shipped_scenario_is_listed() -> None:
     names = documented_names(block("scenarios.md", "scenarios-shipped"))
     assert set(shipped_names()) <= names
