@@ -160,6 +160,16 @@ def test_the_sweep_file_keys_are_those_documented() -> None:
     assert keys == set(TOP_KEYS)
 
 
+def test_the_metric_column_names_are_as_documented() -> None:
+    from experiments.outputs import parse_metric
+
+    text = " ".join((DOCS / "sweeps.md").read_text().split())
+    examples = re.findall(r"`([a-z_]+:[0-9.]+)` gives `(\w+)`", text)
+    assert len(examples) >= 2
+    for metric, column in examples:
+        assert [m.column for m in parse_metric(metric, "test")] == [column]
+
+
 def test_every_key_of_a_store_manifest_is_in_the_sweeps_docs(tmp_path: Path) -> None:
     import json
 
