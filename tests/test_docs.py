@@ -200,6 +200,20 @@ def test_the_inheritance_example_counts_baseline_s_firm_entries() -> None:
     assert sum(1 for entry in firms if "count" not in entry) == 8  # "eight labs"
 
 
+def test_section_numbers_the_docs_cite_exist() -> None:
+    # "docs/model.md section 7", "docs/analytic.md 4": each names a numbered heading of that file
+    cited = re.compile(r"docs/(\w+)\.md,? (?:section )?(\d+(?:\.\d+)*)\b")
+    files = [ROOT / "README.md", *DOCS.rglob("*.md")]
+    files += [*(ROOT / "sim").rglob("*.py"), *(ROOT / "experiments").rglob("*.py")]
+    bad = []
+    for path in files:
+        for name, number in cited.findall(" ".join(path.read_text().split())):
+            heads = re.findall(r"^#+ (\d+(?:\.\d+)*)\.? ", (DOCS / f"{name}.md").read_text(), re.M)
+            if number not in heads:
+                bad.append(f"{path.relative_to(ROOT)}: docs/{name}.md section {number}")
+    assert not bad
+
+
 def test_every_shipped_scenario_is_listed() -> None:
     names = documented_names(block("scenarios.md", "scenarios-shipped"))
     assert set(shipped_names()) <= names
