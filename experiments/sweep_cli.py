@@ -84,7 +84,13 @@ def add_parser(sub: Any) -> None:
     )
     c.add_argument("base", help="base scenario (name or path)")
     c.add_argument("policies", nargs="+", metavar="POLICY", help="policy scenarios")
-    c.add_argument("--replications", type=int, default=20, metavar="N", help="seeds (default 20)")
+    c.add_argument(
+        "--replications",
+        type=int,
+        default=20,
+        metavar="N",
+        help="seeds: runs of each arm (default 20, at least 2)",
+    )
     c.add_argument("--years", type=float, metavar="Y", help="horizon of every arm [yr]")
     c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     c.add_argument(

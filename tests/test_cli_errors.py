@@ -686,6 +686,8 @@ def test_compare_help_gives_its_own_defaults(capsys: pytest.CaptureFixture[str])
     assert "(default results/compare-BASE-POLICY...)" in text
     assert spec.outputs.series == DEFAULT_SERIES
     assert ", ".join(DEFAULT_SERIES) in text
+    assert "(default 20, at least 2)" in text
+    refused(["compare", "baseline", "energy-cap", "--replications", "1"], capsys, "at least 2")
 
 
 def test_calibrate_help_names_every_fitted_parameter(capsys: pytest.CaptureFixture[str]) -> None:
