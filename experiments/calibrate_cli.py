@@ -14,7 +14,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="fit the historical scenario's unpinned parameters to the observed trends and levels",
         description="Fit the parameters of the historical scenario that no source pins (the "
         "labs' 2020 fleets and cash, the share of training in the sold run, the market's size, "
-        "buyers' taste noise, chip choice, power available and investors' capital) to the "
+        "buyers' taste noise, chip choice, power available, investors' capital and the growth "
+        "of the tokens a task takes) to the "
         "observed bands that `effrace validate` checks, each with its source; print the fit. "
         "With --write, write the fitted values into the scenario file. docs/model.md "
         "(calibration) describes the procedure.",

@@ -99,7 +99,7 @@ def _crossing_years(years: np.ndarray, values: np.ndarray, target: float) -> flo
 
 
 def loss_at_year(model: pd.DataFrame, start_year: float, year: float) -> float:
-    """Lowest loss among firms at calendar ``year`` [-]; NaN outside the run."""
+    """Lowest loss among firms at calendar ``year`` [nats/token]; NaN outside the run."""
     t = model["year"].to_numpy()
     if not t[0] <= year <= t[-1]:
         return math.nan

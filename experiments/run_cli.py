@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.budget import MAX_RUN_SECONDS, MAX_YEARS
 from sim.errors import UserError
 
 COARSEST_CHECKED_STEPS_PER_YEAR = 12
@@ -49,7 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--force",
         action="store_true",
-        help="run even if the run is estimated to take more than 15 minutes",
+        help=f"run even if the run is estimated to take more than {MAX_RUN_SECONDS / 60:g} "
+        f"minutes or is longer than {MAX_YEARS:g} years",
     )
     run.add_argument("--no-figures", action="store_true", help="write tables only")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")

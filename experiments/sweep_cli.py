@@ -21,13 +21,17 @@ import pandas as pd
 from experiments import compare as compare_mod
 from experiments import sensitivity as sensitivity_mod
 from experiments.backends import SweepReport, execute, make_backend
-from experiments.outputs import DEFAULT_SIMULATE
+from experiments.budget import MAX_SWEEP_SECONDS, MAX_YEARS
+from experiments.outputs import DEFAULT_SERIES, DEFAULT_SIMULATE
 from experiments.store import Store
 from experiments.sweep import SweepSpec, load_sweep
 from sim.errors import EnvironmentFailure, UserError
 
 
-def _execution_options(parser: argparse.ArgumentParser) -> None:
+def _execution_options(
+    parser: argparse.ArgumentParser,
+    out_default: str = "results/NAME, NAME the sweep file's name without .toml",
+) -> None:
     parser.add_argument(
         "--workers",
         type=int,
@@ -42,7 +46,7 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
         help="run on Dask: 'local' starts a local cluster, an address (tcp://host:8786) "
         "connects to a running scheduler",
     )
-    parser.add_argument("--out", metavar="DIR", help="results store (default results/NAME)")
+    parser.add_argument("--out", metavar="DIR", help=f"results store (default {out_default})")
     parser.add_argument(
         "--resume", action="store_true", help="finish an interrupted store: run only missing runs"
     )
@@ -50,7 +54,8 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="run even if the runs are estimated to take more than a day",
+        help="run even if the runs are estimated to take more than "
+        f"{MAX_SWEEP_SECONDS / 3600:g} hours, or one is longer than {MAX_YEARS:g} years",
     )
     parser.add_argument(
         "--model",
@@ -79,11 +84,21 @@ def add_parser(sub: Any) -> None:
     )
     c.add_argument("base", help="base scenario (name or path)")
     c.add_argument("policies", nargs="+", metavar="POLICY", help="policy scenarios")
-    c.add_argument("--replications", type=int, default=20, metavar="N", help="seeds (default 20)")
+    c.add_argument(
+        "--replications",
+        type=int,
+        default=20,
+        metavar="N",
+        help="seeds: runs of each arm (default 20, at least 2)",
+    )
     c.add_argument("--years", type=float, metavar="Y", help="horizon of every arm [yr]")
     c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     c.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override in every arm"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter in every arm (repeatable)",
     )
     c.add_argument(
         "--metric",
@@ -91,9 +106,15 @@ def add_parser(sub: Any) -> None:
         metavar="SPEC",
         help="metric to compare (repeatable; replaces the default ones)",
     )
-    c.add_argument("--series", action="append", metavar="COLUMN", help="series for fan charts")
+    c.add_argument(
+        "--series",
+        action="append",
+        metavar="COLUMN",
+        help="model column for a fan chart (repeatable; replaces the default ones: "
+        f"{', '.join(DEFAULT_SERIES)})",
+    )
     c.add_argument("--json", action="store_true", help="print the table as JSON")
-    _execution_options(c)
+    _execution_options(c, "results/compare-BASE-POLICY...")
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser(

@@ -1246,7 +1246,10 @@ AGENT_OUTPUTS = {
         "Firms: logical compute the fleet produced this step.",
     ),
     "training_logical_flop": ("logical FLOP", "Firms: compute that went into training this step."),
-    "site_efficiency": ("IT J/grid J", "Firms: link 1, 1/PUE of the energy bought (weighted)."),
+    "site_efficiency": (
+        "IT J/grid J",
+        "Firms: link 1, 1/PUE of the energy bought (weighted); suppliers: their own site's 1/PUE.",
+    ),
     "chip_flop_per_joule": ("FLOP/J", "Firms: link 2, physical FLOP per IT joule of the fleet."),
     "algorithmic_efficiency": ("logical FLOP/FLOP", "Firms: link 3, logical per physical FLOP."),
     "price_usd_per_million_tokens": ("USD/Mtoken", "Firms: price of its tokens."),

@@ -662,6 +662,54 @@ def test_help_texts_show_percent_signs_once(capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and "95% confidence" in " ".join(out.split())
 
 
+def test_force_help_names_every_limit_it_lifts() -> None:
+    # --force lifts the time estimate and the horizon bound (budget.check_run, check_sweep)
+    from experiments.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for command in ("run", "sweep", "compare", "sensitivity"):
+        parser = sub.choices[command]  # type: ignore[index]
+        force = next(a.help for a in parser._actions if "--force" in a.option_strings)
+        assert f"longer than {budget.MAX_YEARS:g} years" in force, (command, force)
+        limit = "minutes" if command == "run" else "hours"
+        assert limit in force and "estimated" in force, (command, force)
+
+
+def test_compare_help_gives_its_own_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    from experiments.compare import compare_spec
+    from experiments.outputs import DEFAULT_SERIES
+
+    _, out, _ = effrace(["compare", "--help"], capsys)
+    text = " ".join(out.split())
+    spec = compare_spec("baseline", ["energy-cap"], replications=2)
+    assert spec.name == "compare-baseline-energy-cap"  # what results/compare-BASE-POLICY... says
+    assert "(default results/compare-BASE-POLICY...)" in text
+    assert spec.outputs.series == DEFAULT_SERIES
+    assert ", ".join(DEFAULT_SERIES) in text
+    assert "(default 20, at least 2)" in text
+    refused(["compare", "baseline", "energy-cap", "--replications", "1"], capsys, "at least 2")
+
+
+def test_calibrate_help_names_every_fitted_parameter(capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.calibrate import FITTED
+
+    words = {  # how the help names each parameter sim.calibrate fits
+        "firms.chips.multiplier": "fleets",
+        "firms.cash_usd.multiplier": "cash",
+        "firms.run_share": "share of training in the sold run",
+        "market.potential_tasks_per_year": "market's size",
+        "market.taste_noise_usd_per_task": "taste noise",
+        "market.chip_choice_sensitivity": "chip choice",
+        "suppliers.capacity_mw.multiplier": "power available",
+        "market.investor_funding_usd_per_year": "investors' capital",
+        "market.tokens_per_task_doublings_per_year": "growth of the tokens a task takes",
+    }
+    assert [f.key for f in FITTED] == list(words), "name the new fitted parameter in the help"
+    _, out, _ = effrace(["calibrate", "--help"], capsys)
+    text = " ".join(out.split())
+    assert all(word in text for word in words.values()), text
+
+
 @pytest.mark.parametrize(
     ("key", "hint"),
     [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
+import re
 import subprocess
 import sys
 import time
@@ -588,6 +589,23 @@ def test_the_teachers_guide_explains_every_control_and_figure() -> None:
         assert f"`{spec.key}`" in text, f"docs/teachers.md does not explain {spec.key}"
     for fig in series.FIGURES.values():
         assert f"**{fig.tab}**" in text, f"docs/teachers.md does not explain the figure {fig.tab}"
+
+
+def test_the_teachers_guide_names_settings_and_scenarios_as_the_page_does() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "teachers.md").read_text()
+    rows = {m[1]: m[0] for m in re.findall(r"^\| ([^|]+?) \| `([\w.]+)` \|", text, re.M)}
+    for spec in controls.all_controls():
+        if not spec.key.startswith("policies."):  # a lever's row names its fields together
+            assert rows.get(spec.key) == spec.label, (spec.key, rows.get(spec.key), spec.label)
+    # the settings table's run length and the bar's step name every shipped exception
+    years_row = next(line for line in text.splitlines() if line.startswith("| years [yr] |"))
+    step = text.partition("**The bar on top**")[2].partition("**Step both**")[2].partition(")")[0]
+    for name in shipped_names():
+        run = load_scenario(name).run
+        if run.years != 20:
+            assert f"`{name}`, {run.years:g}" in years_row, (name, years_row)
+        if run.steps_per_year != 12:
+            assert f"`{name}`" in step, (name, step)
 
 
 # --------------------------------------------------------------------------------------------

@@ -98,13 +98,120 @@ def test_every_output_column_is_in_the_outputs_docs(short_run) -> None:  # type:
     assert not set(short_run.agents.columns) - agent_cols
 
 
+def test_the_outputs_docs_list_no_column_a_run_lacks(short_run) -> None:  # type: ignore[no-untyped-def]
+    # the other way round: every documented column is in a real run's tables, in their order
+    model_cols = re.findall(r"^\| `([^`]+)`", block("outputs.md", "outputs-model"), re.M)
+    agent_cols = re.findall(r"^\| `([^`]+)`", block("outputs.md", "outputs-agents"), re.M)
+    assert model_cols == list(short_run.model.columns)
+    assert agent_cols == list(short_run.agents.columns)
+
+
+def test_columns_of_one_kind_of_agent_are_nan_for_the_others(short_run) -> None:  # type: ignore[no-untyped-def]
+    # docs/outputs.md (Conventions): a column whose meaning starts "Firms:" ("Vendors:") is NaN
+    # in every other agent's rows, but for site_efficiency, which suppliers report too
+    agents = short_run.agents
+    owners = {"Firms:": "firm", "Vendors:": "vendor", "Suppliers:": "supplier"}
+    reporting = {"site_efficiency": {"firm", "supplier"}}
+    checked = 0
+    for column, (_, meaning) in AGENT_OUTPUTS.items():
+        owner = next((kind for word, kind in owners.items() if meaning.startswith(word)), None)
+        if owner is None:
+            continue
+        kinds = reporting.get(column, {owner})
+        for kind, rows in agents.groupby("agent_type")[column]:
+            assert rows.isna().all() != (kind in kinds), (column, kind)
+        checked += 1
+    assert checked > 20
+
+
 def test_every_summary_key_is_in_the_outputs_docs(short_run) -> None:  # type: ignore[no-untyped-def]
     summary = summarise(short_run)
     text = (DOCS / "outputs.md").read_text().partition("## The summary")[2]
     keys = documented_names(text)
     assert not set(summary) - keys, f"summary keys not in docs/outputs.md: {set(summary) - keys}"
+    extra = keys - set(summary) - {"out"}  # `out` is added by `effrace run --json`
+    assert not extra, f"docs/outputs.md documents summary keys a run lacks: {extra}"
     for key in summary.get("leader", {}):
         assert f"`{key}`" in text, f"summary key leader.{key} not in docs/outputs.md"
+
+
+def test_the_manifest_keys_are_those_documented(tmp_path: Path) -> None:
+    import json
+
+    from experiments.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--years", "0.25", "--no-figures", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    text = (DOCS / "outputs.md").read_text().partition("## manifest.json")[2].partition("\n## ")[0]
+    assert set(manifest) == documented_names(text)
+    assert set(manifest["versions"]) == {"python", "efficiency-race", "mesa", "numpy", "pandas"}
+    # the parameters in the layout of a scenario file, as the manifest's row lists them
+    layout = ["name", "description", "run", "law", "market", "firms", "vendors", "suppliers"]
+    assert list(manifest["parameters"]) == [*layout, "policies"]
+
+
+def test_the_sweep_file_keys_are_those_documented() -> None:
+    from experiments.sweep import TOP_KEYS
+
+    text = (DOCS / "sweeps.md").read_text().partition("## The sweep file")[2]
+    table = text.partition("\n\n**Keys**")[0]
+    keys = {name.strip("[]") for name in documented_names(table)}
+    assert keys == set(TOP_KEYS)
+
+
+def test_the_metric_column_names_are_as_documented() -> None:
+    from experiments.outputs import parse_metric
+
+    text = " ".join((DOCS / "sweeps.md").read_text().split())
+    examples = re.findall(r"`([a-z_]+:[0-9.]+)` gives `(\w+)`", text)
+    assert len(examples) >= 2
+    for metric, column in examples:
+        assert [m.column for m in parse_metric(metric, "test")] == [column]
+
+
+def test_every_key_of_a_store_manifest_is_in_the_sweeps_docs(tmp_path: Path) -> None:
+    import json
+
+    from experiments.cli import main
+
+    sweep = tmp_path / "one.toml"
+    sweep.write_text(
+        'scenario = "baseline"\ndesign = "lhs"\nsamples = 2\n[set]\nrun.years = 0.25\n'
+        "[factors]\nlaw.kappa = { min = 0.15, max = 0.2 }\n"
+    )
+    out = tmp_path / "store"
+    assert main(["sweep", str(sweep), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    text = (DOCS / "sweeps.md").read_text().partition("## The results store")[2]
+    described = text.partition("`manifest.json` holds:")[2].partition("\n\n")[0]
+    assert not [key for key in manifest if f"`{key}`" not in described]
+    salib = text.partition("**The manifest's `salib` entry**")[2].partition("```")[0]
+    assert not [key for key in manifest["salib"] if f"`{key}`" not in salib]
+
+
+def test_the_inheritance_example_counts_baseline_s_firm_entries() -> None:
+    from sim.scenario import load_raw
+
+    firms = load_raw("baseline")[0]["firms"]
+    number = {8: "eight", 9: "nine", 10: "ten"}[len(firms)]
+    text = " ".join((DOCS / "scenarios.md").read_text().split())
+    assert f"copy all {number} of its `[[firms]]` entries" in text
+    assert sum(1 for entry in firms if "count" not in entry) == 8  # "eight labs"
+
+
+def test_section_numbers_the_docs_cite_exist() -> None:
+    # "docs/model.md section 7", "docs/analytic.md 4": each names a numbered heading of that file
+    cited = re.compile(r"docs/(\w+)\.md,? (?:section )?(\d+(?:\.\d+)*)\b")
+    files = [ROOT / "README.md", *DOCS.rglob("*.md")]
+    files += [*(ROOT / "sim").rglob("*.py"), *(ROOT / "experiments").rglob("*.py")]
+    bad = []
+    for path in files:
+        for name, number in cited.findall(" ".join(path.read_text().split())):
+            heads = re.findall(r"^#+ (\d+(?:\.\d+)*)\.? ", (DOCS / f"{name}.md").read_text(), re.M)
+            if number not in heads:
+                bad.append(f"{path.relative_to(ROOT)}: docs/{name}.md section {number}")
+    assert not bad
 
 
 def test_every_shipped_scenario_is_listed() -> None:

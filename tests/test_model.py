@@ -578,6 +578,11 @@ def test_exited_firms_are_counted_and_outputs_do_not_go_stale() -> None:
     gone = model[model["n_firms_active"] == 0]
     assert not gone.empty, "every firm should have exited in this set-up"
     assert gone["best_loss"].isna().all()  # nothing carried over from before the exits
+    # docs/outputs.md (Exits): a firm's last agents row is the step at whose end it exits, and
+    # n_firms_active of that step still counts it, so each step has one row per active firm
+    firms = result.agents[result.agents["agent_type"] == "firm"]
+    rows = firms.groupby("step").size().reindex(model["step"], fill_value=0)
+    assert (rows.to_numpy() == model["n_firms_active"].to_numpy()).all()
 
 
 @pytest.mark.slow

@@ -110,7 +110,7 @@ class PanelDisplay:
 
 def export_name(scenario: Scenario, session_id: str, when: float | None = None) -> str:
     """The exported file's name: scenario, session and time, so a class's files never collide
-    (``energy-cap-dashboard_3f9a1c_20261129-1402.toml``)."""
+    (``energy-cap-dashboard_3f9a1c_20261129-140203.toml``)."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
     tag = "".join(ch for ch in session_id if ch.isalnum())[:6] or "local"
     return f"{scenario.name}_{tag}_{stamp}.toml"

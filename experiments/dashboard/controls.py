@@ -17,7 +17,8 @@ range follows one rule:
 1. the allowed range [lo, hi] of the metadata when both ends are finite and it spans at most
    :data:`NARROW_SPAN` (shares [0, 1], doubling rates [-5, 20], kappa (0, 2]);
 2. otherwise one decade either side of a positive default, default/10 to default*10, cut to
-   [lo, hi] (supplier capacity 150-15,000 MW, energy cap 200-20,000 MW, run 2-200 years);
+   [lo, hi] (supplier capacity 150-15,000 MW, energy cap 200-20,000 MW, carbon tax 10-1,000
+   USD/tCO2);
 3. otherwise (a default <= 0 with an open end) the finite ends, and 10 units (or 10 x |default|)
    either side of the default for an infinite end;
 4. the step is a round number (1, 2 or 5 x 10^k) near 1/400 of the range; an open lower end
