@@ -84,6 +84,10 @@ class Suppliers(AgentTable):
         # orders not yet delivered, one tranche each: amount [MW], arrival window [yr], owner
         self._set_tranches(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.intp))
         self.tranche_unpaid_usd = np.zeros(0)  # capex still to pay on each order
+        retires = column(params, "capacity_retires", bool)
+        self.retire_per_year = np.where(retires, 1.0 / p["asset_life_years"], 0.0)  # [1/yr]
+        self.cuts_orders = column(params, "cuts_orders_in_flight", bool)
+        self.cancelled_mw = np.zeros(n)  # orders in flight cut this step
         self.capex_due_usd = np.zeros(n)  # progress payments falling due this step
         self.step_end_years = 0.0
         self.capacity_cost_usd = self.capacity_mw * p["capex_usd_per_mw"]  # of built + ordered
@@ -176,29 +180,27 @@ class Suppliers(AgentTable):
         can deliver [MWh], its mean capacity over the step x hours."""
         start = (step - 1) * dt
         self.step_end_years = start + dt
-        at_end, mean_mw, arrived = capacity.capacity_over_step(
-            start,
-            dt,
-            self.capacity_mw,
-            self.tranche_mw,
-            self.tranche_start_years,
-            self.tranche_end_years,
-            self.tranche_owner,
-        )
+        tranches = (self.tranche_mw, self.tranche_start_years, self.tranche_end_years)
+        if self.retire_per_year.any():  # exactly, as vendors' (capacity_retires)
+            at_end, mean_mw, arrived, built = capacity.retiring_capacity_over_step(
+                start, dt, self.capacity_mw, *tranches, self.tranche_owner, self.retire_per_year
+            )
+        else:
+            at_end, mean_mw, arrived = capacity.capacity_over_step(
+                start, dt, self.capacity_mw, *tranches, self.tranche_owner
+            )
+            built = None
         self.deliverable_mwh = mean_mw * HOURS_PER_YEAR * dt
         self.capex_due_usd = self._progress_payments_due(start, dt)
+        arriving = np.bincount(
+            self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
+        ).astype(np.float64, copy=False)
+        if built is not None:
+            self._retire(built, arriving)
+        elif arrived.any():
+            self.capacity_mw = self.capacity_mw + arriving
         if arrived.any():  # delivered tranches leave the pipeline
-            self.capacity_mw = self.capacity_mw + np.bincount(
-                self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
-            )
-            keep = ~arrived
-            self._set_tranches(
-                self.tranche_mw[keep],
-                self.tranche_start_years[keep],
-                self.tranche_end_years[keep],
-                self.tranche_owner[keep],
-            )
-            self.tranche_unpaid_usd = self.tranche_unpaid_usd[keep]
+            self._keep_tranches(~arrived)
         # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
         self.capacity_mw = np.maximum(self.capacity_mw, at_end)
         p = self.p
@@ -208,6 +210,28 @@ class Suppliers(AgentTable):
         self.tax_usd_per_mwh = policies.carbon_tax_usd_per_t_co2 * p["carbon_t_per_mwh"]
         self.unit_cost_usd_per_mwh = self.fuel_usd_per_mwh + self.tax_usd_per_mwh
         self.price_usd_per_mwh = self._offer_prices(policies, dt)
+
+    def _keep_tranches(self, keep: NDArray[np.bool_]) -> None:
+        """Keep only the tranches in ``keep`` in the pipeline."""
+        self._set_tranches(
+            self.tranche_mw[keep],
+            self.tranche_start_years[keep],
+            self.tranche_end_years[keep],
+            self.tranche_owner[keep],
+        )
+        self.tranche_unpaid_usd = self.tranche_unpaid_usd[keep]
+
+    def _retire(self, built_at_end: FloatArray, arriving_mw: FloatArray) -> None:
+        """Set what is built to ``built_at_end`` [MW] (what stands at the step's end, this
+        step's arrivals included, :func:`sim.capacity.retiring_capacity_over_step`) and take
+        the cost of what retired out of the cost of the capacity built and ordered, at its
+        average per MW: the price's capital charge is of capacity that stands (its capital is
+        still depreciated as booked)."""
+        committed = self.capacity_mw + self.pipeline_mw
+        retired = np.maximum(self.capacity_mw + arriving_mw - built_at_end, 0.0)
+        per_mw = self.capacity_cost_usd / np.where(committed > 0, committed, 1.0)
+        self.capacity_cost_usd = self.capacity_cost_usd - retired * per_mw
+        self.capacity_mw = built_at_end
 
     def _progress_payments_due(self, start_years: float, dt: float) -> FloatArray:
         """What falls due over the step [start_years, start_years + dt] of the capex still owed
@@ -329,11 +353,17 @@ class Suppliers(AgentTable):
         capacity_at_marginal_capex`); the region's suppliers together stop at the highest such
         level among them, short of the grid limit. Each pays its own base capex times the
         region's average curve factor over the step's orders (:func:`sim.capacity.capex_usd`);
-        orders arrive, as a lump, one lead time after the end of this step."""
+        orders arrive, as a lump, one lead time after the end of this step. With
+        ``capacity_retires`` the capacity planned for is what will still stand a lead time on,
+        and with ``cuts_orders_in_flight`` orders above the level are cut first
+        (:meth:`_plan`)."""
         p = self.p
         due = self._pay_progress(ledger)
         where = self.region_index
-        planned = self.capacity_mw + self.pipeline_mw
+        if self.retire_per_year.any() or self.cuts_orders.any():
+            planned = self._plan(demand_mw)
+        else:  # built and ordered all stand when an order placed now arrives
+            planned = self.capacity_mw + self.pipeline_mw
         wanted = np.asarray(
             capacity.order_up_to(
                 demand_mw, planned, p["invest_above_utilisation"], p["capacity_growth_per_order"]
@@ -348,7 +378,7 @@ class Suppliers(AgentTable):
         ceiling = np.asarray(
             capacity.capacity_at_marginal_capex(limit, p["capex_usd_per_mw"], eta, worth)
         )
-        committed = self.by_region(planned)
+        committed = self.by_region(self.capacity_mw + self.pipeline_mw)  # on the supply curve
         top = np.full(len(committed), -np.inf)
         np.maximum.at(top, where, ceiling)
         # never all the way to the limit, even when capacity is free (capex 0)
@@ -393,6 +423,42 @@ class Suppliers(AgentTable):
             np.concatenate([self.tranche_owner, np.flatnonzero(new)]),
         )
         self.tranche_unpaid_usd = np.concatenate([self.tranche_unpaid_usd, owed_new[new]])
+
+    def _plan(self, demand_mw: FloatArray) -> FloatArray:
+        """What will stand a lead time on, when an order placed now arrives [MW], per supplier:
+        what is built and ordered, net of retirement (:func:`sim.capacity.
+        standing_tranches_at`); those with ``cuts_orders_in_flight`` first cut their orders in
+        flight, pro rata, so that it is no more than the level they order up to for
+        ``demand_mw`` (:func:`sim.capacity.cancel_to_level`), saving what they still owed on
+        the part cut and taking its cost out of the cost of capacity built and ordered."""
+        p, n, owner = self.p, len(self), self.tranche_owner
+        r, ahead, now = self.retire_per_year, self.lead_time_years, self.step_end_years
+        levels = capacity.standing_tranches_at(
+            now + ahead[owner],
+            self.tranche_mw,
+            self.tranche_start_years,
+            self.tranche_end_years,
+            r[owner],
+        )
+        pipeline = np.bincount(owner, weights=levels, minlength=n)
+        standing = self.capacity_mw * np.exp(-r * ahead) + pipeline
+        if not self.cuts_orders.any():
+            return standing
+        level = demand_mw * (1.0 + p["capacity_growth_per_order"]) / p["invest_above_utilisation"]
+        keep = np.where(
+            self.cuts_orders, np.asarray(capacity.cancel_to_level(standing, level, pipeline)), 1.0
+        )
+        self.cancelled_mw = self.pipeline_mw * (1.0 - keep)
+        if not (keep < 1.0).any():
+            return standing
+        committed = self.capacity_mw + self.pipeline_mw
+        per_mw = self.capacity_cost_usd / np.where(committed > 0, committed, 1.0)
+        self.capacity_cost_usd = self.capacity_cost_usd - self.cancelled_mw * per_mw
+        self.tranche_unpaid_usd = self.tranche_unpaid_usd * keep[owner]
+        self._set_tranches(
+            self.tranche_mw * keep[owner], self.tranche_start_years, self.tranche_end_years, owner
+        )
+        return standing - (1.0 - keep) * pipeline
 
     def _curve_factor(self, committed_mw: FloatArray, order_mw: FloatArray) -> FloatArray:
         """Each region's average cost of its orders on its supply curve, per MW at base capex

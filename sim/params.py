@@ -36,7 +36,8 @@ ReST), Shumailov24 (Shumailov et al. 2024, model collapse), Gerstgrasser24 (arXi
 Klemperer95 (Klemperer 1995, switching costs), Similarweb25 (Similarweb 2025, chatbot traffic),
 Menlo25 (Menlo Ventures 2025, LLM market update), Damodaran24 (Damodaran, cost of capital by
 industry, 2024), Hayashi82 (Hayashi 1982, marginal and average q), Gordon59 (Gordon 1959,
-dividends, earnings and stock prices), Lintner56 (Lintner 1956, dividend policy), EUAIAct24
+dividends, earnings and stock prices), Lintner56 (Lintner 1956, dividend policy), Rand24 (Rand
+et al. 2024, LBNL "Queued Up", interconnection queues), EUAIAct24
 (Regulation (EU) 2024/1689, the AI Act), EO14110 (US Executive Order 14110, 2023).
 """
 
@@ -1361,6 +1362,24 @@ class SupplierParams(_Validated):
         hi=200.0,
         lo_open=True,
         source="assumption",
+    )
+    capacity_retires: bool = param(
+        False,
+        "-",
+        "Capacity retires at the rate 1/asset_life_years from its arrival, as vendors' does, and "
+        "the supplier orders for the capacity that will still stand a lead time on. Off (the "
+        "default): power capacity for AI stands for the whole run (plants last 25-60 years, "
+        "supply contracts 10-20; docs/model.md 3.3.6).",
+        source="assumption",
+    )
+    cuts_orders_in_flight: bool = param(
+        False,
+        "-",
+        "When demand turns, the supplier cuts its orders not yet arrived, pro rata, down to the "
+        "level it orders up to (most of the capacity that asks for a grid connection is "
+        "withdrawn before it is built); it saves what it still owed on them "
+        "(capex_down_payment_share). Off: orders are always built (docs/model.md 3.3.6).",
+        source="Rand24, assumption",
     )
     region: str = param(
         "us",

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from agents.vendor import Vendors
 from sim.ledger import Ledger
-from sim.params import SupplierParams, VendorParams
+from sim.params import HOURS_PER_YEAR, SupplierParams, VendorParams
+from sim.policies import ActivePolicies
 from sim.run import simulate
 from sim.scenario import load_scenario
 from tests._tables import suppliers
@@ -141,3 +142,76 @@ def test_the_money_is_all_booked_when_capex_is_paid_as_built(down: float) -> Non
     assert 0.0 < spent < spent_at_order  # cuts and orders still being built pay less
     assert m["energy_investment_usd"].sum() <= base.model["energy_investment_usd"].sum()
     assert math.isfinite(float(m["profit_vendors_usd"].sum()))
+
+
+# --- suppliers: capacity that retires, orders cut in flight ------------------------------------
+def _supplier(**kwargs: object) -> tuple[object, Ledger]:
+    params = SupplierParams(capacity_mw=100.0, lead_time_years=2.0, cash_usd=1e12, **kwargs)  # type: ignore[arg-type]
+    return suppliers(params)
+
+
+def test_a_supplier_s_capacity_retires_exactly_when_it_is_told_to() -> None:
+    """With no orders, capacity decays as exp(-t / asset_life) and a step delivers its mean,
+    on any step grid; without ``capacity_retires`` it stands."""
+    table, _ = _supplier(capacity_retires=True, asset_life_years=10.0)
+    standing, _ = _supplier()
+    policies = ActivePolicies()
+    dt, r = 1.0 / 12.0, 0.1
+    for step in range(1, 25):
+        table.post_offer(step, 0.0, policies, dt)
+        standing.post_offer(step, 0.0, policies, dt)
+        t0 = (step - 1) * dt
+        mean = 100.0 * math.exp(-r * t0) * -math.expm1(-r * dt) / (r * dt)
+        assert table.deliverable_mwh[0] == pytest.approx(mean * HOURS_PER_YEAR * dt, rel=1e-12)
+        assert table.capacity_mw[0] == pytest.approx(100.0 * math.exp(-r * step * dt), rel=1e-12)
+    assert standing.capacity_mw[0] == 100.0
+
+
+def test_a_supplier_plans_for_what_will_still_stand() -> None:
+    table, _ = _supplier(capacity_retires=True, asset_life_years=10.0)
+    table._set_tranches(np.array([50.0]), np.array([1.0]), np.array([1.0]), np.array([0]))
+    table.tranche_unpaid_usd = np.zeros(1)
+    # an order placed now (t = 0) arrives at 2: the 100 MW built and the 50 MW lump due at 1
+    # will have stood 2 and 1 years
+    expected = 100.0 * math.exp(-0.2) + 50.0 * math.exp(-0.1)
+    assert table._plan(np.array([0.0]))[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_supplier_that_cuts_its_orders_saves_what_it_still_owed() -> None:
+    table, ledger = _supplier(cuts_orders_in_flight=True, capex_down_payment_share=0.5)
+    table.price_usd_per_mwh = 3.0 * table.fuel_usd_per_mwh  # a margin worth building for
+    table._invest(ledger, np.array([500.0]))  # demand of 500 MW: a large order
+    ordered, owed = table.pipeline_mw[0], table.tranche_unpaid_usd.sum()
+    assert ordered > 0.0 and owed > 0.0
+    cost = table.capacity_cost_usd[0]
+    table.capex_due_usd = np.zeros(1)
+    level = (
+        150.0
+        * (1.0 + table.p["capacity_growth_per_order"][0])
+        / table.p["invest_above_utilisation"][0]
+    )
+    table._invest(ledger, np.array([150.0]))  # demand falls to 150 MW: cut down to its level
+    kept = table.pipeline_mw[0]
+    assert 100.0 + kept == pytest.approx(level, rel=1e-12)
+    assert table.cancelled_mw[0] == pytest.approx(ordered - kept, rel=1e-12)
+    assert table.tranche_unpaid_usd.sum() == pytest.approx(owed * kept / ordered, rel=1e-12)
+    assert table.capacity_cost_usd[0] < cost
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "symmetric"])
+def test_suppliers_that_retire_and_cut_keep_the_books_balanced(scenario: str) -> None:
+    """Every option on, over the 20 years: the ledger balances, AI gets about the energy it got
+    (within 2%), and less power stands idle at the end than with neither (the boom's plant
+    retires and orders cut when demand turns are not built)."""
+    on = {
+        "suppliers.capacity_retires": True,
+        "suppliers.cuts_orders_in_flight": True,
+        "suppliers.capex_down_payment_share": 0.2,
+        "vendors.capex_down_payment_share": 0.2,
+    }
+    m = simulate(load_scenario(scenario, on)).model
+    base = simulate(load_scenario(scenario)).model
+    assert float(m["ledger_imbalance_usd"].abs().max()) < 1e-2
+    energy, energy_base = m["energy_delivered_mwh"].sum(), base["energy_delivered_mwh"].sum()
+    assert energy == pytest.approx(energy_base, rel=0.02)
+    assert m["energy_capacity_mw"].iloc[-1] < 0.8 * base["energy_capacity_mw"].iloc[-1]
