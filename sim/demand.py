@@ -391,8 +391,9 @@ def _newton_markups(
             _, total, weights = _partition_1d(z0 - m, z_open)
             share = weights / total
             u = m * share
-            condition = m * (1.0 - share) - 1.0
-            diagonal = 1.0 - share + u
+            others = 1.0 - share
+            condition = m * others - 1.0
+            diagonal = others + u
         else:
             condition, share = _markup_condition(z0, z_open, active, m)
             diagonal = np.where(active, 1.0 - share + m * share, 1.0)
@@ -402,8 +403,8 @@ def _newton_markups(
         denominator = 1.0 - float(share @ b)
         if not denominator > 0.0:
             return None, iteration
-        step = -(a + b * float(share @ a) / denominator)
-        new = np.maximum(m + step, 1.0)
+        # m + the Sherman-Morrison step -(a + b (s.a) / (1 - s.b)), floored at the fringe's 1
+        new = np.maximum(m - (a + b * float(share @ a) / denominator), 1.0)
         if not every:
             new = np.where(active, new, 1.0)
         if not np.isfinite(new).all():
