@@ -242,9 +242,10 @@ def _retiring_tranches(
     r = retire_per_year
     ramps, width = _windows(a, b)
     x = np.maximum(t - a, 0.0)
-    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
+    rx = r * x  # (-rx is -r * x to the bit)
+    lump_level = np.where(t >= a, amount * np.exp(-rx), 0.0)
     if not ramps.any():  # lumps only (every order after the starting ramp): the same numbers
-        return lump_level, (amount * x * _mean_decay(r * x) if integral else None)
+        return lump_level, (amount * x * _mean_decay(rx) if integral else None)
     inside = np.minimum(x, width)  # how much of the ramp has run [yr]
     after = np.maximum(x - width, 0.0)  # time since its last unit arrived [yr]
     delivered = amount * (inside / width)  # rho x inside, safe for the narrowest ramps
@@ -256,7 +257,7 @@ def _retiring_tranches(
     ramp_integral = delivered * inside * _excess_over_square(r * inside) + ramp_end * after * (
         _mean_decay(r * after)
     )
-    lump_integral = amount * x * _mean_decay(r * x)
+    lump_integral = amount * x * _mean_decay(rx)
     return level, np.where(ramps, ramp_integral, lump_integral)
 
 
@@ -287,7 +288,9 @@ def retiring_capacity_over_step(
     """
     base = _f(built)
     n = base.shape[0]
-    r_owner = _f(retire_per_year) * np.ones(n)
+    r_owner = _f(retire_per_year)
+    if r_owner.shape != base.shape:  # one rate for every owner
+        r_owner = r_owner * np.ones(n)
     amount, who = _f(amounts), np.asarray(owners, dtype=np.intp)
     a, b, r = _f(arrival_start_years), _f(arrival_end_years), r_owner[who]
     t1 = start_years + dt_years
@@ -297,12 +300,12 @@ def retiring_capacity_over_step(
     assert integrals is not None  # (asked for)
     level, h1, h0 = levels[1], integrals[1], integrals[0]
     arrived = b <= t1
-    decayed = base * np.exp(-r_owner * dt_years)
+    decay = r_owner * dt_years  # r dt [-], once for the decay and its mean over the step
+    decayed = base * np.exp(-decay)
     built_at_end = decayed + np.bincount(who, weights=np.where(arrived, level, 0.0), minlength=n)
     capacity_at_end = decayed + np.bincount(who, weights=level, minlength=n)
     mean_capacity = (
-        base * _mean_decay(r_owner * dt_years)
-        + np.bincount(who, weights=h1 - h0, minlength=n) / dt_years
+        base * _mean_decay(decay) + np.bincount(who, weights=h1 - h0, minlength=n) / dt_years
     )
     return capacity_at_end, mean_capacity, arrived, built_at_end
 
