@@ -314,12 +314,14 @@ class Suppliers(AgentTable):
         fuel = ledger.transfer(
             "generation", sold_mwh * self.fuel_usd_per_mwh, self.accounts, "outside"
         )
-        tax = ledger.transfer(  # no carbon tax in force: all zero, which books nothing
-            "carbon tax",
-            policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
-            self.accounts,
-            "government",
-        )
+        tax: FloatArray | float = 0.0  # no carbon tax in force: nothing to book
+        if policies.carbon_tax_usd_per_t_co2 != 0.0:
+            tax = ledger.transfer(
+                "carbon tax",
+                policies.carbon_tax_usd_per_t_co2 * self.emissions_t_co2,
+                self.accounts,
+                "government",
+            )
         revenue = self.revenue_usd()
         rnd_gross, subsidy = self.do_rnd(
             ledger, p["rnd_share"] * revenue, policies.rnd_subsidy_rate["suppliers"], dt

@@ -327,9 +327,13 @@ class Vendors(AgentTable):
         )
         level = expected * (1.0 + self.capacity_growth_per_order) / self.invest_above_utilisation
         keep = np.asarray(capacity.cancel_to_level(standing, level, cancellable))
-        self.cancelled_chips_per_year = np.where(pending, self.pipeline_chips_per_year, 0.0).sum(
-            axis=1
-        ) * (1.0 - keep)
+        if (keep == 1.0).all():  # nothing to cut (most steps): the numbers below, without the calls
+            self.cancelled_chips_per_year = np.zeros(n)
+            return standing
+        cut = 1.0 - keep
+        self.cancelled_chips_per_year = (
+            np.where(pending, self.pipeline_chips_per_year, 0.0).sum(axis=1) * cut
+        )
         self.pipeline_chips_per_year = np.where(
             pending, self.pipeline_chips_per_year * keep[:, None], self.pipeline_chips_per_year
         )
@@ -337,7 +341,7 @@ class Vendors(AgentTable):
             self.pipeline_unpaid_usd = np.where(
                 pending, self.pipeline_unpaid_usd * keep[:, None], self.pipeline_unpaid_usd
             )
-        return standing - (1.0 - keep) * cancellable
+        return standing - cut * cancellable
 
     def _place(self, order: FloatArray, arrival_years: FloatArray, owed_usd: FloatArray) -> None:
         """Put each vendor's order (if any) in its first free pipeline slot, adding a slot

@@ -236,14 +236,16 @@ def _retiring_tranches(
     A unit delivered at s stands ``exp(-r (t - s))`` at t. A lump (a = b) stands
     ``A exp(-r x)``, x = t - a >= 0; a ramp of rate rho = A/w over [a, b], w = b - a, stands
     ``rho x m(r x)`` inside it and ``rho w m(r w) exp(-r y)`` a time y after it, with
-    ``m(z) = (1 - exp(-z))/z`` (r = 0: the ramp of :func:`tranche_delivered`).
+    ``m(z) = (1 - exp(-z))/z`` (r = 0: the ramp of :func:`tranche_delivered`). ``t`` [yr]
+    may be a column of times (shape ``(k, 1)``): then each result has a row per time.
     """
     r = retire_per_year
     ramps, width = _windows(a, b)
     x = np.maximum(t - a, 0.0)
-    lump_level = np.where(t >= a, amount * np.exp(-r * x), 0.0)
+    rx = r * x  # (-rx is -r * x to the bit)
+    lump_level = np.where(t >= a, amount * np.exp(-rx), 0.0)
     if not ramps.any():  # lumps only (every order after the starting ramp): the same numbers
-        return lump_level, (amount * x * _mean_decay(r * x) if integral else None)
+        return lump_level, (amount * x * _mean_decay(rx) if integral else None)
     inside = np.minimum(x, width)  # how much of the ramp has run [yr]
     after = np.maximum(x - width, 0.0)  # time since its last unit arrived [yr]
     delivered = amount * (inside / width)  # rho x inside, safe for the narrowest ramps
@@ -255,7 +257,7 @@ def _retiring_tranches(
     ramp_integral = delivered * inside * _excess_over_square(r * inside) + ramp_end * after * (
         _mean_decay(r * after)
     )
-    lump_integral = amount * x * _mean_decay(r * x)
+    lump_integral = amount * x * _mean_decay(rx)
     return level, np.where(ramps, ramp_integral, lump_integral)
 
 
@@ -286,20 +288,24 @@ def retiring_capacity_over_step(
     """
     base = _f(built)
     n = base.shape[0]
-    r_owner = _f(retire_per_year) * np.ones(n)
+    r_owner = _f(retire_per_year)
+    if r_owner.shape != base.shape:  # one rate for every owner
+        r_owner = r_owner * np.ones(n)
     amount, who = _f(amounts), np.asarray(owners, dtype=np.intp)
     a, b, r = _f(arrival_start_years), _f(arrival_end_years), r_owner[who]
     t1 = start_years + dt_years
-    level, h1 = _retiring_tranches(t1, amount, a, b, r)
-    _, h0 = _retiring_tranches(start_years, amount, a, b, r)
-    assert h1 is not None and h0 is not None  # (asked for)
+    # both ends of the step in one pass over the tranches (rows: t0, t1), the same numbers as
+    # two calls with half the numpy calls
+    levels, integrals = _retiring_tranches(np.array([[start_years], [t1]]), amount, a, b, r)
+    assert integrals is not None  # (asked for)
+    level, h1, h0 = levels[1], integrals[1], integrals[0]
     arrived = b <= t1
-    decayed = base * np.exp(-r_owner * dt_years)
+    decay = r_owner * dt_years  # r dt [-], once for the decay and its mean over the step
+    decayed = base * np.exp(-decay)
     built_at_end = decayed + np.bincount(who, weights=np.where(arrived, level, 0.0), minlength=n)
     capacity_at_end = decayed + np.bincount(who, weights=level, minlength=n)
     mean_capacity = (
-        base * _mean_decay(r_owner * dt_years)
-        + np.bincount(who, weights=h1 - h0, minlength=n) / dt_years
+        base * _mean_decay(decay) + np.bincount(who, weights=h1 - h0, minlength=n) / dt_years
     )
     return capacity_at_end, mean_capacity, arrived, built_at_end
 

@@ -149,7 +149,7 @@ class Shares(NamedTuple):
     none: FloatArray  # the share of tasks not bought at all (no AI)
 
 
-def _partition(z: FloatArray, z_open: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _partition(z: FloatArray, z_open: FloatArray | float) -> tuple[FloatArray, FloatArray]:
     """(top, total) with ``top + ln(total) = ln(exp(z_open) + 1 + sum_f exp(z_f))`` over the
     last axis and 1 <= total <= n + 2, stable for any magnitude; the 1 is not buying. Options at
     -inf count 0. Shares are ``exp(z - top) / total``, accurate to rounding even when z is
@@ -174,7 +174,7 @@ def _partition_1d(z: FloatArray, z_open: float) -> tuple[float, float, FloatArra
     return top, total, weights
 
 
-def _log_partition(z: FloatArray, z_open: FloatArray) -> FloatArray:
+def _log_partition(z: FloatArray, z_open: FloatArray | float) -> FloatArray:
     """ln(exp(z_open) + 1 + sum_f exp(z_f)) over the last axis (see :func:`_partition`)."""
     if z.ndim == 1 and np.ndim(z_open) == 0:
         top_1d, total_1d, _ = _partition_1d(z, float(z_open))
@@ -230,17 +230,20 @@ def choice_shares(
 def _scaled_shares(z: FloatArray, z_open: FloatArray) -> Shares:
     """:func:`choice_shares` of utilities already over the noise, ``z = u / mu``."""
     if z.ndim == 1 and z_open.ndim == 0:  # one market: the same numbers, fewer numpy calls
-        top_1d, total_1d, weights = _partition_1d(z, float(z_open))
-        return Shares(
-            firm=weights / total_1d,
-            open=np.exp(float(z_open) - top_1d) / total_1d,
-            none=np.exp(-top_1d) / total_1d,
-        )
+        return _shares_1d(float(z_open), *_partition_1d(z, float(z_open)))
     top, total = _partition(z, z_open)
     return Shares(
         firm=np.exp(z - top[..., None]) / total[..., None],
         open=np.exp(z_open - top) / total,
         none=np.exp(-top) / total,
+    )
+
+
+def _shares_1d(z_open: float, top: float, total: float, weights: FloatArray) -> Shares:
+    """:func:`_scaled_shares` of one market from its :func:`_partition_1d` (top, total,
+    weights)."""
+    return Shares(
+        firm=weights / total, open=np.exp(z_open - top) / total, none=np.exp(-top) / total
     )
 
 
@@ -388,8 +391,9 @@ def _newton_markups(
             _, total, weights = _partition_1d(z0 - m, z_open)
             share = weights / total
             u = m * share
-            condition = m * (1.0 - share) - 1.0
-            diagonal = 1.0 - share + u
+            others = 1.0 - share
+            condition = m * others - 1.0
+            diagonal = others + u
         else:
             condition, share = _markup_condition(z0, z_open, active, m)
             diagonal = np.where(active, 1.0 - share + m * share, 1.0)
@@ -399,8 +403,8 @@ def _newton_markups(
         denominator = 1.0 - float(share @ b)
         if not denominator > 0.0:
             return None, iteration
-        step = -(a + b * float(share @ a) / denominator)
-        new = np.maximum(m + step, 1.0)
+        # m + the Sherman-Morrison step -(a + b (s.a) / (1 - s.b)), floored at the fringe's 1
+        new = np.maximum(m - (a + b * float(share @ a) / denominator), 1.0)
         if not every:
             new = np.where(active, new, 1.0)
         if not np.isfinite(new).all():
@@ -582,7 +586,7 @@ def clear_services_market(
     one per firm that binds, plus one). The result is exact to rounding.
 
     A firm without capacity, or without a finite non-negative floor or value, offers nothing:
-    price NaN, share 0. Scalars except the firm arrays. Raises ValueError if the bound firms'
+    price NaN, share 0. Scalars except the firm arrays (1-D). Raises ValueError if the bound firms'
     capacities would exceed the whole market (impossible unless inputs are inconsistent).
     """
     g = np.asarray(gross_value_usd_per_task, dtype=float)
@@ -597,14 +601,15 @@ def clear_services_market(
     log_capacity_share = np.where(
         active, np.log(np.where(active, capacity, 1.0)) - log_market_tokens, np.inf
     )
-    z_open = np.asarray(open_utility_usd_per_task / mu)
+    z_open = float(open_utility_usd_per_task / mu)
     price_task = floor_task.copy()
     bound = np.zeros(active.shape, dtype=bool)
     solves = 0
-    settled = False  # z and log_total are those of the final prices
+    settled = False  # z and its partition are those of the final prices
     for rounds in range(1, max_rounds + 1):
         z = np.where(active, (g - price_task) / mu, -np.inf)
-        log_total = _log_partition(z, z_open)
+        partition = _partition_1d(z, z_open)  # (top, total, weights), for the shares too
+        log_total = partition[0] + np.log(partition[1])  # (:func:`_log_partition`)
         excess = z - log_total - log_capacity_share
         new_bound = (bound & (price_task > floor_task)) | (active & ~bound & (excess > 1e-12))
         if (rounds > 1 or not new_bound.any()) and (new_bound == bound).all():
@@ -626,8 +631,9 @@ def clear_services_market(
         )
     if not settled:
         z = np.where(active, (g - price_task) / mu, -np.inf)
-        log_total = _log_partition(z, z_open)
-    shares = _scaled_shares(z, z_open)
+        partition = _partition_1d(z, z_open)
+        log_total = partition[0] + np.log(partition[1])
+    shares = _shares_1d(z_open, *partition)
     # firms at their floor get exactly the floor back (no rounding through the per-task price)
     price = np.where(active, np.where(price_task > floor_task, price_task / tokens, floor), np.nan)
     demand = services_demand(shares.firm, price, tasks, tokens)

@@ -165,6 +165,7 @@ def rnd_break_even_spend_usd_per_year(
 SUMMED_MEAN = 30.0
 """Largest Poisson mean whose quantile :func:`poisson_quantile` finds by summing terms; above
 it, SciPy's (the sum would take about the mean in passes)."""
+SMALLEST_NORMAL = float(np.finfo(float).tiny)  # 2.2e-308, the smallest normal float
 DRAWN_BREAKTHROUGHS = 32
 """Breakthroughs a firm draws one by one in a step; the sum of any more is drawn at once."""
 
@@ -181,10 +182,10 @@ def poisson_quantile(probability: ArrayLike, mean: ArrayLike) -> NDArray[np.int6
     larger means use SciPy's quantile. Negative means count 0; a mean that is not finite is an
     error.
     """
-    u, lam = np.broadcast_arrays(
-        np.asarray(probability, dtype=float), np.asarray(mean, dtype=float)
-    )
-    if not np.all(np.isfinite(lam)):
+    u, lam = np.asarray(probability, dtype=float), np.asarray(mean, dtype=float)
+    if u.shape != lam.shape:  # (the model's draws and means come in one shape already)
+        u, lam = np.broadcast_arrays(u, lam)
+    if not np.isfinite(lam).all():
         raise ValueError("poisson_quantile: every mean must be finite")
     lam = np.maximum(lam, 0.0)
     summed = lam <= SUMMED_MEAN
@@ -242,12 +243,14 @@ def breakthrough_doublings(
     (common random numbers). ``rng`` should be this mechanism's own stream for the step.
     """
     rate = np.maximum(np.asarray(rate_doublings_per_year, dtype=float), 0.0)
-    size = np.broadcast_to(np.asarray(mean_size_doublings, dtype=float), rate.shape)
-    if not np.any(size > 0.0):
+    size = np.asarray(mean_size_doublings, dtype=float)
+    if size.shape != rate.shape:  # (the model gives one size per firm already)
+        size = np.broadcast_to(size, rate.shape)
+    random = size > 0.0
+    if not random.any():
         return rate * dt_years
     place = np.arange(rate.size) if keys is None else np.asarray(keys, dtype=np.int64)
     width = rate.size if n_keys is None else n_keys
-    random = size > 0.0
     scale = np.where(random, size, 1.0)
     count = poisson_quantile(
         rng.random(width)[place], np.where(random, rate * dt_years / scale, 0.0)
@@ -300,7 +303,7 @@ def catch_up_log2_efficiency(
     lam = np.asarray(catch_up_rate_per_year, dtype=float)
     # a rate below the smallest normal float (2.2e-308 a year) is none: a subnormal has too few
     # bits for lambda t and its ratios (lambda t underflowed to 0 and broke the half steps)
-    lam = np.where(lam >= np.finfo(float).tiny, lam, 0.0)
+    lam = np.where(lam >= SMALLEST_NORMAL, lam, 0.0)
     g_own = np.asarray(own_doublings_per_year, dtype=float)
     g_target = np.asarray(target_doublings_per_year, dtype=float)
     drift = g_target - g_own

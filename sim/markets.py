@@ -45,6 +45,14 @@ def _ones(length: int) -> FloatArray:
     return ones
 
 
+@functools.lru_cache(maxsize=64)
+def _eye(size: int) -> FloatArray:
+    """A read-only ``size`` x ``size`` identity matrix, made once per size."""
+    eye = np.eye(size)
+    eye.flags.writeable = False
+    return eye
+
+
 def logit_shares(utility: ArrayLike, outside_option: bool = True, axis: int = -1) -> FloatArray:
     """Choice shares of options with the given utilities [-], optionally against an outside
     option of utility 0. Stable for any magnitude (log-sum-exp); options with utility -inf get 0.
@@ -252,13 +260,16 @@ class _OfferSystem:
         self.pue_utility = -sensitivity * np.log(pue)
         # grid MWh asked of each supplier [MWh], and its utilisation [-], per unit of split
         self.asked_per_split = need_it_mwh * pue
-        self.own_per_split = np.where(
-            self.has_capacity,
-            self.asked_per_split / np.where(self.has_capacity, deliverable_mwh, 1.0),
-            0.0,  # a supplier that can deliver nothing counts as full whatever it is asked
-        )
+        if self.all_have_capacity:  # (the usual case: the same numbers as below)
+            self.own_per_split = self.asked_per_split / deliverable_mwh
+        else:
+            self.own_per_split = np.where(
+                self.has_capacity,
+                self.asked_per_split / np.where(self.has_capacity, deliverable_mwh, 1.0),
+                0.0,  # a supplier that can deliver nothing counts as full whatever it is asked
+            )
         self.own_per_split_column = self.own_per_split[:, None]
-        self.eye = np.eye(len(pue))
+        self.eye = _eye(len(pue))
         # what the last residual saw: prices, split, utilisation (raw, clipped), capped rows
         self.last: tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_] | None]
 

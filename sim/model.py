@@ -572,7 +572,7 @@ class EfficiencyRaceModel(mesa.Model):
             suppliers.deliverable_mwh,
             math.inf if auction else cap_mwh,
         )
-        permit_usd_per_mwh, permits_mwh = 0.0, np.zeros(len(firms))
+        permit_usd_per_mwh, permits_mwh = 0.0, None  # permits: only under an auctioned cap
         asked_of_suppliers = demand
         if auction and math.isfinite(cap_mwh):
             binding = float(delivered.sum()) > cap_mwh
@@ -604,10 +604,12 @@ class EfficiencyRaceModel(mesa.Model):
         )
         # permits are part of what firms pay for energy (so their profit counts them); the
         # money goes to the government
-        permits = self.ledger.transfer(
-            "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
-        )
-        self.permit_revenue_usd = float(permits.sum())
+        self.permit_revenue_usd = 0.0
+        if permits_mwh is not None:
+            permits = self.ledger.transfer(
+                "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
+            )
+            self.permit_revenue_usd = float(permits.sum())
         self.permit_price_usd_per_mwh = permit_usd_per_mwh if math.isfinite(cap_mwh) else math.nan
         return EnergySettlement(demand, delivered, cap_mwh, asked_of_suppliers, auction)
 
