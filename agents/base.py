@@ -170,7 +170,8 @@ class AgentTable:
         own = np.minimum(own_usd, np.maximum(self.cash_usd, 0.0))  # the subsidy matches spending
         gross = own / (1.0 - subsidy_rate)
         subsidy = gross - own
-        ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
+        if subsidy_rate != 0.0:  # (none in force: all zero, which books nothing)
+            ledger.transfer("R&D subsidy", subsidy, "government", self.accounts)
         spent = ledger.transfer("R&D", gross, self.accounts, "outside")
         self.rnd_usd_per_year += (spent / dt - self.rnd_usd_per_year) * -math.expm1(-dt)
         return spent, subsidy
