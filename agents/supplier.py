@@ -392,9 +392,10 @@ class Suppliers(AgentTable):
         own_capex = (1.0 - p["capex_financed_share"]) * p["capex_usd_per_mw"]
         factor = self._curve_factor(committed, self.by_region(order_mw))[where]
         cost_own = own_capex * factor
-        # against the cash not already owed on orders in flight (own share)
+        # against the cash not already owed on orders in flight (own share); none if a loss
+        # since has left less than that (an order is never negative)
         owed = np.bincount(self.tranche_owner, weights=self.tranche_unpaid_usd, minlength=len(self))
-        free_cash = self.cash_usd - (1.0 - p["capex_financed_share"]) * owed
+        free_cash = np.maximum(self.cash_usd - (1.0 - p["capex_financed_share"]) * owed, 0.0)
         affordable = free_cash / np.where(cost_own > 0, cost_own, 1.0)
         cut = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
         if not np.array_equal(cut, order_mw):  # cash cut some orders, and with them the factor

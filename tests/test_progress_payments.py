@@ -123,6 +123,29 @@ def test_a_supplier_draws_project_finance_with_each_payment() -> None:
     assert financed == pytest.approx(params.capex_financed_share * spent, rel=1e-12)
 
 
+@pytest.mark.parametrize("down", [0.0, 0.2])
+def test_a_supplier_that_lost_the_cash_it_owes_orders_nothing(down: float) -> None:
+    """A loss after an order leaves a supplier less cash than its own share of what it still
+    owes: it orders nothing more (never a negative order, which the ledger would refuse or
+    which would take cost off the capacity it has ordered)."""
+    params = SupplierParams(
+        capacity_mw=100.0, lead_time_years=2.0, capex_down_payment_share=down, cash_usd=1e9
+    )
+    table, ledger = suppliers(params, cash_usd=1e9)
+    table.price_usd_per_mwh = 3.0 * table.fuel_usd_per_mwh  # a margin worth building for
+    table._invest(ledger, np.array([500.0]))  # an order, part of it still owed
+    assert table.tranche_unpaid_usd.sum() > 0.0
+    ledger.transfer("generation", 0.9 * table.cash_usd, table.accounts, "outside")  # a loss
+    table.capex_due_usd = np.zeros(1)
+    ordered, owed = table.pipeline_mw[0], table.tranche_unpaid_usd.sum()
+    cost = table.capacity_cost_usd[0]
+    table._invest(ledger, np.array([2000.0]))  # demand wants far more
+    assert table.pipeline_mw[0] == ordered
+    assert table.tranche_unpaid_usd.sum() == owed
+    assert table.capacity_cost_usd[0] == cost
+    assert table.invested_usd[0] == 0.0
+
+
 @pytest.mark.parametrize("down", [0.0, 0.3])
 def test_the_money_is_all_booked_when_capex_is_paid_as_built(down: float) -> None:
     """A baseline run with progress payments: the ledger balances every step, the vendors'
