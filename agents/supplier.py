@@ -358,7 +358,7 @@ class Suppliers(AgentTable):
         and with ``cuts_orders_in_flight`` orders above the level are cut first
         (:meth:`_plan`)."""
         p = self.p
-        due = self._pay_progress(ledger)
+        progress = self._pay_progress(ledger)  # paid on orders in flight [USD]
         where = self.region_index
         if self.retire_per_year.any() or self.cuts_orders.any():
             planned = self._plan(demand_mw)
@@ -370,7 +370,7 @@ class Suppliers(AgentTable):
             )
         )
         if not (wanted > 0.0).any():  # what is built and coming serves demand: no order
-            self.invested_usd = due
+            self.invested_usd = progress
             return
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
@@ -407,7 +407,7 @@ class Suppliers(AgentTable):
             "project finance", capex * down * p["capex_financed_share"], "investors", self.accounts
         )
         paid = ledger.transfer("capacity investment", capex * down, self.accounts, "outside")
-        self.invested_usd = due + paid
+        self.invested_usd = progress + paid
         self.capital_usd = self.capital_usd + paid  # (the progress payments are in already)
         owed_new = capex * (1.0 - down)
         self.capacity_cost_usd = self.capacity_cost_usd + (paid + owed_new)
