@@ -360,7 +360,7 @@ class Suppliers(AgentTable):
         and with ``cuts_orders_in_flight`` orders above the level are cut first
         (:meth:`_plan`)."""
         p = self.p
-        due = self._pay_progress(ledger)
+        progress = self._pay_progress(ledger)  # paid on orders in flight [USD]
         where = self.region_index
         if self.retire_per_year.any() or self.cuts_orders.any():
             planned = self._plan(demand_mw)
@@ -372,7 +372,7 @@ class Suppliers(AgentTable):
             )
         )
         if not (wanted > 0.0).any():  # what is built and coming serves demand: no order
-            self.invested_usd = due
+            self.invested_usd = progress
             return
         limit, eta = self.region_limit_mw[where], self.region_steepness[where]
         margin = self.price_usd_per_mwh - self.tax_usd_per_mwh - self.fuel_usd_per_mwh
@@ -394,9 +394,10 @@ class Suppliers(AgentTable):
         own_capex = (1.0 - p["capex_financed_share"]) * p["capex_usd_per_mw"]
         factor = self._curve_factor(committed, self.by_region(order_mw))[where]
         cost_own = own_capex * factor
-        # against the cash not already owed on orders in flight (own share)
+        # against the cash not already owed on orders in flight (own share); none if a loss
+        # since has left less than that (an order is never negative)
         owed = np.bincount(self.tranche_owner, weights=self.tranche_unpaid_usd, minlength=len(self))
-        free_cash = self.cash_usd - (1.0 - p["capex_financed_share"]) * owed
+        free_cash = np.maximum(self.cash_usd - (1.0 - p["capex_financed_share"]) * owed, 0.0)
         affordable = free_cash / np.where(cost_own > 0, cost_own, 1.0)
         cut = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
         if not np.array_equal(cut, order_mw):  # cash cut some orders, and with them the factor
@@ -408,7 +409,7 @@ class Suppliers(AgentTable):
             "project finance", capex * down * p["capex_financed_share"], "investors", self.accounts
         )
         paid = ledger.transfer("capacity investment", capex * down, self.accounts, "outside")
-        self.invested_usd = due + paid
+        self.invested_usd = progress + paid
         self.capital_usd = self.capital_usd + paid  # (the progress payments are in already)
         owed_new = capex * (1.0 - down)
         self.capacity_cost_usd = self.capacity_cost_usd + (paid + owed_new)

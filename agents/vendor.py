@@ -243,7 +243,7 @@ class Vendors(AgentTable):
         later. Its capex is paid ``capex_down_payment_share`` at order and the rest evenly until
         it arrives (:meth:`_progress_payments_due`); an order is placed only against the cash
         not already owed on orders in flight."""
-        due = self._pay_progress(ledger)
+        progress = self._pay_progress(ledger)  # paid on orders in flight [USD]
         rate = np.asarray(demand_chips, dtype=float) / dt
         weight = -np.expm1(-dt / self.demand_memory_years)
         last = self.demand_chips_per_year
@@ -273,7 +273,7 @@ class Vendors(AgentTable):
             )
         )
         if not (order > 0.0).any():  # what is built and coming serves demand: no order
-            self.capacity_investment_usd = due
+            self.capacity_investment_usd = progress
             self.ordered_chips_per_year = order
             return
         unit = self.capex_usd_per_chip_per_year
@@ -289,7 +289,7 @@ class Vendors(AgentTable):
         pays = price > 0
         order = np.where(pays, paid / np.where(pays, price, 1.0), order)
         self.capital_usd = self.capital_usd + paid
-        self.capacity_investment_usd = due + paid
+        self.capacity_investment_usd = progress + paid
         self.ordered_chips_per_year = order
         owed = np.asarray(capacity.fab_capex_usd(order, unit)) * (1.0 - down)
         self._place(order, years + self.lead_time_years, owed)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from agents.vendor import Vendors
 from sim.ledger import Ledger
+from sim.model import EfficiencyRaceModel
 from sim.params import HOURS_PER_YEAR, SupplierParams, VendorParams
 from sim.policies import ActivePolicies
 from sim.run import simulate
@@ -80,6 +81,23 @@ def test_a_vendor_pays_the_down_payment_at_order_and_the_rest_as_it_is_built() -
     assert cash - table.cash_usd[0] == pytest.approx(0.75 * value / 12.0, rel=1e-6)
 
 
+def test_a_vendor_orders_only_against_cash_not_already_owed() -> None:
+    """A vendor whose cash covers one order, paid a fifth down, owes the rest: its cash is
+    spoken for, so it orders nothing more however much is asked."""
+    table, ledger = _vendor(0.2, lead=2.0)
+    dt = 1.0 / 12.0
+    unit = table.capex_usd_per_chip_per_year[0]
+    ledger.transfer("fabrication", table.cash_usd - 1e4 * unit, table.accounts, "outside")
+    table.post_offer(0.0, dt)
+    table.invest(ledger, dt, np.array([1e6]), dt)  # asks far more than the cash buys
+    assert table.ordered_chips_per_year[0] == pytest.approx(1e4, rel=1e-12)
+    assert table.cash_usd[0] == pytest.approx(0.8e4 * unit, rel=1e-12)  # all of it owed
+    table.post_offer(dt, dt)
+    table.invest(ledger, 2 * dt, np.array([1e6]), dt)
+    assert table.ordered_chips_per_year[0] == 0.0
+    assert table.pipeline_total_chips_per_year[0] == pytest.approx(1e4, rel=1e-12)
+
+
 def test_a_cut_in_flight_saves_what_is_still_owed() -> None:
     """Demand collapses after a large order: the vendor cuts it, pays nothing more on the part
     cut, and still owes the rest of the part kept."""
@@ -111,16 +129,42 @@ def test_a_supplier_draws_project_finance_with_each_payment() -> None:
     assert value > 0.0
     assert table.tranche_unpaid_usd.sum() == pytest.approx(0.9 * value, rel=1e-12)
     paid = table.invested_usd[0]
+    capital = table.capital_usd[0] - paid  # before the order
     for step in range(30):  # ordered at 0, the order arrives 2 years on
         table.capex_due_usd = table._progress_payments_due(step * dt, dt)
         due = table.capex_due_usd[0]
         even = 0.9 * value * dt / 2.0 if step < 24 else 0.0  # (rounding dust at arrival)
         assert due == pytest.approx(even, rel=1e-9, abs=value * 1e-12)
-        paid += float(table._pay_progress(ledger)[0])
+        table._invest(ledger, np.array([0.0]))  # nothing more wanted: it pays what fell due
+        paid += float(table.invested_usd[0])
     assert paid == pytest.approx(value, rel=1e-9)
+    assert table.capital_usd[0] - capital == pytest.approx(value, rel=1e-9)  # all of it booked
     financed = ledger.totals[("investors", "supplier", "project finance")]
     spent = ledger.totals[("supplier", "outside", "capacity investment")]
     assert financed == pytest.approx(params.capex_financed_share * spent, rel=1e-12)
+
+
+@pytest.mark.parametrize("down", [0.0, 0.2])
+def test_a_supplier_that_lost_the_cash_it_owes_orders_nothing(down: float) -> None:
+    """A loss after an order leaves a supplier less cash than its own share of what it still
+    owes: it orders nothing more (never a negative order, which the ledger would refuse or
+    which would take cost off the capacity it has ordered)."""
+    params = SupplierParams(
+        capacity_mw=100.0, lead_time_years=2.0, capex_down_payment_share=down, cash_usd=1e9
+    )
+    table, ledger = suppliers(params, cash_usd=1e9)
+    table.price_usd_per_mwh = 3.0 * table.fuel_usd_per_mwh  # a margin worth building for
+    table._invest(ledger, np.array([500.0]))  # an order, part of it still owed
+    assert table.tranche_unpaid_usd.sum() > 0.0
+    ledger.transfer("generation", 0.9 * table.cash_usd, table.accounts, "outside")  # a loss
+    table.capex_due_usd = np.zeros(1)
+    ordered, owed = table.pipeline_mw[0], table.tranche_unpaid_usd.sum()
+    cost = table.capacity_cost_usd[0]
+    table._invest(ledger, np.array([2000.0]))  # demand wants far more
+    assert table.pipeline_mw[0] == ordered
+    assert table.tranche_unpaid_usd.sum() == owed
+    assert table.capacity_cost_usd[0] == cost
+    assert table.invested_usd[0] == 0.0
 
 
 @pytest.mark.parametrize("down", [0.0, 0.3])
@@ -133,9 +177,19 @@ def test_the_money_is_all_booked_when_capex_is_paid_as_built(down: float) -> Non
         "vendors.capex_down_payment_share": down,
         "suppliers.capex_down_payment_share": down,
     }
-    result = simulate(load_scenario("baseline", overrides))
-    m = result.model
+    scenario = load_scenario("baseline", overrides)
+    model = EfficiencyRaceModel(scenario, rng=scenario.run.seed, collect_agents=False)
+    m = simulate(model.config, model=model).model
     assert float(m["ledger_imbalance_usd"].abs().max()) < 1e-3
+    moved = model.ledger.totals  # down payments and progress payments, both in the tables
+    for sector, column in (
+        ("vendor", "chip_capacity_investment_usd"),
+        ("supplier", "energy_investment_usd"),
+    ):
+        assert m[column].sum() == pytest.approx(
+            moved[(sector, "outside", "capacity investment")], rel=1e-12
+        )
+    assert model.vendor_table.pipeline_unpaid_usd.sum() > 0.0  # some still owed at the end
     base = simulate(load_scenario("baseline", {"run.years": 8}))
     spent = m["chip_capacity_investment_usd"].sum()
     spent_at_order = base.model["chip_capacity_investment_usd"].sum()
@@ -164,6 +218,9 @@ def test_a_supplier_s_capacity_retires_exactly_when_it_is_told_to() -> None:
         mean = 100.0 * math.exp(-r * t0) * -math.expm1(-r * dt) / (r * dt)
         assert table.deliverable_mwh[0] == pytest.approx(mean * HOURS_PER_YEAR * dt, rel=1e-12)
         assert table.capacity_mw[0] == pytest.approx(100.0 * math.exp(-r * step * dt), rel=1e-12)
+        # what retired leaves the cost the price recovers: the charge per MW stays the capex's
+        per_mw = table.capacity_cost_usd[0] / table.capacity_mw[0]
+        assert per_mw == pytest.approx(table.p["capex_usd_per_mw"][0], rel=1e-12)
     assert standing.capacity_mw[0] == 100.0
 
 
