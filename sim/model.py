@@ -546,6 +546,8 @@ class EfficiencyRaceModel(mesa.Model):
         self.chip_capacity_utilisation = total / deliverable if deliverable > 0 else math.nan
         self.chip_capacity_investment_usd = sums["investment"]
         self.chip_capacity_ordered_chips_per_year = float(vendors.pipeline_chips_per_year.sum())
+        self.chip_capacity_cancelled_chips_per_year = float(vendors.cancelled_chips_per_year.sum())
+        self.chip_capacity_owed_usd = float(vendors.pipeline_unpaid_usd.sum())
         self.export_max_flop_per_joule = threshold
         special = vendors.specialised
         self.specialised_chip_spending_share = (
@@ -813,6 +815,8 @@ class EfficiencyRaceModel(mesa.Model):
         suppliers = self.supplier_table
         self.energy_pipeline_mw = float(suppliers.tranche_mw.sum())  # ordered, not yet received
         self.energy_investment_usd = float(suppliers.invested_usd.sum())
+        self.energy_capacity_cancelled_mw = float(suppliers.cancelled_mw.sum())
+        self.energy_capex_owed_usd = float(suppliers.tranche_unpaid_usd.sum())
         limits = suppliers.region_limit_mw
         self.grid_limit_mw = float(limits.sum()) if np.isfinite(limits).all() else math.nan
         self.vendor_table.advance(self.dt)
@@ -1126,6 +1130,15 @@ MODEL_OUTPUTS = {
         "Power capacity suppliers have ordered and not yet received (end of the step).",
     ),
     "energy_investment_usd": ("USD", "Suppliers' spending on new power capacity this step."),
+    "energy_capacity_cancelled_mw": (
+        "MW",
+        "Suppliers' orders in flight cut this step (0 unless cuts_orders_in_flight).",
+    ),
+    "energy_capex_owed_usd": (
+        "USD",
+        "What suppliers still owe on their orders in flight at the end of the step, to be paid "
+        "as they are built (0 unless capex_down_payment_share < 1).",
+    ),
     "grid_limit_mw": (
         "MW",
         "Sum of the regions' grid limits for AI (NaN when some region has none).",
@@ -1175,6 +1188,15 @@ MODEL_OUTPUTS = {
     "chip_capacity_ordered_chips_per_year": (
         "chips/yr",
         "Capacity ordered and not yet delivered (the vendors' pipelines) at the end of the step.",
+    ),
+    "chip_capacity_cancelled_chips_per_year": (
+        "chips/yr",
+        "Vendors' orders in flight cut this step, when demand turned.",
+    ),
+    "chip_capacity_owed_usd": (
+        "USD",
+        "What vendors still owe on their orders in flight at the end of the step, to be paid as "
+        "they are built (0 unless capex_down_payment_share < 1).",
     ),
     "export_max_flop_per_joule": (
         "FLOP/J",

@@ -272,3 +272,11 @@ def test_suppliers_that_retire_and_cut_keep_the_books_balanced(scenario: str) ->
     energy, energy_base = m["energy_delivered_mwh"].sum(), base["energy_delivered_mwh"].sum()
     assert energy == pytest.approx(energy_base, rel=0.02)
     assert m["energy_capacity_mw"].iloc[-1] < 0.8 * base["energy_capacity_mw"].iloc[-1]
+    # the tables show the cuts and what is owed; by default suppliers cut and owe nothing, and
+    # vendors (which always cut) owe nothing
+    assert (m["energy_capacity_cancelled_mw"] > 0).any()
+    assert (m["energy_capex_owed_usd"] > 0).any() and (m["chip_capacity_owed_usd"] > 0).any()
+    assert (m[["energy_capex_owed_usd", "chip_capacity_owed_usd"]] >= 0).all().all()
+    columns = ["energy_capacity_cancelled_mw", "energy_capex_owed_usd", "chip_capacity_owed_usd"]
+    assert (base[columns] == 0).all().all()
+    assert (base["chip_capacity_cancelled_chips_per_year"] > 0).any()
