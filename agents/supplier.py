@@ -192,13 +192,14 @@ class Suppliers(AgentTable):
             built = None
         self.deliverable_mwh = mean_mw * HOURS_PER_YEAR * dt
         self.capex_due_usd = self._progress_payments_due(start, dt)
-        arriving = np.bincount(
-            self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
-        ).astype(np.float64, copy=False)
-        if built is not None:
-            self._retire(built, arriving)
-        elif arrived.any():
-            self.capacity_mw = self.capacity_mw + arriving
+        if built is not None or arrived.any():
+            arriving = np.bincount(
+                self.tranche_owner[arrived], weights=self.tranche_mw[arrived], minlength=len(self)
+            ).astype(np.float64, copy=False)
+            if built is not None:
+                self._retire(built, arriving)
+            else:
+                self.capacity_mw = self.capacity_mw + arriving
         if arrived.any():  # delivered tranches leave the pipeline
             self._keep_tranches(~arrived)
         # orders arrive whole (a lump at one date), so at the end of the step nothing is part-way
@@ -396,9 +397,11 @@ class Suppliers(AgentTable):
         cost_own = own_capex * factor
         # against the cash not already owed on orders in flight (own share); none if a loss
         # since has left less than that (an order is never negative)
-        owed = np.bincount(self.tranche_owner, weights=self.tranche_unpaid_usd, minlength=len(self))
-        free_cash = np.maximum(self.cash_usd - (1.0 - p["capex_financed_share"]) * owed, 0.0)
-        affordable = free_cash / np.where(cost_own > 0, cost_own, 1.0)
+        free_cash = self.cash_usd
+        if self.tranche_unpaid_usd.any():
+            owed = np.bincount(self.tranche_owner, self.tranche_unpaid_usd, len(self))
+            free_cash = free_cash - (1.0 - p["capex_financed_share"]) * owed
+        affordable = np.maximum(free_cash, 0.0) / np.where(cost_own > 0, cost_own, 1.0)
         cut = np.where(cost_own > 0, np.minimum(order_mw, affordable), order_mw)
         if not np.array_equal(cut, order_mw):  # cash cut some orders, and with them the factor
             factor = self._curve_factor(committed, self.by_region(cut))[where]

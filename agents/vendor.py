@@ -278,7 +278,9 @@ class Vendors(AgentTable):
             return
         unit = self.capex_usd_per_chip_per_year
         has_cost = unit > 0
-        free_cash = self.cash_usd - self.pipeline_unpaid_usd.sum(axis=1)  # net of what is owed
+        free_cash = self.cash_usd
+        if self.pipeline_unpaid_usd.any():  # net of what is still owed on orders in flight
+            free_cash = free_cash - self.pipeline_unpaid_usd.sum(axis=1)
         affordable = np.maximum(free_cash, 0.0) / np.where(has_cost, unit, 1.0)
         order = np.where(has_cost, np.minimum(order, affordable), order)
         down = self.capex_down_payment_share
