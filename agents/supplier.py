@@ -133,16 +133,21 @@ class Suppliers(AgentTable):
         self.pipeline_mw = sums.astype(np.float64, copy=False)
 
     @property
-    def capital_charge_usd_per_mwh(self) -> FloatArray:
-        """Capital recovered in each MWh at full use: average capex per MW of the capacity
-        built and ordered / (asset life x hours) [USD/MWh]; it rises as a region fills up."""
+    def average_capex_usd_per_mw(self) -> FloatArray:
+        """Average capex per MW of the capacity built and ordered [USD/MW] (the base capex for
+        a supplier with none); it rises as a region fills up."""
         committed = self.capacity_mw + self.pipeline_mw
-        per_mw = np.where(
+        return np.where(
             committed > 0,
             self.capacity_cost_usd / np.where(committed > 0, committed, 1.0),
             self.p["capex_usd_per_mw"],
         )
-        return per_mw / (self.p["asset_life_years"] * HOURS_PER_YEAR)
+
+    @property
+    def capital_charge_usd_per_mwh(self) -> FloatArray:
+        """Capital recovered in each MWh at full use: :attr:`average_capex_usd_per_mw` /
+        (asset life x hours) [USD/MWh]."""
+        return self.average_capex_usd_per_mw / (self.p["asset_life_years"] * HOURS_PER_YEAR)
 
     # --- the efficiency link ---------------------------------------------------------------
     def _set_overhead(self, overhead_log2: FloatArray) -> None:
@@ -228,10 +233,8 @@ class Suppliers(AgentTable):
         the cost of what retired out of the cost of the capacity built and ordered, at its
         average per MW: the price's capital charge is of capacity that stands (its capital is
         still depreciated as booked)."""
-        committed = self.capacity_mw + self.pipeline_mw
         retired = np.maximum(self.capacity_mw + arriving_mw - built_at_end, 0.0)
-        per_mw = self.capacity_cost_usd / np.where(committed > 0, committed, 1.0)
-        self.capacity_cost_usd = self.capacity_cost_usd - retired * per_mw
+        self.capacity_cost_usd = self.capacity_cost_usd - retired * self.average_capex_usd_per_mw
         self.capacity_mw = built_at_end
 
     def _progress_payments_due(self, start_years: float, dt: float) -> FloatArray:
@@ -433,21 +436,22 @@ class Suppliers(AgentTable):
     def _plan(self, demand_mw: FloatArray) -> FloatArray:
         """What will stand a lead time on, when an order placed now arrives [MW], per supplier:
         what is built and ordered, net of retirement (:func:`sim.capacity.
-        standing_tranches_at`); those with ``cuts_orders_in_flight`` first cut their orders in
+        standing_and_cancellable_at`); those with ``cuts_orders_in_flight`` first cut their orders in
         flight, pro rata, so that it is no more than the level they order up to for
         ``demand_mw`` (:func:`sim.capacity.cancel_to_level`), saving what they still owed on
         the part cut and taking its cost out of the cost of capacity built and ordered."""
-        p, n, owner = self.p, len(self), self.tranche_owner
-        r, ahead, now = self.retire_per_year, self.lead_time_years, self.step_end_years
-        levels = capacity.standing_tranches_at(
-            now + ahead[owner],
+        p, owner = self.p, self.tranche_owner
+        standing, pipeline = capacity.standing_and_cancellable_at(  # (every tranche in flight)
+            self.step_end_years,
+            self.lead_time_years,
+            self.capacity_mw,
             self.tranche_mw,
             self.tranche_start_years,
             self.tranche_end_years,
-            r[owner],
+            owner,
+            self.retire_per_year,
+            np.ones(len(owner), dtype=bool),
         )
-        pipeline = np.bincount(owner, weights=levels, minlength=n)
-        standing = self.capacity_mw * np.exp(-r * ahead) + pipeline
         if not self.cuts_orders.any():
             return standing
         level = demand_mw * (1.0 + p["capacity_growth_per_order"]) / p["invest_above_utilisation"]
@@ -457,9 +461,9 @@ class Suppliers(AgentTable):
         self.cancelled_mw = self.pipeline_mw * (1.0 - keep)
         if not (keep < 1.0).any():
             return standing
-        committed = self.capacity_mw + self.pipeline_mw
-        per_mw = self.capacity_cost_usd / np.where(committed > 0, committed, 1.0)
-        self.capacity_cost_usd = self.capacity_cost_usd - self.cancelled_mw * per_mw
+        self.capacity_cost_usd = self.capacity_cost_usd - (
+            self.cancelled_mw * self.average_capex_usd_per_mw
+        )
         self.tranche_unpaid_usd = self.tranche_unpaid_usd * keep[owner]
         self._set_tranches(
             self.tranche_mw * keep[owner], self.tranche_start_years, self.tranche_end_years, owner

@@ -316,17 +316,11 @@ class Vendors(AgentTable):
         ``expected`` [chips/yr] (foundries push out and cancel tool orders when demand
         turns). What was paid for a cancelled order is sunk: it stays in capital and is
         depreciated; what was still owed on it is not paid."""
-        built, amounts, starts, ends, owners, rate = self._capacity_state()
-        n, ahead = len(built), self.lead_time_years  # (per vendor)
-        # each tranche's part, once: all of them stand, the pending ones can be cut
-        levels = capacity.standing_tranches_at(
-            years + ahead[owners], amounts, starts, ends, rate[owners]
-        )
-        standing = built * np.exp(-rate * ahead) + np.bincount(owners, weights=levels, minlength=n)
         pending = self.pipeline_start_years > years + 1e-9
-        cancellable = np.bincount(
-            owners, weights=np.where(pending.ravel(), levels, 0.0), minlength=n
+        standing, cancellable = capacity.standing_and_cancellable_at(
+            years, self.lead_time_years, *self._capacity_state(), pending.ravel()
         )
+        n = len(standing)
         level = expected * (1.0 + self.capacity_growth_per_order) / self.invest_above_utilisation
         keep = np.asarray(capacity.cancel_to_level(standing, level, cancellable))
         if (keep == 1.0).all():  # nothing to cut (most steps): the numbers below, without the calls

@@ -324,6 +324,28 @@ def retiring_capacity_at(
     ``years`` [unit], from what is built now and its pipeline, net of retirement at rate r
     [1/yr] (the law of :func:`retiring_capacity_over_step`): what an order placed now joins
     when it arrives, so a planner counts only what will still stand."""
+    pending = np.zeros(np.shape(amounts), dtype=bool)
+    tranches = (amounts, arrival_start_years, arrival_end_years, owners)
+    standing, _ = standing_and_cancellable_at(
+        years, ahead_years, built, *tranches, retire_per_year, pending
+    )
+    return standing
+
+
+def standing_and_cancellable_at(
+    years: float,
+    ahead_years: ArrayLike,
+    built: ArrayLike,
+    amounts: ArrayLike,
+    arrival_start_years: ArrayLike,
+    arrival_end_years: ArrayLike,
+    owners: ArrayLike,
+    retire_per_year: ArrayLike,
+    pending: NDArray[np.bool_],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`retiring_capacity_at` [unit, per owner], and the part of it that the tranches
+    marked ``pending`` (the orders a planner can still cut, :func:`cancel_to_level`) will give
+    [unit, per owner]; each tranche's part is evaluated once for both."""
     base = _f(built)
     n = base.shape[0]
     r_owner = _f(retire_per_year) * np.ones(n)
@@ -332,7 +354,9 @@ def retiring_capacity_at(
     level = standing_tranches_at(
         years + ahead[who], amounts, arrival_start_years, arrival_end_years, r_owner[who]
     )
-    return base * np.exp(-r_owner * ahead) + np.bincount(who, weights=level, minlength=n)
+    standing = base * np.exp(-r_owner * ahead) + np.bincount(who, weights=level, minlength=n)
+    cancellable = np.bincount(who, weights=np.where(pending, level, 0.0), minlength=n)
+    return standing, cancellable.astype(np.float64, copy=False)
 
 
 def standing_tranches_at(
