@@ -864,6 +864,7 @@ class EfficiencyRaceModel(mesa.Model):
             capacity=suppliers.capacity_mw,
             emissions=suppliers.emissions_t_co2,
             sold=suppliers.sold_mwh,  # the energy delivered, by supplier (settlement booked it)
+            deliverable=suppliers.deliverable_mwh,
         )
         energy_usd = firms.energy_usd()
         firm_sums = _sums(
@@ -888,6 +889,7 @@ class EfficiencyRaceModel(mesa.Model):
         compute, trained = firm_sums["compute"], firm_sums["trained"]
         self.energy_delivered_mwh = supplier_sums["sold"]
         self.energy_demand_mwh = float(energy.demand_mwh.sum())
+        self.energy_deliverable_mwh = supplier_sums["deliverable"]
         self.energy_capacity_mw = supplier_sums["capacity"]
         self.energy_cap_mw = (
             energy.cap_mwh / (HOURS_PER_YEAR * dt) if math.isfinite(energy.cap_mwh) else math.nan
@@ -1017,6 +1019,11 @@ MODEL_OUTPUTS = {
     ),
     "energy_demand_mwh": ("MWh", "Grid energy firms asked for this step (before rationing)."),
     "energy_delivered_mwh": ("MWh", "Grid energy delivered to AI firms this step."),
+    "energy_deliverable_mwh": (
+        "MWh",
+        "Grid energy suppliers could deliver this step: their mean capacity over the step "
+        "(what arrives and retires within it counted exactly) x the step's hours.",
+    ),
     "power_delivered_mw": ("MW", "Average power delivered this step."),
     "energy_capacity_mw": ("MW", "Suppliers' installed capacity at the end of the step."),
     "energy_cap_mw": ("MW", "Energy cap in force (NaN when none)."),

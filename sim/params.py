@@ -1066,12 +1066,12 @@ class VendorParams(_Validated):
         source="SIABCG21, assumption",
     )
     capex_down_payment_share: float = param(
-        1.0,
+        0.2,
         "-",
         "Share of an order's capacity capex paid when it is placed; the rest is paid evenly "
-        "over the lead time, and the unpaid part of an order cut in flight is saved. 1 (all at "
-        "order, nothing saved by a cut) is the model's default; tool and construction contracts "
-        "commonly take a down payment and progress payments (docs/model.md 3.3.8).",
+        "over the lead time, and the unpaid part of an order cut in flight is saved. Tool and "
+        "construction contracts take a down payment and then pay in stages as the work is done; "
+        "1 pays all at order, and a cut then saves nothing (docs/model.md 3.3.8).",
         lo=0.0,
         hi=1.0,
         source="assumption",
@@ -1335,11 +1335,11 @@ class SupplierParams(_Validated):
         hi=1e10,
     )
     capex_down_payment_share: float = param(
-        1.0,
+        0.2,
         "-",
         "Share of an order's capex paid when it is placed; the rest is paid evenly over the "
-        "lead time, project finance drawn with each payment. 1 (all at order) is the model's "
-        "default; construction contracts commonly take a down payment and progress payments "
+        "lead time, project finance drawn with each payment. Construction contracts take a "
+        "down payment and then pay in stages as the work is done; 1 pays all at order "
         "(docs/model.md 3.3.6).",
         lo=0.0,
         hi=1.0,
@@ -1364,16 +1364,16 @@ class SupplierParams(_Validated):
         source="assumption",
     )
     capacity_retires: bool = param(
-        False,
+        True,
         "-",
         "Capacity retires at the rate 1/asset_life_years from its arrival, as vendors' does, and "
-        "the supplier orders for the capacity that will still stand a lead time on. Off (the "
-        "default): power capacity for AI stands for the whole run (plants last 25-60 years, "
-        "supply contracts 10-20; docs/model.md 3.3.6).",
+        "the supplier orders for the capacity that will still stand a lead time on (supply "
+        "contracts run 10-20 years). Off: power capacity for AI stands for the whole run "
+        "(docs/model.md 3.3.6).",
         source="assumption",
     )
     cuts_orders_in_flight: bool = param(
-        False,
+        True,
         "-",
         "When demand turns, the supplier cuts its orders not yet arrived, pro rata, down to the "
         "level it orders up to (most of the capacity that asks for a grid connection is "

@@ -105,9 +105,8 @@ def accounting_errors(result: RunResult) -> dict[str, float]:
     cash = result.agents.groupby("step")["cash_usd"].sum().reindex(m["step"]).to_numpy()
     flows = m[["revenue_firms_usd", "revenue_vendors_usd", "revenue_suppliers_usd"]].sum(axis=1)
     imbalance = float((m["ledger_imbalance_usd"] / (flows + cash).clip(lower=1.0)).max())
-    capacity_mwh = m["energy_capacity_mw"] * HOURS_PER_YEAR * dt
-    # capacity is read at the end of the step, so allow for what arrived during it
-    over_capacity = float(((m["energy_delivered_mwh"] - capacity_mwh) / capacity_mwh).max())
+    deliverable = m["energy_deliverable_mwh"]  # the mean capacity over the step x its hours
+    over_capacity = float(((m["energy_delivered_mwh"] - deliverable) / deliverable).max())
     cap_mwh = m["energy_cap_mw"] * HOURS_PER_YEAR * dt
     over_cap = (
         float(((m["energy_delivered_mwh"] - cap_mwh) / cap_mwh).max())

@@ -177,6 +177,7 @@ def test_a_vendor_cuts_its_orders_in_flight_to_the_level_when_demand_turns() -> 
         demand_forecast_doublings_per_year=0.0,
         demand_memory_years=1e-6,  # plans for the demand just seen
         cash_usd=1e12,
+        capex_down_payment_share=1.0,  # all of it paid at order: a cut refunds nothing
     )
     table = Vendors([params], ["V"], 1.0)
     ledger = Ledger()

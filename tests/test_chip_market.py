@@ -254,6 +254,7 @@ def test_an_order_arrives_after_the_lead_time_and_is_paid_from_cash() -> None:
         demand_memory_years=1e-6,  # plans for the demand just seen
         invest_above_utilisation=0.8,
         capacity_growth_per_order=0.0,
+        capex_down_payment_share=1.0,  # all of it paid at order
     )
     ledger = Ledger()
     cash = table.cash_usd[0]

@@ -133,6 +133,7 @@ def test_capacity_arrives_part_way_through_a_step() -> None:
         lead_time_years=0.2,
         invest_above_utilisation=0.5,
         capacity_growth_per_order=0.0,
+        capacity_retires=False,  # what stands is what was built
     )
     table, ledger = suppliers(p)
     policies = ActivePolicies()
@@ -158,6 +159,8 @@ def test_orders_stop_where_a_mw_costs_what_it_earns_short_of_the_grid_limit() ->
         supply_curve_steepness=1.0,
         capex_financed_share=1.0,  # cash does not bind
         asset_life_years=20.0,
+        capex_down_payment_share=1.0,  # an order's whole cost is spent when it is placed
+        capacity_retires=False,
     )
     table, ledger = suppliers(p)
     policies = ActivePolicies()
@@ -183,8 +186,9 @@ def test_orders_stop_where_a_mw_costs_what_it_earns_short_of_the_grid_limit() ->
 
 
 def test_a_region_shares_its_limit() -> None:
-    a = SupplierParams(name="a", capacity_mw=300.0, region="x", grid_limit_mw=1000.0)
-    b = SupplierParams(name="b", capacity_mw=300.0, region="x", grid_limit_mw=1000.0)
+    kept = {"capacity_retires": False}  # what stands is what was built
+    a = SupplierParams(name="a", capacity_mw=300.0, region="x", grid_limit_mw=1000.0, **kept)
+    b = SupplierParams(name="b", capacity_mw=300.0, region="x", grid_limit_mw=1000.0, **kept)
     table, ledger = suppliers(a, b)
     policies = ActivePolicies()
     huge = np.full(2, 1e6 * HOURS_PER_YEAR * DT)

@@ -193,7 +193,9 @@ def test_a_pro_rata_cap_share_sets_a_suppliers_utilisation() -> None:
     that share, not against what it could deliver: 50 MW asked of a 25 MW share is a
     utilisation of 2 this step, smoothed over ``UTILISATION_MEMORY_YEARS`` (exact weights).
     (Mutant: utilisation against the deliverable energy alone, 0.5 here.)"""
-    table, ledger = suppliers(SupplierParams(capacity_mw=100.0), cash_usd=1e9)
+    table, ledger = suppliers(
+        SupplierParams(capacity_mw=100.0, capacity_retires=False), cash_usd=1e9
+    )
     policies = ActivePolicies()
     table.post_offer(1, 0.0, policies, DT)
     table.fix_step_rate(policies, DT)

@@ -1,7 +1,7 @@
-"""Capacity capex paid as it is built (``capex_down_payment_share`` < 1): a down payment at
-order, the rest evenly until the order arrives, whatever the step length; a cut in flight
-saves what is still owed; the money is all booked and the default (1: all at order) leaves
-every output as it was."""
+"""Capacity capex paid as it is built (``capex_down_payment_share`` < 1, the default 0.2): a
+down payment at order, the rest evenly until the order arrives, whatever the step length; a cut
+in flight saves what is still owed; the money is all booked. Suppliers' capacity that retires
+and orders cut in flight (both on by default)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,11 @@ def test_a_cut_in_flight_saves_what_is_still_owed() -> None:
 
 def test_a_supplier_draws_project_finance_with_each_payment() -> None:
     params = SupplierParams(
-        capacity_mw=100.0, lead_time_years=2.0, capex_down_payment_share=0.1, cash_usd=1e12
+        capacity_mw=100.0,
+        lead_time_years=2.0,
+        capex_down_payment_share=0.1,
+        cash_usd=1e12,
+        cuts_orders_in_flight=False,  # the order is built though nothing more is wanted
     )
     table, ledger = suppliers(params)
     dt = 1.0 / 12.0
@@ -190,7 +194,8 @@ def test_the_money_is_all_booked_when_capex_is_paid_as_built(down: float) -> Non
             moved[(sector, "outside", "capacity investment")], rel=1e-12
         )
     assert model.vendor_table.pipeline_unpaid_usd.sum() > 0.0  # some still owed at the end
-    base = simulate(load_scenario("baseline", {"run.years": 8}))
+    at_order = {f"{s}.capex_down_payment_share": 1.0 for s in ("vendors", "suppliers")}
+    base = simulate(load_scenario("baseline", {"run.years": 8, **at_order}))
     spent = m["chip_capacity_investment_usd"].sum()
     spent_at_order = base.model["chip_capacity_investment_usd"].sum()
     assert 0.0 < spent < spent_at_order  # cuts and orders still being built pay less
@@ -200,7 +205,9 @@ def test_the_money_is_all_booked_when_capex_is_paid_as_built(down: float) -> Non
 
 # --- suppliers: capacity that retires, orders cut in flight ------------------------------------
 def _supplier(**kwargs: object) -> tuple[object, Ledger]:
-    params = SupplierParams(capacity_mw=100.0, lead_time_years=2.0, cash_usd=1e12, **kwargs)  # type: ignore[arg-type]
+    """One supplier of 100 MW; it neither retires nor cuts unless ``kwargs`` say so."""
+    options = {"capacity_retires": False, "cuts_orders_in_flight": False, **kwargs}
+    params = SupplierParams(capacity_mw=100.0, lead_time_years=2.0, cash_usd=1e12, **options)  # type: ignore[arg-type]
     return suppliers(params)
 
 
@@ -257,23 +264,23 @@ def test_a_supplier_that_cuts_its_orders_saves_what_it_still_owed() -> None:
 
 @pytest.mark.parametrize("scenario", ["baseline", "symmetric"])
 def test_suppliers_that_retire_and_cut_keep_the_books_balanced(scenario: str) -> None:
-    """Every option on, over the 20 years: the ledger balances, AI gets about the energy it got
-    (within 2%), and less power stands idle at the end than with neither (the boom's plant
-    retires and orders cut when demand turns are not built)."""
-    on = {
-        "suppliers.capacity_retires": True,
-        "suppliers.cuts_orders_in_flight": True,
-        "suppliers.capex_down_payment_share": 0.2,
-        "vendors.capex_down_payment_share": 0.2,
+    """Every option on (the defaults), over the 20 years: the ledger balances, AI gets about the
+    energy it would get with every option off (within 2%), and less power stands idle at the
+    end (the boom's plant retires and orders cut when demand turns are not built)."""
+    off = {
+        "suppliers.capacity_retires": False,
+        "suppliers.cuts_orders_in_flight": False,
+        "suppliers.capex_down_payment_share": 1.0,
+        "vendors.capex_down_payment_share": 1.0,
     }
-    m = simulate(load_scenario(scenario, on)).model
-    base = simulate(load_scenario(scenario)).model
+    m = simulate(load_scenario(scenario)).model
+    base = simulate(load_scenario(scenario, off)).model
     assert float(m["ledger_imbalance_usd"].abs().max()) < 1e-2
     energy, energy_base = m["energy_delivered_mwh"].sum(), base["energy_delivered_mwh"].sum()
     assert energy == pytest.approx(energy_base, rel=0.02)
     assert m["energy_capacity_mw"].iloc[-1] < 0.8 * base["energy_capacity_mw"].iloc[-1]
-    # the tables show the cuts and what is owed; by default suppliers cut and owe nothing, and
-    # vendors (which always cut) owe nothing
+    # the tables show the cuts and what is owed; with the options off suppliers cut and owe
+    # nothing, and vendors (which always cut) owe nothing
     assert (m["energy_capacity_cancelled_mw"] > 0).any()
     assert (m["energy_capex_owed_usd"] > 0).any() and (m["chip_capacity_owed_usd"] > 0).any()
     assert (m[["energy_capex_owed_usd", "chip_capacity_owed_usd"]] >= 0).all().all()

@@ -122,6 +122,8 @@ def test_supplier_capacity_arrives_after_its_lead_time() -> None:
         invest_above_utilisation=0.5,
         capacity_growth_per_order=0.0,
         capex_financed_share=1.0,
+        capex_down_payment_share=1.0,  # all of it paid at order
+        capacity_retires=False,  # what stands is what was built
     )
     table = Suppliers([p], ["grid"], steps_per_year=12)
     ledger = Ledger()
