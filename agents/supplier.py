@@ -242,7 +242,7 @@ class Suppliers(AgentTable):
         on orders in flight [USD], per supplier (:func:`sim.capacity.progress_payments_due`);
         it leaves what is owed."""
         unpaid = self.tranche_unpaid_usd
-        if not (unpaid > 0.0).any():  # all paid at order (the default): nothing falls due
+        if not (unpaid > 0.0).any():  # nothing owed (or all paid at order): nothing falls due
             return np.zeros(len(self))
         due = capacity.progress_payments_due(unpaid, self.tranche_end_years, start_years, dt)
         self.tranche_unpaid_usd = unpaid - due

@@ -224,7 +224,7 @@ class Vendors(AgentTable):
         in flight [USD], per vendor (:func:`sim.capacity.progress_payments_due`); it leaves
         what is owed."""
         unpaid = self.pipeline_unpaid_usd
-        if not (unpaid > 0.0).any():  # all paid at order (the default): nothing falls due
+        if not (unpaid > 0.0).any():  # nothing owed (or all paid at order): nothing falls due
             return np.zeros(len(self))
         due = capacity.progress_payments_due(unpaid, self.pipeline_start_years, years, dt)
         self.pipeline_unpaid_usd = unpaid - due
