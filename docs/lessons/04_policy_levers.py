@@ -559,10 +559,11 @@ lesson.print_key_numbers()
 # and the middle panel of figure 2, which accumulates each sector's profit under the cap minus
 # the baseline's. Three mechanisms of the model decide the answer:
 #
-# - the energy market clears by *rationing at posted prices*: suppliers price to clear the
-#   demand they expect against their own capacity, not against the cap, so the energy price
-#   moves only a little (C3: under 15%; a permit auction, the shipped cap's default, would
-#   price the scarcity instead);
+# - the energy market clears by *rationing at posted prices*: suppliers price on how full
+#   they are against what they may sell (their capacity or their share of the cap, the
+#   smaller), so a binding cap raises their price, but no higher than their largest scarcity
+#   markup, and the energy price moves only a little (C3: under 15%; a permit auction, the
+#   shipped cap's default, would price the scarcity instead);
 # - suppliers order new capacity against the power they can *sell*: the smaller of what the
 #   labs ask for and their share of the cap (`agents/supplier.py`). Under the cap their
 #   capacity stops growing with the labs' demand, so it ends far below the baseline's (C1,
