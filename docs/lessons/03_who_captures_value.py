@@ -641,7 +641,7 @@ lesson.print_key_numbers()
 # gaps of several doublings (K3's widest), spillovers close them again. Compare with lesson 2,
 # where a faster own rate compounded into a permanent lead: here the rates are endogenous and
 # leaks are fast. And yet the last lead holds (C1): the lab that leads in the 2030s leads to the
-# end, if narrowly: ahead of the runner-up by 0.5 points of the market at seed 0 (from a few
+# end, if narrowly: ahead of the runner-up by 0.6 points of the market at seed 0 (from a few
 # hundredths of a point to about two points over seeds 0-5; K4 and the summary's market
 # shares). That is seed 0's history, not a law: over seeds 0-11, C1 fails at five seeds, at
 # three because a lab takes the lead by the late 2020s and keeps it (only two labs ever lead a

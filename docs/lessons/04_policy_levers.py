@@ -559,16 +559,19 @@ lesson.print_key_numbers()
 # and the middle panel of figure 2, which accumulates each sector's profit under the cap minus
 # the baseline's. Three mechanisms of the model decide the answer:
 #
-# - the energy market clears by *rationing at posted prices*: suppliers price to clear the
-#   demand they expect against their own capacity, not against the cap, so the energy price
-#   moves only a little (C3: under 15%; a permit auction, the shipped cap's default, would
-#   price the scarcity instead);
+# - the energy market clears by *rationing at posted prices*: suppliers price on how full
+#   they are against what they may sell (their capacity or their share of the cap, the
+#   smaller), so a binding cap raises their price, but no higher than their largest scarcity
+#   markup, and the energy price moves only a little (C3: under 15%; a permit auction, the
+#   shipped cap's default, would price the scarcity instead);
 # - suppliers order new capacity against the power they can *sell*: the smaller of what the
 #   labs ask for and their share of the cap (`agents/supplier.py`). Under the cap their
 #   capacity stops growing with the labs' demand, so it ends far below the baseline's (C1,
 #   top panel): the suppliers lose the growth in sales they would have had, which is why their
-#   profit falls in K3. It still ends above the cap itself (C2): the plant built before the cap
-#   and the reserve margin of each order stand partly idle;
+#   profit falls in K3. When the cap starts they cut the orders still in flight, and the plant
+#   built before it retires. Their capacity still ends above the cap itself (C2): their orders
+#   keep a reserve margin, capacity at what they may sell x 1.25 / 0.8 (about 1.6 times their
+#   share of the cap), and that part stands idle;
 # - labs buy only the chips they can power, so the vendors sell fewer chips.
 #
 # If K3 names the AI labs as the sector that gains, the demand side explains it. Buyers pay
@@ -599,7 +602,7 @@ lesson.print_key_numbers()
 # algorithmic discoveries spill over to the restricted labs. Look at the vendors in K4: they
 # sell at the same list price, yet they lose (C5). The restricted labs get fewer FLOP per
 # dollar and lose buyers, their rivals do not make up the difference, and the labs together
-# spend less on chips (5.7% less over the decade at seed 0, as much as their revenue falls;
+# spend less on chips (5.8% less over the decade at seed 0, as much as their revenue falls;
 # the vendors' margin slips too), which is also why the labs' profit can rise. The effect is
 # small against the noise: over seeds 0-11 the vendors' profit falls in 11, the labs' chip
 # spending in 11. The control can also change *who leads* (the lab with the lowest loss):
@@ -631,9 +634,9 @@ lesson.print_key_numbers()
 # value emissions. Treat the signs and the mechanisms as the lesson, not the magnitudes. Even
 # the signs of the small effects are one seed's: at seed 4 the capped labs' last price is 4%
 # *below* the baseline's (though above it in most steps while the cap is in force, which is
-# what C4 checks) and the threshold's leader ends 6% further from the floor, more than another
+# what C4 checks) and the threshold's leader ends 5% further from the floor, more than another
 # seed moves it there (C6 fails), since which lab leads, and when it buys, differs from run to
-# run (over seeds 0-11, C5 fails in 1 and C6 in 4; C1-C4 hold in all). For the average effect
+# run (over seeds 0-11, C5 fails in 1 and C6 in 5; C1-C4 hold in all). For the average effect
 # with a confidence interval, compare many seeds: `effrace compare baseline compute-threshold
 # --replications 10`.
 
