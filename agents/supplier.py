@@ -24,13 +24,17 @@ class Suppliers(AgentTable):
 
     The overhead PUE - 1 halves every ``pue_overhead_halving_years`` (faster with R&D), so PUE
     falls towards but never below 1. A supplier orders capacity each step up to the level that
-    keeps demand below its threshold share of what it has, with a margin, as far as it pays: each region's grid has a limit and a supply curve (the next MW costs
-    more the nearer the region is to its limit; :mod:`sim.capacity`), so orders stop where a MW
-    costs more than its margin earns over its life, always short of the limit. Orders arrive
-    after a lead time in years, not rounded to steps (tranches, :func:`sim.capacity.
-    capacity_over_step`). Energy is priced at cost before tax times a markup that rises steeply
-    with utilisation, the utilisation the step's expected demand gives at those prices, plus
-    the carbon tax passed through at cost.
+    keeps demand below its threshold share of what it has, with a margin, as far as it pays:
+    each region's grid has a limit and a supply curve (the next MW costs more the nearer the
+    region is to its limit; :mod:`sim.capacity`), so orders stop where a MW costs more than its
+    margin earns over its life, always short of the limit. Orders arrive after a lead time in
+    years, not rounded to steps (tranches, :func:`sim.capacity.capacity_over_step`), and are
+    paid ``capex_down_payment_share`` at order and the rest as they are built. With
+    ``capacity_retires`` capacity retires at 1/asset_life_years and the supplier plans for
+    what will still stand; with ``cuts_orders_in_flight`` it cuts orders in flight when demand
+    turns, saving what it still owed. Energy is priced at cost before tax times a markup that
+    rises steeply with utilisation, the utilisation the step's expected demand gives at those
+    prices, plus the carbon tax passed through at cost.
     """
 
     kind = "supplier"

@@ -1357,7 +1357,8 @@ class SupplierParams(_Validated):
     asset_life_years: float = param(
         20.0,
         "yr",
-        "Depreciation life of capacity (docs/model.md 3.3.6).",
+        "Depreciation life of capacity, and its retirement life: it retires at 1/asset_life_years "
+        "with capacity_retires (docs/model.md 3.3.6).",
         lo=0.0,
         hi=200.0,
         lo_open=True,
