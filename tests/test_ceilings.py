@@ -145,6 +145,7 @@ def test_algorithms_follow_the_ideas_law_in_a_run() -> None:
     assert rate == pytest.approx(1.5 * 2 ** (-0.2 * (expected - x0)), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_compute_with_curved_links_does_not_depend_on_the_step_length() -> None:
     # every link on its exact law and the step integrated by quadrature: monthly, weekly and
     # yearly steps give the same cumulative compute

@@ -335,6 +335,7 @@ def silent_server() -> Iterator[int]:
     server.close()
 
 
+@pytest.mark.slow
 def test_clusters_that_are_not_dask_schedulers(
     silent_server: int,
     sweep_file: Path,

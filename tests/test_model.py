@@ -77,7 +77,8 @@ def final_firms(result: RunResult) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("steps_per_year", [1, 12, 52])
+# weekly steps: the slow tests (CI); yearly and monthly run in the core suite
+@pytest.mark.parametrize("steps_per_year", [1, 12, pytest.param(52, marks=pytest.mark.slow)])
 def test_mean_field_reproduces_the_closed_form(steps_per_year: int) -> None:
     scenario = load_scenario("mean-field", {"run.steps_per_year": steps_per_year})
     result = run(scenario)  # the runs effrace validate's reduction check reads too
@@ -394,6 +395,7 @@ def algorithms_in(result: RunResult, year: float) -> pd.Series:
     return firms[firms["step"] == last].set_index("name")["algorithmic_efficiency"]
 
 
+@pytest.mark.slow
 def test_rnd_subsidy_raises_firms_rnd() -> None:
     # R&D pays off deterministically here: with random breakthroughs the subsidy's effect on
     # algorithmic efficiency (about +1.5 doublings on seeds 1 and 2) is smaller than the spread
@@ -508,6 +510,7 @@ def crossover_years(g_turtle: float, g_hare: float, fleet_ratio: float) -> float
     return lo
 
 
+@pytest.mark.slow
 def test_the_hare_overtakes_the_turtle() -> None:
     turtle_sc, hare_sc = load_scenario("turtle"), load_scenario("hare")
     turtle, hare = firms_of(simulate(turtle_sc)), firms_of(simulate(hare_sc))

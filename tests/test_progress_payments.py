@@ -262,6 +262,7 @@ def test_a_supplier_that_cuts_its_orders_saves_what_it_still_owed() -> None:
     assert table.capacity_cost_usd[0] < cost
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["baseline", "symmetric"])
 def test_suppliers_that_retire_and_cut_keep_the_books_balanced(scenario: str) -> None:
     """Every option on (the defaults), over the 20 years: the ledger balances, AI gets about the

@@ -143,6 +143,7 @@ def test_sector_accounts_add_up_from_the_agents_and_the_ledger() -> None:
     )
 
 
+@pytest.mark.slow
 def test_switching_costs_make_leads_last() -> None:
     # identical labs: with buyers leaning toward the installed base, the shares that luck spread
     # out stay more spread out than without it
