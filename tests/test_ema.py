@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 
-with warnings.catch_warnings():  # EMA warns at import about optional evaluators
-    warnings.simplefilter("ignore")
-    ema_workbench = pytest.importorskip("ema_workbench")
-    from ema_workbench.analysis import feature_scoring, prim
-
-from experiments import api, ema
+from experiments import api
 from experiments.outputs import PARTIES
 from sim.errors import UserError
 from sim.run import simulate_model_table
@@ -26,8 +23,26 @@ METRICS = ["loss_at_year:2026", "surplus_share", "cumulative_profit:firms"]
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 
 
+@pytest.fixture(scope="module")
+def ema_workbench() -> ModuleType:
+    """EMA Workbench with its analyses, imported by the first test that needs it (skipped
+    without it). Not at the module's top: every pytest worker collects this module, and the
+    import takes 2-5 s of CPU."""
+    with warnings.catch_warnings():  # EMA warns at import about optional evaluators
+        warnings.simplefilter("ignore")
+        workbench = pytest.importorskip("ema_workbench")
+        pytest.importorskip("ema_workbench.analysis")
+    return workbench
+
+
+@pytest.fixture(scope="module")
+def ema(ema_workbench: ModuleType) -> ModuleType:
+    """:mod:`experiments.ema`, which imports EMA Workbench."""
+    return importlib.import_module("experiments.ema")
+
+
 @pytest.mark.slow
-def test_a_20_experiment_study_and_prim() -> None:
+def test_a_20_experiment_study_and_prim(ema_workbench: ModuleType, ema: ModuleType) -> None:
     model = ema.model(
         "baseline",
         uncertainties={
@@ -79,7 +94,7 @@ def test_a_20_experiment_study_and_prim() -> None:
     # PRIM (EMA's sampling is its own, unseeded): the runs with the lowest loss are those
     # with the steepest scaling law, so the box it finds holds above-average kappas
     low = loss <= np.quantile(loss, 0.25)
-    box = prim.Prim(experiments, low, threshold=0.6).find_box()
+    box = ema_workbench.analysis.prim.Prim(experiments, low, threshold=0.6).find_box()
     assert box.density >= 0.6 and box.coverage > 0
     kappa = experiments["law__kappa"].to_numpy()
     assert kappa[box.yi].mean() > kappa.mean()
@@ -88,7 +103,7 @@ def test_a_20_experiment_study_and_prim() -> None:
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:still to be tested:UserWarning")
-def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
+def test_sweep_results_in_emas_shapes(tmp_path: Path, ema_workbench: ModuleType) -> None:
     res = api.sweep(
         {
             "scenario": "baseline",
@@ -123,16 +138,18 @@ def test_sweep_results_in_emas_shapes(tmp_path: Path) -> None:
     np.testing.assert_allclose(loaded_exps["law__kappa"], experiments["law__kappa"])
 
     scalars = {k: v for k, v in outcomes.items() if v.ndim == 1}
-    scores = feature_scoring.get_feature_scores_all(experiments, scalars)
+    scores = ema_workbench.analysis.feature_scoring.get_feature_scores_all(experiments, scalars)
     assert set(scores.index) == {"law__kappa", "market__taste_noise_usd_per_task"}  # no run_id
     assert scores["loss_at_year_2026"].idxmax() == "law__kappa"
     loss = outcomes["loss_at_year_2026"]
-    box = prim.Prim(experiments, loss <= np.quantile(loss, 0.25), threshold=0.6).find_box()
+    box = ema_workbench.analysis.prim.Prim(
+        experiments, loss <= np.quantile(loss, 0.25), threshold=0.6
+    ).find_box()
     kappa = experiments["law__kappa"].to_numpy()
     assert box.density >= 0.6 and kappa[box.yi].mean() > kappa.mean()
 
 
-def test_multiplier_keeps_each_entrys_own_value() -> None:
+def test_multiplier_keeps_each_entrys_own_value(ema: ModuleType) -> None:
     function = ema.ScenarioFunction("baseline", {"run.years": 1}, ["final:best_loss"], (), 1)
     overrides = function.overrides({"firms__cash_usd__multiplier": 1.5, "law__kappa": 0.2})
     assert overrides == {
@@ -147,7 +164,7 @@ def test_multiplier_keeps_each_entrys_own_value() -> None:
     )
 
 
-def test_parameters_come_from_the_metadata() -> None:
+def test_parameters_come_from_the_metadata(ema: ModuleType) -> None:
     rows = {r["key"]: r for r in ema.describe(["law.kappa", "suppliers.capacity_mw"])}
     assert rows["law.kappa"]["name"] == "law__kappa"
     assert rows["suppliers.capacity_mw"]["unit"] == "MW"
