@@ -3,6 +3,7 @@ with its log, its CPU time and its memory (read from /proc on Linux)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -24,6 +25,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+MISSING = [name for name in ("solara", "playwright") if importlib.util.find_spec(name) is None]
+"""What the browser tests need from the dashboard extra and this environment lacks; looked up,
+not imported (every pytest worker collects the browser tests: importing both costs it 0.6 s)."""
 START_TIMEOUT_S = 60.0
 BAD_LOG_LINES = ("Could not load URL", "Traceback")
 CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from _dashboard_server import CHROMIUM, CHROMIUM_ARGS, Server
+from _dashboard_server import CHROMIUM, CHROMIUM_ARGS, MISSING, Server
 
 from sim.scenario import load_scenario
 
@@ -33,11 +33,8 @@ pytestmark = [
         not Path(CHROMIUM).exists(),
         reason=f"no Chromium at {CHROMIUM} (apt-get install chromium, or set $CHROMIUM)",
     ),
+    pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)}"),
 ]
-
-pytest.importorskip("solara", reason="the dashboard extra is not installed")
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-expect = sync_api.expect
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"blob", "data", "about"}
@@ -57,7 +54,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
@@ -176,6 +175,8 @@ LAYOUT_JS = """() => {
 
 # --------------------------------------------------------------------------------- tests ---
 def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
     started = time.perf_counter()
     watch = Watch()
     ctx1, p1 = open_page(browser, server.url, watch)

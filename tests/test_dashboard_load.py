@@ -35,15 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _dashboard_server import CHROMIUM, CHROMIUM_ARGS, Server, cpu_seconds, rss_mb
+from _dashboard_server import CHROMIUM, CHROMIUM_ARGS, MISSING, Server, cpu_seconds, rss_mb
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)}"),
 ]
-pytest.importorskip("solara", reason="the dashboard extra is not installed")
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
 BROWSER_ARGS = [
     *CHROMIUM_ARGS,
@@ -209,7 +208,9 @@ async def _class(
 ) -> Measured:
     out = Measured(students, seconds, target_steps=target_steps)
     out.rss_start_mb = rss_mb(pid)
-    async with async_api.async_playwright() as p:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         start, stop_at = asyncio.Event(), [0.0]
         # every tab opens first (the students arrive one after another), then all step together
