@@ -543,7 +543,12 @@ def test_the_hare_overtakes_the_turtle() -> None:
 
 @pytest.mark.parametrize(
     "check",
-    [validate.check_reduction, validate.check_accounting, validate.check_determinism],
+    [
+        # slow: weekly steps, which the core suite's closed-form test leaves to the slow suite
+        pytest.param(validate.check_reduction, marks=pytest.mark.slow),
+        validate.check_accounting,
+        validate.check_determinism,
+    ],
     ids=lambda c: c.__name__,
 )
 def test_validate_checks_pass(
