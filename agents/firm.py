@@ -685,6 +685,8 @@ class Firms(AgentTable):
             )
         )
         generating = self.synthetic_share * training
+        if not generating.any():  # nothing generated: the data stock and training stand
+            return training
         self.generated_tokens = self.generated_tokens + generating / cost
         self.set_human_data(self.human_data_tokens)
         return training - generating
