@@ -84,6 +84,10 @@ class Firms(AgentTable):
         self.fleet_flop_per_second = np.zeros((n, self.ring + 1))
         self.fleet_watts = np.zeros((n, self.ring + 1))
         self.fleet_depreciation_usd = np.zeros((n, self.ring + 1))
+        # room for a fleet-sized temporary of a step (:meth:`plan_energy`, :meth:`running_total`),
+        # kept between steps: at 10,000 firms, new 4 MB temporaries each step made glibc hand
+        # the heap's top back to the system and fault it in again (about 1,000 faults a step)
+        self.fleet_scratch = np.empty((n, self.ring + 1))
         self.retiring_slot = 2 % self.ring  # the cohorts in their last step (step 1's)
         self.new_cohort_slot = np.zeros(n, dtype=int)  # where this step's purchase went
         self.new_flop_per_second = np.zeros(n)  # that purchase's FLOP/s,
@@ -320,7 +324,7 @@ class Firms(AgentTable):
         runs and 0.0 where it is idle (a float mask: multiplying by it is several times
         cheaper than by a boolean one); ``None``: every cohort runs (no copy)."""
         if runs is not None:  # idle cohorts count zero
-            fleet = fleet * runs
+            fleet = np.multiply(fleet, runs, out=self.fleet_scratch)
             new = new * runs[np.arange(len(self)), self.new_cohort_slot]
         return cohort_totals(fleet) - 0.5 * (fleet[:, self.retiring_slot] + new)
 
@@ -574,7 +578,9 @@ class Firms(AgentTable):
         price = energy_usd_per_it_mwh * (1.0 - 1e-9)
         # worth x FLOP/s / W up to the price (compared without dividing; NaN worth idles);
         # idle cohorts compute nothing and burn nothing
-        runs = worth * self.fleet_flop_per_second >= price * self.fleet_watts
+        runs = worth * self.fleet_flop_per_second >= np.multiply(
+            price, self.fleet_watts, out=self.fleet_scratch
+        )
         frontier = self.fleet_at_frontier
         if frontier.any():  # these fleets count at the frontier's efficiency, every cohort
             runs[frontier] = worth[frontier] * np.exp2(frontier_log2_flop_per_joule) >= price
@@ -679,6 +685,8 @@ class Firms(AgentTable):
             )
         )
         generating = self.synthetic_share * training
+        if not generating.any():  # nothing generated: the data stock and training stand
+            return training
         self.generated_tokens = self.generated_tokens + generating / cost
         self.set_human_data(self.human_data_tokens)
         return training - generating

@@ -458,6 +458,9 @@ class Suppliers(AgentTable):
         )
         if not self.cuts_orders.any():
             return standing
+        if not len(owner):  # nothing in flight to cut (the same numbers as below)
+            self.cancelled_mw = np.zeros(len(self))
+            return standing
         level = demand_mw * (1.0 + p["capacity_growth_per_order"]) / p["invest_above_utilisation"]
         keep = np.where(
             self.cuts_orders, np.asarray(capacity.cancel_to_level(standing, level, pipeline)), 1.0

@@ -292,6 +292,10 @@ def retiring_capacity_over_step(
     if r_owner.shape != base.shape:  # one rate for every owner
         r_owner = r_owner * np.ones(n)
     amount, who = _f(amounts), np.asarray(owners, dtype=np.intp)
+    decay = r_owner * dt_years  # r dt [-], once for the decay and its mean over the step
+    decayed = base * np.exp(-decay)
+    if not amount.size:  # an empty pipeline: what is built, decaying (the same numbers)
+        return decayed, base * _mean_decay(decay), np.zeros(0, dtype=bool), decayed.copy()
     a, b, r = _f(arrival_start_years), _f(arrival_end_years), r_owner[who]
     t1 = start_years + dt_years
     # both ends of the step in one pass over the tranches (rows: t0, t1), the same numbers as
@@ -300,8 +304,6 @@ def retiring_capacity_over_step(
     assert integrals is not None  # (asked for)
     level, h1, h0 = levels[1], integrals[1], integrals[0]
     arrived = b <= t1
-    decay = r_owner * dt_years  # r dt [-], once for the decay and its mean over the step
-    decayed = base * np.exp(-decay)
     built_at_end = decayed + np.bincount(who, weights=np.where(arrived, level, 0.0), minlength=n)
     capacity_at_end = decayed + np.bincount(who, weights=level, minlength=n)
     mean_capacity = (
@@ -351,6 +353,8 @@ def standing_and_cancellable_at(
     r_owner = _f(retire_per_year) * np.ones(n)
     ahead = _f(ahead_years) * np.ones(n)
     who = np.asarray(owners, dtype=np.intp)
+    if not who.size:  # an empty pipeline: what is built, decaying (the same numbers)
+        return base * np.exp(-r_owner * ahead), np.zeros(n)
     level = standing_tranches_at(
         years + ahead[who], amounts, arrival_start_years, arrival_end_years, r_owner[who]
     )

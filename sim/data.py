@@ -416,6 +416,13 @@ the last bits must not decide (1e-9: a part in a billion of effective compute is
 to generate)."""
 
 
+GENERATION_GRID_FIRMS = 2048
+"""Most firms on one grid of shares in :func:`synthetic_generation_share`, which does more in
+blocks: a 21 x 2,048 grid is 344 kB a temporary, about nine of them alive at once, while the
+whole grid of 10,000 firms (1.7 MB a temporary) passed glibc's heap trim threshold, so the top
+of the heap went back to the system and was faulted in again every step."""
+
+
 def synthetic_generation_share(
     trained_flop: ArrayLike,
     step_flop: ArrayLike,
@@ -468,21 +475,46 @@ def synthetic_generation_share(
     share = np.zeros(binds.shape)
     if binds.any():  # the grid of shares only for the firms data binds (all: no copies)
         rows = Ellipsis if binds.all() else binds
-        c, dc, h, g, cost = (a[rows] for a in (c, dc, h, g, cost))
-        # the shares down a leading axis: each operation then runs along the firms
-        s = GENERATION_SHARES.reshape((-1,) + (1,) * c.ndim)
-        # (in place where an operation makes a new array of the grid's shape: fewer large
-        # temporaries)
-        generated = s * (dc / cost)
-        generated += g
-        stock = _f(synthetic_stock_tokens(generated, h, ceiling_multiple))
-        stock += h
-        log_c = (1.0 - s) * dc
-        log_c += c
-        log_eff = _f(log_effective_compute_flop(np.log(log_c, out=log_c), stock, fit))
-        near_best = log_eff >= log_eff.max(axis=0) - GENERATION_TIE_NATS
-        share[rows] = GENERATION_SHARES[np.argmax(near_best, axis=0)]  # the first, smallest
+        firms = [a[rows] for a in (c, dc, h, g, cost)]
+        if binds.ndim != 1 or len(firms[0]) <= GENERATION_GRID_FIRMS:
+            share[rows] = _best_generation_share(firms, ceiling_multiple, fit)
+        else:  # in blocks of firms (each firm's choice is its own: the same numbers)
+            share[rows] = np.concatenate(
+                [
+                    _best_generation_share(
+                        [a[start : start + GENERATION_GRID_FIRMS] for a in firms],
+                        ceiling_multiple,
+                        fit,
+                    )
+                    for start in range(0, len(firms[0]), GENERATION_GRID_FIRMS)
+                ]
+            )
     return _finish(share)
+
+
+def _best_generation_share(
+    firms: list[NDArray[np.float64]], ceiling_multiple: float, fit: ChinchillaFit
+) -> NDArray[np.float64]:
+    """The share of :data:`GENERATION_SHARES` of :func:`synthetic_generation_share` [-] of
+    firms that data binds, from their C, dC, H, G and cost (``firms``, arrays of one shape)."""
+    c, dc, h, g, cost = firms
+    # the shares down a leading axis: each operation then runs along the firms
+    s = GENERATION_SHARES.reshape((-1,) + (1,) * c.ndim)
+    # (in place where an operation makes a new array of the grid's shape: fewer large
+    # temporaries)
+    generated = s * (dc / cost)
+    generated += g
+    stock = _f(synthetic_stock_tokens(generated, h, ceiling_multiple))
+    # freed before the next temporaries of the grid's shape: one fewer alive at the peak
+    # (at 1,000 firms the peak passed glibc's trim threshold, so the heap's top went back
+    # to the system and was faulted in again every step)
+    del generated
+    stock += h
+    log_c = (1.0 - s) * dc
+    log_c += c
+    log_eff = _f(log_effective_compute_flop(np.log(log_c, out=log_c), stock, fit))
+    near_best = log_eff >= log_eff.max(axis=0) - GENERATION_TIE_NATS
+    return GENERATION_SHARES[np.argmax(near_best, axis=0)]  # the first, smallest
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The production and data shortcuts give the same numbers, bit for bit, as the general paths:
-the synthetic-data grid only for the firms data binds, the growth integral without its
-log-space branch, the step-mean gain's largest gain reduced over a leading axis. Each case is
-computed both ways and compared with ``array_equal``, not a tolerance."""
+the synthetic-data grid only for the firms data binds, and in blocks of firms, the growth
+integral without its log-space branch, the step-mean gain's largest gain reduced over a leading
+axis. Each case is computed both ways and compared with ``array_equal``, not a tolerance."""
 
 from __future__ import annotations
 
@@ -40,6 +40,19 @@ def test_generation_share_of_a_batch_equals_each_firm_alone(ceiling: float) -> N
     free = ~(np.log(batch[0] + batch[1]) > log_c_u)
     assert free.any() and (~free).any()  # both paths are taken
     assert (np.asarray(shares)[free] == 0.0).all()
+
+
+@pytest.mark.parametrize("ceiling", [0.5, math.inf])
+def test_generation_share_in_blocks_equals_one_grid(
+    ceiling: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(13)
+    batch = _generation_batch(rng, 300)
+    one_grid = data.synthetic_generation_share(*batch, ceiling, FIT)
+    monkeypatch.setattr(data, "GENERATION_GRID_FIRMS", 7)  # blocks, the last one short
+    blocks = data.synthetic_generation_share(*batch, ceiling, FIT)
+    assert np.array_equal(blocks, one_grid)
+    assert (np.asarray(one_grid) > 0).sum() > 7  # more firms generate than a block holds
 
 
 def test_generation_share_keeps_the_inputs_shape() -> None:
