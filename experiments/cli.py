@@ -13,6 +13,8 @@ turned into a UserError (a full disk, a folder removed mid-run) is one line too,
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import importlib
 import signal
 import sys
@@ -37,6 +39,21 @@ COMMANDS: dict[str, str] = {
 
 FULL_MESA = {"dashboard"}
 """Commands that use Mesa beyond its core (visualisation); the others import only the core."""
+
+
+def _freeze_at_exit() -> None:
+    """Move every object to the collector's permanent generation when the process ends.
+
+    Python's finalization runs full cyclic collections over everything still alive (an
+    ``effrace run`` holds about 200,000 objects: numpy, pandas, Mesa, matplotlib, the figures
+    drawn), which took 0.25-0.3 CPU-s after the command had finished; frozen objects are left
+    to the operating system. Exit handlers and ``weakref.finalize`` callbacks still run (they
+    are exit handlers too), and every file the commands write is closed before they return."""
+    gc.freeze()
+
+
+_FREEZE_REGISTERED: list[bool] = []
+"""Whether :func:`_freeze_at_exit` is registered (once a process, however often main runs)."""
 
 
 class Terminated(KeyboardInterrupt):
@@ -79,6 +96,9 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    if not _FREEZE_REGISTERED:
+        atexit.register(_freeze_at_exit)
+        _FREEZE_REGISTERED.append(True)
     command = _command_of(words)
     if command not in FULL_MESA:
         lazy_mesa.install()
