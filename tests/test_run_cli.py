@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import io
 import json
 import subprocess
@@ -100,6 +101,10 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         code = main(["run", "baseline", "--years", "2", "--out", str(out)])
     assert code == 0, stderr.getvalue()
     assert stderr.getvalue() == ""
+    # the run switched the cyclic garbage collector off for itself only, and the freeze that
+    # spares the process's exit the collector's last passes waits for the exit
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
     return out, stdout.getvalue()
 
 
