@@ -8,6 +8,11 @@ sweep machinery (Dask, SALib, SciPy) and ``effrace analytic`` not for the model;
 User mistakes (:class:`sim.errors.UserError`, and argparse's own) end in one line on stderr and
 exit code 2; nothing a user types produces a traceback. An operating-system error no command
 turned into a UserError (a full disk, a folder removed mid-run) is one line too, exit code 1.
+
+numpy's OpenBLAS runs single-threaded (``OPENBLAS_NUM_THREADS=1``, unless the environment sets
+it): starting its pool of threads cost about 0.07 CPU-s of every command's import of numpy, and
+the model's arrays (a few to a few thousand elements) never reach the sizes it splits among
+threads. Process-level parallelism (a sweep's workers) is unaffected; each worker inherits it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import atexit
 import gc
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -24,6 +30,8 @@ from types import FrameType
 
 from sim import lazy_mesa
 from sim.errors import UserError
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads: see the docstring
 
 COMMANDS: dict[str, str] = {
     "analytic": "experiments.analytic_cli",
