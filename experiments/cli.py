@@ -60,8 +60,7 @@ def _freeze_at_exit() -> None:
     gc.freeze()
 
 
-_FREEZE_REGISTERED: list[bool] = []
-"""Whether :func:`_freeze_at_exit` is registered (once a process, however often main runs)."""
+atexit.register(_freeze_at_exit)  # once a process, as the CLI loads
 
 
 class Terminated(KeyboardInterrupt):
@@ -104,9 +103,6 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    if not _FREEZE_REGISTERED:
-        atexit.register(_freeze_at_exit)
-        _FREEZE_REGISTERED.append(True)
     command = _command_of(words)
     if command not in FULL_MESA:
         lazy_mesa.install()
