@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.metadata
 import importlib.util
+import math
+import os
 import socket
 
 from sim.errors import UserError
@@ -59,10 +62,36 @@ def check_address(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:  # 8.8.8.8, say: no other port would help
+                raise UserError(f"--host {host}: not an address of this machine") from None
             raise UserError(
                 f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
                 f"try another port, e.g. --port {port + 1}"
             ) from None
+
+
+CULL_UNITS_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+"""The units of ``SOLARA_KERNEL_CULL_TIMEOUT`` (a number alone is seconds), as Solara reads it."""
+
+
+def check_cull_timeout(value: str | None) -> None:
+    """Raise UserError unless ``SOLARA_KERNEL_CULL_TIMEOUT`` (how long a session whose tab went
+    away is kept, docs/teachers.md) is a duration Solara can read, zero or more: ``30m``, ``2h``,
+    ``1d``, ``90s`` or seconds (``600``). Solara would otherwise stop at start with a traceback.
+    """
+    if value is None:
+        return
+    text = value  # not stripped: Solara reads '30m ' as a number of seconds and fails
+    scale = CULL_UNITS_S.get(text[-1:], 1.0)
+    number = text[:-1] if text[-1:] in CULL_UNITS_S else text
+    try:
+        seconds = float(number) * scale
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise UserError(
+            f"SOLARA_KERNEL_CULL_TIMEOUT={value}: not a duration; use e.g. 30m, 2h or 1d"
+        )
 
 
 def url_of(host: str, port: int) -> str:
@@ -74,6 +103,7 @@ def url_of(host: str, port: int) -> str:
 
 def dashboard_command(args: argparse.Namespace) -> int:
     check_installed()
+    check_cull_timeout(os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT"))
     check_address(args.host, args.port)
     from experiments.dashboard.server import serve
 

@@ -679,6 +679,43 @@ def test_dashboard_on_a_bad_port_is_a_user_error(capsys: pytest.CaptureFixture[s
     assert "--port 70000: must be between 1 and 65535" in capsys.readouterr().err
 
 
+@NEEDS_EXTRA
+def test_dashboard_on_an_address_of_another_machine_is_a_user_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 192.0.2.1 is TEST-NET-1 (RFC 5737): never this machine's; binding sends nothing
+    assert cli.main(["dashboard", "--host", "192.0.2.1"]) == 2
+    err = capsys.readouterr().err
+    assert err == "effrace: error: --host 192.0.2.1: not an address of this machine\n"
+
+
+@NEEDS_EXTRA
+@pytest.mark.parametrize("value", ["abc", "2 hours", "30m ", "-5m", "", "nan"])
+def test_dashboard_with_a_bad_cull_timeout_is_a_user_error(
+    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/teachers.md: SOLARA_KERNEL_CULL_TIMEOUT=30m effrace dashboard; a value Solara cannot
+    read stopped the server at start with a traceback."""
+    monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", value)
+    monkeypatch.setattr(server, "serve", lambda host, port: pytest.fail("served"))
+    assert cli.main(["dashboard"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"effrace: error: SOLARA_KERNEL_CULL_TIMEOUT={value}: not a duration")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("30m", 1800.0), ("2h", 7200.0), ("1d", 86400.0), ("90s", 90.0), ("600", 600.0), ("0", 0.0)],
+)
+def test_cull_timeouts_solara_reads_are_accepted(value: str, seconds: float) -> None:
+    from experiments.dashboard_cli import check_cull_timeout
+
+    check_cull_timeout(value)  # no error
+    solara_util = pytest.importorskip("solara.util", reason="the dashboard extra is not installed")
+    assert solara_util.parse_timedelta(value) == seconds  # the same reading as Solara's
+
+
 @pytest.mark.slow
 def test_two_servers_serve_side_by_side(tmp_path: Path) -> None:
     """docs/teachers.md's recipe for a bigger class: one server per group, on its own port."""
