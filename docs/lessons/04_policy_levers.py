@@ -636,9 +636,9 @@ lesson.print_key_numbers()
 # *below* the baseline's (though above it in most steps while the cap is in force, which is
 # what C4 checks) and the threshold's leader ends 5% further from the floor, more than another
 # seed moves it there (C6 fails), since which lab leads, and when it buys, differs from run to
-# run (over seeds 0-11, C5 fails in 1 and C6 in 5; C1-C4 hold in all). For the average effect
-# with a confidence interval, compare many seeds: `effrace compare baseline compute-threshold
-# --replications 10`.
+# run (over seeds 0-11, C5 fails at seed 1 and C6 at seeds 4 and 7-10; C1-C4 hold at all
+# twelve). For the average effect with a confidence interval, compare many seeds: `effrace
+# compare baseline compute-threshold --replications 10`.
 
 # %% [markdown]
 # ## EXERCISES
@@ -680,7 +680,8 @@ lesson.print_key_numbers()
 #
 # - `01_policy_effects.png`: a heat map, outcomes down the side and policies across, each cell
 #   the percent change against the baseline (red up, blue down), and a last column with the
-#   change between two baseline seeds (the noise, near zero).
+#   change between two baseline seeds (the noise: as large as many of the levers' effects,
+#   tens of percent for the leader's excess loss and the suppliers' profit at seed 0).
 # - `02_energy_cap.png`: top, power delivered (thin blue) and suppliers' installed capacity
 #   (thick green) with and without the cap (dashed: cap), the cap dotted red; middle, each
 #   sector's cumulative profit under the cap minus the baseline's (above zero: the sector
