@@ -46,9 +46,37 @@ class Lesson:
         self.args, _ = parser.parse_known_args()  # Jupyter adds arguments of its own
         self.number = number
         self.out: Path = self.args.out
-        self.out.mkdir(parents=True, exist_ok=True)
+        self._check_options(parser.prog)
         self.key_numbers: dict[str, str] = {}
         self.claims: dict[str, tuple[bool, str]] = {}
+
+    def _check_options(self, prog: str) -> None:
+        """Make the output folder, and check the options the lessons share (``--years`` as a
+        run's length [yr], ``--seed`` >= 0) before anything runs: a mistake gets one line on
+        stderr and exit code 2, as the ``effrace`` commands do, not a traceback."""
+        problem = None
+        years = getattr(self.args, "years", None)
+        seed = getattr(self.args, "seed", None)
+        if years is not None:
+            from sim.errors import UserError
+            from sim.scenario import load_scenario
+
+            try:
+                load_scenario("baseline", {"run.years": years})
+            except UserError as exc:  # "baseline with run.years set: run: years = ..."
+                problem = f"--years {years:g}: {str(exc).split(': ', 1)[-1]}"
+        if problem is None and seed is not None and seed < 0:
+            problem = f"--seed {seed}: must be >= 0"
+        if problem is None and self.out.exists() and not self.out.is_dir():
+            problem = f"--out {self.out}: is a file, not a folder"
+        if problem is None:
+            try:
+                self.out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file of that name, a folder it may not write
+                problem = f"--out {self.out}: cannot make the folder ({exc.strerror or exc})"
+        if problem is not None:
+            print(f"{prog}: error: {problem}", file=sys.stderr)
+            raise SystemExit(2)
 
     def key(self, label: str, text: str) -> None:
         """Record a key number for the debrief and print it."""

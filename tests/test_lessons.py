@@ -12,6 +12,8 @@ there, as a script and, where jupytext and nbclient are installed, as a notebook
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import shutil
 import struct
@@ -137,6 +139,87 @@ def test_lesson_4_claims_what_its_debrief_says() -> None:
     assert {"C1", "C2", "C3"} <= _claims_cited(text)
     assert "climbs far past the cap" not in debrief
     assert "power they can *sell*" in debrief
+
+
+def _lesson_options(parser: argparse.ArgumentParser) -> None:
+    """The options lessons 3 and 4 add."""
+    parser.add_argument("--years", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--years", "0"], "--years 0: run: years = 0.0 is out of range (0, 500] [yr]"),
+        (["--years", "-2"], "--years -2: run: years = -2.0 is out of range (0, 500] [yr]"),
+        (["--seed", "-1"], "--seed -1: must be >= 0"),
+        (["--out", "a-file"], "--out a-file: is a file, not a folder"),
+        (
+            ["--out", "a-file/figures"],
+            "--out a-file/figures: cannot make the folder (Not a directory)",
+        ),
+    ],
+)
+def test_a_mistake_in_a_lessons_options_is_one_line_and_exit_2(
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Was a traceback (UserError from load_scenario, FileExistsError from mkdir, numpy's
+    ValueError for a negative seed) after the lesson had started."""
+    from experiments.lessons import Lesson
+
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["lesson.py", *argv])
+    with pytest.raises(SystemExit) as stopped:
+        Lesson("99", "a lesson", _lesson_options)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == f"lesson.py: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_lessons_good_options_make_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from experiments.lessons import Lesson
+
+    monkeypatch.setattr(
+        sys, "argv", ["lesson.py", "--out", str(tmp_path / "figs"), "--years", "2", "--seed", "3"]
+    )
+    lesson = Lesson("99", "a lesson", _lesson_options)
+    assert lesson.out.is_dir() and lesson.args.years == 2.0 and lesson.args.seed == 3
+
+
+def test_a_lesson_run_with_a_bad_horizon_stops_before_it_runs(tmp_path: Path) -> None:
+    """The teacher's view: lesson 3 as a script, `--years 0`, one line and exit 2."""
+    root = str(LESSONS_DIR.parents[1])  # this checkout, whichever is installed
+    paths = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(LESSONS_DIR / "03_who_captures_value.py"),
+            "--years",
+            "0",
+            "--out",
+            str(tmp_path / "figs"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert done.stderr == (
+        "03_who_captures_value.py: error: --years 0: run: years = 0.0 is out of range "
+        "(0, 500] [yr]\n"
+    )
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
