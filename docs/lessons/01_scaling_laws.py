@@ -507,7 +507,7 @@ lesson.print_key_numbers()
 #   20-tokens line.
 # - `03_compute_for_target.png`: left, compute needed against target loss, rising steeply
 #   to a wall at each floor, with today's 1e25 FLOP model marked; right, the efficiency
-#   doublings needed against the target fraction X* (log axes, X* falling to the right),
+#   doublings needed against the target fraction X* (log x-axis, X* falling to the right),
 #   Kaplan's line far above the two Chinchilla fits.
 # - `04_physical_burden.png`: left, training energy in TWh for each target at today's
 #   efficiency (red) and after ten years of two doublings a year (green), against the US and
