@@ -70,22 +70,17 @@ def check_address(host: str, port: int) -> None:
             ) from None
 
 
-CULL_UNITS_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-"""The units of ``SOLARA_KERNEL_CULL_TIMEOUT`` (a number alone is seconds), as Solara reads it."""
-
-
 def check_cull_timeout(value: str | None) -> None:
     """Raise UserError unless ``SOLARA_KERNEL_CULL_TIMEOUT`` (how long a session whose tab went
-    away is kept, docs/teachers.md) is a duration Solara can read, zero or more: ``30m``, ``2h``,
-    ``1d``, ``90s`` or seconds (``600``). Solara would otherwise stop at start with a traceback.
-    """
+    away is kept, docs/teachers.md) is a duration Solara can read (its own parser:
+    ``30m``, ``2h``, ``1d``, ``90s`` or seconds), zero or more. Solara would otherwise stop at
+    start with a traceback."""
     if value is None:
         return
-    text = value  # not stripped: Solara reads '30m ' as a number of seconds and fails
-    scale = CULL_UNITS_S.get(text[-1:], 1.0)
-    number = text[:-1] if text[-1:] in CULL_UNITS_S else text
-    try:
-        seconds = float(number) * scale
+    try:  # Solara reads the variable as it is imported, and fails there on a bad value
+        from solara.util import parse_timedelta
+
+        seconds = parse_timedelta(value)
     except ValueError:
         seconds = math.nan
     if not (math.isfinite(seconds) and seconds >= 0):
