@@ -63,10 +63,14 @@ def shipped_names() -> list[str]:
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
-    """Find a scenario file: a path to a file, or the name of a shipped scenario."""
+    """Find a scenario file: a path to a file, or the name of a shipped scenario. A bare name
+    (no folder, no ``.toml``) that is a folder here is the shipped scenario of that name if there
+    is one: ``effrace run energy-cap --out energy-cap`` makes such a folder."""
     path = Path(name_or_path)
+    bare = path.suffix != ".toml" and len(path.parts) == 1
     try:
-        if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+        shipped_folder = bare and path.is_dir() and str(name_or_path) in shipped_names()
+        if not shipped_folder and (path.suffix == ".toml" or path.exists() or len(path.parts) > 1):
             if path.is_dir():
                 raise UserError(f"{path} is a folder, not a scenario file")
             if not path.is_file():
@@ -139,7 +143,7 @@ def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[di
         if not isinstance(base, str) or not base.strip():
             raise UserError(f"{path}: base = {base!r} must be a scenario name or path")
         base_ref: str | Path = base
-        if base not in shipped_names() or (path.parent / base).exists():
+        if base not in shipped_names() or (path.parent / base).is_file():
             candidate = path.parent / base
             base_ref = candidate if candidate.exists() else base
         try:
