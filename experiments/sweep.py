@@ -486,7 +486,8 @@ def point_count(design: str, factors: Sequence[Factor], samples: int, n_scenario
 def check_values(spec: SweepSpec) -> None:
     """Build each scenario at every level given and at each range's ends (the levels a grid cuts
     from a range lie between them), so bad values fail before any run."""
-    probes: list[tuple[str, dict[str, Any]]] = [("set", {})]
+    fixed = "--set" if spec.origin == "compare" else "set"  # a comparison's come from --set
+    probes: list[tuple[str, dict[str, Any]]] = [(fixed, {})]
     for factor in spec.factors:
         ends = factor.from_unit(np.array([0.0, 1.0])).tolist() if factor.has_range else []
         values = ends or factor.levels
@@ -496,6 +497,10 @@ def check_values(spec: SweepSpec) -> None:
     except UserError as exc:
         raise UserError(f"{spec.origin}: scenario: {exc}") from None
     for ref, table in tables.items():
+        try:  # the scenario as written first, so that its own mistakes name its file
+            from_dict(table, ref)
+        except UserError as exc:
+            raise UserError(f"{spec.origin}: {exc}") from None
         for label, overrides in probes:
             try:
                 scenario = from_dict(apply_overrides(table, {**spec.fixed, **overrides}), ref)

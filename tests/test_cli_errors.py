@@ -1188,3 +1188,18 @@ def test_overrides_invalid_only_together_are_named_together() -> None:
     assert str(caught.value).startswith(
         "baseline with vendors.0.flop_per_joule, vendors.0.flop_per_joule_ceiling set: "
     )
+
+
+def test_a_compared_scenarios_own_mistake_names_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value out of range in a policy's scenario file was reported as 'compare: set:
+    policies.energy_cap: ...', naming neither the file nor where the mistake is, and a --set
+    override's as the sweep file's [set] table; now the file, and --set, are named."""
+    (tmp_path / "neg.toml").write_text('base = "baseline"\n[policies.energy_cap]\ncap_mw = -5\n')
+    head = ["compare", "baseline", "--replications", "2", "--years", "1"]
+    line = refused([*head[:2], "neg.toml", *head[2:]], capsys, "compare: neg.toml: ")
+    assert "cap_mw = -5.0 is out of range" in line
+    argv = [*head[:2], "energy-cap", *head[2:], "--set", "policies.energy_cap.cap_mw=-2"]
+    line = refused(argv, capsys, "compare: --set: policies.energy_cap: cap_mw = -2.0")
+    assert not any(tmp_path.glob("results*"))
