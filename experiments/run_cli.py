@@ -82,11 +82,13 @@ def check_years(years: float, steps_per_year: int, option: str = "--years") -> N
         )
     whole = round(steps)
     if abs(steps - whole) > 1e-6 * max(1.0, steps):
-        below, above = max(1, math.floor(steps)), math.ceil(steps)
+        choices = sorted({max(1, math.floor(steps)), math.ceil(steps)})
+        use = " or ".join(
+            f"{n / steps_per_year:.6g} ({n} step{'' if n == 1 else 's'})" for n in choices
+        )
         raise UserError(
             f"{option} {years:g}: {steps:.4g} steps of 1/{steps_per_year} yr, not a whole number; "
-            f"use {below / steps_per_year:.6g} ({below} steps) or {above / steps_per_year:.6g} "
-            f"({above} steps)"
+            f"use {use}"
         )
 
 

@@ -188,6 +188,17 @@ def test_check_years_accepts_whole_steps_only() -> None:
             check_years(years, per_year)
 
 
+def test_a_horizon_under_two_steps_gets_one_suggestion() -> None:
+    """--years 0.05 (0.6 monthly steps) was told 'use 0.0833333 (1 steps) or 0.0833333 (1
+    steps)': the same choice twice, in the plural."""
+    with pytest.raises(UserError) as caught:
+        check_years(0.05, 12)
+    assert str(caught.value).endswith("not a whole number; use 0.0833333 (1 step)")
+    with pytest.raises(UserError) as caught:
+        check_years(1.04, 12)
+    assert str(caught.value).endswith("use 1 (12 steps) or 1.08333 (13 steps)")
+
+
 def test_compare_years_and_replications_bounds(capsys: pytest.CaptureFixture[str]) -> None:
     refused(["compare", "baseline", "hare", "--years", "nan"], capsys, "positive")
     refused(
