@@ -111,6 +111,15 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+def warn_idle_levers(scenario: Any, arm: str = "") -> None:
+    """A warning on stderr for each lever that changes nothing in this run
+    (:func:`sim.policies.idle_levers`), ``arm`` naming the comparison's scenario."""
+    from sim.policies import idle_levers
+
+    for line in idle_levers(scenario):
+        print(f"effrace: warning: {arm + ': ' if arm else ''}{line}", file=sys.stderr)
+
+
 def run_command(args: argparse.Namespace) -> int:
     with _without_cycle_collection():
         return _run(args)
@@ -135,6 +144,7 @@ def _run(args: argparse.Namespace) -> int:
     option = "--years" if args.years is not None else "run.years"
     check_years(scenario.run.years, scenario.run.steps_per_year, option)
     check_run(scenario, force=args.force)
+    warn_idle_levers(scenario)
     if scenario.run.steps_per_year < COARSEST_CHECKED_STEPS_PER_YEAR:
         print(
             f"effrace: warning: {scenario.run.steps_per_year} steps a year is coarser than "
