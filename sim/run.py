@@ -241,7 +241,7 @@ def format_summary(s: dict[str, Any]) -> str:
             "",
             "Who is winning the race",
             f"  leader (largest market share): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
-            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP"
+            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} logical FLOP"
             + ("" if one_firm or not _finite(share) else f", market share {share:.1%}"),
         ]
         lines += _format_links(s["efficiency_by_link"])
@@ -254,8 +254,7 @@ def format_summary(s: dict[str, Any]) -> str:
             if _finite(s["final_hhi_ai_services"]):
                 lines.append(
                     f"  concentration (HHI of AI-services revenue): "
-                    f"{s['final_hhi_ai_services']:.2f}; the lead changed hands "
-                    f"{s['lead_changes']} times"
+                    f"{s['final_hhi_ai_services']:.2f}; {_lead_changes_text(s['lead_changes'])}"
                 )
             else:
                 lines.append("  concentration: no AI-services revenue at the end, so none")
@@ -325,6 +324,13 @@ effective (``leader_effective_compute_share``)."""
 MAX_SHOWN_MARGIN = 10.0
 """A margin (profit/revenue) or a share of profit beyond +-1000% is shown as 'n/m' (not
 meaningful) with a note saying why."""
+
+
+def _lead_changes_text(n: int) -> str:
+    """'the lead changed hands 8 times', 'once', or 'the lead never changed hands'."""
+    if n == 0:
+        return "the lead never changed hands"
+    return f"the lead changed hands {'once' if n == 1 else f'{n} times'}"
 
 
 def _finite(x: Any) -> bool:

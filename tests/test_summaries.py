@@ -69,3 +69,17 @@ def test_the_summary_says_when_data_binds_the_leader() -> None:
     assert short["leader_effective_compute_share"] == pytest.approx(1.0 - limited, rel=1e-6)
     assert short["leader_effective_compute_share"] < 0.5
     assert "data binds the leader" in format_summary(short)
+
+
+def test_the_leaders_compute_is_in_logical_flop_and_lead_changes_read_as_english() -> None:
+    """The leader's line said 'training compute 2.5e+39 FLOP' of what docs/outputs.md gives in
+    logical FLOP (physical FLOP, the compute threshold's unit, are fewer by the algorithms'
+    multiple, 2e8 at the end of baseline), and a run whose lead changed once said 'changed
+    hands 1 times'."""
+    summary = simulate(load_scenario("baseline", {"run.years": 1}), seed=0).summary()
+    text = format_summary(summary)
+    flop = summary["leader"]["cumulative_logical_flop"]
+    assert f"training compute {flop:.3g} logical FLOP, market share" in text
+    for n, words in [(0, "the lead never changed hands"), (1, "the lead changed hands once")]:
+        assert words in format_summary({**summary, "lead_changes": n})
+    assert "the lead changed hands 8 times" in format_summary({**summary, "lead_changes": 8})
