@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from sim.params import LINKS, PolicyParams, Scenario
+from sim.params import LINKS, PolicyParams, RunParams, Scenario
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,14 @@ def levers_in_force(policies: PolicyParams, year: float) -> frozenset[str]:
     return frozenset(names)
 
 
+def steps_in_force(lever: Any, run: RunParams) -> np.ndarray:
+    """For each step of the run, whether ``lever`` (any lever's parameters) is in force: the
+    step's start [calendar year], counted as the model counts it, lies in
+    ``[from_year, from_year + for_years)``."""
+    starts = run.start_year + np.arange(run.n_steps) * run.dt_years
+    return (lever.from_year <= starts) & (starts < lever.from_year + lever.for_years)
+
+
 def idle_levers(scenario: Scenario) -> list[str]:
     """Why each lever the scenario switches on changes nothing in its run, one line each: a
     lever in force at none of the run's steps (its ``from_year`` after the run ends, or its
@@ -93,8 +102,6 @@ def idle_levers(scenario: Scenario) -> list[str]:
     ``effrace run`` and ``effrace compare`` print them as warnings: the run is valid, but a
     comparison against the lever's absence would find every difference 0."""
     run = scenario.run
-    # the calendar time [calendar year] at the start of each step, as the model counts it
-    starts = run.start_year + np.arange(run.n_steps) * run.dt_years
     end = run.start_year + run.n_steps * run.dt_years
     policies = scenario.policies
     named = [
@@ -107,8 +114,7 @@ def idle_levers(scenario: Scenario) -> list[str]:
     for name, lever in named:
         if lever is None or lever.for_years == 0:
             continue
-        on = (lever.from_year <= starts) & (starts < lever.from_year + lever.for_years)
-        if not on.any():
+        if not steps_in_force(lever, run).any():
             until = "" if math.isinf(lever.for_years) else f" for {lever.for_years:g} years"
             out.append(
                 f"policies.{name} (from {lever.from_year:g}{until}) is in force at no step of "

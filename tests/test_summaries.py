@@ -83,3 +83,30 @@ def test_the_leaders_compute_is_in_logical_flop_and_lead_changes_read_as_english
     for n, words in [(0, "the lead never changed hands"), (1, "the lead changed hands once")]:
         assert words in format_summary({**summary, "lead_changes": n})
     assert "the lead changed hands 8 times" in format_summary({**summary, "lead_changes": 8})
+
+
+def test_the_summary_answers_the_policy_scenarios_questions() -> None:
+    """The summaries of carbon-tax, compute-threshold and export-control said nothing of what
+    those scenarios ask: no energy or emissions (only carbon damages in USD), no firms above or
+    held at the threshold (which compute-threshold's description points to), no share for the
+    restricted region. Each is now a line, and a summary key, from the run's own tables."""
+    threshold = simulate(load_scenario("compute-threshold", {"run.years": 3}), seed=0)
+    s = threshold.summary()
+    model = threshold.model
+    assert s["energy_delivered_mwh"] == pytest.approx(model["energy_delivered_mwh"].sum())
+    assert s["emissions_t_co2"] == pytest.approx(model["emissions_t_co2"].sum())
+    in_force = model["step"] > 24  # from 2026: the third year's 12 monthly steps
+    firms = s["compute_threshold_firms"]
+    assert firms["above"] == pytest.approx(model.loc[in_force, "firms_above_threshold"].mean())
+    assert firms["held"] == pytest.approx(model.loc[in_force, "firms_held_at_threshold"].mean())
+    text = format_summary(s)
+    assert f"Energy delivered to AI: {s['energy_delivered_mwh']:.3g} MWh over the run" in text
+    assert f"Compute threshold (from 2026): an average step has {firms['above']:.1f} firms" in text
+    control = simulate(load_scenario("export-control", {"run.years": 2}), seed=0).summary()
+    assert control["export_control"]["region"] == "cn"
+    assert control["export_control"]["firms"] == 2
+    shares = control["market_shares"]
+    cn = [n for n in shares if n in ("Efficient E", "Regional H")]  # region "cn" in baseline
+    assert control["export_control"]["share"] == pytest.approx(sum(shares[n] for n in cn))
+    assert "Export control on region 'cn' (from 2025): its 2 firms hold" in format_summary(control)
+    assert s["export_control"] is None and control["compute_threshold_firms"] is None
