@@ -59,6 +59,7 @@ from sim.scenario import (
     key_suggestion,
     load_raw,
     parse_key,
+    table_not_parameter,
 )
 
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
@@ -94,6 +95,9 @@ def parameter_type(dotted: str, where: str) -> Any:
     except UserError:
         key = None
     if key is None or key.cls is None:  # name and description are not for sweeping
+        table = table_not_parameter(dotted)
+        if table:
+            raise UserError(f"{where}: '{dotted}' is {table}")
         hint = key_suggestion(dotted)
         raise UserError(f"{where}: '{dotted}' is not a scenario parameter{hint}")
     kind = typing.get_type_hints(key.cls)[key.field]

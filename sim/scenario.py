@@ -364,6 +364,9 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
             cls = POLICY_TYPES[lever]
     elif head in ("name", "description") and len(parts) == 1:
         return ParameterKey(head, None, None, head, None)
+    table = table_not_parameter(dotted)
+    if table:  # `--set policies.carbon_tax=50`: a table, not one of its keys
+        raise UserError(f"{where}: {table}")
     if cls is None:
         raise UserError(
             f"{where}: not a parameter; use section.key such as run.years, "
@@ -373,6 +376,29 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
     if name not in names:
         raise UserError(f"{where}: unknown key '{name}'{_key_hint(name, names)}")
     return ParameterKey(head, lever, index, name, cls, times)
+
+
+def table_not_parameter(dotted: str) -> str:
+    """What to set instead, when ``dotted`` names a table (``run``, ``firms``,
+    ``policies.carbon_tax``) rather than one of its parameters; "" otherwise."""
+    parts = dotted.split(".")
+    table = {**SECTIONS, **GROUPS}.get(dotted) or (
+        POLICY_TYPES.get(parts[1]) if parts[0] == "policies" and len(parts) == 2 else None
+    )
+    if table is None:
+        return ""
+    names = [f.name for f in dataclasses.fields(table)]
+    keys = (
+        f": {', '.join(names)}"
+        if len(names) <= KEYS_LISTED
+        else " (docs/model.md section 4 lists them)"
+    )
+    if dotted in GROUPS:
+        return (
+            f"a list of entries, not a parameter; set one of their keys{keys}, for every "
+            f"entry ({dotted}.KEY) or for one ({dotted}.N.KEY, N from 0)"
+        )
+    return f"a table, not a parameter; set one of its keys{keys} ({dotted}.KEY)"
 
 
 def parameter_keys() -> list[str]:

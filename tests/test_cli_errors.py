@@ -1214,3 +1214,30 @@ def test_a_compared_scenarios_own_mistake_names_its_file(
     argv = [*head[:2], "energy-cap", *head[2:], "--set", "policies.energy_cap.cap_mw=-2"]
     line = refused(argv, capsys, "compare: --set: policies.energy_cap: cap_mw = -2.0")
     assert not any(tmp_path.glob("results*"))
+
+
+def test_a_whole_table_given_to_set_gets_its_keys(
+    sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--set policies.carbon_tax=50`, the lever rather than its rate, was answered 'did you mean
+    policies.carbon_tax.from_year?' (the closest spelling, not the key meant); `--set run=5`
+    got no hint. Now each says it is a table and lists its keys, in run, compare and a sweep's
+    factors alike."""
+    refused(
+        ["run", "baseline", "--set", "policies.carbon_tax=50"],
+        capsys,
+        "--set policies.carbon_tax: a table, not a parameter; set one of its keys: from_year, "
+        "for_years, usd_per_t_co2 (policies.carbon_tax.KEY)",
+    )
+    line = refused(["run", "baseline", "--set", "run=5"], capsys, "keys: start_year, years,")
+    assert "did you mean" not in line
+    refused(
+        ["run", "baseline", "--set", "firms=2"],
+        capsys,
+        "--set firms: a list of entries, not a parameter",
+        "(firms.KEY) or for one (firms.N.KEY, N from 0)",
+    )
+    argv = ["compare", "baseline", "carbon-tax", "--set", "policies.rnd_subsidy=0.3"]
+    refused(argv, capsys, "--set: 'policies.rnd_subsidy' is a table", "sector, rate")
+    sweep_file.write_text(sweep_file.read_text().replace("firms.chip_share", "law"))
+    refused(["sweep", str(sweep_file)], capsys, "factors: 'law' is a table, not a parameter")
