@@ -284,4 +284,10 @@ def format_table(summary: pd.DataFrame, base: str) -> str:
             )
         lines.append("")
     lines.append("* the interval excludes zero")
+    n = summary["n"]
+    if len(n) and (n.min() < n.max() or n.max() == 0):
+        lines.append(
+            "n: the pairs of runs a metric has; a pair in which it is undefined in either arm "
+            "(a target never reached, a failed run) is left out, so read a smaller n with care"
+        )
     return "\n".join(lines)

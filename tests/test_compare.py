@@ -127,3 +127,32 @@ def test_compare_mistakes() -> None:
         compare_spec("baseline", ["baselin"], replications=2)
     with pytest.raises(UserError, match=r"did you mean 'law\.kappa'"):
         compare_spec("baseline", ["x"], replications=2, overrides={"law.kapa": 0.2})
+
+
+def test_the_table_says_when_pairs_are_left_out() -> None:
+    """A metric undefined in some pairs (a target never reached) showed n below the replications
+    (or 0, with nan everywhere) and nothing said why; the table now says, and only then."""
+    import pandas as pd
+
+    from experiments.compare import format_table
+
+    def row(metric: str, n: int) -> dict[str, object]:
+        value = 1.0 if n else float("nan")
+        return {
+            "policy": "energy-cap",
+            "metric": metric,
+            "n": n,
+            **dict.fromkeys(["base_mean", "policy_mean", "diff_mean", "ci_low", "ci_high"], value),
+        }
+
+    full = pd.DataFrame([row("loss_at_year_2028", 3)])
+    assert "n: the pairs" not in format_table(full, "baseline")
+    for ns in ([3, 0], [3, 2], [0]):
+        summary = pd.DataFrame([row(f"m{i}", n) for i, n in enumerate(ns)])
+        assert (
+            format_table(summary, "baseline")
+            .splitlines()[-1]
+            .startswith(
+                "n: the pairs of runs a metric has; a pair in which it is undefined in either arm"
+            )
+        )
