@@ -433,7 +433,13 @@ def _rate(x: float) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.0%}" if _finite(x) else "n/a"
+    """A share or margin in whole percent; under 1% either way, to a tenth of one (a sign never
+    stands on a rounded 0: -0.2%, not -0%), and under 0.05% as ~0%."""
+    if not _finite(x):
+        return "n/a"
+    if x == 0 or abs(x) >= 0.01:
+        return f"{x:.0%}"
+    return f"{x:.1%}" if abs(x) >= 0.0005 else "~0%"
 
 
 # ----------------------------------------------------------------------------------------------

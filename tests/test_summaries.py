@@ -110,3 +110,21 @@ def test_the_summary_answers_the_policy_scenarios_questions() -> None:
     assert control["export_control"]["share"] == pytest.approx(sum(shares[n] for n in cn))
     assert "Export control on region 'cn' (from 2025): its 2 firms hold" in format_summary(control)
     assert s["export_control"] is None and control["compute_threshold_firms"] is None
+
+
+def test_small_shares_are_not_rounded_to_a_signed_zero() -> None:
+    """energy-cap's summary printed carbon damages as 'share -0%' and baseline's suppliers, 0.26%
+    of the gains, as '0%'; a share under 1% now shows a tenth of a percent."""
+    from sim.run import _pct
+
+    assert [_pct(x) for x in (0.0, 0.0026, -0.0015, 0.0002, -0.0002, 0.96, -0.011)] == [
+        "0%",
+        "0.3%",
+        "-0.1%",
+        "~0%",
+        "~0%",
+        "96%",
+        "-1%",
+    ]
+    text = format_summary(simulate(load_scenario("energy-cap", {"run.years": 4}), seed=0).summary())
+    assert "-0%" not in text
