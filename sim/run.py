@@ -281,7 +281,8 @@ def format_summary(s: dict[str, Any]) -> str:
         lines += [
             "",
             "Who is winning the race",
-            f"  leader (largest market share): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
+            f"  leader ({'the only firm' if one_firm else 'largest market share'}): "
+            f"{lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
             f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} logical FLOP"
             + ("" if one_firm or not _finite(share) else f", market share {share:.1%}"),
         ]

@@ -128,3 +128,11 @@ def test_small_shares_are_not_rounded_to_a_signed_zero() -> None:
     ]
     text = format_summary(simulate(load_scenario("energy-cap", {"run.years": 4}), seed=0).summary())
     assert "-0%" not in text
+
+
+def test_a_lone_firm_is_not_called_the_largest_market_share() -> None:
+    """mean-field, hare and turtle have one firm and no buyers, and the summary still called it
+    'leader (largest market share)'."""
+    text = format_summary(simulate(load_scenario("turtle", {"run.years": 1}), seed=0).summary())
+    assert "  leader (the only firm): Turtle  loss" in text
+    assert "largest market share" not in text
