@@ -144,7 +144,6 @@ def _run(args: argparse.Namespace) -> int:
     option = "--years" if args.years is not None else "run.years"
     check_years(scenario.run.years, scenario.run.steps_per_year, option)
     check_run(scenario, force=args.force)
-    warn_idle_levers(scenario)
     if scenario.run.steps_per_year < COARSEST_CHECKED_STEPS_PER_YEAR:
         print(
             f"effrace: warning: {scenario.run.steps_per_year} steps a year is coarser than "
@@ -155,6 +154,7 @@ def _run(args: argparse.Namespace) -> int:
     default = re.sub(r"[^\w.-]+", "_", scenario.name).strip("._") or "unnamed"
     out = check_out_path(args.out if args.out is not None else Path("runs") / default)
     with replace_folder(out, owned=is_run_folder, overwrite=args.overwrite) as tmp:
+        warn_idle_levers(scenario)  # once every check has passed: a refusal stays one line
         result = _simulate_with_progress(scenario, quiet=args.json)
         summary = result.summary()
         try:

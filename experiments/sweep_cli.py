@@ -231,8 +231,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     if args.years is not None:
         _check_arm_years(spec, args.years)
-    _warn_idle_levers(spec)
     out, report = _run(spec, args)
+    _warn_idle_levers(spec)  # after the runs, beside the table whose zeros it explains
     comparison = comparison_of(SweepResults.load(out, report), args.base)
     figures = compare_mod.write(comparison.summary, comparison.fan, args.base, out)
     if args.json:

@@ -397,6 +397,11 @@ def test_a_lever_that_changes_nothing_is_warned_of(
     )
     assert code == 0
     assert "warning: energy-cap: policies.energy_cap (from 2027) is in force at no step" in err
+    (tmp_path / "a-file").write_text("")
+    for command in (["run", "energy-cap"], ["compare", "baseline", "energy-cap"]):
+        argv = [*command, "--years", "1", "--out", str(tmp_path / "a-file")]
+        code, _, err = effrace(argv, capsys)  # a refusal stays one line, without the warning
+        assert code == 2 and err.count("\n") == 1 and "is a file" in err, err
     assert idle_levers(load_scenario("export-control", {"policies.export_control.region": "x"}))
     for name in ("energy-cap", "carbon-tax", "export-control", "rnd-subsidy", "baseline"):
         assert idle_levers(load_scenario(name)) == []
