@@ -356,6 +356,11 @@ ERROR_CASES: list[tuple[str, dict[str, str], list[str]]] = [
     ("`--set` with an unknown key", {}, ["baseline", "--set", "run.yeras=5"]),
     ("`--set` with a path that is not a parameter", {}, ["baseline", "--set", "years=5"]),
     (
+        "`--set` of a whole lever",
+        {},
+        ["baseline", "--set", "policies.carbon_tax=50"],
+    ),
+    (
         "`--set` of an entry that does not exist",
         {},
         ["baseline", "--set", "firms.9.chip_share=0.5"],

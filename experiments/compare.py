@@ -222,8 +222,12 @@ def fan_data(
 
 
 def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
-    """One PNG per series: median and 5-95% band of each policy's paired difference over time."""
+    """One PNG per series: median and 5-95% band of each policy's paired difference over time,
+    the y axis in the column's unit (docs/outputs.md), the years whole."""
+    from matplotlib import ticker
     from matplotlib.figure import Figure
+
+    from sim.model import MODEL_OUTPUTS
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +243,9 @@ def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
             ax.plot(rows["year"], rows["q50"], color=color, label=f"{_label(str(policy))} (median)")
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.set_xlabel("year")
-        ax.set_ylabel(f"{column}: policy - {_label(base)}")
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True))
+        unit = MODEL_OUTPUTS.get(str(column), ("-",))[0]
+        ax.set_ylabel(f"policy - {_label(base)} [{unit}]")  # the title names the column
         ax.set_title(f"Paired difference of {column} (median, 5-95% over replications)")
         ax.legend(loc="best", fontsize="small")
         path = out_dir / f"fan_{column}.png"
@@ -284,4 +290,10 @@ def format_table(summary: pd.DataFrame, base: str) -> str:
             )
         lines.append("")
     lines.append("* the interval excludes zero")
+    n = summary["n"]
+    if len(n) and (n.min() < n.max() or n.max() == 0):
+        lines.append(
+            "n: the pairs of runs a metric has; a pair in which it is undefined in either arm "
+            "(a target never reached, a failed run) is left out, so read a smaller n with care"
+        )
     return "\n".join(lines)

@@ -82,11 +82,13 @@ def check_years(years: float, steps_per_year: int, option: str = "--years") -> N
         )
     whole = round(steps)
     if abs(steps - whole) > 1e-6 * max(1.0, steps):
-        below, above = max(1, math.floor(steps)), math.ceil(steps)
+        choices = sorted({max(1, math.floor(steps)), math.ceil(steps)})
+        use = " or ".join(
+            f"{n / steps_per_year:.6g} ({n} step{'' if n == 1 else 's'})" for n in choices
+        )
         raise UserError(
             f"{option} {years:g}: {steps:.4g} steps of 1/{steps_per_year} yr, not a whole number; "
-            f"use {below / steps_per_year:.6g} ({below} steps) or {above / steps_per_year:.6g} "
-            f"({above} steps)"
+            f"use {use}"
         )
 
 
@@ -107,6 +109,15 @@ def _without_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def warn_idle_levers(scenario: Any, arm: str = "") -> None:
+    """A warning on stderr for each lever that changes nothing in this run
+    (:func:`sim.policies.idle_levers`), ``arm`` naming the comparison's scenario."""
+    from sim.policies import idle_levers
+
+    for line in idle_levers(scenario):
+        print(f"effrace: warning: {arm + ': ' if arm else ''}{line}", file=sys.stderr)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -143,6 +154,7 @@ def _run(args: argparse.Namespace) -> int:
     default = re.sub(r"[^\w.-]+", "_", scenario.name).strip("._") or "unnamed"
     out = check_out_path(args.out if args.out is not None else Path("runs") / default)
     with replace_folder(out, owned=is_run_folder, overwrite=args.overwrite) as tmp:
+        warn_idle_levers(scenario)  # once every check has passed: a refusal stays one line
         result = _simulate_with_progress(scenario, quiet=args.json)
         summary = result.summary()
         try:

@@ -59,6 +59,7 @@ from sim.scenario import (
     key_suggestion,
     load_raw,
     parse_key,
+    table_not_parameter,
 )
 
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
@@ -94,6 +95,9 @@ def parameter_type(dotted: str, where: str) -> Any:
     except UserError:
         key = None
     if key is None or key.cls is None:  # name and description are not for sweeping
+        table = table_not_parameter(dotted)
+        if table:
+            raise UserError(f"{where}: '{dotted}' is {table}")
         hint = key_suggestion(dotted)
         raise UserError(f"{where}: '{dotted}' is not a scenario parameter{hint}")
     kind = typing.get_type_hints(key.cls)[key.field]
@@ -486,7 +490,8 @@ def point_count(design: str, factors: Sequence[Factor], samples: int, n_scenario
 def check_values(spec: SweepSpec) -> None:
     """Build each scenario at every level given and at each range's ends (the levels a grid cuts
     from a range lie between them), so bad values fail before any run."""
-    probes: list[tuple[str, dict[str, Any]]] = [("set", {})]
+    fixed = "--set" if spec.origin == "compare" else "set"  # a comparison's come from --set
+    probes: list[tuple[str, dict[str, Any]]] = [(fixed, {})]
     for factor in spec.factors:
         ends = factor.from_unit(np.array([0.0, 1.0])).tolist() if factor.has_range else []
         values = ends or factor.levels
@@ -496,6 +501,10 @@ def check_values(spec: SweepSpec) -> None:
     except UserError as exc:
         raise UserError(f"{spec.origin}: scenario: {exc}") from None
     for ref, table in tables.items():
+        try:  # the scenario as written first, so that its own mistakes name its file
+            from_dict(table, ref)
+        except UserError as exc:
+            raise UserError(f"{spec.origin}: {exc}") from None
         for label, overrides in probes:
             try:
                 scenario = from_dict(apply_overrides(table, {**spec.fixed, **overrides}), ref)

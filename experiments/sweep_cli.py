@@ -232,6 +232,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.years is not None:
         _check_arm_years(spec, args.years)
     out, report = _run(spec, args)
+    _warn_idle_levers(spec)  # after the runs, beside the table whose zeros it explains
     comparison = comparison_of(SweepResults.load(out, report), args.base)
     figures = compare_mod.write(comparison.summary, comparison.fan, args.base, out)
     if args.json:
@@ -250,6 +251,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"differences: {out / 'differences.csv'}")
     print(f"fan charts: {', '.join(str(p) for p in figures) or 'none (no series to draw)'}")
     return 0
+
+
+def _warn_idle_levers(spec: SweepSpec) -> None:
+    """Warn of each arm's levers that change nothing in its runs (a policy starting after a
+    short --years ends): its differences from the base would all be 0 without saying why."""
+    from experiments.run_cli import warn_idle_levers
+    from sim.scenario import apply_overrides, from_dict
+
+    for name, raw in spec.raw_scenarios.items():
+        warn_idle_levers(from_dict(apply_overrides(raw, spec.fixed), origin=name), arm=name)
 
 
 def _check_arm_years(spec: SweepSpec, years: float) -> None:

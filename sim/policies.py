@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
-from sim.params import LINKS, PolicyParams
+import numpy as np
+
+from sim.params import LINKS, PolicyParams, RunParams, Scenario
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,48 @@ def levers_in_force(policies: PolicyParams, year: float) -> frozenset[str]:
             if lever.active(year):
                 names.add(f"{name}[{i}]")
     return frozenset(names)
+
+
+def steps_in_force(lever: Any, run: RunParams) -> np.ndarray:
+    """For each step of the run, whether ``lever`` (any lever's parameters) is in force: the
+    step's start [calendar year], counted as the model counts it, lies in
+    ``[from_year, from_year + for_years)``."""
+    starts = run.start_year + np.arange(run.n_steps) * run.dt_years
+    return (lever.from_year <= starts) & (starts < lever.from_year + lever.for_years)
+
+
+def idle_levers(scenario: Scenario) -> list[str]:
+    """Why each lever the scenario switches on changes nothing in its run, one line each: a
+    lever in force at none of the run's steps (its ``from_year`` after the run ends, or its
+    ``for_years`` over before the run starts; a lever switched off with ``for_years = 0`` is
+    meant to be off and not listed), or an export control on a region none of the firms is in.
+    ``effrace run`` and ``effrace compare`` print them as warnings: the run is valid, but a
+    comparison against the lever's absence would find every difference 0."""
+    run = scenario.run
+    end = run.start_year + run.n_steps * run.dt_years
+    policies = scenario.policies
+    named = [
+        (name, getattr(policies, name))
+        for name in ("energy_cap", "carbon_tax", "export_control", "compute_threshold")
+    ]
+    for name in ("rnd_subsidy", "efficiency_shock"):
+        named += [(f"{name}[{i}]", lever) for i, lever in enumerate(getattr(policies, name))]
+    out = []
+    for name, lever in named:
+        if lever is None or lever.for_years == 0:
+            continue
+        if not steps_in_force(lever, run).any():
+            until = "" if math.isinf(lever.for_years) else f" for {lever.for_years:g} years"
+            out.append(
+                f"policies.{name} (from {lever.from_year:g}{until}) is in force at no step of "
+                f"the run ({run.start_year:g}-{end:g}), so it changes nothing"
+            )
+    control = policies.export_control
+    if control is not None and control.for_years > 0:
+        regions = sorted({f.region for f in scenario.firms})
+        if control.region not in regions:
+            out.append(
+                f"policies.export_control: no firm is in region '{control.region}' (firms' "
+                f"regions: {', '.join(regions)}), so it changes nothing"
+            )
+    return out

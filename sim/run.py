@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from sim import finance, law
-from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel
+from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel, _expand
 from sim.params import LINK_COLUMNS, SECTORS, Scenario
+from sim.policies import steps_in_force
 from sim.scenario import to_dict
 from sim.series import doublings_per_year, fold_per_year
 
@@ -159,6 +160,10 @@ def summarise(result: RunResult) -> dict[str, Any]:
         float(last["cost_usd_per_logical_flop"]),
     ]
     out["energy_cap_binding_share"] = float(model["energy_cap_binding"].mean())
+    out["energy_delivered_mwh"] = float(model["energy_delivered_mwh"].sum())
+    out["emissions_t_co2"] = float(model["emissions_t_co2"].sum())
+    out["compute_threshold_firms"] = _threshold_firms(sc, model)
+    out["export_control"] = _export_control_shares(sc, final)
     # doublings: achieved by the leader, and still needed for the target relative loss
     if not final.empty:
         kappa = float(result.extras["kappa"])
@@ -174,6 +179,42 @@ def summarise(result: RunResult) -> dict[str, Any]:
         log_effective = math.log(sc.law.reference_compute_flop) - math.log(x_now) / kappa
         out["leader_effective_compute_share"] = min(1.0, math.exp(log_effective - math.log(c_now)))
     return out
+
+
+def _threshold_firms(sc: Scenario, model: pd.DataFrame) -> dict[str, float] | None:
+    """With a compute threshold: the firms an average step has registered above it and held
+    at it, over the steps it is in force (None without the lever, or when it is never in
+    force)."""
+    lever = sc.policies.compute_threshold
+    if lever is None:
+        return None
+    in_force = steps_in_force(lever, sc.run)[: len(model)]
+    if not in_force.any():
+        return None
+    return {
+        "from_year": float(lever.from_year),
+        "above": float(model["firms_above_threshold"].to_numpy()[in_force].mean()),
+        "held": float(model["firms_held_at_threshold"].to_numpy()[in_force].mean()),
+    }
+
+
+def _export_control_shares(sc: Scenario, final: pd.DataFrame) -> dict[str, Any] | None:
+    """With an export control: the restricted region, how many of the firms active at the
+    end are in it, and their and the other firms' summed market shares then (None without the
+    lever, or with it switched off)."""
+    lever = sc.policies.export_control
+    if lever is None or lever.for_years == 0:
+        return None
+    params, names = _expand(sc.firms)
+    region_of = {n: f.region for f, n in zip(params, names, strict=True)}
+    restricted = final["name"].map(region_of) == lever.region
+    return {
+        "region": lever.region,
+        "from_year": float(lever.from_year),
+        "firms": int(restricted.sum()),
+        "share": float(final.loc[restricted, "market_share"].sum()),
+        "others_share": float(final.loc[~restricted, "market_share"].sum()),
+    }
 
 
 def cumulative_surplus(model: pd.DataFrame) -> dict[str, float]:
@@ -240,8 +281,9 @@ def format_summary(s: dict[str, Any]) -> str:
         lines += [
             "",
             "Who is winning the race",
-            f"  leader (largest market share): {lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
-            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} FLOP"
+            f"  leader ({'the only firm' if one_firm else 'largest market share'}): "
+            f"{lead['name']}  loss {lead['loss']:.4f}, relative excess loss "
+            f"{lead['relative_excess_loss']:.3g}, training compute {lead['cumulative_logical_flop']:.3g} logical FLOP"
             + ("" if one_firm or not _finite(share) else f", market share {share:.1%}"),
         ]
         lines += _format_links(s["efficiency_by_link"])
@@ -254,8 +296,7 @@ def format_summary(s: dict[str, Any]) -> str:
             if _finite(s["final_hhi_ai_services"]):
                 lines.append(
                     f"  concentration (HHI of AI-services revenue): "
-                    f"{s['final_hhi_ai_services']:.2f}; the lead changed hands "
-                    f"{s['lead_changes']} times"
+                    f"{s['final_hhi_ai_services']:.2f}; {_lead_changes_text(s['lead_changes'])}"
                 )
             else:
                 lines.append("  concentration: no AI-services revenue at the end, so none")
@@ -301,8 +342,7 @@ def format_summary(s: dict[str, Any]) -> str:
         )
     c0, c1 = s["cost_usd_per_logical_flop"]
     lines.append(f"Cost per logical FLOP: {c0:.3g} -> {c1:.3g} USD")
-    if s["energy_cap_binding_share"] > 0:
-        lines.append(f"Energy cap binding in {s['energy_cap_binding_share']:.0%} of steps")
+    lines += _energy_and_policy_lines(s)
     if "compute_doublings_achieved" in s:
         lines += [
             "",
@@ -318,6 +358,34 @@ def format_summary(s: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _energy_and_policy_lines(s: dict[str, Any]) -> list[str]:
+    """Energy and emissions over the run, and a line for each lever the summary measures: how
+    often the energy cap bound, the firms a compute threshold registers or holds, the
+    restricted region's market share under an export control."""
+    lines = [
+        f"Energy delivered to AI: {s['energy_delivered_mwh']:.3g} MWh over the run; "
+        f"emissions {s['emissions_t_co2']:.3g} tCO2"
+    ]
+    if s["energy_cap_binding_share"] > 0:
+        lines.append(f"Energy cap binding in {s['energy_cap_binding_share']:.0%} of steps")
+    threshold = s.get("compute_threshold_firms")
+    if threshold is not None:
+        lines.append(
+            f"Compute threshold (from {threshold['from_year']:g}): an average step has "
+            f"{threshold['above']:.1f} firms training above it (registered) and "
+            f"{threshold['held']:.1f} holding their runs at it"
+        )
+    control = s.get("export_control")
+    if control is not None:
+        lines.append(
+            f"Export control on region '{control['region']}' (from {control['from_year']:g}): "
+            f"its {control['firms']} firm{'' if control['firms'] == 1 else 's'} hold"
+            f"{'s' if control['firms'] == 1 else ''} {control['share']:.1%} of the potential "
+            f"tasks at the end, the other firms {control['others_share']:.1%}"
+        )
+    return lines
+
+
 DATA_BINDS_BELOW = 0.5
 """The summary says that data binds the leader when less than this share of its compute is
 effective (``leader_effective_compute_share``)."""
@@ -325,6 +393,13 @@ effective (``leader_effective_compute_share``)."""
 MAX_SHOWN_MARGIN = 10.0
 """A margin (profit/revenue) or a share of profit beyond +-1000% is shown as 'n/m' (not
 meaningful) with a note saying why."""
+
+
+def _lead_changes_text(n: int) -> str:
+    """'the lead changed hands 8 times', 'once', or 'the lead never changed hands'."""
+    if n == 0:
+        return "the lead never changed hands"
+    return f"the lead changed hands {'once' if n == 1 else f'{n} times'}"
 
 
 def _finite(x: Any) -> bool:
@@ -359,7 +434,13 @@ def _rate(x: float) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.0%}" if _finite(x) else "n/a"
+    """A share or margin in whole percent; under 1% either way, to a tenth of one (a sign never
+    stands on a rounded 0: -0.2%, not -0%), and under 0.05% as ~0%."""
+    if not _finite(x):
+        return "n/a"
+    if x == 0 or abs(x) >= 0.01:
+        return f"{x:.0%}"
+    return f"{x:.1%}" if abs(x) >= 0.0005 else "~0%"
 
 
 # ----------------------------------------------------------------------------------------------

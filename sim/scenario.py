@@ -63,10 +63,14 @@ def shipped_names() -> list[str]:
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
-    """Find a scenario file: a path to a file, or the name of a shipped scenario."""
+    """Find a scenario file: a path to a file, or the name of a shipped scenario. A bare name
+    (no folder, no ``.toml``) that is a folder here is the shipped scenario of that name if there
+    is one: ``effrace run energy-cap --out energy-cap`` makes such a folder."""
     path = Path(name_or_path)
+    bare = path.suffix != ".toml" and len(path.parts) == 1
     try:
-        if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+        shipped_folder = bare and path.is_dir() and str(name_or_path) in shipped_names()
+        if not shipped_folder and (path.suffix == ".toml" or path.exists() or len(path.parts) > 1):
             if path.is_dir():
                 raise UserError(f"{path} is a folder, not a scenario file")
             if not path.is_file():
@@ -139,7 +143,7 @@ def load_raw(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[di
         if not isinstance(base, str) or not base.strip():
             raise UserError(f"{path}: base = {base!r} must be a scenario name or path")
         base_ref: str | Path = base
-        if base not in shipped_names() or (path.parent / base).exists():
+        if base not in shipped_names() or (path.parent / base).is_file():
             candidate = path.parent / base
             base_ref = candidate if candidate.exists() else base
         try:
@@ -360,6 +364,9 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
             cls = POLICY_TYPES[lever]
     elif head in ("name", "description") and len(parts) == 1:
         return ParameterKey(head, None, None, head, None)
+    table = table_not_parameter(dotted)
+    if table:  # `--set policies.carbon_tax=50`: a table, not one of its keys
+        raise UserError(f"{where}: {table}")
     if cls is None:
         raise UserError(
             f"{where}: not a parameter; use section.key such as run.years, "
@@ -369,6 +376,29 @@ def parse_key(dotted: str, where: str) -> ParameterKey:
     if name not in names:
         raise UserError(f"{where}: unknown key '{name}'{_key_hint(name, names)}")
     return ParameterKey(head, lever, index, name, cls, times)
+
+
+def table_not_parameter(dotted: str) -> str:
+    """What to set instead, when ``dotted`` names a table (``run``, ``firms``,
+    ``policies.carbon_tax``) rather than one of its parameters; "" otherwise."""
+    parts = dotted.split(".")
+    table = {**SECTIONS, **GROUPS}.get(dotted) or (
+        POLICY_TYPES.get(parts[1]) if parts[0] == "policies" and len(parts) == 2 else None
+    )
+    if table is None:
+        return ""
+    names = [f.name for f in dataclasses.fields(table)]
+    keys = (
+        f": {', '.join(names)}"
+        if len(names) <= KEYS_LISTED
+        else " (docs/model.md section 4 lists them)"
+    )
+    if dotted in GROUPS:
+        return (
+            f"a list of entries, not a parameter; set one of their keys{keys}, for every "
+            f"entry ({dotted}.KEY) or for one ({dotted}.N.KEY, N from 0)"
+        )
+    return f"a table, not a parameter; set one of its keys{keys} ({dotted}.KEY)"
 
 
 def parameter_keys() -> list[str]:

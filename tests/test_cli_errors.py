@@ -188,6 +188,17 @@ def test_check_years_accepts_whole_steps_only() -> None:
             check_years(years, per_year)
 
 
+def test_a_horizon_under_two_steps_gets_one_suggestion() -> None:
+    """--years 0.05 (0.6 monthly steps) was told 'use 0.0833333 (1 steps) or 0.0833333 (1
+    steps)': the same choice twice, in the plural."""
+    with pytest.raises(UserError) as caught:
+        check_years(0.05, 12)
+    assert str(caught.value).endswith("not a whole number; use 0.0833333 (1 step)")
+    with pytest.raises(UserError) as caught:
+        check_years(1.04, 12)
+    assert str(caught.value).endswith("use 1 (12 steps) or 1.08333 (13 steps)")
+
+
 def test_compare_years_and_replications_bounds(capsys: pytest.CaptureFixture[str]) -> None:
     refused(["compare", "baseline", "hare", "--years", "nan"], capsys, "positive")
     refused(
@@ -1188,3 +1199,45 @@ def test_overrides_invalid_only_together_are_named_together() -> None:
     assert str(caught.value).startswith(
         "baseline with vendors.0.flop_per_joule, vendors.0.flop_per_joule_ceiling set: "
     )
+
+
+def test_a_compared_scenarios_own_mistake_names_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value out of range in a policy's scenario file was reported as 'compare: set:
+    policies.energy_cap: ...', naming neither the file nor where the mistake is, and a --set
+    override's as the sweep file's [set] table; now the file, and --set, are named."""
+    (tmp_path / "neg.toml").write_text('base = "baseline"\n[policies.energy_cap]\ncap_mw = -5\n')
+    head = ["compare", "baseline", "--replications", "2", "--years", "1"]
+    line = refused([*head[:2], "neg.toml", *head[2:]], capsys, "compare: neg.toml: ")
+    assert "cap_mw = -5.0 is out of range" in line
+    argv = [*head[:2], "energy-cap", *head[2:], "--set", "policies.energy_cap.cap_mw=-2"]
+    line = refused(argv, capsys, "compare: --set: policies.energy_cap: cap_mw = -2.0")
+    assert not any(tmp_path.glob("results*"))
+
+
+def test_a_whole_table_given_to_set_gets_its_keys(
+    sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--set policies.carbon_tax=50`, the lever rather than its rate, was answered 'did you mean
+    policies.carbon_tax.from_year?' (the closest spelling, not the key meant); `--set run=5`
+    got no hint. Now each says it is a table and lists its keys, in run, compare and a sweep's
+    factors alike."""
+    refused(
+        ["run", "baseline", "--set", "policies.carbon_tax=50"],
+        capsys,
+        "--set policies.carbon_tax: a table, not a parameter; set one of its keys: from_year, "
+        "for_years, usd_per_t_co2 (policies.carbon_tax.KEY)",
+    )
+    line = refused(["run", "baseline", "--set", "run=5"], capsys, "keys: start_year, years,")
+    assert "did you mean" not in line
+    refused(
+        ["run", "baseline", "--set", "firms=2"],
+        capsys,
+        "--set firms: a list of entries, not a parameter",
+        "(firms.KEY) or for one (firms.N.KEY, N from 0)",
+    )
+    argv = ["compare", "baseline", "carbon-tax", "--set", "policies.rnd_subsidy=0.3"]
+    refused(argv, capsys, "--set: 'policies.rnd_subsidy' is a table", "sector, rate")
+    sweep_file.write_text(sweep_file.read_text().replace("firms.chip_share", "law"))
+    refused(["sweep", str(sweep_file)], capsys, "factors: 'law' is a table, not a parameter")

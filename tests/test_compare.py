@@ -127,3 +127,60 @@ def test_compare_mistakes() -> None:
         compare_spec("baseline", ["baselin"], replications=2)
     with pytest.raises(UserError, match=r"did you mean 'law\.kappa'"):
         compare_spec("baseline", ["x"], replications=2, overrides={"law.kapa": 0.2})
+
+
+def test_the_table_says_when_pairs_are_left_out() -> None:
+    """A metric undefined in some pairs (a target never reached) showed n below the replications
+    (or 0, with nan everywhere) and nothing said why; the table now says, and only then."""
+    from experiments.compare import format_table
+
+    def row(metric: str, n: int) -> dict[str, object]:
+        value = 1.0 if n else float("nan")
+        return {
+            "policy": "energy-cap",
+            "metric": metric,
+            "n": n,
+            **dict.fromkeys(["base_mean", "policy_mean", "diff_mean", "ci_low", "ci_high"], value),
+        }
+
+    full = pd.DataFrame([row("loss_at_year_2028", 3)])
+    assert "n: the pairs" not in format_table(full, "baseline")
+    for ns in ([3, 0], [3, 2], [0]):
+        summary = pd.DataFrame([row(f"m{i}", n) for i, n in enumerate(ns)])
+        assert (
+            format_table(summary, "baseline")
+            .splitlines()[-1]
+            .startswith(
+                "n: the pairs of runs a metric has; a pair in which it is undefined in either arm"
+            )
+        )
+
+
+def test_fan_charts_label_the_unit_and_whole_years(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fan charts' y axis named the column without its unit, and the year axis was ticked
+    at 2027.5, 2032.5, ...; now the unit of docs/outputs.md is in brackets (the title names the
+    column) and years are whole."""
+    from matplotlib.figure import Figure
+
+    from experiments.compare import fan_charts
+
+    years = 2024 + np.arange(1, 241) / 12
+    fan = pd.DataFrame(
+        {
+            "series": "price_usd_per_million_tokens",
+            "policy": "energy-cap",
+            "year": years,
+            "q05": -1.0,
+            "q50": 0.0,
+            "q95": 1.0,
+        }
+    )
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, path, **kw: seen.append(fig.axes[0]))
+    fan_charts(fan, "baseline", tmp_path)
+    (ax,) = seen
+    assert ax.get_ylabel() == "policy - baseline [USD/Mtoken]"
+    ticks = ax.get_xticks()
+    assert len(ticks) > 2 and np.all(ticks == np.round(ticks))

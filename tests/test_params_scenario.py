@@ -22,6 +22,7 @@ from sim.scenario import (
     load_scenario,
     parse_overrides,
     parse_value,
+    resolve_path,
     shipped_names,
     to_dict,
     to_toml,
@@ -408,3 +409,27 @@ def test_a_chip_design_cannot_start_beyond_its_physical_ceiling(
     one_line(exc)
     at_the_ceiling = "[[vendors]]\nflop_per_joule = 1.175e15\nflop_per_joule_ceiling = 1.175e15\n"
     assert load_scenario(write(tmp_path, at_the_ceiling)).vendors[0].flop_per_joule == 1.175e15
+
+
+def test_a_folder_named_like_a_shipped_scenario_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`effrace run energy-cap --out energy-cap` leaves a folder energy-cap/; the next
+    `effrace run energy-cap` there, and a file beside it with base = "baseline" when a run
+    folder baseline/ is there too, read the folder as the scenario: 'is a folder, not a
+    scenario file'. A bare shipped name now means the shipped scenario; another folder is
+    still refused."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "energy-cap").mkdir()
+    (tmp_path / "baseline").mkdir()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "my.toml").write_text('base = "baseline"\n[run]\nyears = 3\n')
+    assert load_scenario("energy-cap") == load_scenario(resolve_path("energy-cap"))
+    assert resolve_path("energy-cap").parent.name == "scenarios"
+    mine = load_scenario("my.toml")
+    assert mine.run.years == 3.0
+    assert mine.firms == load_scenario(resolve_path("baseline")).firms
+    with pytest.raises(UserError, match="mine is a folder, not a scenario file"):
+        load_scenario("mine")
+    with pytest.raises(UserError, match="is a folder, not a scenario file"):
+        load_scenario("./energy-cap")

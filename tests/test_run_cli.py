@@ -233,6 +233,8 @@ def test_seed_and_set_reach_the_run(tmp_path: Path, capsys: pytest.CaptureFixtur
             "firms.chip_share=0.5",
             "--set",
             "policies.carbon_tax.usd_per_t_co2=50",
+            "--set",
+            "policies.carbon_tax.from_year=2024",  # in force in this 1-year run: no warning
             "--out",
             str(tmp_path),
             "--no-figures",
@@ -367,3 +369,46 @@ def test_validate_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     assert all(set(c) == {"name", "status", "detail"} for c in checks)
     assert code == (1 if any(c["status"] == "fail" for c in checks) else 0)
     assert err == ""
+
+
+def test_a_lever_that_changes_nothing_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A policy year outside the run (a tax from 2060 in a run to 2025, energy-cap's 2027 cap
+    in a 2-year comparison), or an export control on a region with no firm, ran silently: the
+    comparison printed every difference as 0 with no reason. Each is now a warning on stderr
+    naming the lever; the run itself is valid (exit 0). A lever switched off with for_years = 0
+    is meant to be off and gets none."""
+    from sim.policies import idle_levers
+
+    late = tmp_path / "late.toml"
+    late.write_text("[policies.carbon_tax]\nfrom_year = 2060\nusd_per_t_co2 = 50\n")
+    code, _, err = effrace(
+        ["run", str(late), "--years", "1", "--no-figures", "--out", str(tmp_path / "r")], capsys
+    )
+    assert code == 0
+    assert err.strip() == (
+        "effrace: warning: policies.carbon_tax (from 2060) is in force at no step of the run "
+        "(2024-2025), so it changes nothing"
+    )
+    argv = ["compare", "baseline", "energy-cap", "--replications", "2", "--years", "2"]
+    code, _, err = effrace(
+        [*argv, "--workers", "1", "--quiet", "--out", str(tmp_path / "c")], capsys
+    )
+    assert code == 0
+    assert "warning: energy-cap: policies.energy_cap (from 2027) is in force at no step" in err
+    (tmp_path / "a-file").write_text("")
+    for command in (["run", "energy-cap"], ["compare", "baseline", "energy-cap"]):
+        argv = [*command, "--years", "1", "--out", str(tmp_path / "a-file")]
+        code, _, err = effrace(argv, capsys)  # a refusal stays one line, without the warning
+        assert code == 2 and err.count("\n") == 1 and "is a file" in err, err
+    assert idle_levers(load_scenario("export-control", {"policies.export_control.region": "x"}))
+    for name in ("energy-cap", "carbon-tax", "export-control", "rnd-subsidy", "baseline"):
+        assert idle_levers(load_scenario(name)) == []
+    assert idle_levers(load_scenario("energy-cap", {"policies.energy_cap.for_years": 0})) == []
+    assert idle_levers(load_scenario("energy-cap", {"policies.energy_cap.from_year": 2000})) == []
+    past = {"run.start_year": 2030, "policies.rnd_subsidy.for_years": 4}
+    assert idle_levers(load_scenario("rnd-subsidy", past)) == [
+        "policies.rnd_subsidy[0] (from 2026 for 4 years) is in force at no step of the run "
+        "(2030-2050), so it changes nothing"
+    ]

@@ -69,3 +69,70 @@ def test_the_summary_says_when_data_binds_the_leader() -> None:
     assert short["leader_effective_compute_share"] == pytest.approx(1.0 - limited, rel=1e-6)
     assert short["leader_effective_compute_share"] < 0.5
     assert "data binds the leader" in format_summary(short)
+
+
+def test_the_leaders_compute_is_in_logical_flop_and_lead_changes_read_as_english() -> None:
+    """The leader's line said 'training compute 2.5e+39 FLOP' of what docs/outputs.md gives in
+    logical FLOP (physical FLOP, the compute threshold's unit, are fewer by the algorithms'
+    multiple, 2e8 at the end of baseline), and a run whose lead changed once said 'changed
+    hands 1 times'."""
+    summary = simulate(load_scenario("baseline", {"run.years": 1}), seed=0).summary()
+    text = format_summary(summary)
+    flop = summary["leader"]["cumulative_logical_flop"]
+    assert f"training compute {flop:.3g} logical FLOP, market share" in text
+    for n, words in [(0, "the lead never changed hands"), (1, "the lead changed hands once")]:
+        assert words in format_summary({**summary, "lead_changes": n})
+    assert "the lead changed hands 8 times" in format_summary({**summary, "lead_changes": 8})
+
+
+def test_the_summary_answers_the_policy_scenarios_questions() -> None:
+    """The summaries of carbon-tax, compute-threshold and export-control said nothing of what
+    those scenarios ask: no energy or emissions (only carbon damages in USD), no firms above or
+    held at the threshold (which compute-threshold's description points to), no share for the
+    restricted region. Each is now a line, and a summary key, from the run's own tables."""
+    threshold = simulate(load_scenario("compute-threshold", {"run.years": 3}), seed=0)
+    s = threshold.summary()
+    model = threshold.model
+    assert s["energy_delivered_mwh"] == pytest.approx(model["energy_delivered_mwh"].sum())
+    assert s["emissions_t_co2"] == pytest.approx(model["emissions_t_co2"].sum())
+    in_force = model["step"] > 24  # from 2026: the third year's 12 monthly steps
+    firms = s["compute_threshold_firms"]
+    assert firms["above"] == pytest.approx(model.loc[in_force, "firms_above_threshold"].mean())
+    assert firms["held"] == pytest.approx(model.loc[in_force, "firms_held_at_threshold"].mean())
+    text = format_summary(s)
+    assert f"Energy delivered to AI: {s['energy_delivered_mwh']:.3g} MWh over the run" in text
+    assert f"Compute threshold (from 2026): an average step has {firms['above']:.1f} firms" in text
+    control = simulate(load_scenario("export-control", {"run.years": 2}), seed=0).summary()
+    assert control["export_control"]["region"] == "cn"
+    assert control["export_control"]["firms"] == 2
+    shares = control["market_shares"]
+    cn = [n for n in shares if n in ("Efficient E", "Regional H")]  # region "cn" in baseline
+    assert control["export_control"]["share"] == pytest.approx(sum(shares[n] for n in cn))
+    assert "Export control on region 'cn' (from 2025): its 2 firms hold" in format_summary(control)
+    assert s["export_control"] is None and control["compute_threshold_firms"] is None
+
+
+def test_small_shares_are_not_rounded_to_a_signed_zero() -> None:
+    """energy-cap's summary printed carbon damages as 'share -0%' and baseline's suppliers, 0.26%
+    of the gains, as '0%'; a share under 1% now shows a tenth of a percent."""
+    from sim.run import _pct
+
+    assert [_pct(x) for x in (0.0, 0.0026, -0.0015, 0.0002, -0.0002, 0.96, -0.011)] == [
+        "0%",
+        "0.3%",
+        "-0.1%",
+        "~0%",
+        "~0%",
+        "96%",
+        "-1%",
+    ]
+    text = format_summary(simulate(load_scenario("energy-cap", {"run.years": 4}), seed=0).summary())
+    assert "-0%" not in text
+
+
+def test_a_lone_firm_is_not_called_the_largest_market_share() -> None:
+    """mean-field, hare and turtle have one firm and no buyers, and the summary still called it
+    'leader (largest market share)'."""
+    text = format_summary(simulate(load_scenario("turtle", {"run.years": 1}), seed=0).summary())
+    assert "  leader (the only firm): Turtle  loss" in text
+    assert "largest market share" not in text
