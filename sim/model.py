@@ -64,7 +64,7 @@ def _names(name: str, count: int) -> list[str]:
     return [name] if count == 1 else [f"{name} {i + 1}" for i in range(count)]
 
 
-def _expand(entries: tuple[Any, ...]) -> tuple[list[Any], list[str]]:
+def expand_entries(entries: tuple[Any, ...]) -> tuple[list[Any], list[str]]:
     """One row per agent: an entry with ``count`` n stands for n numbered copies."""
     params, names = [], []
     for entry in entries:
@@ -184,15 +184,15 @@ class EfficiencyRaceModel(mesa.Model):
         self.fit = law.CHINCHILLA_FITS[fit_name]
 
         self.vendor_table = Vendors(
-            *_expand(scenario.vendors), scenario.market.chip_choice_sensitivity
+            *expand_entries(scenario.vendors), scenario.market.chip_choice_sensitivity
         )
         self.supplier_table = Suppliers(
-            *_expand(scenario.suppliers),
+            *expand_entries(scenario.suppliers),
             scenario.run.steps_per_year,
             scenario.market.energy_choice_sensitivity,
         )
         self.firm_table = Firms(
-            *_expand(scenario.firms),
+            *expand_entries(scenario.firms),
             self.fit,
             self.law,
             scenario.law.reference_compute_flop,

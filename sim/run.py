@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim import finance, law
-from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel, _expand
+from sim.model import AGENT_OUTPUTS, MODEL_OUTPUTS, EfficiencyRaceModel, expand_entries
 from sim.params import LINK_COLUMNS, SECTORS, Scenario
 from sim.policies import steps_in_force
 from sim.scenario import to_dict
@@ -205,7 +205,7 @@ def _export_control_shares(sc: Scenario, final: pd.DataFrame) -> dict[str, Any] 
     lever = sc.policies.export_control
     if lever is None or lever.for_years == 0:
         return None
-    params, names = _expand(sc.firms)
+    params, names = expand_entries(sc.firms)
     region_of = {n: f.region for f, n in zip(params, names, strict=True)}
     restricted = final["name"].map(region_of) == lever.region
     return {
