@@ -84,6 +84,11 @@ def compare_spec(
     fixed = dict(overrides or {})
     for key in fixed:
         parameter_type(key, "--set")
+        if key.split(".")[0] == "run" and key.endswith(".seed"):  # as a sweep file's [set]
+            raise UserError(
+                f"--set {key}: a comparison takes its seeds from --seed (the root seed) "
+                "and --replications, not from the scenario; use --seed"
+            )
     if years is not None:
         fixed["run.years"] = years
     arms = (base, *policies)

@@ -198,6 +198,21 @@ def test_compare_years_and_replications_bounds(capsys: pytest.CaptureFixture[str
     )
 
 
+def test_compare_refuses_a_seed_set_as_a_parameter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the replications' seeds come from --seed: a --set run.seed was silently ignored, and the
+    # comparison repeated the default seeds' results
+    head = ["compare", "mean-field", "turtle", "--years", "0.25", "--replications", "2"]
+    out = tmp_path / "cmp"
+    refused([*head, "--set", "run.seed=3", "--out", str(out)], capsys, "--set run.seed", "--seed")
+    assert not out.exists()
+    with pytest.raises(UserError, match="use --seed"):
+        from experiments.compare import compare_spec
+
+        compare_spec("mean-field", ["turtle"], overrides={"run.seed": 3})
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
