@@ -213,6 +213,19 @@ def test_compare_refuses_a_seed_set_as_a_parameter(
         compare_spec("mean-field", ["turtle"], overrides={"run.seed": 3})
 
 
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_a_cluster_close_to_local_gets_local_suggested(
+    command: str, sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = {"sweep": ["sweep", str(sweep_file)], "compare": ["compare", "mean-field", "turtle"]}
+    argv = [*head[command], "--quiet", "--out", str(tmp_path / "out"), "--cluster"]
+    line = refused([*argv, "locl"], capsys, "--cluster locl:", "(did you mean 'local'?)")
+    assert "tcp://locl" not in line  # the option as typed, not as parsed
+    line = refused([*argv, "localhost"], capsys, "--cluster localhost:", "tcp://host:8786")
+    assert "did you mean" not in line  # a host without its port: no 'local' offered
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
