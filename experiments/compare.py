@@ -102,6 +102,8 @@ def compare_spec(
             list(series) if series is not None else None,
             list(metrics) if metrics is not None else list(COMPARE_METRICS),
             "compare",
+            series_label="--series",
+            metrics_label="--metric",
         ),
         name="compare-" + "-".join(_label(a) for a in arms),
         origin="compare",

@@ -213,6 +213,23 @@ def test_compare_refuses_a_seed_set_as_a_parameter(
         compare_spec("mean-field", ["turtle"], overrides={"run.seed": 3})
 
 
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--metric", "loss_at_yr:2030"], ["--metric: unknown metric", "'loss_at_year'"]),
+        (["--metric", "final:best_los"], ["--metric: 'final:best_los'", "'best_loss'"]),
+        (["--metric", "hhi", "--metric", "hhi:chips"], ["--metric: 'hhi_chips' is listed twice"]),
+        (["--series", "best_los"], ["--series: unknown model column", "'best_loss'"]),
+    ],
+)
+def test_compare_metric_and_series_errors_name_the_option(
+    option: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # they said 'compare.metrics:' and 'compare.series:', names the user never typed
+    line = refused(["compare", "mean-field", "turtle", *option], capsys, *words)
+    assert "compare." not in line
+
+
 @pytest.mark.parametrize("command", ["sweep", "compare"])
 def test_a_cluster_close_to_local_gets_local_suggested(
     command: str, sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
