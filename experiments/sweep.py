@@ -500,6 +500,10 @@ def check_values(spec: SweepSpec) -> None:
             try:
                 scenario = from_dict(apply_overrides(table, {**spec.fixed, **overrides}), ref)
             except UserError as exc:
+                try:  # a fault of the scenario file itself is the file's (as load_scenario)
+                    from_dict(table, ref)
+                except UserError as own:
+                    raise UserError(f"{spec.origin}: scenario: {own}") from None
                 message = re.sub(r"^--set \S+: ", "", str(exc).removeprefix(f"{ref}: "))
                 raise UserError(f"{spec.origin}: {label}: {message}") from None
         _check_metric_years(spec, scenario)

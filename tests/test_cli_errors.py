@@ -230,6 +230,25 @@ def test_compare_metric_and_series_errors_name_the_option(
     assert "compare." not in line
 
 
+def test_a_mistake_in_a_swept_or_compared_scenario_file_names_that_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it was reported as the sweep file's '[set]' ('sweep.toml: set: law: unknown key') or as
+    # 'compare: set:', where the key is not, and the file that holds it went unnamed
+    (tmp_path / "mine.toml").write_text('base = "baseline"\n[law]\nkapa = 0.2\n')
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('scenario = "mine.toml"\n[set]\nrun.years = 1\n[factors]\nlaw.kappa = [0.1]\n')
+    words = ["mine.toml: law: unknown key 'kapa'", "(did you mean 'kappa'?)"]
+    line = refused(["sweep", str(sweep), "--out", str(tmp_path / "o")], capsys, *words)
+    assert line.startswith(f"effrace: error: {sweep}: scenario: ") and " set:" not in line
+    line = refused(["compare", "baseline", str(tmp_path / "mine.toml")], capsys, *words)
+    assert line.startswith("effrace: error: compare: scenario: ") and " set:" not in line
+    # a value the sweep sets stays the sweep's mistake
+    sweep.write_text('scenario = "baseline"\n[set]\nrun.years = -2\n')
+    refused(["sweep", str(sweep), "--out", str(tmp_path / "o")], capsys, "sweep.toml: set: run:")
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("command", ["sweep", "compare"])
 def test_a_cluster_close_to_local_gets_local_suggested(
     command: str, sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
