@@ -270,12 +270,18 @@ def load_sweep(path: str | Path) -> SweepSpec:
 def _scenario_refs(value: Any, base_dir: Path | None, where: str) -> tuple[str, ...]:
     refs = [value] if isinstance(value, str) else value
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
-        raise UserError(f"{where}: scenario = {value!r} must be a scenario name or path, or a list")
+        raise UserError(
+            f"{where}: scenario = {value!r} must be a scenario name or path, or a non-empty "
+            "list of them"
+        )
     out = []
     for ref in refs:
         candidate = base_dir / ref if base_dir is not None else Path(ref)
         is_path = ref.endswith(".toml") or "/" in ref
-        out.append(str(candidate.resolve()) if is_path and candidate.exists() else ref)
+        resolved = str(candidate.resolve()) if is_path and candidate.exists() else ref
+        if resolved in out:  # its runs would repeat the first one's, number for number
+            raise UserError(f"{where}: scenario: '{ref}' is listed twice")
+        out.append(resolved)
     return tuple(out)
 
 

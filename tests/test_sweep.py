@@ -235,6 +235,10 @@ def test_common_seeds_are_spawned_per_replication() -> None:
             "replications = 0 must be a whole number >= 1",
         ),
         ('scenario = "baseline\n', "not valid TOML"),
+        # a scenario listed twice repeated its runs under new point ids; an empty list was
+        # told to be 'a list'
+        ('scenario = ["baseline", "baseline"]\n', "scenario: 'baseline' is listed twice"),
+        ("scenario = []\n", "or a non-empty list of them"),
     ],
 )
 def test_mistakes_are_one_line_user_errors(tmp_path: Path, body: str, message: str) -> None:
