@@ -510,7 +510,9 @@ def check_values(spec: SweepSpec) -> None:
                     from_dict(table, ref)
                 except UserError as own:
                     raise UserError(f"{spec.origin}: scenario: {own}") from None
-                message = re.sub(r"^--set \S+: ", "", str(exc).removeprefix(f"{ref}: "))
+                # the label names the key: drop '--set KEY: ', keep 'KEY = VALUE: ' (no '--set')
+                message = str(exc).removeprefix(f"{ref}: ")
+                message = re.sub(r"^--set (\S+ = )", r"\1", re.sub(r"^--set \S+: ", "", message))
                 raise UserError(f"{spec.origin}: {label}: {message}") from None
         _check_metric_years(spec, scenario)
 

@@ -239,6 +239,11 @@ def test_common_seeds_are_spawned_per_replication() -> None:
         # told to be 'a list'
         ('scenario = ["baseline", "baseline"]\n', "scenario: 'baseline' is listed twice"),
         ("scenario = []\n", "or a non-empty list of them"),
+        # a sweep file has no --set: it read 'factors.firms.cash_usd.multiplier: --set firms...'
+        (
+            'scenario = "baseline"\n[factors]\nfirms.cash_usd.multiplier = [-1.0, 2.0]\n',
+            "factors.firms.cash_usd.multiplier: firms.cash_usd.multiplier = -1.0: a multiplier",
+        ),
     ],
 )
 def test_mistakes_are_one_line_user_errors(tmp_path: Path, body: str, message: str) -> None:
