@@ -249,6 +249,21 @@ def test_a_mistake_in_a_swept_or_compared_scenario_file_names_that_file(
     assert not (tmp_path / "o").exists()
 
 
+def test_a_value_close_to_one_of_the_choices_gets_it_suggested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # law.preset = 'hofman' listed the choices but did not point at the one meant
+    refused(["run", "baseline", "--set", "law.preset=hofman"], capsys, "(did you mean 'hoffmann'?)")
+    sweep = tmp_path / "presets.toml"
+    sweep.write_text('scenario = "baseline"\n[factors]\nlaw.preset = ["besiroglu", "kaplna"]\n')
+    line = refused(
+        ["sweep", str(sweep), "--out", str(tmp_path / "o")], capsys, "factors.law.preset"
+    )
+    assert line.endswith("is not one of hoffmann, besiroglu, kaplan (did you mean 'kaplan'?)")
+    line = refused(["run", "baseline", "--set", "law.preset=zzz"], capsys, "is not one of")
+    assert "did you mean" not in line  # nothing close: the list alone
+
+
 @pytest.mark.parametrize("command", ["sweep", "compare"])
 def test_a_cluster_close_to_local_gets_local_suggested(
     command: str, sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
