@@ -303,6 +303,7 @@ def parse_sweep(
         raise UserError(f'{where}: missing scenario = "<name or path>", e.g. scenario = "baseline"')
     scenarios = _scenario_refs(raw["scenario"], base_dir, where)
     design = _choice(raw, "design", DESIGNS, where)
+    _check_design_keys(raw, design, where)
     replications = _whole(raw, "replications", 1, 1, where)
     seed = _whole(raw, "seed", 0, 0, where)
     seeds = _choice(raw, "seeds", SEED_MODES, where)
@@ -432,6 +433,31 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
             f"{where}: design '{design}' needs levels: a list of values or levels = n with the range"
         )
     return factor
+
+
+DESIGN_KEYS = {"samples": ("lhs", "sobol", "morris"), "levels": ("morris",)}
+"""The top-level keys that only some designs read, and those designs."""
+
+
+def _check_design_keys(raw: Mapping[str, Any], design: str, where: str) -> None:
+    """UserError for a ``samples`` or ``levels`` the design would ignore: a file that forgot
+    ``design = "lhs"`` ran the grid of its lists, its samples unread."""
+    for key, designs in DESIGN_KEYS.items():
+        if key in raw and design not in designs:
+            names = (
+                designs[0] if len(designs) == 1 else f"{', '.join(designs[:-1])} and {designs[-1]}"
+            )
+            plural = "s" if len(designs) > 1 else ""
+            default = " (the default)" if "design" not in raw else ""
+            grid = (
+                "; a grid factor's levels go in its range, { min = .., max = .., levels = n }"
+                if key == "levels" and design in ("grid", "list")
+                else ""
+            )
+            raise UserError(
+                f"{where}: {key} = {raw[key]!r} is read only by the {names} design{plural}, and "
+                f"this file's design is '{design}'{default}: set design, or remove {key}{grid}"
+            )
 
 
 def _check_design(
