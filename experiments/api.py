@@ -6,7 +6,7 @@
 >>> api.outcomes(result, ["loss_at_year:2034", "surplus_share"])       # scalars by name
 >>> res = api.sweep("experiments/sweeps/baseline_lhs.toml", workers=2)   # a SweepResults
 >>> res.experiments.head(); res.outcomes.describe()                      # inputs, outcomes
->>> cmp = api.compare("baseline", ["energy_cap"], replications=20)      # paired differences
+>>> cmp = api.compare("baseline", ["energy-cap"], replications=20)      # paired differences
 >>> cmp.summary
 
 Results follow EMA Workbench's shape: a table of inputs (``experiments``) and a table of

@@ -36,7 +36,7 @@ from experiments.sensitivity import salib_manifest
 from experiments.store import Store, runs_schema
 from experiments.sweep import Design, SweepSpec, iter_tasks, make_design, run_seeds
 from sim.atomic import missing_folders, remove_empty_folders
-from sim.errors import EnvironmentFailure, UserError
+from sim.errors import EnvironmentFailure, UserError, suggest
 
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
 MAX_CHUNK_RUNS = 8
@@ -339,6 +339,7 @@ def _parse_address(address: str) -> tuple[str, str | None, int | None]:
     (None for other schemes, which are left to Dask); UserError if a tcp address lacks either."""
     from urllib.parse import urlsplit
 
+    given = address
     if "://" not in address:
         address = "tcp://" + address
     parts = urlsplit(address)
@@ -349,7 +350,11 @@ def _parse_address(address: str) -> tuple[str, str | None, int | None]:
     except ValueError:  # a port that is not a number, or out of range
         host = port = None
     if not host or port is None:
-        raise UserError(f"--cluster {address}: give an address such as tcp://host:8786")
+        hint = "" if "://" in given else suggest(given.lower(), ["local"], cutoff=0.75)
+        raise UserError(
+            f"--cluster {given}: give an address such as tcp://host:8786, or 'local' for a "
+            f"cluster on this machine{hint}"
+        )
     return address, host, port
 
 

@@ -84,6 +84,11 @@ def compare_spec(
     fixed = dict(overrides or {})
     for key in fixed:
         parameter_type(key, "--set")
+        if key.split(".")[0] == "run" and key.endswith(".seed"):  # as a sweep file's [set]
+            raise UserError(
+                f"--set {key}: a comparison takes its seeds from --seed (the root seed) "
+                "and --replications, not from the scenario; use --seed"
+            )
     if years is not None:
         fixed["run.years"] = years
     arms = (base, *policies)
@@ -97,6 +102,8 @@ def compare_spec(
             list(series) if series is not None else None,
             list(metrics) if metrics is not None else list(COMPARE_METRICS),
             "compare",
+            series_label="--series",
+            metrics_label="--metric",
         ),
         name="compare-" + "-".join(_label(a) for a in arms),
         origin="compare",

@@ -290,19 +290,29 @@ class Outputs:
         return [m.column for m in self.metrics]
 
     @classmethod
-    def parse(cls, series: Any, metrics: Any, where: str) -> Outputs:
-        """Outputs from a sweep file's ``series`` and ``metrics`` lists (defaults if None)."""
-        chosen_series = (
-            DEFAULT_SERIES if series is None else parse_series(series, f"{where}.series")
-        )
+    def parse(
+        cls,
+        series: Any,
+        metrics: Any,
+        where: str,
+        *,
+        series_label: str | None = None,
+        metrics_label: str | None = None,
+    ) -> Outputs:
+        """Outputs from a sweep file's ``series`` and ``metrics`` lists (defaults if None).
+        Errors name ``where.series`` and ``where.metrics``, or the labels given (the options
+        the user typed them with, such as ``--metric``)."""
+        series_label = series_label or f"{where}.series"
+        metrics_label = metrics_label or f"{where}.metrics"
+        chosen_series = DEFAULT_SERIES if series is None else parse_series(series, series_label)
         texts = list(DEFAULT_METRICS) if metrics is None else metrics
         if not isinstance(texts, list):
-            raise UserError(f"{where}.metrics must be a list of strings such as 'hhi'")
-        parsed = [m for text in texts for m in parse_metric(text, f"{where}.metrics")]
+            raise UserError(f"{metrics_label} must be a list of strings such as 'hhi'")
+        parsed = [m for text in texts for m in parse_metric(text, metrics_label)]
         columns = [m.column for m in parsed]
         duplicate = next((c for c in columns if columns.count(c) > 1), None)
         if duplicate:
-            raise UserError(f"{where}.metrics: '{duplicate}' is listed twice")
+            raise UserError(f"{metrics_label}: '{duplicate}' is listed twice")
         return cls(chosen_series, tuple(parsed))
 
 

@@ -140,7 +140,10 @@ class Store:
         """Start an empty store with its manifest; UserError if ``root`` is in use."""
         root = Path(root)
         if root.exists() and any(root.iterdir()):
-            raise UserError(f"--out {root}: the folder exists and is not empty")
+            raise UserError(
+                f"--out {root}: the folder exists, is not empty and is not a results store; "
+                "choose an empty or new folder"
+            )
         (root / RUNS).mkdir(parents=True, exist_ok=True)
         (root / SERIES).mkdir(exist_ok=True)
         full = {

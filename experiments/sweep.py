@@ -274,12 +274,18 @@ def load_sweep(path: str | Path) -> SweepSpec:
 def _scenario_refs(value: Any, base_dir: Path | None, where: str) -> tuple[str, ...]:
     refs = [value] if isinstance(value, str) else value
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
-        raise UserError(f"{where}: scenario = {value!r} must be a scenario name or path, or a list")
+        raise UserError(
+            f"{where}: scenario = {value!r} must be a scenario name or path, or a non-empty "
+            "list of them"
+        )
     out = []
     for ref in refs:
         candidate = base_dir / ref if base_dir is not None else Path(ref)
         is_path = ref.endswith(".toml") or "/" in ref
-        out.append(str(candidate.resolve()) if is_path and candidate.exists() else ref)
+        resolved = str(candidate.resolve()) if is_path and candidate.exists() else ref
+        if resolved in out:  # its runs would repeat the first one's, number for number
+            raise UserError(f"{where}: scenario: '{ref}' is listed twice")
+        out.append(resolved)
     return tuple(out)
 
 
@@ -301,6 +307,7 @@ def parse_sweep(
         raise UserError(f'{where}: missing scenario = "<name or path>", e.g. scenario = "baseline"')
     scenarios = _scenario_refs(raw["scenario"], base_dir, where)
     design = _choice(raw, "design", DESIGNS, where)
+    _check_design_keys(raw, design, where)
     replications = _whole(raw, "replications", 1, 1, where)
     seed = _whole(raw, "seed", 0, 0, where)
     seeds = _choice(raw, "seeds", SEED_MODES, where)
@@ -432,6 +439,31 @@ def _parse_factor(key: str, spec: Any, design: str, origin: str) -> Factor:
     return factor
 
 
+DESIGN_KEYS = {"samples": ("lhs", "sobol", "morris"), "levels": ("morris",)}
+"""The top-level keys that only some designs read, and those designs."""
+
+
+def _check_design_keys(raw: Mapping[str, Any], design: str, where: str) -> None:
+    """UserError for a ``samples`` or ``levels`` the design would ignore: a file that forgot
+    ``design = "lhs"`` ran the grid of its lists, its samples unread."""
+    for key, designs in DESIGN_KEYS.items():
+        if key in raw and design not in designs:
+            names = (
+                designs[0] if len(designs) == 1 else f"{', '.join(designs[:-1])} and {designs[-1]}"
+            )
+            plural = "s" if len(designs) > 1 else ""
+            default = " (the default)" if "design" not in raw else ""
+            grid = (
+                "; a grid factor's levels go in its range, { min = .., max = .., levels = n }"
+                if key == "levels" and design in ("grid", "list")
+                else ""
+            )
+            raise UserError(
+                f"{where}: {key} = {raw[key]!r} is read only by the {names} design{plural}, and "
+                f"this file's design is '{design}'{default}: set design, or remove {key}{grid}"
+            )
+
+
 def _check_design(
     design: str,
     factors: Sequence[Factor],
@@ -509,7 +541,13 @@ def check_values(spec: SweepSpec) -> None:
             try:
                 scenario = from_dict(apply_overrides(table, {**spec.fixed, **overrides}), ref)
             except UserError as exc:
-                message = re.sub(r"^--set \S+: ", "", str(exc).removeprefix(f"{ref}: "))
+                try:  # a fault of the scenario file itself is the file's (as load_scenario)
+                    from_dict(table, ref)
+                except UserError as own:
+                    raise UserError(f"{spec.origin}: scenario: {own}") from None
+                # the label names the key: drop '--set KEY: ', keep 'KEY = VALUE: ' (no '--set')
+                message = str(exc).removeprefix(f"{ref}: ")
+                message = re.sub(r"^--set (\S+ = )", r"\1", re.sub(r"^--set \S+: ", "", message))
                 raise UserError(f"{spec.origin}: {label}: {message}") from None
         _check_metric_years(spec, scenario)
 

@@ -49,7 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.errors import UserError
+from sim.errors import UserError, suggest
 
 HOURS_PER_YEAR = 8766.0  # Julian year, so that a year is the same length for every step size
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0
@@ -131,7 +131,9 @@ def check_fields(obj: Any, where: str) -> None:
         name = f"{where}.{f.name}"
         if meta["choices"]:
             if value not in meta["choices"]:
-                raise UserError(f"{name} = {value!r} is not one of {', '.join(meta['choices'])}")
+                choices = meta["choices"]
+                hint = suggest(str(value), choices)
+                raise UserError(f"{name} = {value!r} is not one of {', '.join(choices)}{hint}")
             continue
         if isinstance(f.default, bool):
             if not isinstance(value, bool):

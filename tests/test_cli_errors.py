@@ -209,6 +209,85 @@ def test_compare_years_and_replications_bounds(capsys: pytest.CaptureFixture[str
     )
 
 
+def test_compare_refuses_a_seed_set_as_a_parameter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the replications' seeds come from --seed: a --set run.seed was silently ignored, and the
+    # comparison repeated the default seeds' results
+    head = ["compare", "mean-field", "turtle", "--years", "0.25", "--replications", "2"]
+    out = tmp_path / "cmp"
+    refused([*head, "--set", "run.seed=3", "--out", str(out)], capsys, "--set run.seed", "--seed")
+    assert not out.exists()
+    with pytest.raises(UserError, match="use --seed"):
+        from experiments.compare import compare_spec
+
+        compare_spec("mean-field", ["turtle"], overrides={"run.seed": 3})
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--metric", "loss_at_yr:2030"], ["--metric: unknown metric", "'loss_at_year'"]),
+        (["--metric", "final:best_los"], ["--metric: 'final:best_los'", "'best_loss'"]),
+        (["--metric", "hhi", "--metric", "hhi:chips"], ["--metric: 'hhi_chips' is listed twice"]),
+        (["--series", "best_los"], ["--series: unknown model column", "'best_loss'"]),
+    ],
+)
+def test_compare_metric_and_series_errors_name_the_option(
+    option: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # they said 'compare.metrics:' and 'compare.series:', names the user never typed
+    line = refused(["compare", "mean-field", "turtle", *option], capsys, *words)
+    assert "compare." not in line
+
+
+def test_a_mistake_in_a_swept_or_compared_scenario_file_names_that_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it was reported as the sweep file's '[set]' ('sweep.toml: set: law: unknown key') or as
+    # 'compare: set:', where the key is not, and the file that holds it went unnamed
+    (tmp_path / "mine.toml").write_text('base = "baseline"\n[law]\nkapa = 0.2\n')
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('scenario = "mine.toml"\n[set]\nrun.years = 1\n[factors]\nlaw.kappa = [0.1]\n')
+    words = ["mine.toml: law: unknown key 'kapa'", "(did you mean 'kappa'?)"]
+    line = refused(["sweep", str(sweep), "--out", str(tmp_path / "o")], capsys, *words)
+    assert line.startswith(f"effrace: error: {sweep}: scenario: ") and " set:" not in line
+    line = refused(["compare", "baseline", str(tmp_path / "mine.toml")], capsys, *words)
+    assert line.startswith("effrace: error: compare: scenario: ") and " set:" not in line
+    # a value the sweep sets stays the sweep's mistake
+    sweep.write_text('scenario = "baseline"\n[set]\nrun.years = -2\n')
+    refused(["sweep", str(sweep), "--out", str(tmp_path / "o")], capsys, "sweep.toml: set: run:")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_value_close_to_one_of_the_choices_gets_it_suggested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # law.preset = 'hofman' listed the choices but did not point at the one meant
+    refused(["run", "baseline", "--set", "law.preset=hofman"], capsys, "(did you mean 'hoffmann'?)")
+    sweep = tmp_path / "presets.toml"
+    sweep.write_text('scenario = "baseline"\n[factors]\nlaw.preset = ["besiroglu", "kaplna"]\n')
+    line = refused(
+        ["sweep", str(sweep), "--out", str(tmp_path / "o")], capsys, "factors.law.preset"
+    )
+    assert line.endswith("is not one of hoffmann, besiroglu, kaplan (did you mean 'kaplan'?)")
+    line = refused(["run", "baseline", "--set", "law.preset=zzz"], capsys, "is not one of")
+    assert "did you mean" not in line  # nothing close: the list alone
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_a_cluster_close_to_local_gets_local_suggested(
+    command: str, sweep_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = {"sweep": ["sweep", str(sweep_file)], "compare": ["compare", "mean-field", "turtle"]}
+    argv = [*head[command], "--quiet", "--out", str(tmp_path / "out"), "--cluster"]
+    line = refused([*argv, "locl"], capsys, "--cluster locl:", "(did you mean 'local'?)")
+    assert "tcp://locl" not in line  # the option as typed, not as parsed
+    line = refused([*argv, "localhost"], capsys, "--cluster localhost:", "tcp://host:8786")
+    assert "did you mean" not in line  # a host without its port: no 'local' offered
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [

@@ -227,3 +227,22 @@ def test_every_subcommand_has_its_usage() -> None:
     commands = next(a for a in parser._actions if a.dest == "command").choices
     for name in commands:
         assert f"$ effrace {name} --help" in text, f"effrace {name} missing from docs/cli.md"
+
+
+def test_the_columns_the_store_examples_read_are_in_the_example_store() -> None:
+    # docs/sweeps.md and the README read results/baseline_sobol (and results/sobol, the same
+    # file run from Python): each column their code names must be one that sweep file stores,
+    # or a reader who copies the example gets DuckDB's "Referenced column not found"
+    from experiments.sweep import load_sweep
+
+    spec = load_sweep(ROOT / "experiments" / "sweeps" / "baseline_sobol.toml")
+    columns = {"run_id", "point_id", "replication", "seed", *spec.outputs.metric_columns}
+    columns |= {factor.key for factor in spec.factors}
+    named = []
+    for path in (DOCS / "sweeps.md", ROOT / "README.md"):
+        for code in re.findall(r"```python\n(.*?)```", path.read_text(), re.S):
+            if "results/baseline_sobol" in code or "results/sobol" in code:
+                named += re.findall(r"\b(?:avg|count|sum|min|max)\((\w+)\)", code)
+                named += re.findall(r"(?:points|point_means\(\))\[\"(\w+)\"\]", code)
+    assert len(named) >= 3
+    assert not [name for name in named if name not in columns]

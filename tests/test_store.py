@@ -147,7 +147,7 @@ def test_another_sweep_may_not_write_into_a_store(tmp_path: Path) -> None:
         execute(other, tmp_path / "out", resume=True, quiet=True)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
-    with pytest.raises(UserError, match="exists and is not empty"):
+    with pytest.raises(UserError, match="is not empty and is not a results store; choose an empty"):
         execute(other, tmp_path / "busy", quiet=True)
 
 

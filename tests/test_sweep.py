@@ -235,6 +235,26 @@ def test_common_seeds_are_spawned_per_replication() -> None:
             "replications = 0 must be a whole number >= 1",
         ),
         ('scenario = "baseline\n', "not valid TOML"),
+        # a scenario listed twice repeated its runs under new point ids; an empty list was
+        # told to be 'a list'
+        ('scenario = ["baseline", "baseline"]\n', "scenario: 'baseline' is listed twice"),
+        ("scenario = []\n", "or a non-empty list of them"),
+        # a file that forgot design = "lhs" ran the grid of its lists, its samples unread
+        (
+            'scenario = "baseline"\nsamples = 50\n[factors]\nlaw.kappa = [0.1, 0.2]\n',
+            "samples = 50 is read only by the lhs, sobol and morris designs, and this file's "
+            "design is 'grid' (the default): set design, or remove samples",
+        ),
+        (
+            'scenario = "baseline"\ndesign = "lhs"\nsamples = 4\nlevels = 4\n'
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.2 }\n",
+            "levels = 4 is read only by the morris design, and this file's design is 'lhs'",
+        ),
+        # a sweep file has no --set: it read 'factors.firms.cash_usd.multiplier: --set firms...'
+        (
+            'scenario = "baseline"\n[factors]\nfirms.cash_usd.multiplier = [-1.0, 2.0]\n',
+            "factors.firms.cash_usd.multiplier: firms.cash_usd.multiplier = -1.0: a multiplier",
+        ),
     ],
 )
 def test_mistakes_are_one_line_user_errors(tmp_path: Path, body: str, message: str) -> None:
