@@ -533,18 +533,14 @@ def check_values(spec: SweepSpec) -> None:
     except UserError as exc:
         raise UserError(f"{spec.origin}: scenario: {exc}") from None
     for ref, table in tables.items():
-        try:  # the scenario as written first, so that its own mistakes name its file
+        try:  # the scenario file alone first: its own mistakes are the file's (as load_scenario)
             from_dict(table, ref)
         except UserError as exc:
-            raise UserError(f"{spec.origin}: {exc}") from None
+            raise UserError(f"{spec.origin}: scenario: {exc}") from None
         for label, overrides in probes:
             try:
                 scenario = from_dict(apply_overrides(table, {**spec.fixed, **overrides}), ref)
-            except UserError as exc:
-                try:  # a fault of the scenario file itself is the file's (as load_scenario)
-                    from_dict(table, ref)
-                except UserError as own:
-                    raise UserError(f"{spec.origin}: scenario: {own}") from None
+            except UserError as exc:  # the sweep's value: the file alone built above
                 # the label names the key: drop '--set KEY: ', keep 'KEY = VALUE: ' (no '--set')
                 message = str(exc).removeprefix(f"{ref}: ")
                 message = re.sub(r"^--set (\S+ = )", r"\1", re.sub(r"^--set \S+: ", "", message))

@@ -1288,7 +1288,7 @@ def test_a_compared_scenarios_own_mistake_names_its_file(
     override's as the sweep file's [set] table; now the file, and --set, are named."""
     (tmp_path / "neg.toml").write_text('base = "baseline"\n[policies.energy_cap]\ncap_mw = -5\n')
     head = ["compare", "baseline", "--replications", "2", "--years", "1"]
-    line = refused([*head[:2], "neg.toml", *head[2:]], capsys, "compare: neg.toml: ")
+    line = refused([*head[:2], "neg.toml", *head[2:]], capsys, "compare: scenario: neg.toml: ")
     assert "cap_mw = -5.0 is out of range" in line
     argv = [*head[:2], "energy-cap", *head[2:], "--set", "policies.energy_cap.cap_mw=-2"]
     line = refused(argv, capsys, "compare: --set: policies.energy_cap: cap_mw = -2.0")
