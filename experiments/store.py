@@ -26,7 +26,7 @@ import contextlib
 import json
 import os
 import platform
-import time
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -256,8 +256,11 @@ def _json_default(value: Any) -> Any:
 
 
 class StoreWriter:
-    """Buffers finished runs and writes them as parts every ``flush_runs`` runs or
-    ``flush_seconds`` seconds, whichever comes first; use it as a context manager."""
+    """Buffers finished runs and writes them as parts: once ``flush_runs`` are buffered, and
+    ``flush_seconds`` after the first run of a batch was buffered, by a timer thread, so that a
+    finished run is on disk within that time however long the next one takes (a process killed
+    outright loses at most the runs of the last ``flush_seconds``); use it as a context manager,
+    which writes what is left and stops the timer."""
 
     def __init__(
         self,
@@ -276,7 +279,9 @@ class StoreWriter:
         self.flush_seconds = flush_seconds
         self._rows: list[dict[str, Any]] = []
         self._series: list[tuple[int, dict[str, np.ndarray]]] = []
-        self._last_flush = time.monotonic()
+        self._lock = threading.Lock()  # the buffer and the parts: this thread and the timer's
+        self._timer: threading.Timer | None = None
+        self._timer_error: Exception | None = None
         self.written = 0
 
     def __enter__(self) -> StoreWriter:
@@ -286,15 +291,27 @@ class StoreWriter:
         self.flush()
 
     def add(self, record: RunRecord) -> None:
-        """Buffer one run; flush if the batch is full or old."""
-        self._rows.append(record.row)
-        if record.series is not None:
-            self._series.append((int(record.row["run_id"]), record.series))
-        if (
-            len(self._rows) >= self.flush_runs
-            or time.monotonic() - self._last_flush >= self.flush_seconds
-        ):
+        """Buffer one run; write the batch if it is full, else make sure a timer will."""
+        if self._timer_error is not None:  # the timer could not write (a full disk, say)
+            error, self._timer_error = self._timer_error, None
+            raise error
+        with self._lock:
+            self._rows.append(record.row)
+            if record.series is not None:
+                self._series.append((int(record.row["run_id"]), record.series))
+            full = len(self._rows) >= self.flush_runs
+            if not full and self._timer is None:
+                self._timer = threading.Timer(self.flush_seconds, self._flush_on_time)
+                self._timer.daemon = True
+                self._timer.start()
+        if full:
             self.flush()
+
+    def _flush_on_time(self) -> None:
+        try:
+            self.flush()
+        except Exception as exc:  # raised in the collecting thread at its next add
+            self._timer_error = exc
 
     def _series_table(self) -> pa.Table:
         lengths = [len(s["step"]) for _, s in self._series]
@@ -305,7 +322,13 @@ class StoreWriter:
 
     def flush(self) -> None:
         """Write the buffered runs as one part (series first, runs last: the commit)."""
-        self._last_flush = time.monotonic()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()  # a no-op when the timer itself calls
+                self._timer = None
+            self._write()
+
+    def _write(self) -> None:
         if not self._rows:
             return
         name = f"part-{self.part:05d}.parquet"

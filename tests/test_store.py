@@ -6,6 +6,7 @@ import dataclasses
 import json
 import shutil
 import textwrap
+import time
 import tracemalloc
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -198,3 +199,40 @@ def test_memory_does_not_grow_with_the_number_of_runs(tmp_path: Path) -> None:
     series = Store(tmp_path / "large").series(["run_id"])
     assert len(series) == 2000 * 120
     assert np.array_equal(np.unique(series["run_id"]), np.arange(2000))
+
+
+class WaitsForTheFirstRunOnDisk(SerialBackend):
+    """Serial, but before its second chunk waits (up to ``patience`` seconds) for the first run
+    to be on disk, as when the next run takes much longer than the flush interval."""
+
+    def __init__(self, out: Path, patience: float = 20.0) -> None:
+        self.out, self.patience = out, patience
+        self.waited: float | None = None  # seconds until the part appeared; None: it did not
+
+    def map_unordered(self, chunks: Iterable[Sequence[RunTask]]) -> Iterator[list[RunRecord]]:
+        for i, records in enumerate(super().map_unordered(chunks)):
+            if i == 1:
+                start = time.monotonic()
+                while time.monotonic() - start < self.patience:
+                    if any((self.out / "runs").glob("part-*.parquet")):
+                        self.waited = time.monotonic() - start
+                        break
+                    time.sleep(0.02)
+            yield records
+
+
+def test_a_finished_run_is_written_within_flush_seconds_while_the_next_one_runs(
+    tmp_path: Path,
+) -> None:
+    """A run was written only when a later run finished (or the sweep stopped): with runs that
+    take longer than the flush interval, a SIGKILL lost finished runs however long ago they
+    finished. Now a timer writes the batch flush_seconds after its first run."""
+    spec = fake_spec(tmp_path)
+    backend = WaitsForTheFirstRunOnDisk(tmp_path / "out")
+    report = execute(
+        spec, tmp_path / "out", backend=backend, quiet=True, flush_runs=1000, flush_seconds=0.1
+    )
+    assert backend.waited is not None  # written while the second run was still to come
+    assert report.ran == 12
+    runs = Store(tmp_path / "out").runs()
+    assert runs["run_id"].tolist() == list(range(12))  # each run once, none lost
