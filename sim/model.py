@@ -1106,7 +1106,10 @@ MODEL_OUTPUTS = {
         "Investors' cumulative net return: what they received less what they paid in, plus "
         "the book value of what they own (agents' cash, fleets, power plants and chip capacity).",
     ),
-    "government_revenue_usd": ("USD", "Taxes and compliance fees less subsidies this step."),
+    "government_revenue_usd": (
+        "USD",
+        "Carbon tax, energy-cap permits and compliance fees less subsidies this step.",
+    ),
     "carbon_damages_usd": ("USD", "Emissions this step times the social cost of carbon."),
     "total_surplus_usd": (
         "USD",
