@@ -1049,7 +1049,8 @@ MODEL_OUTPUTS = {
     "price_usd_per_million_tokens": ("USD/Mtoken", "Average price paid for tokens this step."),
     "cost_usd_per_logical_flop": (
         "USD/logical FLOP",
-        "Firms' energy and chip depreciation per logical FLOP produced.",
+        "Firms' energy (energy-cap permits included) and chip depreciation per logical FLOP "
+        "produced (NaN without compute).",
     ),
     "hhi_ai_services": (
         "0-1",
@@ -1062,7 +1063,8 @@ MODEL_OUTPUTS = {
     "revenue_suppliers_usd": ("USD", "Revenue of all energy suppliers this step."),
     "profit_firms_usd": (
         "USD",
-        "Profit of all AI firms this step (revenue + subsidies - costs - depreciation).",
+        "Profit of all AI firms this step: revenue + subsidies - costs (costs_firms_usd, chip "
+        "depreciation among them).",
     ),
     "profit_vendors_usd": ("USD", "Profit of all hardware vendors this step."),
     "profit_suppliers_usd": ("USD", "Profit of all energy suppliers this step."),
@@ -1084,22 +1086,30 @@ MODEL_OUTPUTS = {
     ),
     "value_added_firms_usd": (
         "USD",
-        "AI firms' gross value added this step: revenue - energy bought (chips are capital, "
-        "so their depreciation is part of it, as in the national accounts).",
+        "AI firms' gross value added this step: revenue - energy bought, energy-cap permits "
+        "included (chips are capital, so their depreciation is part of it, as in the national "
+        "accounts).",
     ),
     "value_added_vendors_usd": ("USD", "Vendors' value added this step: revenue - fabrication."),
     "value_added_suppliers_usd": (
         "USD",
         "Suppliers' value added this step: revenue - generation (fuel and running) costs.",
     ),
-    "investor_funding_usd": ("USD", "Funding investors put into firms this step."),
+    "investor_funding_usd": (
+        "USD",
+        "Funding investors put into firms this step (not the starting capital of agents and "
+        "entrants, nor suppliers' project finance, which investors also pay in).",
+    ),
     "dividends_usd": ("USD", "Dividends firms paid investors this step."),
     "investors_net_return_usd": (
         "USD",
         "Investors' cumulative net return: what they received less what they paid in, plus "
         "the book value of what they own (agents' cash, fleets, power plants and chip capacity).",
     ),
-    "government_revenue_usd": ("USD", "Taxes and compliance fees less subsidies this step."),
+    "government_revenue_usd": (
+        "USD",
+        "Carbon tax, energy-cap permits and compliance fees less subsidies this step.",
+    ),
     "carbon_damages_usd": ("USD", "Emissions this step times the social cost of carbon."),
     "total_surplus_usd": (
         "USD",
@@ -1276,14 +1286,21 @@ AGENT_OUTPUTS = {
         "logical FLOP",
         "Firms: logical compute the fleet produced this step.",
     ),
-    "training_logical_flop": ("logical FLOP", "Firms: compute that went into training this step."),
+    "training_logical_flop": (
+        "logical FLOP",
+        "Firms: compute that trained the firm's model this step: what its run took of the "
+        "training compute, less synthetic-data generation and a compute threshold's delay.",
+    ),
     "site_efficiency": (
         "IT J/grid J",
         "Firms: link 1, 1/PUE of the energy bought (weighted); suppliers: their own site's 1/PUE.",
     ),
     "chip_flop_per_joule": ("FLOP/J", "Firms: link 2, physical FLOP per IT joule of the fleet."),
     "algorithmic_efficiency": ("logical FLOP/FLOP", "Firms: link 3, logical per physical FLOP."),
-    "price_usd_per_million_tokens": ("USD/Mtoken", "Firms: price of its tokens."),
+    "price_usd_per_million_tokens": (
+        "USD/Mtoken",
+        "Firms: price of its tokens (NaN in a step it has no capacity to serve).",
+    ),
     "rnd_usd": ("USD", "Firms: gross R&D spending this step."),
     "rnd_optimal_usd_per_year": (
         "USD/yr",

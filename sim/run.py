@@ -318,11 +318,15 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  total surplus   {sum(s['surplus_usd'].values()):>11.3g} USD   (a share is of the "
         "gains of those who gain; a loser's is negative)"
     )
-    lines.append(
-        f"  investors paid in {s['investor_funding_usd']:.3g} USD, received "
-        f"{s['dividends_usd']:.3g} USD in dividends; net return with what they own "
-        f"{s['investors_net_return_usd']:.3g} USD"
-    )
+    # funding is what investors put into firms after the start; the net return also counts
+    # what else they paid in (the agents' starting capital, the suppliers' project finance)
+    lines += [
+        f"  investors funded firms with {s['investor_funding_usd']:.3g} USD and received "
+        f"{s['dividends_usd']:.3g} USD in dividends; net return "
+        f"{s['investors_net_return_usd']:.3g} USD",
+        "    (net of all they paid in, the agents' starting capital and the suppliers' project "
+        "finance too, plus what they own)",
+    ]
     no_revenue = [k for k, v in s["margin"].items() if not _finite(v)]
     if no_revenue:
         notes.append(f"margin n/a: no revenue for {' and '.join(no_revenue)}")

@@ -136,3 +136,24 @@ def test_a_lone_firm_is_not_called_the_largest_market_share() -> None:
     text = format_summary(simulate(load_scenario("turtle", {"run.years": 1}), seed=0).summary())
     assert "  leader (the only firm): Turtle  loss" in text
     assert "largest market share" not in text
+
+
+def test_the_summary_says_what_investors_paid_in_and_the_leaders_compute_unit() -> None:
+    """The funding the summary prints is what investors put into firms after the start; they
+    also paid in the agents' starting capital and the suppliers' project finance, which the
+    net return counts, so the line does not present the funding as all they paid in. The
+    leader's training compute is logical FLOP (cumulative_logical_flop)."""
+    from sim.model import EfficiencyRaceModel
+
+    scenario = load_scenario("baseline", {"run.years": 1})
+    model = EfficiencyRaceModel(scenario, rng=0)
+    summary = simulate(scenario, model=model).summary()
+    paid_in = sum(usd for (payer, _, _), usd in model.ledger.totals.items() if payer == "investors")
+    funding = summary["investor_funding_usd"]
+    assert 0.0 < funding < 0.9 * paid_in
+    text = format_summary(summary)
+    assert f"investors funded firms with {funding:.3g} USD and received" in text
+    assert "investors paid in" not in text
+    assert "starting capital and the suppliers' project finance" in text
+    compute = summary["leader"]["cumulative_logical_flop"]
+    assert f"training compute {compute:.3g} logical FLOP" in text

@@ -400,7 +400,7 @@ funded_years = [int(y) for y in funding.index[funding > 0.01 * funding.max()]]
 last_funded = max(funded_years) if funded_years else None
 key(
     "K7",
-    f"investors paid in {summary['investor_funding_usd'] / 1e12:.3g}T USD (peak "
+    f"investors funded the labs with {summary['investor_funding_usd'] / 1e12:.3g}T USD (peak "
     f"{funding.max() / 1e9:.3g}B in {int(funding.idxmax())}), funding above 1% of the peak "
     f"year's until {last_funded}; they received {summary['dividends_usd'] / 1e12:.3g}T in "
     f"dividends; net return with what they own {summary['investors_net_return_usd'] / 1e12:+.3g}T",
