@@ -228,6 +228,13 @@ class EfficiencyRaceModel(mesa.Model):
         self.firm_table.synthetic_cost_factor = scenario.law.synthetic_cost_factor
         self.firm_table.synthetic_ceiling = scenario.law.synthetic_ceiling
         self._initial_fleet()
+        # what investors put in in kind: the starting fleets, power plants and chip capacity,
+        # at book value (their cash came through the ledger above)
+        self._assets_in_kind_usd = float(
+            self.firm_table.fleet_book_usd.sum()
+            + self.supplier_table.capital_usd.sum()
+            + self.vendor_table.capital_usd.sum()
+        )
         self.initial_compute_flop: dict[int, float] = {
             v.unique_id: float(c)
             for v, c in zip(
@@ -993,7 +1000,10 @@ class EfficiencyRaceModel(mesa.Model):
         shares = finance.surplus_shares([*parts.values(), -self.carbon_damages_usd])
         for party, share in zip(parts, shares.tolist(), strict=False):
             setattr(self, f"surplus_share_{party}", share)
-        self.investors_net_return_usd = ledger.external["investors"] + equity
+        # paid in: through the ledger, and the starting assets in kind (so 0 before any step)
+        self.investors_net_return_usd = (
+            ledger.external["investors"] + equity - self._assets_in_kind_usd
+        )
 
     def agents_dataframe(self) -> pd.DataFrame:
         """One row per agent per step so far: ``step``, ``agent_id`` and :data:`AGENT_OUTPUTS`
@@ -1103,8 +1113,10 @@ MODEL_OUTPUTS = {
     "dividends_usd": ("USD", "Dividends firms paid investors this step."),
     "investors_net_return_usd": (
         "USD",
-        "Investors' cumulative net return: what they received less what they paid in, plus "
-        "the book value of what they own (agents' cash, fleets, power plants and chip capacity).",
+        "Investors' cumulative net return: what they received less what they paid in (funding, "
+        "the agents' starting cash, project finance, and the starting fleets, power plants and "
+        "chip capacity in kind, at book value), plus the book value of what they own (agents' "
+        "cash, fleets, power plants and chip capacity); 0 before the first step.",
     ),
     "government_revenue_usd": (
         "USD",

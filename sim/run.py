@@ -319,13 +319,14 @@ def format_summary(s: dict[str, Any]) -> str:
         "gains of those who gain; a loser's is negative)"
     )
     # funding is what investors put into firms after the start; the net return also counts
-    # what else they paid in (the agents' starting capital, the suppliers' project finance)
+    # what else they paid in (the agents' starting cash and assets, the suppliers' project
+    # finance)
     lines += [
         f"  investors funded firms with {s['investor_funding_usd']:.3g} USD and received "
         f"{s['dividends_usd']:.3g} USD in dividends; net return "
         f"{s['investors_net_return_usd']:.3g} USD",
-        "    (net of all they paid in, the agents' starting capital and the suppliers' project "
-        "finance too, plus what they own)",
+        "    (net of all they paid in, the agents' starting cash and assets and the suppliers' "
+        "project finance too, plus what they own)",
     ]
     no_revenue = [k for k, v in s["margin"].items() if not _finite(v)]
     if no_revenue:

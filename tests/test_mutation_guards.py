@@ -278,12 +278,19 @@ def test_a_pro_rata_cap_is_shared_among_suppliers_in_proportion_to_what_they_are
 def test_investors_net_return_counts_every_asset_they_hold_at_book_value() -> None:
     """Investors' net return is the investors' account (what they paid in, less dividends
     and what exits took out) plus what they own at book value: every agent's cash, the firms'
-    fleets, the suppliers' plants and the vendors' fabs. (Mutant: the vendors' capital left
-    out.)"""
+    fleets, the suppliers' plants and the vendors' fabs, less the starting fleets, plants and
+    fabs, which they put in in kind. (Mutant: the vendors' capital left out.) Since investors
+    own every agent, it moves each step by the three sectors' summed profit, from 0: it
+    counted the starting assets, 2.7e10 USD in baseline, as a gain."""
     model = EfficiencyRaceModel(load_scenario("baseline"), rng=0)
-    for _ in range(2):
-        model.step()
     vendors, suppliers, firms = model.vendor_table, model.supplier_table, model.firm_table
+    in_kind = firms.fleet_book_usd.sum() + suppliers.capital_usd.sum() + vendors.capital_usd.sum()
+    assert in_kind > 2e10
+    profit = 0.0
+    for _ in range(3):
+        model.step()
+        profit += model.profit_firms_usd + model.profit_vendors_usd + model.profit_suppliers_usd
+        assert model.investors_net_return_usd == pytest.approx(profit, rel=1e-9)
     assert vendors.capital_usd.sum() > 0.0
     held = (
         vendors.cash_usd.sum()
@@ -293,7 +300,7 @@ def test_investors_net_return_counts_every_asset_they_hold_at_book_value() -> No
         + suppliers.capital_usd.sum()
         + vendors.capital_usd.sum()
     )
-    expected = model.ledger.external["investors"] + held
+    expected = model.ledger.external["investors"] + held - in_kind
     assert model.investors_net_return_usd == pytest.approx(expected, rel=1e-12, abs=1.0)
 
 

@@ -140,7 +140,7 @@ def test_a_lone_firm_is_not_called_the_largest_market_share() -> None:
 
 def test_the_summary_says_what_investors_paid_in_and_the_leaders_compute_unit() -> None:
     """The funding the summary prints is what investors put into firms after the start; they
-    also paid in the agents' starting capital and the suppliers' project finance, which the
+    also paid in the agents' starting cash and assets and the suppliers' project finance, which the
     net return counts, so the line does not present the funding as all they paid in. The
     leader's training compute is logical FLOP (cumulative_logical_flop)."""
     from sim.model import EfficiencyRaceModel
@@ -154,6 +154,6 @@ def test_the_summary_says_what_investors_paid_in_and_the_leaders_compute_unit() 
     text = format_summary(summary)
     assert f"investors funded firms with {funding:.3g} USD and received" in text
     assert "investors paid in" not in text
-    assert "starting capital and the suppliers' project finance" in text
+    assert "starting cash and assets and the suppliers' project finance" in text
     compute = summary["leader"]["cumulative_logical_flop"]
     assert f"training compute {compute:.3g} logical FLOP" in text
