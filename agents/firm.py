@@ -36,7 +36,8 @@ class Firms(AgentTable):
     """
 
     kind = "firm"
-    input_reasons = ("energy",)  # chips are capital: their depreciation is part of value added
+    # chips are capital (their depreciation is part of value added); permits are a tax
+    input_reasons = ("energy",)
 
     def __init__(
         self,
@@ -190,7 +191,8 @@ class Firms(AgentTable):
         return self.accounts.inflow("AI services")
 
     def energy_usd(self) -> FloatArray:
-        return self.accounts.outflow("energy")
+        """What the firms paid for energy this step [USD], an energy cap's permits included."""
+        return self.accounts.outflow("energy") + self.accounts.outflow("permits")
 
     def chips_usd(self) -> FloatArray:
         return self.accounts.outflow("chips")

@@ -611,12 +611,13 @@ class EfficiencyRaceModel(mesa.Model):
             firms.accounts,
             suppliers.accounts,
         )
-        # permits are part of what firms pay for energy (so their profit counts them); the
+        # permits are part of what firms pay for energy (so their profit counts them), booked
+        # apart: a tax on production, which value added is gross of, as of the carbon tax; the
         # money goes to the government
         self.permit_revenue_usd = 0.0
         if permits_mwh is not None:
             permits = self.ledger.transfer(
-                "energy", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
+                "permits", permit_usd_per_mwh * permits_mwh, firms.accounts, "government"
             )
             self.permit_revenue_usd = float(permits.sum())
         self.permit_price_usd_per_mwh = permit_usd_per_mwh if math.isfinite(cap_mwh) else math.nan
@@ -1096,9 +1097,9 @@ MODEL_OUTPUTS = {
     ),
     "value_added_firms_usd": (
         "USD",
-        "AI firms' gross value added this step: revenue - energy bought, energy-cap permits "
-        "included (chips are capital, so their depreciation is part of it, as in the national "
-        "accounts).",
+        "AI firms' gross value added this step: revenue - energy bought (chips are capital, so "
+        "their depreciation is part of it, and energy-cap permits are a tax on production, as "
+        "the suppliers' carbon tax, so they are too, as in the national accounts).",
     ),
     "value_added_vendors_usd": ("USD", "Vendors' value added this step: revenue - fabrication."),
     "value_added_suppliers_usd": (
@@ -1275,8 +1276,8 @@ AGENT_OUTPUTS = {
     "value_added_usd": (
         "USD",
         "Gross value added this step: revenue less the inputs used up making the product "
-        "(firms: energy; vendors: fabrication; suppliers: generation); capital goods are not "
-        "inputs.",
+        "(firms: energy, without energy-cap permits, a tax; vendors: fabrication; suppliers: "
+        "generation); capital goods are not inputs.",
     ),
     "cumulative_logical_flop": ("logical FLOP", "Firms: training compute in the firm's model."),
     "loss": ("nats/token", "Firms: loss on the shared law."),

@@ -117,6 +117,27 @@ def test_value_capture_is_defined_in_every_step(name: str) -> None:
     assert (model["consumer_surplus_usd"] >= 0).all()
 
 
+def test_permits_are_a_tax_inside_the_firms_value_added() -> None:
+    """Under an auctioned energy cap firms pay the government for permits: a cost, so in their
+    energy spending and profit, but a tax on production, which gross value added is gross of
+    (as the suppliers' carbon tax is). It was subtracted as an input: energy-cap's firms had a
+    value added of -2.6e10 USD on revenue of 5.7e9 in a step."""
+    model = simulate(load_scenario("energy-cap", {"run.years": 5}), seed=0).model
+    permits = model.permit_revenue_usd
+    assert (permits > 0).sum() >= 12  # the cap binds and permits are sold
+    np.testing.assert_allclose(permits, model.government_revenue_usd, rtol=1e-12)
+    bought = model.energy_spend_firms_usd - permits  # energy from suppliers, the input
+    np.testing.assert_allclose(
+        model.value_added_firms_usd, model.revenue_firms_usd - bought, rtol=1e-9, atol=1e-3
+    )
+    np.testing.assert_allclose(
+        model.revenue_firms_usd - model.costs_firms_usd,
+        model.profit_firms_usd,
+        rtol=1e-9,
+        atol=1e-3,
+    )
+
+
 def test_sector_accounts_add_up_from_the_agents_and_the_ledger() -> None:
     """Costs are what profit is net of; gross value added is sales less inputs used up (firms:
     energy; chips are capital); sector columns are the sums of the agents'."""
