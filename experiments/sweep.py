@@ -549,14 +549,30 @@ def check_values(spec: SweepSpec) -> None:
 
 
 def _check_metric_years(spec: SweepSpec, scenario: Any) -> None:
-    if any(f.key in ("run.years", "run.start_year") for f in spec.factors):
+    """Refuse a metric no run can define: a ``loss_at_year`` outside the runs, or a
+    ``years_to_loss`` target at or below the law's irreducible loss E (unless a factor moves
+    the years or the law)."""
+    keys = {f.key for f in spec.factors}
+    where = "--metric" if spec.origin == "compare" else "outputs.metrics"  # as the user wrote it
+    if "law.preset" not in keys:
+        from sim.law import get_law
+
+        floor = get_law(scenario.law.preset).loss_floor
+        for metric in spec.outputs.metrics:
+            if metric.kind == "years_to_loss" and metric.arg <= floor:
+                raise UserError(
+                    f"{spec.origin}: {where}: years_to_loss:{metric.arg:g} is at or "
+                    f"below the law's irreducible loss E = {floor:g} nats/token (law.preset "
+                    f"'{scenario.law.preset}'): no run can reach it"
+                )
+    if keys & {"run.years", "run.start_year"}:
         return
     start = scenario.run.start_year
     end = start + scenario.run.n_steps / scenario.run.steps_per_year
     for metric in spec.outputs.metrics:
         if metric.kind == "loss_at_year" and not start < metric.arg <= end:
             raise UserError(
-                f"{spec.origin}: outputs.metrics: loss_at_year:{metric.arg:g} is outside the "
+                f"{spec.origin}: {where}: loss_at_year:{metric.arg:g} is outside the "
                 f"runs ({start:g} to {end:g})"
             )
 

@@ -221,6 +221,11 @@ def test_common_seeds_are_spawned_per_replication() -> None:
             'scenario = "baseline"\n[outputs]\nmetrics = ["loss_at_year:2090"]\n',
             "loss_at_year:2090 is outside the runs (2024 to 2044)",
         ),
+        # a target no run can reach gave NaN in every run
+        (
+            'scenario = "baseline"\n[outputs]\nmetrics = ["years_to_loss:1.5"]\n',
+            "years_to_loss:1.5 is at or below the law's irreducible loss E = 1.8172 nats/token",
+        ),
         (
             'scenario = "baseline"\n[outputs]\nseries = ["best_los"]\n',
             "unknown model column 'best_los' (did you mean 'best_loss'?)",
