@@ -33,6 +33,7 @@ class _Recording(EfficiencyRaceModel):
             energy.delivered_mwh.copy(),
             np.exp2(np.log2(self.supplier_table.site_efficiency)),
             offers.energy_weights.copy(),
+            self.supplier_table.pue.copy(),
         )
         super()._production(offers, energy, policies)
 
@@ -42,7 +43,7 @@ def test_the_recorded_site_efficiency_weights_suppliers_by_what_each_firm_got(se
     model = _Recording(load_scenario("baseline", {"run.years": 0.5}), rng=seed)
     for _ in range(6):
         model.step()
-        delivered, site, weights = model.seen
+        delivered, site, weights, _ = model.seen
         firms = model.firm_table
         # the suppliers differ, and what firms got is not split as the offers' weights
         assert site.max() - site.min() > 0.1
@@ -56,3 +57,26 @@ def test_the_recorded_site_efficiency_weights_suppliers_by_what_each_firm_got(se
             expected * firms.chip_flop_per_joule * firms.algorithmic_efficiency,
             rtol=1e-14,
         )
+
+
+def test_a_firm_the_auctioned_cap_leaves_without_energy_records_the_split_it_asked_for() -> None:
+    # energy-cap, seed 0: the auction leaves a firm no energy from step 39 on
+    model = _Recording(load_scenario("energy-cap"), rng=0)
+    for _ in range(60):
+        model.step()
+        delivered, site, weights, pue = model.seen
+        none = delivered.sum(axis=1) <= 0
+        if none.any():
+            break
+    assert none.any() and not none.all()
+    firms = model.firm_table
+    # grid MWh asked of each supplier per IT MWh: w_j PUE_j, so 1 / sum_j w_j PUE_j unrationed
+    asked = weights * pue
+    np.testing.assert_allclose(
+        firms.site_efficiency[none], np.sum(asked * site) / np.sum(asked), rtol=1e-14
+    )
+    np.testing.assert_allclose(firms.site_efficiency[none], 1.0 / np.sum(weights * pue), rtol=1e-12)
+    got = delivered[~none]
+    np.testing.assert_allclose(
+        firms.site_efficiency[~none], (got * site).sum(axis=1) / got.sum(axis=1), rtol=1e-14
+    )
