@@ -679,8 +679,12 @@ class EfficiencyRaceModel(mesa.Model):
             site_gain,
             weights,
         )
-        site = float(np.sum(offers.energy_weights * np.exp2(log2_site)))
-        firms.site_efficiency = np.full(len(firms), site)
+        # link 1 as each firm bought it: the 1/PUE of its energy, weighted by what each supplier
+        # delivered; a firm that got none, that of the split it asked for (grid MWh per IT MWh)
+        site = production.site_efficiency_of_energy(
+            energy.delivered_mwh, np.exp2(log2_site), offers.energy_weights * suppliers.pue
+        )
+        firms.site_efficiency = site
         firms.chip_flop_per_joule = np.exp2(log2_chip)
         firms.algorithmic_efficiency = np.exp2(log2_algo)
         firms.elogical_flop_per_joule = site * np.exp2(log2_chip + log2_algo)
@@ -1306,7 +1310,8 @@ AGENT_OUTPUTS = {
     ),
     "site_efficiency": (
         "IT J/grid J",
-        "Firms: link 1, 1/PUE of the energy bought (weighted); suppliers: their own site's 1/PUE.",
+        "Firms: link 1, 1/PUE of the energy bought (suppliers' 1/PUE weighted by the grid MWh "
+        "each delivered); suppliers: their own site's 1/PUE.",
     ),
     "chip_flop_per_joule": ("FLOP/J", "Firms: link 2, physical FLOP per IT joule of the fleet."),
     "algorithmic_efficiency": ("logical FLOP/FLOP", "Firms: link 3, logical per physical FLOP."),

@@ -30,6 +30,23 @@ def log2_elogical(
     return np.asarray(log2_site) + np.asarray(log2_chip) + np.asarray(log2_algorithms)
 
 
+def site_efficiency_of_energy(
+    grid_energy_mwh: ArrayLike, site_efficiency: ArrayLike, fallback_weights: ArrayLike
+) -> NDArray[np.float64]:
+    """Each firm's site efficiency [IT J/grid J]: the 1/PUE of the energy it bought,
+    ``sum_j e_ij s_j / sum_j e_ij`` over ``grid_energy_mwh`` e [grid MWh, firm x supplier] and the
+    suppliers' ``site_efficiency`` s [IT J/grid J]. A firm that got no energy has the figure of
+    the split ``fallback_weights`` [any unit, per supplier, e.g. the grid MWh a firm asks of each
+    supplier per IT MWh it needs]: what it would have bought."""
+    e = np.asarray(grid_energy_mwh, dtype=float)
+    s = np.asarray(site_efficiency, dtype=float)
+    w = np.asarray(fallback_weights, dtype=float)
+    total = row_sums(e)
+    fallback = float(np.sum(w * s) / np.sum(w))
+    got = total > 0
+    return np.where(got, row_sums(e * s) / np.where(got, total, 1.0), fallback)
+
+
 def inference_flop_per_token(params: ArrayLike) -> NDArray[np.float64]:
     """Logical FLOP to serve one token with a model of ``params`` parameters: 2 N (a forward
     pass; Kaplan et al. 2020, section 2.1)."""
