@@ -59,6 +59,7 @@ from sim.scenario import (
     key_suggestion,
     load_raw,
     parse_key,
+    resolve_path,
     table_not_parameter,
 )
 
@@ -278,13 +279,19 @@ def _scenario_refs(value: Any, base_dir: Path | None, where: str) -> tuple[str, 
             f"{where}: scenario = {value!r} must be a scenario name or path, or a non-empty "
             "list of them"
         )
-    out = []
+    out: list[str] = []
+    files: set[Path] = set()  # each one's file, a shipped scenario's too
     for ref in refs:
         candidate = base_dir / ref if base_dir is not None else Path(ref)
         is_path = ref.endswith(".toml") or "/" in ref
         resolved = str(candidate.resolve()) if is_path and candidate.exists() else ref
-        if resolved in out:  # its runs would repeat the first one's, number for number
+        try:
+            file = Path(resolved).resolve() if is_path else resolve_path(ref).resolve()
+        except UserError:  # an unknown name or a missing file: reported when it is loaded
+            file = Path(resolved)
+        if file in files:  # its runs would repeat the first one's, number for number
             raise UserError(f"{where}: scenario: '{ref}' is listed twice")
+        files.add(file)
         out.append(resolved)
     return tuple(out)
 

@@ -17,6 +17,7 @@ from experiments.sweep import (
     run_seeds,
 )
 from sim.errors import UserError
+from sim.scenario import resolve_path
 
 
 def write(tmp_path: Path, body: str, name: str = "s.toml") -> Path:
@@ -243,6 +244,11 @@ def test_common_seeds_are_spawned_per_replication() -> None:
         # a scenario listed twice repeated its runs under new point ids; an empty list was
         # told to be 'a list'
         ('scenario = ["baseline", "baseline"]\n', "scenario: 'baseline' is listed twice"),
+        # and a shipped name beside a path to its own file ran both
+        (
+            f'scenario = ["baseline", "{resolve_path("baseline").resolve()}"]\n',
+            "baseline.toml' is listed twice",
+        ),
         ("scenario = []\n", "or a non-empty list of them"),
         # a file that forgot design = "lhs" ran the grid of its lists, its samples unread
         (
