@@ -201,9 +201,9 @@ def _threshold_firms(sc: Scenario, model: pd.DataFrame) -> dict[str, float] | No
 def _export_control_shares(sc: Scenario, final: pd.DataFrame) -> dict[str, Any] | None:
     """With an export control: the restricted region, how many of the firms active at the
     end are in it, and their and the other firms' summed market shares then (None without the
-    lever, or with it switched off)."""
+    lever, or when it is in force at no step)."""
     lever = sc.policies.export_control
-    if lever is None or lever.for_years == 0:
+    if lever is None or not steps_in_force(lever, sc.run).any():
         return None
     params, names = expand_entries(sc.firms)
     region_of = {n: f.region for f, n in zip(params, names, strict=True)}

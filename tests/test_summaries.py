@@ -110,6 +110,11 @@ def test_the_summary_answers_the_policy_scenarios_questions() -> None:
     assert control["export_control"]["share"] == pytest.approx(sum(shares[n] for n in cn))
     assert "Export control on region 'cn' (from 2025): its 2 firms hold" in format_summary(control)
     assert s["export_control"] is None and control["compute_threshold_firms"] is None
+    # a lever in force at no step of the run has no line (the run warns of it instead)
+    late = {"run.years": 1, "policies.export_control.from_year": 2060}
+    idle = simulate(load_scenario("export-control", late), seed=0).summary()
+    assert idle["export_control"] is None
+    assert "Export control" not in format_summary(idle)
 
 
 def test_small_shares_are_not_rounded_to_a_signed_zero() -> None:
