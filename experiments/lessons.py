@@ -51,32 +51,36 @@ class Lesson:
         self.claims: dict[str, tuple[bool, str]] = {}
 
     def _check_options(self, prog: str) -> None:
-        """Make the output folder, and check the options the lessons share (``--years`` as a
-        run's length [yr], ``--seed`` >= 0) before anything runs: a mistake gets one line on
-        stderr and exit code 2, as the ``effrace`` commands do, not a traceback."""
-        problem = None
+        """Check the options the lessons share before anything runs, with the checks the
+        ``effrace`` commands use (a mistake is one line on stderr and exit code 2, not a
+        traceback): ``--years`` a run's length [yr] in whole steps of the baseline, ``--seed``
+        >= 0, ``--out`` a folder; then make the folder."""
+        from experiments.run_cli import check_years
+        from sim.atomic import check_out_path
+        from sim.errors import UserError
+        from sim.scenario import load_scenario
+
         years = getattr(self.args, "years", None)
         seed = getattr(self.args, "seed", None)
-        if years is not None:
-            from sim.errors import UserError
-            from sim.scenario import load_scenario
-
-            try:
-                load_scenario("baseline", {"run.years": years})
-            except UserError as exc:  # "baseline with run.years set: run: years = ..."
-                problem = f"--years {years:g}: {str(exc).split(': ', 1)[-1]}"
-        if problem is None and seed is not None and seed < 0:
-            problem = f"--seed {seed}: must be >= 0"
-        if problem is None and self.out.exists() and not self.out.is_dir():
-            problem = f"--out {self.out}: is a file, not a folder"
-        if problem is None:
+        try:
+            if years is not None:
+                try:
+                    scenario = load_scenario("baseline", {"run.years": years})
+                except UserError as exc:  # "baseline with run.years set: run: years = ..."
+                    raise UserError(f"--years {years:g}: {str(exc).split(': ', 1)[-1]}") from None
+                check_years(years, scenario.run.steps_per_year)
+            if seed is not None and seed < 0:
+                raise UserError(f"--seed {seed}: must be >= 0")
+            check_out_path(self.out)
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:  # a file of that name, a folder it may not write
-                problem = f"--out {self.out}: cannot make the folder ({exc.strerror or exc})"
-        if problem is not None:
-            print(f"{prog}: error: {problem}", file=sys.stderr)
-            raise SystemExit(2)
+            except OSError as exc:  # a folder it may not write
+                raise UserError(
+                    f"--out {self.out}: cannot make the folder ({exc.strerror or exc})"
+                ) from None
+        except UserError as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     def key(self, label: str, text: str) -> None:
         """Record a key number for the debrief and print it."""

@@ -153,10 +153,11 @@ def _lesson_options(parser: argparse.ArgumentParser) -> None:
         (["--years", "0"], "--years 0: run: years = 0.0 is out of range (0, 500] [yr]"),
         (["--years", "-2"], "--years -2: run: years = -2.0 is out of range (0, 500] [yr]"),
         (["--seed", "-1"], "--seed -1: must be >= 0"),
-        (["--out", "a-file"], "--out a-file: is a file, not a folder"),
+        (["--out", "a-file"], "--out a-file: is a file, not a folder; choose a folder name"),
+        (["--out", "a-file/figures"], "--out a-file/figures: a-file is a file, not a folder"),
         (
-            ["--out", "a-file/figures"],
-            "--out a-file/figures: cannot make the folder (Not a directory)",
+            ["--years", "0.05"],
+            "--years 0.05: 0.6 steps of 1/12 yr, not a whole number; use 0.0833333 (1 step)",
         ),
     ],
 )
