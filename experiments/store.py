@@ -256,11 +256,12 @@ def _json_default(value: Any) -> Any:
 
 
 class StoreWriter:
-    """Buffers finished runs and writes them as parts: once ``flush_runs`` are buffered, and
-    ``flush_seconds`` after the first run of a batch was buffered, by a timer thread, so that a
-    finished run is on disk within that time however long the next one takes (a process killed
-    outright loses at most the runs of the last ``flush_seconds``); use it as a context manager,
-    which writes what is left and stops the timer."""
+    """Buffers the runs the workers hand back (a chunk at a time) and writes them as parts:
+    once ``flush_runs`` are buffered, and ``flush_seconds`` after the first run of a batch was
+    buffered, by a timer thread, so that a run handed back is on disk within that time however
+    long the next chunk takes (a process killed outright loses the runs handed back in the last
+    ``flush_seconds``, besides the chunks still running); use it as a context manager, which
+    writes what is left and stops the timer."""
 
     def __init__(
         self,
@@ -277,8 +278,9 @@ class StoreWriter:
         self.part = first_part
         self.flush_runs = flush_runs
         self.flush_seconds = flush_seconds
-        self._rows: list[dict[str, Any]] = []
-        self._series: list[tuple[int, dict[str, np.ndarray]]] = []
+        # one entry a run, its row and its series appended at once: an interrupt between two
+        # appends cannot leave a run with a row and no series
+        self._buffer: list[RunRecord] = []
         self._lock = threading.Lock()  # the buffer and the parts: this thread and the timer's
         self._timer: threading.Timer | None = None
         self._timer_error: Exception | None = None
@@ -296,10 +298,8 @@ class StoreWriter:
             error, self._timer_error = self._timer_error, None
             raise error
         with self._lock:
-            self._rows.append(record.row)
-            if record.series is not None:
-                self._series.append((int(record.row["run_id"]), record.series))
-            full = len(self._rows) >= self.flush_runs
+            self._buffer.append(record)
+            full = len(self._buffer) >= self.flush_runs
             if not full and self._timer is None:
                 self._timer = threading.Timer(self.flush_seconds, self._flush_on_time)
                 self._timer.daemon = True
@@ -313,11 +313,13 @@ class StoreWriter:
         except Exception as exc:  # raised in the collecting thread at its next add
             self._timer_error = exc
 
-    def _series_table(self) -> pa.Table:
-        lengths = [len(s["step"]) for _, s in self._series]
-        arrays = {"run_id": np.repeat([rid for rid, _ in self._series], lengths).astype(np.int64)}
+    def _series_table(self, with_series: list[RunRecord]) -> pa.Table:
+        series = [r.series for r in with_series if r.series is not None]
+        lengths = [len(s["step"]) for s in series]
+        ids = [int(r.row["run_id"]) for r in with_series]
+        arrays = {"run_id": np.repeat(ids, lengths).astype(np.int64)}
         for column in self.series_columns:
-            arrays[column] = np.concatenate([s[column] for _, s in self._series])
+            arrays[column] = np.concatenate([s[column] for s in series])
         return pa.table(arrays)
 
     def flush(self) -> None:
@@ -329,15 +331,16 @@ class StoreWriter:
             self._write()
 
     def _write(self) -> None:
-        if not self._rows:
+        batch = self._buffer
+        if not batch:
             return
         name = f"part-{self.part:05d}.parquet"
-        if self._series:
-            table = nan_to_null(self._series_table())
+        with_series = [r for r in batch if r.series is not None]
+        if with_series:
+            table = nan_to_null(self._series_table(with_series))
             _write_atomic(self.store.root / SERIES / name, lambda p: pq.write_table(table, p))
-        runs = nan_to_null(pa.Table.from_pylist(self._rows, schema=self.schema))
+        rows = [r.row for r in batch]
+        runs = nan_to_null(pa.Table.from_pylist(rows, schema=self.schema))
         _write_atomic(self.store.root / RUNS / name, lambda p: pq.write_table(runs, p))
-        self.written += len(self._rows)
-        self.part += 1
-        self._rows = []
-        self._series = []
+        # the part is committed: empty the buffer and count its runs together
+        self._buffer, self.part, self.written = [], self.part + 1, self.written + len(batch)

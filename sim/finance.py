@@ -10,8 +10,9 @@ below the hurdle dries up. Profitable firms pay out a share of profit above a ca
 (:func:`dividends_usd`). "Recent" is an exponential moving average integrated exactly over a
 step (:func:`smooth`), so nothing here depends on the step length.
 
-Investors' net return, cumulative, is dividends received minus funding paid in, plus the equity
-they still hold (e.g. its book value: cash plus fleet), all in USD.
+Investors' net return, cumulative, is dividends received minus all they paid in (funding, the
+agents' starting cash and, in kind, their starting assets), plus the equity they still hold at
+book value (cash, fleets, plants, fabs), all in USD (the model's ``investors_net_return_usd``).
 
 Sources: Gordon (1959), expected return = yield + growth; Tobin (1969) and Hayashi (1982),
 investment rate = (q - 1) / adjustment time; Lintner (1956), dividends as a target share of

@@ -403,7 +403,8 @@ key(
     f"investors funded the labs with {summary['investor_funding_usd'] / 1e12:.3g}T USD (peak "
     f"{funding.max() / 1e9:.3g}B in {int(funding.idxmax())}), funding above 1% of the peak "
     f"year's until {last_funded}; they received {summary['dividends_usd'] / 1e12:.3g}T in "
-    f"dividends; net return with what they own {summary['investors_net_return_usd'] / 1e12:+.3g}T",
+    f"dividends; net return (net of all they paid in, plus what they own) "
+    f"{summary['investors_net_return_usd'] / 1e12:+.3g}T",
 )
 vendors = agents[agents["agent_type"] == "vendor"]
 vendor_profit = vendors.groupby("name")["profit_usd"].sum().sort_values(ascending=False)
