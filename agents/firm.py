@@ -192,7 +192,9 @@ class Firms(AgentTable):
 
     def energy_usd(self) -> FloatArray:
         """What the firms paid for energy this step [USD], an energy cap's permits included."""
-        return self.accounts.outflow("energy") + self.accounts.outflow("permits")
+        energy = self.accounts.outflow("energy")
+        permits = self.accounts.outflows.get("permits")  # none without an auctioned cap
+        return energy if permits is None else energy + permits
 
     def chips_usd(self) -> FloatArray:
         return self.accounts.outflow("chips")
