@@ -87,11 +87,11 @@ def levers_in_force(policies: PolicyParams, year: float) -> frozenset[str]:
 
 
 def steps_in_force(lever: Any, run: RunParams) -> np.ndarray:
-    """For each step of the run, whether ``lever`` (any lever's parameters) is in force: the
-    step's start [calendar year], counted as the model counts it, lies in
-    ``[from_year, from_year + for_years)``."""
+    """For each step of the run, whether ``lever`` (any lever's parameters) is in force at the
+    step's start [calendar year], counted as the model counts it (``lever.active``, the rule
+    the model applies)."""
     starts = run.start_year + np.arange(run.n_steps) * run.dt_years
-    return (lever.from_year <= starts) & (starts < lever.from_year + lever.for_years)
+    return np.array([lever.active(float(year)) for year in starts], dtype=bool)
 
 
 def idle_levers(scenario: Scenario) -> list[str]:
