@@ -134,7 +134,11 @@ def paired_differences(
 
     ``runs`` is a comparison's runs table (scenario, replication, status, metrics). Pairs where
     either run failed or the metric is NaN (e.g. a target never reached) are left out; ``n``
-    counts the pairs used. Returns the summary table and the per-replication differences.
+    counts the pairs used. Of the pairs whose runs both finished, ``base_only`` counts those in
+    which only the baseline has the metric and ``policy_only`` those in which only the policy
+    has it: a policy that delays a target past the horizon shows as ``base_only`` pairs, which
+    the difference cannot include. Returns the summary table and the per-replication
+    differences.
     """
     ok = runs[runs["status"] == "ok"]
     base_rows = ok[ok["scenario"] == base].set_index("replication")
@@ -145,7 +149,8 @@ def paired_differences(
         for metric in metric_columns:
             b = base_rows.loc[common, metric].to_numpy(dtype=float)
             p = arm.loc[common, metric].to_numpy(dtype=float)
-            keep = np.isfinite(b) & np.isfinite(p)
+            b_ok, p_ok = np.isfinite(b), np.isfinite(p)
+            keep = b_ok & p_ok
             d = p[keep] - b[keep]
             n = int(d.size)
             mean = float(d.mean()) if n else math.nan
@@ -170,6 +175,8 @@ def paired_differences(
                     "base_sd": base_sd,
                     "policy_sd": policy_sd,
                     "pairing_share": sd / unpaired_sd if unpaired_sd > 0 else math.nan,
+                    "base_only": int((b_ok & ~p_ok).sum()),
+                    "policy_only": int((p_ok & ~b_ok).sum()),
                 }
             )
             paired.append(
@@ -281,6 +288,7 @@ def _only_figures(folder: Path) -> bool:
 def format_table(summary: pd.DataFrame, base: str) -> str:
     """The comparison as a text table for the terminal."""
     lines = []
+    starred = False
     for policy, rows in summary.groupby("policy", sort=False):
         lines.append(f"{_label(str(policy))} vs {_label(base)} (paired, {CONFIDENCE:.0%} CI):")
         header = (
@@ -291,16 +299,29 @@ def format_table(summary: pd.DataFrame, base: str) -> str:
         for row in rows.to_dict("records"):
             low, high = row["ci_low"], row["ci_high"]
             mark = " *" if np.isfinite(low) and (low > 0 or high < 0) else ""
+            starred = starred or bool(mark)
             lines.append(
                 f"  {row['metric']:<40} {row['base_mean']:>11.4g} {row['policy_mean']:>11.4g} "
                 f"{row['diff_mean']:>11.4g} {low:>11.4g} {high:>11.4g} {row['n']:>4}{mark}"
             )
         lines.append("")
-    lines.append("* the interval excludes zero")
+    if starred:
+        lines.append("* the interval excludes zero")
     n = summary["n"]
     if len(n) and (n.min() < n.max() or n.max() == 0):
         lines.append(
             "n: the pairs of runs a metric has; a pair in which it is undefined in either arm "
             "(a target never reached, a failed run) is left out, so read a smaller n with care"
         )
+    for row in summary.to_dict("records"):
+        if row.get("base_only") or row.get("policy_only"):
+            lines.append(
+                f"  {row['metric']}, {_label(str(row['policy']))}: defined in "
+                f"{_label(base)} only in {_pairs(row['base_only'])}, in the policy only in "
+                f"{_pairs(row['policy_only'])}: not in the difference"
+            )
     return "\n".join(lines)
+
+
+def _pairs(n: int) -> str:
+    return f"{n} pair" + ("" if n == 1 else "s")

@@ -11,7 +11,7 @@ import pytest
 
 from experiments.api import compare
 from experiments.cli import main
-from experiments.compare import compare_spec, fan_data, paired_differences
+from experiments.compare import compare_spec, fan_data, format_table, paired_differences
 from sim.errors import UserError
 
 T_975_2DF = 4.302652729911275  # Student t, 97.5% quantile, 2 degrees of freedom
@@ -41,8 +41,33 @@ def test_paired_differences_by_hand() -> None:
     assert (row["base_sd"], row["policy_sd"]) == pytest.approx((1.0, 2.0))
     assert row["pairing_share"] == pytest.approx(1.0 / np.sqrt(5.0))
     assert summary.set_index("metric").loc["never", "n"] == 1  # only replication 0 has both
+    # of the pairs whose runs both finished (0-2), "never" is the baseline's only in replication
+    # 2 and the policy's only in 1; the failed run (replication 3) counts in neither
+    one_sided = summary.set_index("metric")[["base_only", "policy_only"]]
+    assert one_sided.loc["never"].tolist() == [1, 1]
+    assert one_sided.loc["m"].tolist() == [0, 0]
     assert np.isnan(summary.set_index("metric").loc["never", "ci_low"])
     assert differences[differences["metric"] == "m"]["difference"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_the_table_says_which_arm_a_left_out_pair_had_the_metric_in() -> None:
+    # a policy that delays a target past the horizon in two of three pairs
+    runs = pd.DataFrame(
+        {
+            "scenario": ["base"] * 3 + ["slow"] * 3,
+            "replication": [0, 1, 2] * 2,
+            "status": "ok",
+            "years_to_loss:2": [3.0, 4.0, 5.0, 6.0, np.nan, np.nan],
+        }
+    )
+    summary, _ = paired_differences(runs, "base", ["years_to_loss:2"])
+    table = format_table(summary, "base")
+    assert (
+        "years_to_loss:2, slow: defined in base only in 2 pairs, in the policy only in 0 pairs"
+        in table
+    )
+    assert summary.loc[0, "n"] == 1 and summary.loc[0, "diff_mean"] == pytest.approx(3.0)
+    assert "excludes zero" not in table  # one pair has no interval, so no row is starred
 
 
 def test_fan_data_quantiles_by_step() -> None:
