@@ -16,8 +16,10 @@ runs on a backend with a progress bar on stderr, and returns a :class:`SweepRepo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
+import logging
 import multiprocessing
 import os
 import sys
@@ -283,12 +285,30 @@ class DaskBackend:
                 queue.add(client.submit(_dask_run_chunk, self._runner, nxt, pure=False))
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+        """Disconnect, and stop a local cluster. Its scheduler and nannies run in this process
+        and log, as they go, what they see of one another closing ("Worker process still alive
+        after 4.0 seconds, killing" for a worker stopped mid-run by Ctrl-C, "broadcast ...
+        failed: Stream is closed"): not news to a user who stopped the sweep, so Dask's
+        messages below CRITICAL are held back until it is closed."""
+        with _quiet("distributed"):
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            if self._cluster is not None:
+                self._cluster.close()
+                self._cluster = None
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Only CRITICAL messages of ``logger_name`` (and its children) while inside."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 WAIT_FOR_WORKERS_SECONDS = 60.0

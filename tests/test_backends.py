@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -92,6 +93,28 @@ def test_dask_cluster_gives_identical_results(serial_store: Path, tmp_path: Path
     # --cluster local starts (and stops) its own cluster
     execute(spec, tmp_path / "local", backend=make_backend(2, "local"), quiet=True)
     assert_same_store(serial_store / "out", tmp_path / "local")
+
+
+def test_closing_a_dask_cluster_keeps_its_shutdown_chatter_from_the_user(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # what a LocalCluster's nanny and scheduler log while a Ctrl-C closes them mid-run
+    class Closing:
+        def close(self) -> None:
+            logging.getLogger("distributed.nanny").warning("Worker process still alive")
+            logging.getLogger("distributed.scheduler").error("broadcast failed: Stream is closed")
+
+    backend = DaskBackend()
+    backend._client, backend._cluster = Closing(), Closing()
+    level = logging.getLogger("distributed").level
+    with caplog.at_level(logging.DEBUG):
+        backend.close()
+        assert caplog.records == []
+        assert (backend._client, backend._cluster) == (None, None)
+        # Dask speaks again once it is closed
+        assert logging.getLogger("distributed").level == level
+        logging.getLogger("distributed.scheduler").error("after")
+    assert [r.getMessage() for r in caplog.records] == ["after"]
 
 
 def test_backend_choice() -> None:
