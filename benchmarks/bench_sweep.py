@@ -21,7 +21,8 @@ and seed, its data collection switched off, as in bench_model.py) and the same r
 sweep into a new store, taking turns and going first in turn, so that a change in the
 machine's load falls on both alike. The difference is the sweep's own CPU per run: data
 collection, the model table, metrics and series, the store, and the sweep's set-up (design,
-manifest, model-code hash) shared by a round's 5 runs.
+manifest, model-code hash) shared by a round's 5 runs. It also counts the Python calls
+(cProfile, the same on any machine) of 1 and 2 runs each way: a run's, and the sweep's set-up.
 """
 
 from __future__ import annotations
@@ -256,7 +257,8 @@ def main() -> int:
 def print_overhead(runs: int, json_path: Path | None) -> int:
     rounds = max(1, runs // OVERHEAD_ROUND_RUNS)
     print(
-        f"what a serial sweep adds: {rounds} rounds of {OVERHEAD_ROUND_RUNS} baseline runs "
+        f"what a serial sweep adds: {rounds} round{'s' if rounds > 1 else ''} of "
+        f"{OVERHEAD_ROUND_RUNS} baseline runs "
         "(20 years, monthly), steps alone and serial sweep taking turns"
     )
     print(f"load average at the start: {Path('/proc/loadavg').read_text().split()[:3]}")
@@ -265,17 +267,23 @@ def print_overhead(runs: int, json_path: Path | None) -> int:
     print(f"  the runs' steps alone   CPU {alone:.3f} s/run")
     print(f"  the same runs, swept    CPU {sweep:.3f} s/run")
     print(f"  the sweep adds          CPU {sweep - alone:+.3f} s/run ({sweep / alone - 1:+.1%})")
-    one = parse_sweep({**throughput_raw(1), "seed": 1}, name="calls")
-    counts = {"steps alone": calls(steps_alone, one), "serial sweep": calls(serial_sweep, one)}
-    added = counts["serial sweep"] - counts["steps alone"]
+    # calls of 1 and of 2 runs each way: their difference is a run's, the rest is set-up
+    specs = [parse_sweep({**throughput_raw(n), "seed": 1}, name="calls") for n in (1, 2)]
+    counts: dict[str, dict[str, int]] = {}
+    for label, measure in (("steps alone", steps_alone), ("serial sweep", serial_sweep)):
+        one, two = (calls(measure, spec) for spec in specs)
+        counts[label] = {"per_run": two - one, "set_up": 2 * one - two}
+    alone_calls, sweep_calls = counts["steps alone"], counts["serial sweep"]
+    added = sweep_calls["per_run"] - alone_calls["per_run"]
     print(
-        f"  calls for one run: steps alone {counts['steps alone']:,}, as a sweep "
-        f"{counts['serial sweep']:,} ({added:+,}, {added / counts['steps alone']:+.1%}; "
-        "cProfile, the same on any machine)"
+        f"  calls a run (cProfile, the same on any machine): steps alone "
+        f"{alone_calls['per_run']:,}, swept {sweep_calls['per_run']:,} ({added:+,}, "
+        f"{added / alone_calls['per_run']:+.1%}); the sweep's set-up "
+        f"{sweep_calls['set_up'] - alone_calls['set_up']:+,} once"
     )
     print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
     if json_path:
-        figures = {"overhead_cpu_seconds_per_run": per_run, "calls_one_run": counts}
+        figures = {"overhead_cpu_seconds_per_run": per_run, "calls": counts}
         json_path.write_text(json.dumps(figures, indent=1))
     return 0
 
