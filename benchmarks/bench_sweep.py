@@ -4,6 +4,7 @@ peak memory of the sweep process for 200 and 2,000 runs, and the 1,000-run Sobol
     python benchmarks/bench_sweep.py                 # everything (about 5 minutes on 2 cores)
     python benchmarks/bench_sweep.py --skip-sobol    # without the 1,024-run Sobol analysis
     python benchmarks/bench_sweep.py --runs 20       # fewer baseline runs per throughput case
+    python benchmarks/bench_sweep.py --overhead --runs 20   # only: what a sweep adds to a run
 
 Aims (issue 4): 2 workers at 1.8x one worker or better; the Sobol analysis of the baseline
 (experiments/sweeps/baseline_sobol.toml, 1,024 runs) within 2 minutes on a 2-core machine.
@@ -13,6 +14,15 @@ workers, start-up subtracted): with W free cores, W workers run at W / (CPU per 
 second, and the ratio of CPU per run to the serial case is the overhead of parallelism. The load
 average is printed at the start and the end. Memory is the peak resident set of the process that
 collects and writes the results (workers hold one run at a time).
+
+``--overhead`` measures only what a sweep adds to its runs' simulation, in this process: in
+rounds of 5 runs, the rounds' runs alone (the model a sweep builds for each, with its scenario
+and seed, its data collection switched off, as in bench_model.py) and the same runs as a serial
+sweep into a new store, taking turns and going first in turn, so that a change in the
+machine's load falls on both alike. The difference is the sweep's own CPU per run: data
+collection, the model table, metrics and series, the store, and the sweep's set-up (design,
+manifest, model-code hash) shared by a round's 5 runs. It also counts the Python calls
+(cProfile, the same on any machine) of 1 and 2 runs each way: a run's, and the sweep's set-up.
 """
 
 from __future__ import annotations
@@ -28,22 +38,83 @@ from pathlib import Path
 from typing import Any
 
 from experiments.backends import DaskBackend, ProcessBackend, SerialBackend, execute
-from experiments.sweep import parse_sweep
+from experiments.sweep import iter_tasks, make_design, parse_sweep, run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 SOBOL_FILE = ROOT / "experiments" / "sweeps" / "baseline_sobol.toml"
 
 
+def throughput_raw(runs: int) -> dict[str, Any]:
+    """The sweep table of ``runs`` full baseline runs (20 years, monthly), a replication each."""
+    return {
+        "scenario": "baseline",
+        "replications": runs,
+        "outputs": {"series": ["best_loss"], "metrics": ["final:best_loss", "hhi"]},
+    }
+
+
 def throughput_spec(runs: int) -> Any:
     """``runs`` full baseline runs (20 years, monthly), a replication each."""
-    return parse_sweep(
-        {
-            "scenario": "baseline",
-            "replications": runs,
-            "outputs": {"series": ["best_loss"], "metrics": ["final:best_loss", "hhi"]},
-        },
-        name="bench",
-    )
+    return parse_sweep(throughput_raw(runs), name="bench")
+
+
+OVERHEAD_ROUND_RUNS = 5
+
+
+def steps_alone(spec: Any) -> float:
+    """CPU seconds of the model steps of ``spec``'s runs alone, in this process: the scenario
+    and seed each run of the sweep gets, the model's data collection switched off."""
+    from sim.model import EfficiencyRaceModel
+
+    design = make_design(spec)
+    seeds = run_seeds(spec, len(design.points))
+    tasks = list(iter_tasks(spec, design, seeds))
+    runner = spec.runner()
+    scenarios = [runner.scenario(task) for task in tasks]  # built before the clock starts
+    start = cpu_seconds()
+    for task, scenario in zip(tasks, scenarios, strict=True):
+        model = EfficiencyRaceModel(scenario, rng=task.seed, collect_agents=False)
+        model.datacollector.collect = lambda _model: None
+        for _ in range(scenario.run.n_steps):
+            model.step()
+    return cpu_seconds() - start
+
+
+def serial_sweep(spec: Any) -> float:
+    """CPU seconds of ``spec`` run as a serial sweep into a new store, in this process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = cpu_seconds()
+        execute(spec, Path(tmp) / "out", backend=SerialBackend(), quiet=True)
+        return cpu_seconds() - start
+
+
+def calls(measure: Any, spec: Any) -> int:
+    """Python function calls (cProfile's count, which does not depend on the machine's load)
+    that ``measure(spec)`` makes."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(measure, spec)
+    return int(pstats.Stats(profiler).total_calls)  # type: ignore[attr-defined]
+
+
+def overhead(runs: int) -> dict[str, float]:
+    """CPU per run of the serial sweep and of its runs' steps alone [s] (module docstring)."""
+    rounds = max(1, runs // OVERHEAD_ROUND_RUNS)
+    warm_up = parse_sweep({"scenario": "baseline", "set": {"run": {"years": 1}}}, name="warm-up")
+    steps_alone(warm_up)  # the model's imports and first-call caches, as bench_model.py does
+    serial_sweep(warm_up)  # the store's and the writer's
+    totals = {"steps alone": 0.0, "serial sweep": 0.0}
+    for i in range(rounds):
+        spec = parse_sweep(
+            {**throughput_raw(OVERHEAD_ROUND_RUNS), "seed": i + 1}, name=f"overhead-{i}"
+        )
+        cases = [("steps alone", steps_alone), ("serial sweep", serial_sweep)]
+        for label, measure in cases if i % 2 == 0 else cases[::-1]:
+            totals[label] += measure(spec)
+    n = rounds * OVERHEAD_ROUND_RUNS
+    return {label: seconds / n for label, seconds in totals.items()}
 
 
 def cpu_seconds() -> float:
@@ -144,8 +215,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40, help="baseline runs per throughput case")
     parser.add_argument("--skip-sobol", action="store_true", help="skip the Sobol analysis")
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="only what a serial sweep adds to its runs' steps, in rounds of 5 runs",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
+    if args.overhead:
+        return print_overhead(args.runs, args.json)
     print(f"throughput, {args.runs} baseline runs (20 years, monthly) per case:")
     print(f"load average at the start: {Path('/proc/loadavg').read_text().split()[:3]}")
     rows = throughput(args.runs)
@@ -173,6 +251,40 @@ def main() -> int:
     print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def print_overhead(runs: int, json_path: Path | None) -> int:
+    rounds = max(1, runs // OVERHEAD_ROUND_RUNS)
+    print(
+        f"what a serial sweep adds: {rounds} round{'s' if rounds > 1 else ''} of "
+        f"{OVERHEAD_ROUND_RUNS} baseline runs "
+        "(20 years, monthly), steps alone and serial sweep taking turns"
+    )
+    print(f"load average at the start: {Path('/proc/loadavg').read_text().split()[:3]}")
+    per_run = overhead(runs)
+    alone, sweep = per_run["steps alone"], per_run["serial sweep"]
+    print(f"  the runs' steps alone   CPU {alone:.3f} s/run")
+    print(f"  the same runs, swept    CPU {sweep:.3f} s/run")
+    print(f"  the sweep adds          CPU {sweep - alone:+.3f} s/run ({sweep / alone - 1:+.1%})")
+    # calls of 1 and of 2 runs each way: their difference is a run's, the rest is set-up
+    specs = [parse_sweep({**throughput_raw(n), "seed": 1}, name="calls") for n in (1, 2)]
+    counts: dict[str, dict[str, int]] = {}
+    for label, measure in (("steps alone", steps_alone), ("serial sweep", serial_sweep)):
+        one, two = (calls(measure, spec) for spec in specs)
+        counts[label] = {"per_run": two - one, "set_up": 2 * one - two}
+    alone_calls, sweep_calls = counts["steps alone"], counts["serial sweep"]
+    added = sweep_calls["per_run"] - alone_calls["per_run"]
+    print(
+        f"  calls a run (cProfile, the same on any machine): steps alone "
+        f"{alone_calls['per_run']:,}, swept {sweep_calls['per_run']:,} ({added:+,}, "
+        f"{added / alone_calls['per_run']:+.1%}); the sweep's set-up "
+        f"{sweep_calls['set_up'] - alone_calls['set_up']:+,} once"
+    )
+    print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    if json_path:
+        figures = {"overhead_cpu_seconds_per_run": per_run, "calls": counts}
+        json_path.write_text(json.dumps(figures, indent=1))
     return 0
 
 
