@@ -167,6 +167,8 @@ def _finish(fig: Figure) -> Figure:
         if ax.get_yscale() == "linear":
             ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():  # nothing to place: no search of the tick labels
+                axis.set_label_coords(0.5, 0.5)
             for get, set_ in (
                 (axis.get_major_formatter, axis.set_major_formatter),
                 (axis.get_minor_formatter, axis.set_minor_formatter),
