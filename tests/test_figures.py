@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib import _pylab_helpers
 from matplotlib.axes import Axes
@@ -145,6 +146,18 @@ def test_figures_leave_no_global_state(short_run: RunResult) -> None:
         fig = draw(short_run)
         assert isinstance(fig, Figure)
     assert _pylab_helpers.Gcf.get_num_fig_managers() == before
+
+
+def test_by_firm_gives_each_firms_rows_in_step_order(short_run: RunResult) -> None:
+    firms = figures._firms(short_run)
+    shuffled = firms.sample(frac=1.0, random_state=0)
+    groups = figures._by_firm(shuffled)
+    assert [agent_id for agent_id, _, _ in groups] == sorted(firms["agent_id"].unique())
+    for agent_id, name, rows in groups:
+        expected = firms[firms["agent_id"] == agent_id].sort_values("step")
+        assert name == expected["name"].iloc[0]
+        pd.testing.assert_frame_equal(rows, expected)
+    assert figures._by_firm(firms.iloc[:0]) == []
 
 
 def test_figures_draw_identically_from_several_threads(short_run: RunResult) -> None:
