@@ -676,9 +676,9 @@ class EfficiencyRaceModel(mesa.Model):
         # panels enough for the fastest link (physics.step_nodes); a soft ceiling bends sooner
         softness = np.minimum(1.0, vendors.ceiling_softness_doublings[offers.frontier])
         bound = dt * (
-            float(np.max(np.abs(research_rate), initial=0.0))
+            float(np.abs(research_rate).max(initial=0.0))
             + abs(float(joule_rate[offers.frontier])) / softness
-            + float(np.max(suppliers.step_halvings_per_year, initial=0.0))
+            + float(suppliers.step_halvings_per_year.max(initial=0.0))
         )
         years, weights = physics.step_nodes(dt, bound)
         site_gain = (
@@ -694,7 +694,7 @@ class EfficiencyRaceModel(mesa.Model):
             - log2_site[:, None]
         )
         # the ideas law once, at the nodes and at the end of the step (its mean rate)
-        algo_path = firms.log2_algorithmic_gain(np.append(years, dt))
+        algo_path = firms.log2_algorithmic_gain(np.concatenate((years, [dt])))
         firm_gain = algo_path[:, :-1]
         firms.step_doublings_per_year = algo_path[:, -1] / dt
         at_frontier = firms.fleet_at_frontier
