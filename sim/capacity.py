@@ -55,9 +55,6 @@ Defaults and their sources (orders of magnitude; scenario files should set regio
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -71,8 +68,8 @@ POWER_CAPEX_USD_PER_MW = 3e6  # generation + grid connection + site (the model's
 SUPPLY_CURVE_STEEPNESS = 1.0  # eta: marginal cost doubles at half the limit (assumption)
 
 
-# ``value`` as a float64 array (itself if it is one); a partial, so no Python call of its own
-_f: Callable[[ArrayLike], NDArray[np.float64]] = functools.partial(np.asarray, dtype=np.float64)
+def _f(value: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
 
 
 def _finish(value: ArrayLike) -> FloatOrArray:

@@ -76,8 +76,8 @@ _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
 _EXTRA_LOG_EPOCHS = math.log1p(40.0 * DATA_REPEAT_DECAY)
 
 
-# ``value`` as a float64 array (itself if it is one); a partial, so no Python call of its own
-_f: Callable[[ArrayLike], NDArray[np.float64]] = functools.partial(np.asarray, dtype=np.float64)
+def _f(value: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
 
 
 def _finish(value: ArrayLike) -> FloatOrArray:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import difflib
 import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -59,8 +58,8 @@ def _finish(value: ArrayLike) -> FloatOrArray:
     return arr
 
 
-# ``value`` as a float64 array (itself if it is one); a partial, so no Python call of its own
-_f: Callable[[ArrayLike], NDArray[np.float64]] = functools.partial(np.asarray, dtype=np.float64)
+def _f(value: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
 
 
 def _log_expm1(y: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -74,7 +74,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -103,8 +102,8 @@ _LOG_SPACE_FROM = 50.0
 _LN_LN2 = np.log(LN2)  # ln(ln 2), as numpy computes it
 
 
-# ``value`` as a float64 array (itself if it is one); a partial, so no Python call of its own
-_f: Callable[[ArrayLike], NDArray[np.float64]] = functools.partial(np.asarray, dtype=np.float64)
+def _f(value: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=np.float64)
 
 
 def _finish(value: ArrayLike) -> FloatOrArray:
