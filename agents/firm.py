@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -571,9 +572,12 @@ class Firms(AgentTable):
         cohort]) and, ``for_auction`` (a cap sold by auction), what it is worth
         (``energy_value_usd_per_it_mwh``; zeros otherwise).
         """
+        at_cost = self.cost_usd_per_token / self.flop_per_token
+        if not np.isfinite(at_cost).all():  # (nan_to_num costs several of these checks)
+            at_cost = np.nan_to_num(at_cost)
         per_flop = np.maximum(
             np.maximum(self.training_value_usd_per_flop, self.serving_value_usd_per_flop),
-            np.nan_to_num(self.cost_usd_per_token / self.flop_per_token),
+            at_cost,
         )
         algorithmic = np.exp2(self.log2_algorithmic_efficiency)
         # an IT MWh's worth per FLOP/J of the chips that burn it [USD/IT MWh per FLOP/J]
@@ -601,7 +605,7 @@ class Firms(AgentTable):
         self.bid_it_mwh_per_watt = mwh_per_watt * share
         self.energy_need_it_mwh = self.watts * self.bid_it_mwh_per_watt
         if not for_auction:
-            self.energy_value_usd_per_it_mwh = np.broadcast_to(0.0, runs.shape)  # no copy
+            self.energy_value_usd_per_it_mwh = _zeros_view(runs.shape)
             return
         has = self.fleet_watts > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1030,6 +1034,12 @@ class Firms(AgentTable):
         block = np.array([getattr(self, name) for name in FIRM_ONLY_OUTPUTS], dtype=float)
         out.update(zip(FIRM_ONLY_OUTPUTS, block, strict=True))
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros_view(shape: tuple[int, ...]) -> FloatArray:
+    """A read-only array of zeros of ``shape`` (a broadcast 0: no copy), made once per shape."""
+    return np.broadcast_to(0.0, shape)
 
 
 def cohort_totals(fleet: FloatArray) -> FloatArray:

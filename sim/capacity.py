@@ -117,7 +117,7 @@ def _delivered_share(
     t: FloatOrArray, a: NDArray[np.float64], ramps: NDArray[np.bool_], width: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """clip((t - a)/(b - a), 0, 1), a step at a where a = b [-] (``_windows`` gives the rest)."""
-    ramp = np.clip((t - a) / width, 0.0, 1.0)
+    ramp = ((t - a) / width).clip(0.0, 1.0)
     return np.where(ramps, ramp, (t >= a).astype(float))
 
 
@@ -414,7 +414,7 @@ def cancel_to_level(standing: ArrayLike, level: ArrayLike, cancellable: ArrayLik
     excess = _f(standing) - _f(level)
     spare = _f(cancellable)
     cut = np.where(spare > 0.0, excess / np.where(spare > 0.0, spare, 1.0), 0.0)
-    return _finish(np.clip(1.0 - np.maximum(cut, 0.0), 0.0, 1.0))
+    return _finish((1.0 - np.maximum(cut, 0.0)).clip(0.0, 1.0))
 
 
 def capacity_order(

@@ -326,7 +326,7 @@ def logit_markup_usd_per_token(
     divide by T for the markup per token. The markup does not depend on the cost (in logit the
     pass-through of cost to price is one-for-one at a given share).
     """
-    s = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
+    s = np.asarray(share, dtype=float).clip(0.0, 1.0)
     with np.errstate(divide="ignore"):
         return np.asarray(noise_usd_per_task) / (np.asarray(tokens_per_task) * (1.0 - s))
 
@@ -355,7 +355,7 @@ def _w_of_exp(w: FloatArray) -> FloatArray:
         y = np.exp(np.minimum(t, _MAX_EXP))
         step = (y + t - w) / (y + 1.0)
         t = t - step
-        if np.all(np.abs(step) <= 1e-15 * np.maximum(1.0, np.abs(t))):
+        if (np.abs(step) <= 1e-15 * np.maximum(1.0, np.abs(t))).all():
             break
     return np.exp(t)
 
@@ -523,7 +523,7 @@ def bertrand_nash_markups(
         # each firm to its own precision: a dominant firm's condition is only as accurate as
         # the small rivals' markups that set its competition
         moved = np.where(active, np.abs(new - markup), 0.0)
-        converged = bool(np.all(moved <= tolerance * np.maximum(1.0, new)))
+        converged = bool((moved <= tolerance * np.maximum(1.0, new)).all())
         markup = np.where(active, new, 1.0)
         if converged:
             break

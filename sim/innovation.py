@@ -383,7 +383,7 @@ def frontier_log2_efficiency(
     and of the firms whose weights are open (-inf if none are)."""
     a = np.asarray(log2_efficiency, dtype=float)
     is_open = np.asarray(open_weights, dtype=bool)
-    return float(np.max(a, initial=-np.inf)), float(np.max(a[is_open], initial=-np.inf))
+    return float(a.max(initial=-np.inf)), float(a[is_open].max(initial=-np.inf))
 
 
 class SpilloverTarget(NamedTuple):

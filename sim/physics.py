@@ -598,10 +598,10 @@ def log2_step_mean_gain(
         [doublings]; 0 for a gain that is 0 throughout.
     """
     gain = np.ascontiguousarray(np.moveaxis(_f(log2_gain_at_nodes), axis, -1))  # pairwise sums
-    top = np.max(gain, axis=-1, keepdims=True)
+    top = gain.max(axis=-1, keepdims=True)
     w = _f(weights)
     # dividing by sum(w) makes a zero gain give exactly 0, however many panels
-    mean = np.sum(w * np.exp2(gain - top), axis=-1) / np.sum(w)
+    mean = (w * np.exp2(gain - top)).sum(axis=-1) / w.sum()
     return _finish(np.log2(mean) + top[..., 0])
 
 

@@ -42,7 +42,7 @@ def site_efficiency_of_energy(
     s = np.asarray(site_efficiency, dtype=float)
     w = np.asarray(fallback_weights, dtype=float)
     total = row_sums(e)
-    fallback = float(np.sum(w * s) / np.sum(w))
+    fallback = float((w * s).sum() / w.sum())
     got = total > 0
     return np.where(got, row_sums(e * s) / np.where(got, total, 1.0), fallback)
 
@@ -117,7 +117,7 @@ def step_logical_flop_on_nodes(
     np.exp2(firm_factor, out=firm_factor)
     firm_factor *= weights
     supplier_factor = np.exp2(supplier_log2_gain_at_nodes - supplier_top[:, None])
-    mean = (firm_factor @ supplier_factor.T) / np.sum(weights)
+    mean = (firm_factor @ supplier_factor.T) / weights.sum()
     log2_mean = np.log2(mean) + firm_top[:, None] + supplier_top[None, :]
     per_mwh = JOULES_PER_MWH * np.exp2(np.asarray(log2_elogical_at_start) + log2_mean)
     return row_sums(np.where(e > 0, e * per_mwh, 0.0))
