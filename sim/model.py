@@ -74,34 +74,6 @@ def expand_entries(entries: tuple[Any, ...]) -> tuple[list[Any], list[str]]:
     return params, names
 
 
-_POOL_SIZE = np.random.SeedSequence(0).pool_size  # numpy's default
-
-
-def _int_words(value: int) -> list[int]:
-    """A non-negative int's 32-bit words, least significant first (at least one): how
-    :class:`numpy.random.SeedSequence` reads an int of its entropy or spawn key."""
-    words = [value & 0xFFFFFFFF]
-    value >>= 32
-    while value:
-        words.append(value & 0xFFFFFFFF)
-        value >>= 32
-    return words
-
-
-def _seed_words(root: np.random.SeedSequence, key: tuple[int, ...]) -> list[int]:
-    """The words ``SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key, ...))``
-    assembles before the keys that follow ``key``: the entropy's words, padded with zeros to
-    the pool's size, then the spawn key's (numpy's ``get_assembled_entropy``; its entropy
-    and keys are non-negative ints). A SeedSequence of these words followed by the rest of the
-    key's is the same generator, made about twice as fast (step_rng makes two a step)."""
-    entropy = root.entropy
-    assert entropy is not None  # a SeedSequence made without it drew one
-    values = [entropy] if isinstance(entropy, int | np.integer) else entropy
-    words = [w for v in values for w in _int_words(int(v))]
-    words += [0] * (_POOL_SIZE - len(words))  # the pool of the sequence made, not the root's
-    return words + [w for v in (*root.spawn_key, *key) for w in _int_words(int(v))]
-
-
 @dataclass(frozen=True)
 class Offers:
     """What suppliers and vendors offer at the start of a step."""
@@ -195,7 +167,6 @@ class EfficiencyRaceModel(mesa.Model):
             if isinstance(rng, np.random.Generator)
             else self.rng.bit_generator.seed_seq
         )
-        self._stream_words = _seed_words(self._stream_root, (STREAM_TAG,))
         self.config = scenario  # not `scenario`: Mesa >= 3.4 owns Model.scenario
         for keyword, value in kwargs.items():
             setattr(self, keyword, value)  # as Mesa's batch_run reports model parameters
@@ -416,11 +387,10 @@ class EfficiencyRaceModel(mesa.Model):
         mechanism and step, however many numbers the other mechanisms or earlier steps drew
         (which depends on R&D, on the firms alive and on when firms re-plan): common random
         numbers, which narrow the paired differences of a comparison."""
+        root = self._stream_root
         when = round(self.steps * self.dt * 1e6)
-        # SeedSequence(root.entropy, spawn_key=(*root.spawn_key, STREAM_TAG, stream, when)),
-        # given the words numpy would assemble from that entropy and key (_seed_words)
-        words = np.array([*self._stream_words, STREAMS[mechanism], *_int_words(when)], np.uint32)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
+        key = (*root.spawn_key, STREAM_TAG, STREAMS[mechanism], when)
+        return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
 
     def _levers_changed(self) -> bool:
         """True in the step a policy lever starts or stops (firms re-plan at once; the step

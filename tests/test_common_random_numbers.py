@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import STREAM_TAG, STREAMS, EfficiencyRaceModel
+from sim.model import STREAMS, EfficiencyRaceModel
 from sim.run import simulate
 from sim.scenario import load_scenario
 
@@ -68,27 +68,3 @@ def test_a_generator_passed_in_gives_the_streams_entropy_drawn_from_it() -> None
     # two models drawing in turn from one generator differ, as two runs drawing from it would
     shared = np.random.default_rng(9)
     assert not np.array_equal(demand_draws(shared), demand_draws(shared))
-
-
-def test_step_streams_are_the_seed_sequences_of_the_seed_and_key() -> None:
-    # step_rng makes each stream's SeedSequence from the words numpy assembles from the seed's
-    # entropy and the key (faster); the generator is the one of the seed and key themselves
-    roots = [
-        np.random.SeedSequence(42),
-        np.random.SeedSequence(2**200 + 7),  # entropy of several words
-        np.random.SeedSequence(42).spawn(3)[2],  # a spawned seed: a key of its own
-        np.random.SeedSequence([5, 2**63 + 1]),  # as a generator passed in gives
-        np.random.SeedSequence(7, pool_size=8),
-        np.random.SeedSequence(np.array([1, 2, 3], dtype=np.uint32)),
-    ]
-    for root in roots:
-        model = EfficiencyRaceModel("baseline", rng=root, collect_agents=False)
-        for steps, dt in ((0, 1 / 12), (7, 1 / 12), (5_000, 1e3)):  # the last: a key of 2 words
-            model.steps, model.dt = steps, dt
-            when = round(steps * dt * 1e6)
-            for name, number in STREAMS.items():
-                key = (*root.spawn_key, STREAM_TAG, number, when)
-                expected = np.random.default_rng(
-                    np.random.SeedSequence(root.entropy, spawn_key=key)
-                )
-                assert model.step_rng(name).bit_generator.state == expected.bit_generator.state
