@@ -29,6 +29,7 @@ from sim.scenario import load_scenario
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,  # about 25 s: the whole lesson, clicked through (CI runs it)
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(),
         reason=f"no Chromium at {CHROMIUM} (apt-get install chromium, or set $CHROMIUM)",
