@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
@@ -605,7 +604,7 @@ class Firms(AgentTable):
         self.bid_it_mwh_per_watt = mwh_per_watt * share
         self.energy_need_it_mwh = self.watts * self.bid_it_mwh_per_watt
         if not for_auction:
-            self.energy_value_usd_per_it_mwh = _zeros_view(runs.shape)
+            self.energy_value_usd_per_it_mwh = np.broadcast_to(0.0, runs.shape)  # no copy
             return
         has = self.fleet_watts > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1034,12 +1033,6 @@ class Firms(AgentTable):
         block = np.array([getattr(self, name) for name in FIRM_ONLY_OUTPUTS], dtype=float)
         out.update(zip(FIRM_ONLY_OUTPUTS, block, strict=True))
         return out
-
-
-@functools.lru_cache(maxsize=8)
-def _zeros_view(shape: tuple[int, ...]) -> FloatArray:
-    """A read-only array of zeros of ``shape`` (a broadcast 0: no copy), made once per shape."""
-    return np.broadcast_to(0.0, shape)
 
 
 def cohort_totals(fleet: FloatArray) -> FloatArray:

@@ -99,9 +99,9 @@ def calls(measure: Any, spec: Any) -> int:
     return int(pstats.Stats(profiler).total_calls)  # type: ignore[attr-defined]
 
 
-def overhead(runs: int) -> dict[str, float]:
-    """CPU per run of the serial sweep and of its runs' steps alone [s] (module docstring)."""
-    rounds = max(1, runs // OVERHEAD_ROUND_RUNS)
+def overhead(rounds: int) -> dict[str, float]:
+    """CPU per run of the serial sweep and of its runs' steps alone over ``rounds`` rounds
+    [s] (module docstring)."""
     warm_up = parse_sweep({"scenario": "baseline", "set": {"run": {"years": 1}}}, name="warm-up")
     steps_alone(warm_up)  # the model's imports and first-call caches, as bench_model.py does
     serial_sweep(warm_up)  # the store's and the writer's
@@ -115,6 +115,11 @@ def overhead(runs: int) -> dict[str, float]:
             totals[label] += measure(spec)
     n = rounds * OVERHEAD_ROUND_RUNS
     return {label: seconds / n for label, seconds in totals.items()}
+
+
+def load_average() -> list[str]:
+    """The machine's load average over 1, 5 and 15 minutes, as /proc/loadavg gives it."""
+    return Path("/proc/loadavg").read_text().split()[:3]
 
 
 def cpu_seconds() -> float:
@@ -225,7 +230,7 @@ def main() -> int:
     if args.overhead:
         return print_overhead(args.runs, args.json)
     print(f"throughput, {args.runs} baseline runs (20 years, monthly) per case:")
-    print(f"load average at the start: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print(f"load average at the start: {load_average()}")
     rows = throughput(args.runs)
     speedup = rows[1]["runs_per_second"] / rows[0]["runs_per_second"]
     cpu_speedup = 2 * rows[0]["cpu_seconds_per_run"] / rows[1]["cpu_seconds_per_run"]
@@ -248,7 +253,7 @@ def main() -> int:
         print(
             f"Sobol analysis of the baseline, 1,024 runs on 2 workers: {seconds:.0f} s (aim: 120 s)"
         )
-    print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print(f"load average at the end: {load_average()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
@@ -261,8 +266,8 @@ def print_overhead(runs: int, json_path: Path | None) -> int:
         f"{OVERHEAD_ROUND_RUNS} baseline runs "
         "(20 years, monthly), steps alone and serial sweep taking turns"
     )
-    print(f"load average at the start: {Path('/proc/loadavg').read_text().split()[:3]}")
-    per_run = overhead(runs)
+    print(f"load average at the start: {load_average()}")
+    per_run = overhead(rounds)
     alone, sweep = per_run["steps alone"], per_run["serial sweep"]
     print(f"  the runs' steps alone   CPU {alone:.3f} s/run")
     print(f"  the same runs, swept    CPU {sweep:.3f} s/run")
@@ -281,7 +286,7 @@ def print_overhead(runs: int, json_path: Path | None) -> int:
         f"{added / alone_calls['per_run']:+.1%}); the sweep's set-up "
         f"{sweep_calls['set_up'] - alone_calls['set_up']:+,} once"
     )
-    print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print(f"load average at the end: {load_average()}")
     if json_path:
         figures = {"overhead_cpu_seconds_per_run": per_run, "calls": counts}
         json_path.write_text(json.dumps(figures, indent=1))

@@ -314,7 +314,7 @@ def format_table(summary: pd.DataFrame, base: str) -> str:
             "(a target never reached, a failed run) is left out, so read a smaller n with care"
         )
     for row in summary.to_dict("records"):
-        if row.get("base_only") or row.get("policy_only"):
+        if row.get("base_only") or row.get("policy_only"):  # absent from older tables
             lines.append(
                 f"  {row['metric']}, {_label(str(row['policy']))}: defined in "
                 f"{_label(base)} only in {_pairs(row['base_only'])}, in the policy only in "
