@@ -489,6 +489,16 @@ def test_value_capture_shows_no_shares_when_nobody_gains() -> None:
     assert "AI labs -$2B" in text and "chip makers -$1B" in text
 
 
+def test_the_glossary_says_how_the_dashboards_energy_cap_is_shared() -> None:
+    # every shipped energy cap (the only ones the dashboard loads) sells permits by auction,
+    # so the words under the panels must say so, not that deliveries are cut alike (pro rata)
+    caps = [load_scenario(name).policies.energy_cap for name in shipped_names()]
+    assert {cap.allocation for cap in caps if cap is not None} == {"auction"}
+    words = readouts.GLOSSARY["energy cap"]
+    assert "auction" in words and "permit" in words and "government" in words
+    assert "in proportion" not in words
+
+
 def test_the_readout_sums_each_partys_gains_as_the_run_summary_does() -> None:
     """The dashboard's running sums equal sim.run.cumulative_surplus of the same run."""
     from sim.run import cumulative_surplus, simulate

@@ -45,8 +45,9 @@ GLOSSARY: dict[str, str] = {
     "profit since the start": "Revenue minus costs, summed over the run so far, for each sector: "
     "AI labs, chip makers (hardware vendors) and power companies (energy suppliers).",
     "margin": "Profit per dollar of sales in the last step.",
-    "energy cap": "A limit on the power all labs together may draw; deliveries are cut in "
-    "proportion when they ask for more (the cap is 'binding').",
+    "energy cap": "A limit on the power all labs together may draw. When they ask for more (the "
+    "cap is 'binding'), they must buy a permit for every MWh at an auction, whose price rises "
+    "until what they ask for fits the cap; the government collects what the permits sell for.",
     "HHI": "Herfindahl-Hirschman index of market concentration: the sum of squared market "
     "shares, from near 0 (many small firms) to 1 (one firm).",
 }
