@@ -367,6 +367,24 @@ def test_a_session_starts_at_step_zero_with_figures_and_readouts() -> None:
     assert fig["layout"]["xaxis"]["range"] == pytest.approx([2024.0, 2024.5])
 
 
+def test_each_legend_lists_every_name_once() -> None:
+    # "Who earns" draws each sector twice (profit, margin): one legend entry, toggling both
+    s, shown, _ = session_with(short_scenario(), short_scenario())
+    for name in series.FIGURES:
+        s.command("figure", name)
+        s.process_pending()
+        data = shown["A"].figures[-1]["data"]
+        listed = [t["name"] for t in data if t["showlegend"]]
+        assert len(listed) == len(set(listed)), (name, listed)
+        assert set(listed) == {t["name"] for t in data}, name
+    s.command("figure", "money")
+    s.process_pending()
+    money = shown["A"].figures[-1]["data"]
+    assert [t["name"] for t in money] == ["AI labs", "chip makers", "power companies"] * 2
+    assert [t["showlegend"] for t in money] == [True] * 3 + [False] * 3
+    assert [t["legendgroup"] for t in money] == [t["name"] for t in money]
+
+
 def test_a_step_sends_only_the_new_points_of_each_line() -> None:
     s, shown, _ = session_with(short_scenario(), short_scenario())
     s.command("step", ("A",))

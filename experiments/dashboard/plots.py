@@ -60,9 +60,14 @@ class Line:
 
 def lines(fig: FigureDef, labs: Sequence[Lab], has_reference: Iterable[int] = ()) -> list[Line]:
     """The figure's lines in drawing order; reference lines (known in advance) come last, so
-    that they lie on top (an energy cap is never hidden under the power delivered)."""
+    that they lie on top (an energy cap is never hidden under the power delivered).
+
+    Each name is in the legend once: a lab's, or a sector's drawn in both rows ("Who earns":
+    profit and margin), is listed for its first line only, and its legend entry shows and hides
+    all of them (they share a legend group, the name)."""
     out: list[Line] = []
     lab_legend_shown = False
+    in_legend: set[str] = set()
     for i, row in enumerate(fig.rows):
         for trace in row.traces:
             if trace.per_lab:
@@ -80,8 +85,10 @@ def lines(fig: FigureDef, labs: Sequence[Lab], has_reference: Iterable[int] = ()
                     )
                 lab_legend_shown = True
             else:
+                shown = trace.label not in in_legend
+                in_legend.add(trace.label)
                 out.append(
-                    Line(i, trace.key, trace.label, trace.color, trace.dash, trace.width, True)
+                    Line(i, trace.key, trace.label, trace.color, trace.dash, trace.width, shown)
                 )
     for i in has_reference:
         row = fig.rows[i]
