@@ -517,6 +517,23 @@ def test_the_glossary_says_how_the_dashboards_energy_cap_is_shared() -> None:
     assert "in proportion" not in words
 
 
+def test_the_glossary_says_what_relative_excess_loss_is_measured_against() -> None:
+    # the Best model tooltip shows X from step 0: the words must not say it starts at 1
+    from sim.model import EfficiencyRaceModel
+
+    words = readouts.GLOSSARY["relative excess loss (X)"]
+    names = shipped_names()
+    assert {load_scenario(name).law.reference_compute_flop for name in names} == {1e24}
+    assert "1e24 FLOP" in words and "1 at the start" not in words
+    starts = [
+        firm.relative_excess_loss
+        for name in names
+        for firm in EfficiencyRaceModel(name, rng=0, collect_agents=False).firms
+    ]
+    assert "about 0.25-1.1" in words
+    assert 0.24 < min(starts) < 0.26 and 1.05 < max(starts) < 1.1
+
+
 def test_the_readout_sums_each_partys_gains_as_the_run_summary_does() -> None:
     """The dashboard's running sums equal sim.run.cumulative_surplus of the same run."""
     from sim.run import cumulative_surplus, simulate

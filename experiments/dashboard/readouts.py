@@ -28,8 +28,9 @@ GLOSSARY: dict[str, str] = {
     "closed-form curve (mean field)": "What the papers' formula predicts for a lab that starts "
     "with the most compute and doubles its effective compute twice a year: "
     "(L - E) = (L0 - E) (C/C0)^-kappa.",
-    "relative excess loss (X)": "A lab's error above the floor divided by the reference model's: "
-    "1 at the start, falling towards 0 as compute grows.",
+    "relative excess loss (X)": "A lab's error above the floor divided by that of a reference "
+    "model trained with 1e24 FLOP: 1 for a model as good as that one, less for a better one "
+    "(the shipped scenarios' labs start at about 0.25-1.1), falling towards 0 as compute grows.",
     "useful compute per joule (logical FLOP/J)": "The whole efficiency chain: site (share of grid "
     "power that reaches the chips, 1/PUE) x chips (FLOP per joule) x algorithms (useful FLOP "
     "per FLOP).",
