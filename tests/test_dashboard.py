@@ -258,6 +258,42 @@ def test_a_rejected_value_is_a_one_line_user_error() -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "value", "line"),
+    [
+        (
+            "policies.energy_cap.from_year",
+            1800.0,
+            "Energy cap, from year: 1800 is outside what the model accepts, 1900 to 2500 "
+            "[calendar year]",
+        ),
+        (
+            "policies.carbon_tax.for_years",
+            -1.0,
+            "Carbon tax, for years: -1 is outside what the model accepts, 0 or more [yr]",
+        ),
+        (
+            "policies.export_control.from_year",
+            math.nan,
+            "Export control, from year: nan is outside what the model accepts, 1900 to 2500 "
+            "[calendar year]",
+        ),
+    ],
+)
+def test_a_rejected_value_is_named_as_the_page_names_it(key: str, value: float, line: str) -> None:
+    # the red line names the section and label a student sees, not the override key
+    settings = Settings("energy-cap").with_value("policies.energy_cap.cap_mw", 3000.0)
+    settings = settings.with_value(key, value)
+    with pytest.raises(UserError) as info:
+        build_scenario(settings)
+    assert controls.rejection(settings, info.value) == line
+
+
+def test_a_rejection_the_controls_cannot_name_keeps_the_models_message() -> None:
+    error = UserError("energy-cap: something else went wrong")
+    assert controls.rejection(Settings("energy-cap"), error) == str(error)
+
+
+@pytest.mark.parametrize(
     "settings",
     [
         Settings("energy-cap")

@@ -208,7 +208,9 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
     # a value the dataclass rejects: one line in the panel, the page goes on
     from_year.fill("1800")
     from_year.press("Enter")
-    expect(p1.locator(".error-B")).to_contain_text("from_year")
+    expect(p1.locator(".error-B")).to_contain_text(
+        "Not applied: Energy cap, from year: 1800 is outside what the model accepts, 1900 to 2500"
+    )
     from_year.fill("2024")
     from_year.press("Enter")
     expect(p1.locator(".error-B")).to_have_count(0)

@@ -38,6 +38,7 @@ from experiments.dashboard.controls import (
     control_specs,
     format_number,
     lever_summary,
+    rejection,
     shown_description,
     shown_value,
     slider_change,
@@ -261,7 +262,7 @@ def ScenarioPanel(
         try:
             build_scenario(new)
         except UserError as exc:
-            error.set(str(exc))
+            error.set(rejection(new, exc))
             return
         error.set(None)
         settings.set(new)

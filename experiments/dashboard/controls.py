@@ -398,6 +398,34 @@ def shown_description(settings: Settings) -> str:
     return f"{base} Changed: {'; '.join(parts)}.".strip()
 
 
+def rejection(settings: Settings, error: Exception) -> str:
+    """The panel's red line for settings the model does not accept, in the page's words.
+
+    A value outside its control's allowed range (only a typed year can be: sliders stay in
+    range) is named by section and label, with the range: "Energy cap, from year: 1800 is
+    outside what the model accepts, 1900 to 2500 [calendar year]", not by the override key the
+    model's message uses. Anything else keeps the model's own one-line message.
+    """
+    specs = {c.key: c for c in all_controls()}
+    titles = {s.name: s.title.split(" (")[0] for s in control_specs()}
+    for key, value in reversed(settings.values):
+        spec = specs.get(key)
+        if spec is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        above_lo = value > spec.lo if spec.lo_open else value >= spec.lo
+        if above_lo and value <= spec.hi:
+            continue
+        lo = f"{'above ' if spec.lo_open else ''}{spec.lo:g}"
+        allowed = f"{lo} or more" if math.isinf(spec.hi) else f"{lo} to {spec.hi:g}"
+        unit = f" [{spec.unit}]" if spec.unit not in ("", "-") else ""
+        label = spec.label.split(" [")[0]
+        return (
+            f"{titles.get(spec.section, spec.section)}, {label}: {value:g} is outside what the "
+            f"model accepts, {allowed}{unit}"
+        )
+    return str(error)
+
+
 def _plain(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
