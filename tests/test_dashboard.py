@@ -301,6 +301,20 @@ def test_the_numbers_the_tooltips_quote_are_the_models() -> None:
         assert region in tip["policies.export_control.region"]
 
 
+@pytest.mark.parametrize(
+    ("name", "regions"),
+    [
+        ("baseline", ("cn", "eu", "us")),
+        ("export-control", ("cn", "eu", "us")),
+        ("symmetric", ("cn", "us")),
+    ],
+)
+def test_the_region_drop_down_offers_only_regions(name: str, regions: tuple[str, ...]) -> None:
+    # it offered an empty choice too: the region of the vendors and suppliers that have none
+    spec = next(c for c in controls.all_controls() if c.key == "policies.export_control.region")
+    assert shown_value(load_scenario(name), spec).choices == regions
+
+
 def test_a_slider_snapping_to_its_grid_is_no_change() -> None:
     spec = next(c for c in controls.all_controls() if c.key == "firms.chip_share")
     shown = shown_value(build_scenario(Settings("baseline")), spec)

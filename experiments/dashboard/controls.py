@@ -667,12 +667,13 @@ def shown_value(scenario: Scenario, spec: ControlSpec) -> Shown:
 
 
 def _used_values(scenario: Scenario, name: str, current: Any) -> tuple[str, ...]:
-    """Values of a free-text field the scenario's agents use (``region``: us, cn, eu)."""
+    """Values of a free-text field the scenario's agents use (``region``: us, cn, eu); an empty
+    value (an agent in no region, as the shipped vendors and suppliers) is no choice to offer."""
     found = {
         str(getattr(e, name))
         for group in GROUPS
         for e in getattr(scenario, group)
-        if hasattr(e, name)
+        if getattr(e, name, "") != ""
     }
     found.add(str(current))
     return tuple(sorted(found))
