@@ -164,6 +164,157 @@ def test_labels_come_from_name_and_unit(name: str, unit: str, label: str) -> Non
     assert label_for(name, unit, fallback="carbon_tax") == label
 
 
+def test_every_control_shown_has_words_for_students() -> None:
+    # a new key=True field in sim/params.py fails here until someone writes its label and
+    # tooltip in controls.STUDENT_WORDS; an entry for a control no longer shown fails too
+    shown = {c.key for c in controls.all_controls()}
+    assert sorted(shown - set(controls.STUDENT_WORDS)) == [], "no student wording"
+    assert sorted(set(controls.STUDENT_WORDS) - shown) == [], "wording for no control"
+    for spec in controls.all_controls():
+        words, tooltip = controls.STUDENT_WORDS[spec.key]
+        assert spec.label == controls.student_label(words, spec.unit)
+        assert spec.tooltip == tooltip
+
+
+def test_the_words_for_students_are_plain() -> None:
+    citation = re.compile(r"\b[A-Z][a-z]+\d{2}\b|EpochHW|docs/|\bNone\b|[Oo]verride|section \d")
+    for spec in controls.all_controls():
+        words, tooltip = controls.STUDENT_WORDS[spec.key]
+        assert "_" not in words and "[" not in words, spec.key  # the unit is added from params
+        assert not citation.search(words + " " + tooltip), (spec.key, tooltip)
+        # one or two sentences (no abbreviations with a full stop), saying what "up" does
+        assert tooltip.endswith(".") and tooltip.count(". ") <= 1, (spec.key, tooltip)
+        if spec.widget == "slider":
+            assert "Higher: " in tooltip, spec.key
+        # the researcher's description stays in sim/params.py, for docs/model.md
+        assert spec.doc != tooltip
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "tooltip"),
+    [
+        (
+            "run.years",
+            "run length [yr]",
+            "How many years the simulation runs, from the scenario's start year (the slider "
+            "starts at this scenario's own length). Higher: the race goes further into the "
+            "future.",
+        ),
+        (
+            "law.kappa",
+            "returns to compute (kappa)",
+            "The elasticity of a model's error above the floor with respect to its training "
+            "compute: 1% more compute cuts that error by about kappa %, and until you move it "
+            "the slider shows the published estimate's value. Higher: each doubling of compute "
+            "cuts the error by a larger percentage, and every model starts with a smaller error.",
+        ),
+        (
+            "firms.chip_share",
+            "budget share spent on chips",
+            "The fraction (0 to 1) of what a lab spends, after paying for power and R&D, that "
+            "buys new chips; the rest stays in cash. Higher: labs build up computing power "
+            "faster and keep less cash (labs that adapt their strategy move it from this "
+            "start).",
+        ),
+        (
+            "policies.energy_cap.cap_mw",
+            "power limit [MW]",
+            "The most electric power all AI labs together may draw, in megawatts; when they ask "
+            "for more, permits for the capped power are sold at auction and the government "
+            "collects the money. Higher: a looser cap, which does nothing once it is above what "
+            "the labs ask for.",
+        ),
+        ("policies.energy_cap.from_year", "start year [calendar year]", None),
+        ("policies.carbon_tax.usd_per_t_co2", "tax rate [USD/tCO2]", None),
+        ("law.preset", "published estimate", None),
+        ("market.taste_noise_usd_per_task", "spread of buyers' tastes [USD/task]", None),
+    ],
+)
+def test_a_control_reads_as_a_student_sees_it(key: str, label: str, tooltip: str | None) -> None:
+    spec = next(c for c in controls.all_controls() if c.key == key)
+    assert spec.label == label
+    if tooltip is not None:
+        assert spec.tooltip == tooltip
+
+
+def test_a_control_without_student_words_keeps_its_name_and_doc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sim.params import RunParams
+
+    field = next(f for f in dataclasses.fields(RunParams) if f.name == "years")
+    monkeypatch.delitem(controls.STUDENT_WORDS, "run.years")
+    spec = controls._spec(field, "run", "Run")
+    assert spec.label == "years [yr]"
+    assert spec.tooltip == spec.doc == field.metadata["doc"]
+    assert (spec.widget, spec.slider_lo, spec.slider_hi) == ("slider", 2.0, 50.0)  # still works
+
+
+def test_the_numbers_the_tooltips_quote_are_the_models() -> None:
+    from sim.params import EnergyCapParams, ExportControlParams, FirmParams, VendorParams
+
+    tip = {c.key: c.tooltip for c in controls.all_controls()}
+    # the three published estimates and their returns to compute, in the tooltip's order
+    kappas = ", ".join(f"{law.get_law(p).kappa:.2f}" for p in ("besiroglu", "hoffmann", "kaplan"))
+    assert kappas == "0.18, 0.15, 0.05"
+    assert "are 0.18, 0.15 and 0.05." in tip["law.preset"]
+    # kappa is an elasticity of L - E; K and E stay the estimate's, so a higher kappa starts
+    # every model (any compute above 1 FLOP) with a smaller error
+    base = law.get_law("besiroglu")
+    higher = law.ComputeLaw(base.loss_floor, base.k_coefficient, base.kappa + 0.02, "test")
+    for flop in (1e20, 1e24, 1e28):
+        assert higher.loss(flop) < base.loss(flop)
+        ratio = (base.loss(1.01 * flop) - base.loss_floor) / (base.loss(flop) - base.loss_floor)
+        assert 1 - ratio == pytest.approx(base.kappa / 100, rel=0.01)
+    assert "the published estimate's value" in tip["law.kappa"]
+    kappa = next(c for c in controls.all_controls() if c.key == "law.kappa")
+    assert shown_value(load_scenario("baseline"), kappa).note == "the published estimate's value"
+    # defaults the sentences quote
+    algorithmic = FirmParams.__dataclass_fields__["algorithmic_doublings_per_year"].default
+    assert (algorithmic, round(12 / algorithmic)) == (1.2, 10)
+    assert "at 1.2 a year" in tip["firms.algorithmic_doublings_per_year"]
+    assert "halves every 10 months" in tip["firms.algorithmic_doublings_per_year"]
+    chip = VendorParams.__dataclass_fields__["flop_per_joule_doublings_per_year"].default
+    assert (chip, round(2**chip, 2)) == (0.45, 1.37)
+    assert "0.45 a year is x1.37 a year" in tip["vendors.flop_per_joule_doublings_per_year"]
+    hurdle = next(c for c in controls.all_controls() if c.key == "market.hurdle_rate_per_year")
+    assert hurdle.default == 0.12 and "(0.12 is 12% a year)" in hurdle.tooltip
+    # the cap is sold at auction: by default (a lever switched on) and in every shipped scenario
+    assert EnergyCapParams().allocation == "auction"
+    for name in shipped_names():
+        cap = load_scenario(name).policies.energy_cap
+        assert cap is None or cap.allocation == "auction", name
+    # export control: half an H100-class chip (the baseline's first vendor), and the shipped
+    # scenario's limit follows the best chip three years behind
+    threshold = ExportControlParams().max_flop_per_joule
+    assert threshold / load_scenario("baseline").vendors[0].flop_per_joule == pytest.approx(
+        0.5, abs=0.01
+    )
+    assert "(7e11 is about half an H100" in tip["policies.export_control.max_flop_per_joule"]
+    control = load_scenario("export-control").policies.export_control
+    assert control is not None and control.lag_years == 3.0
+    assert "(export-control: 3)" in tip["policies.export_control.max_flop_per_joule"]
+    # every region a shipped scenario's labs are in is one the region tooltip explains
+    regions = {f.region for name in shipped_names() for f in load_scenario(name).firms}
+    assert regions <= {"cn", "us", "eu"}, regions
+    for region in ("cn (China)", "us (United States)", "eu (European Union)"):
+        assert region in tip["policies.export_control.region"]
+
+
+@pytest.mark.parametrize(
+    ("name", "regions"),
+    [
+        ("baseline", ("cn", "eu", "us")),
+        ("export-control", ("cn", "eu", "us")),
+        ("symmetric", ("cn", "us")),
+    ],
+)
+def test_the_region_drop_down_offers_only_regions(name: str, regions: tuple[str, ...]) -> None:
+    # it offered an empty choice too: the region of the vendors and suppliers that have none
+    spec = next(c for c in controls.all_controls() if c.key == "policies.export_control.region")
+    assert shown_value(load_scenario(name), spec).choices == regions
+
+
 def test_a_slider_snapping_to_its_grid_is_no_change() -> None:
     spec = next(c for c in controls.all_controls() if c.key == "firms.chip_share")
     shown = shown_value(build_scenario(Settings("baseline")), spec)
@@ -263,18 +414,18 @@ def test_a_rejected_value_is_a_one_line_user_error() -> None:
         (
             "policies.energy_cap.from_year",
             1800.0,
-            "Energy cap, from year: 1800 is outside what the model accepts, 1900 to 2500 "
+            "Energy cap, start year: 1800 is outside what the model accepts, 1900 to 2500 "
             "[calendar year]",
         ),
         (
             "policies.carbon_tax.for_years",
             -1.0,
-            "Carbon tax, for years: -1 is outside what the model accepts, 0 or more [yr]",
+            "Carbon tax, duration: -1 is outside what the model accepts, 0 or more [yr]",
         ),
         (
             "policies.export_control.from_year",
             math.nan,
-            "Export control, from year: nan is outside what the model accepts, 1900 to 2500 "
+            "Export control, start year: nan is outside what the model accepts, 1900 to 2500 "
             "[calendar year]",
         ),
     ],
@@ -679,7 +830,7 @@ def test_the_teachers_guide_names_settings_and_scenarios_as_the_page_does() -> N
         if not spec.key.startswith("policies."):  # a lever's row names its fields together
             assert rows.get(spec.key) == spec.label, (spec.key, rows.get(spec.key), spec.label)
     # the settings table's run length and the bar's step name every shipped exception
-    years_row = next(line for line in text.splitlines() if line.startswith("| years [yr] |"))
+    years_row = next(line for line in text.splitlines() if "| `run.years` |" in line)
     step = text.partition("**The bar on top**")[2].partition("**Step both**")[2].partition(")")[0]
     for name in shipped_names():
         run = load_scenario(name).run
@@ -825,7 +976,9 @@ def test_the_panel_describes_changes_in_words_not_keys() -> None:
         .with_lever("carbon_tax", False)
     )
     text = controls.shown_description(changed)
-    assert text.endswith("Changed: Energy cap: cap [MW] 200, from year 2024; Carbon tax: off.")
+    assert text.endswith(
+        "Changed: Energy cap: power limit [MW] 200, start year 2024; Carbon tax: off."
+    )
     assert "policies." not in text
     assert (
         controls.shown_description(Settings("energy-cap"))

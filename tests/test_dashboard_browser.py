@@ -202,14 +202,14 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
     slider = p1.locator(".ctl-B-policies-energy_cap-cap_mw [role=slider]")
     slider.focus()
     slider.press("Home")
-    expect(p1.locator(".ctl-B-policies-energy_cap-cap_mw")).to_contain_text("cap [MW]: 200")
+    expect(p1.locator(".ctl-B-policies-energy_cap-cap_mw")).to_contain_text("power limit [MW]: 200")
     expect(energy_b).to_contain_text("cap 200 MW")
 
     # a value the dataclass rejects: one line in the panel, the page goes on
     from_year.fill("1800")
     from_year.press("Enter")
     expect(p1.locator(".error-B")).to_contain_text(
-        "Not applied: Energy cap, from year: 1800 is outside what the model accepts, 1900 to 2500"
+        "Not applied: Energy cap, start year: 1800 is outside what the model accepts, 1900 to 2500"
     )
     from_year.fill("2024")
     from_year.press("Enter")
@@ -310,6 +310,13 @@ def test_dashboard_in_a_browser(server: Server, browser: Any, tmp_path: Path) ->
         for i in range(headers.count()):
             headers.nth(i).click()
     expect(p2.locator(".ctl-B-policies-export_control-max_flop_per_joule")).to_be_visible()
+    # the pointer on a slider's label or on a drop-down shows the students' words
+    for control, words in (
+        (".ctl-A-law-kappa .ctl-label", "The elasticity of a model's error"),
+        (".ctl-A-law-preset", "Which published estimate of how fast AI models improve"),
+    ):
+        p2.locator(control).hover()
+        expect(p2.locator(".menuable__content__active", has_text=words)).to_be_visible()
     time.sleep(0.5)
     for panel in "AB":
         expect(p2.locator(f".defaults-{panel}")).to_be_disabled()

@@ -454,7 +454,7 @@ def _control(
     classes = [f"ctl-{panel}-{spec.css}"]
     if spec.widget == "slider":
         with solara.Column(gap="0px", classes=classes):
-            with solara.Tooltip(spec.doc):
+            with solara.Tooltip(spec.tooltip):
                 solara.Text(
                     f"{spec.label}: {format_number(float(shown.value))}", classes=["ctl-label"]
                 )
@@ -488,12 +488,12 @@ def _control(
             if value is not None:  # an emptied box: keep the value
                 set_value(int(value) if spec.integer else value)
 
-        with solara.Tooltip(spec.doc), solara.Div(classes=classes, style={"flex": "1"}):
+        with solara.Tooltip(spec.tooltip), solara.Div(classes=classes, style={"flex": "1"}):
             solara.InputFloat(
                 spec.label, value=float(shown.value), on_value=typed, disabled=disabled
             )
     elif spec.widget == "select":
-        with solara.Div(classes=classes):
+        with solara.Tooltip(spec.tooltip), solara.Div(classes=classes):
             solara.Select(
                 spec.label,
                 values=list(shown.choices),
@@ -503,7 +503,7 @@ def _control(
                 dense=True,
             )
     else:
-        with solara.Div(classes=classes):
+        with solara.Tooltip(spec.tooltip), solara.Div(classes=classes):
             solara.Checkbox(
                 label=spec.label, value=bool(shown.value), on_value=set_value, disabled=disabled
             )

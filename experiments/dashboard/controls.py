@@ -6,9 +6,14 @@ every entry through ``firms.<key>`` and so on), and each policy lever of
 :data:`sim.params.POLICY_TYPES` that has a key field (plus :data:`EXTRA_LEVER_FIELDS`), with an
 "on" switch and its ``from_year`` / ``for_years`` schedule.
 
-Labels: the field name in words, with a trailing spelling of its unit turned into the unit in
-brackets (``capacity_mw`` [MW] -> "capacity [MW]", ``chip_share`` [-] -> "chip share",
-``years`` [yr] -> "years [yr]"); the field's ``doc`` is the tooltip.
+Labels and tooltips are written for students, in :data:`STUDENT_WORDS` (keyed by the dotted key):
+a few words with the field's unit added in brackets (``suppliers.capacity_mw`` [MW] -> "power
+capacity per supplier [MW]"; none for a unit "-": "budget share spent on chips"), and one or two
+plain sentences: what the lever means, its unit, what moving it up does. The field's ``doc`` in
+sim/params.py stays the researcher's (it feeds docs/model.md). A control without an entry still
+works: its label is the field name in words, a trailing spelling of the unit turned into the
+unit in brackets (``capacity_mw`` -> "capacity [MW]", :func:`label_for`), and its tooltip is the
+``doc``; tests/test_dashboard.py fails until the entry is written.
 
 Widgets: ``choices`` -> a drop-down; a date (unit "calendar year") or a field whose default is
 infinite (``for_years``) -> a number box (typed, Enter commits); other numbers -> a slider whose
@@ -98,6 +103,148 @@ RESOLVE_NONE = {"law.kappa": lambda sc: law.get_law(sc.law.preset).kappa}
 """For optional fields (``None`` = "use the model's own value"), what that value is, so the
 control can show it."""
 
+STUDENT_WORDS: dict[str, tuple[str, str]] = {
+    "run.years": (
+        "run length",
+        "How many years the simulation runs, from the scenario's start year (the slider starts "
+        "at this scenario's own length). Higher: the race goes further into the future.",
+    ),
+    "law.preset": (
+        "published estimate",
+        "Which published estimate of how fast AI models improve with training compute all labs "
+        "follow: besiroglu (a 2024 re-estimate of hoffmann), hoffmann (the 2022 'Chinchilla' "
+        "study) or kaplan (2020). Their returns to compute (the setting below) are 0.18, 0.15 "
+        "and 0.05.",
+    ),
+    "law.kappa": (
+        "returns to compute (kappa)",
+        "The elasticity of a model's error above the floor with respect to its training "
+        "compute: 1% more compute cuts that error by about kappa %, and until you move it the "
+        "slider shows the published estimate's value. Higher: each doubling of compute cuts "
+        "the error by a larger percentage, and every model starts with a smaller error.",
+    ),
+    "market.loss_scale_nats_per_token": (
+        "error tolerance of tasks",
+        "How much model error buyers' tasks tolerate: a model gets a task right with "
+        "probability exp(-error / this), its error above the floor measured in nats per "
+        "token. Higher: every model gets more tasks right, so models look alike to buyers "
+        "sooner as they improve.",
+    ),
+    "market.taste_noise_usd_per_task": (
+        "spread of buyers' tastes",
+        "How much the worth of the same AI offer differs from one buyer to another, in dollars "
+        "per task. Higher: buyers react less to differences in price and quality, so labs "
+        "charge bigger markups over cost (this / (1 - market share) per task).",
+    ),
+    "market.hurdle_rate_per_year": (
+        "investors' required return",
+        "The yearly return investors demand before they put money into AI labs (0.12 is 12% a "
+        "year). Higher: investors fund the labs less, and new labs enter later or not at all.",
+    ),
+    "firms.algorithmic_doublings_per_year": (
+        "algorithmic progress",
+        "How many times a year better algorithms double the useful compute each lab gets from "
+        "the same chips (at 1.2 a year the compute a given model needs halves every 10 "
+        "months; R&D adds to it, and it slows as ideas get harder to find). Higher: models "
+        "improve faster for the same chips and power.",
+    ),
+    "firms.chip_share": (
+        "budget share spent on chips",
+        "The fraction (0 to 1) of what a lab spends, after paying for power and R&D, that buys "
+        "new chips; the rest stays in cash. Higher: labs build up computing power faster and "
+        "keep less cash (labs that adapt their strategy move it from this start).",
+    ),
+    "firms.training_share": (
+        "compute share used for training",
+        "The fraction (0 to 1) of a lab's computing power used to train its models; the rest "
+        "answers customers' requests. Higher: models improve faster but the lab has less "
+        "capacity to serve customers (labs that adapt their strategy move it from this start).",
+    ),
+    "vendors.flop_per_joule_doublings_per_year": (
+        "chip efficiency progress",
+        "How many times a year chip makers double the computations a chip does per joule of "
+        "electricity (0.45 a year is x1.37 a year; their R&D adds a little, and it slows near "
+        "the physical limit). Higher: each computation needs less electricity, so power costs "
+        "and power limits matter less.",
+    ),
+    "suppliers.capacity_mw": (
+        "power capacity per supplier",
+        "The electric power each power company can deliver to AI data centres at the start, in "
+        "megawatts; they build more as demand grows, with a delay. Higher: power is more "
+        "plentiful early, so it is cheaper until demand catches up.",
+    ),
+    "policies.energy_cap.from_year": (
+        "start year",
+        "The year the energy cap comes into force (type it and press Enter). A later year lets "
+        "AI's power use grow unchecked for longer.",
+    ),
+    "policies.energy_cap.for_years": (
+        "duration",
+        "How many years the energy cap stays in force (type it and press Enter); inf keeps it to "
+        "the end of the run.",
+    ),
+    "policies.energy_cap.cap_mw": (
+        "power limit",
+        "The most electric power all AI labs together may draw, in megawatts; when they ask for "
+        "more, permits for the capped power are sold at auction and the government collects "
+        "the money. Higher: a looser cap, which does nothing once it is above what the labs ask "
+        "for.",
+    ),
+    "policies.carbon_tax.from_year": (
+        "start year",
+        "The year the carbon tax comes into force (type it and press Enter). A later year "
+        "leaves AI's power untaxed for longer.",
+    ),
+    "policies.carbon_tax.for_years": (
+        "duration",
+        "How many years the carbon tax stays in force (type it and press Enter); inf keeps it "
+        "to the end of the run.",
+    ),
+    "policies.carbon_tax.usd_per_t_co2": (
+        "tax rate",
+        "The tax on each tonne of CO2 emitted to make the power AI uses, in dollars per tonne; "
+        "power companies pay it to the government and pass it on in their prices. Higher: "
+        "power from coal and gas gets dearer than cleaner power, so labs turn to cleaner "
+        "suppliers and pay more for energy.",
+    ),
+    "policies.export_control.from_year": (
+        "start year",
+        "The year the export control comes into force (type it and press Enter). A later year "
+        "lets the restricted region's labs buy the best chips for longer.",
+    ),
+    "policies.export_control.for_years": (
+        "duration",
+        "How many years the export control stays in force (type it and press Enter); inf keeps "
+        "it to the end of the run.",
+    ),
+    "policies.export_control.region": (
+        "restricted region",
+        "The region whose AI labs get chips from makers elsewhere only up to the efficiency "
+        "limit below: cn (China), us (United States) or eu (European Union); the list offers "
+        "the regions in this scenario.",
+    ),
+    "policies.export_control.max_flop_per_joule": (
+        "most efficient chip allowed",
+        "The most computations per joule a chip sold to the restricted region's labs may do "
+        "(7e11 is about half an H100, a top chip of 2023): better chips from makers outside the "
+        "region reach them cut down to this, at full price. Higher: a looser control; where a "
+        "scenario lets the limit follow the best chip a few years behind (export-control: 3), "
+        "this is only the lowest it goes.",
+    ),
+}
+"""What a student reads for each control, by dotted key: (label, tooltip). The label has no
+unit: the page adds the field's unit from sim/params.py in brackets. The tooltip says in one or
+two plain sentences what the lever is in the world, its unit and what moving it up does;
+tests/test_dashboard.py checks that every shown control has an entry and checks the numbers the
+sentences quote against the model."""
+
+
+def student_label(words: str, unit: str) -> str:
+    """A control's label from :data:`STUDENT_WORDS`: the words, the unit in brackets unless it
+    is "-" (``("power limit", "MW")`` -> "power limit [MW]")."""
+    return words + (f" [{unit}]" if unit not in ("", "-") else "")
+
+
 Widget = Literal["slider", "input", "select", "checkbox"]
 
 
@@ -113,6 +260,10 @@ class ControlSpec:
     label: str
     unit: str
     doc: str
+    """The researcher's description in sim/params.py (docs/model.md prints it)."""
+    tooltip: str
+    """What the page shows when the pointer rests on the control: the student's words from
+    :data:`STUDENT_WORDS`, or ``doc`` for a control without an entry."""
     widget: Widget
     default: Any
     lo: float = -math.inf
@@ -206,13 +357,20 @@ def slider_range(
 def _spec(f: dataclasses.Field[Any], section: str, title: str) -> ControlSpec:
     meta = f.metadata
     default: Any = f.default
+    key = f"{section}.{f.name}"
+    words = STUDENT_WORDS.get(key)
     common: dict[str, Any] = {
-        "key": f"{section}.{f.name}",
+        "key": key,
         "section": section,
         "name": f.name,
-        "label": label_for(f.name, meta["unit"], fallback=title),
+        "label": (
+            student_label(words[0], meta["unit"])
+            if words
+            else label_for(f.name, meta["unit"], fallback=title)
+        ),
         "unit": meta["unit"],
         "doc": meta["doc"],
+        "tooltip": words[1] if words else meta["doc"],
         "default": default,
     }
     if meta["choices"]:
@@ -495,7 +653,7 @@ def shown_value(scenario: Scenario, spec: ControlSpec) -> Shown:
         value = getattr(getattr(scenario, section), spec.name)
     if value is None and spec.key in RESOLVE_NONE:
         value = RESOLVE_NONE[spec.key](scenario)
-        note = "the preset's value"
+        note = "the published estimate's value"
     choices = spec.choices
     if spec.widget == "select" and not choices:
         choices = _used_values(scenario, spec.name, value)
@@ -509,12 +667,13 @@ def shown_value(scenario: Scenario, spec: ControlSpec) -> Shown:
 
 
 def _used_values(scenario: Scenario, name: str, current: Any) -> tuple[str, ...]:
-    """Values of a free-text field the scenario's agents use (``region``: us, cn, eu)."""
+    """Values of a free-text field the scenario's agents use (``region``: us, cn, eu); an empty
+    value (an agent in no region, as the shipped vendors and suppliers) is no choice to offer."""
     found = {
         str(getattr(e, name))
         for group in GROUPS
         for e in getattr(scenario, group)
-        if hasattr(e, name)
+        if getattr(e, name, "") != ""
     }
     found.add(str(current))
     return tuple(sorted(found))
