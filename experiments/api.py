@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import importlib.util
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -34,7 +35,7 @@ from experiments.backends import SweepReport, execute, make_backend
 from experiments.outcomes import outcomes
 from experiments.outputs import DEFAULT_SIMULATE, resolve_simulate
 from experiments.store import Store
-from experiments.sweep import SweepSpec, load_sweep, parse_sweep
+from experiments.sweep import SweepSpec, levers_added, load_sweep, parse_sweep
 from sim.errors import UserError
 
 __all__ = [
@@ -208,11 +209,20 @@ class SweepResults:
 def _spec(sweep_file: str | Path | Mapping[str, Any] | SweepSpec, model: str | None) -> SweepSpec:
     if isinstance(sweep_file, SweepSpec):
         spec = sweep_file
-    elif isinstance(sweep_file, Mapping):
-        spec = parse_sweep(sweep_file, origin="sweep", base_dir=Path.cwd())
     else:
-        spec = load_sweep(sweep_file)
+        if isinstance(sweep_file, Mapping):
+            spec = parse_sweep(sweep_file, origin="sweep", base_dir=Path.cwd())
+        else:
+            spec = load_sweep(sweep_file)
+        _warn_levers_added(spec)
     return dataclasses.replace(spec, simulate=model) if model else spec
+
+
+def _warn_levers_added(spec: SweepSpec) -> None:
+    """A ``UserWarning`` for each lever a fixed key or factor switches on in a scenario that has
+    none while another scenario has it (:func:`experiments.sweep.levers_added`)."""
+    for line in levers_added(spec):
+        warnings.warn(line, UserWarning, stacklevel=3)
 
 
 def sweep(
@@ -286,6 +296,7 @@ def compare(
         metrics=metrics,
         simulate=model,
     )
+    _warn_levers_added(spec)
     results = sweep(spec, out=out, workers=workers, cluster=cluster, resume=resume, quiet=quiet)
     return comparison_of(results, base)
 

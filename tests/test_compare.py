@@ -209,3 +209,52 @@ def test_fan_charts_label_the_unit_and_whole_years(
     assert ax.get_ylabel() == "policy - baseline [USD/Mtoken]"
     ticks = ax.get_xticks()
     assert len(ticks) > 2 and np.all(ticks == np.round(ticks))
+
+
+def test_a_set_key_that_switches_a_lever_on_in_the_base_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``compare baseline carbon-tax --set policies.carbon_tax.from_year=2025`` (meant: start the
+    tax earlier) switched a 100 USD/t tax on in the baseline too, without a word, and the table
+    compared two taxes; it is now warned of before the runs, once per arm and lever."""
+    from experiments.sweep import levers_added
+
+    spec = compare_spec(
+        "baseline",
+        ["carbon-tax"],
+        replications=2,
+        overrides={"policies.carbon_tax.from_year": 2025, "policies.carbon_tax.for_years": 5},
+    )
+    assert levers_added(spec) == [
+        "--set policies.carbon_tax.from_year switches policies.carbon_tax on in 'baseline', "
+        "which has none: every arm now has the lever, its other keys at their defaults; to "
+        "change the lever of 'carbon-tax' only, give it a scenario file with "
+        'base = "carbon-tax" and that key (docs/scenarios.md, "Inheritance")'
+    ]
+    # a lever no arm has is a background policy, meant for every arm; other keys are not levers
+    background = {"policies.energy_cap.cap_mw": 5000.0, "law.kappa": 0.2}
+    assert levers_added(compare_spec("baseline", ["carbon-tax"], overrides=background)) == []
+    tax_in_both = {"policies.carbon_tax.usd_per_t_co2": 50.0}
+    assert levers_added(compare_spec("carbon-tax", ["energy-cap"], overrides=tax_in_both)) == [
+        line.replace("'baseline'", "'energy-cap'").replace(".from_year", ".usd_per_t_co2")
+        for line in levers_added(spec)
+    ]
+
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", "carbon-tax", "--replications", "2", "--years", "1"]
+    args += ["--set", "policies.carbon_tax.from_year=2024.5", "--metric", "hhi:chips"]
+    args += ["--workers", "1", "--out", str(out), "--quiet", "--model", "_fake_model:simulate"]
+    assert main(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "effrace: warning: " + levers_added(spec)[0]
+    assert len(err) == 1
+    with pytest.warns(UserWarning, match=r"switches policies\.carbon_tax on in 'baseline'"):
+        compare(
+            "baseline",
+            ["carbon-tax"],
+            replications=2,
+            years=1,
+            overrides={"policies.carbon_tax.from_year": 2024.5},
+            metrics=["hhi:chips"],
+            model="_fake_model:simulate",
+        )
