@@ -207,8 +207,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out, report = _run(spec, args)
     print(f"sweep '{spec.name}': {report.summary()}")
     metrics = spec.outputs.metric_columns
-    if metrics:
-        print(describe(Store(out).runs(["status", *metrics]), metrics))
+    if not metrics:
+        return 0
+    runs = Store(out).runs(["scenario", "status", *metrics])
+    if len(spec.scenarios) == 1:
+        print(describe(runs, metrics))
+        return 0
+    for ref in spec.scenarios:  # one table each: pooled, they would describe no scenario
+        rows = runs[runs["scenario"] == ref]
+        print(f"scenario '{ref}' ({len(rows)} runs):")
+        print(describe(rows, metrics))
     return 0
 
 
