@@ -232,13 +232,15 @@ def sweep(
     workers: int | None = 1,
     cluster: str | None = None,
     resume: bool = False,
-    quiet: bool = True,
+    quiet: bool = False,
     model: str | None = None,
 ) -> SweepResults:
     """Run a sweep (a file, its table as a dict, or a :class:`SweepSpec`) and read it back.
 
     ``workers``: local processes (1: in this process; None: all cores); ``cluster``: ``"local"``
-    or a Dask scheduler address; ``out``: the store directory (None: a temporary one).
+    or a Dask scheduler address; ``out``: the store directory (None: a temporary one);
+    ``quiet``: no progress bar (by default one on stderr, as ``effrace sweep`` shows: runs done,
+    rate and time left).
     """
     spec = _spec(sweep_file, model)
     backend = make_backend(workers, cluster)
@@ -280,7 +282,7 @@ def compare(
     cluster: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
-    quiet: bool = True,
+    quiet: bool = False,
     model: str = DEFAULT_SIMULATE,
 ) -> Comparison:
     """Run ``base`` and each policy scenario ``replications`` times with common seeds and
@@ -318,7 +320,7 @@ def sensitivity(
     workers: int | None = 1,
     cluster: str | None = None,
     resume: bool = False,
-    quiet: bool = True,
+    quiet: bool = False,
     model: str | None = None,
 ) -> sensitivity_mod.SensitivityResult:
     """Run a Sobol or Morris sweep (what is missing of it) and return its indices."""
