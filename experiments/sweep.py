@@ -493,7 +493,8 @@ def _check_design(
     if design == "sobol" and (samples < 2 or samples & (samples - 1)):
         power = 2 ** max(1, round(math.log2(max(samples, 1))))
         raise UserError(
-            f"{where}: samples = {samples}: the Sobol design needs a power of 2 (try {power})"
+            f"{where}: samples = {samples}: the Sobol design needs a power of 2, at least 2 "
+            f"(try {power})"
         )
     if design == "morris" and levels % 2:
         raise UserError(f"{where}: levels = {levels}: Morris needs an even number of levels")

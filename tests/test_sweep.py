@@ -194,7 +194,13 @@ def test_common_seeds_are_spawned_per_replication() -> None:
         (
             'scenario = "baseline"\ndesign = "sobol"\nsamples = 100\n'
             "[factors]\nlaw.kappa = { min = 0.1, max = 0.3 }\n",
-            "samples = 100: the Sobol design needs a power of 2 (try 128)",
+            "samples = 100: the Sobol design needs a power of 2, at least 2 (try 128)",
+        ),
+        # 1 = 2^0 was refused for not being 'a power of 2'
+        (
+            'scenario = "baseline"\ndesign = "sobol"\nsamples = 1\n'
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.3 }\n",
+            "samples = 1: the Sobol design needs a power of 2, at least 2 (try 2)",
         ),
         (
             'scenario = "baseline"\ndesign = "sobol"\nsamples = 8\n[factors]\nlaw.kappa = [0.1, 0.2]\n',
