@@ -258,3 +258,41 @@ def test_a_set_key_that_switches_a_lever_on_in_the_base_is_warned_of(
             metrics=["hhi:chips"],
             model="_fake_model:simulate",
         )
+
+
+def test_arms_that_share_a_file_name_keep_apart_in_the_table_and_fan_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'compare baseline v1/carbon-tax.toml carbon-tax' printed two tables both titled
+    'carbon-tax vs baseline' and drew two lines labelled 'carbon-tax (median)'; arms whose names
+    coincide are now named as given, the others as before."""
+    from matplotlib.figure import Figure
+
+    from experiments.compare import fan_charts
+
+    variant = "v1/carbon-tax.toml"
+    runs = pd.DataFrame(
+        {
+            "run_id": range(6),
+            "scenario": ["baseline"] * 2 + [variant] * 2 + ["carbon-tax"] * 2,
+            "replication": [0, 1] * 3,
+            "status": "ok",
+            "m": [1.0, 2.0, 4.0, 6.0, 1.0, 2.0],
+        }
+    )
+    summary, _ = paired_differences(runs, "baseline", ["m"])
+    titles = [line for line in format_table(summary, "baseline").splitlines() if " vs " in line]
+    assert titles == [
+        f"{variant} vs baseline (paired, 95% CI):",
+        "carbon-tax vs baseline (paired, 95% CI):",
+    ]
+    assert summary["diff_mean"].tolist() == [3.5, 0.0]
+    series = pd.DataFrame({"run_id": range(6), "step": 1, "year": 2024.5, "best_loss": runs["m"]})
+    fan = fan_data(series, runs, "baseline", ["best_loss"])
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, path, **kw: seen.append(fig.axes[0]))
+    fan_charts(fan, "baseline", tmp_path)
+    (ax,) = seen
+    labels = [line.get_label() for line in ax.get_lines() if "median" in line.get_label()]
+    assert labels == [f"{variant} (median)", "carbon-tax (median)"]
+    assert ax.get_ylabel() == "policy - baseline [nats/token]"
