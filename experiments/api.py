@@ -117,6 +117,8 @@ class SweepResults:
     def load(cls, out: str | Path, report: SweepReport | None = None) -> SweepResults:
         """Read a store written by a sweep (``effrace sweep`` or :func:`sweep`)."""
         store = Store(out)
+        if not store.is_ours():  # a run's folder: a KeyError on 'metrics' further down
+            raise UserError(store.not_ours())
         manifest = store.manifest
         runs = store.runs().set_index("run_id")
         metrics = list(manifest["metrics"])

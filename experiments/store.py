@@ -135,6 +135,17 @@ class Store:
         manifest: Any = self.manifest
         return isinstance(manifest, dict) and manifest.get("format") == FORMAT
 
+    def not_ours(self) -> str:
+        """What a folder whose manifest is not a results store's holds, for a one-line error:
+        the outputs of one ``effrace run``, or another program's ``manifest.json``."""
+        manifest: Any = self.manifest
+        if isinstance(manifest, dict) and manifest.get("kind") == "run":
+            return (
+                f"{self.root} holds the outputs of one `effrace run` (scenario "
+                f"'{manifest.get('scenario')}'), not a results store of a sweep"
+            )
+        return f"{self.root} holds a manifest.json that is not an efficiency-race results store"
+
     @classmethod
     def create(cls, root: str | Path, manifest: Mapping[str, Any]) -> Store:
         """Start an empty store with its manifest; UserError if ``root`` is in use."""
