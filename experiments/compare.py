@@ -206,18 +206,23 @@ def paired_differences(
 def fan_data(
     series: pd.DataFrame, runs: pd.DataFrame, base: str, columns: Sequence[str]
 ) -> pd.DataFrame:
-    """Quantiles over replications of each policy's paired difference of each series, by step.
+    """Quantiles over replications of each policy's paired difference of each series, at each
+    of the base's steps: the policy's value at the same calendar time (``year``, a step's end)
+    less the base's, so that an arm on another time grid (``run.steps_per_year``,
+    ``run.start_year``) is paired where its steps end with the base's, and is NaN elsewhere.
 
-    Long table: policy, series, step, year, q05, q50, q95, mean.
+    Long table: policy, series, step (the base's), year, q05, q50, q95, mean.
     """
     meta = runs[runs["status"] == "ok"][["run_id", "scenario", "replication"]]
     frame = series.merge(meta, on="run_id")
-    year_of_step = frame.groupby("step")["year"].first()
+    frame["time"] = frame["year"].round(9)  # one grid's steps end at one float in every arm
+    times = frame[frame["scenario"] == base].groupby("time")[["step", "year"]].first()
     out = []
     for column in columns:
-        wide = frame.pivot(index="step", columns=["scenario", "replication"], values=column)
+        wide = frame.pivot(index="time", columns=["scenario", "replication"], values=column)
         if base not in wide.columns.get_level_values(0):
             continue
+        wide = wide.reindex(times.index)
         for policy in [s for s in wide.columns.get_level_values(0).unique() if s != base]:
             policy_wide = pd.DataFrame(wide[policy])
             diff = policy_wide - pd.DataFrame(wide[base]).reindex(columns=policy_wide.columns)
@@ -233,8 +238,8 @@ def fan_data(
                     {
                         "policy": policy,
                         "series": column,
-                        "step": diff.index.to_numpy(),
-                        "year": year_of_step.reindex(diff.index).to_numpy(),
+                        "step": times["step"].to_numpy(),
+                        "year": times["year"].to_numpy(),
                         "q05": quantiles[:, 0],
                         "q50": quantiles[:, 1],
                         "q95": quantiles[:, 2],

@@ -296,3 +296,36 @@ def test_arms_that_share_a_file_name_keep_apart_in_the_table_and_fan_charts(
     labels = [line.get_label() for line in ax.get_lines() if "median" in line.get_label()]
     assert labels == [f"{variant} (median)", "carbon-tax (median)"]
     assert ax.get_ylabel() == "policy - baseline [nats/token]"
+
+
+def test_fan_pairs_arms_on_other_time_grids_at_the_same_calendar_time() -> None:
+    """A policy scenario with 24 steps a year against a monthly base was differenced step by
+    step, its step 2 (2024 + 1/12) less the base's step 2 (2024 + 1/6), under the base's
+    years; the fan now differences the two at each of the base's steps' ends."""
+    base_years = 2024 + np.arange(1, 13) / 12
+    policy_years = 2024 + np.arange(1, 25) / 24
+    rows = []
+    for replication in range(2):
+        for years, scenario, offset in ((base_years, "base", 0.0), (policy_years, "fine", 0.5)):
+            run_id = len(rows)
+            rows.append((run_id, scenario, replication, years, offset + replication))
+    runs = pd.DataFrame(
+        [(r, s, rep, "ok") for r, s, rep, _, _ in rows],
+        columns=["run_id", "scenario", "replication", "status"],
+    )
+    series = pd.concat(
+        pd.DataFrame(
+            {
+                "run_id": r,
+                "step": np.arange(1, len(years) + 1),
+                "year": years,
+                "x": 10 * (years - 2024) + offset,  # a value of calendar time, plus the arm's
+            }
+        )
+        for r, _, _, years, offset in rows
+    )
+    fan = fan_data(series, runs, "base", ["x"])
+    assert fan["step"].tolist() == list(range(1, 13))
+    assert fan["year"].to_numpy() == pytest.approx(base_years)
+    assert fan["q50"].to_numpy() == pytest.approx(np.full(12, 0.5))  # the offset only
+    assert fan["mean"].to_numpy() == pytest.approx(np.full(12, 0.5))
