@@ -260,8 +260,10 @@ def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    names = _labels([base, *(str(p) for p in fan["policy"].unique())] if len(fan) else [base])
+    written: list[Path] = []
+    if fan.empty:  # no series kept (api.compare(series=[])): no chart, as the CLI says
+        return written
+    names = _labels([base, *(str(p) for p in fan["policy"].unique())])
     for column, group in fan.groupby("series", sort=False):
         if group["q50"].isna().all():
             continue  # undefined at every step (e.g. profit shares while total profit <= 0)

@@ -329,3 +329,24 @@ def test_fan_pairs_arms_on_other_time_grids_at_the_same_calendar_time() -> None:
     assert fan["year"].to_numpy() == pytest.approx(base_years)
     assert fan["q50"].to_numpy() == pytest.approx(np.full(12, 0.5))  # the offset only
     assert fan["mean"].to_numpy() == pytest.approx(np.full(12, 0.5))
+
+
+def test_a_comparison_without_series_writes_its_table_and_no_chart(tmp_path: Path) -> None:
+    """compare.write of a comparison that kept no series (api.compare(series=[])) stopped with
+    KeyError: 'series'; it now writes differences.csv and no fan chart."""
+    from experiments.compare import write
+
+    result = compare(
+        "baseline",
+        ["carbon-tax"],
+        replications=2,
+        years=1,
+        series=[],
+        metrics=["hhi:chips"],
+        model="_fake_model:simulate",
+    )
+    assert result.fan.empty
+    assert write(result.summary, result.fan, "baseline", tmp_path) == []
+    table = pd.read_csv(tmp_path / "differences.csv")
+    assert table["metric"].tolist() == ["hhi_chips"] and table["n"].tolist() == [2]
+    assert list((tmp_path / "figures").iterdir()) == []
