@@ -277,13 +277,13 @@ def model(
         scenario, fixed_all, list(outcomes) if outcomes else _defaults(), kept, seed
     )
     function.check()  # fixed overrides are checked now, not in the first experiment
-    _warn_idle_levers(function, {**(uncertainties or {}), **(levers or {})})
     ema_model = _ema.Model(name, function=function)
     declared = [_parameter(k, v, "uncertainties") for k, v in (uncertainties or {}).items()]
     if vary_seed:
         declared.append(_ema.IntegerParameter("seed", *SEED_RANGE))
     ema_model.uncertainties = declared
     ema_model.levers = [_parameter(k, v, "levers") for k, v in (levers or {}).items()]
+    _warn_idle_levers(function, {**(uncertainties or {}), **(levers or {})})  # inputs checked
     register_outcomes(metrics, [series_name(c, metrics) for c in ("TIME", *kept)])
     ema_model.outcomes = [_ema.ScalarOutcome(c) for c in metrics] + [
         _ema.TimeSeriesOutcome(series_name(c, metrics), variable_name=c)

@@ -200,3 +200,13 @@ def test_a_lever_in_force_at_no_step_is_warned_of(ema: ModuleType) -> None:
         ema.model("baseline", levers=levers, outcomes=["surplus_share:government"], years=3)
         starts = {"policies.carbon_tax.from_year": (2025.0, 2030.0)}
         ema.model("baseline", levers={**levers, **starts}, years=2)
+
+
+def test_a_wrong_policy_input_is_named_before_the_idle_lever_check(ema: ModuleType) -> None:
+    """The idle-lever check read a policy input's ends before its spec was checked, so a
+    number where a range belongs stopped with TypeError: 'int' object is not iterable."""
+    with pytest.raises(UserError) as info:
+        ema.model("baseline", levers={"policies.carbon_tax.usd_per_t_co2": 5}, years=3)
+    assert str(info.value) == (
+        "levers.policies.carbon_tax.usd_per_t_co2 = 5: give a range (lo, hi) or None"
+    )
