@@ -216,15 +216,16 @@ def _spec(sweep_file: str | Path | Mapping[str, Any] | SweepSpec, model: str | N
             spec = parse_sweep(sweep_file, origin="sweep", base_dir=Path.cwd())
         else:
             spec = load_sweep(sweep_file)
-        _warn_levers_added(spec)
+        _warn_levers_added(spec, stacklevel=4)  # the caller of sweep or sensitivity
     return dataclasses.replace(spec, simulate=model) if model else spec
 
 
-def _warn_levers_added(spec: SweepSpec) -> None:
-    """A ``UserWarning`` for each lever a fixed key or factor switches on in a scenario that has
-    none while another scenario has it (:func:`experiments.sweep.levers_added`)."""
+def _warn_levers_added(spec: SweepSpec, stacklevel: int = 3) -> None:
+    """A ``UserWarning``, at the line that called the API, for each lever a fixed key or factor
+    switches on in a scenario that has none while another scenario has it
+    (:func:`experiments.sweep.levers_added`)."""
     for line in levers_added(spec):
-        warnings.warn(line, UserWarning, stacklevel=3)
+        warnings.warn(line, UserWarning, stacklevel=stacklevel)
 
 
 def sweep(

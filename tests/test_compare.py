@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments.api import compare
+from experiments.api import sweep as api_sweep
 from experiments.cli import main
 from experiments.compare import compare_spec, fan_data, format_table, paired_differences
 from sim.errors import UserError
@@ -248,7 +249,7 @@ def test_a_set_key_that_switches_a_lever_on_in_the_base_is_warned_of(
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "effrace: warning: " + levers_added(spec)[0]
     assert len(err) == 1
-    with pytest.warns(UserWarning, match=r"switches policies\.carbon_tax on in 'baseline'"):
+    with pytest.warns(UserWarning, match=r"switches policies\.carbon_tax on in 'baseline'") as w:
         compare(
             "baseline",
             ["carbon-tax"],
@@ -258,6 +259,15 @@ def test_a_set_key_that_switches_a_lever_on_in_the_base_is_warned_of(
             metrics=["hhi:chips"],
             model="_fake_model:simulate",
         )
+    assert [Path(warning.filename).name for warning in w] == ["test_compare.py"]
+    sweep_file = {
+        "scenario": ["baseline", "carbon-tax"],
+        "set": {"run.years": 1, "policies.carbon_tax.from_year": 2024.5},
+        "outputs": {"metrics": ["hhi:chips"]},
+    }
+    with pytest.warns(UserWarning, match=r"^\[set\] policies\.carbon_tax\.from_year") as w:
+        api_sweep(sweep_file, model="_fake_model:simulate", quiet=True)
+    assert [Path(warning.filename).name for warning in w] == ["test_compare.py"]
 
 
 def test_arms_that_share_a_file_name_keep_apart_in_the_table_and_fan_charts(
