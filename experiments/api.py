@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import importlib.util
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -34,7 +35,7 @@ from experiments.backends import SweepReport, execute, make_backend
 from experiments.outcomes import outcomes
 from experiments.outputs import DEFAULT_SIMULATE, resolve_simulate
 from experiments.store import Store
-from experiments.sweep import SweepSpec, load_sweep, parse_sweep
+from experiments.sweep import SweepSpec, levers_added, load_sweep, parse_sweep
 from sim.errors import UserError
 
 __all__ = [
@@ -116,6 +117,8 @@ class SweepResults:
     def load(cls, out: str | Path, report: SweepReport | None = None) -> SweepResults:
         """Read a store written by a sweep (``effrace sweep`` or :func:`sweep`)."""
         store = Store(out)
+        if not store.is_ours():  # a run's folder: a KeyError on 'metrics' further down
+            raise UserError(store.not_ours())
         manifest = store.manifest
         runs = store.runs().set_index("run_id")
         metrics = list(manifest["metrics"])
@@ -208,11 +211,21 @@ class SweepResults:
 def _spec(sweep_file: str | Path | Mapping[str, Any] | SweepSpec, model: str | None) -> SweepSpec:
     if isinstance(sweep_file, SweepSpec):
         spec = sweep_file
-    elif isinstance(sweep_file, Mapping):
-        spec = parse_sweep(sweep_file, origin="sweep", base_dir=Path.cwd())
     else:
-        spec = load_sweep(sweep_file)
+        if isinstance(sweep_file, Mapping):
+            spec = parse_sweep(sweep_file, origin="sweep", base_dir=Path.cwd())
+        else:
+            spec = load_sweep(sweep_file)
+        _warn_levers_added(spec, stacklevel=4)  # the caller of sweep or sensitivity
     return dataclasses.replace(spec, simulate=model) if model else spec
+
+
+def _warn_levers_added(spec: SweepSpec, stacklevel: int = 3) -> None:
+    """A ``UserWarning``, at the line that called the API, for each lever a fixed key or factor
+    switches on in a scenario that has none while another scenario has it
+    (:func:`experiments.sweep.levers_added`)."""
+    for line in levers_added(spec):
+        warnings.warn(line, UserWarning, stacklevel=stacklevel)
 
 
 def sweep(
@@ -222,13 +235,15 @@ def sweep(
     workers: int | None = 1,
     cluster: str | None = None,
     resume: bool = False,
-    quiet: bool = True,
+    quiet: bool = False,
     model: str | None = None,
 ) -> SweepResults:
     """Run a sweep (a file, its table as a dict, or a :class:`SweepSpec`) and read it back.
 
     ``workers``: local processes (1: in this process; None: all cores); ``cluster``: ``"local"``
-    or a Dask scheduler address; ``out``: the store directory (None: a temporary one).
+    or a Dask scheduler address; ``out``: the store directory (None: a temporary one);
+    ``quiet``: no progress bar (by default one on stderr, as ``effrace sweep`` shows: runs done,
+    rate and time left).
     """
     spec = _spec(sweep_file, model)
     backend = make_backend(workers, cluster)
@@ -270,7 +285,7 @@ def compare(
     cluster: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
-    quiet: bool = True,
+    quiet: bool = False,
     model: str = DEFAULT_SIMULATE,
 ) -> Comparison:
     """Run ``base`` and each policy scenario ``replications`` times with common seeds and
@@ -286,6 +301,7 @@ def compare(
         metrics=metrics,
         simulate=model,
     )
+    _warn_levers_added(spec)
     results = sweep(spec, out=out, workers=workers, cluster=cluster, resume=resume, quiet=quiet)
     return comparison_of(results, base)
 
@@ -307,7 +323,7 @@ def sensitivity(
     workers: int | None = 1,
     cluster: str | None = None,
     resume: bool = False,
-    quiet: bool = True,
+    quiet: bool = False,
     model: str | None = None,
 ) -> sensitivity_mod.SensitivityResult:
     """Run a Sobol or Morris sweep (what is missing of it) and return its indices."""

@@ -548,10 +548,7 @@ def open_store(spec: SweepSpec, design: Design, out: str | Path) -> Store:
     fingerprint = spec.fingerprint()
     store = Store(out)
     if store.exists() and not store.is_ours():
-        raise UserError(
-            f"--out {out} holds a manifest.json that is not an efficiency-race results store; "
-            "choose another --out"
-        )
+        raise UserError(f"--out {store.not_ours()}; choose another --out")
     if store.exists() and store.manifest.get("fingerprint") != fingerprint:
         _drop_if_empty(store)
     if store.exists():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,15 @@ def _label(ref: str) -> str:
     return re.sub(r"[^0-9A-Za-z_.-]+", "_", Path(ref).stem if ref.endswith(".toml") else ref)
 
 
+def _labels(refs: Sequence[str]) -> dict[str, str]:
+    """Each arm's name in tables and figures: its scenario name or file stem (:func:`_label`),
+    or, where two arms share that (``v1/carbon-tax.toml`` and the shipped ``carbon-tax``), the
+    reference as given, so that no two tables or fan lines carry one title."""
+    short = {ref: _label(ref) for ref in refs}
+    counts = Counter(short.values())
+    return {ref: label if counts[label] == 1 else ref for ref, label in short.items()}
+
+
 def _t_quantile(n: int) -> float:
     from scipy import stats
 
@@ -196,18 +206,23 @@ def paired_differences(
 def fan_data(
     series: pd.DataFrame, runs: pd.DataFrame, base: str, columns: Sequence[str]
 ) -> pd.DataFrame:
-    """Quantiles over replications of each policy's paired difference of each series, by step.
+    """Quantiles over replications of each policy's paired difference of each series, at each
+    of the base's steps: the policy's value at the same calendar time (``year``, a step's end)
+    less the base's, so that an arm on another time grid (``run.steps_per_year``,
+    ``run.start_year``) is paired where its steps end with the base's, and is NaN elsewhere.
 
-    Long table: policy, series, step, year, q05, q50, q95, mean.
+    Long table: policy, series, step (the base's), year, q05, q50, q95, mean.
     """
     meta = runs[runs["status"] == "ok"][["run_id", "scenario", "replication"]]
     frame = series.merge(meta, on="run_id")
-    year_of_step = frame.groupby("step")["year"].first()
+    frame["time"] = frame["year"].round(9)  # one grid's steps end at one float in every arm
+    times = frame[frame["scenario"] == base].groupby("time")[["step", "year"]].first()
     out = []
     for column in columns:
-        wide = frame.pivot(index="step", columns=["scenario", "replication"], values=column)
+        wide = frame.pivot(index="time", columns=["scenario", "replication"], values=column)
         if base not in wide.columns.get_level_values(0):
             continue
+        wide = wide.reindex(times.index)
         for policy in [s for s in wide.columns.get_level_values(0).unique() if s != base]:
             policy_wide = pd.DataFrame(wide[policy])
             diff = policy_wide - pd.DataFrame(wide[base]).reindex(columns=policy_wide.columns)
@@ -223,8 +238,8 @@ def fan_data(
                     {
                         "policy": policy,
                         "series": column,
-                        "step": diff.index.to_numpy(),
-                        "year": year_of_step.reindex(diff.index).to_numpy(),
+                        "step": times["step"].to_numpy(),
+                        "year": times["year"].to_numpy(),
                         "q05": quantiles[:, 0],
                         "q50": quantiles[:, 1],
                         "q95": quantiles[:, 2],
@@ -245,7 +260,10 @@ def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
+    if fan.empty:  # no series kept (api.compare(series=[])): no chart, as the CLI says
+        return written
+    names = _labels([base, *(str(p) for p in fan["policy"].unique())])
     for column, group in fan.groupby("series", sort=False):
         if group["q50"].isna().all():
             continue  # undefined at every step (e.g. profit shares while total profit <= 0)
@@ -254,12 +272,12 @@ def fan_charts(fan: pd.DataFrame, base: str, out_dir: str | Path) -> list[Path]:
         for i, (policy, rows) in enumerate(group.groupby("policy", sort=False)):
             color = f"C{i}"
             ax.fill_between(rows["year"], rows["q05"], rows["q95"], color=color, alpha=0.25, lw=0)
-            ax.plot(rows["year"], rows["q50"], color=color, label=f"{_label(str(policy))} (median)")
+            ax.plot(rows["year"], rows["q50"], color=color, label=f"{names[str(policy)]} (median)")
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True))
         unit = MODEL_OUTPUTS.get(str(column), ("-",))[0]
-        ax.set_ylabel(f"policy - {_label(base)} [{unit}]")  # the title names the column
+        ax.set_ylabel(f"policy - {names[base]} [{unit}]")  # the title names the column
         ax.set_title(f"Paired difference of {column} (median, 5-95% over replications)")
         ax.legend(loc="best", fontsize="small")
         path = out_dir / f"fan_{column}.png"
@@ -289,8 +307,9 @@ def format_table(summary: pd.DataFrame, base: str) -> str:
     """The comparison as a text table for the terminal."""
     lines = []
     starred = False
+    names = _labels([base, *(str(p) for p in summary["policy"].unique())])
     for policy, rows in summary.groupby("policy", sort=False):
-        lines.append(f"{_label(str(policy))} vs {_label(base)} (paired, {CONFIDENCE:.0%} CI):")
+        lines.append(f"{names[str(policy)]} vs {names[base]} (paired, {CONFIDENCE:.0%} CI):")
         header = (
             f"  {'metric':<40} {'base':>11} {'policy':>11} {'difference':>11} "
             f"{'CI low':>11} {'CI high':>11} {'n':>4}"
@@ -316,8 +335,8 @@ def format_table(summary: pd.DataFrame, base: str) -> str:
     for row in summary.to_dict("records"):
         if row.get("base_only") or row.get("policy_only"):  # absent from older tables
             lines.append(
-                f"  {row['metric']}, {_label(str(row['policy']))}: defined in "
-                f"{_label(base)} only in {_pairs(row['base_only'])}, in the policy only in "
+                f"  {row['metric']}, {names[str(row['policy'])]}: defined in "
+                f"{names[base]} only in {_pairs(row['base_only'])}, in the policy only in "
                 f"{_pairs(row['policy_only'])}: not in the difference"
             )
     return "\n".join(lines)

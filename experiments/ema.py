@@ -283,12 +283,44 @@ def model(
         declared.append(_ema.IntegerParameter("seed", *SEED_RANGE))
     ema_model.uncertainties = declared
     ema_model.levers = [_parameter(k, v, "levers") for k, v in (levers or {}).items()]
+    _warn_idle_levers(function, {**(uncertainties or {}), **(levers or {})})  # inputs checked
     register_outcomes(metrics, [series_name(c, metrics) for c in ("TIME", *kept)])
     ema_model.outcomes = [_ema.ScalarOutcome(c) for c in metrics] + [
         _ema.TimeSeriesOutcome(series_name(c, metrics), variable_name=c)
         for c in (("TIME", *kept) if kept else ())
     ]
     return ema_model
+
+
+def _ends(key: str, spec: Any) -> tuple[Any, Any]:
+    """The lowest and highest value an input of :func:`model` takes (its first and last choice)."""
+    if spec is None:
+        p = info(key)
+        return (p.choices[0], p.choices[-1]) if p.choices else (p.lo, p.hi)
+    values = list(spec)
+    return values[0], values[-1]
+
+
+def _warn_idle_levers(function: ScenarioFunction, inputs: Mapping[str, Any]) -> None:
+    """A ``UserWarning`` for each policy lever, switched on by ``inputs`` or the fixed
+    overrides, that is in force at no step of the runs at either end of the inputs' ranges (a
+    carbon tax from 2026 in 2-year runs): its outcomes would not vary with it, and nothing would
+    say why (:func:`sim.policies.idle_levers`, which ``effrace run`` and ``compare`` print)."""
+    from sim.policies import idle_levers
+    from sim.scenario import apply_overrides, from_dict
+
+    policies = {k: v for k, v in inputs.items() if k.split(".")[0] == "policies"}
+    found = []
+    for end in (0, 1):
+        probe = {**function.fixed, **{k: _ends(k, v)[end] for k, v in policies.items()}}
+        try:
+            scenario = from_dict(apply_overrides(function.raw, probe), origin="ema")
+        except UserError:  # an end a range may take but a scenario may not: not this check's
+            return
+        found.append(idle_levers(scenario))
+    for line in found[0]:
+        if line in found[1]:
+            warnings.warn(f"ema: {line}", UserWarning, stacklevel=3)
 
 
 def _defaults() -> list[str]:

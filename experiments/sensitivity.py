@@ -213,7 +213,9 @@ def _over_time(
 
 
 def figures(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
-    """Bar charts with 95% whiskers per metric, and indices-over-time plots per series."""
+    """Bar charts with 95% whiskers per metric, and indices-over-time plots per series (the
+    years whole, as on the fan charts of :mod:`experiments.compare`)."""
+    from matplotlib import ticker
     from matplotlib.figure import Figure
 
     from sim.figures import PNG_COMPRESS_LEVEL  # the same pixels, encoded several times faster
@@ -267,6 +269,7 @@ def figures(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
                 if sobol:
                     ax.plot(f_rows["year"], f_rows["S1"], color=color, ls="--", lw=1)
             ax.set_xlabel("year")
+            ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True))  # 2025, not .25
             ax.set_ylabel(f"{key} (band: 95% CI)" + ("; dashed: S1" if sobol else ""))
             ax.set_title(f"Sensitivity of {series} over time")
             ax.legend(loc="best", fontsize="small")

@@ -75,9 +75,34 @@ def nan_to_null(table: pa.Table) -> pa.Table:
 
 
 def _write_atomic(path: Path, write: Any) -> None:
+    """Write ``path`` under a hidden temporary name, then rename it into place; the file's data
+    reaches the disk before the rename, and the rename before this returns, so a power cut
+    leaves the old state or the whole new file, never a renamed file the cache had not
+    written yet (empty or cut short: a runs part that is the commit mark of lost runs)."""
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
+    _fsync(tmp)
     os.replace(tmp, path)
+    _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's or a folder's contents to the disk (a folder: the names in it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def readable_part(path: Path) -> bool:
+    """Whether ``path`` is a whole Parquet file (its footer reads): a part that a crash cut
+    short, in a file system that lost what the cache held, is not."""
+    try:
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return False
+    return True
 
 
 def runs_schema(design_points: pd.DataFrame, metric_columns: Sequence[str]) -> pa.Schema:
@@ -135,6 +160,17 @@ class Store:
         manifest: Any = self.manifest
         return isinstance(manifest, dict) and manifest.get("format") == FORMAT
 
+    def not_ours(self) -> str:
+        """What a folder whose manifest is not a results store's holds, for a one-line error:
+        the outputs of one ``effrace run``, or another program's ``manifest.json``."""
+        manifest: Any = self.manifest
+        if isinstance(manifest, dict) and manifest.get("kind") == "run":
+            return (
+                f"{self.root} holds the outputs of one `effrace run` (scenario "
+                f"'{manifest.get('scenario')}'), not a results store of a sweep"
+            )
+        return f"{self.root} holds a manifest.json that is not an efficiency-race results store"
+
     @classmethod
     def create(cls, root: str | Path, manifest: Mapping[str, Any]) -> Store:
         """Start an empty store with its manifest; UserError if ``root`` is in use."""
@@ -189,19 +225,33 @@ class Store:
         return out
 
     def clean_partial(self) -> None:
-        """Delete what an interrupted writer left: temporary files and uncommitted series."""
+        """Delete what an interrupted writer left: temporary files, uncommitted series, and a
+        part (runs and series) that does not read whole, written before a crash by a version
+        that did not flush parts to the disk, or damaged since: its runs run again."""
         for folder in (RUNS, SERIES):
             for tmp in (self.root / folder).glob(".*.tmp"):
                 tmp.unlink()
         committed = self._parts(RUNS)
-        for number, path in self._parts(SERIES).items():
+        series = self._parts(SERIES)
+        for number, path in list(committed.items()):
+            twin = series.get(number)
+            if not readable_part(path) or (twin is not None and not readable_part(twin)):
+                path.unlink()
+                del committed[number]
+        for number, path in series.items():
             if number not in committed:
                 path.unlink()
 
     def done_mask(self) -> np.ndarray:
-        """Boolean array over run_id: true for runs already in the store."""
+        """Boolean array over run_id: true for runs already in the store (UserError naming a
+        runs part that does not read whole: ``--resume`` runs its runs again)."""
         done = np.zeros(int(self.manifest["n_runs"]), dtype=bool)
         for path in self._parts(RUNS).values():
+            if not readable_part(path):
+                raise UserError(
+                    f"{path}: not a whole Parquet file (cut short by a crash?); rerun the "
+                    "command with --resume, which runs its runs again"
+                )
             ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_numpy()
             done[ids] = True
         return done

@@ -493,7 +493,8 @@ def _check_design(
     if design == "sobol" and (samples < 2 or samples & (samples - 1)):
         power = 2 ** max(1, round(math.log2(max(samples, 1))))
         raise UserError(
-            f"{where}: samples = {samples}: the Sobol design needs a power of 2 (try {power})"
+            f"{where}: samples = {samples}: the Sobol design needs a power of 2, at least 2 "
+            f"(try {power})"
         )
     if design == "morris" and levels % 2:
         raise UserError(f"{where}: levels = {levels}: Morris needs an even number of levels")
@@ -553,6 +554,42 @@ def check_values(spec: SweepSpec) -> None:
                 message = re.sub(r"^--set (\S+ = )", r"\1", re.sub(r"^--set \S+: ", "", message))
                 raise UserError(f"{spec.origin}: {label}: {message}") from None
         _check_metric_years(spec, scenario)
+
+
+def levers_added(spec: SweepSpec) -> list[str]:
+    """Warnings, one line each, for a lever that a key of ``[set]`` or of the factors (a
+    comparison's ``--set``) switches on in a scenario that does not have it, while another
+    scenario of the sweep does: the key was most likely meant for that scenario's lever (moving
+    a policy's ``from_year``), but it applies to every scenario, so each gets the lever, its other
+    keys at their defaults, and a comparison no longer compares the policy against its absence.
+    A lever no scenario has is switched on in all of them on purpose (a background policy), and
+    not reported."""
+    if len(spec.scenarios) < 2:
+        return []
+    compare = spec.origin == "compare"
+    keys = [(key, "--set" if compare else "[set]") for key in spec.fixed]
+    keys += [(f.key, "factors") for f in spec.factors]
+    has = {
+        ref: set(raw.get("policies") or {}) for ref, raw in spec.raw_scenarios.items()
+    }  # a lever switched off with for_years = 0 is there too: a key does not switch it on
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for key, label in keys:
+        lever = parse_key(key, label).lever
+        if lever is None:
+            continue
+        holders = [ref for ref in spec.scenarios if lever in has[ref]]
+        for ref in spec.scenarios:
+            if not holders or lever in has[ref] or (lever, ref) in seen:
+                continue
+            seen.add((lever, ref))
+            lines.append(
+                f"{label} {key} switches policies.{lever} on in '{ref}', which has none: every "
+                f"{'arm' if compare else 'scenario'} now has the lever, its other keys at their "
+                f"defaults; to change the lever of '{holders[0]}' only, give it a scenario file "
+                f'with base = "{holders[0]}" and that key (docs/scenarios.md, "Inheritance")'
+            )
+    return lines
 
 
 def _check_metric_years(spec: SweepSpec, scenario: Any) -> None:

@@ -24,7 +24,7 @@ from experiments.backends import SweepReport, execute, make_backend
 from experiments.budget import MAX_SWEEP_SECONDS, MAX_YEARS
 from experiments.outputs import DEFAULT_SERIES, DEFAULT_SIMULATE
 from experiments.store import Store
-from experiments.sweep import SweepSpec, load_sweep
+from experiments.sweep import SweepSpec, levers_added, load_sweep
 from sim.errors import EnvironmentFailure, UserError
 
 
@@ -176,7 +176,17 @@ def _load(args: argparse.Namespace) -> SweepSpec:
 
     _check_model(args.model)
     spec = load_sweep(args.file)
+    _warn_levers_added(spec)
     return dataclasses.replace(spec, simulate=args.model)
+
+
+def _warn_levers_added(spec: SweepSpec) -> None:
+    """Warn, before the runs, of each lever a fixed key or factor switches on in a scenario that
+    has none while another has it (:func:`experiments.sweep.levers_added`)."""
+    import sys
+
+    for line in levers_added(spec):
+        print(f"effrace: warning: {line}", file=sys.stderr)
 
 
 def describe(runs: pd.DataFrame, metrics: list[str]) -> str:
@@ -197,8 +207,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out, report = _run(spec, args)
     print(f"sweep '{spec.name}': {report.summary()}")
     metrics = spec.outputs.metric_columns
-    if metrics:
-        print(describe(Store(out).runs(["status", *metrics]), metrics))
+    if not metrics:
+        return 0
+    runs = Store(out).runs(["scenario", "status", *metrics])
+    if len(spec.scenarios) == 1:
+        print(describe(runs, metrics))
+        return 0
+    for ref in spec.scenarios:  # one table each: pooled, they would describe no scenario
+        rows = runs[runs["scenario"] == ref]
+        print(f"scenario '{ref}' ({len(rows)} runs):")
+        print(describe(rows, metrics))
     return 0
 
 
@@ -231,6 +249,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     if args.years is not None:
         _check_arm_years(spec, args.years)
+    _warn_levers_added(spec)
     out, report = _run(spec, args)
     _warn_idle_levers(spec)  # after the runs, beside the table whose zeros it explains
     comparison = comparison_of(SweepResults.load(out, report), args.base)

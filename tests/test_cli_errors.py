@@ -1320,3 +1320,31 @@ def test_a_whole_table_given_to_set_gets_its_keys(
     refused(argv, capsys, "--set: 'policies.rnd_subsidy' is a table", "sector, rate")
     sweep_file.write_text(sweep_file.read_text().replace("firms.chip_share", "law"))
     refused(["sweep", str(sweep_file)], capsys, "factors: 'law' is a table, not a parameter")
+
+
+def test_a_sweep_into_a_run_folder_says_it_is_one(
+    tmp_path: Path, sweep_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'effrace sweep FILE --out runs/baseline' said the folder's manifest.json 'is not an
+    efficiency-race results store', as of another program's, and SweepResults.load of it
+    stopped with KeyError: 'metrics'; both now say it is a run's."""
+    run = tmp_path / "runs" / "baseline"
+    args = ["run", "baseline", "--years", "1", "--no-figures", "--out", str(run)]
+    assert main(args) == 0
+    before = _tree(run)
+    capsys.readouterr()
+    args = ["sweep", str(sweep_file), "--quiet", "--workers", "1", "--out", str(run)]
+    assert main([*args, "--model", "_fake_model:simulate"]) == 2
+    assert capsys.readouterr().err == (
+        f"effrace: error: --out {run} holds the outputs of one `effrace run` (scenario "
+        "'baseline'), not a results store of a sweep; choose another --out\n"
+    )
+    assert _tree(run) == before
+    from experiments.api import SweepResults
+
+    with pytest.raises(UserError) as info:  # was a KeyError: 'metrics'
+        SweepResults.load(run)
+    assert str(info.value) == (
+        f"{run} holds the outputs of one `effrace run` (scenario 'baseline'), not a results "
+        "store of a sweep"
+    )

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments.api import compare
+from experiments.api import sweep as api_sweep
 from experiments.cli import main
 from experiments.compare import compare_spec, fan_data, format_table, paired_differences
 from sim.errors import UserError
@@ -209,3 +210,153 @@ def test_fan_charts_label_the_unit_and_whole_years(
     assert ax.get_ylabel() == "policy - baseline [USD/Mtoken]"
     ticks = ax.get_xticks()
     assert len(ticks) > 2 and np.all(ticks == np.round(ticks))
+
+
+def test_a_set_key_that_switches_a_lever_on_in_the_base_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``compare baseline carbon-tax --set policies.carbon_tax.from_year=2025`` (meant: start the
+    tax earlier) switched a 100 USD/t tax on in the baseline too, without a word, and the table
+    compared two taxes; it is now warned of before the runs, once per arm and lever."""
+    from experiments.sweep import levers_added
+
+    spec = compare_spec(
+        "baseline",
+        ["carbon-tax"],
+        replications=2,
+        overrides={"policies.carbon_tax.from_year": 2025, "policies.carbon_tax.for_years": 5},
+    )
+    assert levers_added(spec) == [
+        "--set policies.carbon_tax.from_year switches policies.carbon_tax on in 'baseline', "
+        "which has none: every arm now has the lever, its other keys at their defaults; to "
+        "change the lever of 'carbon-tax' only, give it a scenario file with "
+        'base = "carbon-tax" and that key (docs/scenarios.md, "Inheritance")'
+    ]
+    # a lever no arm has is a background policy, meant for every arm; other keys are not levers
+    background = {"policies.energy_cap.cap_mw": 5000.0, "law.kappa": 0.2}
+    assert levers_added(compare_spec("baseline", ["carbon-tax"], overrides=background)) == []
+    tax_in_both = {"policies.carbon_tax.usd_per_t_co2": 50.0}
+    assert levers_added(compare_spec("carbon-tax", ["energy-cap"], overrides=tax_in_both)) == [
+        line.replace("'baseline'", "'energy-cap'").replace(".from_year", ".usd_per_t_co2")
+        for line in levers_added(spec)
+    ]
+
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", "carbon-tax", "--replications", "2", "--years", "1"]
+    args += ["--set", "policies.carbon_tax.from_year=2024.5", "--metric", "hhi:chips"]
+    args += ["--workers", "1", "--out", str(out), "--quiet", "--model", "_fake_model:simulate"]
+    assert main(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "effrace: warning: " + levers_added(spec)[0]
+    assert len(err) == 1
+    with pytest.warns(UserWarning, match=r"switches policies\.carbon_tax on in 'baseline'") as w:
+        compare(
+            "baseline",
+            ["carbon-tax"],
+            replications=2,
+            years=1,
+            overrides={"policies.carbon_tax.from_year": 2024.5},
+            metrics=["hhi:chips"],
+            model="_fake_model:simulate",
+        )
+    assert [Path(warning.filename).name for warning in w] == ["test_compare.py"]
+    sweep_file = {
+        "scenario": ["baseline", "carbon-tax"],
+        "set": {"run.years": 1, "policies.carbon_tax.from_year": 2024.5},
+        "outputs": {"metrics": ["hhi:chips"]},
+    }
+    with pytest.warns(UserWarning, match=r"^\[set\] policies\.carbon_tax\.from_year") as w:
+        api_sweep(sweep_file, model="_fake_model:simulate", quiet=True)
+    assert [Path(warning.filename).name for warning in w] == ["test_compare.py"]
+
+
+def test_arms_that_share_a_file_name_keep_apart_in_the_table_and_fan_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'compare baseline v1/carbon-tax.toml carbon-tax' printed two tables both titled
+    'carbon-tax vs baseline' and drew two lines labelled 'carbon-tax (median)'; arms whose names
+    coincide are now named as given, the others as before."""
+    from matplotlib.figure import Figure
+
+    from experiments.compare import fan_charts
+
+    variant = "v1/carbon-tax.toml"
+    runs = pd.DataFrame(
+        {
+            "run_id": range(6),
+            "scenario": ["baseline"] * 2 + [variant] * 2 + ["carbon-tax"] * 2,
+            "replication": [0, 1] * 3,
+            "status": "ok",
+            "m": [1.0, 2.0, 4.0, 6.0, 1.0, 2.0],
+        }
+    )
+    summary, _ = paired_differences(runs, "baseline", ["m"])
+    titles = [line for line in format_table(summary, "baseline").splitlines() if " vs " in line]
+    assert titles == [
+        f"{variant} vs baseline (paired, 95% CI):",
+        "carbon-tax vs baseline (paired, 95% CI):",
+    ]
+    assert summary["diff_mean"].tolist() == [3.5, 0.0]
+    series = pd.DataFrame({"run_id": range(6), "step": 1, "year": 2024.5, "best_loss": runs["m"]})
+    fan = fan_data(series, runs, "baseline", ["best_loss"])
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, path, **kw: seen.append(fig.axes[0]))
+    fan_charts(fan, "baseline", tmp_path)
+    (ax,) = seen
+    labels = [line.get_label() for line in ax.get_lines() if "median" in line.get_label()]
+    assert labels == [f"{variant} (median)", "carbon-tax (median)"]
+    assert ax.get_ylabel() == "policy - baseline [nats/token]"
+
+
+def test_fan_pairs_arms_on_other_time_grids_at_the_same_calendar_time() -> None:
+    """A policy scenario with 24 steps a year against a monthly base was differenced step by
+    step, its step 2 (2024 + 1/12) less the base's step 2 (2024 + 1/6), under the base's
+    years; the fan now differences the two at each of the base's steps' ends."""
+    base_years = 2024 + np.arange(1, 13) / 12
+    policy_years = 2024 + np.arange(1, 25) / 24
+    rows = []
+    for replication in range(2):
+        for years, scenario, offset in ((base_years, "base", 0.0), (policy_years, "fine", 0.5)):
+            run_id = len(rows)
+            rows.append((run_id, scenario, replication, years, offset + replication))
+    runs = pd.DataFrame(
+        [(r, s, rep, "ok") for r, s, rep, _, _ in rows],
+        columns=["run_id", "scenario", "replication", "status"],
+    )
+    series = pd.concat(
+        pd.DataFrame(
+            {
+                "run_id": r,
+                "step": np.arange(1, len(years) + 1),
+                "year": years,
+                "x": 10 * (years - 2024) + offset,  # a value of calendar time, plus the arm's
+            }
+        )
+        for r, _, _, years, offset in rows
+    )
+    fan = fan_data(series, runs, "base", ["x"])
+    assert fan["step"].tolist() == list(range(1, 13))
+    assert fan["year"].to_numpy() == pytest.approx(base_years)
+    assert fan["q50"].to_numpy() == pytest.approx(np.full(12, 0.5))  # the offset only
+    assert fan["mean"].to_numpy() == pytest.approx(np.full(12, 0.5))
+
+
+def test_a_comparison_without_series_writes_its_table_and_no_chart(tmp_path: Path) -> None:
+    """compare.write of a comparison that kept no series (api.compare(series=[])) stopped with
+    KeyError: 'series'; it now writes differences.csv and no fan chart."""
+    from experiments.compare import write
+
+    result = compare(
+        "baseline",
+        ["carbon-tax"],
+        replications=2,
+        years=1,
+        series=[],
+        metrics=["hhi:chips"],
+        model="_fake_model:simulate",
+    )
+    assert result.fan.empty
+    assert write(result.summary, result.fan, "baseline", tmp_path) == []
+    table = pd.read_csv(tmp_path / "differences.csv")
+    assert table["metric"].tolist() == ["hhi_chips"] and table["n"].tolist() == [2]
+    assert list((tmp_path / "figures").iterdir()) == []

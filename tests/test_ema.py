@@ -54,6 +54,7 @@ def test_a_20_experiment_study_and_prim(ema_workbench: ModuleType, ema: ModuleTy
         outcomes=METRICS,
         series=["best_loss"],
         years=2,
+        fixed={"policies.carbon_tax.from_year": 2025},  # from 2026 it would change nothing
         seed=5,
     )
     assert [u.name for u in model.uncertainties] == [
@@ -83,6 +84,7 @@ def test_a_20_experiment_study_and_prim(ema_workbench: ModuleType, ema: ModuleTy
         "law.kappa": row["law__kappa"],
         "firms.chip_share": row["firms__chip_share"],
         "policies.carbon_tax.usd_per_t_co2": row["policies__carbon_tax__usd_per_t_co2"],
+        "policies.carbon_tax.from_year": 2025,
     }
     for i, firm in enumerate(scenario.firms):
         overrides[f"firms.{i}.cash_usd"] = firm.cash_usd * row["firms__cash_usd__multiplier"]
@@ -180,3 +182,31 @@ def test_parameters_come_from_the_metadata(ema: ModuleType) -> None:
         ema.model(uncertainties={"law.kappa": ema.multiplier(0.5, 2.0)})
     seeded = ema.model(uncertainties={"law.kappa": (0.1, 0.2)}, vary_seed=True)
     assert seeded.uncertainties["seed"].upper_bound == 2**31 - 1
+
+
+def test_a_lever_in_force_at_no_step_is_warned_of(ema: ModuleType) -> None:
+    """A carbon tax lever (from 2026) on 2-year runs changed no outcome, without a word, as
+    'effrace run' and 'compare' would say; the model now warns, as they do. A lever in force
+    at one end of its inputs' ranges is not warned of."""
+    levers = {"policies.carbon_tax.usd_per_t_co2": (0.0, 200.0)}
+    with pytest.warns(UserWarning) as caught:
+        ema.model("baseline", levers=levers, outcomes=["surplus_share:government"], years=2)
+    assert [str(w.message) for w in caught] == [
+        "ema: policies.carbon_tax (from 2026) is in force at no step of the run (2024-2026), "
+        "so it changes nothing"
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ema.model("baseline", levers=levers, outcomes=["surplus_share:government"], years=3)
+        starts = {"policies.carbon_tax.from_year": (2025.0, 2030.0)}
+        ema.model("baseline", levers={**levers, **starts}, years=2)
+
+
+def test_a_wrong_policy_input_is_named_before_the_idle_lever_check(ema: ModuleType) -> None:
+    """The idle-lever check read a policy input's ends before its spec was checked, so a
+    number where a range belongs stopped with TypeError: 'int' object is not iterable."""
+    with pytest.raises(UserError) as info:
+        ema.model("baseline", levers={"policies.carbon_tax.usd_per_t_co2": 5}, years=3)
+    assert str(info.value) == (
+        "levers.policies.carbon_tax.usd_per_t_co2 = 5: give a range (lo, hi) or None"
+    )

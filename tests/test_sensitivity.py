@@ -113,3 +113,59 @@ def test_sensitivity_cli_on_the_real_model(
     figures = sorted(p.name for p in (out / "sensitivity" / "figures").iterdir())
     assert figures == [f"{design}_final_best_loss.png", f"{design}_over_time_best_loss.png"]
     assert (out / "sensitivity" / "indices.csv").read_text().count("\n") == 3
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_indices_over_time_are_drawn_against_whole_years(
+    method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indices-over-time figures ticked the year axis at 2025.00, 2025.25, ... (a 3-year
+    sweep) while the fan charts of a comparison show whole years; now they do too."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from experiments.sensitivity import SensitivityResult, figures
+
+    years = [2025.0, 2026.0, 2027.0]
+    over_time = pd.DataFrame(
+        {
+            "series": "best_loss",
+            "year": years,
+            "factor": "law.kappa",
+            **{k: [0.5, 0.6, 0.7] for k in ("S1", "ST", "mu_star")},
+            **{k: 0.1 for k in ("S1_conf", "ST_conf", "mu_star_conf")},
+        }
+    )
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, path, **kw: seen.append(fig.axes[0]))
+    figures(SensitivityResult(method, pd.DataFrame(), over_time, []), tmp_path)
+    (ax,) = seen
+    lo, hi = ax.get_xlim()
+    shown = [t for t in ax.get_xticks() if lo <= t <= hi]
+    assert shown == [2025.0, 2026.0, 2027.0]
+
+
+def test_every_column_of_the_sensitivity_files_is_documented(tmp_path: Path) -> None:
+    """indices.csv and over_time.csv had no column table in docs/sweeps.md (mu, sigma, year and
+    the _conf half-widths unexplained, no units); every column written is now in one."""
+    import re
+
+    import pandas as pd
+
+    from experiments.sensitivity import write
+
+    docs = (Path(__file__).parents[1] / "docs" / "sweeps.md").read_text()
+    start = docs.index("| column | meaning [unit] |\n|---|---|\n| `metric` |")
+    table = docs[start : docs.index("\n\n", start)]
+    documented = set(re.findall(r"^\| `([^`]+)`(?:, `([^`]+)`)?", table, re.M))
+    names = {name for pair in documented for name in pair if name}
+    written = set()
+    for design, samples in (("sobol", 4), ("morris", 4)):
+        spec, store = additive(tmp_path, design, samples)
+        write(analyse(store, spec), tmp_path / f"{design}-out")
+        for name in ("indices", "over_time"):
+            frame = pd.read_csv(tmp_path / f"{design}-out" / f"{name}.csv")
+            assert len(frame) > 0
+            written |= set(frame.columns)
+    assert written == names
+    assert written >= {"mu", "sigma", "mu_star_conf", "S1_conf", "year", "series"}

@@ -194,7 +194,13 @@ def test_common_seeds_are_spawned_per_replication() -> None:
         (
             'scenario = "baseline"\ndesign = "sobol"\nsamples = 100\n'
             "[factors]\nlaw.kappa = { min = 0.1, max = 0.3 }\n",
-            "samples = 100: the Sobol design needs a power of 2 (try 128)",
+            "samples = 100: the Sobol design needs a power of 2, at least 2 (try 128)",
+        ),
+        # 1 = 2^0 was refused for not being 'a power of 2'
+        (
+            'scenario = "baseline"\ndesign = "sobol"\nsamples = 1\n'
+            "[factors]\nlaw.kappa = { min = 0.1, max = 0.3 }\n",
+            "samples = 1: the Sobol design needs a power of 2, at least 2 (try 2)",
         ),
         (
             'scenario = "baseline"\ndesign = "sobol"\nsamples = 8\n[factors]\nlaw.kappa = [0.1, 0.2]\n',
@@ -301,3 +307,44 @@ def test_scenario_path_is_relative_to_the_sweep_file(tmp_path: Path) -> None:
     spec = load_sweep(path)
     assert spec.scenarios == (str((tmp_path / "sub" / "mine.toml").resolve()),)
     assert spec.raw_scenarios[spec.scenarios[0]]["run"]["years"] == 3
+
+
+def test_a_sweep_of_several_scenarios_summarises_each_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The summary table of a sweep crossing scenarios pooled their runs, so its means and
+    ranges described no scenario; it now prints one table per scenario, in the file's order."""
+    import pandas as pd
+
+    for name, kappa in (("low.toml", 0.12), ("high.toml", 0.3)):
+        (tmp_path / name).write_text(f'base = "baseline"\n[law]\nkappa = {kappa}\n')
+    path = write(
+        tmp_path,
+        """
+        scenario = ["low.toml", "high.toml"]
+        replications = 2
+        [set]
+        run.years = 1
+        [factors]
+        firms.chip_share = [0.4, 0.6]
+        [outputs]
+        metrics = ["final:best_loss"]
+        """,
+    )
+    out = tmp_path / "out"
+    args = ["sweep", str(path), "--quiet", "--workers", "1", "--out", str(out)]
+    assert main([*args, "--model", "_fake_model:simulate"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    runs = pd.read_parquet(out / "runs")
+    tables, means = [], []
+    for ref in (str(tmp_path / "low.toml"), str(tmp_path / "high.toml")):
+        loss = runs.loc[runs["scenario"] == ref, "final_best_loss"]
+        assert len(loss) == 4
+        means.append(loss.mean())
+        tables += [f"scenario '{ref}' (4 runs):", lines[2]]
+        tables.append(
+            f"  {'final_best_loss':<40} {loss.mean():>11.4g} {loss.std():>11.4g} "
+            f"{loss.min():>11.4g} {loss.max():>11.4g} {0:>5}"
+        )
+    assert lines[1:] == tables
+    assert means[0] > means[1] + 0.01  # the scenarios differ: pooled, they would blur
