@@ -123,6 +123,7 @@ class Firms(AgentTable):
         # logical FLOP to serve a token with the current model [FLOP/token] (update_quality)
         self.flop_per_token = np.full(n, math.nan)
         self.data_limited_share = np.zeros(n)
+        self.compute_elasticity = np.ones(n)  # d ln C_eff / d ln C (update_quality) [-]
         self.cumulative_logical_flop = np.full(n, math.nan)  # set with the starting fleet
         self.loss = np.full(n, math.nan)
         self.log_relative_excess_loss = np.full(n, math.nan)
@@ -183,6 +184,7 @@ class Firms(AgentTable):
         self.own_data_tokens = np.zeros(n)  # unique tokens its users gave it [tokens]
         self.training_value_usd_per_flop = np.zeros(n)  # marginal value of compute, this step
         self.serving_value_usd_per_flop = np.zeros(n)
+        self.value_cost_usd_per_flop = np.full(n, math.nan)  # cost per FLOP the values are at
         self.values_seen = np.zeros(n, dtype=int)  # steps of market values averaged so far
         self.entry_year = column(params, "entry_year")
 
@@ -738,6 +740,9 @@ class Firms(AgentTable):
             log_eff < log_c, np.exp(log_eff), self.cumulative_logical_flop
         )
         self.data_limited_share = -np.expm1(log_eff - log_c)
+        self.compute_elasticity = np.asarray(
+            data.effective_compute_elasticity(log_c, self.data_tokens, self.fit)
+        )
         # the compute-optimal model of the effective compute serves (it stops growing once
         # data binds): its FLOP per token change here only, when the model does
         self.flop_per_token = production.inference_flop_per_token(
@@ -939,20 +944,30 @@ class Firms(AgentTable):
             shared.kappa,
             self.cumulative_logical_flop,
             self.lead_years,
+            self.compute_elasticity,
         )
         serve = strategy.serving_value_usd_per_flop(
             price, self.cost_usd_per_token, self.flop_per_token, self.capacity_binds
         )
         # averaged over about a review period (exact exponential weights), so what a review
-        # sees does not hang on whether capacity happened to bind in the step it falls on
+        # sees does not hang on whether capacity happened to bind in the step it falls on. The
+        # average is of each value per dollar of the firm's own cost per FLOP, as a review
+        # reads it: FLOP get cheaper by several times a year, and an average of values in
+        # dollars would weigh last year's dear FLOP against today's cheap ones (it kept a
+        # value for serving above cost for years after capacity last bound)
         tau = self.review_every_steps * dt
         first = self.values_seen == 0
-        self.training_value_usd_per_flop = np.where(
-            first, train, finance.smooth(self.training_value_usd_per_flop, train, dt, tau)
+        cost = self.cost_usd_per_token / self.flop_per_token
+        rescale = strategy.cost_ratio(cost, self.value_cost_usd_per_flop)
+        self.value_cost_usd_per_flop = np.where(
+            np.isfinite(cost) & (cost > 0), cost, self.value_cost_usd_per_flop
         )
-        self.serving_value_usd_per_flop = np.where(
-            first, serve, finance.smooth(self.serving_value_usd_per_flop, serve, dt, tau)
-        )
+        for name, value in (
+            ("training_value_usd_per_flop", train),
+            ("serving_value_usd_per_flop", serve),
+        ):
+            seen = getattr(self, name) * rescale  # at today's cost per FLOP
+            setattr(self, name, np.where(first, value, finance.smooth(seen, value, dt, tau)))
         self.values_seen = self.values_seen + 1
 
     def reviews_due(self, step: int, replan: bool = False) -> NDArray[np.bool_]:

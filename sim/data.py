@@ -608,6 +608,32 @@ def _interpolate_even(
     return out
 
 
+def effective_compute_elasticity(
+    log_compute_flop: ArrayLike,
+    unique_tokens: ArrayLike,
+    fit: ChinchillaFit,
+    data_decay: float = DATA_REPEAT_DECAY,
+    param_decay: float = PARAM_EXCESS_DECAY,
+) -> FloatOrArray:
+    """``d ln C_eff / d ln C`` [-]: the share of a marginal FLOP's proportional effect that
+    reaches the loss, the slope of :func:`log_effective_compute_flop`.
+
+    1 where data does not bind (C <= C_u, or U = inf); above, the slope of the scale-free
+    table on the interval the point falls in (the derivative of the linear interpolation that
+    :func:`log_effective_compute_flop` uses), falling toward 0 as the run nears the
+    data-limited floor, and 0 past the table. On the law ``L = E + K C_eff**-kappa``,
+    ``dL/dC = -kappa (L - E) / C`` times this.
+    """
+    log_c = _f(log_compute_flop)
+    log_ratio = log_c - _log_compute_where_data_binds(_f(unique_tokens), fit)
+    _, rises = _effective_compute_rises(fit, float(data_decay), float(param_decay))
+    per_step = (TABLE_POINTS - 1) / TABLE_LOG_RATIO_MAX
+    i = np.minimum(np.fmax(log_ratio * per_step, 0.0), TABLE_POINTS - 2).astype(np.intp)
+    slope = rises.take(i) * per_step
+    past = log_ratio >= TABLE_LOG_RATIO_MAX
+    return _finish(np.where(log_ratio > 0.0, np.where(past, 0.0, slope), 1.0))
+
+
 def log_effective_compute_flop(
     log_compute_flop: ArrayLike,
     unique_tokens: ArrayLike,

@@ -34,12 +34,16 @@ def training_value_usd_per_flop(
     kappa: float,
     cumulative_logical_flop: ArrayLike,
     years: ArrayLike,
+    compute_elasticity: ArrayLike = 1.0,
 ) -> FloatArray:
     """What one more logical FLOP of training is worth to the firm [USD/logical FLOP].
 
-    Derivation: on the law, ``dL/dC = -kappa (L - E) / C``; a task's gross value is
+    Derivation: on the law, ``dL/dC = -kappa (L - E) eps / C``, with ``eps`` =
+    ``compute_elasticity`` = d ln C_eff / d ln C [-] of the compute that counts once data binds
+    (:func:`sim.data.effective_compute_elasticity`: 1 while it does not, toward 0 near the
+    data-limited floor, where more compute hardly lowers the loss); a task's gross value is
     ``v exp(-(L - E)/l)`` (:func:`sim.demand.task_success`), so buyers' utility of the firm's
-    model rises by ``dU/dC = v succ kappa (L - E) / (l C)`` [USD/task per FLOP]. In the logit
+    model rises by ``dU/dC = v succ kappa (L - E) eps / (l C)`` [USD/task per FLOP]. In the logit
     market the firm's profit rate ``pi = (p - c) T M s`` moves with its utility as
     ``dpi/dU = (p - c) T M s (1 - s) / mu`` at fixed prices, which is also the total derivative
     at the Bertrand-Nash prices (envelope theorem; there ``(p - c) T = mu / (1 - s)`` and it
@@ -60,6 +64,7 @@ def training_value_usd_per_flop(
         * np.asarray(task_success, dtype=float)
         * kappa
         * np.maximum(np.asarray(excess_loss_nats_per_token, dtype=float), 0.0)
+        * np.asarray(compute_elasticity, dtype=float)
         / (loss_scale_nats_per_token * np.where(c > 0, c, np.inf))
     )
     value = profit_per_utility * utility_per_flop * np.asarray(years, dtype=float)
@@ -78,6 +83,16 @@ def serving_value_usd_per_flop(
     margin = np.asarray(price_usd_per_token, dtype=float) - cost_usd_per_token
     sells = np.asarray(capacity_binds, dtype=bool) & (margin > 0.0)  # NaN margin: nothing
     return np.where(sells, margin / np.asarray(flop_per_token, dtype=float), 0.0)
+
+
+def cost_ratio(cost_usd_per_flop: ArrayLike, previous_usd_per_flop: ArrayLike) -> FloatArray:
+    """``cost / previous`` [-] where both are positive and finite, else 1: what carries an
+    average of values per FLOP from the cost at which it was taken to today's, so that it
+    averages values per dollar of cost (see :meth:`agents.firm.Firms.value_compute`)."""
+    cost = np.asarray(cost_usd_per_flop, dtype=float)
+    previous = np.asarray(previous_usd_per_flop, dtype=float)
+    ok = np.isfinite(cost) & (cost > 0) & np.isfinite(previous) & (previous > 0)
+    return np.where(ok, cost / np.where(ok, previous, 1.0), 1.0)
 
 
 def log_ratio_signal(numerator: ArrayLike, denominator: ArrayLike) -> FloatArray:

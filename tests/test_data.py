@@ -301,3 +301,32 @@ def test_a_share_better_by_less_than_the_tie_margin_loses_to_training() -> None:
     ]
     assert 0.0 < gain[1] - gain[0] < data.GENERATION_TIE_NATS  # 0.05 is better, by a hair
     assert data.synthetic_generation_share(c, dc, h, g, cost, 10.0, FIT) == 0.0
+
+
+@pytest.mark.parametrize("preset", ["besiroglu", "hoffmann"])
+def test_the_elasticity_is_the_slope_of_the_exact_effective_compute(preset: str) -> None:
+    # d ln C_eff / d ln C by central differences of the exact (untabulated) function, against
+    # the table's slope: 1 below C_u, between 0 and 1 above, falling toward the floor
+    fit, unique = law.CHINCHILLA_FITS[preset], 3e14
+    c_u = float(data.compute_where_data_binds(unique, fit))
+    log_c = np.log(c_u) + np.array([-5.0, -0.1, 0.5, 2.0, 5.0, 10.0, 15.0])
+    h = 0.05
+    up, down = (
+        np.log(np.asarray(data.effective_compute_flop(np.exp(log_c + s), unique, fit)))
+        for s in (h, -h)
+    )
+    exact = (up - down) / (2 * h)
+    fast = np.asarray(data.effective_compute_elasticity(log_c, unique, fit))
+    np.testing.assert_allclose(fast, exact, rtol=0.0, atol=2e-3)
+    assert (fast[:2] == 1.0).all()
+    assert (np.diff(fast[2:-1]) < 0).all() and 0.0 < fast[-2] < fast[2] < 1.0
+    assert 0.0 <= fast[-1] < 1e-5  # 15 e-folds past C_u: at the floor, to rounding
+
+
+def test_the_elasticity_is_one_without_a_data_limit_and_zero_past_the_table() -> None:
+    c_u = float(data.compute_where_data_binds(3e14, FIT))
+    log_c = np.log(np.array([1e20, c_u]))
+    assert (data.effective_compute_elasticity(log_c, np.inf, FIT) == 1.0).all()
+    assert (data.effective_compute_elasticity(log_c, 3e14, FIT) == 1.0).all()
+    far = math.log(c_u) + data.TABLE_LOG_RATIO_MAX + 1.0
+    assert float(data.effective_compute_elasticity(far, 3e14, FIT)) == 0.0

@@ -567,6 +567,30 @@ def test_marginal_values_of_compute_are_averaged_over_a_review_period(
     np.testing.assert_allclose(firms.training_value_usd_per_flop, [expected], rtol=1e-14)
 
 
+def test_the_average_of_marginal_values_is_taken_per_dollar_of_todays_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The values are averaged per dollar of the firm's cost per FLOP, so that a value seen
+    when FLOP were dear weighs as its ratio to that cost: capacity that bound once, with FLOP
+    getting 3x cheaper a year since, leaves a serving value whose ratio to today's cost decays
+    as ``exp(-t / tau)`` and no slower. (Mutant: the average of dollar values, in which the
+    memory of dear FLOP outweighed today's cost for years after capacity last bound.)"""
+    firms = _firms(1)
+    market = MarketParams()
+    firms.flop_per_token = np.array([1.0])
+    served = iter([1e-20] + [0.0] * 24)
+    monkeypatch.setattr(strategy, "training_value_usd_per_flop", lambda *a: np.array([0.0]))
+    monkeypatch.setattr(
+        strategy, "serving_value_usd_per_flop", lambda *a: np.array([next(served)])
+    )
+    for step in range(25):
+        firms.cost_usd_per_token = np.array([1e-21 * 3.0 ** (-step * DT)])
+        firms.value_compute(market, 1000.0, np.array([0.5]), DT)
+    tau = float(firms.review_every_steps[0]) * DT
+    ratio = firms.serving_value_usd_per_flop / firms.cost_usd_per_token
+    np.testing.assert_allclose(ratio, [10.0 * math.exp(-24 * DT / tau)], rtol=1e-12)
+
+
 def test_relative_change_keeps_the_sign_of_the_difference_on_a_negative_base() -> None:
     """The relative change is ``mean difference / |base mean|``: a policy that raises a
     negative metric from -3 to -2 on average is a +1/3 change, not -1/3. (Mutant: divided by

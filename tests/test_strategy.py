@@ -88,6 +88,32 @@ def test_training_value_is_zero_without_sales_margin_or_excess_loss():
     )
 
 
+def test_training_value_scales_with_the_elasticity_of_the_compute_that_counts():
+    # past the data wall only a share eps of a FLOP's proportional effect reaches the loss
+    args = dict(
+        noise_usd_per_task=MU,
+        value_usd_per_task=V,
+        task_success=0.8,
+        excess_loss_nats_per_token=0.2,
+        loss_scale_nats_per_token=SCALE,
+        kappa=KAPPA,
+        cumulative_logical_flop=1e30,
+        years=2.0,
+    )
+    free = strategy.training_value_usd_per_flop(1e9, 0.5, 0.2, **args)
+    limited = strategy.training_value_usd_per_flop(
+        1e9, 0.5, 0.2, **args, compute_elasticity=np.array([1.0, 0.25, 0.0])
+    )
+    np.testing.assert_allclose(limited, [free, 0.25 * free, 0.0], rtol=1e-15)
+
+
+def test_cost_ratio_carries_an_average_to_todays_cost_and_is_one_when_unknown():
+    ratio = strategy.cost_ratio(
+        np.array([1e-27, 2e-27, np.nan, 1e-27, 0.0]), np.array([3e-27, 1e-27, 1e-27, np.nan, 1.0])
+    )
+    np.testing.assert_allclose(ratio, [1 / 3, 2.0, 1.0, 1.0, 1.0], rtol=1e-15)
+
+
 def test_serving_value_is_the_margin_per_flop_only_where_capacity_binds():
     value = strategy.serving_value_usd_per_flop(
         np.array([3e-6, 3e-6, np.nan]), 1e-6, 2e11, np.array([True, False, True])
