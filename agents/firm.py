@@ -922,7 +922,8 @@ class Firms(AgentTable):
         """What the next logical FLOP is worth [USD/logical FLOP], in training and in serving
         (:mod:`sim.strategy`), from the services market just cleared (buyers' ``task_success``
         with each firm's model, :func:`sim.demand.task_success`) and averaged over about a
-        review period: the firm's marginal value of compute, for its reviews and energy bids."""
+        review period, per dollar of the firm's cost per FLOP (carried to today's cost): the
+        firm's marginal value of compute, for its reviews and energy bids."""
         shared = self.law
         # a firm that offered nothing this step (no capacity) counts on the markup of an entrant
         # with a negligible share, mu / T per token

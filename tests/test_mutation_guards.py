@@ -580,9 +580,7 @@ def test_the_average_of_marginal_values_is_taken_per_dollar_of_todays_cost(
     firms.flop_per_token = np.array([1.0])
     served = iter([1e-20] + [0.0] * 24)
     monkeypatch.setattr(strategy, "training_value_usd_per_flop", lambda *a: np.array([0.0]))
-    monkeypatch.setattr(
-        strategy, "serving_value_usd_per_flop", lambda *a: np.array([next(served)])
-    )
+    monkeypatch.setattr(strategy, "serving_value_usd_per_flop", lambda *a: np.array([next(served)]))
     for step in range(25):
         firms.cost_usd_per_token = np.array([1e-21 * 3.0 ** (-step * DT)])
         firms.value_compute(market, 1000.0, np.array([0.5]), DT)
