@@ -92,6 +92,15 @@ def test_lesson_is_a_headless_percent_script(lesson: Path) -> None:
     assert "--out" in text
 
 
+def _this_checkout() -> dict[str, str]:
+    """The environment of a lesson run as a script from another folder: this checkout's
+    package first, whichever is installed (from a worktree or a second clone, the installed
+    one would run another checkout's model, and a lesson's claims would be checked there)."""
+    root = str(LESSONS_DIR.parents[1])
+    paths = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path) -> None:
@@ -102,6 +111,7 @@ def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path) -> Non
     done = subprocess.run(
         [sys.executable, "-W", "error", str(lesson), "--out", str(out)],
         cwd=workdir,
+        env=_this_checkout(),
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
@@ -196,9 +206,6 @@ def test_a_lessons_good_options_make_its_folder(
 
 def test_a_lesson_run_with_a_bad_horizon_stops_before_it_runs(tmp_path: Path) -> None:
     """The teacher's view: lesson 3 as a script, `--years 0`, one line and exit 2."""
-    root = str(LESSONS_DIR.parents[1])  # this checkout, whichever is installed
-    paths = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     done = subprocess.run(
         [
             sys.executable,
@@ -209,7 +216,7 @@ def test_a_lesson_run_with_a_bad_horizon_stops_before_it_runs(tmp_path: Path) ->
             str(tmp_path / "figs"),
         ],
         cwd=tmp_path,
-        env=env,
+        env=_this_checkout(),
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
