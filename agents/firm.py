@@ -573,7 +573,7 @@ class Firms(AgentTable):
         cohort]) and, ``for_auction`` (a cap sold by auction), what it is worth
         (``energy_value_usd_per_it_mwh``; zeros otherwise).
         """
-        at_cost = self.cost_usd_per_token / self.flop_per_token
+        at_cost = self.cost_usd_per_flop
         if not np.isfinite(at_cost).all():  # (nan_to_num costs several of these checks)
             at_cost = np.nan_to_num(at_cost)
         per_flop = np.maximum(
@@ -757,6 +757,12 @@ class Firms(AgentTable):
         self.log_relative_excess_loss = -shared.kappa * (
             log_eff - math.log(self.reference_compute_flop)
         )
+
+    @property
+    def cost_usd_per_flop(self) -> FloatArray:
+        """What a logical FLOP costs the firm at full use this step [USD/logical FLOP]: its
+        cost per token (:meth:`decide`) over the FLOP a token takes (NaN without a fleet)."""
+        return self.cost_usd_per_token / self.flop_per_token
 
     @property
     def relative_excess_loss(self) -> FloatArray:
@@ -958,7 +964,7 @@ class Firms(AgentTable):
         # value for serving above cost for years after capacity last bound)
         tau = self.review_every_steps * dt
         first = self.values_seen == 0
-        cost = self.cost_usd_per_token / self.flop_per_token
+        cost = self.cost_usd_per_flop
         rescale = strategy.cost_ratio(cost, self.value_cost_usd_per_flop)
         self.value_cost_usd_per_flop = np.where(
             np.isfinite(cost) & (cost > 0), cost, self.value_cost_usd_per_flop
@@ -1016,11 +1022,8 @@ class Firms(AgentTable):
         imitate = due & (rng.random(self.n_draw_keys)[place] < chance)
         self.last_review_step = np.where(due, step, self.last_review_step)
         train, serve = self.training_value_usd_per_flop, self.serving_value_usd_per_flop
-        fpt = self.flop_per_token
         to_training = strategy.log_ratio_signal(train, serve)
-        to_chips = strategy.log_ratio_signal(
-            np.maximum(train, serve), self.cost_usd_per_token / fpt
-        )
+        to_chips = strategy.log_ratio_signal(np.maximum(train, serve), self.cost_usd_per_flop)
         noise = self.imitation_noise
         pace_step, pace_noise = self.strategy_step * pace, noise * np.sqrt(pace)
         moved_training = strategy.adjust_share(

@@ -247,12 +247,13 @@ class Store:
         runs part that does not read whole: ``--resume`` runs its runs again)."""
         done = np.zeros(int(self.manifest["n_runs"]), dtype=bool)
         for path in self._parts(RUNS).values():
-            if not readable_part(path):
+            try:
+                ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_numpy()
+            except (OSError, pa.ArrowException):
                 raise UserError(
                     f"{path}: not a whole Parquet file (cut short by a crash?); rerun the "
                     "command with --resume, which runs its runs again"
-                )
-            ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_numpy()
+                ) from None
             done[ids] = True
         return done
 

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,6 @@ def _load(args: argparse.Namespace) -> SweepSpec:
 def _warn_levers_added(spec: SweepSpec) -> None:
     """Warn, before the runs, of each lever a fixed key or factor switches on in a scenario that
     has none while another has it (:func:`experiments.sweep.levers_added`)."""
-    import sys
-
     for line in levers_added(spec):
         print(f"effrace: warning: {line}", file=sys.stderr)
 
